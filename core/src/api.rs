@@ -1,0 +1,1 @@
+//! JSON twins of every operation, for the bindings and tools: JSON in, JSON out.

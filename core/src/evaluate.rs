@@ -1,0 +1,458 @@
+//! Evaluate: what curl in the client pod sees (Part B §5, Part A §2, §9, §10).
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::explain::{Side, Step};
+use crate::mesh::Mesh;
+use crate::model::{Fqdn, MtlsMode, Port, Service, ServicePort, TargetPort, Workload, WorkloadId};
+use crate::resolve::client::{self, ClientChoice, Origination};
+use crate::resolve::{hosts, server};
+
+/// The HTTP status curl prints with `%{http_code}`; 0 prints as `000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Status(pub u16);
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:03}", self.0)
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Mtls,
+    Plaintext,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Mtls => "mtls",
+            Transport::Plaintext => "plaintext",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Fail,
+}
+
+/// Stable reason codes (tests/scenarios/README.md), ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    Mtls,
+    Plaintext,
+    PlaintextToStrict,
+    MtlsToNoSidecar,
+    MtlsToDisabled,
+    TlsOriginationRejected,
+    NoEndpoints,
+    UnknownPort,
+    UnknownHost,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 9] = [
+        Reason::Mtls,
+        Reason::Plaintext,
+        Reason::PlaintextToStrict,
+        Reason::MtlsToNoSidecar,
+        Reason::MtlsToDisabled,
+        Reason::TlsOriginationRejected,
+        Reason::NoEndpoints,
+        Reason::UnknownPort,
+        Reason::UnknownHost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Mtls => "mtls",
+            Reason::Plaintext => "plaintext",
+            Reason::PlaintextToStrict => "plaintext-to-strict",
+            Reason::MtlsToNoSidecar => "mtls-to-no-sidecar",
+            Reason::MtlsToDisabled => "mtls-to-disabled",
+            Reason::TlsOriginationRejected => "tls-origination-rejected",
+            Reason::NoEndpoints => "no-endpoints",
+            Reason::UnknownPort => "unknown-port",
+            Reason::UnknownHost => "unknown-host",
+        }
+    }
+
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Reason::Mtls | Reason::Plaintext => Verdict::Ok,
+            _ => Verdict::Fail,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one request does: status as curl prints it, curl's exit code, the transport attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Response {
+    pub status: Status,
+    pub curl_exit: u8,
+    pub transport: Option<Transport>,
+    pub reason: Reason,
+}
+
+impl Response {
+    fn new(reason: Reason, client_has_sidecar: bool) -> Self {
+        let (status, curl_exit, transport) = match reason {
+            Reason::Mtls => (200, 0, Some(Transport::Mtls)),
+            Reason::Plaintext => (200, 0, Some(Transport::Plaintext)),
+            // A sidecar client gets 503 from its own proxy; without one, the server's proxy
+            // resets the connection: curl prints 000 and exits 56 (Part B §5 rows a, b).
+            Reason::PlaintextToStrict if client_has_sidecar => (503, 0, Some(Transport::Plaintext)),
+            Reason::PlaintextToStrict => (0, 56, Some(Transport::Plaintext)),
+            Reason::MtlsToNoSidecar | Reason::MtlsToDisabled => (503, 0, Some(Transport::Mtls)),
+            Reason::TlsOriginationRejected => (503, 0, None),
+            Reason::NoEndpoints if client_has_sidecar => (503, 0, None),
+            Reason::NoEndpoints | Reason::UnknownPort => (0, 7, None),
+            Reason::UnknownHost => (0, 6, None),
+        };
+        Self { status: Status(status), curl_exit, transport, reason }
+    }
+}
+
+/// Several endpoints that behave differently: each outcome with the endpoints behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alternative {
+    pub status: Status,
+    pub curl_exit: u8,
+    pub transport: Option<Transport>,
+    pub reason: Reason,
+    pub endpoints: Vec<WorkloadId>,
+}
+
+/// The answer to one probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub from: WorkloadId,
+    /// The resolved `fqdn:port`.
+    pub to: String,
+    pub status: Status,
+    pub curl_exit: u8,
+    pub transport: Option<Transport>,
+    pub verdict: Verdict,
+    pub reason: Reason,
+    pub explain: Vec<Step>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("unknown client workload `{given}`{}", suggest(.known))]
+    UnknownClient { given: String, known: Vec<String> },
+    #[error("bad client `{0}`: write it as NAMESPACE/WORKLOAD, e.g. `legacy/sleep`")]
+    BadClient(String),
+    #[error("bad target `{0}`: write it as HOST:PORT[/PATH], e.g. `httpbin.foo:8000`")]
+    BadTarget(String),
+}
+
+impl ProbeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProbeError::UnknownClient { .. } => "unknown-client",
+            ProbeError::BadClient(_) => "bad-client",
+            ProbeError::BadTarget(_) => "bad-target",
+        }
+    }
+}
+
+fn suggest(known: &[String]) -> String {
+    if known.is_empty() { String::new() } else { format!("; known workloads: {}", known.join(", ")) }
+}
+
+/// A parsed probe target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: Port,
+}
+
+impl Target {
+    /// `HOST[:PORT][/PATH]`, optionally with `http://`; the port defaults to 80 as in curl.
+    pub fn parse(text: &str) -> Result<Self, ProbeError> {
+        let bad = || ProbeError::BadTarget(text.to_owned());
+        let rest = text.trim();
+        let rest = rest.strip_prefix("http://").unwrap_or(rest);
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<i64>().ok().and_then(Port::parse).ok_or_else(bad)?),
+            None => (authority, Port(80)),
+        };
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(bad());
+        }
+        Ok(Self { host: host.to_owned(), port })
+    }
+}
+
+pub fn parse_client(text: &str) -> Result<WorkloadId, ProbeError> {
+    match text.trim().split_once('/') {
+        Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => Ok(WorkloadId::new(ns, name)),
+        _ => Err(ProbeError::BadClient(text.to_owned())),
+    }
+}
+
+impl Mesh {
+    /// `curl http://TO` from a pod of workload `from` (`namespace/name`).
+    pub fn probe(&self, from: &str, to: &str) -> Result<Outcome, ProbeError> {
+        let id = parse_client(from)?;
+        let target = Target::parse(to)?;
+        let client = self.workload(&id).ok_or_else(|| ProbeError::UnknownClient {
+            given: from.to_owned(),
+            known: self.workloads.iter().take(20).map(|w| w.id.to_string()).collect(),
+        })?;
+        Ok(self.evaluate_target(client, &target))
+    }
+
+    pub(crate) fn endpoints_of(&self, service: &Service) -> Vec<&Workload> {
+        self.service_index(&service.fqdn)
+            .and_then(|i| self.endpoints.get(i))
+            .map(|eps| eps.iter().filter_map(|&w| self.workloads.get(w)).collect())
+            .unwrap_or_default()
+    }
+
+    fn evaluate_target(&self, client: &Workload, target: &Target) -> Outcome {
+        let sidecar = client.sidecar.present;
+        let unresolved = |reason: Reason, to: String, text: String| {
+            let result = Response::new(reason, sidecar);
+            outcome(client.id.clone(), to, result, vec![Step::new(Side::Network, None, text)], Vec::new())
+        };
+        let Some(fqdn) = hosts::resolve_probe_host(&target.host, &client.id.namespace) else {
+            return unresolved(
+                Reason::UnknownHost,
+                format!("{}:{}", target.host, target.port),
+                format!("`{}` is not a cluster service name: curl cannot resolve it", target.host),
+            );
+        };
+        let to = format!("{fqdn}:{}", target.port);
+        let Some(service) = self.service_index(&fqdn).and_then(|i| self.services.get(i)) else {
+            return unresolved(Reason::UnknownHost, to, format!("no Service `{fqdn}` in the input: curl cannot resolve it"));
+        };
+        let Some(port) = service.ports.iter().find(|p| p.port == target.port) else {
+            let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
+            return unresolved(
+                Reason::UnknownPort,
+                to,
+                format!("Service {}/{} does not expose port {} (ports: {})", service.namespace, service.name, target.port, ports.join(", ")),
+            );
+        };
+        self.evaluate_port(client, service, port, true)
+    }
+
+    /// The outcome for one client and service port; `explain` adds the decision chain.
+    pub(crate) fn evaluate_port(&self, client: &Workload, service: &Service, port: &ServicePort, explain: bool) -> Outcome {
+        let to = format!("{}:{}", service.fqdn, port.port);
+        let endpoints = self.endpoints_of(service);
+        let ClientChoice { origination, steps: client_steps } = client::client_choice(self, client, service, port);
+        let mut steps = if explain { client_steps } else { Vec::new() };
+        let mut per_endpoint: Vec<(Response, WorkloadId)> = Vec::new();
+        let mut server_steps = Vec::new();
+        for endpoint in &endpoints {
+            let Some(container_port) = container_port(endpoint, port) else {
+                if explain {
+                    server_steps.push(Step::new(
+                        Side::Network,
+                        None,
+                        format!("{} has no container port named `{}`: Kubernetes gives it no endpoint", endpoint.id, target_name(port)),
+                    ));
+                }
+                continue;
+            };
+            let (reason, server_step) = self.endpoint_reason(origination, endpoint, service, port, container_port);
+            if explain {
+                server_steps.push(server_step);
+            }
+            per_endpoint.push((Response::new(reason, client.sidecar.present), endpoint.id.clone()));
+        }
+        if per_endpoint.is_empty() {
+            let result = Response::new(Reason::NoEndpoints, client.sidecar.present);
+            if explain {
+                steps.extend(server_steps);
+                steps.push(Step::new(
+                    Side::Network,
+                    None,
+                    format!("Service {}/{} selects no workload in the input", service.namespace, service.name),
+                ));
+                steps.push(result_step(&result, client.sidecar.present));
+            }
+            return outcome(client.id.clone(), to, result, steps, Vec::new());
+        }
+        // Part A §9: the headline is the worst outcome; all of them are listed.
+        let mut alternatives: Vec<Alternative> = Vec::new();
+        for (result, id) in &per_endpoint {
+            match alternatives.iter_mut().find(|a| a.reason == result.reason) {
+                Some(a) => a.endpoints.push(id.clone()),
+                None => alternatives.push(Alternative {
+                    status: result.status,
+                    curl_exit: result.curl_exit,
+                    transport: result.transport,
+                    reason: result.reason,
+                    endpoints: vec![id.clone()],
+                }),
+            }
+        }
+        alternatives.sort_by_key(|a| std::cmp::Reverse(a.reason));
+        let worst = per_endpoint.iter().map(|(r, _)| *r).max_by_key(|r| r.reason).unwrap_or_else(|| Response::new(Reason::NoEndpoints, false));
+        if explain {
+            steps.extend(server_steps);
+            steps.push(result_step(&worst, client.sidecar.present));
+        }
+        if alternatives.len() < 2 {
+            alternatives.clear();
+        }
+        outcome(client.id.clone(), to, worst, steps, alternatives)
+    }
+
+    /// Part B §5: what the client's origination meets at one endpoint.
+    fn endpoint_reason(
+        &self,
+        origination: Origination,
+        endpoint: &Workload,
+        service: &Service,
+        port: &ServicePort,
+        container_port: Port,
+    ) -> (Reason, Step) {
+        if !endpoint.sidecar.present {
+            let sends = match origination {
+                Origination::Plaintext | Origination::AutoPerEndpoint { .. } => Reason::Plaintext,
+                Origination::Mtls => Reason::MtlsToNoSidecar,
+                Origination::UserTls(_) => Reason::TlsOriginationRejected,
+            };
+            let step = Step::new(
+                Side::Server,
+                None,
+                format!("{} has no sidecar ({}): policies do not apply; the app sees what arrives", endpoint.id, endpoint.sidecar.reason),
+            );
+            return (sends, step);
+        }
+        let server = server::server_mode(self, service, port, endpoint, container_port);
+        let mode = server.mode;
+        let sends_mtls = match origination {
+            Origination::Plaintext => false,
+            Origination::Mtls => true,
+            Origination::UserTls(_) => {
+                return (Reason::TlsOriginationRejected, describe_server(endpoint, container_port, &server));
+            }
+            Origination::AutoPerEndpoint { honour_disable } => !(honour_disable && mode == MtlsMode::Disable),
+        };
+        let reason = match (sends_mtls, mode) {
+            (true, MtlsMode::Disable) => Reason::MtlsToDisabled,
+            (true, _) => Reason::Mtls,
+            (false, MtlsMode::Strict) => Reason::PlaintextToStrict,
+            (false, _) => Reason::Plaintext,
+        };
+        (reason, describe_server(endpoint, container_port, &server))
+    }
+}
+
+fn describe_server(endpoint: &Workload, container_port: Port, server: &server::ServerMode) -> Step {
+    let accepts = match server.mode {
+        MtlsMode::Strict => "accepts mTLS only",
+        MtlsMode::Disable => "accepts plaintext only",
+        _ => "accepts mTLS and plaintext",
+    };
+    Step::new(
+        Side::Server,
+        server.step.resource.clone(),
+        format!("{} (container port {container_port}) has a sidecar: {}; it {accepts}", endpoint.id, server.step.text),
+    )
+}
+
+fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
+    let text = match result.reason {
+        Reason::Mtls => "the request succeeds over mutual TLS".to_owned(),
+        Reason::Plaintext => "the request succeeds in plaintext".to_owned(),
+        Reason::PlaintextToStrict if client_has_sidecar => {
+            "plaintext reaches a STRICT sidecar: the connection is refused and the client's sidecar answers 503".to_owned()
+        }
+        Reason::PlaintextToStrict => {
+            "plaintext reaches a STRICT sidecar: it resets the connection; curl prints 000 and exits 56".to_owned()
+        }
+        Reason::MtlsToNoSidecar => "mTLS reaches an app that speaks plaintext: the client's sidecar answers 503".to_owned(),
+        Reason::MtlsToDisabled => "mTLS reaches a sidecar in DISABLE mode: the client's sidecar answers 503".to_owned(),
+        Reason::TlsOriginationRejected => {
+            "the sidecar originates TLS (SIMPLE/MUTUAL) that the server side does not terminate: 503".to_owned()
+        }
+        Reason::NoEndpoints if client_has_sidecar => "no endpoints: the client's sidecar answers 503".to_owned(),
+        Reason::NoEndpoints | Reason::UnknownPort => "nothing accepts the connection: curl exits 7".to_owned(),
+        Reason::UnknownHost => "the name does not resolve: curl exits 6".to_owned(),
+    };
+    Step::new(Side::Result, None, format!("{} → {}", result.status, text))
+}
+
+fn outcome(from: WorkloadId, to: String, result: Response, explain: Vec<Step>, alternatives: Vec<Alternative>) -> Outcome {
+    Outcome {
+        from,
+        to,
+        status: result.status,
+        curl_exit: result.curl_exit,
+        transport: result.transport,
+        verdict: result.reason.verdict(),
+        reason: result.reason,
+        explain,
+        alternatives,
+    }
+}
+
+fn target_name(port: &ServicePort) -> String {
+    match &port.target {
+        TargetPort::Number(n) => n.to_string(),
+        TargetPort::Name(name) => name.clone(),
+    }
+}
+
+/// Service port → targetPort (number or container port name) → container port.
+pub fn container_port(endpoint: &Workload, port: &ServicePort) -> Option<Port> {
+    match &port.target {
+        TargetPort::Number(n) => Some(*n),
+        TargetPort::Name(name) => endpoint.container_ports.iter().find(|p| p.name.as_deref() == Some(name)).map(|p| p.port),
+    }
+}
+
+/// Clients that behave alike towards every service share one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ClientClass {
+    namespace: String,
+    sidecar: bool,
+    /// Only when a DestinationRule in the namespace has a workloadSelector do labels matter.
+    labels: Option<Vec<(String, String)>>,
+}
+
+impl Mesh {
+    pub(crate) fn client_class(&self, client: &Workload, namespaces_with_selectors: &HashMap<String, bool>) -> ClientClass {
+        let labels_matter = namespaces_with_selectors.get(&client.id.namespace).copied().unwrap_or(false);
+        ClientClass {
+            namespace: client.id.namespace.clone(),
+            sidecar: client.sidecar.present,
+            labels: labels_matter.then(|| client.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        }
+    }
+}
+
+/// The resolved fqdn of a Service port, for matrices.
+pub fn service_port_key(service: &Service, port: &ServicePort) -> (Fqdn, Port) {
+    (service.fqdn.clone(), port.port)
+}

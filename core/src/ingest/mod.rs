@@ -1,0 +1,693 @@
+//! Ingest: YAML/JSON sources → typed resources, with a diagnostic for everything not modelled.
+//!
+//! Each source is split into documents; each document (or each item of a `kind: List`) is decoded
+//! into the typed struct for its kind, never into one generic tree for the whole input.
+
+mod decode;
+pub mod locate;
+mod split;
+mod wire;
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::model::{
+    AuthnPolicy, DestinationRule, Meta, MtlsMode, Namespace, Origin, PeerAuthentication, PolicyTarget, Port,
+    PortRef, PortTls, Service, ServicePort, TargetPort, TlsMode, Fqdn,
+};
+use decode::{DocInput, decode_object};
+use locate::YamlPath;
+pub use split::MAX_SOURCE_BYTES;
+
+/// One input file (or stdin, or a string): a name for diagnostics and its text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+    /// Namespace for namespaced documents without one (`kubectl apply -n`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { name: name.into(), text: text.into(), namespace: None }
+    }
+
+    pub fn in_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+}
+
+/// A workload-bearing document (Pod or controller) before workloads are derived.
+#[derive(Debug, Clone)]
+pub struct WorkloadDoc {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub owners: Vec<(String, String)>,
+    pub template_labels: BTreeMap<String, String>,
+    pub template_annotations: BTreeMap<String, String>,
+    pub spec: wire::PodSpec,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct MeshConfigDoc {
+    pub namespace: String,
+    pub enable_auto_mtls: Option<bool>,
+    pub root_namespace: Option<String>,
+    pub trust_domain: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Resource {
+    Namespace(Namespace),
+    Workload(WorkloadDoc),
+    Service(Service),
+    AuthnPolicy(AuthnPolicy),
+    PeerAuthentication(PeerAuthentication),
+    DestinationRule(DestinationRule),
+    MeshConfig(MeshConfigDoc),
+}
+
+/// (kind, namespace, name): a second resource with the same key replaces the first.
+pub type ResourceKey = (&'static str, String, String);
+
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub key: ResourceKey,
+    pub seq: u64,
+    pub resource: Resource,
+}
+
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub resources: Vec<Stored>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Documents seen and documents modelled, for the summary line.
+    pub documents: usize,
+}
+
+/// Decodes every document of every source. `first_seq` numbers resources in input order.
+pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
+    let mut out = Ingested::default();
+    let mut ignored: BTreeMap<(String, String), (String, Vec<usize>)> = BTreeMap::new();
+    let mut seq = first_seq;
+    for source in sources {
+        let documents = match split::split(&source.text) {
+            Ok(docs) => docs,
+            Err(diag) => {
+                out.diagnostics.push(diag.at(Location { source: source.name.clone(), ..Location::default() }));
+                continue;
+            }
+        };
+        for (index, doc) in documents.iter().enumerate() {
+            out.documents += 1;
+            let ctx = DocContext { source, index, doc };
+            for outcome in read_document(&ctx) {
+                match outcome {
+                    Read::Modelled(resource) => {
+                        let key = key_of(&resource);
+                        out.resources.push(Stored { key, seq, resource });
+                        seq += 1;
+                    }
+                    Read::Ignored { kind, reason } => {
+                        let entry = ignored.entry((source.name.clone(), kind)).or_insert((reason, Vec::new()));
+                        entry.1.push(index);
+                    }
+                    Read::Diagnostic(d) => out.diagnostics.push(d),
+                }
+            }
+        }
+    }
+    // One line per ignored kind and source, not one per document: a cluster dump holds thousands.
+    for ((source, kind), (reason, docs)) in ignored {
+        let shown: Vec<String> = docs.iter().take(8).map(usize::to_string).collect();
+        let more = if docs.len() > 8 { format!(", … ({} in all)", docs.len()) } else { String::new() };
+        out.diagnostics.push(
+            Diagnostic::info(
+                Code::IgnoredKind,
+                format!("ignored {} `{kind}` document(s): {reason}", docs.len()),
+            )
+            .with_help(format!("documents {}{more}", shown.join(", ")))
+            .at(Location { source, document: docs.first().copied(), ..Location::default() }),
+        );
+    }
+    out
+}
+
+fn key_of(resource: &Resource) -> ResourceKey {
+    match resource {
+        Resource::Namespace(n) => ("Namespace", String::new(), n.name.clone()),
+        Resource::Workload(w) => (w.kind, w.namespace.clone(), w.name.clone()),
+        Resource::Service(s) => ("Service", s.namespace.clone(), s.name.clone()),
+        Resource::AuthnPolicy(p) => (p.meta.kind, p.meta.namespace.clone(), p.meta.name.clone()),
+        Resource::PeerAuthentication(p) => (p.meta.kind, p.meta.namespace.clone(), p.meta.name.clone()),
+        Resource::DestinationRule(d) => (d.meta.kind, d.meta.namespace.clone(), d.meta.name.clone()),
+        Resource::MeshConfig(m) => ("MeshConfig", m.namespace.clone(), "istio".to_owned()),
+    }
+}
+
+struct DocContext<'a> {
+    source: &'a Source,
+    index: usize,
+    doc: &'a split::Document<'a>,
+}
+
+impl DocContext<'_> {
+    fn location(&self, path: &YamlPath, pos: Option<(usize, usize)>) -> Location {
+        let pos = pos.or_else(|| locate::locate(self.doc.text, path));
+        Location {
+            source: self.source.name.clone(),
+            document: Some(self.index),
+            path: (!path.segments().is_empty()).then(|| path.to_string()),
+            line: pos.map(|(line, _)| line + self.doc.first_line - 1),
+            column: pos.map(|(_, col)| col),
+        }
+    }
+
+    fn origin(&self, prefix: &YamlPath) -> Origin {
+        Origin { source: self.source.name.clone(), document: self.index, path: prefix.to_string() }
+    }
+}
+
+enum Read {
+    Modelled(Resource),
+    Ignored { kind: String, reason: String },
+    Diagnostic(Diagnostic),
+}
+
+fn read_document(ctx: &DocContext<'_>) -> Vec<Read> {
+    let input = DocInput::Text(ctx.doc.text);
+    let root = YamlPath::default();
+    let head = match decode_object::<wire::Head>(&input) {
+        Ok(decoded) => decoded.value,
+        Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx, &root))],
+    };
+    if head.kind.as_deref() == Some("List") {
+        let list = match decode_object::<wire::List>(&input) {
+            Ok(decoded) => decoded.value,
+            Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx, &root))],
+        };
+        let mut out = Vec::new();
+        for (i, item) in list.items.iter().enumerate() {
+            let prefix = root.clone().key("items").index(i);
+            let item_input = DocInput::Value(item);
+            match decode_object::<wire::Head>(&item_input) {
+                Ok(item_head) => out.extend(read_object(ctx, &item_input, &prefix, item_head.value)),
+                Err(err) => out.push(Read::Diagnostic(err.into_diagnostic(ctx, &prefix))),
+            }
+        }
+        return out;
+    }
+    read_object(ctx, &input, &root, head)
+}
+
+/// The kinds meshlock models, by API group (without version) and kind.
+fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, head: wire::Head) -> Vec<Read> {
+    let (Some(api_version), Some(kind)) = (head.api_version.as_deref(), head.kind.as_deref()) else {
+        let missing = if head.api_version.is_none() { "apiVersion" } else { "kind" };
+        return vec![Read::Diagnostic(
+            Diagnostic::error(Code::MissingField, format!("document has no `{missing}`"))
+                .with_help("every Kubernetes document needs `apiVersion` and `kind`; remove stray text or add them")
+                .at(ctx.location(prefix, None)),
+        )];
+    };
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let reader = ObjectReader { ctx, input, prefix };
+    match (group, kind) {
+        ("", "Namespace") => reader.namespace(),
+        ("", "Pod") => reader.pod(),
+        ("apps" | "extensions", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+        | ("batch", "Job") => reader.controller(kind),
+        ("batch", "CronJob") => reader.cron_job(),
+        ("", "Service") => reader.service(),
+        ("", "ConfigMap") => reader.config_map(),
+        ("authentication.istio.io", "Policy" | "MeshPolicy") => reader.authn_policy(kind),
+        ("security.istio.io", "PeerAuthentication") => reader.peer_authentication(),
+        ("networking.istio.io", "DestinationRule") => reader.destination_rule(),
+        _ => vec![Read::Ignored { kind: kind.to_owned(), reason: ignore_reason(group, kind).to_owned() }],
+    }
+}
+
+fn ignore_reason(group: &str, kind: &str) -> &'static str {
+    match (group, kind) {
+        ("", "ServiceAccount") => "service accounts are read from each pod's `serviceAccountName`",
+        ("", "Endpoints") | ("discovery.k8s.io", "EndpointSlice") => {
+            "endpoints are derived from Service selectors and workload labels"
+        }
+        ("networking.istio.io", _) => "this Istio networking kind does not change which TLS a sidecar uses",
+        ("security.istio.io", _) | ("rbac.istio.io", _) => {
+            "authorization is not modelled yet; reachability assumes no authorization policy"
+        }
+        ("authentication.istio.io", _) => "only Policy and MeshPolicy decide mTLS in this API",
+        _ => "this kind does not take part in mutual TLS",
+    }
+}
+
+struct ObjectReader<'a> {
+    ctx: &'a DocContext<'a>,
+    input: &'a DocInput<'a>,
+    prefix: &'a YamlPath,
+}
+
+impl ObjectReader<'_> {
+    fn error(&self, code: Code, path: YamlPath, message: String, help: &str) -> Read {
+        let full = self.prefix.clone().join(&path);
+        Read::Diagnostic(Diagnostic::error(code, message).with_help(help).at(self.ctx.location(&full, None)))
+    }
+
+    /// Decodes the object; the unknown fields under `spec` are returned for the Istio kinds to report.
+    fn decode_spec<T: serde::de::DeserializeOwned>(&self, out: &mut Vec<Read>) -> Option<(T, Vec<YamlPath>)> {
+        match decode_object::<T>(self.input) {
+            Ok(decoded) => {
+                let unknown = decoded.unknown.into_iter().filter(|p| p.starts_with_key("spec")).collect();
+                Some((decoded.value, unknown))
+            }
+            Err(err) => {
+                out.push(Read::Diagnostic(err.into_diagnostic(self.ctx, self.prefix)));
+                None
+            }
+        }
+    }
+
+    /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest.
+    fn decode<T: serde::de::DeserializeOwned>(&self, out: &mut Vec<Read>) -> Option<T> {
+        self.decode_spec(out).map(|(value, _)| value)
+    }
+
+    fn report_unknown(&self, unknown: Vec<YamlPath>, out: &mut Vec<Read>) {
+        for path in unknown {
+            let field = match path.segments().last() {
+                Some(locate::Segment::Key(k)) => k.clone(),
+                _ => path.to_string(),
+            };
+            let full = self.prefix.clone().join(&path);
+            out.push(Read::Diagnostic(
+                Diagnostic::warning(Code::UnknownField, format!("unknown field `{field}` is ignored"))
+                    .with_help("check the spelling and indentation against the resource's schema")
+                    .at(self.ctx.location(&full, None)),
+            ));
+        }
+    }
+
+    fn name(&self, meta: &wire::ObjectMeta, out: &mut Vec<Read>) -> Option<String> {
+        match meta.name.as_deref().filter(|n| !n.is_empty()) {
+            Some(name) => Some(name.to_owned()),
+            None => {
+                out.push(self.error(
+                    Code::MissingField,
+                    YamlPath::default().key("metadata"),
+                    "resource has no `metadata.name`".to_owned(),
+                    "add `metadata.name`",
+                ));
+                None
+            }
+        }
+    }
+
+    fn namespace_of(&self, meta: &wire::ObjectMeta) -> String {
+        meta.namespace
+            .clone()
+            .or_else(|| self.ctx.source.namespace.clone())
+            .unwrap_or_else(|| "default".to_owned())
+    }
+
+    fn meta(&self, kind: &'static str, meta: &wire::ObjectMeta, name: String) -> Meta {
+        Meta {
+            kind,
+            namespace: self.namespace_of(meta),
+            name,
+            created: meta.creation_timestamp.clone(),
+            seq: 0,
+            origin: self.ctx.origin(self.prefix),
+        }
+    }
+
+    fn namespace(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        if let Some(ns) = self.decode::<wire::Namespace>(&mut out)
+            && let Some(name) = self.name(&ns.metadata, &mut out)
+        {
+            out.push(Read::Modelled(Resource::Namespace(Namespace { name, labels: ns.metadata.labels })));
+        }
+        out
+    }
+
+    fn workload(&self, kind: &'static str, meta: wire::ObjectMeta, template: wire::PodTemplate, out: &mut Vec<Read>) {
+        let Some(name) = self.name(&meta, out) else { return };
+        out.push(Read::Modelled(Resource::Workload(WorkloadDoc {
+            kind,
+            namespace: self.namespace_of(&meta),
+            name,
+            owners: meta.owner_references.iter().map(|o| (o.kind.clone(), o.name.clone())).collect(),
+            template_labels: template.metadata.labels,
+            template_annotations: template.metadata.annotations,
+            spec: template.spec,
+            origin: self.ctx.origin(self.prefix),
+        })));
+    }
+
+    fn pod(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        if let Some(pod) = self.decode::<wire::Pod>(&mut out) {
+            let template = wire::PodTemplate { metadata: pod.metadata.clone(), spec: pod.spec };
+            self.workload("Pod", pod.metadata, template, &mut out);
+        }
+        out
+    }
+
+    fn controller(&self, kind: &str) -> Vec<Read> {
+        let kind: &'static str = match kind {
+            "Deployment" => "Deployment",
+            "StatefulSet" => "StatefulSet",
+            "DaemonSet" => "DaemonSet",
+            "ReplicaSet" => "ReplicaSet",
+            _ => "Job",
+        };
+        let mut out = Vec::new();
+        if let Some(c) = self.decode::<wire::Controller>(&mut out) {
+            self.workload(kind, c.metadata, c.spec.template, &mut out);
+        }
+        out
+    }
+
+    fn cron_job(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        if let Some(c) = self.decode::<wire::CronJob>(&mut out) {
+            self.workload("CronJob", c.metadata, c.spec.job_template.spec.template, &mut out);
+        }
+        out
+    }
+
+    fn service(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some(svc) = self.decode::<wire::Service>(&mut out) else { return out };
+        let Some(name) = self.name(&svc.metadata, &mut out) else { return out };
+        if svc.spec.service_type.as_deref() == Some("ExternalName") {
+            out.push(Read::Ignored {
+                kind: "Service (ExternalName)".to_owned(),
+                reason: "an ExternalName Service is a DNS alias with no mesh endpoints".to_owned(),
+            });
+            return out;
+        }
+        let mut ports = Vec::new();
+        for (i, p) in svc.spec.ports.iter().enumerate() {
+            let path = YamlPath::default().key("spec").key("ports").index(i);
+            let Some(port) = Port::parse(p.port) else {
+                out.push(self.error(
+                    Code::InvalidResource,
+                    path.key("port"),
+                    format!("service port `{}` is not in 1..65535", p.port),
+                    "use a port number between 1 and 65535",
+                ));
+                continue;
+            };
+            let target = match &p.target_port {
+                None => TargetPort::Number(port),
+                Some(wire::IntOrString::Int(n)) => match Port::parse(*n) {
+                    Some(t) => TargetPort::Number(t),
+                    None => {
+                        out.push(self.error(
+                            Code::InvalidResource,
+                            path.key("targetPort"),
+                            format!("targetPort `{n}` is not in 1..65535"),
+                            "use a container port number or a container port name",
+                        ));
+                        continue;
+                    }
+                },
+                Some(wire::IntOrString::String(s)) => match s.parse::<i64>().ok().and_then(Port::parse) {
+                    Some(t) => TargetPort::Number(t),
+                    None => TargetPort::Name(s.clone()),
+                },
+            };
+            ports.push(ServicePort { name: p.name.clone(), port, target });
+        }
+        let namespace = self.namespace_of(&svc.metadata);
+        out.push(Read::Modelled(Resource::Service(Service {
+            fqdn: Fqdn::for_service(&name, &namespace),
+            namespace,
+            name,
+            selector: svc.spec.selector.filter(|s| !s.is_empty()),
+            ports,
+            headless: svc.spec.cluster_ip.as_deref() == Some("None"),
+            origin: self.ctx.origin(self.prefix),
+        })));
+        out
+    }
+
+    fn config_map(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some(cm) = self.decode::<wire::ConfigMap>(&mut out) else { return out };
+        if cm.metadata.name.as_deref() != Some("istio") {
+            out.push(Read::Ignored {
+                kind: "ConfigMap".to_owned(),
+                reason: "only the mesh config (`ConfigMap istio`, key `mesh`) takes part in mTLS".to_owned(),
+            });
+            return out;
+        }
+        let namespace = self.namespace_of(&cm.metadata);
+        let mesh = cm.data.get("mesh").map(String::as_str).unwrap_or_default();
+        match yaml_serde::from_str::<Option<wire::MeshConfig>>(mesh) {
+            Ok(config) => {
+                let config = config.unwrap_or_default();
+                out.push(Read::Modelled(Resource::MeshConfig(MeshConfigDoc {
+                    namespace,
+                    enable_auto_mtls: config.enable_auto_mtls,
+                    root_namespace: config.root_namespace,
+                    trust_domain: config.trust_domain,
+                })));
+            }
+            Err(e) => out.push(self.error(
+                Code::InvalidValue,
+                YamlPath::default().key("data").key("mesh"),
+                format!("the mesh config in `data.mesh` does not parse: {e}"),
+                "`data.mesh` must hold MeshConfig YAML, e.g. `enableAutoMtls: true`",
+            )),
+        }
+        out
+    }
+
+    fn authn_policy(&self, kind: &str) -> Vec<Read> {
+        let mesh_wide = kind == "MeshPolicy";
+        let mut out = Vec::new();
+        let Some((policy, unknown)) = self.decode_spec::<wire::AuthnPolicy>(&mut out) else { return out };
+        if let Some(misplaced) = misplaced_peers(&unknown) {
+            // The seed's own manifest: `peers:` indented under the target. Istio's validation
+            // rejects the unknown field, so the document is reported and not applied.
+            out.push(self.error(
+                Code::MisplacedPeers,
+                misplaced,
+                "`peers` is indented under a target, so Istio reads it as an unknown target field".to_owned(),
+                "`peers` belongs under `spec`, as a sibling of `targets`: move `peers:` and its items \
+                 two spaces left; as written, Istio rejects the Policy",
+            ));
+            return out;
+        }
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&policy.metadata, &mut out) else { return out };
+        let kind: &'static str = if mesh_wide { "MeshPolicy" } else { "Policy" };
+        let spec_path = YamlPath::default().key("spec");
+        // Validation rules of `ValidateAuthenticationPolicy` (Istio 1.1).
+        if mesh_wide && (name != "default" || !policy.spec.targets.is_empty()) {
+            out.push(self.error(
+                Code::InvalidResource,
+                spec_path,
+                "a MeshPolicy must be named `default` and have no targets".to_owned(),
+                "rename it to `default` and remove `targets`, or use a namespaced Policy",
+            ));
+            return out;
+        }
+        if !mesh_wide && policy.spec.targets.is_empty() != (name == "default") {
+            out.push(self.error(
+                Code::InvalidResource,
+                spec_path,
+                format!("Policy `{name}`: a Policy without targets must be named `default`, and only it"),
+                "name the namespace-wide Policy `default`; give every other Policy `targets`",
+            ));
+            return out;
+        }
+        let mut targets = Vec::new();
+        for (i, t) in policy.spec.targets.iter().enumerate() {
+            let Some(target_name) = t.name.clone().filter(|n| !n.is_empty()) else {
+                out.push(self.error(
+                    Code::MissingField,
+                    spec_path.clone().key("targets").index(i),
+                    "policy target has no `name`".to_owned(),
+                    "set `name` to the Service name",
+                ));
+                return out;
+            };
+            let Some(ports) = self.port_refs(&t.ports, spec_path.clone().key("targets").index(i).key("ports"), &mut out)
+            else {
+                return out;
+            };
+            targets.push(PolicyTarget { name: target_name, ports });
+        }
+        // The first `mtls` peer decides; `mtls: {}` and `mtls:` mean STRICT; none means no TLS.
+        let mode = policy.spec.peers.iter().find_map(|p| p.mtls.as_ref()).map_or(MtlsMode::Disable, |m| {
+            match (m.mode, m.allow_tls) {
+                (Some(wire::V1alpha1Mode::Permissive), _) | (_, Some(true)) => MtlsMode::Permissive,
+                _ => MtlsMode::Strict,
+            }
+        });
+        let meta = self.meta(kind, &policy.metadata, name);
+        let meta = if mesh_wide { Meta { namespace: String::new(), ..meta } } else { meta };
+        out.push(Read::Modelled(Resource::AuthnPolicy(AuthnPolicy { meta, mesh_wide, targets, mode })));
+        out
+    }
+
+    fn port_refs(&self, ports: &[wire::PortSelector], path: YamlPath, out: &mut Vec<Read>) -> Option<Vec<PortRef>> {
+        let mut refs = Vec::new();
+        for (i, p) in ports.iter().enumerate() {
+            match (p.number, &p.name) {
+                (Some(n), _) => match Port::parse(n) {
+                    Some(port) => refs.push(PortRef::Number(port)),
+                    None => {
+                        out.push(self.error(
+                            Code::InvalidResource,
+                            path.clone().index(i),
+                            format!("port `{n}` is not in 1..65535"),
+                            "use a Service port number",
+                        ));
+                        return None;
+                    }
+                },
+                (None, Some(name)) => refs.push(PortRef::Name(name.clone())),
+                (None, None) => {
+                    out.push(self.error(
+                        Code::MissingField,
+                        path.clone().index(i),
+                        "port selector has neither `number` nor `name`".to_owned(),
+                        "write `{number: 8000}` or `{name: http}`",
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(refs)
+    }
+
+    fn peer_authentication(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((pa, unknown)) = self.decode_spec::<wire::PeerAuthentication>(&mut out) else { return out };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&pa.metadata, &mut out) else { return out };
+        let spec_path = YamlPath::default().key("spec");
+        let selector = pa.spec.selector.map(|s| s.match_labels).filter(|s| !s.is_empty());
+        let mut port_level = BTreeMap::new();
+        if let Some(ports) = &pa.spec.port_level_mtls {
+            // `ValidatePeerAuthentication`: only selector policies may have portLevelMtls, and it
+            // must be non-empty with ports in 1..65535.
+            let path = spec_path.clone().key("portLevelMtls");
+            if selector.is_none() {
+                out.push(self.error(
+                    Code::InvalidResource,
+                    path,
+                    "portLevelMtls requires a workload selector".to_owned(),
+                    "add `selector.matchLabels` for the workload, or move the port rule to a workload policy",
+                ));
+                return out;
+            }
+            if ports.is_empty() {
+                out.push(self.error(
+                    Code::InvalidResource,
+                    path,
+                    "portLevelMtls is empty".to_owned(),
+                    "remove `portLevelMtls` or give it at least one port",
+                ));
+                return out;
+            }
+            for (key, value) in ports {
+                let Some(port) = key.trim().parse::<i64>().ok().and_then(Port::parse) else {
+                    out.push(self.error(
+                        Code::InvalidResource,
+                        path.key(key.clone()),
+                        format!("portLevelMtls key `{key}` is not a port number in 1..65535"),
+                        "key portLevelMtls by the workload's container port number (not the Service port)",
+                    ));
+                    return out;
+                };
+                port_level.insert(port, peer_mode(value.mode));
+            }
+        }
+        let mode = pa.spec.mtls.as_ref().map_or(MtlsMode::Unset, |m| peer_mode(m.mode));
+        let meta = self.meta("PeerAuthentication", &pa.metadata, name);
+        out.push(Read::Modelled(Resource::PeerAuthentication(PeerAuthentication { meta, selector, mode, port_level })));
+        out
+    }
+
+    fn destination_rule(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((dr, unknown)) = self.decode_spec::<wire::DestinationRule>(&mut out) else { return out };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&dr.metadata, &mut out) else { return out };
+        let Some(host) = dr.spec.host.clone().filter(|h| !h.is_empty()) else {
+            out.push(self.error(
+                Code::MissingField,
+                YamlPath::default().key("spec"),
+                format!("DestinationRule `{name}` has no `host`"),
+                "set `spec.host` to the service host, e.g. `httpbin.foo.svc.cluster.local`",
+            ));
+            return out;
+        };
+        let policy = dr.spec.traffic_policy.as_ref();
+        let mut port_level = Vec::new();
+        let levels = policy.map(|p| p.port_level_settings.as_slice()).unwrap_or_default();
+        let levels_path = YamlPath::default().key("spec").key("trafficPolicy").key("portLevelSettings");
+        for (i, level) in levels.iter().enumerate() {
+            let selector = level.port.clone().unwrap_or_default();
+            let Some(mut refs) = self.port_refs(std::slice::from_ref(&selector), levels_path.clone().index(i).key("port"), &mut out)
+            else {
+                return out;
+            };
+            if let Some(port) = refs.pop() {
+                port_level.push(PortTls { port, tls: level.tls.as_ref().and_then(|t| t.mode).map(tls_mode) });
+            }
+        }
+        let meta = self.meta("DestinationRule", &dr.metadata, name);
+        out.push(Read::Modelled(Resource::DestinationRule(DestinationRule {
+            meta,
+            host,
+            export_to: dr.spec.export_to,
+            workload_selector: dr.spec.workload_selector.map(|s| s.match_labels).filter(|s| !s.is_empty()),
+            has_traffic_policy: policy.is_some(),
+            tls: policy.and_then(|p| p.tls.as_ref()).and_then(|t| t.mode).map(tls_mode),
+            port_level,
+        })));
+        out
+    }
+}
+
+/// The seed's mistake: `peers` indented under a target (`spec.targets[N].peers`).
+fn misplaced_peers(unknown: &[YamlPath]) -> Option<YamlPath> {
+    use locate::Segment::{Index, Key};
+    unknown
+        .iter()
+        .find(|p| {
+            matches!(p.segments(), [Key(spec), Key(targets), Index(_), Key(peers)]
+                if spec == "spec" && targets == "targets" && peers == "peers")
+        })
+        .cloned()
+}
+
+fn peer_mode(mode: Option<wire::PeerMode>) -> MtlsMode {
+    match mode {
+        None | Some(wire::PeerMode::Unset) => MtlsMode::Unset,
+        Some(wire::PeerMode::Disable) => MtlsMode::Disable,
+        Some(wire::PeerMode::Permissive) => MtlsMode::Permissive,
+        Some(wire::PeerMode::Strict) => MtlsMode::Strict,
+    }
+}
+
+fn tls_mode(mode: wire::TlsMode) -> TlsMode {
+    match mode {
+        wire::TlsMode::Disable => TlsMode::Disable,
+        wire::TlsMode::Simple => TlsMode::Simple,
+        wire::TlsMode::Mutual => TlsMode::Mutual,
+        wire::TlsMode::IstioMutual => TlsMode::IstioMutual,
+    }
+}

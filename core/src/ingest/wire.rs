@@ -1,0 +1,364 @@
+//! Serde structs that mirror the Kubernetes and Istio YAML field names.
+//!
+//! Kubernetes kinds keep only the fields meshlock reads and skip the rest quietly (a Deployment has
+//! hundreds of fields that do not touch mTLS). The Istio specs meshlock models (Policy,
+//! PeerAuthentication, DestinationRule TLS) declare every field of their schema, so that an unknown
+//! field is reported by `serde_ignored` instead of being dropped.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::collections::BTreeMap;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// `apiVersion`, `kind` and the identifying metadata: read first to pick the typed struct.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Head {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectMeta {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub creation_timestamp: Option<String>,
+    pub owner_references: Vec<OwnerReference>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OwnerReference {
+    pub kind: String,
+    pub name: String,
+    pub controller: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct List {
+    #[serde(default)]
+    pub items: Vec<yaml_serde::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Namespace {
+    pub metadata: ObjectMeta,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfigMap {
+    pub metadata: ObjectMeta,
+    pub data: BTreeMap<String, String>,
+}
+
+/// The `mesh` key of the `istio` ConfigMap (MeshConfig): only the fields that change mTLS.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MeshConfig {
+    pub enable_auto_mtls: Option<bool>,
+    pub root_namespace: Option<String>,
+    pub trust_domain: Option<String>,
+}
+
+// ---------------------------------------------------------------- workloads
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Pod {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodSpec {
+    pub containers: Vec<Container>,
+    pub init_containers: Vec<Container>,
+    pub service_account_name: Option<String>,
+    /// Deprecated alias of `serviceAccountName`, still printed by old clusters.
+    pub service_account: Option<String>,
+    pub host_network: bool,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Container {
+    pub name: String,
+    pub ports: Vec<ContainerPort>,
+    /// `Always` marks a native sidecar in `initContainers`.
+    pub restart_policy: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub container_port: i64,
+    pub protocol: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct PodTemplate {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+}
+
+/// Deployment, StatefulSet, DaemonSet, ReplicaSet, Job: a pod template under `spec.template`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Controller {
+    pub metadata: ObjectMeta,
+    pub spec: ControllerSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ControllerSpec {
+    pub template: PodTemplate,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CronJob {
+    pub metadata: ObjectMeta,
+    pub spec: CronJobSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CronJobSpec {
+    pub job_template: JobTemplate,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JobTemplate {
+    pub spec: ControllerSpec,
+}
+
+// ---------------------------------------------------------------- services
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Service {
+    pub metadata: ObjectMeta,
+    pub spec: ServiceSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceSpec {
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+    #[serde(rename = "clusterIP")]
+    pub cluster_ip: Option<String>,
+    #[serde(rename = "type")]
+    pub service_type: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: i64,
+    pub target_port: Option<IntOrString>,
+    pub protocol: Option<String>,
+    pub app_protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(i64),
+    String(String),
+}
+
+// ---------------------------------------------------------------- authentication.istio.io/v1alpha1
+
+/// `Policy` and `MeshPolicy` (Istio 1.0–1.5). Every field of the schema is declared.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AuthnPolicy {
+    pub metadata: ObjectMeta,
+    pub spec: AuthnPolicySpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthnPolicySpec {
+    pub targets: Vec<TargetSelector>,
+    pub peers: Vec<PeerAuthenticationMethod>,
+    pub peer_is_optional: Option<bool>,
+    pub origins: Option<IgnoredAny>,
+    pub origin_is_optional: Option<bool>,
+    pub principal_binding: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TargetSelector {
+    pub name: Option<String>,
+    pub ports: Vec<PortSelector>,
+    /// Declared in the proto but hidden and not implemented by Istio.
+    pub labels: Option<IgnoredAny>,
+}
+
+/// `{number: N}` or `{name: "http"}`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct PortSelector {
+    pub number: Option<i64>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PeerAuthenticationMethod {
+    /// `- mtls: {}` and `- mtls:` (null) both mean STRICT, so presence matters more than content.
+    #[serde(deserialize_with = "present_even_if_null")]
+    pub mtls: Option<MutualTls>,
+    pub jwt: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MutualTls {
+    pub mode: Option<V1alpha1Mode>,
+    pub allow_tls: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum V1alpha1Mode {
+    Strict,
+    Permissive,
+}
+
+/// Maps an explicit `null` to `Some(default)`, so `mtls:` with no value counts as present.
+fn present_even_if_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
+}
+
+// ---------------------------------------------------------------- security.istio.io
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PeerAuthentication {
+    pub metadata: ObjectMeta,
+    pub spec: PeerAuthenticationSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PeerAuthenticationSpec {
+    pub selector: Option<WorkloadSelector>,
+    pub mtls: Option<PeerMtls>,
+    /// Keys are container (target) ports, written as numbers or numeric strings.
+    pub port_level_mtls: Option<BTreeMap<String, PeerMtls>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkloadSelector {
+    pub match_labels: Labels,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct PeerMtls {
+    pub mode: Option<PeerMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PeerMode {
+    Unset,
+    Disable,
+    Permissive,
+    Strict,
+}
+
+// ---------------------------------------------------------------- networking.istio.io
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DestinationRule {
+    pub metadata: ObjectMeta,
+    pub spec: DestinationRuleSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DestinationRuleSpec {
+    pub host: Option<String>,
+    pub traffic_policy: Option<TrafficPolicy>,
+    pub subsets: Vec<Subset>,
+    pub export_to: Vec<String>,
+    pub workload_selector: Option<WorkloadSelector>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TrafficPolicy {
+    pub load_balancer: Option<IgnoredAny>,
+    pub connection_pool: Option<IgnoredAny>,
+    pub outlier_detection: Option<IgnoredAny>,
+    pub tls: Option<ClientTls>,
+    pub port_level_settings: Vec<PortTrafficPolicy>,
+    pub tunnel: Option<IgnoredAny>,
+    pub proxy_protocol: Option<IgnoredAny>,
+    pub retry_budget: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PortTrafficPolicy {
+    pub port: Option<PortSelector>,
+    pub load_balancer: Option<IgnoredAny>,
+    pub connection_pool: Option<IgnoredAny>,
+    pub outlier_detection: Option<IgnoredAny>,
+    pub tls: Option<ClientTls>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Subset {
+    pub name: Option<String>,
+    pub labels: Labels,
+    #[serde(rename = "trafficPolicy")]
+    pub traffic_policy: Option<TrafficPolicy>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClientTls {
+    pub mode: Option<TlsMode>,
+    pub client_certificate: Option<IgnoredAny>,
+    pub private_key: Option<IgnoredAny>,
+    pub ca_certificates: Option<IgnoredAny>,
+    pub ca_crl: Option<IgnoredAny>,
+    pub credential_name: Option<IgnoredAny>,
+    pub subject_alt_names: Option<IgnoredAny>,
+    pub sni: Option<IgnoredAny>,
+    pub insecure_skip_verify: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TlsMode {
+    Disable,
+    Simple,
+    Mutual,
+    IstioMutual,
+}

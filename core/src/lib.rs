@@ -1,0 +1,29 @@
+//! meshlock: model an Istio mesh's move from plaintext to mutual TLS.
+//!
+//! The pipeline, one module per job:
+//! [`ingest`] (YAML → typed resources, with diagnostics) → [`mesh`] (the model under
+//! [`settings`]) → [`resolve`] (server mode, client TLS choice) → [`evaluate`] (what curl sees,
+//! with [`explain`]ations) → [`matrix`] → [`render`]. [`api`] wraps every operation as
+//! JSON-in/JSON-out for the bindings; [`seed`] holds the guide's built-in cluster and tour.
+
+pub mod api;
+pub mod diagnostic;
+pub mod evaluate;
+pub mod explain;
+pub mod ingest;
+pub mod matrix;
+pub mod mesh;
+pub mod model;
+pub mod render;
+pub mod resolve;
+pub mod seed;
+pub mod settings;
+mod workloads;
+
+pub use diagnostic::{Code, Diagnostic, Location, Severity};
+pub use evaluate::{Outcome, ProbeError, Reason, Status, Transport, Verdict};
+pub use explain::{Side, Step};
+pub use ingest::Source;
+pub use matrix::{Edge, Matrix};
+pub use mesh::{LoadError, Loaded, Mesh};
+pub use settings::{IstioVersion, MeshSettings, ResolvedSettings};

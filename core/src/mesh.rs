@@ -1,0 +1,384 @@
+//! `Mesh`: the typed model of one cluster under one set of settings, and its public entry points.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::diagnostic::{Code, Diagnostic, Location, Severity};
+use crate::ingest::{self, MeshConfigDoc, Resource, Source, Stored};
+use crate::model::{
+    AuthnPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, Service, Workload, WorkloadId,
+};
+use crate::resolve::hosts;
+use crate::settings::{
+    DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin,
+};
+use crate::workloads;
+
+/// Loading failed: the input holds errors. Every diagnostic (errors and the rest) is included.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{} error(s) in the input; first: {}", errors_of(.diagnostics).count(), first_error(.diagnostics))]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn errors_of(diagnostics: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
+    diagnostics.iter().filter(|d| d.severity == Severity::Error)
+}
+
+fn first_error(diagnostics: &[Diagnostic]) -> String {
+    errors_of(diagnostics).next().map(ToString::to_string).unwrap_or_default()
+}
+
+/// A loaded mesh with the diagnostics of its input (warnings and notes; errors fail the load).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub mesh: Mesh,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mesh {
+    resources: Vec<Stored>,
+    requested: MeshSettings,
+    next_seq: u64,
+    pub(crate) settings: ResolvedSettings,
+    pub(crate) namespaces: BTreeMap<String, Namespace>,
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) services: Vec<Service>,
+    services_by_fqdn: HashMap<Fqdn, usize>,
+    /// Per service (same index): the workloads its selector picks.
+    pub(crate) endpoints: Vec<Vec<usize>>,
+    pub(crate) authn_policies: Vec<AuthnPolicy>,
+    pub(crate) peer_authentications: Vec<PeerAuthentication>,
+    pub(crate) destination_rules: Vec<DestinationRule>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Mesh {
+    /// Reads every source and builds the model. Fails when any document has an error.
+    pub fn load(sources: &[Source], settings: &MeshSettings) -> Result<Loaded, LoadError> {
+        let ingested = ingest::ingest(sources, 0);
+        let mut diagnostics = ingested.diagnostics;
+        let resources = merge(Vec::new(), ingested.resources, Some(&mut diagnostics));
+        finish(resources, settings.clone(), ingested_seq(sources, 0), diagnostics)
+    }
+
+    /// What-if: adds the resources of `sources`; one with the kind, namespace and name of an
+    /// existing resource replaces it (as `kubectl apply` does) and keeps its age.
+    pub fn apply(&self, sources: &[Source]) -> Result<Loaded, LoadError> {
+        let ingested = ingest::ingest(sources, self.next_seq);
+        let next_seq = ingested_seq(sources, self.next_seq).max(self.next_seq + ingested.resources.len() as u64);
+        let resources = merge(self.resources.clone(), ingested.resources, None);
+        finish(resources, self.requested.clone(), next_seq, ingested.diagnostics)
+    }
+
+    pub fn settings(&self) -> &ResolvedSettings {
+        &self.settings
+    }
+
+    /// The diagnostics found while loading (and resolving) this mesh.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    pub fn workload(&self, id: &WorkloadId) -> Option<&Workload> {
+        self.workloads.binary_search_by(|w| w.id.cmp(id)).ok().and_then(|i| self.workloads.get(i))
+    }
+
+    pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
+        self.services_by_fqdn.get(fqdn).copied()
+    }
+}
+
+fn ingested_seq(sources: &[Source], start: u64) -> u64 {
+    // Sequence numbers only need to grow; the number of bytes bounds the number of resources.
+    start + sources.iter().map(|s| s.text.len() as u64 + 1).sum::<u64>()
+}
+
+/// Later resources replace earlier ones with the same key, keeping the earlier one's age.
+fn merge(mut base: Vec<Stored>, incoming: Vec<Stored>, mut duplicates: Option<&mut Vec<Diagnostic>>) -> Vec<Stored> {
+    let mut index: HashMap<ingest::ResourceKey, usize> =
+        base.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
+    for mut stored in incoming {
+        match index.get(&stored.key) {
+            Some(&i) => {
+                if let Some(diags) = duplicates.as_deref_mut() {
+                    let (kind, ns, name) = &stored.key;
+                    let shown = if ns.is_empty() { name.clone() } else { format!("{ns}/{name}") };
+                    diags.push(
+                        Diagnostic::info(
+                            Code::DuplicateResource,
+                            format!("{kind} `{shown}` appears again: the later document replaces the earlier"),
+                        )
+                        .with_help("as with `kubectl apply`, the last definition of a resource wins")
+                        .at(origin_location(origin_of(&stored.resource))),
+                    );
+                }
+                if let Some(slot) = base.get_mut(i) {
+                    stored.seq = slot.seq;
+                    keep_age(&mut stored.resource, &slot.resource);
+                    *slot = stored;
+                }
+            }
+            None => {
+                index.insert(stored.key.clone(), base.len());
+                base.push(stored);
+            }
+        }
+    }
+    base
+}
+
+/// A replaced resource keeps its creation timestamp, as the API server does.
+fn keep_age(new: &mut Resource, old: &Resource) {
+    let (Some(new_meta), Some(old_meta)) = (meta_mut(new), meta_of(old)) else { return };
+    if new_meta.created.is_none() {
+        new_meta.created = old_meta.created.clone();
+    }
+}
+
+fn meta_of(resource: &Resource) -> Option<&Meta> {
+    match resource {
+        Resource::AuthnPolicy(p) => Some(&p.meta),
+        Resource::PeerAuthentication(p) => Some(&p.meta),
+        Resource::DestinationRule(d) => Some(&d.meta),
+        _ => None,
+    }
+}
+
+fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
+    match resource {
+        Resource::AuthnPolicy(p) => Some(&mut p.meta),
+        Resource::PeerAuthentication(p) => Some(&mut p.meta),
+        Resource::DestinationRule(d) => Some(&mut d.meta),
+        _ => None,
+    }
+}
+
+fn origin_of(resource: &Resource) -> Option<&Origin> {
+    match resource {
+        Resource::Workload(w) => Some(&w.origin),
+        Resource::Service(s) => Some(&s.origin),
+        other => meta_of(other).map(|m| &m.origin),
+    }
+}
+
+pub(crate) fn origin_location(origin: Option<&Origin>) -> Location {
+    origin.map_or_else(Location::default, |o| Location {
+        source: o.source.clone(),
+        document: Some(o.document),
+        path: (!o.path.is_empty()).then(|| o.path.clone()),
+        line: None,
+        column: None,
+    })
+}
+
+fn finish(
+    resources: Vec<Stored>,
+    requested: MeshSettings,
+    next_seq: u64,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Result<Loaded, LoadError> {
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return Err(LoadError { diagnostics });
+    }
+    let mesh = build(resources, requested, next_seq, &mut diagnostics);
+    Ok(Loaded { mesh, diagnostics })
+}
+
+fn resolve_settings(
+    requested: &MeshSettings,
+    resources: &[Stored],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ResolvedSettings {
+    let mesh_config: Option<&MeshConfigDoc> = resources.iter().find_map(|s| match &s.resource {
+        Resource::MeshConfig(m) => Some(m),
+        _ => None,
+    });
+    let has_v1alpha1 = resources.iter().any(|s| matches!(s.resource, Resource::AuthnPolicy(_)));
+    let (istio_version, istio_version_origin) = match requested.istio_version {
+        Some(v) => (v, SettingOrigin::Explicit),
+        None if has_v1alpha1 => {
+            diagnostics.push(
+                Diagnostic::info(
+                    Code::VersionInferred,
+                    "the input holds `authentication.istio.io/v1alpha1` resources: applying Istio 1.1 rules",
+                )
+                .with_help("pass `--istio-version` to choose the release your mesh runs"),
+            );
+            (IstioVersion::SEED, SettingOrigin::Inferred)
+        }
+        None => (IstioVersion::CURRENT, SettingOrigin::Default),
+    };
+    let (mut auto_mtls, auto_mtls_origin) = match (requested.auto_mtls, mesh_config.and_then(|m| m.enable_auto_mtls)) {
+        (Some(on), _) => (on, SettingOrigin::Explicit),
+        (None, Some(on)) => (on, SettingOrigin::MeshConfig),
+        (None, None) => (istio_version.auto_mtls_default(), SettingOrigin::Default),
+    };
+    if auto_mtls && istio_version.minor() < 4 {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::InvalidValue,
+                format!("auto mTLS does not exist in Istio {istio_version} (it arrived in 1.4): treated as off"),
+            )
+            .with_help("choose `--istio-version 1.4` or later to model auto mTLS"),
+        );
+        auto_mtls = false;
+    }
+    let root_namespace = requested
+        .root_namespace
+        .clone()
+        .or_else(|| mesh_config.and_then(|m| m.root_namespace.clone()))
+        .or_else(|| mesh_config.map(|m| m.namespace.clone()))
+        .unwrap_or_else(|| DEFAULT_ROOT_NAMESPACE.to_owned());
+    let trust_domain = requested
+        .trust_domain
+        .clone()
+        .or_else(|| mesh_config.and_then(|m| m.trust_domain.clone()))
+        .unwrap_or_else(|| crate::settings::CLUSTER_DOMAIN.to_owned());
+    ResolvedSettings { istio_version, istio_version_origin, auto_mtls, auto_mtls_origin, root_namespace, trust_domain }
+}
+
+fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnostics: &mut Vec<Diagnostic>) -> Mesh {
+    let settings = resolve_settings(&requested, &resources, diagnostics);
+    let version = settings.istio_version;
+    let mut namespaces = BTreeMap::new();
+    let mut services = Vec::new();
+    let mut authn_policies = Vec::new();
+    let mut peer_authentications = Vec::new();
+    let mut destination_rules = Vec::new();
+    let mut workload_docs = Vec::new();
+    let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
+    for stored in &resources {
+        match &stored.resource {
+            Resource::Namespace(n) => {
+                namespaces.insert(n.name.clone(), n.clone());
+            }
+            Resource::Workload(w) => workload_docs.push(w),
+            Resource::Service(s) => services.push(s.clone()),
+            Resource::AuthnPolicy(p) if !version.has_v1alpha1_authn() => {
+                removed
+                    .entry(p.meta.kind)
+                    .or_insert_with(|| (format!("removed in Istio 1.6; the mesh runs {version}"), Vec::new()))
+                    .1
+                    .push(origin_location(Some(&p.meta.origin)));
+            }
+            Resource::AuthnPolicy(p) => authn_policies.push(with_seq(p.clone(), stored.seq)),
+            Resource::PeerAuthentication(p) if !version.has_peer_authentication() => {
+                removed
+                    .entry("PeerAuthentication")
+                    .or_insert_with(|| (format!("introduced in Istio 1.5; the mesh runs {version}"), Vec::new()))
+                    .1
+                    .push(origin_location(Some(&p.meta.origin)));
+            }
+            Resource::PeerAuthentication(p) => {
+                let mut p = p.clone();
+                p.meta.seq = stored.seq;
+                peer_authentications.push(p);
+            }
+            Resource::DestinationRule(d) => {
+                let mut d = d.clone();
+                d.meta.seq = stored.seq;
+                destination_rules.push(d);
+            }
+            Resource::MeshConfig(_) => {}
+        }
+    }
+    for (kind, (why, locations)) in removed {
+        let first = locations.first().cloned().unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::RemovedApi,
+                format!("{} `{kind}` resource(s) ignored: {why}", locations.len()),
+            )
+            .with_help(if kind == "PeerAuthentication" {
+                "use `authentication.istio.io/v1alpha1` Policy on this release, or pass a later `--istio-version`"
+            } else {
+                "convert them to `security.istio.io` PeerAuthentication, or pass the release they were written for"
+            })
+            .at(first),
+        );
+    }
+
+    let mut workloads = workloads::derive(&workload_docs, &namespaces, version, diagnostics);
+    workloads.sort_by(|a, b| a.id.cmp(&b.id));
+    services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let services_by_fqdn = services.iter().enumerate().map(|(i, s)| (s.fqdn.clone(), i)).collect();
+    let endpoints = services
+        .iter()
+        .map(|svc| match &svc.selector {
+            Some(selector) => workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.id.namespace == svc.namespace && crate::model::selector_matches(selector, &w.labels))
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    let mesh = Mesh {
+        resources,
+        requested,
+        next_seq,
+        settings,
+        namespaces,
+        workloads,
+        services,
+        services_by_fqdn,
+        endpoints,
+        authn_policies,
+        peer_authentications,
+        destination_rules,
+        diagnostics: Vec::new(),
+    };
+    lint_hosts(&mesh, diagnostics);
+    let mut mesh = mesh;
+    mesh.diagnostics = diagnostics.clone();
+    mesh
+}
+
+fn with_seq(mut policy: AuthnPolicy, seq: u64) -> AuthnPolicy {
+    policy.meta.seq = seq;
+    policy
+}
+
+/// Part A §5: a dotted but not fully qualified host matches nothing; say so.
+fn lint_hosts(mesh: &Mesh, diagnostics: &mut Vec<Diagnostic>) {
+    let known: BTreeSet<&str> = mesh
+        .namespaces
+        .keys()
+        .map(String::as_str)
+        .chain(mesh.services.iter().map(|s| s.namespace.as_str()))
+        .chain(mesh.workloads.iter().map(|w| w.id.namespace.as_str()))
+        .collect();
+    let mut warn = |meta: &Meta, host: &str, what: &str| {
+        if let Some(ns) = hosts::unqualified_service_namespace(host)
+            && known.contains(ns)
+        {
+            let name = host.split('.').next().unwrap_or(host);
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::UnqualifiedHost,
+                    format!("{} `{host}` is dotted but not fully qualified: Istio takes it literally and it matches no service", what),
+                )
+                .with_help(format!("write `{name}.{ns}.svc.cluster.local` (or `{name}` inside namespace `{ns}`)"))
+                .at(origin_location(Some(&meta.origin))),
+            );
+        }
+    };
+    for dr in &mesh.destination_rules {
+        warn(&dr.meta, &dr.host, "DestinationRule host");
+    }
+    for policy in &mesh.authn_policies {
+        for target in &policy.targets {
+            warn(&policy.meta, &target.name, "Policy target");
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The domain model: what meshlock knows about a cluster after ingest, independent of YAML.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::settings::CLUSTER_DOMAIN;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// A TCP port number, 1..=65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Port(pub u16);
+
+impl Port {
+    pub fn parse(value: i64) -> Option<Port> {
+        u16::try_from(value).ok().filter(|p| *p != 0).map(Port)
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A workload's identity: `namespace/name`, where name is the controller's name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadId {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl WorkloadId {
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { namespace: namespace.into(), name: name.into() }
+    }
+}
+
+impl fmt::Display for WorkloadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+impl Serialize for WorkloadId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A fully qualified service host, `name.namespace.svc.cluster.local`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Fqdn(pub String);
+
+impl Fqdn {
+    pub fn for_service(name: &str, namespace: &str) -> Self {
+        Fqdn(format!("{name}.{namespace}.svc.{CLUSTER_DOMAIN}"))
+    }
+}
+
+impl fmt::Display for Fqdn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The document a resource came from, for explanations and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Origin {
+    pub source: String,
+    pub document: usize,
+    /// YAML path prefix inside the document (`items[3]` for a `kind: List` item).
+    pub path: String,
+}
+
+/// Identity and age of an Istio resource; age decides ties (Part A §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub created: Option<String>,
+    /// Input order: stands in for age when there are no timestamps.
+    pub seq: u64,
+    pub origin: Origin,
+}
+
+impl Meta {
+    /// Oldest first: by `creationTimestamp` (then name), resources without one after those with
+    /// one, in input order. RFC 3339 timestamps in UTC (`…Z`) sort correctly as strings.
+    pub fn age_key(&self) -> (bool, &str, &str, u64) {
+        match &self.created {
+            Some(ts) => (false, ts.as_str(), self.name.as_str(), self.seq),
+            None => (true, "", "", self.seq),
+        }
+    }
+
+    pub fn display_ref(&self) -> String {
+        format!("{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MtlsMode {
+    Unset,
+    Disable,
+    Permissive,
+    Strict,
+}
+
+impl MtlsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MtlsMode::Unset => "UNSET",
+            MtlsMode::Disable => "DISABLE",
+            MtlsMode::Permissive => "PERMISSIVE",
+            MtlsMode::Strict => "STRICT",
+        }
+    }
+}
+
+impl fmt::Display for MtlsMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TlsMode {
+    Disable,
+    Simple,
+    Mutual,
+    IstioMutual,
+}
+
+impl TlsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Disable => "DISABLE",
+            TlsMode::Simple => "SIMPLE",
+            TlsMode::Mutual => "MUTUAL",
+            TlsMode::IstioMutual => "ISTIO_MUTUAL",
+        }
+    }
+}
+
+impl fmt::Display for TlsMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    pub name: String,
+    pub labels: Labels,
+}
+
+/// Why a workload has, or lacks, a sidecar (Part A §7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sidecar {
+    pub present: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedPort {
+    pub name: Option<String>,
+    pub port: Port,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    pub id: WorkloadId,
+    pub kind: &'static str,
+    pub labels: Labels,
+    pub service_account: String,
+    pub container_ports: Vec<NamedPort>,
+    pub sidecar: Sidecar,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetPort {
+    Number(Port),
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: Port,
+    pub target: TargetPort,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub namespace: String,
+    pub name: String,
+    pub fqdn: Fqdn,
+    /// `None`: no selector, endpoints are managed by hand (meshlock sees none).
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+    pub headless: bool,
+    pub origin: Origin,
+}
+
+/// A port named in a v1alpha1 target or a DestinationRule port-level entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortRef {
+    Number(Port),
+    Name(String),
+}
+
+impl PortRef {
+    pub fn matches(&self, port: &ServicePort) -> bool {
+        match self {
+            PortRef::Number(n) => *n == port.port,
+            PortRef::Name(name) => port.name.as_deref() == Some(name.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for PortRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortRef::Number(n) => write!(f, "{n}"),
+            PortRef::Name(name) => write!(f, "{name}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyTarget {
+    /// As written; resolved against the policy's namespace when matching.
+    pub name: String,
+    pub ports: Vec<PortRef>,
+}
+
+/// `authentication.istio.io/v1alpha1` Policy or MeshPolicy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthnPolicy {
+    pub meta: Meta,
+    pub mesh_wide: bool,
+    pub targets: Vec<PolicyTarget>,
+    /// From the first `mtls` peer; `Disable` when there is none (no TLS filter chain at all).
+    pub mode: MtlsMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerAuthentication {
+    pub meta: Meta,
+    /// `None` or empty: namespace-wide (mesh-wide in the root namespace).
+    pub selector: Option<Labels>,
+    pub mode: MtlsMode,
+    /// Keyed by container (target) port.
+    pub port_level: BTreeMap<Port, MtlsMode>,
+}
+
+impl PeerAuthentication {
+    pub fn is_namespace_wide(&self) -> bool {
+        self.selector.as_ref().is_none_or(|s| s.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortTls {
+    pub port: PortRef,
+    pub tls: Option<TlsMode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationRule {
+    pub meta: Meta,
+    /// As written.
+    pub host: String,
+    pub export_to: Vec<String>,
+    pub workload_selector: Option<Labels>,
+    /// Whether the rule has a top-level `trafficPolicy` at all (merge takes the first that has one).
+    pub has_traffic_policy: bool,
+    pub tls: Option<TlsMode>,
+    pub port_level: Vec<PortTls>,
+}
+
+/// Whether `selector` ⊆ `labels`.
+pub fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
+    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}

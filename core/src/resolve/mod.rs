@@ -1,0 +1,5 @@
+//! Resolve: the effective server policy and the client's TLS choice, per Istio release.
+
+pub mod client;
+pub mod hosts;
+pub mod server;

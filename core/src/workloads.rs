@@ -1,0 +1,286 @@
+//! Workloads from Pods and controllers: identity (the controller's name) and sidecar presence.
+//!
+//! Part A §7: a workload has a sidecar when its pod has an `istio-proxy` container (also as a
+//! native sidecar in `initContainers`) or the `sidecar.istio.io/status` annotation; for manifests
+//! not yet injected, injection is predicted from the namespace and pod labels with the rules of the
+//! selected Istio release (Part B §7, Part C §1).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::ingest::WorkloadDoc;
+use crate::model::{Labels, NamedPort, Namespace, Port, Sidecar, Workload, WorkloadId};
+use crate::settings::IstioVersion;
+
+const PROXY_CONTAINER: &str = "istio-proxy";
+const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
+const INJECT_KEY: &str = "sidecar.istio.io/inject";
+const TEMPLATE_HASH: &str = "pod-template-hash";
+/// Namespaces the injector never touches (1.1 `initializer.go`; still skipped by the webhook).
+const NEVER_INJECTED: [&str; 2] = ["kube-system", "kube-public"];
+
+/// Derives one workload per identity; pods, when present, are the ground truth for their workload.
+pub fn derive(
+    docs: &[&WorkloadDoc],
+    namespaces: &BTreeMap<String, Namespace>,
+    version: IstioVersion,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Workload> {
+    let owners = OwnerIndex::new(docs);
+    let mut groups: BTreeMap<WorkloadId, Vec<&WorkloadDoc>> = BTreeMap::new();
+    for doc in docs {
+        groups.entry(owners.identity(doc)).or_default().push(doc);
+    }
+    let mut missing_namespaces: BTreeMap<String, Location> = BTreeMap::new();
+    let mut workloads = Vec::with_capacity(groups.len());
+    for (id, members) in groups {
+        let pods: Vec<&WorkloadDoc> = members.iter().copied().filter(|d| d.kind == "Pod").collect();
+        let workload = if let Some(first_pod) = pods.first() {
+            let states: Vec<Sidecar> = pods.iter().map(|p| detect(p).unwrap_or_else(not_injected_pod)).collect();
+            let injected = states.iter().filter(|s| s.present).count();
+            let sidecar = if injected == 0 || injected == states.len() {
+                states.first().cloned().unwrap_or_else(not_injected_pod)
+            } else {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::MixedInjection,
+                        format!("workload `{id}`: {injected} of {} pods have a sidecar", states.len()),
+                    )
+                    .with_help("restart the pods without a sidecar (`kubectl rollout restart`) so every replica is injected")
+                    .at(location_of(first_pod)),
+                );
+                Sidecar {
+                    present: false,
+                    reason: format!("only {injected} of {} pods have an istio-proxy container", states.len()),
+                }
+            };
+            build(&id, first_pod, sidecar, members.iter().find(|d| d.kind != "Pod").copied())
+        } else {
+            let Some(controller) = members.iter().copied().min_by_key(|d| controller_rank(d.kind)) else { continue };
+            let sidecar = detect(controller).unwrap_or_else(|| {
+                let namespace = namespaces.get(&controller.namespace);
+                if namespace.is_none() {
+                    missing_namespaces.entry(controller.namespace.clone()).or_insert_with(|| location_of(controller));
+                }
+                predict(controller, namespace, version)
+            });
+            build(&id, controller, sidecar, None)
+        };
+        workloads.push(workload);
+    }
+    for (namespace, location) in missing_namespaces {
+        diagnostics.push(
+            Diagnostic::info(
+                Code::NamespaceNotInInput,
+                format!("namespace `{namespace}` is not in the input: its injection labels are taken as absent"),
+            )
+            .with_help(format!("add `kubectl get namespace {namespace} -o yaml` to the input to predict injection exactly"))
+            .at(location),
+        );
+    }
+    workloads
+}
+
+fn build(id: &WorkloadId, doc: &WorkloadDoc, sidecar: Sidecar, controller: Option<&WorkloadDoc>) -> Workload {
+    let spec = &doc.spec;
+    let container_ports = spec
+        .containers
+        .iter()
+        .filter(|c| c.name != PROXY_CONTAINER)
+        .flat_map(|c| c.ports.iter())
+        .filter_map(|p| Port::parse(p.container_port).map(|port| NamedPort { name: p.name.clone(), port }))
+        .collect();
+    Workload {
+        id: id.clone(),
+        kind: controller.map_or(doc.kind, |c| c.kind),
+        labels: doc.template_labels.clone(),
+        service_account: spec
+            .service_account_name
+            .clone()
+            .or_else(|| spec.service_account.clone())
+            .unwrap_or_else(|| "default".to_owned()),
+        container_ports,
+        sidecar,
+        origin: controller.unwrap_or(doc).origin.clone(),
+    }
+}
+
+fn location_of(doc: &WorkloadDoc) -> Location {
+    Location {
+        source: doc.origin.source.clone(),
+        document: Some(doc.origin.document),
+        path: (!doc.origin.path.is_empty()).then(|| doc.origin.path.clone()),
+        line: None,
+        column: None,
+    }
+}
+
+/// The controller that best describes a workload when there are no pods.
+fn controller_rank(kind: &str) -> u8 {
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" => 0,
+        "ReplicaSet" | "Job" => 1,
+        _ => 2,
+    }
+}
+
+fn not_injected_pod() -> Sidecar {
+    Sidecar { present: false, reason: "the pod has no istio-proxy container and no injection status".to_owned() }
+}
+
+/// An injected pod or template: the proxy container, or the injector's status annotation.
+fn detect(doc: &WorkloadDoc) -> Option<Sidecar> {
+    let spec = &doc.spec;
+    if spec.containers.iter().any(|c| c.name == PROXY_CONTAINER) {
+        return Some(Sidecar { present: true, reason: "the pod has an istio-proxy container".to_owned() });
+    }
+    if spec.init_containers.iter().any(|c| c.name == PROXY_CONTAINER) {
+        return Some(Sidecar {
+            present: true,
+            reason: "the pod has istio-proxy as a native sidecar (in initContainers)".to_owned(),
+        });
+    }
+    if doc.template_annotations.contains_key(STATUS_ANNOTATION) {
+        return Some(Sidecar { present: true, reason: format!("the pod carries the `{STATUS_ANNOTATION}` annotation") });
+    }
+    if doc.kind == "Pod" {
+        return Some(not_injected_pod());
+    }
+    None
+}
+
+/// Predicts what the injection webhook does with this template when its pods are created.
+fn predict(doc: &WorkloadDoc, namespace: Option<&Namespace>, version: IstioVersion) -> Sidecar {
+    let no = |reason: String| Sidecar { present: false, reason };
+    if doc.spec.host_network {
+        return no("hostNetwork pods are never injected".to_owned());
+    }
+    if NEVER_INJECTED.contains(&doc.namespace.as_str()) {
+        return no(format!("the injector skips namespace `{}`", doc.namespace));
+    }
+    let empty = Labels::new();
+    let ns_labels = namespace.map_or(&empty, |n| &n.labels);
+    let ns_injection = ns_labels.get("istio-injection").map(String::as_str);
+    // `istio.io/rev` on the namespace is honoured from 1.6, and only without `istio-injection`.
+    let ns_revision = ns_labels.get("istio.io/rev").filter(|_| version.minor() >= 6 && ns_injection.is_none());
+    let pod_label = doc.template_labels.get(INJECT_KEY).map(String::as_str);
+    let pod_annotation = doc.template_annotations.get(INJECT_KEY).map(String::as_str);
+    // From 1.9 the webhook's objectSelector skips pods labelled `sidecar.istio.io/inject=false`.
+    let label_opts_out = version.minor() >= 9 && pod_label == Some("false");
+
+    let selected_by = if ns_injection == Some("enabled") {
+        format!("namespace `{}` has istio-injection=enabled", doc.namespace)
+    } else if let Some(rev) = ns_revision {
+        format!("namespace `{}` has istio.io/rev={rev}", doc.namespace)
+    } else if ns_injection.is_none()
+        && version.minor() >= 10
+        && (pod_label == Some("true") || doc.template_labels.contains_key("istio.io/rev"))
+    {
+        "the pod is labelled for injection".to_owned()
+    } else {
+        let why = match ns_injection {
+            Some(value) => format!("namespace `{}` has istio-injection={value}", doc.namespace),
+            None => format!("namespace `{}` has no istio-injection=enabled label", doc.namespace),
+        };
+        return no(format!("not injected: {why}"));
+    };
+    if label_opts_out {
+        return no(format!("not injected: the pod label {INJECT_KEY}=false opts out ({selected_by})"));
+    }
+    // `injectRequired` reads the label (preferred to the annotation) from 1.12, else the annotation.
+    let value = if version.minor() >= 12 { pod_label.or(pod_annotation) } else { pod_annotation };
+    if let Some(value) = value
+        && !injection_value_says_yes(value, version)
+    {
+        return no(format!("not injected: {INJECT_KEY}={value} opts out ({selected_by})"));
+    }
+    Sidecar { present: true, reason: format!("injection predicted: {selected_by}") }
+}
+
+/// Until 1.26 `y|yes|true|on` mean yes and any other non-empty value means no; from 1.27 only
+/// `true`/`false` count and anything else falls back to the namespace default (yes here).
+fn injection_value_says_yes(value: &str, version: IstioVersion) -> bool {
+    if version.minor() >= 27 {
+        value != "false"
+    } else {
+        value.is_empty() || matches!(value.to_ascii_lowercase().as_str(), "y" | "yes" | "true" | "on")
+    }
+}
+
+/// Resolves owner chains: Pod → ReplicaSet → Deployment, Pod → Job → CronJob.
+struct OwnerIndex {
+    /// (kind, namespace, name) → owner's (kind, name)
+    owner_of: HashMap<(&'static str, String, String), (String, String)>,
+}
+
+impl OwnerIndex {
+    fn new(docs: &[&WorkloadDoc]) -> Self {
+        let mut owner_of = HashMap::new();
+        for doc in docs.iter().filter(|d| matches!(d.kind, "ReplicaSet" | "Job")) {
+            if let Some(owner) = doc.owners.first() {
+                owner_of.insert((doc.kind, doc.namespace.clone(), doc.name.clone()), owner.clone());
+            }
+        }
+        Self { owner_of }
+    }
+
+    fn identity(&self, doc: &WorkloadDoc) -> WorkloadId {
+        let name = match (doc.kind, doc.owners.first()) {
+            ("Pod" | "ReplicaSet" | "Job", Some((kind, owner))) => self.resolve(doc, kind, owner),
+            ("Pod", None) => strip_template_hash(&doc.name, doc.template_labels.get(TEMPLATE_HASH), true),
+            ("ReplicaSet", None) => strip_template_hash(&doc.name, doc.template_labels.get(TEMPLATE_HASH), false),
+            _ => doc.name.clone(),
+        };
+        WorkloadId::new(doc.namespace.clone(), name)
+    }
+
+    fn resolve(&self, doc: &WorkloadDoc, kind: &str, owner: &str) -> String {
+        match kind {
+            "ReplicaSet" => match self.owner_of.get(&("ReplicaSet", doc.namespace.clone(), owner.to_owned())) {
+                Some((_, deployment)) => deployment.clone(),
+                None => strip_template_hash(owner, doc.template_labels.get(TEMPLATE_HASH), false),
+            },
+            "Job" => match self.owner_of.get(&("Job", doc.namespace.clone(), owner.to_owned())) {
+                Some((_, cron)) => cron.clone(),
+                None => owner.to_owned(),
+            },
+            _ => owner.to_owned(),
+        }
+    }
+}
+
+/// `httpbin-5b8c9d-x7k2p` with pod-template-hash `5b8c9d` → `httpbin`; a ReplicaSet
+/// `httpbin-5b8c9d` → `httpbin`.
+fn strip_template_hash(name: &str, hash: Option<&String>, is_pod: bool) -> String {
+    let Some(hash) = hash.filter(|h| !h.is_empty()) else { return name.to_owned() };
+    let marker = format!("-{hash}");
+    let found = if is_pod { name.rfind(&format!("{marker}-")) } else { name.strip_suffix(&marker).map(str::len) };
+    match found {
+        Some(end) if end > 0 => name.get(..end).unwrap_or(name).to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_hash_is_stripped_from_pods_and_replicasets() {
+        let h = "5b8c9d".to_owned();
+        assert_eq!(strip_template_hash("httpbin-5b8c9d-x7k2p", Some(&h), true), "httpbin");
+        assert_eq!(strip_template_hash("httpbin-5b8c9d", Some(&h), false), "httpbin");
+        assert_eq!(strip_template_hash("httpbin", Some(&h), true), "httpbin");
+        assert_eq!(strip_template_hash("web-x", None, true), "web-x");
+    }
+
+    #[test]
+    fn injection_values_by_version() {
+        let old = IstioVersion::new(1);
+        let new = IstioVersion::new(27);
+        assert!(injection_value_says_yes("yes", old));
+        assert!(!injection_value_says_yes("nope", old));
+        assert!(injection_value_says_yes("nope", new));
+        assert!(!injection_value_says_yes("false", new));
+    }
+}
