@@ -1,1 +1,231 @@
-fn main() {}
+//! `meshlock`: the command line. It reads files and prints; every decision is in the core.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use meshlock::render::{self, Style};
+use meshlock::{IstioVersion, Mesh, MeshSettings, Severity, Source, Verdict};
+
+/// Model an Istio mesh's move to mutual TLS: who can talk to whom, over what, and why.
+#[derive(Debug, Parser)]
+#[command(name = "meshlock", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replay the "Mutual TLS Migration" guide on the built-in cluster (the default).
+    Tour,
+    /// What `curl http://HOST:PORT/PATH` returns from a pod of one workload.
+    Probe(ProbeArgs),
+    /// Why: the decision chain of a probe, resource by resource.
+    Explain(ProbeArgs),
+    /// Every client workload × every service port.
+    Matrix(MatrixArgs),
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Input files or directories (*.yaml, *.yml, *.json); `-` reads stdin. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "SRC", required = true, num_args = 1..)]
+    files: Vec<PathBuf>,
+    /// Namespace for namespaced documents without one (like `kubectl apply -n`).
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    namespace: Option<String>,
+    /// Istio release whose rules apply: 1.0 … 1.28 or `current`.
+    #[arg(long, value_name = "V")]
+    istio_version: Option<IstioVersion>,
+    /// Override auto mTLS (default: the release's default, or the mesh config).
+    #[arg(long, value_name = "on|off")]
+    auto_mtls: Option<OnOff>,
+    /// Istio's root namespace (default: from the mesh config, else istio-system).
+    #[arg(long, value_name = "NS")]
+    root_namespace: Option<String>,
+    /// Print notes (info diagnostics) too, not only warnings and errors.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+struct ProbeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The client workload, NAMESPACE/NAME (e.g. legacy/sleep).
+    #[arg(long, value_name = "NS/WORKLOAD")]
+    from: String,
+    /// The target, HOST:PORT[/PATH], resolved from the client's namespace (e.g. httpbin.foo:8000).
+    #[arg(long, value_name = "HOST:PORT")]
+    to: String,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    format: ProbeFormat,
+    /// Exit 1 when the probe fails.
+    #[arg(long)]
+    fail_on_broken: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProbeFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct MatrixArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    format: MatrixFormat,
+    /// Exit 1 when any edge fails.
+    #[arg(long)]
+    fail_on_broken: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MatrixFormat {
+    Table,
+    Json,
+    Csv,
+    Md,
+}
+
+/// Bad input or usage: printed on stderr, exit code 2.
+struct Failure(String);
+
+const EXIT_BROKEN: u8 = 1;
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match run(cli, Style { color }) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(message)) => {
+            eprintln!("meshlock: {message}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
+    match cli.command.unwrap_or(Command::Tour) {
+        Command::Tour => {
+            let tour = meshlock::seed::tour().map_err(|e| Failure(e.to_string()))?;
+            emit(&render::tour(&tour, style))?;
+            Ok(0)
+        }
+        Command::Probe(args) => {
+            let mesh = load(&args.input)?;
+            let outcome = mesh.probe(&args.from, &args.to).map_err(|e| Failure(e.to_string()))?;
+            match args.format {
+                ProbeFormat::Text => emit(&format!("{}\n", outcome.status))?,
+                ProbeFormat::Json => emit(&json(&outcome)?)?,
+            }
+            Ok(gate(args.fail_on_broken, outcome.verdict == Verdict::Fail))
+        }
+        Command::Explain(args) => {
+            let mesh = load(&args.input)?;
+            let outcome = mesh.probe(&args.from, &args.to).map_err(|e| Failure(e.to_string()))?;
+            match args.format {
+                ProbeFormat::Text => emit(&render::explain(&outcome, style))?,
+                ProbeFormat::Json => emit(&json(&outcome)?)?,
+            }
+            Ok(gate(args.fail_on_broken, outcome.verdict == Verdict::Fail))
+        }
+        Command::Matrix(args) => {
+            let mesh = load(&args.input)?;
+            let matrix = mesh.matrix();
+            let text = match args.format {
+                MatrixFormat::Table => render::matrix_table(&matrix, style),
+                MatrixFormat::Json => json(&matrix)?,
+                MatrixFormat::Csv => render::matrix_csv(&matrix),
+                MatrixFormat::Md => render::matrix_markdown(&matrix),
+            };
+            emit(&text)?;
+            Ok(gate(args.fail_on_broken, matrix.edges.iter().any(|e| e.verdict == Verdict::Fail)))
+        }
+    }
+}
+
+fn gate(asked: bool, broken: bool) -> u8 {
+    if asked && broken { EXIT_BROKEN } else { 0 }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| Failure(format!("cannot write JSON: {e}")))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends quietly instead of panicking.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure(format!("cannot write output: {e}"))),
+        _ => Ok(()),
+    }
+}
+
+fn load(input: &InputArgs) -> Result<Mesh, Failure> {
+    let mut sources = Vec::new();
+    for path in &input.files {
+        read_sources(path, &mut sources)?;
+    }
+    for source in &mut sources {
+        source.namespace.clone_from(&input.namespace);
+    }
+    let settings = MeshSettings {
+        istio_version: input.istio_version,
+        auto_mtls: input.auto_mtls.map(|v| matches!(v, OnOff::On)),
+        root_namespace: input.root_namespace.clone(),
+        trust_domain: None,
+    };
+    let shown = if input.verbose { Severity::Info } else { Severity::Warning };
+    match Mesh::load(&sources, &settings) {
+        Ok(loaded) => {
+            eprint!("{}", render::diagnostics(&loaded.diagnostics, shown));
+            Ok(loaded.mesh)
+        }
+        Err(err) => {
+            eprint!("{}", render::diagnostics(&err.diagnostics, shown));
+            Err(Failure(format!("the input has errors ({}); nothing was analysed", err.diagnostics.iter().filter(|d| d.severity == Severity::Error).count())))
+        }
+    }
+}
+
+fn read_sources(path: &Path, out: &mut Vec<Source>) -> Result<(), Failure> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
+        out.push(Source::new("<stdin>", text));
+        return Ok(());
+    }
+    let cannot = |e: std::io::Error| Failure(format!("cannot read `{}`: {e}", path.display()));
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(cannot)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            read_sources(&entry, out)?;
+        }
+        return Ok(());
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    if bytes.len() > meshlock::ingest::MAX_SOURCE_BYTES {
+        return Err(Failure(format!("`{}` is larger than meshlock reads ({} bytes)", path.display(), meshlock::ingest::MAX_SOURCE_BYTES)));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| Failure(format!("`{}` is not UTF-8 text: {e}", path.display())))?;
+    out.push(Source::new(path.display().to_string(), text));
+    Ok(())
+}

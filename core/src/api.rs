@@ -1,1 +1,235 @@
-//! JSON twins of every operation, for the bindings and tools: JSON in, JSON out.
+//! The boundary every binding shares: one error shape, a panic guard, and a JSON twin of each
+//! operation (`call_json`: a JSON request in, a JSON answer out).
+//!
+//! Request: `{"op": "probe", "sources": [{"name", "text", "namespace"?} | {"builtin": "seed"}],
+//! "settings": {...}, "apply": [sources]?, "from": "...", "to": "..."}`.
+//! Answer: `{"type": "success", "diagnostics": [...], ...result}` or
+//! `{"type": "failure", "code": "...", "message": "...", "diagnostics": [...]}`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::diagnostic::Diagnostic;
+use crate::evaluate::ProbeError;
+use crate::ingest::Source;
+use crate::mesh::{LoadError, Mesh};
+use crate::render::{self, Style};
+use crate::seed::{self, TourError};
+use crate::settings::MeshSettings;
+
+/// The one error shape of every binding: a stable code, a message, and the input diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// `invalid-input`, `bad-request`, `unknown-client`, `bad-client`, `bad-target`, `internal`.
+    pub code: String,
+    pub message: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), message: message.into(), diagnostics: Vec::new() }
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(e: LoadError) -> Self {
+        Self { code: "invalid-input".to_owned(), message: e.to_string(), diagnostics: e.diagnostics }
+    }
+}
+
+impl From<ProbeError> for ApiError {
+    fn from(e: ProbeError) -> Self {
+        Self::new(e.code(), e.to_string())
+    }
+}
+
+impl From<TourError> for ApiError {
+    fn from(e: TourError) -> Self {
+        Self::new("internal", e.to_string())
+    }
+}
+
+/// Runs `f`, turning a panic (a bug in meshlock) into an `internal` error, so that no panic
+/// crosses a binding boundary.
+pub fn guard<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Err(ApiError::new("internal", format!("internal error in meshlock (please report it): {what}")))
+    })
+}
+
+/// A source in a request: inline text, or a built-in cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SourceSpec {
+    Builtin { builtin: String },
+    Inline(Source),
+}
+
+impl SourceSpec {
+    fn resolve(self) -> Result<Source, ApiError> {
+        match self {
+            SourceSpec::Inline(s) => Ok(s),
+            SourceSpec::Builtin { builtin } if builtin == "seed" => Ok(seed::cluster_source()),
+            SourceSpec::Builtin { builtin } => {
+                Err(ApiError::new("bad-request", format!("unknown built-in source `{builtin}`: the only one is `seed`")))
+            }
+        }
+    }
+}
+
+pub fn resolve_sources(specs: Vec<SourceSpec>) -> Result<Vec<Source>, ApiError> {
+    specs.into_iter().map(SourceSpec::resolve).collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case", deny_unknown_fields)]
+enum Call {
+    Load {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+    },
+    Probe {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+        from: String,
+        to: String,
+    },
+    Explain {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+        from: String,
+        to: String,
+    },
+    Matrix {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+    },
+    Tour,
+}
+
+fn load(sources: Vec<SourceSpec>, settings: &MeshSettings, apply: Vec<SourceSpec>) -> Result<(Mesh, Vec<Diagnostic>), ApiError> {
+    let loaded = Mesh::load(&resolve_sources(sources)?, settings)?;
+    if apply.is_empty() {
+        return Ok((loaded.mesh, loaded.diagnostics));
+    }
+    let applied = loaded.mesh.apply(&resolve_sources(apply)?)?;
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(applied.diagnostics);
+    Ok((applied.mesh, diagnostics))
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+}
+
+fn dispatch(call: Call) -> Result<Value, ApiError> {
+    Ok(match call {
+        Call::Load { sources, settings, apply } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            let matrix = mesh.matrix();
+            json!({"settings": to_value(&matrix.settings)?, "clients": to_value(&matrix.clients)?,
+                   "services": to_value(&matrix.services)?, "diagnostics": to_value(&diagnostics)?})
+        }
+        Call::Probe { sources, settings, apply, from, to } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            let mut value = to_value(&mesh.probe(&from, &to)?)?;
+            value["diagnostics"] = to_value(&diagnostics)?;
+            value
+        }
+        Call::Explain { sources, settings, apply, from, to } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            let outcome = mesh.probe(&from, &to)?;
+            let text = render::explain(&outcome, Style::PLAIN);
+            let mut value = to_value(&outcome)?;
+            value["text"] = Value::String(text);
+            value["diagnostics"] = to_value(&diagnostics)?;
+            value
+        }
+        Call::Matrix { sources, settings, apply } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            let mut value = to_value(&mesh.matrix())?;
+            value["diagnostics"] = to_value(&diagnostics)?;
+            value
+        }
+        Call::Tour => {
+            let tour = seed::tour()?;
+            let mut value = to_value(&tour)?;
+            value["text"] = Value::String(render::tour(&tour, Style::PLAIN));
+            value["diagnostics"] = json!([]);
+            value
+        }
+    })
+}
+
+/// The JSON twin of every operation; never panics, always answers JSON.
+pub fn call_json(request: &str) -> String {
+    let answer = guard(|| {
+        let call: Call = serde_json::from_str(request).map_err(|e| ApiError::new("bad-request", format!("bad request: {e}")))?;
+        dispatch(call)
+    });
+    let value = match answer {
+        Ok(mut value) => {
+            value["type"] = Value::String("success".to_owned());
+            value
+        }
+        Err(e) => json!({"type": "failure", "code": e.code, "message": e.message,
+                         "diagnostics": serde_json::to_value(&e.diagnostics).unwrap_or(Value::Null)}),
+    };
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_through_json() {
+        let answer: Value = serde_json::from_str(&call_json(
+            r#"{"op":"probe","sources":[{"builtin":"seed"}],"from":"legacy/sleep","to":"httpbin.foo:8000"}"#,
+        ))
+        .unwrap();
+        assert_eq!(answer["type"], "success");
+        assert_eq!(answer["status"], "200");
+        assert_eq!(answer["transport"], "plaintext");
+    }
+
+    #[test]
+    fn errors_are_data() {
+        let answer: Value = serde_json::from_str(&call_json(r#"{"op":"probe"}"#)).unwrap();
+        assert_eq!(answer["type"], "failure");
+        assert_eq!(answer["code"], "bad-request");
+        let answer: Value = serde_json::from_str(&call_json(
+            r#"{"op":"matrix","sources":[{"name":"x.yaml","text":"kind: Policy\napiVersion: authentication.istio.io/v1alpha1\nmetadata: {name: p}\nspec: {peers: [{mtls: {mode: STRIKT}}]}"}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(answer["code"], "invalid-input");
+        assert_eq!(answer["diagnostics"][0]["code"], "ML102");
+        assert_eq!(answer["diagnostics"][0]["line"], 4);
+    }
+
+    #[test]
+    fn guard_turns_panics_into_internal_errors() {
+        let result: Result<(), ApiError> = guard(|| -> Result<(), ApiError> { std::panic::panic_any("boom") });
+        assert_eq!(result.unwrap_err().code, "internal");
+    }
+}

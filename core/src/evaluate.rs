@@ -268,6 +268,21 @@ impl Mesh {
         let endpoints = self.endpoints_of(service);
         let ClientChoice { origination, steps: client_steps } = client::client_choice(self, client, service, port);
         let mut steps = if explain { client_steps } else { Vec::new() };
+        if explain {
+            let names: Vec<String> = endpoints.iter().map(|w| w.id.to_string()).collect();
+            let port_name = port.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            steps.push(Step::new(
+                Side::Network,
+                Some(format!("Service {}/{}", service.namespace, service.name)),
+                format!(
+                    "port {}{port_name} → targetPort {}{}; endpoints: {}",
+                    port.port,
+                    target_name(port),
+                    if service.headless { " (headless)" } else { "" },
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                ),
+            ));
+        }
         let mut per_endpoint: Vec<(Response, WorkloadId)> = Vec::new();
         let mut server_steps = Vec::new();
         for endpoint in &endpoints {

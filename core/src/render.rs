@@ -49,10 +49,10 @@ fn transport_text(edge: &Edge) -> String {
 pub fn guide_line(outcome: &Outcome, host_label: &str, style: Style) -> String {
     let client = format!("{}.{}", outcome.from.name, outcome.from.namespace);
     let edge = Edge::from(outcome.clone());
-    let detail = match (outcome.reason, outcome.curl_exit) {
-        (_, 56) => "connection reset by the server's sidecar, curl exit 56".to_owned(),
-        (_, 0) => transport_text(&edge),
-        _ => transport_text(&edge),
+    let detail = match outcome.verdict {
+        Verdict::Ok => transport_text(&edge),
+        Verdict::Fail if outcome.curl_exit == 56 => "plaintext, connection reset by the server's sidecar, curl exit 56".to_owned(),
+        Verdict::Fail => format!("{}: {}", transport_text(&edge), outcome.reason),
     };
     format!(
         "{client} to {host_label}: {}   {}",
@@ -80,7 +80,7 @@ pub fn tour(tour: &Tour, style: Style) -> String {
         if !step.published_diagnostics.is_empty() {
             let _ = writeln!(out, "{}", style.paint("33", "note: the guide publishes this manifest with `peers:` indented under the target; meshlock says:"));
             for d in &step.published_diagnostics {
-                let _ = writeln!(out, "{}", indent(&d.to_string(), "  "));
+                let _ = write!(out, "{}", indent(&d.to_string(), "  "));
             }
             let _ = writeln!(out, "{}", style.paint("33", "the tour applies the intended manifest shown above."));
         }

@@ -73,7 +73,7 @@ struct StepSpec {
 }
 
 fn steps() -> Vec<StepSpec> {
-    let policy = |text: &'static str| Source::new("policy.yaml", text);
+    let policy = |text: &'static str| Source::new("policy.yaml", text).in_namespace("foo");
     vec![
         StepSpec {
             id: "0",
