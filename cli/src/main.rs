@@ -151,7 +151,10 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 MatrixFormat::Md => render::matrix_markdown(&matrix),
             };
             emit(&text)?;
-            Ok(gate(args.fail_on_broken, matrix.edges.iter().any(|e| e.verdict == Verdict::Fail)))
+            Ok(gate(
+                args.fail_on_broken,
+                matrix.edges.iter().any(|e| e.verdict == Verdict::Fail),
+            ))
         }
     }
 }
@@ -161,7 +164,9 @@ fn gate(asked: bool, broken: bool) -> u8 {
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| Failure(format!("cannot write JSON: {e}")))
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Failure(format!("cannot write JSON: {e}")))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly instead of panicking.
@@ -187,7 +192,11 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
         root_namespace: input.root_namespace.clone(),
         trust_domain: None,
     };
-    let shown = if input.verbose { Severity::Info } else { Severity::Warning };
+    let shown = if input.verbose {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
     match Mesh::load(&sources, &settings) {
         Ok(loaded) => {
             eprint!("{}", render::diagnostics(&loaded.diagnostics, shown));
@@ -195,7 +204,10 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
         }
         Err(err) => {
             eprint!("{}", render::diagnostics(&err.diagnostics, shown));
-            Err(Failure(format!("the input has errors ({}); nothing was analysed", err.diagnostics.iter().filter(|d| d.severity == Severity::Error).count())))
+            Err(Failure(format!(
+                "the input has errors ({}); nothing was analysed",
+                err.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+            )))
         }
     }
 }
@@ -203,7 +215,9 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
 fn read_sources(path: &Path, out: &mut Vec<Source>) -> Result<(), Failure> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
         out.push(Source::new("<stdin>", text));
         return Ok(());
     }
@@ -223,7 +237,11 @@ fn read_sources(path: &Path, out: &mut Vec<Source>) -> Result<(), Failure> {
     }
     let bytes = std::fs::read(path).map_err(cannot)?;
     if bytes.len() > meshlock::ingest::MAX_SOURCE_BYTES {
-        return Err(Failure(format!("`{}` is larger than meshlock reads ({} bytes)", path.display(), meshlock::ingest::MAX_SOURCE_BYTES)));
+        return Err(Failure(format!(
+            "`{}` is larger than meshlock reads ({} bytes)",
+            path.display(),
+            meshlock::ingest::MAX_SOURCE_BYTES
+        )));
     }
     let text = String::from_utf8(bytes).map_err(|e| Failure(format!("`{}` is not UTF-8 text: {e}", path.display())))?;
     out.push(Source::new(path.display().to_string(), text));

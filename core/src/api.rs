@@ -30,13 +30,21 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), diagnostics: Vec::new() }
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            diagnostics: Vec::new(),
+        }
     }
 }
 
 impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
-        Self { code: "invalid-input".to_owned(), message: e.to_string(), diagnostics: e.diagnostics }
+        Self {
+            code: "invalid-input".to_owned(),
+            message: e.to_string(),
+            diagnostics: e.diagnostics,
+        }
     }
 }
 
@@ -61,7 +69,10 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> 
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
-        Err(ApiError::new("internal", format!("internal error in meshlock (please report it): {what}")))
+        Err(ApiError::new(
+            "internal",
+            format!("internal error in meshlock (please report it): {what}"),
+        ))
     })
 }
 
@@ -78,9 +89,10 @@ impl SourceSpec {
         match self {
             SourceSpec::Inline(s) => Ok(s),
             SourceSpec::Builtin { builtin } if builtin == "seed" => Ok(seed::cluster_source()),
-            SourceSpec::Builtin { builtin } => {
-                Err(ApiError::new("bad-request", format!("unknown built-in source `{builtin}`: the only one is `seed`")))
-            }
+            SourceSpec::Builtin { builtin } => Err(ApiError::new(
+                "bad-request",
+                format!("unknown built-in source `{builtin}`: the only one is `seed`"),
+            )),
         }
     }
 }
@@ -127,7 +139,11 @@ enum Call {
     Tour,
 }
 
-fn load(sources: Vec<SourceSpec>, settings: &MeshSettings, apply: Vec<SourceSpec>) -> Result<(Mesh, Vec<Diagnostic>), ApiError> {
+fn load(
+    sources: Vec<SourceSpec>,
+    settings: &MeshSettings,
+    apply: Vec<SourceSpec>,
+) -> Result<(Mesh, Vec<Diagnostic>), ApiError> {
     let loaded = Mesh::load(&resolve_sources(sources)?, settings)?;
     if apply.is_empty() {
         return Ok((loaded.mesh, loaded.diagnostics));
@@ -142,41 +158,68 @@ fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
     serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
 }
 
+/// Adds fields to a serialised struct (always a JSON object).
+fn with_fields(mut value: Value, fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    if let Value::Object(map) = &mut value {
+        for (key, field) in fields {
+            map.insert(key.to_owned(), field);
+        }
+    }
+    value
+}
+
 fn dispatch(call: Call) -> Result<Value, ApiError> {
     Ok(match call {
-        Call::Load { sources, settings, apply } => {
+        Call::Load {
+            sources,
+            settings,
+            apply,
+        } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             let matrix = mesh.matrix();
             json!({"settings": to_value(&matrix.settings)?, "clients": to_value(&matrix.clients)?,
                    "services": to_value(&matrix.services)?, "diagnostics": to_value(&diagnostics)?})
         }
-        Call::Probe { sources, settings, apply, from, to } => {
+        Call::Probe {
+            sources,
+            settings,
+            apply,
+            from,
+            to,
+        } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
-            let mut value = to_value(&mesh.probe(&from, &to)?)?;
-            value["diagnostics"] = to_value(&diagnostics)?;
-            value
+            with_fields(
+                to_value(&mesh.probe(&from, &to)?)?,
+                [("diagnostics", to_value(&diagnostics)?)],
+            )
         }
-        Call::Explain { sources, settings, apply, from, to } => {
+        Call::Explain {
+            sources,
+            settings,
+            apply,
+            from,
+            to,
+        } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             let outcome = mesh.probe(&from, &to)?;
-            let text = render::explain(&outcome, Style::PLAIN);
-            let mut value = to_value(&outcome)?;
-            value["text"] = Value::String(text);
-            value["diagnostics"] = to_value(&diagnostics)?;
-            value
+            let text = Value::String(render::explain(&outcome, Style::PLAIN));
+            with_fields(
+                to_value(&outcome)?,
+                [("text", text), ("diagnostics", to_value(&diagnostics)?)],
+            )
         }
-        Call::Matrix { sources, settings, apply } => {
+        Call::Matrix {
+            sources,
+            settings,
+            apply,
+        } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
-            let mut value = to_value(&mesh.matrix())?;
-            value["diagnostics"] = to_value(&diagnostics)?;
-            value
+            with_fields(to_value(&mesh.matrix())?, [("diagnostics", to_value(&diagnostics)?)])
         }
         Call::Tour => {
             let tour = seed::tour()?;
-            let mut value = to_value(&tour)?;
-            value["text"] = Value::String(render::tour(&tour, Style::PLAIN));
-            value["diagnostics"] = json!([]);
-            value
+            let text = Value::String(render::tour(&tour, Style::PLAIN));
+            with_fields(to_value(&tour)?, [("text", text), ("diagnostics", json!([]))])
         }
     })
 }
@@ -184,14 +227,12 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
 /// The JSON twin of every operation; never panics, always answers JSON.
 pub fn call_json(request: &str) -> String {
     let answer = guard(|| {
-        let call: Call = serde_json::from_str(request).map_err(|e| ApiError::new("bad-request", format!("bad request: {e}")))?;
+        let call: Call =
+            serde_json::from_str(request).map_err(|e| ApiError::new("bad-request", format!("bad request: {e}")))?;
         dispatch(call)
     });
     let value = match answer {
-        Ok(mut value) => {
-            value["type"] = Value::String("success".to_owned());
-            value
-        }
+        Ok(value) => with_fields(value, [("type", Value::String("success".to_owned()))]),
         Err(e) => json!({"type": "failure", "code": e.code, "message": e.message,
                          "diagnostics": serde_json::to_value(&e.diagnostics).unwrap_or(Value::Null)}),
     };

@@ -197,7 +197,14 @@ impl fmt::Display for Diagnostic {
             }
             write!(f, ": ")?;
         }
-        write!(f, "{}[{} {}]: {}", self.severity, self.code.id(), self.name, self.message)?;
+        write!(
+            f,
+            "{}[{} {}]: {}",
+            self.severity,
+            self.code.id(),
+            self.name,
+            self.message
+        )?;
         match (loc.document, &loc.path) {
             (Some(doc), Some(path)) => write!(f, " (document {doc}, at `{path}`)")?,
             (Some(doc), None) => write!(f, " (document {doc})")?,

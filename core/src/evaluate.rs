@@ -129,7 +129,12 @@ impl Response {
             Reason::NoEndpoints | Reason::UnknownPort => (0, 7, None),
             Reason::UnknownHost => (0, 6, None),
         };
-        Self { status: Status(status), curl_exit, transport, reason }
+        Self {
+            status: Status(status),
+            curl_exit,
+            transport,
+            reason,
+        }
     }
 }
 
@@ -180,7 +185,11 @@ impl ProbeError {
 }
 
 fn suggest(known: &[String]) -> String {
-    if known.is_empty() { String::new() } else { format!("; known workloads: {}", known.join(", ")) }
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!("; known workloads: {}", known.join(", "))
+    }
 }
 
 /// A parsed probe target.
@@ -204,7 +213,10 @@ impl Target {
         if host.is_empty() || host.contains(char::is_whitespace) {
             return Err(bad());
         }
-        Ok(Self { host: host.to_owned(), port })
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+        })
     }
 }
 
@@ -238,35 +250,63 @@ impl Mesh {
         let sidecar = client.sidecar.present;
         let unresolved = |reason: Reason, to: String, text: String| {
             let result = Response::new(reason, sidecar);
-            outcome(client.id.clone(), to, result, vec![Step::new(Side::Network, None, text)], Vec::new())
+            outcome(
+                client.id.clone(),
+                to,
+                result,
+                vec![Step::new(Side::Network, None, text)],
+                Vec::new(),
+            )
         };
         let Some(fqdn) = hosts::resolve_probe_host(&target.host, &client.id.namespace) else {
             return unresolved(
                 Reason::UnknownHost,
                 format!("{}:{}", target.host, target.port),
-                format!("`{}` is not a cluster service name: curl cannot resolve it", target.host),
+                format!(
+                    "`{}` is not a cluster service name: curl cannot resolve it",
+                    target.host
+                ),
             );
         };
         let to = format!("{fqdn}:{}", target.port);
         let Some(service) = self.service_index(&fqdn).and_then(|i| self.services.get(i)) else {
-            return unresolved(Reason::UnknownHost, to, format!("no Service `{fqdn}` in the input: curl cannot resolve it"));
+            return unresolved(
+                Reason::UnknownHost,
+                to,
+                format!("no Service `{fqdn}` in the input: curl cannot resolve it"),
+            );
         };
         let Some(port) = service.ports.iter().find(|p| p.port == target.port) else {
             let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
             return unresolved(
                 Reason::UnknownPort,
                 to,
-                format!("Service {}/{} does not expose port {} (ports: {})", service.namespace, service.name, target.port, ports.join(", ")),
+                format!(
+                    "Service {}/{} does not expose port {} (ports: {})",
+                    service.namespace,
+                    service.name,
+                    target.port,
+                    ports.join(", ")
+                ),
             );
         };
         self.evaluate_port(client, service, port, true)
     }
 
     /// The outcome for one client and service port; `explain` adds the decision chain.
-    pub(crate) fn evaluate_port(&self, client: &Workload, service: &Service, port: &ServicePort, explain: bool) -> Outcome {
+    pub(crate) fn evaluate_port(
+        &self,
+        client: &Workload,
+        service: &Service,
+        port: &ServicePort,
+        explain: bool,
+    ) -> Outcome {
         let to = format!("{}:{}", service.fqdn, port.port);
         let endpoints = self.endpoints_of(service);
-        let ClientChoice { origination, steps: client_steps } = client::client_choice(self, client, service, port);
+        let ClientChoice {
+            origination,
+            steps: client_steps,
+        } = client::client_choice(self, client, service, port);
         let mut steps = if explain { client_steps } else { Vec::new() };
         if explain {
             let names: Vec<String> = endpoints.iter().map(|w| w.id.to_string()).collect();
@@ -279,7 +319,11 @@ impl Mesh {
                     port.port,
                     target_name(port),
                     if service.headless { " (headless)" } else { "" },
-                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
                 ),
             ));
         }
@@ -291,7 +335,11 @@ impl Mesh {
                     server_steps.push(Step::new(
                         Side::Network,
                         None,
-                        format!("{} has no container port named `{}`: Kubernetes gives it no endpoint", endpoint.id, target_name(port)),
+                        format!(
+                            "{} has no container port named `{}`: Kubernetes gives it no endpoint",
+                            endpoint.id,
+                            target_name(port)
+                        ),
                     ));
                 }
                 continue;
@@ -309,7 +357,10 @@ impl Mesh {
                 steps.push(Step::new(
                     Side::Network,
                     None,
-                    format!("Service {}/{} selects no workload in the input", service.namespace, service.name),
+                    format!(
+                        "Service {}/{} selects no workload in the input",
+                        service.namespace, service.name
+                    ),
                 ));
                 steps.push(result_step(&result, client.sidecar.present));
             }
@@ -330,7 +381,11 @@ impl Mesh {
             }
         }
         alternatives.sort_by_key(|a| std::cmp::Reverse(a.reason));
-        let worst = per_endpoint.iter().map(|(r, _)| *r).max_by_key(|r| r.reason).unwrap_or_else(|| Response::new(Reason::NoEndpoints, false));
+        let worst = per_endpoint
+            .iter()
+            .map(|(r, _)| *r)
+            .max_by_key(|r| r.reason)
+            .unwrap_or_else(|| Response::new(Reason::NoEndpoints, false));
         if explain {
             steps.extend(server_steps);
             steps.push(result_step(&worst, client.sidecar.present));
@@ -359,7 +414,10 @@ impl Mesh {
             let step = Step::new(
                 Side::Server,
                 None,
-                format!("{} has no sidecar ({}): policies do not apply; the app sees what arrives", endpoint.id, endpoint.sidecar.reason),
+                format!(
+                    "{} has no sidecar ({}): policies do not apply; the app sees what arrives",
+                    endpoint.id, endpoint.sidecar.reason
+                ),
             );
             return (sends, step);
         }
@@ -369,7 +427,10 @@ impl Mesh {
             Origination::Plaintext => false,
             Origination::Mtls => true,
             Origination::UserTls(_) => {
-                return (Reason::TlsOriginationRejected, describe_server(endpoint, container_port, &server));
+                return (
+                    Reason::TlsOriginationRejected,
+                    describe_server(endpoint, container_port, &server),
+                );
             }
             Origination::AutoPerEndpoint { honour_disable } => !(honour_disable && mode == MtlsMode::Disable),
         };
@@ -392,7 +453,10 @@ fn describe_server(endpoint: &Workload, container_port: Port, server: &server::S
     Step::new(
         Side::Server,
         server.step.resource.clone(),
-        format!("{} (container port {container_port}) has a sidecar: {}; it {accepts}", endpoint.id, server.step.text),
+        format!(
+            "{} (container port {container_port}) has a sidecar: {}; it {accepts}",
+            endpoint.id, server.step.text
+        ),
     )
 }
 
@@ -401,12 +465,15 @@ fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
         Reason::Mtls => "the request succeeds over mutual TLS".to_owned(),
         Reason::Plaintext => "the request succeeds in plaintext".to_owned(),
         Reason::PlaintextToStrict if client_has_sidecar => {
-            "plaintext reaches a STRICT sidecar: the connection is refused and the client's sidecar answers 503".to_owned()
+            "plaintext reaches a STRICT sidecar: the connection is refused and the client's sidecar answers 503"
+                .to_owned()
         }
         Reason::PlaintextToStrict => {
             "plaintext reaches a STRICT sidecar: it resets the connection; curl prints 000 and exits 56".to_owned()
         }
-        Reason::MtlsToNoSidecar => "mTLS reaches an app that speaks plaintext: the client's sidecar answers 503".to_owned(),
+        Reason::MtlsToNoSidecar => {
+            "mTLS reaches an app that speaks plaintext: the client's sidecar answers 503".to_owned()
+        }
         Reason::MtlsToDisabled => "mTLS reaches a sidecar in DISABLE mode: the client's sidecar answers 503".to_owned(),
         Reason::TlsOriginationRejected => {
             "the sidecar originates TLS (SIMPLE/MUTUAL) that the server side does not terminate: 503".to_owned()
@@ -418,7 +485,13 @@ fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
     Step::new(Side::Result, None, format!("{} → {}", result.status, text))
 }
 
-fn outcome(from: WorkloadId, to: String, result: Response, explain: Vec<Step>, alternatives: Vec<Alternative>) -> Outcome {
+fn outcome(
+    from: WorkloadId,
+    to: String,
+    result: Response,
+    explain: Vec<Step>,
+    alternatives: Vec<Alternative>,
+) -> Outcome {
     Outcome {
         from,
         to,
@@ -443,7 +516,11 @@ fn target_name(port: &ServicePort) -> String {
 pub fn container_port(endpoint: &Workload, port: &ServicePort) -> Option<Port> {
     match &port.target {
         TargetPort::Number(n) => Some(*n),
-        TargetPort::Name(name) => endpoint.container_ports.iter().find(|p| p.name.as_deref() == Some(name)).map(|p| p.port),
+        TargetPort::Name(name) => endpoint
+            .container_ports
+            .iter()
+            .find(|p| p.name.as_deref() == Some(name))
+            .map(|p| p.port),
     }
 }
 
@@ -457,8 +534,15 @@ pub(crate) struct ClientClass {
 }
 
 impl Mesh {
-    pub(crate) fn client_class(&self, client: &Workload, namespaces_with_selectors: &HashMap<String, bool>) -> ClientClass {
-        let labels_matter = namespaces_with_selectors.get(&client.id.namespace).copied().unwrap_or(false);
+    pub(crate) fn client_class(
+        &self,
+        client: &Workload,
+        namespaces_with_selectors: &HashMap<String, bool>,
+    ) -> ClientClass {
+        let labels_matter = namespaces_with_selectors
+            .get(&client.id.namespace)
+            .copied()
+            .unwrap_or(false);
         ClientClass {
             namespace: client.id.namespace.clone(),
             sidecar: client.sidecar.present,

@@ -22,7 +22,15 @@ pub struct Edge {
 
 impl From<Outcome> for Edge {
     fn from(o: Outcome) -> Self {
-        Edge { from: o.from, to: o.to, status: o.status, curl_exit: o.curl_exit, transport: o.transport, verdict: o.verdict, reason: o.reason }
+        Edge {
+            from: o.from,
+            to: o.to,
+            status: o.status,
+            curl_exit: o.curl_exit,
+            transport: o.transport,
+            verdict: o.verdict,
+            reason: o.reason,
+        }
     }
 }
 
@@ -66,7 +74,12 @@ impl Mesh {
             clients: self
                 .workloads
                 .iter()
-                .map(|w| ClientInfo { id: w.id.clone(), kind: w.kind, sidecar: w.sidecar.present, sidecar_reason: w.sidecar.reason.clone() })
+                .map(|w| ClientInfo {
+                    id: w.id.clone(),
+                    kind: w.kind,
+                    sidecar: w.sidecar.present,
+                    sidecar_reason: w.sidecar.reason.clone(),
+                })
                 .collect(),
             services: self
                 .services
@@ -79,7 +92,11 @@ impl Mesh {
                         name: s.name.clone(),
                         port: p.port,
                         port_name: p.name.clone(),
-                        endpoints: eps.iter().filter_map(|&i| self.workloads.get(i)).map(|w| w.id.clone()).collect(),
+                        endpoints: eps
+                            .iter()
+                            .filter_map(|&i| self.workloads.get(i))
+                            .map(|w| w.id.clone())
+                            .collect(),
                     })
                 })
                 .collect(),
@@ -102,7 +119,14 @@ impl Mesh {
             .enumerate()
             .flat_map(|(si, s)| (0..s.ports.len()).map(move |pi| (si, pi)))
             .collect();
-        Edges { mesh: self, with_selectors, ports, client: 0, port: 0, memo: HashMap::new() }
+        Edges {
+            mesh: self,
+            with_selectors,
+            ports,
+            client: 0,
+            port: 0,
+            memo: HashMap::new(),
+        }
     }
 }
 
@@ -128,8 +152,10 @@ impl Iterator for Edges<'_> {
             };
             let port_index = self.port;
             self.port += 1;
-            let (Some(service), Some(port)) = (self.mesh.services.get(si), self.mesh.services.get(si).and_then(|s| s.ports.get(pi)))
-            else {
+            let (Some(service), Some(port)) = (
+                self.mesh.services.get(si),
+                self.mesh.services.get(si).and_then(|s| s.ports.get(pi)),
+            ) else {
                 continue;
             };
             let class = self.mesh.client_class(client, &self.with_selectors);

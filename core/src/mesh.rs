@@ -8,9 +8,7 @@ use crate::model::{
     AuthnPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, Service, Workload, WorkloadId,
 };
 use crate::resolve::hosts;
-use crate::settings::{
-    DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin,
-};
+use crate::settings::{DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin};
 use crate::workloads;
 
 /// Loading failed: the input holds errors. Every diagnostic (errors and the rest) is included.
@@ -25,7 +23,10 @@ fn errors_of(diagnostics: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
 }
 
 fn first_error(diagnostics: &[Diagnostic]) -> String {
-    errors_of(diagnostics).next().map(ToString::to_string).unwrap_or_default()
+    errors_of(diagnostics)
+        .next()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
 /// A loaded mesh with the diagnostics of its input (warnings and notes; errors fail the load).
@@ -89,7 +90,10 @@ impl Mesh {
     }
 
     pub fn workload(&self, id: &WorkloadId) -> Option<&Workload> {
-        self.workloads.binary_search_by(|w| w.id.cmp(id)).ok().and_then(|i| self.workloads.get(i))
+        self.workloads
+            .binary_search_by(|w| w.id.cmp(id))
+            .ok()
+            .and_then(|i| self.workloads.get(i))
     }
 
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
@@ -111,7 +115,11 @@ fn merge(mut base: Vec<Stored>, incoming: Vec<Stored>, mut duplicates: Option<&m
             Some(&i) => {
                 if let Some(diags) = duplicates.as_deref_mut() {
                     let (kind, ns, name) = &stored.key;
-                    let shown = if ns.is_empty() { name.clone() } else { format!("{ns}/{name}") };
+                    let shown = if ns.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{ns}/{name}")
+                    };
                     diags.push(
                         Diagnostic::info(
                             Code::DuplicateResource,
@@ -138,7 +146,9 @@ fn merge(mut base: Vec<Stored>, incoming: Vec<Stored>, mut duplicates: Option<&m
 
 /// A replaced resource keeps its creation timestamp, as the API server does.
 fn keep_age(new: &mut Resource, old: &Resource) {
-    let (Some(new_meta), Some(old_meta)) = (meta_mut(new), meta_of(old)) else { return };
+    let (Some(new_meta), Some(old_meta)) = (meta_mut(new), meta_of(old)) else {
+        return;
+    };
     if new_meta.created.is_none() {
         new_meta.created = old_meta.created.clone();
     }
@@ -243,7 +253,14 @@ fn resolve_settings(
         .clone()
         .or_else(|| mesh_config.and_then(|m| m.trust_domain.clone()))
         .unwrap_or_else(|| crate::settings::CLUSTER_DOMAIN.to_owned());
-    ResolvedSettings { istio_version, istio_version_origin, auto_mtls, auto_mtls_origin, root_namespace, trust_domain }
+    ResolvedSettings {
+        istio_version,
+        istio_version_origin,
+        auto_mtls,
+        auto_mtls_origin,
+        root_namespace,
+        trust_domain,
+    }
 }
 
 fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnostics: &mut Vec<Diagnostic>) -> Mesh {

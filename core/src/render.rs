@@ -17,7 +17,11 @@ impl Style {
     pub const PLAIN: Style = Style { color: false };
 
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 
     fn verdict(self, verdict: Verdict, text: &str) -> String {
@@ -51,7 +55,9 @@ pub fn guide_line(outcome: &Outcome, host_label: &str, style: Style) -> String {
     let edge = Edge::from(outcome.clone());
     let detail = match outcome.verdict {
         Verdict::Ok => transport_text(&edge),
-        Verdict::Fail if outcome.curl_exit == 56 => "plaintext, connection reset by the server's sidecar, curl exit 56".to_owned(),
+        Verdict::Fail if outcome.curl_exit == 56 => {
+            "plaintext, connection reset by the server's sidecar, curl exit 56".to_owned()
+        }
         Verdict::Fail => format!("{}: {}", transport_text(&edge), outcome.reason),
     };
     format!(
@@ -72,17 +78,32 @@ pub fn tour(tour: &Tour, style: Style) -> String {
     for step in &tour.steps {
         let _ = writeln!(out, "\n{}", style.bold(&format!("Step {}: {}", step.id, step.title)));
         for source in &step.applied {
-            let ns = source.namespace.as_deref().map(|n| format!(" -n {n}")).unwrap_or_default();
+            let ns = source
+                .namespace
+                .as_deref()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
             let _ = writeln!(out, "$ cat <<EOF | istioctl create{ns} -f -");
             let _ = write!(out, "{}", indent(&source.text, ""));
             let _ = writeln!(out, "EOF");
         }
         if !step.published_diagnostics.is_empty() {
-            let _ = writeln!(out, "{}", style.paint("33", "note: the guide publishes this manifest with `peers:` indented under the target; meshlock says:"));
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint(
+                    "33",
+                    "note: the guide publishes this manifest with `peers:` indented under the target; meshlock says:"
+                )
+            );
             for d in &step.published_diagnostics {
                 let _ = write!(out, "{}", indent(&d.to_string(), "  "));
             }
-            let _ = writeln!(out, "{}", style.paint("33", "the tour applies the intended manifest shown above."));
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint("33", "the tour applies the intended manifest shown above.")
+            );
         }
         if let Some(note) = step.note {
             let _ = writeln!(out, "{}", style.dim(&format!("# {note}")));
@@ -90,7 +111,16 @@ pub fn tour(tour: &Tour, style: Style) -> String {
         for row in &step.rows {
             let mut line = guide_line(&row.outcome, "httpbin.foo", style);
             if let Some(printed) = row.guide_prints {
-                let _ = write!(line, "  {}", style.paint("33", &format!("note: the guide prints {printed}; a client without a sidecar sees the reset, not a 503")));
+                let _ = write!(
+                    line,
+                    "  {}",
+                    style.paint(
+                        "33",
+                        &format!(
+                            "note: the guide prints {printed}; a client without a sidecar sees the reset, not a 503"
+                        )
+                    )
+                );
             }
             let _ = writeln!(out, "{line}");
         }
@@ -197,5 +227,9 @@ pub fn matrix_markdown(matrix: &Matrix) -> String {
 }
 
 pub fn diagnostics(diags: &[Diagnostic], min: Severity) -> String {
-    diags.iter().filter(|d| d.severity >= min).map(|d| format!("{d}\n")).collect()
+    diags
+        .iter()
+        .filter(|d| d.severity >= min)
+        .map(|d| format!("{d}\n"))
+        .collect()
 }

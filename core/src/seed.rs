@@ -25,7 +25,10 @@ pub fn cluster_source() -> Source {
 
 /// The settings of the guide: Istio 1.1, no auto mTLS.
 pub fn settings() -> MeshSettings {
-    MeshSettings { istio_version: Some(IstioVersion::SEED), ..MeshSettings::default() }
+    MeshSettings {
+        istio_version: Some(IstioVersion::SEED),
+        ..MeshSettings::default()
+    }
 }
 
 /// The built-in cluster before any step.
@@ -141,7 +144,11 @@ pub fn tour() -> Result<Tour, TourError> {
             Some((_, mesh)) => mesh.clone(),
             None => mesh()?,
         };
-        let mesh = if spec.applied.is_empty() { base } else { base.apply(&spec.applied)?.mesh };
+        let mesh = if spec.applied.is_empty() {
+            base
+        } else {
+            base.apply(&spec.applied)?.mesh
+        };
         let published_diagnostics = spec
             .published
             .map(|source| ingest::ingest(std::slice::from_ref(&source), 0).diagnostics)
@@ -149,8 +156,12 @@ pub fn tour() -> Result<Tour, TourError> {
         let mut rows = Vec::new();
         for client in CLIENTS {
             let outcome = mesh.probe(client, PROBE_TARGET)?;
-            let guide_prints = if client == "legacy/sleep" { spec.guide_prints_legacy } else { None }
-                .filter(|printed| *printed != outcome.status);
+            let guide_prints = if client == "legacy/sleep" {
+                spec.guide_prints_legacy
+            } else {
+                None
+            }
+            .filter(|printed| *printed != outcome.status);
             rows.push(TourRow { outcome, guide_prints });
         }
         out.push(TourStep {
@@ -164,5 +175,9 @@ pub fn tour() -> Result<Tour, TourError> {
         });
         states.push((spec.id, mesh));
     }
-    Ok(Tour { title: "Mutual TLS Migration (Istio 1.1)", istio_version: IstioVersion::SEED, steps: out })
+    Ok(Tour {
+        title: "Mutual TLS Migration (Istio 1.1)",
+        istio_version: IstioVersion::SEED,
+        steps: out,
+    })
 }

@@ -36,7 +36,10 @@ pub fn derive(
     for (id, members) in groups {
         let pods: Vec<&WorkloadDoc> = members.iter().copied().filter(|d| d.kind == "Pod").collect();
         let workload = if let Some(first_pod) = pods.first() {
-            let states: Vec<Sidecar> = pods.iter().map(|p| detect(p).unwrap_or_else(not_injected_pod)).collect();
+            let states: Vec<Sidecar> = pods
+                .iter()
+                .map(|p| detect(p).unwrap_or_else(not_injected_pod))
+                .collect();
             let injected = states.iter().filter(|s| s.present).count();
             let sidecar = if injected == 0 || injected == states.len() {
                 states.first().cloned().unwrap_or_else(not_injected_pod)
@@ -46,7 +49,9 @@ pub fn derive(
                         Code::MixedInjection,
                         format!("workload `{id}`: {injected} of {} pods have a sidecar", states.len()),
                     )
-                    .with_help("restart the pods without a sidecar (`kubectl rollout restart`) so every replica is injected")
+                    .with_help(
+                        "restart the pods without a sidecar (`kubectl rollout restart`) so every replica is injected",
+                    )
                     .at(location_of(first_pod)),
                 );
                 Sidecar {
@@ -54,13 +59,22 @@ pub fn derive(
                     reason: format!("only {injected} of {} pods have an istio-proxy container", states.len()),
                 }
             };
-            build(&id, first_pod, sidecar, members.iter().find(|d| d.kind != "Pod").copied())
+            build(
+                &id,
+                first_pod,
+                sidecar,
+                members.iter().find(|d| d.kind != "Pod").copied(),
+            )
         } else {
-            let Some(controller) = members.iter().copied().min_by_key(|d| controller_rank(d.kind)) else { continue };
+            let Some(controller) = members.iter().copied().min_by_key(|d| controller_rank(d.kind)) else {
+                continue;
+            };
             let sidecar = detect(controller).unwrap_or_else(|| {
                 let namespace = namespaces.get(&controller.namespace);
                 if namespace.is_none() {
-                    missing_namespaces.entry(controller.namespace.clone()).or_insert_with(|| location_of(controller));
+                    missing_namespaces
+                        .entry(controller.namespace.clone())
+                        .or_insert_with(|| location_of(controller));
                 }
                 predict(controller, namespace, version)
             });
@@ -74,7 +88,9 @@ pub fn derive(
                 Code::NamespaceNotInInput,
                 format!("namespace `{namespace}` is not in the input: its injection labels are taken as absent"),
             )
-            .with_help(format!("add `kubectl get namespace {namespace} -o yaml` to the input to predict injection exactly"))
+            .with_help(format!(
+                "add `kubectl get namespace {namespace} -o yaml` to the input to predict injection exactly"
+            ))
             .at(location),
         );
     }
@@ -88,7 +104,12 @@ fn build(id: &WorkloadId, doc: &WorkloadDoc, sidecar: Sidecar, controller: Optio
         .iter()
         .filter(|c| c.name != PROXY_CONTAINER)
         .flat_map(|c| c.ports.iter())
-        .filter_map(|p| Port::parse(p.container_port).map(|port| NamedPort { name: p.name.clone(), port }))
+        .filter_map(|p| {
+            Port::parse(p.container_port).map(|port| NamedPort {
+                name: p.name.clone(),
+                port,
+            })
+        })
         .collect();
     Workload {
         id: id.clone(),
@@ -125,14 +146,20 @@ fn controller_rank(kind: &str) -> u8 {
 }
 
 fn not_injected_pod() -> Sidecar {
-    Sidecar { present: false, reason: "the pod has no istio-proxy container and no injection status".to_owned() }
+    Sidecar {
+        present: false,
+        reason: "the pod has no istio-proxy container and no injection status".to_owned(),
+    }
 }
 
 /// An injected pod or template: the proxy container, or the injector's status annotation.
 fn detect(doc: &WorkloadDoc) -> Option<Sidecar> {
     let spec = &doc.spec;
     if spec.containers.iter().any(|c| c.name == PROXY_CONTAINER) {
-        return Some(Sidecar { present: true, reason: "the pod has an istio-proxy container".to_owned() });
+        return Some(Sidecar {
+            present: true,
+            reason: "the pod has an istio-proxy container".to_owned(),
+        });
     }
     if spec.init_containers.iter().any(|c| c.name == PROXY_CONTAINER) {
         return Some(Sidecar {
@@ -141,7 +168,10 @@ fn detect(doc: &WorkloadDoc) -> Option<Sidecar> {
         });
     }
     if doc.template_annotations.contains_key(STATUS_ANNOTATION) {
-        return Some(Sidecar { present: true, reason: format!("the pod carries the `{STATUS_ANNOTATION}` annotation") });
+        return Some(Sidecar {
+            present: true,
+            reason: format!("the pod carries the `{STATUS_ANNOTATION}` annotation"),
+        });
     }
     if doc.kind == "Pod" {
         return Some(not_injected_pod());
@@ -162,7 +192,9 @@ fn predict(doc: &WorkloadDoc, namespace: Option<&Namespace>, version: IstioVersi
     let ns_labels = namespace.map_or(&empty, |n| &n.labels);
     let ns_injection = ns_labels.get("istio-injection").map(String::as_str);
     // `istio.io/rev` on the namespace is honoured from 1.6, and only without `istio-injection`.
-    let ns_revision = ns_labels.get("istio.io/rev").filter(|_| version.minor() >= 6 && ns_injection.is_none());
+    let ns_revision = ns_labels
+        .get("istio.io/rev")
+        .filter(|_| version.minor() >= 6 && ns_injection.is_none());
     let pod_label = doc.template_labels.get(INJECT_KEY).map(String::as_str);
     let pod_annotation = doc.template_annotations.get(INJECT_KEY).map(String::as_str);
     // From 1.9 the webhook's objectSelector skips pods labelled `sidecar.istio.io/inject=false`.
@@ -185,16 +217,25 @@ fn predict(doc: &WorkloadDoc, namespace: Option<&Namespace>, version: IstioVersi
         return no(format!("not injected: {why}"));
     };
     if label_opts_out {
-        return no(format!("not injected: the pod label {INJECT_KEY}=false opts out ({selected_by})"));
+        return no(format!(
+            "not injected: the pod label {INJECT_KEY}=false opts out ({selected_by})"
+        ));
     }
     // `injectRequired` reads the label (preferred to the annotation) from 1.12, else the annotation.
-    let value = if version.minor() >= 12 { pod_label.or(pod_annotation) } else { pod_annotation };
+    let value = if version.minor() >= 12 {
+        pod_label.or(pod_annotation)
+    } else {
+        pod_annotation
+    };
     if let Some(value) = value
         && !injection_value_says_yes(value, version)
     {
         return no(format!("not injected: {INJECT_KEY}={value} opts out ({selected_by})"));
     }
-    Sidecar { present: true, reason: format!("injection predicted: {selected_by}") }
+    Sidecar {
+        present: true,
+        reason: format!("injection predicted: {selected_by}"),
+    }
 }
 
 /// Until 1.26 `y|yes|true|on` mean yes and any other non-empty value means no; from 1.27 only
@@ -236,7 +277,10 @@ impl OwnerIndex {
 
     fn resolve(&self, doc: &WorkloadDoc, kind: &str, owner: &str) -> String {
         match kind {
-            "ReplicaSet" => match self.owner_of.get(&("ReplicaSet", doc.namespace.clone(), owner.to_owned())) {
+            "ReplicaSet" => match self
+                .owner_of
+                .get(&("ReplicaSet", doc.namespace.clone(), owner.to_owned()))
+            {
                 Some((_, deployment)) => deployment.clone(),
                 None => strip_template_hash(owner, doc.template_labels.get(TEMPLATE_HASH), false),
             },
@@ -252,9 +296,15 @@ impl OwnerIndex {
 /// `httpbin-5b8c9d-x7k2p` with pod-template-hash `5b8c9d` → `httpbin`; a ReplicaSet
 /// `httpbin-5b8c9d` → `httpbin`.
 fn strip_template_hash(name: &str, hash: Option<&String>, is_pod: bool) -> String {
-    let Some(hash) = hash.filter(|h| !h.is_empty()) else { return name.to_owned() };
+    let Some(hash) = hash.filter(|h| !h.is_empty()) else {
+        return name.to_owned();
+    };
     let marker = format!("-{hash}");
-    let found = if is_pod { name.rfind(&format!("{marker}-")) } else { name.strip_suffix(&marker).map(str::len) };
+    let found = if is_pod {
+        name.rfind(&format!("{marker}-"))
+    } else {
+        name.strip_suffix(&marker).map(str::len)
+    };
     match found {
         Some(end) if end > 0 => name.get(..end).unwrap_or(name).to_owned(),
         _ => name.to_owned(),

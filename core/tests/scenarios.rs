@@ -1,5 +1,12 @@
 //! Replays every shared scenario in `tests/scenarios/` against the Rust API.
 //! The format is specified in `tests/scenarios/README.md`; unknown keys fail the run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -119,7 +126,10 @@ fn sources(scenario: &Scenario) -> Vec<Source> {
 
 fn settings(s: &Settings) -> MeshSettings {
     MeshSettings {
-        istio_version: s.istio_version.as_deref().map(|v| v.parse::<IstioVersion>().expect("version")),
+        istio_version: s
+            .istio_version
+            .as_deref()
+            .map(|v| v.parse::<IstioVersion>().expect("version")),
         auto_mtls: s.auto_mtls,
         root_namespace: s.root_namespace.clone(),
         trust_domain: None,
@@ -136,7 +146,10 @@ fn run(scenario: &Scenario) -> Vec<String> {
     };
     let loaded_ok = if result.is_ok() { "ok" } else { "error" };
     if loaded_ok != scenario.expect.load {
-        failures.push(format!("load: want {}, got {loaded_ok}: {diagnostics:#?}", scenario.expect.load));
+        failures.push(format!(
+            "load: want {}, got {loaded_ok}: {diagnostics:#?}",
+            scenario.expect.load
+        ));
     }
     for want in &scenario.expect.diagnostics {
         let found = diagnostics.iter().any(|d| {
@@ -185,7 +198,12 @@ fn run(scenario: &Scenario) -> Vec<String> {
         }
         if !mismatches.is_empty() {
             let chain = meshlock::render::explain(&got, meshlock::render::Style::PLAIN);
-            failures.push(format!("probe {} -> {}: {}\n{chain}", want.from, want.to, mismatches.join("; ")));
+            failures.push(format!(
+                "probe {} -> {}: {}\n{chain}",
+                want.from,
+                want.to,
+                mismatches.join("; ")
+            ));
         }
     }
     failures
@@ -194,7 +212,11 @@ fn run(scenario: &Scenario) -> Vec<String> {
 #[test]
 fn every_scenario_passes() {
     let files = scenario_files();
-    assert!(files.len() >= 20, "expected the scenario corpus, found {} files", files.len());
+    assert!(
+        files.len() >= 20,
+        "expected the scenario corpus, found {} files",
+        files.len()
+    );
     let mut report = Vec::new();
     let mut names = std::collections::HashSet::new();
     for file in &files {
@@ -206,10 +228,19 @@ fn every_scenario_passes() {
                 continue;
             }
         };
-        assert!(names.insert(scenario.name.clone()), "duplicate scenario name {}", scenario.name);
+        assert!(
+            names.insert(scenario.name.clone()),
+            "duplicate scenario name {}",
+            scenario.name
+        );
         for failure in run(&scenario) {
             report.push(format!("{} ({}): {failure}", scenario.name, file.display()));
         }
     }
-    assert!(report.is_empty(), "{} failure(s):\n\n{}", report.len(), report.join("\n\n"));
+    assert!(
+        report.is_empty(),
+        "{} failure(s):\n\n{}",
+        report.len(),
+        report.join("\n\n")
+    );
 }

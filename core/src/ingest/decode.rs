@@ -2,8 +2,8 @@
 
 use serde::de::DeserializeOwned;
 
-use super::locate::YamlPath;
 use super::DocContext;
+use super::locate::YamlPath;
 use crate::diagnostic::{Code, Diagnostic};
 
 /// A whole document's text, or one item of a `kind: List`.
@@ -37,7 +37,10 @@ pub fn decode_object<T: DeserializeOwned>(input: &DocInput<'_>) -> Result<Decode
     };
     match result {
         Ok(value) => Ok(Decoded { value, unknown }),
-        Err(error) => Err(DecodeError { error, path: YamlPath::from_tracked(&track.path()) }),
+        Err(error) => Err(DecodeError {
+            error,
+            path: YamlPath::from_tracked(&track.path()),
+        }),
     }
 }
 
@@ -48,7 +51,13 @@ impl DecodeError {
         let position = self.error.location().map(|l| (l.line(), l.column()));
         let raw = self.error.to_string();
         // The library appends its own " at line X column Y"; meshlock prints the location itself.
-        let message = raw.split(" at line ").next().unwrap_or(&raw).to_owned();
+        let message = raw.split(" at line ").next().unwrap_or(&raw);
+        // …and may prefix the path, which the location already carries.
+        let inner = self.path.to_string();
+        let message = message
+            .strip_prefix(&format!("{inner}: "))
+            .unwrap_or(message)
+            .to_owned();
         let (code, help) = classify(&message);
         let mut location = ctx.location(&full, position);
         if position.is_none() && location.line.is_none() {
@@ -60,13 +69,24 @@ impl DecodeError {
 
 fn classify(message: &str) -> (Code, &'static str) {
     if message.contains("unknown variant") {
-        (Code::InvalidValue, "use one of the values listed; Istio enum values are upper case")
+        (
+            Code::InvalidValue,
+            "use one of the values listed; Istio enum values are upper case",
+        )
     } else if message.contains("invalid type") || message.contains("invalid value") {
-        (Code::InvalidValue, "fix the value's type (a list, a map, a string or a number as the schema says)")
+        (
+            Code::InvalidValue,
+            "fix the value's type (a list, a map, a string or a number as the schema says)",
+        )
     } else if message.contains("recursion limit") || message.contains("repetition limit") {
-        (Code::InputLimit, "the document nests too deeply or expands too many aliases; meshlock refuses it")
+        (
+            Code::InputLimit,
+            "the document nests too deeply or expands too many aliases; meshlock refuses it",
+        )
     } else {
-        (Code::YamlSyntax, "fix the YAML syntax at this position (indentation, quotes, a missing `:`)")
+        (
+            Code::YamlSyntax,
+            "fix the YAML syntax at this position (indentation, quotes, a missing `:`)",
+        )
     }
 }
-

@@ -118,7 +118,11 @@ fn find<'a>(
             };
             let value = events.next()?;
             if matched {
-                return if rest.is_empty() { Some(position(&key.1)) } else { find(events, value, rest) };
+                return if rest.is_empty() {
+                    Some(position(&key.1))
+                } else {
+                    find(events, value, rest)
+                };
             }
             skip_rest(events, &value.0)?;
         },

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
-    AuthnPolicy, DestinationRule, Meta, MtlsMode, Namespace, Origin, PeerAuthentication, PolicyTarget, Port,
-    PortRef, PortTls, Service, ServicePort, TargetPort, TlsMode, Fqdn,
+    AuthnPolicy, DestinationRule, Fqdn, Meta, MtlsMode, Namespace, Origin, PeerAuthentication, PolicyTarget, Port,
+    PortRef, PortTls, Service, ServicePort, TargetPort, TlsMode,
 };
 use decode::{DocInput, decode_object};
 use locate::YamlPath;
@@ -31,7 +31,11 @@ pub struct Source {
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { name: name.into(), text: text.into(), namespace: None }
+        Self {
+            name: name.into(),
+            text: text.into(),
+            namespace: None,
+        }
     }
 
     pub fn in_namespace(mut self, namespace: impl Into<String>) -> Self {
@@ -99,7 +103,10 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
         let documents = match split::split(&source.text) {
             Ok(docs) => docs,
             Err(diag) => {
-                out.diagnostics.push(diag.at(Location { source: source.name.clone(), ..Location::default() }));
+                out.diagnostics.push(diag.at(Location {
+                    source: source.name.clone(),
+                    ..Location::default()
+                }));
                 continue;
             }
         };
@@ -114,7 +121,9 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
                         seq += 1;
                     }
                     Read::Ignored { kind, reason } => {
-                        let entry = ignored.entry((source.name.clone(), kind)).or_insert((reason, Vec::new()));
+                        let entry = ignored
+                            .entry((source.name.clone(), kind))
+                            .or_insert((reason, Vec::new()));
                         entry.1.push(index);
                     }
                     Read::Diagnostic(d) => out.diagnostics.push(d),
@@ -125,14 +134,22 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
     // One line per ignored kind and source, not one per document: a cluster dump holds thousands.
     for ((source, kind), (reason, docs)) in ignored {
         let shown: Vec<String> = docs.iter().take(8).map(usize::to_string).collect();
-        let more = if docs.len() > 8 { format!(", … ({} in all)", docs.len()) } else { String::new() };
+        let more = if docs.len() > 8 {
+            format!(", … ({} in all)", docs.len())
+        } else {
+            String::new()
+        };
         out.diagnostics.push(
             Diagnostic::info(
                 Code::IgnoredKind,
                 format!("ignored {} `{kind}` document(s): {reason}", docs.len()),
             )
             .with_help(format!("documents {}{more}", shown.join(", ")))
-            .at(Location { source, document: docs.first().copied(), ..Location::default() }),
+            .at(Location {
+                source,
+                document: docs.first().copied(),
+                ..Location::default()
+            }),
         );
     }
     out
@@ -169,7 +186,11 @@ impl DocContext<'_> {
     }
 
     fn origin(&self, prefix: &YamlPath) -> Origin {
-        Origin { source: self.source.name.clone(), document: self.index, path: prefix.to_string() }
+        Origin {
+            source: self.source.name.clone(),
+            document: self.index,
+            path: prefix.to_string(),
+        }
     }
 }
 
@@ -208,7 +229,11 @@ fn read_document(ctx: &DocContext<'_>) -> Vec<Read> {
 /// The kinds meshlock models, by API group (without version) and kind.
 fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, head: wire::Head) -> Vec<Read> {
     let (Some(api_version), Some(kind)) = (head.api_version.as_deref(), head.kind.as_deref()) else {
-        let missing = if head.api_version.is_none() { "apiVersion" } else { "kind" };
+        let missing = if head.api_version.is_none() {
+            "apiVersion"
+        } else {
+            "kind"
+        };
         return vec![Read::Diagnostic(
             Diagnostic::error(Code::MissingField, format!("document has no `{missing}`"))
                 .with_help("every Kubernetes document needs `apiVersion` and `kind`; remove stray text or add them")
@@ -220,15 +245,19 @@ fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, he
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
         ("", "Pod") => reader.pod(),
-        ("apps" | "extensions", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
-        | ("batch", "Job") => reader.controller(kind),
+        ("apps" | "extensions", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") | ("batch", "Job") => {
+            reader.controller(kind)
+        }
         ("batch", "CronJob") => reader.cron_job(),
         ("", "Service") => reader.service(),
         ("", "ConfigMap") => reader.config_map(),
         ("authentication.istio.io", "Policy" | "MeshPolicy") => reader.authn_policy(kind),
         ("security.istio.io", "PeerAuthentication") => reader.peer_authentication(),
         ("networking.istio.io", "DestinationRule") => reader.destination_rule(),
-        _ => vec![Read::Ignored { kind: kind.to_owned(), reason: ignore_reason(group, kind).to_owned() }],
+        _ => vec![Read::Ignored {
+            kind: kind.to_owned(),
+            reason: ignore_reason(group, kind).to_owned(),
+        }],
     }
 }
 
@@ -256,14 +285,22 @@ struct ObjectReader<'a> {
 impl ObjectReader<'_> {
     fn error(&self, code: Code, path: YamlPath, message: String, help: &str) -> Read {
         let full = self.prefix.clone().join(&path);
-        Read::Diagnostic(Diagnostic::error(code, message).with_help(help).at(self.ctx.location(&full, None)))
+        Read::Diagnostic(
+            Diagnostic::error(code, message)
+                .with_help(help)
+                .at(self.ctx.location(&full, None)),
+        )
     }
 
     /// Decodes the object; the unknown fields under `spec` are returned for the Istio kinds to report.
     fn decode_spec<T: serde::de::DeserializeOwned>(&self, out: &mut Vec<Read>) -> Option<(T, Vec<YamlPath>)> {
         match decode_object::<T>(self.input) {
             Ok(decoded) => {
-                let unknown = decoded.unknown.into_iter().filter(|p| p.starts_with_key("spec")).collect();
+                let unknown = decoded
+                    .unknown
+                    .into_iter()
+                    .filter(|p| p.starts_with_key("spec"))
+                    .collect();
                 Some((decoded.value, unknown))
             }
             Err(err) => {
@@ -331,7 +368,10 @@ impl ObjectReader<'_> {
         if let Some(ns) = self.decode::<wire::Namespace>(&mut out)
             && let Some(name) = self.name(&ns.metadata, &mut out)
         {
-            out.push(Read::Modelled(Resource::Namespace(Namespace { name, labels: ns.metadata.labels })));
+            out.push(Read::Modelled(Resource::Namespace(Namespace {
+                name,
+                labels: ns.metadata.labels,
+            })));
         }
         out
     }
@@ -342,7 +382,11 @@ impl ObjectReader<'_> {
             kind,
             namespace: self.namespace_of(&meta),
             name,
-            owners: meta.owner_references.iter().map(|o| (o.kind.clone(), o.name.clone())).collect(),
+            owners: meta
+                .owner_references
+                .iter()
+                .map(|o| (o.kind.clone(), o.name.clone()))
+                .collect(),
             template_labels: template.metadata.labels,
             template_annotations: template.metadata.annotations,
             spec: template.spec,
@@ -353,7 +397,10 @@ impl ObjectReader<'_> {
     fn pod(&self) -> Vec<Read> {
         let mut out = Vec::new();
         if let Some(pod) = self.decode::<wire::Pod>(&mut out) {
-            let template = wire::PodTemplate { metadata: pod.metadata.clone(), spec: pod.spec };
+            let template = wire::PodTemplate {
+                metadata: pod.metadata.clone(),
+                spec: pod.spec,
+            };
             self.workload("Pod", pod.metadata, template, &mut out);
         }
         out
@@ -384,8 +431,12 @@ impl ObjectReader<'_> {
 
     fn service(&self) -> Vec<Read> {
         let mut out = Vec::new();
-        let Some(svc) = self.decode::<wire::Service>(&mut out) else { return out };
-        let Some(name) = self.name(&svc.metadata, &mut out) else { return out };
+        let Some(svc) = self.decode::<wire::Service>(&mut out) else {
+            return out;
+        };
+        let Some(name) = self.name(&svc.metadata, &mut out) else {
+            return out;
+        };
         if svc.spec.service_type.as_deref() == Some("ExternalName") {
             out.push(Read::Ignored {
                 kind: "Service (ExternalName)".to_owned(),
@@ -424,7 +475,11 @@ impl ObjectReader<'_> {
                     None => TargetPort::Name(s.clone()),
                 },
             };
-            ports.push(ServicePort { name: p.name.clone(), port, target });
+            ports.push(ServicePort {
+                name: p.name.clone(),
+                port,
+                target,
+            });
         }
         let namespace = self.namespace_of(&svc.metadata);
         out.push(Read::Modelled(Resource::Service(Service {
@@ -441,7 +496,9 @@ impl ObjectReader<'_> {
 
     fn config_map(&self) -> Vec<Read> {
         let mut out = Vec::new();
-        let Some(cm) = self.decode::<wire::ConfigMap>(&mut out) else { return out };
+        let Some(cm) = self.decode::<wire::ConfigMap>(&mut out) else {
+            return out;
+        };
         if cm.metadata.name.as_deref() != Some("istio") {
             out.push(Read::Ignored {
                 kind: "ConfigMap".to_owned(),
@@ -474,7 +531,9 @@ impl ObjectReader<'_> {
     fn authn_policy(&self, kind: &str) -> Vec<Read> {
         let mesh_wide = kind == "MeshPolicy";
         let mut out = Vec::new();
-        let Some((policy, unknown)) = self.decode_spec::<wire::AuthnPolicy>(&mut out) else { return out };
+        let Some((policy, unknown)) = self.decode_spec::<wire::AuthnPolicy>(&mut out) else {
+            return out;
+        };
         if let Some(misplaced) = misplaced_peers(&unknown) {
             // The seed's own manifest: `peers:` indented under the target. Istio's validation
             // rejects the unknown field, so the document is reported and not applied.
@@ -488,7 +547,9 @@ impl ObjectReader<'_> {
             return out;
         }
         self.report_unknown(unknown, &mut out);
-        let Some(name) = self.name(&policy.metadata, &mut out) else { return out };
+        let Some(name) = self.name(&policy.metadata, &mut out) else {
+            return out;
+        };
         let kind: &'static str = if mesh_wide { "MeshPolicy" } else { "Policy" };
         let spec_path = YamlPath::default().key("spec");
         // Validation rules of `ValidateAuthenticationPolicy` (Istio 1.1).
@@ -521,22 +582,43 @@ impl ObjectReader<'_> {
                 ));
                 return out;
             };
-            let Some(ports) = self.port_refs(&t.ports, spec_path.clone().key("targets").index(i).key("ports"), &mut out)
-            else {
+            let Some(ports) = self.port_refs(
+                &t.ports,
+                spec_path.clone().key("targets").index(i).key("ports"),
+                &mut out,
+            ) else {
                 return out;
             };
-            targets.push(PolicyTarget { name: target_name, ports });
+            targets.push(PolicyTarget {
+                name: target_name,
+                ports,
+            });
         }
         // The first `mtls` peer decides; `mtls: {}` and `mtls:` mean STRICT; none means no TLS.
-        let mode = policy.spec.peers.iter().find_map(|p| p.mtls.as_ref()).map_or(MtlsMode::Disable, |m| {
-            match (m.mode, m.allow_tls) {
+        let mode = policy
+            .spec
+            .peers
+            .iter()
+            .find_map(|p| p.mtls.as_ref())
+            .map_or(MtlsMode::Disable, |m| match (m.mode, m.allow_tls) {
                 (Some(wire::V1alpha1Mode::Permissive), _) | (_, Some(true)) => MtlsMode::Permissive,
                 _ => MtlsMode::Strict,
-            }
-        });
+            });
         let meta = self.meta(kind, &policy.metadata, name);
-        let meta = if mesh_wide { Meta { namespace: String::new(), ..meta } } else { meta };
-        out.push(Read::Modelled(Resource::AuthnPolicy(AuthnPolicy { meta, mesh_wide, targets, mode })));
+        let meta = if mesh_wide {
+            Meta {
+                namespace: String::new(),
+                ..meta
+            }
+        } else {
+            meta
+        };
+        out.push(Read::Modelled(Resource::AuthnPolicy(AuthnPolicy {
+            meta,
+            mesh_wide,
+            targets,
+            mode,
+        })));
         out
     }
 
@@ -573,9 +655,13 @@ impl ObjectReader<'_> {
 
     fn peer_authentication(&self) -> Vec<Read> {
         let mut out = Vec::new();
-        let Some((pa, unknown)) = self.decode_spec::<wire::PeerAuthentication>(&mut out) else { return out };
+        let Some((pa, unknown)) = self.decode_spec::<wire::PeerAuthentication>(&mut out) else {
+            return out;
+        };
         self.report_unknown(unknown, &mut out);
-        let Some(name) = self.name(&pa.metadata, &mut out) else { return out };
+        let Some(name) = self.name(&pa.metadata, &mut out) else {
+            return out;
+        };
         let spec_path = YamlPath::default().key("spec");
         let selector = pa.spec.selector.map(|s| s.match_labels).filter(|s| !s.is_empty());
         let mut port_level = BTreeMap::new();
@@ -616,15 +702,24 @@ impl ObjectReader<'_> {
         }
         let mode = pa.spec.mtls.as_ref().map_or(MtlsMode::Unset, |m| peer_mode(m.mode));
         let meta = self.meta("PeerAuthentication", &pa.metadata, name);
-        out.push(Read::Modelled(Resource::PeerAuthentication(PeerAuthentication { meta, selector, mode, port_level })));
+        out.push(Read::Modelled(Resource::PeerAuthentication(PeerAuthentication {
+            meta,
+            selector,
+            mode,
+            port_level,
+        })));
         out
     }
 
     fn destination_rule(&self) -> Vec<Read> {
         let mut out = Vec::new();
-        let Some((dr, unknown)) = self.decode_spec::<wire::DestinationRule>(&mut out) else { return out };
+        let Some((dr, unknown)) = self.decode_spec::<wire::DestinationRule>(&mut out) else {
+            return out;
+        };
         self.report_unknown(unknown, &mut out);
-        let Some(name) = self.name(&dr.metadata, &mut out) else { return out };
+        let Some(name) = self.name(&dr.metadata, &mut out) else {
+            return out;
+        };
         let Some(host) = dr.spec.host.clone().filter(|h| !h.is_empty()) else {
             out.push(self.error(
                 Code::MissingField,
@@ -637,15 +732,24 @@ impl ObjectReader<'_> {
         let policy = dr.spec.traffic_policy.as_ref();
         let mut port_level = Vec::new();
         let levels = policy.map(|p| p.port_level_settings.as_slice()).unwrap_or_default();
-        let levels_path = YamlPath::default().key("spec").key("trafficPolicy").key("portLevelSettings");
+        let levels_path = YamlPath::default()
+            .key("spec")
+            .key("trafficPolicy")
+            .key("portLevelSettings");
         for (i, level) in levels.iter().enumerate() {
             let selector = level.port.clone().unwrap_or_default();
-            let Some(mut refs) = self.port_refs(std::slice::from_ref(&selector), levels_path.clone().index(i).key("port"), &mut out)
-            else {
+            let Some(mut refs) = self.port_refs(
+                std::slice::from_ref(&selector),
+                levels_path.clone().index(i).key("port"),
+                &mut out,
+            ) else {
                 return out;
             };
             if let Some(port) = refs.pop() {
-                port_level.push(PortTls { port, tls: level.tls.as_ref().and_then(|t| t.mode).map(tls_mode) });
+                port_level.push(PortTls {
+                    port,
+                    tls: level.tls.as_ref().and_then(|t| t.mode).map(tls_mode),
+                });
             }
         }
         let meta = self.meta("DestinationRule", &dr.metadata, name);
@@ -653,7 +757,11 @@ impl ObjectReader<'_> {
             meta,
             host,
             export_to: dr.spec.export_to,
-            workload_selector: dr.spec.workload_selector.map(|s| s.match_labels).filter(|s| !s.is_empty()),
+            workload_selector: dr
+                .spec
+                .workload_selector
+                .map(|s| s.match_labels)
+                .filter(|s| !s.is_empty()),
             has_traffic_policy: policy.is_some(),
             tls: policy.and_then(|p| p.tls.as_ref()).and_then(|t| t.mode).map(tls_mode),
             port_level,

@@ -26,7 +26,10 @@ pub fn split(text: &str) -> Result<Vec<Document<'_>>, Box<Diagnostic>> {
         return Err(Box::new(
             Diagnostic::error(
                 Code::InputLimit,
-                format!("source is {} bytes; meshlock reads at most {MAX_SOURCE_BYTES}", text.len()),
+                format!(
+                    "source is {} bytes; meshlock reads at most {MAX_SOURCE_BYTES}",
+                    text.len()
+                ),
             )
             .with_help("split the input into several files"),
         ));
@@ -75,9 +78,21 @@ mod tests {
         let text = "# header\n---\na: 1\n---\n\n--- {b: 2}\n...\nc: |\n  ---x\n";
         let docs = split(text).unwrap();
         assert_eq!(docs.len(), 3);
-        assert_eq!(docs[0], Document { text: "a: 1\n", first_line: 3 });
+        assert_eq!(
+            docs[0],
+            Document {
+                text: "a: 1\n",
+                first_line: 3
+            }
+        );
         assert_eq!(docs[1].first_line, 6);
         assert!(docs[1].text.contains("{b: 2}"));
-        assert_eq!(docs[2], Document { text: "c: |\n  ---x\n", first_line: 8 });
+        assert_eq!(
+            docs[2],
+            Document {
+                text: "c: |\n  ---x\n",
+                first_line: 8
+            }
+        );
     }
 }

@@ -18,7 +18,9 @@ pub enum Origination {
     UserTls(TlsMode),
     /// Auto mTLS: mTLS to endpoints with a sidecar, plaintext to the rest; from 1.10 also
     /// plaintext to an endpoint whose policy for the target port is DISABLE.
-    AutoPerEndpoint { honour_disable: bool },
+    AutoPerEndpoint {
+        honour_disable: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +46,18 @@ pub fn client_choice(mesh: &Mesh, client: &Workload, service: &Service, port: &S
             steps: vec![Step::new(
                 Side::Client,
                 None,
-                format!("{} has no sidecar ({}): it sends plaintext, and no DestinationRule applies", client.id, client.sidecar.reason),
+                format!(
+                    "{} has no sidecar ({}): it sends plaintext, and no DestinationRule applies",
+                    client.id, client.sidecar.reason
+                ),
             )],
         };
     }
-    let mut steps = vec![Step::new(Side::Client, None, format!("{} has a sidecar ({})", client.id, client.sidecar.reason))];
+    let mut steps = vec![Step::new(
+        Side::Client,
+        None,
+        format!("{} has a sidecar ({})", client.id, client.sidecar.reason),
+    )];
     let version = mesh.settings.istio_version;
     let choice = destination_rules(mesh, client, service);
     let mut port_entry_without_tls: Option<Option<TlsMode>> = None;
@@ -57,7 +66,10 @@ pub fn client_choice(mesh: &Mesh, client: &Workload, service: &Service, port: &S
             steps.push(Step::new(
                 Side::Client,
                 Some(loser.meta.display_ref()),
-                format!("host `{}` also matches, but is shadowed: the lookup stops at the first namespace with a match", loser.host),
+                format!(
+                    "host `{}` also matches, but is shadowed: the lookup stops at the first namespace with a match",
+                    loser.host
+                ),
             ));
         }
         let names: Vec<String> = choice.rules.iter().map(|r| r.meta.display_ref()).collect();
@@ -76,21 +88,34 @@ pub fn client_choice(mesh: &Mesh, client: &Workload, service: &Service, port: &S
                     Some(pl) => (pl.tls, format!("portLevelSettings for port {}", port.port)),
                     None => (rule.tls, "trafficPolicy".to_owned()),
                 };
-                let merged = if names.len() > 1 { format!(" (merged with {})", names.join(", ")) } else { String::new() };
+                let merged = if names.len() > 1 {
+                    format!(" (merged with {})", names.join(", "))
+                } else {
+                    String::new()
+                };
                 match tls {
                     Some(mode) => {
                         steps.push(Step::new(
                             Side::Client,
                             Some(rule.meta.display_ref()),
-                            format!("found in the {}{merged}: {where_} sets tls.mode {mode}", choice.found_in),
+                            format!(
+                                "found in the {}{merged}: {where_} sets tls.mode {mode}",
+                                choice.found_in
+                            ),
                         ));
-                        return ClientChoice { origination: origination_for(mode), steps };
+                        return ClientChoice {
+                            origination: origination_for(mode),
+                            steps,
+                        };
                     }
                     None => {
                         steps.push(Step::new(
                             Side::Client,
                             Some(rule.meta.display_ref()),
-                            format!("found in the {}{merged}: {where_} sets no tls, so the rule does not choose TLS", choice.found_in),
+                            format!(
+                                "found in the {}{merged}: {where_} sets no tls, so the rule does not choose TLS",
+                                choice.found_in
+                            ),
                         ));
                         if level.is_some() {
                             port_entry_without_tls = Some(rule.tls);
@@ -100,7 +125,11 @@ pub fn client_choice(mesh: &Mesh, client: &Workload, service: &Service, port: &S
             }
         }
     } else {
-        steps.push(Step::new(Side::Client, None, format!("no DestinationRule matches `{}`", service.fqdn)));
+        steps.push(Step::new(
+            Side::Client,
+            None,
+            format!("no DestinationRule matches `{}`", service.fqdn),
+        ));
     }
     let (origination, text) = auto_mtls(mesh, service, port_entry_without_tls);
     steps.push(text);
@@ -121,8 +150,15 @@ fn auto_mtls(mesh: &Mesh, service: &Service, port_entry_without_tls: Option<Opti
     let version = settings.istio_version;
     let step = |text: String| Step::new(Side::Client, None, text);
     if !settings.auto_mtls {
-        let why = if version.minor() < 4 { format!("Istio {version} has no auto mTLS") } else { "auto mTLS is off".to_owned() };
-        return (Origination::Plaintext, step(format!("{why}: the sidecar sends plaintext")));
+        let why = if version.minor() < 4 {
+            format!("Istio {version} has no auto mTLS")
+        } else {
+            "auto mTLS is off".to_owned()
+        };
+        return (
+            Origination::Plaintext,
+            step(format!("{why}: the sidecar sends plaintext")),
+        );
     }
     let service_mode = service_mtls_mode(mesh, service);
     if matches!(service_mode, MtlsMode::Disable) {
@@ -136,19 +172,40 @@ fn auto_mtls(mesh: &Mesh, service: &Service, port_entry_without_tls: Option<Opti
         && let Some(top) = port_entry_without_tls
         && let Some(top) = top
     {
-        let origination = if top == TlsMode::IstioMutual { Origination::Mtls } else { Origination::Plaintext };
-        return (origination, step(format!("auto mTLS, but the rule's top-level tls.mode {top} decides every endpoint")));
+        let origination = if top == TlsMode::IstioMutual {
+            Origination::Mtls
+        } else {
+            Origination::Plaintext
+        };
+        return (
+            origination,
+            step(format!(
+                "auto mTLS, but the rule's top-level tls.mode {top} decides every endpoint"
+            )),
+        );
     }
     if service.headless {
         let endpoints = mesh.endpoints_of(service);
         return match version.minor() {
-            4 => (Origination::Plaintext, step("auto mTLS (1.4) sends plaintext to headless services".to_owned())),
-            5..=7 => (Origination::Mtls, step("auto mTLS (1.5–1.7) sends mTLS to every endpoint of a headless service".to_owned())),
+            4 => (
+                Origination::Plaintext,
+                step("auto mTLS (1.4) sends plaintext to headless services".to_owned()),
+            ),
+            5..=7 => (
+                Origination::Mtls,
+                step("auto mTLS (1.5–1.7) sends mTLS to every endpoint of a headless service".to_owned()),
+            ),
             _ if endpoints.is_empty() || endpoints.iter().any(|w| !w.sidecar.present) => (
                 Origination::Plaintext,
-                step("auto mTLS: a headless service with an endpoint without a sidecar gets plaintext to all endpoints".to_owned()),
+                step(
+                    "auto mTLS: a headless service with an endpoint without a sidecar gets plaintext to all endpoints"
+                        .to_owned(),
+                ),
             ),
-            _ => (Origination::Mtls, step("auto mTLS: every endpoint of the headless service has a sidecar: mTLS to all".to_owned())),
+            _ => (
+                Origination::Mtls,
+                step("auto mTLS: every endpoint of the headless service has a sidecar: mTLS to all".to_owned()),
+            ),
         };
     }
     let honour_disable = version.auto_mtls_honours_workload_disable();
@@ -156,7 +213,11 @@ fn auto_mtls(mesh: &Mesh, service: &Service, port_entry_without_tls: Option<Opti
         Origination::AutoPerEndpoint { honour_disable },
         step(format!(
             "auto mTLS (service mode {service_mode}): mTLS to endpoints with a sidecar, plaintext to the others{}",
-            if honour_disable { " and to ports whose policy is DISABLE" } else { "" }
+            if honour_disable {
+                " and to ports whose policy is DISABLE"
+            } else {
+                ""
+            }
         )),
     )
 }
@@ -188,13 +249,22 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
     let visible_matches = |dr: &&DestinationRule| visible(dr, client_ns, mesh) && rule_match(dr, service).is_some();
     if version.global_destination_rules() {
         // 1.0: rules are global; the most specific host wins, the newest among equals.
-        let best = mesh
+        let best = mesh.destination_rules.iter().filter(visible_matches).max_by(|a, b| {
+            rule_match(a, service)
+                .cmp(&rule_match(b, service))
+                .then(a.meta.age_key().cmp(&b.meta.age_key()))
+        })?;
+        let shadowed = mesh
             .destination_rules
             .iter()
             .filter(visible_matches)
-            .max_by(|a, b| rule_match(a, service).cmp(&rule_match(b, service)).then(a.meta.age_key().cmp(&b.meta.age_key())))?;
-        let shadowed = mesh.destination_rules.iter().filter(visible_matches).filter(|d| !std::ptr::eq(*d, best)).collect();
-        return Some(RuleChoice { rules: vec![best], found_in: "global rule set (Istio 1.0: newest most specific)", shadowed });
+            .filter(|d| !std::ptr::eq(*d, best))
+            .collect();
+        return Some(RuleChoice {
+            rules: vec![best],
+            found_in: "global rule set (Istio 1.0: newest most specific)",
+            shadowed,
+        });
     }
     let root = mesh.settings.root_namespace.as_str();
     let mut order = vec![(client_ns, "client namespace")];
@@ -220,17 +290,29 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
             // 1.7+: the most specific host decides the namespace; if it is not exported to the
             // client, the namespace yields nothing (`getExportedDestinationRuleFromNamespace`).
             let best = in_ns.iter().map(|d| rule_match(d, service)).max().flatten();
-            in_ns.into_iter().filter(|d| rule_match(d, service) == best).filter(|d| visible(d, client_ns, mesh)).collect()
+            in_ns
+                .into_iter()
+                .filter(|d| rule_match(d, service) == best)
+                .filter(|d| visible(d, client_ns, mesh))
+                .collect()
         } else {
-            let visible_rules: Vec<&DestinationRule> = in_ns.into_iter().filter(|d| visible(d, client_ns, mesh)).collect();
+            let visible_rules: Vec<&DestinationRule> =
+                in_ns.into_iter().filter(|d| visible(d, client_ns, mesh)).collect();
             let best = visible_rules.iter().map(|d| rule_match(d, service)).max().flatten();
-            visible_rules.into_iter().filter(|d| rule_match(d, service) == best).collect()
+            visible_rules
+                .into_iter()
+                .filter(|d| rule_match(d, service) == best)
+                .collect()
         };
         match &mut chosen {
             None if !candidates.is_empty() => {
                 let mut rules = candidates;
                 rules.sort_by(|a, b| a.meta.age_key().cmp(&b.meta.age_key()));
-                chosen = Some(RuleChoice { rules, found_in: label, shadowed: Vec::new() });
+                chosen = Some(RuleChoice {
+                    rules,
+                    found_in: label,
+                    shadowed: Vec::new(),
+                });
             }
             Some(choice) => choice.shadowed.extend(candidates),
             None => {}
@@ -241,7 +323,10 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
 
 /// Specificity of a rule's resolved host against the service, if it matches.
 fn rule_match(dr: &DestinationRule, service: &Service) -> Option<(bool, usize)> {
-    hosts::match_specificity(&hosts::resolve_in_namespace(&dr.host, &dr.meta.namespace), &service.fqdn)
+    hosts::match_specificity(
+        &hosts::resolve_in_namespace(&dr.host, &dr.meta.namespace),
+        &service.fqdn,
+    )
 }
 
 /// `exportTo` (Part C §2): up to 1.6 only the first entry counts, `.` private, anything else
@@ -249,7 +334,11 @@ fn rule_match(dr: &DestinationRule, service: &Service) -> Option<(bool, usize)> 
 fn visible(dr: &DestinationRule, client_ns: &str, mesh: &Mesh) -> bool {
     let own = dr.meta.namespace == client_ns;
     if mesh.settings.istio_version.export_to_namespaces() {
-        dr.export_to.is_empty() || dr.export_to.iter().any(|e| e == "*" || e == client_ns || (e == "." && own))
+        dr.export_to.is_empty()
+            || dr
+                .export_to
+                .iter()
+                .any(|e| e == "*" || e == client_ns || (e == "." && own))
     } else {
         own || dr.export_to.first().is_none_or(|e| e != ".")
     }

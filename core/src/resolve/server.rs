@@ -16,7 +16,13 @@ pub struct ServerMode {
 }
 
 /// Effective mode for `workload` behind `service:port`, listening on `container_port`.
-pub fn server_mode(mesh: &Mesh, service: &Service, port: &ServicePort, workload: &Workload, container_port: Port) -> ServerMode {
+pub fn server_mode(
+    mesh: &Mesh,
+    service: &Service,
+    port: &ServicePort,
+    workload: &Workload,
+    container_port: Port,
+) -> ServerMode {
     let version = mesh.settings.istio_version;
     // 1.5: a PeerAuthentication applies when one reaches the workload, otherwise v1alpha1 does.
     if version.has_peer_authentication() && (!version.has_v1alpha1_authn() || reaches(mesh, workload)) {
@@ -50,7 +56,13 @@ pub fn peer_layers<'a>(mesh: &'a Mesh, workload: &Workload) -> PeerLayers<'a> {
     let root = mesh.settings.root_namespace.as_str();
     let ns = workload.id.namespace.as_str();
     let all = &mesh.peer_authentications;
-    let wide = |namespace: &str| oldest(all.iter().filter(|p| p.meta.namespace == namespace && p.is_namespace_wide()), |p| &p.meta);
+    let wide = |namespace: &str| {
+        oldest(
+            all.iter()
+                .filter(|p| p.meta.namespace == namespace && p.is_namespace_wide()),
+            |p| &p.meta,
+        )
+    };
     PeerLayers {
         mesh: wide(root),
         namespace: if ns == root { None } else { wide(ns) },
@@ -60,7 +72,10 @@ pub fn peer_layers<'a>(mesh: &'a Mesh, workload: &Workload) -> PeerLayers<'a> {
         } else {
             oldest(
                 all.iter().filter(|p| {
-                    p.meta.namespace == ns && p.selector.as_ref().is_some_and(|s| !s.is_empty() && selector_matches(s, &workload.labels))
+                    p.meta.namespace == ns
+                        && p.selector
+                            .as_ref()
+                            .is_some_and(|s| !s.is_empty() && selector_matches(s, &workload.labels))
                 }),
                 |p| &p.meta,
             )
@@ -72,13 +87,25 @@ pub fn peer_layers<'a>(mesh: &'a Mesh, workload: &Workload) -> PeerLayers<'a> {
 pub fn namespace_mode<'a>(mesh: &'a Mesh, namespace: &str) -> Option<(MtlsMode, &'a PeerAuthentication)> {
     let root = mesh.settings.root_namespace.as_str();
     let all = &mesh.peer_authentications;
-    let wide = |ns: &str| oldest(all.iter().filter(|p| p.meta.namespace == ns && p.is_namespace_wide()), |p| &p.meta);
+    let wide = |ns: &str| {
+        oldest(
+            all.iter().filter(|p| p.meta.namespace == ns && p.is_namespace_wide()),
+            |p| &p.meta,
+        )
+    };
     let ns_policy = if namespace == root { None } else { wide(namespace) };
     let mesh_policy = wide(root);
     match (ns_policy, mesh_policy) {
         (Some(p), _) if p.mode != MtlsMode::Unset => Some((p.mode, p)),
         // Mesh UNSET counts as PERMISSIVE.
-        (_, Some(m)) => Some((if m.mode == MtlsMode::Unset { MtlsMode::Permissive } else { m.mode }, m)),
+        (_, Some(m)) => Some((
+            if m.mode == MtlsMode::Unset {
+                MtlsMode::Permissive
+            } else {
+                m.mode
+            },
+            m,
+        )),
         (Some(p), None) => Some((MtlsMode::Permissive, p)),
         (None, None) => None,
     }
@@ -90,7 +117,11 @@ pub fn peer_authentication_mode(mesh: &Mesh, workload: &Workload, container_port
     let layers = peer_layers(mesh, workload);
     let mut mode = MtlsMode::Permissive;
     let mut decided: Option<(&PeerAuthentication, &str)> = None;
-    for (policy, level) in [(layers.mesh, "mesh-wide"), (layers.namespace, "namespace-wide"), (layers.workload, "workload")] {
+    for (policy, level) in [
+        (layers.mesh, "mesh-wide"),
+        (layers.namespace, "namespace-wide"),
+        (layers.workload, "workload"),
+    ] {
         if let Some(p) = policy
             && p.mode != MtlsMode::Unset
         {
@@ -111,8 +142,16 @@ pub fn peer_authentication_mode(mesh: &Mesh, workload: &Workload, container_port
         };
     }
     let step = match decided {
-        Some((p, level)) => Step::new(Side::Server, Some(p.meta.display_ref()), format!("{level} policy sets {mode}")),
-        None => Step::new(Side::Server, None, "no PeerAuthentication applies: PERMISSIVE by default".to_owned()),
+        Some((p, level)) => Step::new(
+            Side::Server,
+            Some(p.meta.display_ref()),
+            format!("{level} policy sets {mode}"),
+        ),
+        None => Step::new(
+            Side::Server,
+            None,
+            "no PeerAuthentication applies: PERMISSIVE by default".to_owned(),
+        ),
     };
     ServerMode { mode, step }
 }
@@ -124,11 +163,19 @@ pub fn v1alpha1_mode(mesh: &Mesh, service: &Service, port: &ServicePort) -> Serv
     match policy {
         Some(p) => ServerMode {
             mode: p.mode,
-            step: Step::new(Side::Server, Some(p.meta.display_ref()), format!("{level} sets {}", describe_v1alpha1(p.mode))),
+            step: Step::new(
+                Side::Server,
+                Some(p.meta.display_ref()),
+                format!("{level} sets {}", describe_v1alpha1(p.mode)),
+            ),
         },
         None => ServerMode {
             mode: MtlsMode::Disable,
-            step: Step::new(Side::Server, None, "no Policy or MeshPolicy applies: the sidecar accepts plaintext only".to_owned()),
+            step: Step::new(
+                Side::Server,
+                None,
+                "no Policy or MeshPolicy applies: the sidecar accepts plaintext only".to_owned(),
+            ),
         },
     }
 }
@@ -141,7 +188,11 @@ fn describe_v1alpha1(mode: MtlsMode) -> String {
 }
 
 /// The policy that applies to `service:port`, and the level it applies at.
-pub fn v1alpha1_policy<'a>(mesh: &'a Mesh, service: &Service, port: &ServicePort) -> (Option<&'a AuthnPolicy>, &'static str) {
+pub fn v1alpha1_policy<'a>(
+    mesh: &'a Mesh,
+    service: &Service,
+    port: &ServicePort,
+) -> (Option<&'a AuthnPolicy>, &'static str) {
     let same_namespace_only = mesh.settings.istio_version.v1alpha1_service_namespace_only();
     let targeted = v1alpha1_targeting(mesh, service, port, same_namespace_only);
     if let Some(p) = oldest(targeted.into_iter(), |p| &p.meta) {
@@ -156,11 +207,19 @@ pub fn v1alpha1_policy<'a>(mesh: &'a Mesh, service: &Service, port: &ServicePort
     if ns_default.is_some() {
         return (ns_default, "namespace-wide Policy");
     }
-    (oldest(mesh.authn_policies.iter().filter(|p| p.mesh_wide), |p| &p.meta), "MeshPolicy")
+    (
+        oldest(mesh.authn_policies.iter().filter(|p| p.mesh_wide), |p| &p.meta),
+        "MeshPolicy",
+    )
 }
 
 /// Service-specific Policies whose target (and port, if listed) matches.
-pub fn v1alpha1_targeting<'a>(mesh: &'a Mesh, service: &Service, port: &ServicePort, same_namespace_only: bool) -> Vec<&'a AuthnPolicy> {
+pub fn v1alpha1_targeting<'a>(
+    mesh: &'a Mesh,
+    service: &Service,
+    port: &ServicePort,
+    same_namespace_only: bool,
+) -> Vec<&'a AuthnPolicy> {
     mesh.authn_policies
         .iter()
         .filter(|p| !p.mesh_wide && (!same_namespace_only || p.meta.namespace == service.namespace))

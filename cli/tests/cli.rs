@@ -1,0 +1,232 @@
+//! The CLI contract: outputs, exit codes (0 ok, 1 broken when gating, 2 bad input/usage), no panics.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn meshlock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshlock"))
+        .args(args)
+        .output()
+        .expect("run meshlock")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn seed_file(name: &str) -> String {
+    repo().join("core/seed").join(name).display().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn no_arguments_replays_the_guide() {
+    let out = meshlock(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+    for line in [
+        "sleep.foo to httpbin.foo: 200   (mtls)",
+        "sleep.legacy to httpbin.foo: 000   (plaintext, connection reset by the server's sidecar, curl exit 56)",
+        "the guide prints 503",
+        "sleep.foo to httpbin.foo: 503",
+        "Step 3': What if",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert_eq!(stdout(&meshlock(&["tour"])), text);
+}
+
+fn after_step3(from: &str) -> serde_json::Value {
+    let out = meshlock(&[
+        "probe",
+        "-f",
+        &seed_file("cluster.yaml"),
+        "-f",
+        &seed_file("step2-destinationrule.yaml"),
+        "-f",
+        &seed_file("step3-policy.yaml"),
+        "-n",
+        "foo",
+        "--from",
+        from,
+        "--to",
+        "httpbin.foo:8000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn probe_after_lock_down() {
+    for (from, status, exit, transport) in [
+        ("foo/sleep", "200", 0, "mtls"),
+        ("bar/sleep", "200", 0, "mtls"),
+        ("legacy/sleep", "000", 56, "plaintext"),
+    ] {
+        let v = after_step3(from);
+        assert_eq!(v["from"], from);
+        assert_eq!(v["to"], "httpbin.foo.svc.cluster.local:8000");
+        assert_eq!(v["status"], status);
+        assert_eq!(v["curl_exit"], exit);
+        assert_eq!(v["transport"], transport);
+        assert!(v["explain"].as_array().is_some_and(|a| !a.is_empty()));
+    }
+}
+
+#[test]
+fn probe_text_prints_only_the_status_and_gates_on_request() {
+    let args = |gate: bool| {
+        let mut a = vec![
+            "probe".to_owned(),
+            "-f".to_owned(),
+            seed_file("cluster.yaml"),
+            "-f".to_owned(),
+            seed_file("step3-policy.yaml"),
+            "--from".to_owned(),
+            "legacy/sleep".to_owned(),
+            "--to".to_owned(),
+            "httpbin.foo:8000/ip".to_owned(),
+        ];
+        if gate {
+            a.push("--fail-on-broken".to_owned());
+        }
+        a
+    };
+    let plain = Command::new(env!("CARGO_BIN_EXE_meshlock"))
+        .args(args(false))
+        .output()
+        .unwrap();
+    assert_eq!((stdout(&plain).as_str(), plain.status.code()), ("000\n", Some(0)));
+    let gated = Command::new(env!("CARGO_BIN_EXE_meshlock"))
+        .args(args(true))
+        .output()
+        .unwrap();
+    assert_eq!(gated.status.code(), Some(1));
+}
+
+#[test]
+fn the_published_policy_is_bad_input_with_a_location() {
+    let out = meshlock(&["matrix", "-f", &seed_file("step1-policy.published.yaml")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("step1-policy.published.yaml:9:5: error[ML105 misplaced-peers]"),
+        "{err}"
+    );
+    assert!(err.contains("belongs under `spec`"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    for args in [
+        vec!["probe"],
+        vec!["matrix", "-f", "/nonexistent/file.yaml"],
+        vec!["probe", "-f", "-", "--from", "nobody", "--to", "x:1"],
+        vec!["matrix", "-f", &seed_file("cluster.yaml"), "--istio-version", "9.9"],
+        vec!["frobnicate"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_meshlock"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn matrix_formats() {
+    let file = seed_file("cluster.yaml");
+    let csv = stdout(&meshlock(&["matrix", "-f", &file, "--format", "csv"]));
+    assert!(csv.starts_with("from,to,status,curl_exit,transport,verdict,reason\n"));
+    assert_eq!(csv.lines().count(), 1 + 5 * 5);
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&meshlock(&["matrix", "-f", &file, "--format", "json"]))).unwrap();
+    for key in ["settings", "clients", "services", "edges"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    assert_eq!(json["settings"]["istio_version"], "1.1");
+    let md = stdout(&meshlock(&["matrix", "-f", &file, "--format", "md"]));
+    assert!(md.starts_with("| FROM | TO |"));
+}
+
+/// Every YAML file under tests/ and core/seed, whole and cut at many points, through the CLI:
+/// the exit code is always 0, 1 or 2 and nothing panics.
+#[test]
+fn no_input_in_tests_makes_the_cli_panic() {
+    let mut files = Vec::new();
+    let mut dirs = vec![repo().join("tests"), repo().join("core/seed")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let scratch = std::env::temp_dir().join(format!("meshlock-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut runs = 0;
+    for (i, file) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut variants = vec![text.clone()];
+        // Scenario files embed the manifests as block scalars: feed those in raw too.
+        if let Ok(doc) = yaml_serde::from_str::<yaml_serde::Value>(&text)
+            && let Some(sources) = doc.get("sources").and_then(|s| s.as_sequence())
+        {
+            variants.extend(
+                sources
+                    .iter()
+                    .filter_map(|s| s.get("yaml")?.as_str().map(str::to_owned)),
+            );
+        }
+        for variant in variants.clone() {
+            let bytes = variant.as_bytes();
+            for cut in (1..bytes.len()).step_by((bytes.len() / 6).max(1)) {
+                variants.push(String::from_utf8_lossy(&bytes[..cut]).into_owned());
+            }
+        }
+        for (j, variant) in variants.iter().enumerate() {
+            let path = scratch.join(format!("{i}-{j}.yaml"));
+            std::fs::write(&path, variant).unwrap();
+            let out = meshlock(&["matrix", "-f", path.to_str().unwrap(), "--format", "json"]);
+            runs += 1;
+            assert!(
+                matches!(out.status.code(), Some(0..=2)),
+                "{}: {:?}",
+                path.display(),
+                out.status
+            );
+            assert!(
+                !stderr(&out).contains("panicked"),
+                "{}: {}",
+                path.display(),
+                stderr(&out)
+            );
+        }
+    }
+    std::fs::remove_dir_all(&scratch).ok();
+    assert!(runs > 100, "only {runs} runs");
+}

@@ -1,0 +1,82 @@
+//! Snapshots of what people read: the tour, explanations, diagnostics, the matrix table.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test"
+)]
+
+use meshlock::render::{self, Style};
+use meshlock::{Mesh, MeshSettings, Source, seed};
+
+fn seed_after(steps: &[(&str, &str)]) -> Mesh {
+    let sources: Vec<Source> = steps
+        .iter()
+        .map(|(name, text)| Source::new(*name, *text).in_namespace("foo"))
+        .collect();
+    seed::mesh().unwrap().apply(&sources).unwrap().mesh
+}
+
+const POLICY_STRICT: &str = include_str!("../seed/step3-policy.yaml");
+const RULE: &str = include_str!("../seed/step2-destinationrule.yaml");
+
+#[test]
+fn tour() {
+    insta::assert_snapshot!(render::tour(&seed::tour().unwrap(), Style::PLAIN));
+}
+
+#[test]
+fn explain_legacy_after_lock_down() {
+    let mesh = seed_after(&[("rule.yaml", RULE), ("policy.yaml", POLICY_STRICT)]);
+    let outcome = mesh.probe("legacy/sleep", "httpbin.foo:8000/ip").unwrap();
+    insta::assert_snapshot!(render::explain(&outcome, Style::PLAIN));
+}
+
+#[test]
+fn explain_bar_after_lock_down() {
+    let mesh = seed_after(&[("rule.yaml", RULE), ("policy.yaml", POLICY_STRICT)]);
+    let outcome = mesh.probe("bar/sleep", "httpbin.foo:8000/ip").unwrap();
+    insta::assert_snapshot!(render::explain(&outcome, Style::PLAIN));
+}
+
+#[test]
+fn explain_sidecar_client_without_rule() {
+    let mesh = seed_after(&[("policy.yaml", POLICY_STRICT)]);
+    let outcome = mesh.probe("foo/sleep", "httpbin.foo:8000/ip").unwrap();
+    insta::assert_snapshot!(render::explain(&outcome, Style::PLAIN));
+}
+
+#[test]
+fn matrix_table_after_lock_down() {
+    let mesh = seed_after(&[("rule.yaml", RULE), ("policy.yaml", POLICY_STRICT)]);
+    insta::assert_snapshot!(render::matrix_table(&mesh.matrix(), Style::PLAIN));
+}
+
+#[test]
+fn diagnostics_of_bad_input() {
+    let text = "\
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: default, namespace: foo}
+spec:
+  mtls: {mode: STRIKT}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: {name: r, namespace: foo}
+spec:
+  host: httpbin
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL, sniff: true}
+---
+kind: Service
+metadata: {name: x}
+---
+apiVersion: v1
+kind: Service
+metadata: [oops
+";
+    let err = Mesh::load(&[Source::new("bad.yaml", text)], &MeshSettings::default()).unwrap_err();
+    insta::assert_snapshot!(render::diagnostics(&err.diagnostics, meshlock::Severity::Info));
+}
