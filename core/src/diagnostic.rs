@@ -49,10 +49,12 @@ pub enum Code {
     NamespaceNotInInput,
     MixedInjection,
     DuplicateResource,
+    AuthzCustomSkipped,
+    AuthzUnsupported,
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 20] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -71,6 +73,8 @@ impl Code {
         Code::NamespaceNotInInput,
         Code::MixedInjection,
         Code::DuplicateResource,
+        Code::AuthzCustomSkipped,
+        Code::AuthzUnsupported,
     ];
 
     pub fn id(self) -> &'static str {
@@ -93,6 +97,8 @@ impl Code {
             Code::DestinationRulesMerged => "ML205",
             Code::NamespaceNotInInput => "ML206",
             Code::MixedInjection => "ML301",
+            Code::AuthzCustomSkipped => "ML501",
+            Code::AuthzUnsupported => "ML502",
         }
     }
 
@@ -116,6 +122,8 @@ impl Code {
             Code::DestinationRulesMerged => "destination-rules-merged",
             Code::NamespaceNotInInput => "namespace-not-in-input",
             Code::MixedInjection => "mixed-injection",
+            Code::AuthzCustomSkipped => "authz-custom-skipped",
+            Code::AuthzUnsupported => "authz-unsupported",
         }
     }
 }

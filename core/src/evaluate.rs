@@ -8,7 +8,7 @@ use crate::explain::{Side, Step};
 use crate::mesh::Mesh;
 use crate::model::{Fqdn, MtlsMode, Port, Service, ServicePort, TargetPort, Workload, WorkloadId};
 use crate::resolve::client::{self, ClientChoice, Origination};
-use crate::resolve::{hosts, server};
+use crate::resolve::{authz, hosts, server};
 
 /// The HTTP status curl prints with `%{http_code}`; 0 prints as `000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,19 +59,23 @@ pub enum Reason {
     MtlsToNoSidecar,
     MtlsToDisabled,
     TlsOriginationRejected,
+    RbacDenied,
+    TlsHandshakeFailed,
     NoEndpoints,
     UnknownPort,
     UnknownHost,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 11] = [
         Reason::Mtls,
         Reason::Plaintext,
         Reason::PlaintextToStrict,
         Reason::MtlsToNoSidecar,
         Reason::MtlsToDisabled,
         Reason::TlsOriginationRejected,
+        Reason::RbacDenied,
+        Reason::TlsHandshakeFailed,
         Reason::NoEndpoints,
         Reason::UnknownPort,
         Reason::UnknownHost,
@@ -85,6 +89,8 @@ impl Reason {
             Reason::MtlsToNoSidecar => "mtls-to-no-sidecar",
             Reason::MtlsToDisabled => "mtls-to-disabled",
             Reason::TlsOriginationRejected => "tls-origination-rejected",
+            Reason::RbacDenied => "rbac-denied",
+            Reason::TlsHandshakeFailed => "tls-handshake-failed",
             Reason::NoEndpoints => "no-endpoints",
             Reason::UnknownPort => "unknown-port",
             Reason::UnknownHost => "unknown-host",
@@ -125,6 +131,11 @@ impl Response {
             Reason::PlaintextToStrict => (0, 56, Some(Transport::Plaintext)),
             Reason::MtlsToNoSidecar | Reason::MtlsToDisabled => (503, 0, Some(Transport::Mtls)),
             Reason::TlsOriginationRejected => (503, 0, None),
+            // The transport of a 403 is whatever reached the server: see `Response::denied`.
+            Reason::RbacDenied => (403, 0, None),
+            // `curl https://…` against an app that speaks plaintext, or a STRICT sidecar without
+            // a client certificate: the handshake fails (Part B §5 row a′).
+            Reason::TlsHandshakeFailed => (0, 35, None),
             Reason::NoEndpoints if client_has_sidecar => (503, 0, None),
             Reason::NoEndpoints | Reason::UnknownPort => (0, 7, None),
             Reason::UnknownHost => (0, 6, None),
@@ -134,6 +145,14 @@ impl Response {
             curl_exit,
             transport,
             reason,
+        }
+    }
+
+    /// 403 `RBAC: access denied` from the server's sidecar, over the transport that reached it.
+    fn denied(transport: Transport) -> Self {
+        Self {
+            transport: Some(transport),
+            ..Self::new(Reason::RbacDenied, true)
         }
     }
 }
@@ -197,25 +216,41 @@ fn suggest(known: &[String]) -> String {
 pub struct Target {
     pub host: String,
     pub port: Port,
+    /// The request path, `/` when none is given.
+    pub path: String,
+    /// `https://`: curl itself speaks TLS (without a client certificate).
+    pub https: bool,
 }
 
 impl Target {
-    /// `HOST[:PORT][/PATH]`, optionally with `http://`; the port defaults to 80 as in curl.
+    /// `[http://|https://]HOST[:PORT][/PATH]`; the port defaults to 80 (443 for https) as in curl.
     pub fn parse(text: &str) -> Result<Self, ProbeError> {
         let bad = || ProbeError::BadTarget(text.to_owned());
         let rest = text.trim();
-        let rest = rest.strip_prefix("http://").unwrap_or(rest);
-        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let (https, rest) = match rest.strip_prefix("https://") {
+            Some(r) => (true, r),
+            None => (false, rest.strip_prefix("http://").unwrap_or(rest)),
+        };
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(authority_end);
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h, p.parse::<i64>().ok().and_then(Port::parse).ok_or_else(bad)?),
-            None => (authority, Port(80)),
+            None => (authority, Port(if https { 443 } else { 80 })),
         };
         if host.is_empty() || host.contains(char::is_whitespace) {
             return Err(bad());
         }
+        let path = path
+            .split('?')
+            .next()
+            .filter(|p| !p.is_empty())
+            .unwrap_or("/")
+            .to_owned();
         Ok(Self {
             host: host.to_owned(),
             port,
+            path,
+            https,
         })
     }
 }
@@ -290,7 +325,20 @@ impl Mesh {
                 ),
             );
         };
-        self.evaluate_port(client, service, port, true)
+        if target.https {
+            let result = Response::new(Reason::TlsHandshakeFailed, sidecar);
+            let text = "curl speaks TLS without a client certificate; meshlock assumes the app serves plaintext HTTP \
+                        and a STRICT sidecar requires Istio's certificates: the TLS handshake fails, curl exits 35"
+                .to_owned();
+            return outcome(
+                client.id.clone(),
+                to,
+                result,
+                vec![Step::new(Side::Network, None, text)],
+                Vec::new(),
+            );
+        }
+        self.evaluate_port(client, service, port, &target.path, true)
     }
 
     /// The outcome for one client and service port; `explain` adds the decision chain.
@@ -299,6 +347,7 @@ impl Mesh {
         client: &Workload,
         service: &Service,
         port: &ServicePort,
+        path: &str,
         explain: bool,
     ) -> Outcome {
         let to = format!("{}:{}", service.fqdn, port.port);
@@ -344,11 +393,17 @@ impl Mesh {
                 }
                 continue;
             };
-            let (reason, server_step) = self.endpoint_reason(origination, endpoint, service, port, container_port);
+            let at = Endpoint {
+                workload: endpoint,
+                service,
+                port,
+                container_port,
+            };
+            let (response, endpoint_steps) = self.endpoint_response(origination, client, &at, path);
             if explain {
-                server_steps.push(server_step);
+                server_steps.extend(endpoint_steps);
             }
-            per_endpoint.push((Response::new(reason, client.sidecar.present), endpoint.id.clone()));
+            per_endpoint.push((response, endpoint.id.clone()));
         }
         if per_endpoint.is_empty() {
             let result = Response::new(Reason::NoEndpoints, client.sidecar.present);
@@ -396,17 +451,18 @@ impl Mesh {
         outcome(client.id.clone(), to, worst, steps, alternatives)
     }
 
-    /// Part B §5: what the client's origination meets at one endpoint.
-    fn endpoint_reason(
+    /// Part B §5: what the client's origination meets at one endpoint, then authorization (§6).
+    fn endpoint_response(
         &self,
         origination: Origination,
-        endpoint: &Workload,
-        service: &Service,
-        port: &ServicePort,
-        container_port: Port,
-    ) -> (Reason, Step) {
+        client: &Workload,
+        at: &Endpoint<'_>,
+        path: &str,
+    ) -> (Response, Vec<Step>) {
+        let endpoint = at.workload;
+        let client_sidecar = client.sidecar.present;
         if !endpoint.sidecar.present {
-            let sends = match origination {
+            let reason = match origination {
                 Origination::Plaintext | Origination::AutoPerEndpoint { .. } => Reason::Plaintext,
                 Origination::Mtls => Reason::MtlsToNoSidecar,
                 Origination::UserTls(_) => Reason::TlsOriginationRejected,
@@ -419,17 +475,18 @@ impl Mesh {
                     endpoint.id, endpoint.sidecar.reason
                 ),
             );
-            return (sends, step);
+            return (Response::new(reason, client_sidecar), vec![step]);
         }
-        let server = server::server_mode(self, service, port, endpoint, container_port);
+        let server = server::server_mode(self, at.service, at.port, endpoint, at.container_port);
         let mode = server.mode;
+        let described = describe_server(endpoint, at.container_port, &server);
         let sends_mtls = match origination {
             Origination::Plaintext => false,
             Origination::Mtls => true,
             Origination::UserTls(_) => {
                 return (
-                    Reason::TlsOriginationRejected,
-                    describe_server(endpoint, container_port, &server),
+                    Response::new(Reason::TlsOriginationRejected, client_sidecar),
+                    vec![described],
                 );
             }
             Origination::AutoPerEndpoint { honour_disable } => !(honour_disable && mode == MtlsMode::Disable),
@@ -440,8 +497,42 @@ impl Mesh {
             (false, MtlsMode::Strict) => Reason::PlaintextToStrict,
             (false, _) => Reason::Plaintext,
         };
-        (reason, describe_server(endpoint, container_port, &server))
+        if reason.verdict() == Verdict::Fail {
+            return (Response::new(reason, client_sidecar), vec![described]);
+        }
+        let principal = sends_mtls.then(|| {
+            format!(
+                "{}/ns/{}/sa/{}",
+                self.settings.trust_domain, client.id.namespace, client.service_account
+            )
+        });
+        let request = authz::Request {
+            principal,
+            namespace: sends_mtls.then_some(client.id.namespace.as_str()),
+            port: at.container_port,
+            method: "GET",
+            path,
+        };
+        match authz::denial(self, endpoint, &request) {
+            Some(step) => {
+                let transport = if sends_mtls {
+                    Transport::Mtls
+                } else {
+                    Transport::Plaintext
+                };
+                (Response::denied(transport), vec![described, step])
+            }
+            None => (Response::new(reason, client_sidecar), vec![described]),
+        }
     }
+}
+
+/// One endpoint of a service port.
+struct Endpoint<'a> {
+    workload: &'a Workload,
+    service: &'a Service,
+    port: &'a ServicePort,
+    container_port: Port,
 }
 
 fn describe_server(endpoint: &Workload, container_port: Port, server: &server::ServerMode) -> Step {
@@ -478,6 +569,8 @@ fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
         Reason::TlsOriginationRejected => {
             "the sidecar originates TLS (SIMPLE/MUTUAL) that the server side does not terminate: 503".to_owned()
         }
+        Reason::RbacDenied => "the server's sidecar denies the request: 403 RBAC: access denied".to_owned(),
+        Reason::TlsHandshakeFailed => "the TLS handshake fails: curl exits 35".to_owned(),
         Reason::NoEndpoints if client_has_sidecar => "no endpoints: the client's sidecar answers 503".to_owned(),
         Reason::NoEndpoints | Reason::UnknownPort => "nothing accepts the connection: curl exits 7".to_owned(),
         Reason::UnknownHost => "the name does not resolve: curl exits 6".to_owned(),
@@ -529,6 +622,8 @@ pub fn container_port(endpoint: &Workload, port: &ServicePort) -> Option<Port> {
 pub(crate) struct ClientClass {
     namespace: String,
     sidecar: bool,
+    /// Authorization sees the client's identity.
+    service_account: String,
     /// Only when a DestinationRule in the namespace has a workloadSelector do labels matter.
     labels: Option<Vec<(String, String)>>,
 }
@@ -546,6 +641,7 @@ impl Mesh {
         ClientClass {
             namespace: client.id.namespace.clone(),
             sidecar: client.sidecar.present,
+            service_account: client.service_account.clone(),
             labels: labels_matter.then(|| client.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
         }
     }

@@ -162,7 +162,7 @@ impl Iterator for Edges<'_> {
             let outcome = self
                 .memo
                 .entry((class, port_index))
-                .or_insert_with(|| self.mesh.evaluate_port(client, service, port, false));
+                .or_insert_with(|| self.mesh.evaluate_port(client, service, port, "/", false));
             let mut edge = Edge::from(outcome.clone());
             edge.from = client.id.clone();
             return Some(edge);

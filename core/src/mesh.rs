@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::ingest::{self, MeshConfigDoc, Resource, Source, Stored};
 use crate::model::{
-    AuthnPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, Service, Workload, WorkloadId,
+    AuthnPolicy, AuthorizationPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, Service,
+    Workload, WorkloadId,
 };
 use crate::resolve::hosts;
 use crate::settings::{DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin};
@@ -51,6 +52,7 @@ pub struct Mesh {
     pub(crate) authn_policies: Vec<AuthnPolicy>,
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) destination_rules: Vec<DestinationRule>,
+    pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -159,6 +161,7 @@ fn meta_of(resource: &Resource) -> Option<&Meta> {
         Resource::AuthnPolicy(p) => Some(&p.meta),
         Resource::PeerAuthentication(p) => Some(&p.meta),
         Resource::DestinationRule(d) => Some(&d.meta),
+        Resource::AuthorizationPolicy(a) => Some(&a.meta),
         _ => None,
     }
 }
@@ -168,6 +171,7 @@ fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
         Resource::AuthnPolicy(p) => Some(&mut p.meta),
         Resource::PeerAuthentication(p) => Some(&mut p.meta),
         Resource::DestinationRule(d) => Some(&mut d.meta),
+        Resource::AuthorizationPolicy(a) => Some(&mut a.meta),
         _ => None,
     }
 }
@@ -271,6 +275,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     let mut authn_policies = Vec::new();
     let mut peer_authentications = Vec::new();
     let mut destination_rules = Vec::new();
+    let mut authorization_policies = Vec::new();
     let mut workload_docs = Vec::new();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     for stored in &resources {
@@ -304,6 +309,11 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
                 let mut d = d.clone();
                 d.meta.seq = stored.seq;
                 destination_rules.push(d);
+            }
+            Resource::AuthorizationPolicy(a) => {
+                let mut a = a.clone();
+                a.meta.seq = stored.seq;
+                authorization_policies.push(a);
             }
             Resource::MeshConfig(_) => {}
         }
@@ -353,6 +363,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
         authn_policies,
         peer_authentications,
         destination_rules,
+        authorization_policies,
         diagnostics: Vec::new(),
     };
     lint_hosts(&mesh, diagnostics);

@@ -298,3 +298,69 @@ pub struct DestinationRule {
 pub fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthzAction {
+    Allow,
+    Deny,
+    Audit,
+    Custom,
+}
+
+impl AuthzAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthzAction::Allow => "ALLOW",
+            AuthzAction::Deny => "DENY",
+            AuthzAction::Audit => "AUDIT",
+            AuthzAction::Custom => "CUSTOM",
+        }
+    }
+}
+
+/// A value list with its negation, as AuthorizationPolicy fields come (`principals`/`notPrincipals`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Match {
+    pub values: Vec<String>,
+    pub not_values: Vec<String>,
+}
+
+impl Match {
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.not_values.is_empty()
+    }
+}
+
+/// One `from` entry; only the attributes meshlock can know from YAML.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceMatch {
+    pub principals: Match,
+    pub namespaces: Match,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationMatch {
+    pub ports: Match,
+    pub methods: Match,
+    pub paths: Match,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthzRule {
+    pub from: Vec<SourceMatch>,
+    pub to: Vec<OperationMatch>,
+    /// `when` conditions on `source.principal` / `source.namespace`, keyed by those names.
+    pub when: Vec<(String, Match)>,
+    /// Fields meshlock cannot evaluate from YAML (ipBlocks, JWT, headers…): the rule never matches.
+    pub unsupported: Vec<String>,
+}
+
+/// `security.istio.io` AuthorizationPolicy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationPolicy {
+    pub meta: Meta,
+    pub selector: Option<Labels>,
+    pub action: AuthzAction,
+    pub rules: Vec<AuthzRule>,
+}

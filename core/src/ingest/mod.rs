@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
-    AuthnPolicy, DestinationRule, Fqdn, Meta, MtlsMode, Namespace, Origin, PeerAuthentication, PolicyTarget, Port,
-    PortRef, PortTls, Service, ServicePort, TargetPort, TlsMode,
+    AuthnPolicy, AuthorizationPolicy, AuthzAction, AuthzRule, DestinationRule, Fqdn, Match, Meta, MtlsMode, Namespace,
+    OperationMatch, Origin, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, Service, ServicePort,
+    SourceMatch, TargetPort, TlsMode,
 };
 use decode::{DocInput, decode_object};
 use locate::YamlPath;
@@ -73,6 +74,7 @@ pub enum Resource {
     AuthnPolicy(AuthnPolicy),
     PeerAuthentication(PeerAuthentication),
     DestinationRule(DestinationRule),
+    AuthorizationPolicy(AuthorizationPolicy),
     MeshConfig(MeshConfigDoc),
 }
 
@@ -163,6 +165,7 @@ fn key_of(resource: &Resource) -> ResourceKey {
         Resource::AuthnPolicy(p) => (p.meta.kind, p.meta.namespace.clone(), p.meta.name.clone()),
         Resource::PeerAuthentication(p) => (p.meta.kind, p.meta.namespace.clone(), p.meta.name.clone()),
         Resource::DestinationRule(d) => (d.meta.kind, d.meta.namespace.clone(), d.meta.name.clone()),
+        Resource::AuthorizationPolicy(a) => (a.meta.kind, a.meta.namespace.clone(), a.meta.name.clone()),
         Resource::MeshConfig(m) => ("MeshConfig", m.namespace.clone(), "istio".to_owned()),
     }
 }
@@ -253,6 +256,7 @@ fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, he
         ("", "ConfigMap") => reader.config_map(),
         ("authentication.istio.io", "Policy" | "MeshPolicy") => reader.authn_policy(kind),
         ("security.istio.io", "PeerAuthentication") => reader.peer_authentication(),
+        ("security.istio.io", "AuthorizationPolicy") => reader.authorization_policy(),
         ("networking.istio.io", "DestinationRule") => reader.destination_rule(),
         _ => vec![Read::Ignored {
             kind: kind.to_owned(),
@@ -268,9 +272,8 @@ fn ignore_reason(group: &str, kind: &str) -> &'static str {
             "endpoints are derived from Service selectors and workload labels"
         }
         ("networking.istio.io", _) => "this Istio networking kind does not change which TLS a sidecar uses",
-        ("security.istio.io", _) | ("rbac.istio.io", _) => {
-            "authorization is not modelled yet; reachability assumes no authorization policy"
-        }
+        ("rbac.istio.io", _) => "legacy RBAC is not modelled yet; reachability assumes RBAC is off",
+        ("security.istio.io", _) => "this security kind (JWT RequestAuthentication) does not change mTLS",
         ("authentication.istio.io", _) => "only Policy and MeshPolicy decide mTLS in this API",
         _ => "this kind does not take part in mutual TLS",
     }
@@ -767,6 +770,151 @@ impl ObjectReader<'_> {
             port_level,
         })));
         out
+    }
+}
+
+impl ObjectReader<'_> {
+    fn authorization_policy(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((ap, unknown)) = self.decode_spec::<wire::AuthorizationPolicy>(&mut out) else {
+            return out;
+        };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&ap.metadata, &mut out) else {
+            return out;
+        };
+        let spec_path = YamlPath::default().key("spec");
+        let action = match ap.spec.action {
+            None | Some(wire::AuthzAction::Allow) => AuthzAction::Allow,
+            Some(wire::AuthzAction::Deny) => AuthzAction::Deny,
+            Some(wire::AuthzAction::Audit) => AuthzAction::Audit,
+            Some(wire::AuthzAction::Custom) => AuthzAction::Custom,
+        };
+        if action == AuthzAction::Custom {
+            out.push(self.note(
+                Code::AuthzCustomSkipped,
+                spec_path.clone().key("action"),
+                format!("AuthorizationPolicy `{name}` delegates to an external authorizer (CUSTOM): meshlock skips it"),
+                "the external authorizer's answer is unknown from YAML; check it on the live cluster",
+            ));
+        }
+        let mut rules = Vec::new();
+        for (i, rule) in ap.spec.rules.iter().enumerate() {
+            let rule_path = spec_path.clone().key("rules").index(i);
+            let mut unsupported = Vec::new();
+            let from = rule
+                .from
+                .iter()
+                .map(|f| {
+                    let s = &f.source;
+                    for (field, used) in [
+                        (
+                            "requestPrincipals",
+                            !s.request_principals.is_empty() || !s.not_request_principals.is_empty(),
+                        ),
+                        ("ipBlocks", !s.ip_blocks.is_empty() || !s.not_ip_blocks.is_empty()),
+                        (
+                            "remoteIpBlocks",
+                            !s.remote_ip_blocks.is_empty() || !s.not_remote_ip_blocks.is_empty(),
+                        ),
+                        (
+                            "serviceAccounts",
+                            !s.service_accounts.is_empty() || !s.not_service_accounts.is_empty(),
+                        ),
+                    ] {
+                        if used {
+                            unsupported.push(format!("from.source.{field}"));
+                        }
+                    }
+                    SourceMatch {
+                        principals: Match {
+                            values: s.principals.clone(),
+                            not_values: s.not_principals.clone(),
+                        },
+                        namespaces: Match {
+                            values: s.namespaces.clone(),
+                            not_values: s.not_namespaces.clone(),
+                        },
+                    }
+                })
+                .collect();
+            let to = rule
+                .to
+                .iter()
+                .map(|t| {
+                    let o = &t.operation;
+                    if !o.hosts.is_empty() || !o.not_hosts.is_empty() {
+                        unsupported.push("to.operation.hosts".to_owned());
+                    }
+                    let text = |ports: &[wire::IntOrString]| {
+                        ports
+                            .iter()
+                            .map(|p| match p {
+                                wire::IntOrString::Int(n) => n.to_string(),
+                                wire::IntOrString::String(s) => s.clone(),
+                            })
+                            .collect()
+                    };
+                    OperationMatch {
+                        ports: Match {
+                            values: text(&o.ports),
+                            not_values: text(&o.not_ports),
+                        },
+                        methods: Match {
+                            values: o.methods.clone(),
+                            not_values: o.not_methods.clone(),
+                        },
+                        paths: Match {
+                            values: o.paths.clone(),
+                            not_values: o.not_paths.clone(),
+                        },
+                    }
+                })
+                .collect();
+            let mut when = Vec::new();
+            for condition in &rule.when {
+                let values = Match {
+                    values: condition.values.clone(),
+                    not_values: condition.not_values.clone(),
+                };
+                match condition.key.as_str() {
+                    "source.principal" | "source.namespace" => when.push((condition.key.clone(), values)),
+                    other => unsupported.push(format!("when key `{other}`")),
+                }
+            }
+            if !unsupported.is_empty() {
+                out.push(self.note(
+                    Code::AuthzUnsupported,
+                    rule_path,
+                    format!("AuthorizationPolicy `{name}` rule {i} uses {}: meshlock cannot evaluate it from YAML and treats the rule as never matching", unsupported.join(", ")),
+                    "the result for requests this rule targets may differ on the live cluster",
+                ));
+            }
+            rules.push(AuthzRule {
+                from,
+                to,
+                when,
+                unsupported,
+            });
+        }
+        let meta = self.meta("AuthorizationPolicy", &ap.metadata, name);
+        let selector = ap.spec.selector.map(|s| s.match_labels).filter(|s| !s.is_empty());
+        out.push(Read::Modelled(Resource::AuthorizationPolicy(AuthorizationPolicy {
+            meta,
+            selector,
+            action,
+            rules,
+        })));
+        out
+    }
+
+    fn note(&self, code: Code, path: YamlPath, message: String, help: &str) -> Read {
+        let full = self.prefix.clone().join(&path);
+        Read::Diagnostic(
+            Diagnostic::warning(code, message)
+                .with_help(help)
+                .at(self.ctx.location(&full, None)),
+        )
     }
 }
 

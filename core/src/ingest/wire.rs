@@ -362,3 +362,90 @@ pub enum TlsMode {
     Mutual,
     IstioMutual,
 }
+
+// ---------------------------------------------------------------- security.istio.io AuthorizationPolicy
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AuthorizationPolicy {
+    pub metadata: ObjectMeta,
+    pub spec: AuthorizationPolicySpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthorizationPolicySpec {
+    pub selector: Option<WorkloadSelector>,
+    pub target_ref: Option<IgnoredAny>,
+    pub target_refs: Option<IgnoredAny>,
+    pub action: Option<AuthzAction>,
+    pub provider: Option<IgnoredAny>,
+    pub rules: Vec<AuthzRule>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthzAction {
+    Allow,
+    Deny,
+    Audit,
+    Custom,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AuthzRule {
+    pub from: Vec<AuthzFrom>,
+    pub to: Vec<AuthzTo>,
+    pub when: Vec<AuthzCondition>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AuthzFrom {
+    pub source: AuthzSource,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzSource {
+    pub principals: Vec<String>,
+    pub not_principals: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub not_namespaces: Vec<String>,
+    pub service_accounts: Vec<String>,
+    pub not_service_accounts: Vec<String>,
+    pub request_principals: Vec<String>,
+    pub not_request_principals: Vec<String>,
+    pub ip_blocks: Vec<String>,
+    pub not_ip_blocks: Vec<String>,
+    pub remote_ip_blocks: Vec<String>,
+    pub not_remote_ip_blocks: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AuthzTo {
+    pub operation: AuthzOperation,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzOperation {
+    pub hosts: Vec<String>,
+    pub not_hosts: Vec<String>,
+    pub ports: Vec<IntOrString>,
+    pub not_ports: Vec<IntOrString>,
+    pub methods: Vec<String>,
+    pub not_methods: Vec<String>,
+    pub paths: Vec<String>,
+    pub not_paths: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzCondition {
+    pub key: String,
+    pub values: Vec<String>,
+    pub not_values: Vec<String>,
+}

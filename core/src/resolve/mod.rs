@@ -1,5 +1,6 @@
 //! Resolve: the effective server policy and the client's TLS choice, per Istio release.
 
+pub mod authz;
 pub mod client;
 pub mod hosts;
 pub mod server;

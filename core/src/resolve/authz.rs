@@ -1,0 +1,157 @@
+//! Authorization at the server's sidecar (Part B §6): CUSTOM (skipped), then DENY, then ALLOW.
+//!
+//! The mTLS-only attributes (`principals`, `namespaces`, `source.principal`, `source.namespace`)
+//! are absent for plaintext: a positive match on them fails, a negative one (`notNamespaces`)
+//! succeeds. That is ISTIO-SECURITY-2021-004: ALLOW-by-principal denies plaintext with 403,
+//! DENY-by-namespace lets plaintext through.
+
+use crate::explain::{Side, Step};
+use crate::mesh::Mesh;
+use crate::model::{AuthorizationPolicy, AuthzAction, AuthzRule, Match, Port, Workload, selector_matches};
+
+/// What the server's sidecar knows about one request.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// `<trust-domain>/ns/<ns>/sa/<sa>`, only over mTLS.
+    pub principal: Option<String>,
+    /// The client's namespace, only over mTLS.
+    pub namespace: Option<&'a str>,
+    /// The container port the request arrives on.
+    pub port: Port,
+    pub method: &'a str,
+    pub path: &'a str,
+}
+
+/// `None`: allowed; `Some(step)`: denied with 403, and why.
+pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option<Step> {
+    let applicable: Vec<&AuthorizationPolicy> = mesh
+        .authorization_policies
+        .iter()
+        .filter(|p| applies(mesh, p, endpoint))
+        .collect();
+    let over = if request.principal.is_some() {
+        "mTLS"
+    } else {
+        "plaintext"
+    };
+    for policy in applicable.iter().filter(|p| p.action == AuthzAction::Deny) {
+        if let Some(i) = policy.rules.iter().position(|r| rule_matches(r, request)) {
+            return Some(Step::new(
+                Side::Server,
+                Some(policy.meta.display_ref()),
+                format!("DENY rule {i} matches this {over} request: 403 RBAC: access denied"),
+            ));
+        }
+    }
+    let allows: Vec<&&AuthorizationPolicy> = applicable.iter().filter(|p| p.action == AuthzAction::Allow).collect();
+    if allows.is_empty() || allows.iter().any(|p| p.rules.iter().any(|r| rule_matches(r, request))) {
+        return None;
+    }
+    let names: Vec<String> = allows.iter().map(|p| p.meta.display_ref()).collect();
+    let hint = if request.principal.is_none() && allows.iter().any(|p| uses_peer_identity(p)) {
+        " (its principals and namespaces can only match mTLS: plaintext carries no peer identity)"
+    } else {
+        ""
+    };
+    Some(Step::new(
+        Side::Server,
+        Some(names.join(", ")),
+        format!("ALLOW policies apply but no rule matches this {over} request{hint}: 403 RBAC: access denied"),
+    ))
+}
+
+/// Root-namespace policies apply mesh-wide; others to their namespace; a selector narrows both.
+fn applies(mesh: &Mesh, policy: &AuthorizationPolicy, endpoint: &Workload) -> bool {
+    let scope = policy.meta.namespace == mesh.settings.root_namespace || policy.meta.namespace == endpoint.id.namespace;
+    scope
+        && policy
+            .selector
+            .as_ref()
+            .is_none_or(|s| selector_matches(s, &endpoint.labels))
+}
+
+pub fn uses_peer_identity(policy: &AuthorizationPolicy) -> bool {
+    policy.rules.iter().any(|r| {
+        r.from
+            .iter()
+            .any(|f| !f.principals.is_empty() || !f.namespaces.is_empty())
+            || r.when
+                .iter()
+                .any(|(k, _)| k == "source.principal" || k == "source.namespace")
+    })
+}
+
+fn rule_matches(rule: &AuthzRule, request: &Request<'_>) -> bool {
+    if !rule.unsupported.is_empty() {
+        return false;
+    }
+    let principal = request.principal.as_deref();
+    let from = rule.from.is_empty()
+        || rule
+            .from
+            .iter()
+            .any(|s| matches(&s.principals, principal) && matches(&s.namespaces, request.namespace));
+    let port = request.port.to_string();
+    let to = rule.to.is_empty()
+        || rule.to.iter().any(|o| {
+            matches(&o.ports, Some(&port))
+                && matches(&o.methods, Some(request.method))
+                && matches(&o.paths, Some(request.path))
+        });
+    let when = rule.when.iter().all(|(key, m)| match key.as_str() {
+        "source.principal" => matches(m, principal),
+        _ => matches(m, request.namespace),
+    });
+    from && to && when
+}
+
+/// Positive values need the attribute and a match; negative values fail only on a match.
+fn matches(m: &Match, attribute: Option<&str>) -> bool {
+    let hit = |values: &[String]| attribute.is_some_and(|a| values.iter().any(|v| glob(v, a)));
+    (m.values.is_empty() || hit(&m.values)) && !hit(&m.not_values)
+}
+
+/// Istio's string match: exact, `*` (any), `prefix*` or `*suffix`.
+fn glob(pattern: &str, value: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return value.starts_with(prefix);
+    }
+    if let Some(suffix) = pattern.strip_prefix('*') {
+        return value.ends_with(suffix);
+    }
+    pattern == value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(values: &[&str], not_values: &[&str]) -> Match {
+        Match {
+            values: values.iter().map(|s| (*s).to_owned()).collect(),
+            not_values: not_values.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn absent_peer_identity_fails_positive_and_passes_negative_matches() {
+        assert!(!matches(&m(&["cluster.local/ns/foo/sa/sleep"], &[]), None));
+        assert!(
+            matches(&m(&[], &["foo"]), None),
+            "notNamespaces lets plaintext from foo through"
+        );
+        assert!(!matches(&m(&["foo"], &[]), None), "namespaces never matches plaintext");
+        assert!(matches(&m(&["*"], &[]), Some("cluster.local/ns/foo/sa/sleep")));
+        assert!(matches(
+            &m(&["cluster.local/ns/foo/*"], &[]),
+            Some("cluster.local/ns/foo/sa/sleep")
+        ));
+        assert!(
+            !matches(&m(&[], &["*"]), Some("x")),
+            "notPrincipals: [*] denies any peer"
+        );
+    }
+}
