@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod evaluate;
 pub mod explain;
 pub mod ingest;
+mod lint;
 pub mod matrix;
 pub mod mesh;
 pub mod model;

@@ -1,6 +1,6 @@
 //! `Mesh`: the typed model of one cluster under one set of settings, and its public entry points.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::ingest::{self, MeshConfigDoc, Resource, Source, Stored};
@@ -8,7 +8,6 @@ use crate::model::{
     AuthnPolicy, AuthorizationPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, Service,
     Workload, WorkloadId,
 };
-use crate::resolve::hosts;
 use crate::settings::{DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin};
 use crate::workloads;
 
@@ -366,7 +365,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
         authorization_policies,
         diagnostics: Vec::new(),
     };
-    lint_hosts(&mesh, diagnostics);
+    diagnostics.extend(crate::lint::lint(&mesh));
     let mut mesh = mesh;
     mesh.diagnostics = diagnostics.clone();
     mesh
@@ -375,38 +374,4 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
 fn with_seq(mut policy: AuthnPolicy, seq: u64) -> AuthnPolicy {
     policy.meta.seq = seq;
     policy
-}
-
-/// Part A §5: a dotted but not fully qualified host matches nothing; say so.
-fn lint_hosts(mesh: &Mesh, diagnostics: &mut Vec<Diagnostic>) {
-    let known: BTreeSet<&str> = mesh
-        .namespaces
-        .keys()
-        .map(String::as_str)
-        .chain(mesh.services.iter().map(|s| s.namespace.as_str()))
-        .chain(mesh.workloads.iter().map(|w| w.id.namespace.as_str()))
-        .collect();
-    let mut warn = |meta: &Meta, host: &str, what: &str| {
-        if let Some(ns) = hosts::unqualified_service_namespace(host)
-            && known.contains(ns)
-        {
-            let name = host.split('.').next().unwrap_or(host);
-            diagnostics.push(
-                Diagnostic::warning(
-                    Code::UnqualifiedHost,
-                    format!("{} `{host}` is dotted but not fully qualified: Istio takes it literally and it matches no service", what),
-                )
-                .with_help(format!("write `{name}.{ns}.svc.cluster.local` (or `{name}` inside namespace `{ns}`)"))
-                .at(origin_location(Some(&meta.origin))),
-            );
-        }
-    };
-    for dr in &mesh.destination_rules {
-        warn(&dr.meta, &dr.host, "DestinationRule host");
-    }
-    for policy in &mesh.authn_policies {
-        for target in &policy.targets {
-            warn(&policy.meta, &target.name, "Policy target");
-        }
-    }
 }
