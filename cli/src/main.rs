@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use meshlock::migrate::{Goal, StepInput};
 use meshlock::render::{self, Style};
 use meshlock::{IstioVersion, Mesh, MeshSettings, Severity, Source, Verdict};
 
@@ -26,9 +27,93 @@ enum Command {
     Explain(ProbeArgs),
     /// Every client workload × every service port.
     Matrix(MatrixArgs),
+    /// The migration stage of every service port, namespace and the mesh.
+    Stages(StagesArgs),
+    /// Ordered steps towards STRICT that never break a working edge (unless allowed).
+    Plan(PlanArgs),
+    /// Apply step files to a base in order and report the matrix after each.
+    Simulate(SimulateArgs),
+    /// Every edge that changes between two configurations; exits 1 when one breaks.
+    Diff(DiffArgs),
+    /// Print a generated cluster (deterministic for a seed), for benchmarks and experiments.
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
+struct GenerateArgs {
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 3)]
+    namespaces: usize,
+    /// Workloads (each with a Service) per namespace.
+    #[arg(long, default_value_t = 3)]
+    workloads: usize,
+    /// Pods per workload (0: Deployments as written).
+    #[arg(long, default_value_t = 0)]
+    pods: usize,
+    /// No PeerAuthentications, Policies or DestinationRules.
+    #[arg(long)]
+    no_policies: bool,
+    /// v1alpha1 Policy/MeshPolicy instead of PeerAuthentication.
+    #[arg(long)]
+    v1alpha1: bool,
+}
+
+#[derive(Debug, Args)]
+struct StagesArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    format: ProbeFormat,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// `strict` (every namespace that can be locked), `mesh-strict`, or `namespace=NS[,NS…]`.
+    #[arg(long, default_value = "strict")]
+    goal: Goal,
+    /// Clients (NS/WORKLOAD) you accept to break. Repeatable.
+    #[arg(long = "allow-break", value_name = "NS/WORKLOAD")]
+    allow_break: Vec<String>,
+    /// Write `NN-<step>.yaml`, `NN-<step>.rollback.yaml` and `PLAN.md` into this directory.
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    format: ProbeFormat,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// A step: a YAML file to apply, or `delete:FILE` to delete what it names. Repeatable, in order.
+    #[arg(long = "step", value_name = "FILE", required = true)]
+    steps: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    format: ProbeFormat,
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The configuration to compare with (files or directories, like -f).
+    #[arg(long = "against", value_name = "SRC", required = true, num_args = 1..)]
+    against: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Md,
+}
+
+#[derive(Debug, Clone, Args)]
 struct InputArgs {
     /// Input files or directories (*.yaml, *.yml, *.json); `-` reads stdin. Repeatable.
     #[arg(short = 'f', long = "filename", value_name = "SRC", required = true, num_args = 1..)]
@@ -156,7 +241,128 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 matrix.edges.iter().any(|e| e.verdict == Verdict::Fail),
             ))
         }
+        Command::Stages(args) => {
+            let stages = load(&args.input)?.stages();
+            match args.format {
+                ProbeFormat::Text => emit(&render::stages(&stages))?,
+                ProbeFormat::Json => emit(&json(&stages)?)?,
+            }
+            Ok(0)
+        }
+        Command::Plan(args) => plan(args),
+        Command::Generate(args) => {
+            emit(&meshlock::generate::cluster(&meshlock::generate::GenSpec {
+                seed: args.seed,
+                namespaces: args.namespaces,
+                workloads_per_namespace: args.workloads,
+                pods_per_workload: args.pods,
+                policies: !args.no_policies,
+                v1alpha1: args.v1alpha1,
+            }))?;
+            Ok(0)
+        }
+        Command::Simulate(args) => simulate(args, style),
+        Command::Diff(args) => {
+            let before = load(&args.input)?;
+            let after_input = InputArgs {
+                files: args.against.clone(),
+                ..args.input
+            };
+            let after = load(&after_input)?;
+            let diff = Mesh::diff(&before, &after);
+            let text = match args.format {
+                DiffFormat::Text => render::diff(&diff),
+                DiffFormat::Json => json(&diff)?,
+                DiffFormat::Md => render::diff_markdown(&diff),
+            };
+            emit(&text)?;
+            Ok(if diff.broken > 0 { EXIT_BROKEN } else { 0 })
+        }
     }
+}
+
+fn plan(args: PlanArgs) -> Result<u8, Failure> {
+    let mesh = load(&args.input)?;
+    let allow: Vec<meshlock::model::WorkloadId> = args
+        .allow_break
+        .iter()
+        .map(|w| meshlock::evaluate::parse_client(w).map_err(|e| Failure(e.to_string())))
+        .collect::<Result<_, _>>()?;
+    let plan = mesh.plan(&args.goal, &allow).map_err(|e| Failure(e.to_string()))?;
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
+        let write = |name: String, parts: &[String]| {
+            let path = dir.join(&name);
+            std::fs::write(&path, parts.join("---\n"))
+                .map_err(|e| Failure(format!("cannot write `{}`: {e}", path.display())))
+        };
+        for step in &plan.steps {
+            write(format!("{}.yaml", step.name), &step.apply)?;
+            if !step.rollback.is_empty() {
+                write(format!("{}.rollback.yaml", step.name), &step.rollback)?;
+            }
+            if !step.delete.is_empty() {
+                write(format!("{}.delete.yaml", step.name), &step.delete)?;
+            }
+            if !step.rollback_delete.is_empty() {
+                write(format!("{}.rollback-delete.yaml", step.name), &step.rollback_delete)?;
+            }
+        }
+        write("PLAN.md".to_owned(), &[render::plan(&plan)])?;
+    }
+    match args.format {
+        ProbeFormat::Text => emit(&render::plan(&plan))?,
+        ProbeFormat::Json => emit(&json(&plan)?)?,
+    }
+    Ok(0)
+}
+
+fn simulate(args: SimulateArgs, style: Style) -> Result<u8, Failure> {
+    let mesh = load(&args.input)?;
+    let mut steps = Vec::new();
+    for spec in &args.steps {
+        let (is_delete, file) = match spec.strip_prefix("delete:") {
+            Some(file) => (true, file),
+            None => (false, spec.as_str()),
+        };
+        let mut sources = Vec::new();
+        read_sources(Path::new(file), &mut sources)?;
+        for source in &mut sources {
+            source.namespace.clone_from(&args.input.namespace);
+        }
+        let (apply, delete) = if is_delete {
+            (Vec::new(), sources)
+        } else {
+            (sources, Vec::new())
+        };
+        steps.push(StepInput {
+            name: spec.clone(),
+            apply,
+            delete,
+        });
+    }
+    let simulated = mesh.simulate(&steps).map_err(|e| bad_input(&e.diagnostics))?;
+    match args.format {
+        ProbeFormat::Json => emit(&json(&simulated)?)?,
+        ProbeFormat::Text => {
+            let mut text = String::new();
+            for step in &simulated {
+                text.push_str(&format!("== after {}\n", step.name));
+                text.push_str(&render::diff(&meshlock::migrate::Diff::from_changes(
+                    step.delta.clone(),
+                )));
+                text.push_str(&render::matrix_table(&step.matrix, style));
+            }
+            emit(&text)?;
+        }
+    }
+    Ok(0)
+}
+
+fn bad_input(diagnostics: &[meshlock::Diagnostic]) -> Failure {
+    eprint!("{}", render::diagnostics(diagnostics, Severity::Warning));
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    Failure(format!("the input has errors ({errors}); nothing was analysed"))
 }
 
 fn gate(asked: bool, broken: bool) -> u8 {
@@ -202,13 +408,7 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
             eprint!("{}", render::diagnostics(&loaded.diagnostics, shown));
             Ok(loaded.mesh)
         }
-        Err(err) => {
-            eprint!("{}", render::diagnostics(&err.diagnostics, shown));
-            Err(Failure(format!(
-                "the input has errors ({}); nothing was analysed",
-                err.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
-            )))
-        }
+        Err(err) => Err(bad_input(&err.diagnostics)),
     }
 }
 

@@ -67,10 +67,39 @@ impl Mesh {
     /// What-if: adds the resources of `sources`; one with the kind, namespace and name of an
     /// existing resource replaces it (as `kubectl apply` does) and keeps its age.
     pub fn apply(&self, sources: &[Source]) -> Result<Loaded, LoadError> {
+        self.change(sources, &[])
+    }
+
+    /// What-if: deletes the resources named in `delete` (as `kubectl delete`), then applies `sources`.
+    pub fn change(&self, sources: &[Source], delete: &[ResourceRef]) -> Result<Loaded, LoadError> {
         let ingested = ingest::ingest(sources, self.next_seq);
         let next_seq = ingested_seq(sources, self.next_seq).max(self.next_seq + ingested.resources.len() as u64);
-        let resources = merge(self.resources.clone(), ingested.resources, None);
+        let kept = self
+            .resources
+            .iter()
+            .filter(|s| !delete.iter().any(|d| d.is(&s.key)))
+            .cloned()
+            .collect();
+        let resources = merge(kept, ingested.resources, None);
         finish(resources, self.requested.clone(), next_seq, ingested.diagnostics)
+    }
+
+    /// Every Istio resource in force (policies, rules), for diffs and rollbacks.
+    pub fn policy_metas(&self) -> impl Iterator<Item = &Meta> {
+        self.authn_policies
+            .iter()
+            .map(|p| &p.meta)
+            .chain(self.peer_authentications.iter().map(|p| &p.meta))
+            .chain(self.destination_rules.iter().map(|d| &d.meta))
+            .chain(self.authorization_policies.iter().map(|a| &a.meta))
+    }
+
+    /// The resource with this key as it was written, for rollbacks.
+    pub fn resource_meta(&self, key: &ResourceRef) -> Option<&Meta> {
+        self.resources
+            .iter()
+            .find(|s| key.is(&s.key))
+            .and_then(|s| meta_of(&s.resource))
     }
 
     pub fn settings(&self) -> &ResolvedSettings {
@@ -99,6 +128,54 @@ impl Mesh {
 
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
         self.services_by_fqdn.get(fqdn).copied()
+    }
+}
+
+/// Names one resource, for deletions and rollbacks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ResourceRef {
+    pub api_version: String,
+    pub kind: String,
+    /// Empty for cluster-scoped kinds (MeshPolicy).
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ResourceRef {
+    pub fn of(meta: &Meta) -> Self {
+        Self {
+            api_version: meta.api_version.clone(),
+            kind: meta.kind.to_owned(),
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone(),
+        }
+    }
+
+    fn is(&self, key: &ingest::ResourceKey) -> bool {
+        key.0 == self.kind && key.1 == self.namespace && key.2 == self.name
+    }
+
+    /// A manifest `kubectl delete -f` accepts.
+    pub fn to_yaml(&self) -> String {
+        let ns = if self.namespace.is_empty() {
+            String::new()
+        } else {
+            format!("\n  namespace: {}", self.namespace)
+        };
+        format!(
+            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {}{ns}\n",
+            self.api_version, self.kind, self.name
+        )
+    }
+}
+
+impl std::fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
     }
 }
 

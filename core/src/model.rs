@@ -82,6 +82,7 @@ pub struct Origin {
 /// Identity and age of an Istio resource; age decides ties (Part A §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
+    pub api_version: String,
     pub kind: &'static str,
     pub namespace: String,
     pub name: String,
@@ -89,6 +90,8 @@ pub struct Meta {
     /// Input order: stands in for age when there are no timestamps.
     pub seq: u64,
     pub origin: Origin,
+    /// The resource as written, so that a plan can restore it exactly on rollback.
+    pub yaml: String,
 }
 
 impl Meta {

@@ -1,5 +1,6 @@
 //! Render: text for people (tables, prose, the tour), CSV and Markdown for tools.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -232,4 +233,179 @@ pub fn diagnostics(diags: &[Diagnostic], min: Severity) -> String {
         .filter(|d| d.severity >= min)
         .map(|d| format!("{d}\n"))
         .collect()
+}
+
+/// The stage of every service port, then of every namespace and the mesh.
+pub fn stages(stages: &crate::migrate::Stages) -> String {
+    let mut out = String::new();
+    let width = stages
+        .services
+        .iter()
+        .map(|s| s.service.len())
+        .max()
+        .unwrap_or(0)
+        .max("SERVICE PORT".len());
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<10}  {:<10}  BLOCKERS / FAILING",
+        "SERVICE PORT", "STAGE", "MODE"
+    );
+    for s in &stages.services {
+        let mode = s.mode.map_or("-".to_owned(), |m| m.to_string());
+        let who: Vec<String> = s.failing.iter().chain(&s.blockers).map(ToString::to_string).collect();
+        let line = format!(
+            "{:<width$}  {:<10}  {:<10}  {}",
+            s.service,
+            s.stage.as_str(),
+            mode,
+            who.join(", ")
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out);
+    for (ns, stage) in &stages.namespaces {
+        let _ = writeln!(out, "namespace {ns}: {stage}");
+    }
+    let _ = writeln!(out, "mesh: {}", stages.mesh);
+    out
+}
+
+fn change_line(c: &crate::migrate::EdgeChange) -> String {
+    let side =
+        |s: Option<crate::migrate::EdgeState>| s.map_or("-".to_owned(), |s| format!("{} {}", s.status, s.label()));
+    let cause = if c.cause.is_empty() {
+        String::new()
+    } else {
+        format!("  (by {})", c.cause.join(", "))
+    };
+    format!("{} → {}: {} ⇒ {}{cause}", c.from, c.to, side(c.before), side(c.after))
+}
+
+/// The plan as a Markdown runbook: readable in a terminal, and written as PLAN.md.
+pub fn plan(plan: &crate::migrate::Plan) -> String {
+    let mut out = format!("# meshlock plan: goal `{}`\n\n", plan.goal);
+    for note in &plan.notes {
+        let _ = writeln!(out, "- {note}");
+    }
+    if !plan.notes.is_empty() {
+        let _ = writeln!(out);
+    }
+    if plan.steps.is_empty() {
+        let _ = writeln!(out, "No step is needed or possible without breaking a working edge.\n");
+    }
+    for step in &plan.steps {
+        let _ = writeln!(out, "## {}\n\n{}\n", step.name, step.description);
+        if !step.prechecks.is_empty() {
+            let _ = writeln!(out, "Before applying, check on the live cluster:\n");
+            for check in &step.prechecks {
+                let _ = writeln!(out, "    {check}");
+            }
+            let _ = writeln!(out);
+        }
+        for yaml in &step.apply {
+            let _ = writeln!(
+                out,
+                "Apply (`kubectl apply -f {}.yaml`):\n\n```yaml\n{}```\n",
+                step.name, yaml
+            );
+        }
+        for yaml in &step.delete {
+            let _ = writeln!(out, "Delete:\n\n```yaml\n{yaml}```\n");
+        }
+        let mut groups: BTreeMap<&str, usize> = BTreeMap::new();
+        for c in &step.delta {
+            *groups.entry(c.change.as_str()).or_default() += 1;
+        }
+        let summary: Vec<String> = groups.iter().map(|(g, n)| format!("{g}: {n}")).collect();
+        let _ = writeln!(
+            out,
+            "Predicted changes ({}): {}\n",
+            step.delta.len(),
+            summary.join(", ")
+        );
+        for c in &step.delta {
+            let _ = writeln!(out, "- {}", change_line(c));
+        }
+        for (what, s) in &step.stages {
+            let _ = writeln!(out, "- stage of {what}: {} → {}", s.before, s.after);
+        }
+        let mut undo = Vec::new();
+        if !step.rollback.is_empty() {
+            undo.push(format!("`kubectl apply -f {}.rollback.yaml`", step.name));
+        }
+        if !step.rollback_delete.is_empty() {
+            undo.push(format!("`kubectl delete -f {}.rollback-delete.yaml`", step.name));
+        }
+        let _ = writeln!(out, "\nRollback: {}.\n", undo.join(", then "));
+    }
+    if !plan.blockers.is_empty() {
+        let _ = writeln!(out, "## Blocked\n");
+        for b in &plan.blockers {
+            let _ = writeln!(
+                out,
+                "- `{}` → `{}` would get {} ({}) at step `{}`. Remedies:",
+                b.client, b.service, b.would_get, b.reason, b.step
+            );
+            for r in &b.remedies {
+                let kind = serde_json::to_value(&r.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  - {kind}: {}", r.description);
+                if let Some(action) = &r.action {
+                    if action.contains('\n') {
+                        let _ = writeln!(out, "\n    ```yaml\n{}    ```\n", indent(action, "    "));
+                    } else {
+                        let _ = writeln!(out, "    `{action}`");
+                    }
+                }
+            }
+        }
+        let _ = writeln!(out);
+    }
+    let f = &plan.final_state;
+    let _ = writeln!(
+        out,
+        "## After the plan\n\n{} edges: {} ok ({} mtls, {} plaintext), {} failing.",
+        f.edges, f.ok, f.mtls, f.plaintext, f.failing
+    );
+    for (ns, stage) in &f.namespaces {
+        let _ = writeln!(out, "- namespace {ns}: {stage}");
+    }
+    let _ = writeln!(out, "- mesh: {}", f.mesh);
+    out
+}
+
+pub fn diff(diff: &crate::migrate::Diff) -> String {
+    let mut out = String::new();
+    if diff.changes.is_empty() {
+        return "no edge changes\n".to_owned();
+    }
+    for (group, n) in &diff.groups {
+        let _ = writeln!(out, "{group}: {n}");
+        for c in diff.changes.iter().filter(|c| &c.change == group) {
+            let _ = writeln!(out, "  {}", change_line(c));
+        }
+    }
+    let _ = writeln!(out, "{} changed edge(s), {} broken", diff.changes.len(), diff.broken);
+    out
+}
+
+pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
+    let mut out = String::from("| change | from | to | before | after | cause |\n|---|---|---|---|---|---|\n");
+    let side =
+        |s: Option<crate::migrate::EdgeState>| s.map_or("-".to_owned(), |s| format!("{} {}", s.status, s.label()));
+    for c in &diff.changes {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.change,
+            c.from,
+            c.to,
+            side(c.before),
+            side(c.after),
+            c.cause.join(", ")
+        );
+    }
+    out
 }

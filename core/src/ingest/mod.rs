@@ -157,6 +157,58 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
     out
 }
 
+/// The resources that manifests name (`kubectl delete -f`): only kind, namespace and name are read.
+pub fn references(sources: &[Source]) -> Result<Vec<crate::mesh::ResourceRef>, Vec<Diagnostic>> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Named {
+        api_version: Option<String>,
+        kind: Option<String>,
+        #[serde(default)]
+        metadata: wire::ObjectMeta,
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for source in sources {
+        let documents = split::split(&source.text).map_err(|d| vec![*d])?;
+        for (index, doc) in documents.iter().enumerate() {
+            let ctx = DocContext { source, index, doc };
+            match decode_object::<Named>(&DocInput::Text(doc.text)) {
+                Ok(decoded) => {
+                    let named = decoded.value;
+                    let (Some(kind), Some(name)) = (named.kind, named.metadata.name) else {
+                        errors.push(
+                            Diagnostic::error(
+                                Code::MissingField,
+                                "a manifest to delete needs `kind` and `metadata.name`",
+                            )
+                            .at(ctx.location(&YamlPath::default(), None)),
+                        );
+                        continue;
+                    };
+                    let namespace = if matches!(kind.as_str(), "MeshPolicy" | "Namespace") {
+                        String::new()
+                    } else {
+                        named
+                            .metadata
+                            .namespace
+                            .or_else(|| source.namespace.clone())
+                            .unwrap_or_else(|| "default".to_owned())
+                    };
+                    out.push(crate::mesh::ResourceRef {
+                        api_version: named.api_version.unwrap_or_default(),
+                        kind,
+                        namespace,
+                        name,
+                    });
+                }
+                Err(err) => errors.push(err.into_diagnostic(&ctx, &YamlPath::default())),
+            }
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
 fn key_of(resource: &Resource) -> ResourceKey {
     match resource {
         Resource::Namespace(n) => ("Namespace", String::new(), n.name.clone()),
@@ -244,7 +296,12 @@ fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, he
         )];
     };
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let reader = ObjectReader { ctx, input, prefix };
+    let reader = ObjectReader {
+        ctx,
+        input,
+        prefix,
+        api_version,
+    };
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
         ("", "Pod") => reader.pod(),
@@ -280,6 +337,7 @@ fn ignore_reason(group: &str, kind: &str) -> &'static str {
 }
 
 struct ObjectReader<'a> {
+    api_version: &'a str,
     ctx: &'a DocContext<'a>,
     input: &'a DocInput<'a>,
     prefix: &'a YamlPath,
@@ -356,9 +414,19 @@ impl ObjectReader<'_> {
     }
 
     fn meta(&self, kind: &'static str, meta: &wire::ObjectMeta, name: String) -> Meta {
+        let yaml = match self.input {
+            DocInput::Text(text) => (*text).to_owned(),
+            DocInput::Value(value) => yaml_serde::to_string(value).unwrap_or_default(),
+        };
+        let mut namespaced = self.namespace_of(meta);
+        if kind == "MeshPolicy" {
+            namespaced.clear();
+        }
         Meta {
+            api_version: self.api_version.to_owned(),
+            yaml,
             kind,
-            namespace: self.namespace_of(meta),
+            namespace: namespaced,
             name,
             created: meta.creation_timestamp.clone(),
             seq: 0,

@@ -1,0 +1,170 @@
+//! Diff: every edge whose status or transport changes between two configurations, grouped, with
+//! the resource that caused it.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::evaluate::{Reason, Status, Transport, Verdict};
+use crate::matrix::Edge;
+use crate::mesh::Mesh;
+use crate::model::WorkloadId;
+
+/// One side of a changed edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EdgeState {
+    pub status: Status,
+    pub curl_exit: u8,
+    pub transport: Option<Transport>,
+    pub verdict: Verdict,
+    pub reason: Reason,
+}
+
+impl EdgeState {
+    fn of(edge: &Edge) -> Self {
+        Self {
+            status: edge.status,
+            curl_exit: edge.curl_exit,
+            transport: edge.transport,
+            verdict: edge.verdict,
+            reason: edge.reason,
+        }
+    }
+
+    /// `mtls`, `plaintext` or `fail`: the words of a change group.
+    pub fn label(&self) -> &'static str {
+        match (self.verdict, self.transport) {
+            (Verdict::Fail, _) => "fail",
+            (Verdict::Ok, Some(Transport::Mtls)) => "mtls",
+            (Verdict::Ok, _) => "plaintext",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EdgeChange {
+    pub from: WorkloadId,
+    pub to: String,
+    /// `None` when the edge exists on one side only (a workload or service added or removed).
+    pub before: Option<EdgeState>,
+    pub after: Option<EdgeState>,
+    /// `mtls → fail`, `plaintext → mtls`, …
+    pub change: String,
+    /// The changed resources that took part in deciding this edge.
+    pub cause: Vec<String>,
+}
+
+impl EdgeChange {
+    /// A working edge that stops working.
+    pub fn breaks(&self) -> bool {
+        matches!((self.before, self.after), (Some(b), Some(a)) if b.verdict == Verdict::Ok && a.verdict == Verdict::Fail)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub changes: Vec<EdgeChange>,
+    /// Number of changes per group (`mtls → fail`: 1).
+    pub groups: BTreeMap<String, usize>,
+    /// Edges that worked before and fail after.
+    pub broken: usize,
+}
+
+/// The edges that change between two meshes, without causes (cheap: used by the planner).
+pub fn delta(before: &Mesh, after: &Mesh) -> Vec<EdgeChange> {
+    let old: HashMap<(WorkloadId, String), EdgeState> = before
+        .edges()
+        .map(|e| ((e.from.clone(), e.to.clone()), EdgeState::of(&e)))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut changes = Vec::new();
+    for edge in after.edges() {
+        let key = (edge.from.clone(), edge.to.clone());
+        let now = EdgeState::of(&edge);
+        let was = old.get(&key).copied();
+        seen.insert(key);
+        if was != Some(now) {
+            changes.push(change(edge.from, edge.to, was, Some(now)));
+        }
+    }
+    for ((from, to), was) in old {
+        if !seen.contains(&(from.clone(), to.clone())) {
+            changes.push(change(from, to, Some(was), None));
+        }
+    }
+    changes.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    changes
+}
+
+fn change(from: WorkloadId, to: String, before: Option<EdgeState>, after: Option<EdgeState>) -> EdgeChange {
+    let side = |s: Option<EdgeState>| s.map_or("none", |s| s.label());
+    let label = format!("{} → {}", side(before), side(after));
+    EdgeChange {
+        from,
+        to,
+        before,
+        after,
+        change: label,
+        cause: Vec::new(),
+    }
+}
+
+impl Diff {
+    /// Groups and counts a list of changes (causes as given).
+    pub fn from_changes(changes: Vec<EdgeChange>) -> Self {
+        let mut groups = BTreeMap::new();
+        for c in &changes {
+            *groups.entry(c.change.clone()).or_insert(0) += 1;
+        }
+        let broken = changes.iter().filter(|c| c.breaks()).count();
+        Diff {
+            changes,
+            groups,
+            broken,
+        }
+    }
+}
+
+impl Mesh {
+    /// Every changed edge between `before` and `after`, grouped, each with its cause: the changed
+    /// resources that appear in the edge's decision chain on either side.
+    pub fn diff(before: &Mesh, after: &Mesh) -> Diff {
+        let changed = changed_resources(before, after);
+        let mut changes = delta(before, after);
+        for c in &mut changes {
+            let from = c.from.to_string();
+            let mut chain = Vec::new();
+            for mesh in [before, after] {
+                if let Ok(outcome) = mesh.probe(&from, &c.to) {
+                    chain.extend(outcome.explain.into_iter().filter_map(|s| s.resource));
+                }
+            }
+            c.cause = changed
+                .iter()
+                .filter(|r| chain.iter().any(|link| link.contains(r.as_str())))
+                .cloned()
+                .collect();
+            if c.cause.is_empty() {
+                c.cause.clone_from(&changed);
+            }
+        }
+        Diff::from_changes(changes)
+    }
+}
+
+/// `Kind namespace/name` of every resource added, removed or changed.
+fn changed_resources(before: &Mesh, after: &Mesh) -> Vec<String> {
+    let index = |m: &Mesh| -> BTreeMap<String, String> {
+        m.policy_metas()
+            .map(|meta| (meta.display_ref(), meta.yaml.clone()))
+            .collect()
+    };
+    let (a, b) = (index(before), index(after));
+    let mut out: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
+    out.sort();
+    out
+}

@@ -1,0 +1,11 @@
+//! Migrate: stages derived from the model, the planner, simulation and diff.
+
+pub mod diff;
+pub mod plan;
+pub mod simulate;
+pub mod stage;
+
+pub use diff::{Diff, EdgeChange, EdgeState};
+pub use plan::{Blocker, Goal, Plan, PlanError, PlanStep, Remedy};
+pub use simulate::{SimulatedStep, StepInput};
+pub use stage::{ServiceStage, Stage, Stages};

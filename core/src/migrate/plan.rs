@@ -1,0 +1,715 @@
+//! The planner: ordered steps from the current mesh towards STRICT that never turn a working edge
+//! into a failing one (unless the user allowed that client to break). Every candidate step is
+//! simulated on the model before it is emitted; a step that would break an edge is not emitted and
+//! its breaks are reported as blockers with remedies.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::evaluate::{Reason, Transport, Verdict};
+use crate::ingest::Source;
+use crate::mesh::{LoadError, Mesh, ResourceRef};
+use crate::migrate::diff::{EdgeChange, delta};
+use crate::migrate::stage::{Stage, Stages};
+use crate::model::{Meta, MtlsMode, Service, WorkloadId};
+use crate::resolve::server;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "type", content = "namespaces")]
+pub enum Goal {
+    /// Lock every namespace that can be locked.
+    Strict,
+    /// Lock these namespaces only.
+    Namespaces(Vec<String>),
+    /// Lock every namespace, then the whole mesh.
+    MeshStrict,
+}
+
+impl fmt::Display for Goal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Goal::Strict => f.write_str("strict"),
+            Goal::MeshStrict => f.write_str("mesh-strict"),
+            Goal::Namespaces(ns) => write!(f, "namespace={}", ns.join(",")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown goal `{0}`: use `strict`, `mesh-strict` or `namespace=NS[,NS…]`")]
+pub struct GoalError(pub String);
+
+impl FromStr for Goal {
+    type Err = GoalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "strict" => Ok(Goal::Strict),
+            "mesh-strict" => Ok(Goal::MeshStrict),
+            other => match other
+                .strip_prefix("namespace=")
+                .or_else(|| other.strip_prefix("strict-namespaces="))
+            {
+                Some(list) if !list.is_empty() => {
+                    Ok(Goal::Namespaces(list.split(',').map(|n| n.trim().to_owned()).collect()))
+                }
+                _ => Err(GoalError(s.to_owned())),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageChange {
+    pub before: Stage,
+    pub after: Stage,
+}
+
+/// One step: what to apply and delete, how to undo it, and what it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanStep {
+    /// Deterministic, file-name safe: `lock-foo`, `client-mtls-httpbin-foo`.
+    pub name: String,
+    pub description: String,
+    pub apply: Vec<String>,
+    /// Manifests to `kubectl delete -f`.
+    pub delete: Vec<String>,
+    /// Applying `rollback` and deleting `rollback_delete` restores the state before this step.
+    pub rollback: Vec<String>,
+    pub rollback_delete: Vec<String>,
+    pub delta: Vec<EdgeChange>,
+    /// Service ports and namespaces whose stage changes.
+    pub stages: BTreeMap<String, StageChange>,
+    /// What to verify on the live cluster before applying.
+    pub prechecks: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemedyKind {
+    InjectClient,
+    KeepPermissive,
+    AllowBreak,
+    FixDestinationRule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remedy {
+    pub kind: RemedyKind,
+    pub description: String,
+    /// The YAML or command that implements it, when there is one.
+    pub action: Option<String>,
+}
+
+/// A client that a lock-down step would break, and the narrowest ways out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    pub client: WorkloadId,
+    pub service: String,
+    /// What the client would see after the step.
+    pub would_get: String,
+    pub reason: Reason,
+    /// The step that was held back.
+    pub step: String,
+    pub remedies: Vec<Remedy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub edges: usize,
+    pub ok: usize,
+    pub failing: usize,
+    pub mtls: usize,
+    pub plaintext: usize,
+    pub namespaces: BTreeMap<String, Stage>,
+    pub mesh: Stage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub goal: Goal,
+    /// What needs no step, and why (e.g. a server that already accepts mTLS).
+    pub notes: Vec<String>,
+    pub steps: Vec<PlanStep>,
+    pub blockers: Vec<Blocker>,
+    #[serde(rename = "final")]
+    pub final_state: Summary,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("namespace `{0}` is not in the input")]
+    UnknownNamespace(String),
+    /// A YAML the planner wrote did not load: a bug in meshlock, reported rather than hidden.
+    #[error("internal: a planned resource does not load: {0}")]
+    Internal(#[from] LoadError),
+}
+
+impl PlanError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlanError::UnknownNamespace(_) => "unknown-namespace",
+            PlanError::Internal(_) => "internal",
+        }
+    }
+}
+
+pub fn summary(mesh: &Mesh, stages: &Stages) -> Summary {
+    let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
+    for e in mesh.edges() {
+        edges += 1;
+        if e.verdict == Verdict::Ok {
+            ok += 1;
+            match e.transport {
+                Some(Transport::Mtls) => mtls += 1,
+                _ => plaintext += 1,
+            }
+        }
+    }
+    Summary {
+        edges,
+        ok,
+        failing: edges - ok,
+        mtls,
+        plaintext,
+        namespaces: stages.namespaces.clone(),
+        mesh: stages.mesh,
+    }
+}
+
+/// A change the planner considers: resources to apply (YAML), resources to delete.
+struct Candidate {
+    name: String,
+    description: String,
+    apply: Vec<String>,
+    delete: Vec<ResourceRef>,
+    prechecks: Vec<String>,
+}
+
+struct Planner<'a> {
+    current: Mesh,
+    allow_break: &'a [WorkloadId],
+    steps: Vec<PlanStep>,
+    blockers: Vec<Blocker>,
+    notes: Vec<String>,
+}
+
+impl Mesh {
+    /// Plans the migration towards `goal`; `allow_break` names clients the user accepts to break.
+    pub fn plan(&self, goal: &Goal, allow_break: &[WorkloadId]) -> Result<Plan, PlanError> {
+        let namespaces = self.plan_order(goal)?;
+        let mut planner = Planner {
+            current: self.clone(),
+            allow_break,
+            steps: Vec::new(),
+            blockers: Vec::new(),
+            notes: Vec::new(),
+        };
+        for namespace in &namespaces {
+            if self.uses_peer_authentication() {
+                planner.namespace_with_peer_authentication(namespace)?;
+            } else {
+                for service in self.services.iter().filter(|s| &s.namespace == namespace) {
+                    planner.service_with_v1alpha1(service)?;
+                }
+            }
+        }
+        if *goal == Goal::MeshStrict {
+            planner.mesh_wide()?;
+        }
+        let stages = planner.current.stages();
+        let final_state = summary(&planner.current, &stages);
+        Ok(Plan {
+            goal: goal.clone(),
+            notes: planner.notes,
+            steps: planner.steps,
+            blockers: planner.blockers,
+            final_state,
+        })
+    }
+
+    /// PeerAuthentication decides servers from 1.6 (and in 1.5 once one exists); before, v1alpha1.
+    fn uses_peer_authentication(&self) -> bool {
+        let version = self.settings.istio_version;
+        version.has_peer_authentication() && (!version.has_v1alpha1_authn() || self.authn_policies.is_empty())
+    }
+
+    /// Namespaces with services to lock, least connected first (fewest edges in and out), then by name.
+    fn plan_order(&self, goal: &Goal) -> Result<Vec<String>, PlanError> {
+        let root = &self.settings.root_namespace;
+        let mut namespaces: Vec<String> = self
+            .services
+            .iter()
+            .map(|s| s.namespace.clone())
+            .filter(|n| n != root)
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        if let Goal::Namespaces(wanted) = goal {
+            for ns in wanted {
+                if !namespaces.contains(ns) && !self.namespaces.contains_key(ns) {
+                    return Err(PlanError::UnknownNamespace(ns.clone()));
+                }
+            }
+            namespaces.retain(|n| wanted.contains(n));
+        }
+        let mut degree: BTreeMap<String, usize> = BTreeMap::new();
+        for edge in self.edges() {
+            if let Some(ns) = edge.to.split('.').nth(1) {
+                *degree.entry(ns.to_owned()).or_default() += 1;
+            }
+            *degree.entry(edge.from.namespace.clone()).or_default() += 1;
+        }
+        namespaces.sort_by_key(|n| (degree.get(n).copied().unwrap_or(0), n.clone()));
+        Ok(namespaces)
+    }
+}
+
+impl Planner<'_> {
+    /// Simulates `candidate`; emits it when nothing breaks beyond the allowed clients and it changes
+    /// something, else records its breaks as blockers. Returns whether it was emitted.
+    fn try_step(
+        &mut self,
+        candidate: Candidate,
+        remedies: impl Fn(&EdgeChange) -> Vec<Remedy>,
+    ) -> Result<bool, PlanError> {
+        let sources: Vec<Source> = candidate
+            .apply
+            .iter()
+            .enumerate()
+            .map(|(i, y)| Source::new(format!("{}#{i}", candidate.name), y.clone()))
+            .collect();
+        let next = self.current.change(&sources, &candidate.delete)?.mesh;
+        let changes = delta(&self.current, &next);
+        let (before, after) = (self.current.stages(), next.stages());
+        let stages = stage_changes(&before, &after);
+        if changes.is_empty() && stages.is_empty() {
+            return Ok(false);
+        }
+        let breaks: Vec<&EdgeChange> = changes
+            .iter()
+            .filter(|c| c.breaks() && !self.allow_break.contains(&c.from))
+            .collect();
+        if !breaks.is_empty() {
+            for b in breaks {
+                let after = b.after.map(|a| a.status.to_string()).unwrap_or_default();
+                self.blockers.push(Blocker {
+                    client: b.from.clone(),
+                    service: b.to.clone(),
+                    would_get: after,
+                    reason: b.after.map_or(Reason::NoEndpoints, |a| a.reason),
+                    step: candidate.name.clone(),
+                    remedies: remedies(b),
+                });
+            }
+            return Ok(false);
+        }
+        let (rollback, rollback_delete) = self.rollback_of(&candidate, &next);
+        self.steps.push(PlanStep {
+            name: format!("{:02}-{}", self.steps.len() + 1, candidate.name),
+            description: candidate.description,
+            apply: candidate.apply,
+            delete: candidate.delete.iter().map(ResourceRef::to_yaml).collect(),
+            rollback,
+            rollback_delete,
+            delta: changes,
+            stages,
+            prechecks: candidate.prechecks,
+        });
+        self.current = next;
+        Ok(true)
+    }
+
+    /// Restores replaced and deleted resources as they were written; deletes created ones.
+    fn rollback_of(&self, candidate: &Candidate, next: &Mesh) -> (Vec<String>, Vec<String>) {
+        let mut restore = Vec::new();
+        let mut remove = Vec::new();
+        for key in candidate.delete.iter() {
+            if let Some(meta) = self.current.resource_meta(key) {
+                restore.push(meta.yaml.clone());
+            }
+        }
+        for meta in next.policy_metas() {
+            let key = ResourceRef::of(meta);
+            let planned = candidate.apply.iter().any(|y| y.as_str() == meta.yaml.as_str());
+            if !planned {
+                continue;
+            }
+            match self.current.resource_meta(&key) {
+                Some(old) => restore.push(old.yaml.clone()),
+                None => remove.push(key.to_yaml()),
+            }
+        }
+        (restore, remove)
+    }
+
+    // ------------------------------------------------------------ PeerAuthentication era
+
+    fn namespace_with_peer_authentication(&mut self, namespace: &str) -> Result<(), PlanError> {
+        let existing = self.current.namespace_policy(namespace).map(|m| m.name.clone());
+        let name = existing.unwrap_or_else(|| "default".to_owned());
+        match server::namespace_mode(&self.current, namespace) {
+            None => self.notes.push(format!(
+                "`{namespace}` already accepts mTLS and plaintext (PERMISSIVE by default): no server step"
+            )),
+            Some((MtlsMode::Permissive, p)) => self.notes.push(format!(
+                "`{namespace}` already accepts mTLS and plaintext ({} PERMISSIVE): no server step",
+                p.meta.display_ref()
+            )),
+            _ => {}
+        }
+        if let Some((MtlsMode::Disable, _)) = server::namespace_mode(&self.current, namespace) {
+            self.try_step(
+                Candidate {
+                    name: format!("permissive-{namespace}"),
+                    description: format!(
+                        "Let the sidecars in `{namespace}` accept mTLS as well as plaintext (PERMISSIVE)"
+                    ),
+                    apply: vec![peer_authentication_yaml(namespace, &name, "PERMISSIVE")],
+                    delete: Vec::new(),
+                    prechecks: vec![format!("kubectl get peerauthentication -n {namespace}")],
+                },
+                |_| Vec::new(),
+            )?;
+        }
+        if self.current.settings.auto_mtls {
+            self.notes.push(format!(
+                "auto mTLS is on: sidecar clients already send mTLS to `{namespace}`'s sidecars"
+            ));
+        } else {
+            for service in self
+                .current
+                .services
+                .clone()
+                .iter()
+                .filter(|s| s.namespace == namespace)
+            {
+                self.client_rule(service)?;
+            }
+        }
+        let current = self.current.clone();
+        self.try_step(
+            Candidate {
+                name: format!("lock-{namespace}"),
+                description: format!("Require mTLS for every workload in `{namespace}` (STRICT)"),
+                apply: vec![peer_authentication_yaml(namespace, &name, "STRICT")],
+                delete: Vec::new(),
+                prechecks: lock_prechecks(&current, namespace, None),
+            },
+            |b| remedies(&current, b),
+        )?;
+        Ok(())
+    }
+
+    fn mesh_wide(&mut self) -> Result<(), PlanError> {
+        let stages = self.current.stages();
+        if stages
+            .namespaces
+            .values()
+            .any(|s| !matches!(s, Stage::Locked | Stage::NoSidecar))
+        {
+            return Ok(());
+        }
+        let root = self.current.settings.root_namespace.clone();
+        let current = self.current.clone();
+        if self.current.uses_peer_authentication() {
+            let name = self
+                .current
+                .namespace_policy(&root)
+                .map_or_else(|| "default".to_owned(), |m| m.name.clone());
+            self.try_step(
+                Candidate {
+                    name: "lock-mesh".to_owned(),
+                    description: format!("Require mTLS mesh-wide (PeerAuthentication in the root namespace `{root}`)"),
+                    apply: vec![peer_authentication_yaml(&root, &name, "STRICT")],
+                    delete: Vec::new(),
+                    prechecks: lock_prechecks(&current, "", None),
+                },
+                |b| remedies(&current, b),
+            )?;
+        } else {
+            // v1alpha1: MeshPolicy STRICT plus the `*.local` ISTIO_MUTUAL rule of `global.mtls.enabled`,
+            // and a DISABLE rule for each service without sidecars so the wildcard does not break it.
+            let mut apply = vec![
+                "apiVersion: authentication.istio.io/v1alpha1\nkind: MeshPolicy\nmetadata:\n  name: default\nspec:\n  peers:\n  - mtls: {}\n".to_owned(),
+                format!(
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: default\n  namespace: {root}\nspec:\n  host: \"*.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n"
+                ),
+            ];
+            for service in &self.current.services {
+                if self.current.endpoints_of(service).iter().all(|w| !w.sidecar.present) {
+                    apply.push(destination_rule_yaml(
+                        service,
+                        &format!("{}-plaintext", service.name),
+                        "DISABLE",
+                    ));
+                }
+            }
+            self.try_step(
+                Candidate {
+                    name: "lock-mesh".to_owned(),
+                    description: "Require mTLS mesh-wide (MeshPolicy STRICT and a `*.local` ISTIO_MUTUAL rule)"
+                        .to_owned(),
+                    apply,
+                    delete: Vec::new(),
+                    prechecks: lock_prechecks(&current, "", None),
+                },
+                |b| remedies(&current, b),
+            )?;
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ v1alpha1 era (Istio 1.0–1.5)
+
+    fn service_with_v1alpha1(&mut self, service: &Service) -> Result<(), PlanError> {
+        if self.current.endpoints_of(service).iter().all(|w| !w.sidecar.present) {
+            self.notes.push(format!(
+                "`{}` has no sidecar: nothing to lock (its callers keep plaintext)",
+                service.fqdn
+            ));
+            return Ok(());
+        }
+        let Some(first_port) = service.ports.first() else {
+            return Ok(());
+        };
+        let (policy, level) = server::v1alpha1_policy(&self.current, service, first_port);
+        // Reuse a service-specific Policy's name; otherwise add one for this service.
+        let name = match (policy, level) {
+            (Some(p), "service-specific Policy") if p.targets.len() == 1 => p.meta.name.clone(),
+            _ => format!("{}-mtls", service.name),
+        };
+        let server_mode = server::v1alpha1_mode(&self.current, service, first_port);
+        if server_mode.mode == MtlsMode::Permissive {
+            let by = server_mode.step.resource.unwrap_or_default();
+            self.notes.push(format!(
+                "`{}` already accepts mTLS and plaintext ({by} PERMISSIVE): no server step",
+                service.fqdn
+            ));
+        }
+        if server_mode.mode == MtlsMode::Disable {
+            self.try_step(
+                Candidate {
+                    name: format!("permissive-{}-{}", service.name, service.namespace),
+                    description: format!("Let `{}` accept mTLS as well as plaintext (PERMISSIVE)", service.fqdn),
+                    apply: vec![v1alpha1_policy_yaml(service, &name, "PERMISSIVE")],
+                    delete: Vec::new(),
+                    prechecks: vec![format!(
+                        "kubectl get policies.authentication.istio.io -n {}",
+                        service.namespace
+                    )],
+                },
+                |_| Vec::new(),
+            )?;
+        }
+        self.client_rule(service)?;
+        let current = self.current.clone();
+        self.try_step(
+            Candidate {
+                name: format!("lock-{}-{}", service.name, service.namespace),
+                description: format!("Require mTLS for `{}` (STRICT)", service.fqdn),
+                apply: vec![v1alpha1_policy_yaml(service, &name, "STRICT")],
+                delete: Vec::new(),
+                prechecks: lock_prechecks(&current, &service.namespace, Some(service)),
+            },
+            |b| remedies(&current, b),
+        )?;
+        Ok(())
+    }
+
+    /// Without auto mTLS, sidecar clients need an ISTIO_MUTUAL DestinationRule (the guide's step 2).
+    fn client_rule(&mut self, service: &Service) -> Result<(), PlanError> {
+        let prefix = format!("{}:", service.fqdn);
+        let sidecar_plaintext = self.current.edges().any(|e| {
+            e.to.starts_with(&prefix)
+                && e.transport == Some(Transport::Plaintext)
+                && e.verdict == Verdict::Ok
+                && self.current.workload(&e.from).is_some_and(|w| w.sidecar.present)
+        });
+        let endpoints = self.current.endpoints_of(service);
+        if !sidecar_plaintext || endpoints.is_empty() || endpoints.iter().any(|w| !w.sidecar.present) {
+            return Ok(());
+        }
+        let current = self.current.clone();
+        self.try_step(
+            Candidate {
+                name: format!("client-mtls-{}-{}", service.name, service.namespace),
+                description: format!(
+                    "Make sidecar clients send mTLS to `{}` (DestinationRule ISTIO_MUTUAL)",
+                    service.fqdn
+                ),
+                apply: vec![destination_rule_yaml(
+                    service,
+                    &format!("{}-istio-mutual", service.name),
+                    "ISTIO_MUTUAL",
+                )],
+                delete: Vec::new(),
+                prechecks: vec![
+                    "kubectl get destinationrules --all-namespaces   # a rule in a client's namespace shadows this one"
+                        .to_owned(),
+                ],
+            },
+            |b| remedies(&current, b),
+        )?;
+        Ok(())
+    }
+}
+
+impl Mesh {
+    /// The namespace-wide PeerAuthentication that decides `namespace` (the oldest), if any.
+    fn namespace_policy(&self, namespace: &str) -> Option<&Meta> {
+        server::oldest(
+            self.peer_authentications
+                .iter()
+                .filter(|p| p.meta.namespace == namespace && p.is_namespace_wide()),
+            |p| &p.meta,
+        )
+        .map(|p| &p.meta)
+    }
+}
+
+fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChange> {
+    let mut out = BTreeMap::new();
+    for s in &after.services {
+        if let Some(old) = before.service(&s.service)
+            && old.stage != s.stage
+        {
+            out.insert(
+                s.service.clone(),
+                StageChange {
+                    before: old.stage,
+                    after: s.stage,
+                },
+            );
+        }
+    }
+    for (ns, stage) in &after.namespaces {
+        if let Some(old) = before.namespaces.get(ns)
+            && old != stage
+        {
+            out.insert(
+                format!("namespace/{ns}"),
+                StageChange {
+                    before: *old,
+                    after: *stage,
+                },
+            );
+        }
+    }
+    if before.mesh != after.mesh {
+        out.insert(
+            "mesh".to_owned(),
+            StageChange {
+                before: before.mesh,
+                after: after.mesh,
+            },
+        );
+    }
+    out
+}
+
+/// The narrowest ways out of a break, most targeted first.
+fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
+    let mut out = Vec::new();
+    if let Some(client) = mesh.workload(&broken.from)
+        && !client.sidecar.present
+    {
+        let id = &client.id;
+        out.push(Remedy {
+            kind: RemedyKind::InjectClient,
+            description: format!("inject a sidecar into `{id}`; it then sends mTLS"),
+            action: Some(format!(
+                "kubectl label namespace {} istio-injection=enabled && kubectl rollout restart {} {} -n {}",
+                id.namespace,
+                client.kind.to_ascii_lowercase(),
+                id.name,
+                id.namespace
+            )),
+        });
+    }
+    let service = broken.to.rsplit_once(':').and_then(|(fqdn, port)| {
+        let svc = mesh.services.iter().find(|s| s.fqdn.0 == fqdn)?;
+        let port = svc.ports.iter().find(|p| p.port.to_string() == port)?;
+        Some((svc, port))
+    });
+    if let Some((svc, port)) = service {
+        let selector = svc.selector.clone().unwrap_or_default();
+        let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let target = mesh
+            .endpoints_of(svc)
+            .first()
+            .and_then(|w| crate::evaluate::container_port(w, port))
+            .map_or_else(|| port.port.to_string(), |p| p.to_string());
+        if mesh.uses_peer_authentication() {
+            let action = format!(
+                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}-keep-permissive\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
+                name = svc.name,
+                ns = svc.namespace,
+                labels = labels.join(", "),
+            );
+            out.push(Remedy {
+                kind: RemedyKind::KeepPermissive,
+                description: format!(
+                    "keep `{}` port {} PERMISSIVE (container port {target}) while the rest locks down; plaintext stays unauthenticated there",
+                    svc.fqdn, port.port
+                ),
+                action: Some(action),
+            });
+        } else {
+            // In 1.1 a port-specific Policy does not reliably beat a port-less one (store order
+            // decides), so the narrowest safe choice is not locking this service.
+            out.push(Remedy {
+                kind: RemedyKind::KeepPermissive,
+                description: format!(
+                    "keep `{}` PERMISSIVE: skip this lock step (to lock its other ports, list them in the Policy's `targets[].ports`); plaintext stays unauthenticated there",
+                    svc.fqdn
+                ),
+                action: None,
+            });
+        }
+    }
+    out.push(Remedy {
+        kind: RemedyKind::AllowBreak,
+        description: format!("accept that `{}` breaks", broken.from),
+        action: Some(format!("--allow-break {}", broken.from)),
+    });
+    out
+}
+
+fn lock_prechecks(mesh: &Mesh, namespace: &str, service: Option<&Service>) -> Vec<String> {
+    let destination = match service {
+        Some(s) => format!("{}", s.fqdn),
+        None if namespace.is_empty() => ".*".to_owned(),
+        None => format!(".*\\\\.{namespace}\\\\.svc.*"),
+    };
+    let _ = mesh;
+    vec![
+        format!(
+            "sum by (source_workload, source_workload_namespace) (rate(istio_requests_total{{reporter=\"destination\", destination_service=~\"{destination}\", connection_security_policy!=\"mutual_tls\"}}[5m]))   # must be empty"
+        ),
+        "kubectl get pods --all-namespaces -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.containers[*].name}{\"\\n\"}{end}' | grep -v istio-proxy   # callers without a sidecar".to_owned(),
+    ]
+}
+
+fn peer_authentication_yaml(namespace: &str, name: &str, mode: &str) -> String {
+    format!(
+        "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  mtls:\n    mode: {mode}\n"
+    )
+}
+
+fn v1alpha1_policy_yaml(service: &Service, name: &str, mode: &str) -> String {
+    format!(
+        "apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  targets:\n  - name: {svc}\n  peers:\n  - mtls:\n      mode: {mode}\n",
+        ns = service.namespace,
+        svc = service.name,
+    )
+}
+
+fn destination_rule_yaml(service: &Service, name: &str, mode: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  host: {host}\n  trafficPolicy:\n    tls:\n      mode: {mode}\n",
+        ns = service.namespace,
+        host = service.fqdn,
+    )
+}
