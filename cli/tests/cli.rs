@@ -230,3 +230,109 @@ fn no_input_in_tests_makes_the_cli_panic() {
     std::fs::remove_dir_all(&scratch).ok();
     assert!(runs > 100, "only {runs} runs");
 }
+
+#[test]
+fn plan_files_simulate_to_the_predicted_deltas() {
+    let dir = std::env::temp_dir().join(format!("meshlock-plan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = meshlock(&[
+        "plan",
+        "-f",
+        &seed_file("cluster.yaml"),
+        "--allow-break",
+        "legacy/sleep",
+        "-o",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["name"].as_str().unwrap().contains("lock-httpbin-foo")),
+        "the lock-down step"
+    );
+    assert!(dir.join("PLAN.md").exists());
+    let mut args = vec![
+        "simulate".to_owned(),
+        "-f".to_owned(),
+        seed_file("cluster.yaml"),
+        "--format".to_owned(),
+        "json".to_owned(),
+    ];
+    for step in steps {
+        args.push("--step".to_owned());
+        args.push(
+            dir.join(format!("{}.yaml", step["name"].as_str().unwrap()))
+                .display()
+                .to_string(),
+        );
+    }
+    let sim = Command::new(env!("CARGO_BIN_EXE_meshlock"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(sim.status.code(), Some(0), "{}", stderr(&sim));
+    let simulated: serde_json::Value = serde_json::from_slice(&sim.stdout).unwrap();
+    for (step, replay) in steps.iter().zip(simulated.as_array().unwrap()) {
+        assert_eq!(step["delta"], replay["delta"], "step {}", step["name"]);
+    }
+    // Rolling back the last step restores the state before it.
+    let last = steps.last().unwrap()["name"].as_str().unwrap();
+    let rollback = dir.join(format!("{last}.rollback.yaml"));
+    let undo = if rollback.exists() {
+        rollback
+    } else {
+        dir.join(format!("{last}.rollback-delete.yaml"))
+    };
+    let spec = if undo.display().to_string().ends_with("rollback-delete.yaml") {
+        format!("delete:{}", undo.display())
+    } else {
+        undo.display().to_string()
+    };
+    args.push("--step".to_owned());
+    args.push(spec);
+    let sim = Command::new(env!("CARGO_BIN_EXE_meshlock"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let simulated: serde_json::Value = serde_json::from_slice(&sim.stdout).unwrap();
+    let all = simulated.as_array().unwrap();
+    let n = all.len();
+    assert_eq!(
+        all[n - 1]["matrix"]["edges"],
+        all[n - 3]["matrix"]["edges"],
+        "rollback restores the matrix"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn diff_gates_on_broken_edges() {
+    let base = seed_file("cluster.yaml");
+    let strict = seed_file("step3-policy.yaml");
+    let out = meshlock(&["diff", "-f", &base, "--against", &base, &strict]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("plaintext → fail"), "{text}");
+    assert!(
+        text.contains("Policy foo/example-httpbin-permissive"),
+        "cause named: {text}"
+    );
+    let same = meshlock(&["diff", "-f", &base, "--against", &base]);
+    assert_eq!(
+        (same.status.code(), stdout(&same).as_str()),
+        (Some(0), "no edge changes\n")
+    );
+}
+
+#[test]
+fn stages_of_the_seed() {
+    let out = meshlock(&["stages", "-f", &seed_file("cluster.yaml"), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["namespaces"]["legacy"], "no-sidecar");
+    assert_eq!(v["mesh"], "permissive");
+}

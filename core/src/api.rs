@@ -1,6 +1,8 @@
 //! The boundary every binding shares: one error shape, a panic guard, and a JSON twin of each
 //! operation (`call_json`: a JSON request in, a JSON answer out).
 //!
+//! Ops: `load`, `probe`, `explain`, `matrix`, `stages`, `plan` (`goal`, `allow_break`), `diff`
+//! (`against`), `simulate` (`steps`: a list of source lists), `tour`.
 //! Request: `{"op": "probe", "sources": [{"name", "text", "namespace"?} | {"builtin": "seed"}],
 //! "settings": {...}, "apply": [sources]?, "from": "...", "to": "..."}`.
 //! Answer: `{"type": "success", "diagnostics": [...], ...result}` or
@@ -11,9 +13,11 @@ use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::diagnostic::Diagnostic;
-use crate::evaluate::ProbeError;
+use crate::evaluate::{ProbeError, parse_client};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
+use crate::migrate::{Goal, PlanError, StepInput};
+use crate::model::WorkloadId;
 use crate::render::{self, Style};
 use crate::seed::{self, TourError};
 use crate::settings::MeshSettings;
@@ -51,6 +55,19 @@ impl From<LoadError> for ApiError {
 impl From<ProbeError> for ApiError {
     fn from(e: ProbeError) -> Self {
         Self::new(e.code(), e.to_string())
+    }
+}
+
+impl From<PlanError> for ApiError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::Internal(load) => Self {
+                code: "internal".to_owned(),
+                message: load.to_string(),
+                diagnostics: load.diagnostics,
+            },
+            other => Self::new(other.code(), other.to_string()),
+        }
     }
 }
 
@@ -136,7 +153,56 @@ enum Call {
         #[serde(default)]
         apply: Vec<SourceSpec>,
     },
+    Stages {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+    },
+    Plan {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+        /// `strict`, `mesh-strict` or `namespace=NS[,NS…]`.
+        #[serde(default = "default_goal")]
+        goal: String,
+        #[serde(default)]
+        allow_break: Vec<String>,
+    },
+    Diff {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        /// The other configuration (complete, not an overlay).
+        against: Vec<SourceSpec>,
+    },
+    Simulate {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        /// Each step: sources to apply.
+        steps: Vec<Vec<SourceSpec>>,
+    },
     Tour,
+}
+
+fn default_goal() -> String {
+    "strict".to_owned()
+}
+
+/// Parses `strict` / `mesh-strict` / `namespace=…` and the `NS/WORKLOAD` clients allowed to break.
+pub fn plan_request(goal: &str, allow_break: &[String]) -> Result<(Goal, Vec<WorkloadId>), ApiError> {
+    let goal = goal
+        .parse::<Goal>()
+        .map_err(|e| ApiError::new("bad-request", e.to_string()))?;
+    let allow = allow_break
+        .iter()
+        .map(|w| parse_client(w).map_err(ApiError::from))
+        .collect::<Result<_, _>>()?;
+    Ok((goal, allow))
 }
 
 fn load(
@@ -216,6 +282,62 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             with_fields(to_value(&mesh.matrix())?, [("diagnostics", to_value(&diagnostics)?)])
         }
+        Call::Stages {
+            sources,
+            settings,
+            apply,
+        } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            with_fields(to_value(&mesh.stages())?, [("diagnostics", to_value(&diagnostics)?)])
+        }
+        Call::Plan {
+            sources,
+            settings,
+            apply,
+            goal,
+            allow_break,
+        } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            let (goal, allow) = plan_request(&goal, &allow_break)?;
+            let plan = mesh.plan(&goal, &allow)?;
+            let text = Value::String(render::plan(&plan));
+            with_fields(
+                to_value(&plan)?,
+                [("text", text), ("diagnostics", to_value(&diagnostics)?)],
+            )
+        }
+        Call::Diff {
+            sources,
+            settings,
+            against,
+        } => {
+            let (before, mut diagnostics) = load(sources, &settings, Vec::new())?;
+            let (after, more) = load(against, &settings, Vec::new())?;
+            diagnostics.extend(more);
+            with_fields(
+                to_value(&Mesh::diff(&before, &after))?,
+                [("diagnostics", to_value(&diagnostics)?)],
+            )
+        }
+        Call::Simulate {
+            sources,
+            settings,
+            steps,
+        } => {
+            let (mesh, diagnostics) = load(sources, &settings, Vec::new())?;
+            let inputs = steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    Ok(StepInput {
+                        name: format!("step {}", i + 1),
+                        apply: resolve_sources(step)?,
+                        delete: Vec::new(),
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            json!({"steps": to_value(&mesh.simulate(&inputs)?)?, "diagnostics": to_value(&diagnostics)?})
+        }
         Call::Tour => {
             let tour = seed::tour()?;
             let text = Value::String(render::tour(&tour, Style::PLAIN));
@@ -252,6 +374,24 @@ mod tests {
         assert_eq!(answer["type"], "success");
         assert_eq!(answer["status"], "200");
         assert_eq!(answer["transport"], "plaintext");
+    }
+
+    #[test]
+    fn plan_through_json() {
+        let answer: Value = serde_json::from_str(&call_json(
+            r#"{"op":"plan","sources":[{"builtin":"seed"}],"goal":"strict","allow_break":["legacy/sleep"]}"#,
+        ))
+        .unwrap();
+        assert_eq!(answer["type"], "success");
+        assert!(
+            answer["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["name"] == "06-lock-httpbin-foo")
+        );
+        let bad: Value = serde_json::from_str(&call_json(r#"{"op":"plan","sources":[],"goal":"lockdown"}"#)).unwrap();
+        assert_eq!(bad["code"], "bad-request");
     }
 
     #[test]

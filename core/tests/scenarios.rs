@@ -55,6 +55,37 @@ struct Expect {
     absent_diagnostics: Vec<String>,
     #[serde(default)]
     probes: Vec<ExpectProbe>,
+    /// Stage by service port (`fqdn:port`), `namespace/NS` or `mesh`.
+    #[serde(default)]
+    stages: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    plans: Vec<ExpectPlan>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectPlan {
+    goal: String,
+    #[serde(default)]
+    allow_break: Vec<String>,
+    /// The exact step names, in order.
+    steps: Vec<String>,
+    /// The exact set of blocked (client, service) pairs.
+    #[serde(default)]
+    blockers: Vec<ExpectBlocker>,
+    /// Remedy kinds every blocker must offer.
+    #[serde(default)]
+    remedies: Vec<String>,
+    /// A subset of the summary after the plan (`mesh`, `failing`, `namespaces`…).
+    #[serde(default)]
+    after: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+struct ExpectBlocker {
+    client: String,
+    service: String,
 }
 
 fn ok() -> String {
@@ -204,6 +235,89 @@ fn run(scenario: &Scenario) -> Vec<String> {
                 want.to,
                 mismatches.join("; ")
             ));
+        }
+    }
+    let stages = serde_json::to_value(loaded.mesh.stages()).unwrap();
+    for (what, want) in &scenario.expect.stages {
+        let got = if what == "mesh" {
+            stages["mesh"].clone()
+        } else if let Some(ns) = what.strip_prefix("namespace/") {
+            stages["namespaces"][ns].clone()
+        } else {
+            stages["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["service"] == what.as_str())
+                .map(|s| s["stage"].clone())
+                .unwrap_or_default()
+        };
+        if got != want.as_str() {
+            failures.push(format!("stage of {what}: want {want}, got {got}"));
+        }
+    }
+    for want in &scenario.expect.plans {
+        let goal = want.goal.parse().expect("goal");
+        let allow: Vec<_> = want
+            .allow_break
+            .iter()
+            .map(|w| meshlock::evaluate::parse_client(w).unwrap())
+            .collect();
+        let plan = match loaded.mesh.plan(&goal, &allow) {
+            Ok(plan) => plan,
+            Err(e) => {
+                failures.push(format!("plan {}: {e}", want.goal));
+                continue;
+            }
+        };
+        let steps: Vec<&str> = plan.steps.iter().map(|s| s.name.as_str()).collect();
+        if steps != want.steps {
+            failures.push(format!(
+                "plan {} steps: want {:?}, got {steps:?}",
+                want.goal, want.steps
+            ));
+        }
+        let mut blockers: Vec<ExpectBlocker> = plan
+            .blockers
+            .iter()
+            .map(|b| ExpectBlocker {
+                client: b.client.to_string(),
+                service: b.service.clone(),
+            })
+            .collect();
+        blockers.sort();
+        blockers.dedup();
+        let mut wanted: Vec<&ExpectBlocker> = want.blockers.iter().collect();
+        wanted.sort();
+        if blockers.iter().collect::<Vec<_>>() != wanted {
+            failures.push(format!(
+                "plan {} blockers: want {wanted:?}, got {blockers:?}",
+                want.goal
+            ));
+        }
+        for b in &plan.blockers {
+            let kinds: Vec<String> = b
+                .remedies
+                .iter()
+                .map(|r| serde_json::to_value(&r.kind).unwrap().as_str().unwrap().to_owned())
+                .collect();
+            for kind in &want.remedies {
+                if !kinds.contains(kind) {
+                    failures.push(format!(
+                        "plan {}: blocker {} → {} lacks remedy {kind} (has {kinds:?})",
+                        want.goal, b.client, b.service
+                    ));
+                }
+            }
+        }
+        let summary = serde_json::to_value(&plan.final_state).unwrap();
+        for (key, value) in &want.after {
+            if &summary[key] != value {
+                failures.push(format!(
+                    "plan {} after: {key} want {value}, got {}",
+                    want.goal, summary[key]
+                ));
+            }
         }
     }
     failures

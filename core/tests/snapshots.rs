@@ -80,3 +80,21 @@ metadata: [oops
     let err = Mesh::load(&[Source::new("bad.yaml", text)], &MeshSettings::default()).unwrap_err();
     insta::assert_snapshot!(render::diagnostics(&err.diagnostics, meshlock::Severity::Info));
 }
+
+#[test]
+fn plan_for_the_seed() {
+    let plan = seed::mesh()
+        .unwrap()
+        .plan(&meshlock::migrate::Goal::Strict, &[])
+        .unwrap();
+    insta::assert_snapshot!(render::plan(&plan));
+}
+
+#[test]
+fn stages_after_step_2() {
+    let mesh = seed_after(&[
+        ("policy.yaml", include_str!("../seed/step1-policy.yaml")),
+        ("rule.yaml", RULE),
+    ]);
+    insta::assert_snapshot!(render::stages(&mesh.stages()));
+}

@@ -185,6 +185,8 @@ struct Candidate {
     apply: Vec<String>,
     delete: Vec<ResourceRef>,
     prechecks: Vec<String>,
+    /// The goal itself (mesh-wide STRICT): emitted even when no current edge changes.
+    is_goal: bool,
 }
 
 struct Planner<'a> {
@@ -284,7 +286,7 @@ impl Planner<'_> {
         let changes = delta(&self.current, &next);
         let (before, after) = (self.current.stages(), next.stages());
         let stages = stage_changes(&before, &after);
-        if changes.is_empty() && stages.is_empty() {
+        if changes.is_empty() && stages.is_empty() && !candidate.is_goal {
             return Ok(false);
         }
         let breaks: Vec<&EdgeChange> = changes
@@ -369,6 +371,7 @@ impl Planner<'_> {
                     apply: vec![peer_authentication_yaml(namespace, &name, "PERMISSIVE")],
                     delete: Vec::new(),
                     prechecks: vec![format!("kubectl get peerauthentication -n {namespace}")],
+                    is_goal: false,
                 },
                 |_| Vec::new(),
             )?;
@@ -396,6 +399,7 @@ impl Planner<'_> {
                 apply: vec![peer_authentication_yaml(namespace, &name, "STRICT")],
                 delete: Vec::new(),
                 prechecks: lock_prechecks(&current, namespace, None),
+                is_goal: false,
             },
             |b| remedies(&current, b),
         )?;
@@ -403,12 +407,18 @@ impl Planner<'_> {
     }
 
     fn mesh_wide(&mut self) -> Result<(), PlanError> {
+        // Every service port must be locked; one broken only for clients the user let break counts.
         let stages = self.current.stages();
-        if stages
-            .namespaces
-            .values()
-            .any(|s| !matches!(s, Stage::Locked | Stage::NoSidecar))
-        {
+        let locked = |s: &crate::migrate::ServiceStage| match s.stage {
+            Stage::Locked | Stage::NoSidecar => true,
+            Stage::Broken => s.mode == Some(MtlsMode::Strict) && s.failing.iter().all(|c| self.allow_break.contains(c)),
+            _ => false,
+        };
+        if let Some(open) = stages.services.iter().find(|s| !locked(s)) {
+            self.notes.push(format!(
+                "no mesh-wide step: `{}` is {}, not locked",
+                open.service, open.stage
+            ));
             return Ok(());
         }
         let root = self.current.settings.root_namespace.clone();
@@ -425,6 +435,7 @@ impl Planner<'_> {
                     apply: vec![peer_authentication_yaml(&root, &name, "STRICT")],
                     delete: Vec::new(),
                     prechecks: lock_prechecks(&current, "", None),
+                    is_goal: true,
                 },
                 |b| remedies(&current, b),
             )?;
@@ -454,6 +465,7 @@ impl Planner<'_> {
                     apply,
                     delete: Vec::new(),
                     prechecks: lock_prechecks(&current, "", None),
+                    is_goal: true,
                 },
                 |b| remedies(&current, b),
             )?;
@@ -499,6 +511,7 @@ impl Planner<'_> {
                         "kubectl get policies.authentication.istio.io -n {}",
                         service.namespace
                     )],
+                    is_goal: false,
                 },
                 |_| Vec::new(),
             )?;
@@ -512,6 +525,7 @@ impl Planner<'_> {
                 apply: vec![v1alpha1_policy_yaml(service, &name, "STRICT")],
                 delete: Vec::new(),
                 prechecks: lock_prechecks(&current, &service.namespace, Some(service)),
+                is_goal: false,
             },
             |b| remedies(&current, b),
         )?;
@@ -549,6 +563,7 @@ impl Planner<'_> {
                     "kubectl get destinationrules --all-namespaces   # a rule in a client's namespace shadows this one"
                         .to_owned(),
                 ],
+                is_goal: false,
             },
             |b| remedies(&current, b),
         )?;
@@ -612,27 +627,59 @@ fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChang
 /// The narrowest ways out of a break, most targeted first.
 fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
     let mut out = Vec::new();
-    if let Some(client) = mesh.workload(&broken.from)
-        && !client.sidecar.present
-    {
-        let id = &client.id;
-        out.push(Remedy {
-            kind: RemedyKind::InjectClient,
-            description: format!("inject a sidecar into `{id}`; it then sends mTLS"),
-            action: Some(format!(
-                "kubectl label namespace {} istio-injection=enabled && kubectl rollout restart {} {} -n {}",
-                id.namespace,
-                client.kind.to_ascii_lowercase(),
-                id.name,
-                id.namespace
-            )),
-        });
-    }
+    let client = mesh.workload(&broken.from);
     let service = broken.to.rsplit_once(':').and_then(|(fqdn, port)| {
         let svc = mesh.services.iter().find(|s| s.fqdn.0 == fqdn)?;
         let port = svc.ports.iter().find(|p| p.port.to_string() == port)?;
         Some((svc, port))
     });
+    if let Some(client) = client
+        && !client.sidecar.present
+    {
+        let id = &client.id;
+        let restart = match client.kind {
+            "Deployment" | "StatefulSet" | "DaemonSet" => {
+                format!(
+                    "kubectl rollout restart {} {} -n {}",
+                    client.kind.to_ascii_lowercase(),
+                    id.name,
+                    id.namespace
+                )
+            }
+            "Job" | "CronJob" => format!(
+                "re-run {} `{}`: pods created after the label are injected",
+                client.kind, id.name
+            ),
+            _ => format!("delete and recreate pod `{}` in `{}`", id.name, id.namespace),
+        };
+        out.push(Remedy {
+            kind: RemedyKind::InjectClient,
+            description: format!("inject a sidecar into `{id}`; it then sends mTLS"),
+            action: Some(format!(
+                "kubectl label namespace {} istio-injection=enabled && {restart}",
+                id.namespace
+            )),
+        });
+    }
+    // A sidecar client still sending plaintext: a DestinationRule decides it.
+    if let (Some(client), Some((svc, _))) = (client, service)
+        && client.sidecar.present
+        && broken.after.is_some_and(|a| a.reason == Reason::PlaintextToStrict)
+        && let Some(choice) = crate::resolve::client::destination_rules(mesh, client, svc)
+        && let Some(rule) = choice.rules.first()
+    {
+        out.push(Remedy {
+            kind: RemedyKind::FixDestinationRule,
+            description: format!(
+                "`{}` (found in the {}) decides `{}`'s TLS to `{}` without ISTIO_MUTUAL: set `trafficPolicy.tls.mode: ISTIO_MUTUAL` in it (and in its portLevelSettings)",
+                rule.meta.display_ref(),
+                choice.found_in,
+                client.id,
+                svc.fqdn
+            ),
+            action: None,
+        });
+    }
     if let Some((svc, port)) = service {
         let selector = svc.selector.clone().unwrap_or_default();
         let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();

@@ -145,12 +145,17 @@ impl Mesh {
                 let plaintext = |e: &&Edge| e.transport == Some(Transport::Plaintext) && !is_mtls_failure(e.reason);
                 let plaintext_clients = edges.iter().filter(plaintext).count();
                 let sidecar_plaintext = edges.iter().filter(plaintext).filter(from_sidecar).count();
-                let blockers: Vec<WorkloadId> = edges
-                    .iter()
-                    .filter(plaintext)
-                    .filter(|e| !from_sidecar(e))
-                    .map(|e| e.from.clone())
-                    .collect();
+                // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
+                let blockers: Vec<WorkloadId> = if mode == Some(MtlsMode::Permissive) {
+                    edges
+                        .iter()
+                        .filter(plaintext)
+                        .filter(|e| !from_sidecar(e))
+                        .map(|e| e.from.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let stage = match mode {
                     None => Stage::NoSidecar,
                     Some(_) if !failing.is_empty() => Stage::Broken,
