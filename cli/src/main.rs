@@ -35,8 +35,47 @@ enum Command {
     Simulate(SimulateArgs),
     /// Every edge that changes between two configurations; exits 1 when one breaks.
     Diff(DiffArgs),
+    /// Diagnostics for the mistakes that break migrations, a matrix summary and the exposure report.
+    Check(CheckArgs),
     /// Print a generated cluster (deterministic for a seed), for benchmarks and experiments.
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Input files (not needed with --catalogue).
+    #[arg(short = 'f', long = "filename", value_name = "SRC", num_args = 1..)]
+    files: Vec<PathBuf>,
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    namespace: Option<String>,
+    #[arg(long, value_name = "V")]
+    istio_version: Option<IstioVersion>,
+    #[arg(long, value_name = "on|off")]
+    auto_mtls: Option<OnOff>,
+    #[arg(long, value_name = "NS")]
+    root_namespace: Option<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Exit 1 when a diagnostic of this severity (or worse) is found, or (`broken`) an edge fails.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Print the diagnostics catalogue (Markdown) and exit.
+    #[arg(long)]
+    catalogue: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Broken,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +289,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Plan(args) => plan(args),
+        Command::Check(args) => check(args, style),
         Command::Generate(args) => {
             emit(&meshlock::generate::cluster(&meshlock::generate::GenSpec {
                 seed: args.seed,
@@ -315,6 +355,42 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
         ProbeFormat::Json => emit(&json(&plan)?)?,
     }
     Ok(0)
+}
+
+fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
+    if args.catalogue {
+        emit(&meshlock::diagnostic::catalogue_markdown())?;
+        return Ok(0);
+    }
+    if args.files.is_empty() {
+        return Err(Failure("check needs -f SRC (or --catalogue)".to_owned()));
+    }
+    let input = InputArgs {
+        files: args.files,
+        namespace: args.namespace,
+        istio_version: args.istio_version,
+        auto_mtls: args.auto_mtls,
+        root_namespace: args.root_namespace,
+        verbose: false,
+    };
+    let (sources, settings) = read_input(&input)?;
+    // Errors in the input are findings of `check`, reported in the chosen format, not a crash.
+    let report = match Mesh::load(&sources, &settings) {
+        Ok(loaded) => loaded.mesh.check(),
+        Err(err) => meshlock::check::CheckReport::from_diagnostics(err.diagnostics),
+    };
+    match args.format {
+        CheckFormat::Text => emit(&render::check(&report, style))?,
+        CheckFormat::Json => emit(&json(&report)?)?,
+        CheckFormat::Sarif => emit(&json(&render::sarif(&report))?)?,
+    }
+    let failed = match args.fail_on {
+        None => false,
+        Some(FailOn::Error) => report.count(Severity::Error) > 0,
+        Some(FailOn::Warning) => report.count(Severity::Error) + report.count(Severity::Warning) > 0,
+        Some(FailOn::Broken) => report.summary.failing > 0 || report.count(Severity::Error) > 0,
+    };
+    Ok(if failed { EXIT_BROKEN } else { 0 })
 }
 
 fn simulate(args: SimulateArgs, style: Style) -> Result<u8, Failure> {
@@ -384,7 +460,7 @@ fn emit(text: &str) -> Result<(), Failure> {
     }
 }
 
-fn load(input: &InputArgs) -> Result<Mesh, Failure> {
+fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure> {
     let mut sources = Vec::new();
     for path in &input.files {
         read_sources(path, &mut sources)?;
@@ -398,6 +474,11 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
         root_namespace: input.root_namespace.clone(),
         trust_domain: None,
     };
+    Ok((sources, settings))
+}
+
+fn load(input: &InputArgs) -> Result<Mesh, Failure> {
+    let (sources, settings) = read_input(input)?;
     let shown = if input.verbose {
         Severity::Info
     } else {

@@ -1,7 +1,7 @@
 //! The boundary every binding shares: one error shape, a panic guard, and a JSON twin of each
 //! operation (`call_json`: a JSON request in, a JSON answer out).
 //!
-//! Ops: `load`, `probe`, `explain`, `matrix`, `stages`, `plan` (`goal`, `allow_break`), `diff`
+//! Ops: `load`, `probe`, `explain`, `matrix`, `check`, `stages`, `plan` (`goal`, `allow_break`), `diff`
 //! (`against`), `simulate` (`steps`: a list of source lists), `tour`.
 //! Request: `{"op": "probe", "sources": [{"name", "text", "namespace"?} | {"builtin": "seed"}],
 //! "settings": {...}, "apply": [sources]?, "from": "...", "to": "..."}`.
@@ -186,6 +186,11 @@ enum Call {
         /// Each step: sources to apply.
         steps: Vec<Vec<SourceSpec>>,
     },
+    Check {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+    },
     Tour,
 }
 
@@ -337,6 +342,15 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             json!({"steps": to_value(&mesh.simulate(&inputs)?)?, "diagnostics": to_value(&diagnostics)?})
+        }
+        Call::Check { sources, settings } => {
+            // An input that does not load is a finding of `check`, not a failure of the call.
+            let report = match Mesh::load(&resolve_sources(sources)?, &settings) {
+                Ok(loaded) => loaded.mesh.check(),
+                Err(err) => crate::check::CheckReport::from_diagnostics(err.diagnostics),
+            };
+            let sarif = render::sarif(&report);
+            with_fields(to_value(&report)?, [("sarif", sarif)])
         }
         Call::Tour => {
             let tour = seed::tour()?;

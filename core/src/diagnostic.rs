@@ -27,8 +27,9 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The catalogue of diagnostic codes. The code (`ML105`) and slug (`misplaced-peers`) are stable;
-/// messages may be reworded.
+/// The catalogue of diagnostic codes (`docs/diagnostics.md` is generated from it). The code
+/// (`ML105`) and slug (`misplaced-peers`) are stable; messages may be reworded.
+/// ML1xx input, ML2xx policy, ML3xx traffic, ML4xx migration, ML5xx authorization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     YamlSyntax,
@@ -41,20 +42,46 @@ pub enum Code {
     RemovedApi,
     VersionInferred,
     InvalidResource,
+    DuplicateResource,
     PolicyConflict,
     UnqualifiedHost,
     RootSelectorIgnored,
     PortNotExposed,
     DestinationRulesMerged,
     NamespaceNotInInput,
+    SelectorMatchesNothing,
+    DestinationRuleShadowed,
+    RuleWithoutTls,
+    RuleNotExported,
     MixedInjection,
-    DuplicateResource,
+    StrictPlaintextCallers,
+    MtlsToNoSidecar,
+    NamespaceDisableWorkloadStrict,
+    HeadlessMixedEndpoints,
+    UserTlsToSidecar,
+    ReadyToLock,
+    DisableToStrict,
     AuthzCustomSkipped,
     AuthzUnsupported,
+    AllowNeedsMtls,
+    DenyBypassedByPlaintext,
+    PlaintextWithoutAuthorization,
+}
+
+/// What the catalogue says about one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub id: &'static str,
+    pub slug: &'static str,
+    pub severity: Severity,
+    /// Why it matters.
+    pub why: &'static str,
+    /// How to fix it (Markdown, with YAML where one exists).
+    pub fix: &'static str,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 34] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -65,67 +92,298 @@ impl Code {
         Code::RemovedApi,
         Code::VersionInferred,
         Code::InvalidResource,
+        Code::DuplicateResource,
         Code::PolicyConflict,
         Code::UnqualifiedHost,
         Code::RootSelectorIgnored,
         Code::PortNotExposed,
         Code::DestinationRulesMerged,
         Code::NamespaceNotInInput,
+        Code::SelectorMatchesNothing,
+        Code::DestinationRuleShadowed,
+        Code::RuleWithoutTls,
+        Code::RuleNotExported,
         Code::MixedInjection,
-        Code::DuplicateResource,
+        Code::StrictPlaintextCallers,
+        Code::MtlsToNoSidecar,
+        Code::NamespaceDisableWorkloadStrict,
+        Code::HeadlessMixedEndpoints,
+        Code::UserTlsToSidecar,
+        Code::ReadyToLock,
+        Code::DisableToStrict,
         Code::AuthzCustomSkipped,
         Code::AuthzUnsupported,
+        Code::AllowNeedsMtls,
+        Code::DenyBypassedByPlaintext,
+        Code::PlaintextWithoutAuthorization,
     ];
 
-    pub fn id(self) -> &'static str {
+    pub fn entry(self) -> Entry {
         match self {
-            Code::YamlSyntax => "ML101",
-            Code::InvalidValue => "ML102",
-            Code::IgnoredKind => "ML103",
-            Code::UnknownField => "ML104",
-            Code::MisplacedPeers => "ML105",
-            Code::InputLimit => "ML106",
-            Code::MissingField => "ML107",
-            Code::RemovedApi => "ML108",
-            Code::VersionInferred => "ML109",
-            Code::InvalidResource => "ML110",
-            Code::DuplicateResource => "ML111",
-            Code::PolicyConflict => "ML201",
-            Code::UnqualifiedHost => "ML202",
-            Code::RootSelectorIgnored => "ML203",
-            Code::PortNotExposed => "ML204",
-            Code::DestinationRulesMerged => "ML205",
-            Code::NamespaceNotInInput => "ML206",
-            Code::MixedInjection => "ML301",
-            Code::AuthzCustomSkipped => "ML501",
-            Code::AuthzUnsupported => "ML502",
+            Code::YamlSyntax => Entry {
+                id: "ML101",
+                slug: "yaml-syntax",
+                severity: Severity::Error,
+                why: "The document is not valid YAML or JSON, so nothing in it can be modelled.",
+                fix: "Fix the syntax at the reported line and column (indentation, quotes, a missing `:`).",
+            },
+            Code::InvalidValue => Entry {
+                id: "ML102",
+                slug: "invalid-value",
+                severity: Severity::Error,
+                why: "A field has the wrong type or an enum value Istio does not know (`mode: STRIKT`); the API server or Istio rejects the resource.",
+                fix: "Use one of the values listed in the message; Istio enums are upper case (`STRICT`, `PERMISSIVE`, `DISABLE`, `ISTIO_MUTUAL`).",
+            },
+            Code::IgnoredKind => Entry {
+                id: "ML103",
+                slug: "ignored-kind",
+                severity: Severity::Info,
+                why: "meshlock models the kinds that decide mutual TLS; everything else is listed, never dropped silently.",
+                fix: "Nothing to fix; the reason says why the kind does not take part.",
+            },
+            Code::UnknownField => Entry {
+                id: "ML104",
+                slug: "unknown-field",
+                severity: Severity::Warning,
+                why: "A field that the resource's schema does not have is ignored by Istio: a typo here silently changes the meaning (a misspelt `mtls` means UNSET).",
+                fix: "Check the spelling and the indentation against the schema.",
+            },
+            Code::MisplacedPeers => Entry {
+                id: "ML105",
+                slug: "misplaced-peers",
+                severity: Severity::Error,
+                why: "The seed guide's own mistake: `peers:` indented under a target becomes an unknown target field, so the Policy sets no mTLS at all; Istio rejects it.",
+                fix: "Move `peers:` two spaces left, as a sibling of `targets:` under `spec`:\n\n```yaml\nspec:\n  targets:\n  - name: httpbin\n  peers:\n  - mtls:\n      mode: PERMISSIVE\n```",
+            },
+            Code::InputLimit => Entry {
+                id: "ML106",
+                slug: "input-limit",
+                severity: Severity::Error,
+                why: "The input is larger, deeper or expands more aliases than meshlock accepts; refusing protects the machine.",
+                fix: "Split the input into several files; remove anchors that expand exponentially.",
+            },
+            Code::MissingField => Entry {
+                id: "ML107",
+                slug: "missing-field",
+                severity: Severity::Error,
+                why: "A required field (`apiVersion`, `kind`, `metadata.name`, a DestinationRule `host`) is missing.",
+                fix: "Add the field named in the message.",
+            },
+            Code::RemovedApi => Entry {
+                id: "ML108",
+                slug: "removed-api",
+                severity: Severity::Warning,
+                why: "`authentication.istio.io/v1alpha1` was removed in Istio 1.6 and PeerAuthentication arrived in 1.5: resources of the other era do nothing on the selected release.",
+                fix: "Convert v1alpha1 Policies to PeerAuthentication (or pass the release the input was written for with `--istio-version`).",
+            },
+            Code::VersionInferred => Entry {
+                id: "ML109",
+                slug: "version-inferred",
+                severity: Severity::Info,
+                why: "Behaviour differs between Istio releases; without `--istio-version` meshlock infers 1.1 from v1alpha1 resources, else current.",
+                fix: "Pass `--istio-version` to state the release your mesh runs.",
+            },
+            Code::InvalidResource => Entry {
+                id: "ML110",
+                slug: "invalid-resource",
+                severity: Severity::Error,
+                why: "Istio's validation rejects the resource (a namespace-wide PeerAuthentication with portLevelMtls, a targetless v1alpha1 Policy not named `default`, a port outside 1..65535).",
+                fix: "Follow the help line; e.g. add a workload selector before using `portLevelMtls`.",
+            },
+            Code::DuplicateResource => Entry {
+                id: "ML111",
+                slug: "duplicate-resource",
+                severity: Severity::Info,
+                why: "The same kind, namespace and name appear twice; as with `kubectl apply`, the later one replaces the earlier.",
+                fix: "Remove the stale copy if it was not meant as an update.",
+            },
+            Code::PolicyConflict => Entry {
+                id: "ML201",
+                slug: "policy-conflict",
+                severity: Severity::Warning,
+                why: "Several namespace-wide, mesh-wide or workload policies apply at one level; Istio keeps only the oldest, so the newer ones silently do nothing.",
+                fix: "Keep one policy per level; delete or merge the others.",
+            },
+            Code::UnqualifiedHost => Entry {
+                id: "ML202",
+                slug: "unqualified-host",
+                severity: Severity::Warning,
+                why: "A dotted but not fully qualified name (`httpbin.foo`) is taken literally by Istio and matches no service: the rule or policy silently does nothing.",
+                fix: "Write the FQDN (`httpbin.foo.svc.cluster.local`), or the short name inside the service's namespace.",
+            },
+            Code::RootSelectorIgnored => Entry {
+                id: "ML203",
+                slug: "root-selector-ignored",
+                severity: Severity::Warning,
+                why: "PeerAuthentications with a workload selector in the root namespace are ignored by Istio.",
+                fix: "Move the policy to the workload's namespace, or drop the selector to make it mesh-wide.",
+            },
+            Code::PortNotExposed => Entry {
+                id: "ML204",
+                slug: "port-not-exposed",
+                severity: Severity::Warning,
+                why: "A policy names a port no workload or service exposes; the most common case is `portLevelMtls` keyed by the Service port (8000) when Istio uses the container port (80).",
+                fix: "Key `portLevelMtls` by the container (target) port; v1alpha1 targets and DestinationRule portLevelSettings use the Service port.",
+            },
+            Code::DestinationRulesMerged => Entry {
+                id: "ML205",
+                slug: "destination-rules-merged",
+                severity: Severity::Info,
+                why: "Several DestinationRules for one host in one namespace are merged; the top-level trafficPolicy comes from the oldest that has one.",
+                fix: "Merge them into one rule so the result is obvious.",
+            },
+            Code::NamespaceNotInInput => Entry {
+                id: "ML206",
+                slug: "namespace-not-in-input",
+                severity: Severity::Info,
+                why: "Injection is predicted from namespace labels; a namespace missing from the input is taken as unlabelled.",
+                fix: "Add `kubectl get namespace NAME -o yaml` to the input.",
+            },
+            Code::SelectorMatchesNothing => Entry {
+                id: "ML207",
+                slug: "selector-matches-nothing",
+                severity: Severity::Warning,
+                why: "A policy's workload selector matches no workload in its namespace, so it applies to nothing.",
+                fix: "Fix the labels (compare with `kubectl get pods --show-labels`).",
+            },
+            Code::DestinationRuleShadowed => Entry {
+                id: "ML208",
+                slug: "destination-rule-shadowed",
+                severity: Severity::Warning,
+                why: "Istio looks for a DestinationRule in the client's namespace, then the service's, then the root namespace, and stops at the first namespace with any match: a wildcard in a client namespace hides an exact rule elsewhere.",
+                fix: "Put the TLS setting in the rule that wins for those clients, or narrow the shadowing rule's host.",
+            },
+            Code::RuleWithoutTls => Entry {
+                id: "ML209",
+                slug: "rule-without-tls",
+                severity: Severity::Warning,
+                why: "A DestinationRule with a trafficPolicy but no `tls` decides the client's TLS by saying nothing: without auto mTLS the client sends plaintext, and it hides any other rule with `tls`.",
+                fix: "Add `tls: {mode: ISTIO_MUTUAL}` to the rule's trafficPolicy (and to its portLevelSettings).",
+            },
+            Code::RuleNotExported => Entry {
+                id: "ML210",
+                slug: "rule-not-exported",
+                severity: Severity::Warning,
+                why: "`exportTo` hides the rule from clients in other namespaces, which then fall back to another rule or to auto mTLS.",
+                fix: "Export the rule (`exportTo: [\"*\"]`) or add a rule in the clients' namespace.",
+            },
+            Code::MixedInjection => Entry {
+                id: "ML301",
+                slug: "mixed-injection",
+                severity: Severity::Warning,
+                why: "Some pods of one workload have a sidecar and others do not (a rollout in progress); callers see a mix of outcomes.",
+                fix: "Restart the workload so every replica is injected.",
+            },
+            Code::StrictPlaintextCallers => Entry {
+                id: "ML302",
+                slug: "strict-plaintext-callers",
+                severity: Severity::Error,
+                why: "A STRICT server refuses plaintext: callers without a sidecar get their connection reset (curl 000, exit 56), sidecar callers sending plaintext get 503.",
+                fix: "Inject the callers, make their sidecars send mTLS, or keep the port PERMISSIVE.",
+            },
+            Code::MtlsToNoSidecar => Entry {
+                id: "ML303",
+                slug: "mtls-to-no-sidecar",
+                severity: Severity::Error,
+                why: "ISTIO_MUTUAL to a server without a sidecar: the app receives a TLS handshake it cannot answer and the client's sidecar returns 503.",
+                fix: "Inject the server, or add a DestinationRule with `tls: {mode: DISABLE}` for its host.",
+            },
+            Code::NamespaceDisableWorkloadStrict => Entry {
+                id: "ML304",
+                slug: "namespace-disable-workload-strict",
+                severity: Severity::Error,
+                why: "Auto mTLS decides from the namespace/mesh mode only: with the namespace DISABLE, clients send plaintext even to a workload whose own policy is STRICT, and get 503.",
+                fix: "Set the namespace to PERMISSIVE (or STRICT) instead of DISABLE, or add an ISTIO_MUTUAL DestinationRule for the workload's host.",
+            },
+            Code::HeadlessMixedEndpoints => Entry {
+                id: "ML305",
+                slug: "headless-mixed-endpoints",
+                severity: Severity::Warning,
+                why: "Auto mTLS treats a headless Service all-or-nothing: one endpoint without a sidecar makes clients send plaintext to every endpoint, so the STRICT ones fail.",
+                fix: "Inject every endpoint of the headless Service, or keep them PERMISSIVE.",
+            },
+            Code::UserTlsToSidecar => Entry {
+                id: "ML306",
+                slug: "user-tls-to-sidecar",
+                severity: Severity::Error,
+                why: "A DestinationRule with SIMPLE or MUTUAL originates TLS that the server side does not terminate (the app speaks plaintext; Istio's inbound expects Istio mTLS): 503.",
+                fix: "Use ISTIO_MUTUAL for mesh traffic; SIMPLE/MUTUAL are for servers that terminate TLS themselves.",
+            },
+            Code::ReadyToLock => Entry {
+                id: "ML401",
+                slug: "ready-to-lock",
+                severity: Severity::Info,
+                why: "Every client of this port sends mTLS and none lacks a sidecar: it can switch to STRICT without breaking anything.",
+                fix: "Run `meshlock plan` to get the lock-down step and its rollback.",
+            },
+            Code::DisableToStrict => Entry {
+                id: "ML402",
+                slug: "disable-to-strict",
+                severity: Severity::Error,
+                why: "A port goes from DISABLE (plaintext only) straight to STRICT: every client that had no time to switch breaks at once.",
+                fix: "Go through PERMISSIVE first, move the clients to mTLS, then lock.",
+            },
+            Code::AuthzCustomSkipped => Entry {
+                id: "ML501",
+                slug: "authz-custom-skipped",
+                severity: Severity::Warning,
+                why: "A CUSTOM AuthorizationPolicy delegates to an external authorizer whose answer is unknown from YAML.",
+                fix: "Check the external authorizer's decision on the live cluster.",
+            },
+            Code::AuthzUnsupported => Entry {
+                id: "ML502",
+                slug: "authz-unsupported",
+                severity: Severity::Warning,
+                why: "The rule uses attributes meshlock cannot know from YAML (IP blocks, JWT principals, headers); it is treated as never matching.",
+                fix: "Verify requests this rule targets on the live cluster.",
+            },
+            Code::AllowNeedsMtls => Entry {
+                id: "ML503",
+                slug: "allow-needs-mtls",
+                severity: Severity::Warning,
+                why: "An ALLOW rule keyed on principals or namespaces can only match mTLS: plaintext callers get 403 RBAC: access denied.",
+                fix: "Move those callers to mTLS (inject them), or allow them by another attribute.",
+            },
+            Code::DenyBypassedByPlaintext => Entry {
+                id: "ML504",
+                slug: "deny-bypassed-by-plaintext",
+                severity: Severity::Error,
+                why: "ISTIO-SECURITY-2021-004: a DENY rule on principals or namespaces does not match plaintext, so plaintext callers slip past it.",
+                fix: "Lock the port to STRICT, or add a DENY rule with `notPrincipals: [\"*\"]` to refuse plaintext.",
+            },
+            Code::PlaintextWithoutAuthorization => Entry {
+                id: "ML505",
+                slug: "plaintext-without-authorization",
+                severity: Severity::Info,
+                why: "In PERMISSIVE mode plaintext requests carry no identity and get no authentication: the port is open to any caller in plaintext.",
+                fix: "Lock the port to STRICT once its callers use mTLS, or restrict it with an AuthorizationPolicy.",
+            },
         }
+    }
+
+    pub fn id(self) -> &'static str {
+        self.entry().id
     }
 
     pub fn slug(self) -> &'static str {
-        match self {
-            Code::YamlSyntax => "yaml-syntax",
-            Code::InvalidValue => "invalid-value",
-            Code::IgnoredKind => "ignored-kind",
-            Code::UnknownField => "unknown-field",
-            Code::MisplacedPeers => "misplaced-peers",
-            Code::InputLimit => "input-limit",
-            Code::MissingField => "missing-field",
-            Code::RemovedApi => "removed-api",
-            Code::VersionInferred => "version-inferred",
-            Code::InvalidResource => "invalid-resource",
-            Code::DuplicateResource => "duplicate-resource",
-            Code::PolicyConflict => "policy-conflict",
-            Code::UnqualifiedHost => "unqualified-host",
-            Code::RootSelectorIgnored => "root-selector-ignored",
-            Code::PortNotExposed => "port-not-exposed",
-            Code::DestinationRulesMerged => "destination-rules-merged",
-            Code::NamespaceNotInInput => "namespace-not-in-input",
-            Code::MixedInjection => "mixed-injection",
-            Code::AuthzCustomSkipped => "authz-custom-skipped",
-            Code::AuthzUnsupported => "authz-unsupported",
-        }
+        self.entry().slug
     }
+}
+
+/// The catalogue as Markdown: `docs/diagnostics.md` (a test keeps the file in step with the code).
+pub fn catalogue_markdown() -> String {
+    let mut out = String::from(
+        "# meshlock diagnostics\n\nGenerated from `core/src/diagnostic.rs` (`meshlock check --catalogue`); do not edit by hand.\n\n\
+         Codes: ML1xx input, ML2xx policy, ML3xx traffic, ML4xx migration, ML5xx authorization.\n",
+    );
+    for code in Code::ALL {
+        let e = code.entry();
+        out.push_str(&format!(
+            "\n## {} `{}` ({})\n\n{}\n\n**Fix.** {}\n",
+            e.id, e.slug, e.severity, e.why, e.fix
+        ));
+    }
+    out
 }
 
 impl Serialize for Code {

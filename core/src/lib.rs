@@ -7,6 +7,7 @@
 //! JSON-in/JSON-out for the bindings; [`seed`] holds the guide's built-in cluster and tour.
 
 pub mod api;
+pub mod check;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod explain;

@@ -409,3 +409,107 @@ pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
     }
     out
 }
+
+/// `meshlock check` for people: diagnostics, the matrix summary, failing edges, exposure.
+pub fn check(report: &crate::check::CheckReport, style: Style) -> String {
+    let mut out = diagnostics(&report.diagnostics, Severity::Info);
+    let s = &report.summary;
+    let statuses: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!(
+            "{} edges: {} ok ({} mtls, {} plaintext), {} failing [{}]",
+            s.edges,
+            s.ok,
+            s.mtls,
+            s.plaintext,
+            s.failing,
+            statuses.join(", ")
+        ))
+    );
+    for e in &report.failing {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.paint("31", &format!("{} → {}: {} [{}]", e.from, e.to, e.status, e.reason))
+        );
+    }
+    let exposed: Vec<&crate::check::Exposure> = report
+        .exposure
+        .iter()
+        .filter(|x| !x.plaintext_callers.is_empty() || !x.findings.is_empty())
+        .collect();
+    if !exposed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.bold("exposure (plaintext callers and authorization)")
+        );
+        for x in exposed {
+            let callers: Vec<String> = x.plaintext_callers.iter().map(ToString::to_string).collect();
+            let authz = if x.authorization.is_empty() {
+                "no authorization".to_owned()
+            } else {
+                x.authorization.join(", ")
+            };
+            let _ = writeln!(out, "  {}: plaintext from [{}]; {authz}", x.service, callers.join(", "));
+            for f in &x.findings {
+                let _ = writeln!(out, "    - {f}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} error(s), {} warning(s), {} note(s)",
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Info)
+    );
+    out
+}
+
+/// SARIF 2.1.0 for code scanning: one rule per catalogue entry, one result per diagnostic.
+pub fn sarif(report: &crate::check::CheckReport) -> serde_json::Value {
+    use serde_json::json;
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let rules: Vec<serde_json::Value> = crate::diagnostic::Code::ALL
+        .iter()
+        .map(|c| {
+            let e = c.entry();
+            json!({"id": e.id, "name": e.slug, "shortDescription": {"text": e.slug},
+                   "fullDescription": {"text": e.why}, "help": {"text": e.fix, "markdown": e.fix},
+                   "defaultConfiguration": {"level": level(e.severity)}})
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut result = json!({"ruleId": d.code.id(), "level": level(d.severity),
+                                    "message": {"text": match &d.help { Some(h) => format!("{} ({h})", d.message), None => d.message.clone() }}});
+            if !d.location.source.is_empty()
+                && let Some(map) = result.as_object_mut()
+            {
+                let mut physical = json!({"artifactLocation": {"uri": d.location.source}});
+                if let (Some(line), Some(obj)) = (d.location.line, physical.as_object_mut()) {
+                    obj.insert("region".to_owned(), json!({"startLine": line, "startColumn": d.location.column.unwrap_or(1)}));
+                }
+                map.insert("locations".to_owned(), json!([{"physicalLocation": physical}]));
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "meshlock", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results
+        }]
+    })
+}

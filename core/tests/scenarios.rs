@@ -171,8 +171,9 @@ fn settings(s: &Settings) -> MeshSettings {
 fn run(scenario: &Scenario) -> Vec<String> {
     let mut failures = Vec::new();
     let result = Mesh::load(&sources(scenario), &settings(&scenario.settings));
+    // Loading diagnostics, plus what `check` finds on a mesh that loads.
     let diagnostics = match &result {
-        Ok(loaded) => loaded.diagnostics.clone(),
+        Ok(loaded) => loaded.mesh.check().diagnostics,
         Err(err) => err.diagnostics.clone(),
     };
     let loaded_ok = if result.is_ok() { "ok" } else { "error" };

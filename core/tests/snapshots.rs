@@ -98,3 +98,41 @@ fn stages_after_step_2() {
     ]);
     insta::assert_snapshot!(render::stages(&mesh.stages()));
 }
+
+/// `docs/diagnostics.md` is generated from the catalogue; regenerate it with
+/// `cargo run -- check --catalogue > docs/diagnostics.md`.
+#[test]
+fn diagnostics_catalogue_is_in_step_with_the_code() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md");
+    let on_disk = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        on_disk == meshlock::diagnostic::catalogue_markdown(),
+        "docs/diagnostics.md is stale: regenerate it"
+    );
+}
+
+#[test]
+fn sarif_of_the_published_policy() {
+    let err = Mesh::load(
+        &[Source::new(
+            "step1-policy.published.yaml",
+            include_str!("../seed/step1-policy.published.yaml"),
+        )],
+        &MeshSettings::default(),
+    )
+    .unwrap_err();
+    let report = meshlock::check::CheckReport::from_diagnostics(err.diagnostics);
+    let sarif = render::sarif(&report);
+    // The shape code scanning needs (SARIF 2.1.0): version, runs[].tool.driver.rules, results with locations.
+    assert_eq!(sarif["version"], "2.1.0");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "ML105");
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 9);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["id"].is_string() && r["defaultConfiguration"]["level"].is_string())
+    );
+    insta::assert_json_snapshot!(result);
+}

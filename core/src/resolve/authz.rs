@@ -61,7 +61,7 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
 }
 
 /// Root-namespace policies apply mesh-wide; others to their namespace; a selector narrows both.
-fn applies(mesh: &Mesh, policy: &AuthorizationPolicy, endpoint: &Workload) -> bool {
+pub fn applies(mesh: &Mesh, policy: &AuthorizationPolicy, endpoint: &Workload) -> bool {
     let scope = policy.meta.namespace == mesh.settings.root_namespace || policy.meta.namespace == endpoint.id.namespace;
     scope
         && policy

@@ -1,0 +1,442 @@
+//! `check`: the static checker to run in CI before a mesh change. Input and policy diagnostics
+//! (from loading and `lint`), plus what needs the evaluated matrix: traffic that breaks, ports
+//! ready to lock, authorization that depends on mTLS, and who may call what in plaintext.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::evaluate::{Reason, Transport, Verdict};
+use crate::matrix::Edge;
+use crate::mesh::{Mesh, origin_location};
+use crate::migrate::Stage;
+use crate::model::{AuthzAction, MtlsMode, WorkloadId, selector_matches};
+use crate::resolve::{authz, client, server};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatrixSummary {
+    pub edges: usize,
+    pub ok: usize,
+    pub failing: usize,
+    pub mtls: usize,
+    pub plaintext: usize,
+    /// Edges per status as curl prints it (`200`, `503`, `000`, `403`).
+    pub by_status: BTreeMap<String, usize>,
+}
+
+/// Per service port: who may call it in plaintext, and the authorization that depends on mTLS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exposure {
+    pub service: String,
+    pub mode: Option<MtlsMode>,
+    pub plaintext_callers: Vec<WorkloadId>,
+    /// `Kind ns/name` of the AuthorizationPolicies that apply to the endpoints; empty: none.
+    pub authorization: Vec<String>,
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: MatrixSummary,
+    pub failing: Vec<Edge>,
+    pub exposure: Vec<Exposure>,
+}
+
+impl CheckReport {
+    /// The report of an input that does not load: its diagnostics and nothing else.
+    pub fn from_diagnostics(diagnostics: Vec<Diagnostic>) -> Self {
+        let summary = MatrixSummary {
+            edges: 0,
+            ok: 0,
+            failing: 0,
+            mtls: 0,
+            plaintext: 0,
+            by_status: BTreeMap::new(),
+        };
+        Self {
+            diagnostics,
+            summary,
+            failing: Vec::new(),
+            exposure: Vec::new(),
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}
+
+impl Mesh {
+    pub fn check(&self) -> CheckReport {
+        let edges: Vec<Edge> = self.edges().collect();
+        let mut diagnostics = self.diagnostics().to_vec();
+        selectors(self, &mut diagnostics);
+        rules(self, &mut diagnostics);
+        traffic(self, &edges, &mut diagnostics);
+        migration(self, &mut diagnostics);
+        let exposure = exposure(self, &edges, &mut diagnostics);
+        let mut by_status = BTreeMap::new();
+        for e in &edges {
+            *by_status.entry(e.status.to_string()).or_insert(0) += 1;
+        }
+        let ok = edges.iter().filter(|e| e.verdict == Verdict::Ok).count();
+        let summary = MatrixSummary {
+            edges: edges.len(),
+            ok,
+            failing: edges.len() - ok,
+            mtls: edges
+                .iter()
+                .filter(|e| e.verdict == Verdict::Ok && e.transport == Some(Transport::Mtls))
+                .count(),
+            plaintext: edges
+                .iter()
+                .filter(|e| e.verdict == Verdict::Ok && e.transport == Some(Transport::Plaintext))
+                .count(),
+            by_status,
+        };
+        let failing = edges.into_iter().filter(|e| e.verdict == Verdict::Fail).collect();
+        CheckReport {
+            diagnostics,
+            summary,
+            failing,
+            exposure,
+        }
+    }
+}
+
+fn names(ids: &BTreeSet<String>) -> String {
+    let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+    let more = if ids.len() > 10 {
+        format!(" and {} more", ids.len() - 10)
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// ML207: selectors that pick no workload.
+fn selectors(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
+    let matches_any = |ns: &str, selector: &crate::model::Labels, any_namespace: bool| {
+        mesh.workloads
+            .iter()
+            .any(|w| (any_namespace || w.id.namespace == ns) && selector_matches(selector, &w.labels))
+    };
+    let root = mesh.settings.root_namespace.as_str();
+    let metas = mesh
+        .peer_authentications
+        .iter()
+        .filter(|p| p.meta.namespace != root)
+        .filter_map(|p| p.selector.as_ref().map(|s| (&p.meta, s, false)))
+        .chain(
+            mesh.authorization_policies
+                .iter()
+                .filter_map(|a| a.selector.as_ref().map(|s| (&a.meta, s, a.meta.namespace == root))),
+        )
+        .chain(
+            mesh.destination_rules
+                .iter()
+                .filter_map(|d| d.workload_selector.as_ref().map(|s| (&d.meta, s, false))),
+        );
+    for (meta, selector, any_namespace) in metas {
+        if !matches_any(&meta.namespace, selector, any_namespace) {
+            let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push(
+                Diagnostic::warning(
+                    Code::SelectorMatchesNothing,
+                    format!(
+                        "`{}` selects {} but no workload in `{}` has those labels",
+                        meta.display_ref(),
+                        labels.join(","),
+                        meta.namespace
+                    ),
+                )
+                .with_help("compare with `kubectl get pods --show-labels`")
+                .at(origin_location(Some(&meta.origin))),
+            );
+        }
+    }
+}
+
+/// Who shadows a rule (winners), for which client namespaces, and where the rule is.
+type Shadowing = (BTreeSet<String>, BTreeSet<String>, Option<crate::model::Origin>);
+
+/// ML208 shadowed rules, ML209 rules without tls, ML210 rules hidden by exportTo.
+fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
+    let mut shadowed: BTreeMap<String, Shadowing> = BTreeMap::new();
+    let mut decided_without_tls: BTreeMap<String, (BTreeSet<String>, Option<crate::model::Origin>)> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for client in mesh.workloads.iter().filter(|w| w.sidecar.present) {
+        // Clients alike in namespace and labels see the same rules.
+        if !seen.insert((client.id.namespace.clone(), client.labels.clone())) {
+            continue;
+        }
+        for service in &mesh.services {
+            let Some(choice) = client::destination_rules(mesh, client, service) else {
+                continue;
+            };
+            let Some(winner) = choice.rules.first() else { continue };
+            for loser in &choice.shadowed {
+                let entry = shadowed
+                    .entry(loser.meta.display_ref())
+                    .or_insert_with(|| (BTreeSet::new(), BTreeSet::new(), Some(loser.meta.origin.clone())));
+                entry.0.insert(winner.meta.display_ref());
+                entry.1.insert(client.id.namespace.clone());
+            }
+            if let Some(rule) = choice.rules.iter().find(|r| r.has_traffic_policy)
+                && rule.tls.is_none()
+                && rule.port_level.iter().all(|p| p.tls.is_none())
+            {
+                let entry = decided_without_tls
+                    .entry(rule.meta.display_ref())
+                    .or_insert_with(|| (BTreeSet::new(), Some(rule.meta.origin.clone())));
+                entry.0.insert(service.fqdn.to_string());
+            }
+        }
+    }
+    for (loser, (winners, namespaces, origin)) in shadowed {
+        out.push(
+            Diagnostic::warning(
+                Code::DestinationRuleShadowed,
+                format!("`{loser}` is shadowed for clients in {} by {}", names(&namespaces), names(&winners)),
+            )
+            .with_help("the lookup stops at the first namespace with any matching host: client namespace, service namespace, root namespace")
+            .at(origin_location(origin.as_ref())),
+        );
+    }
+    let effect = if mesh.settings.auto_mtls {
+        "auto mTLS decides instead"
+    } else {
+        "clients send plaintext"
+    };
+    for (rule, (hosts, origin)) in decided_without_tls {
+        out.push(
+            Diagnostic::warning(
+                Code::RuleWithoutTls,
+                format!(
+                    "`{rule}` has a trafficPolicy without tls for {}: {effect}",
+                    names(&hosts)
+                ),
+            )
+            .with_help("add `tls: {mode: ISTIO_MUTUAL}` to its trafficPolicy")
+            .at(origin_location(origin.as_ref())),
+        );
+    }
+    let client_namespaces: BTreeSet<&str> = mesh
+        .workloads
+        .iter()
+        .filter(|w| w.sidecar.present)
+        .map(|w| w.id.namespace.as_str())
+        .collect();
+    for dr in mesh
+        .destination_rules
+        .iter()
+        .filter(|d| !d.export_to.is_empty() && !d.export_to.iter().any(|e| e == "*"))
+    {
+        let hidden: BTreeSet<String> = client_namespaces
+            .iter()
+            .filter(|ns| {
+                let own = dr.meta.namespace == **ns;
+                let exported = if mesh.settings.istio_version.export_to_namespaces() {
+                    dr.export_to.iter().any(|e| e == *ns || (e == "." && own))
+                } else {
+                    own || dr.export_to.first().is_none_or(|e| e != ".")
+                };
+                !exported
+            })
+            .map(|ns| (*ns).to_owned())
+            .collect();
+        if !hidden.is_empty() {
+            out.push(
+                Diagnostic::warning(Code::RuleNotExported, format!("`{}` is not exported to clients in {}", dr.meta.display_ref(), names(&hidden)))
+                    .with_help("those clients fall back to another rule or to auto mTLS; export it with `exportTo: [\"*\"]` if that is not intended")
+                    .at(origin_location(Some(&dr.meta.origin))),
+            );
+        }
+    }
+}
+
+/// ML302–ML306 from the evaluated edges and the configuration.
+fn traffic(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) {
+    let mut by: BTreeMap<(Reason, String), BTreeSet<String>> = BTreeMap::new();
+    for e in edges {
+        by.entry((e.reason, e.to.clone()))
+            .or_default()
+            .insert(e.from.to_string());
+    }
+    for ((reason, to), clients) in by {
+        let (code, what) = match reason {
+            Reason::PlaintextToStrict => (
+                Code::StrictPlaintextCallers,
+                format!("`{to}` is STRICT and refuses plaintext from {}", names(&clients)),
+            ),
+            Reason::MtlsToNoSidecar => (
+                Code::MtlsToNoSidecar,
+                format!(
+                    "{} send ISTIO_MUTUAL to `{to}`, which has no sidecar: 503",
+                    names(&clients)
+                ),
+            ),
+            Reason::TlsOriginationRejected => (
+                Code::UserTlsToSidecar,
+                format!(
+                    "{} originate SIMPLE/MUTUAL TLS to `{to}`, which does not terminate it: 503",
+                    names(&clients)
+                ),
+            ),
+            _ => continue,
+        };
+        out.push(
+            Diagnostic::error(code, what)
+                .with_help("`meshlock explain --from CLIENT --to HOST:PORT` shows the decision chain"),
+        );
+    }
+    if mesh.settings.auto_mtls && mesh.settings.istio_version.has_peer_authentication() {
+        for pa in mesh
+            .peer_authentications
+            .iter()
+            .filter(|p| !p.is_namespace_wide() && p.mode == MtlsMode::Strict)
+        {
+            if let Some((MtlsMode::Disable, by)) = server::namespace_mode(mesh, &pa.meta.namespace) {
+                out.push(
+                    Diagnostic::error(
+                        Code::NamespaceDisableWorkloadStrict,
+                        format!("`{}` is STRICT but `{}` makes the namespace DISABLE: auto mTLS clients send plaintext and get 503", pa.meta.display_ref(), by.meta.display_ref()),
+                    )
+                    .with_help("make the namespace PERMISSIVE, or add an ISTIO_MUTUAL DestinationRule for the workload's host")
+                    .at(origin_location(Some(&pa.meta.origin))),
+                );
+            }
+        }
+    }
+    for service in mesh.services.iter().filter(|s| s.headless) {
+        let endpoints = mesh.endpoints_of(service);
+        let with = endpoints.iter().filter(|w| w.sidecar.present).count();
+        if with > 0 && with < endpoints.len() {
+            out.push(
+                Diagnostic::warning(
+                    Code::HeadlessMixedEndpoints,
+                    format!("headless `{}`: {with} of {} endpoints have a sidecar; auto mTLS sends plaintext to all of them", service.fqdn, endpoints.len()),
+                )
+                .with_help("inject every endpoint, or keep them PERMISSIVE")
+                .at(origin_location(Some(&service.origin))),
+            );
+        }
+    }
+}
+
+/// ML401: ports that can be locked now.
+fn migration(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
+    for s in mesh
+        .stages()
+        .services
+        .iter()
+        .filter(|s| s.stage == Stage::Ready && s.blockers.is_empty())
+    {
+        out.push(
+            Diagnostic::info(
+                Code::ReadyToLock,
+                format!(
+                    "`{}` is ready: every caller sends mTLS, it can be locked to STRICT",
+                    s.service
+                ),
+            )
+            .with_help("`meshlock plan` emits the lock-down step and its rollback"),
+        );
+    }
+}
+
+/// The exposure report, and ML503–ML505.
+fn exposure(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) -> Vec<Exposure> {
+    let stages = mesh.stages();
+    let mut report = Vec::new();
+    for (service, endpoints) in mesh.services.iter().zip(&mesh.endpoints) {
+        let sidecar_endpoints: Vec<_> = endpoints
+            .iter()
+            .filter_map(|&i| mesh.workloads.get(i))
+            .filter(|w| w.sidecar.present)
+            .collect();
+        if sidecar_endpoints.is_empty() {
+            continue;
+        }
+        let policies: BTreeSet<String> = mesh
+            .authorization_policies
+            .iter()
+            .filter(|p| sidecar_endpoints.iter().any(|w| authz::applies(mesh, p, w)))
+            .map(|p| p.meta.display_ref())
+            .collect();
+        for port in &service.ports {
+            let id = format!("{}:{}", service.fqdn, port.port);
+            let into: Vec<&Edge> = edges.iter().filter(|e| e.to == id).collect();
+            let plaintext: Vec<WorkloadId> = into
+                .iter()
+                .filter(|e| e.transport == Some(Transport::Plaintext) && e.verdict == Verdict::Ok)
+                .map(|e| e.from.clone())
+                .collect();
+            let denied_plaintext: BTreeSet<String> = into
+                .iter()
+                .filter(|e| e.reason == Reason::RbacDenied && e.transport == Some(Transport::Plaintext))
+                .map(|e| e.from.to_string())
+                .collect();
+            let mut findings = Vec::new();
+            let applying: Vec<_> = mesh
+                .authorization_policies
+                .iter()
+                .filter(|p| sidecar_endpoints.iter().any(|w| authz::applies(mesh, p, w)))
+                .collect();
+            if !denied_plaintext.is_empty() {
+                for p in applying
+                    .iter()
+                    .filter(|p| p.action == AuthzAction::Allow && authz::uses_peer_identity(p))
+                {
+                    let text = format!(
+                        "`{}` allows by principal or namespace: plaintext from {} gets 403",
+                        p.meta.display_ref(),
+                        names(&denied_plaintext)
+                    );
+                    out.push(
+                        Diagnostic::warning(Code::AllowNeedsMtls, text.clone())
+                            .at(origin_location(Some(&p.meta.origin))),
+                    );
+                    findings.push(text);
+                }
+            }
+            if !plaintext.is_empty() {
+                let who: BTreeSet<String> = plaintext.iter().map(ToString::to_string).collect();
+                for p in applying
+                    .iter()
+                    .filter(|p| p.action == AuthzAction::Deny && authz::uses_peer_identity(p))
+                {
+                    let text = format!(
+                        "`{}` denies by principal or namespace, which plaintext never matches: {} reach `{id}` in plaintext past it",
+                        p.meta.display_ref(),
+                        names(&who)
+                    );
+                    out.push(
+                        Diagnostic::error(Code::DenyBypassedByPlaintext, text.clone())
+                            .with_help(
+                                "ISTIO-SECURITY-2021-004: lock the port to STRICT, or DENY `notPrincipals: [\"*\"]`",
+                            )
+                            .at(origin_location(Some(&p.meta.origin))),
+                    );
+                    findings.push(text);
+                }
+                if policies.is_empty() {
+                    let text = format!("`{id}` accepts plaintext from {} with no authorization", names(&who));
+                    out.push(Diagnostic::info(Code::PlaintextWithoutAuthorization, text.clone()).with_help(
+                        "in PERMISSIVE mode plaintext carries no identity; lock down once callers use mTLS, or restrict it with an AuthorizationPolicy",
+                    ));
+                    findings.push(text);
+                }
+            }
+            report.push(Exposure {
+                service: id.clone(),
+                mode: stages.service(&id).and_then(|s| s.mode),
+                plaintext_callers: plaintext,
+                authorization: policies.iter().cloned().collect(),
+                findings,
+            });
+        }
+    }
+    report
+}
