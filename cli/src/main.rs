@@ -37,6 +37,8 @@ enum Command {
     Diff(DiffArgs),
     /// Diagnostics for the mistakes that break migrations, a matrix summary and the exposure report.
     Check(CheckArgs),
+    /// Observed traffic vs the model: is each service ready for STRICT?
+    Ready(ReadyArgs),
     /// Print a generated cluster (deterministic for a seed), for benchmarks and experiments.
     Generate(GenerateArgs),
 }
@@ -79,6 +81,30 @@ enum FailOn {
 }
 
 #[derive(Debug, Args)]
+struct ReadyArgs {
+    /// Input files (not needed with --print-query).
+    #[arg(short = 'f', long = "filename", value_name = "SRC", num_args = 1..)]
+    files: Vec<PathBuf>,
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    namespace: Option<String>,
+    #[arg(long, value_name = "V")]
+    istio_version: Option<IstioVersion>,
+    #[arg(long, value_name = "on|off")]
+    auto_mtls: Option<OnOff>,
+    /// Prometheus text exposition, or the JSON of /api/v1/query or /api/v1/query_range.
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
+    /// The window of the printed query.
+    #[arg(long, default_value = "5m")]
+    window: String,
+    /// Print the PromQL that produces the metrics input, and exit.
+    #[arg(long)]
+    print_query: bool,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    format: ProbeFormat,
+}
+
+#[derive(Debug, Args)]
 struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -116,6 +142,9 @@ struct PlanArgs {
     /// Clients (NS/WORKLOAD) you accept to break. Repeatable.
     #[arg(long = "allow-break", value_name = "NS/WORKLOAD")]
     allow_break: Vec<String>,
+    /// Observed traffic: lock-downs are also held back by observed plaintext senders.
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
     /// Write `NN-<step>.yaml`, `NN-<step>.rollback.yaml` and `PLAN.md` into this directory.
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
@@ -290,6 +319,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
         }
         Command::Plan(args) => plan(args),
         Command::Check(args) => check(args, style),
+        Command::Ready(args) => ready(args),
         Command::Generate(args) => {
             emit(&meshlock::generate::cluster(&meshlock::generate::GenSpec {
                 seed: args.seed,
@@ -328,7 +358,10 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
         .iter()
         .map(|w| meshlock::evaluate::parse_client(w).map_err(|e| Failure(e.to_string())))
         .collect::<Result<_, _>>()?;
-    let plan = mesh.plan(&args.goal, &allow).map_err(|e| Failure(e.to_string()))?;
+    let observations = args.metrics.as_deref().map(read_metrics).transpose()?;
+    let plan = mesh
+        .plan_with_observations(&args.goal, &allow, observations.as_ref())
+        .map_err(|e| Failure(e.to_string()))?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
         let write = |name: String, parts: &[String]| {
@@ -391,6 +424,38 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
         Some(FailOn::Broken) => report.summary.failing > 0 || report.count(Severity::Error) > 0,
     };
     Ok(if failed { EXIT_BROKEN } else { 0 })
+}
+
+fn read_metrics(path: &Path) -> Result<meshlock::observe::Observations, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read `{}`: {e}", path.display())))?;
+    meshlock::observe::Observations::parse(&path.display().to_string(), &text).map_err(|e| bad_input(&e.diagnostics))
+}
+
+fn ready(args: ReadyArgs) -> Result<u8, Failure> {
+    if args.print_query {
+        emit(&format!("{}\n", meshlock::observe::query(&args.window)))?;
+        return Ok(0);
+    }
+    let (Some(metrics), false) = (&args.metrics, args.files.is_empty()) else {
+        return Err(Failure(
+            "ready needs -f SRC and --metrics FILE (or --print-query)".to_owned(),
+        ));
+    };
+    let input = InputArgs {
+        files: args.files.clone(),
+        namespace: args.namespace.clone(),
+        istio_version: args.istio_version,
+        auto_mtls: args.auto_mtls,
+        root_namespace: None,
+        verbose: false,
+    };
+    let mesh = load(&input)?;
+    let reconciliation = mesh.reconcile(&read_metrics(metrics)?);
+    match args.format {
+        ProbeFormat::Text => emit(&render::readiness(&reconciliation))?,
+        ProbeFormat::Json => emit(&json(&reconciliation)?)?,
+    }
+    Ok(0)
 }
 
 fn simulate(args: SimulateArgs, style: Style) -> Result<u8, Failure> {

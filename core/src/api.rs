@@ -1,7 +1,7 @@
 //! The boundary every binding shares: one error shape, a panic guard, and a JSON twin of each
 //! operation (`call_json`: a JSON request in, a JSON answer out).
 //!
-//! Ops: `load`, `probe`, `explain`, `matrix`, `check`, `stages`, `plan` (`goal`, `allow_break`), `diff`
+//! Ops: `load`, `probe`, `explain`, `matrix`, `check`, `ready` (`metrics`: a source), `stages`, `plan` (`goal`, `allow_break`), `diff`
 //! (`against`), `simulate` (`steps`: a list of source lists), `tour`.
 //! Request: `{"op": "probe", "sources": [{"name", "text", "namespace"?} | {"builtin": "seed"}],
 //! "settings": {...}, "apply": [sources]?, "from": "...", "to": "..."}`.
@@ -67,6 +67,16 @@ impl From<PlanError> for ApiError {
                 diagnostics: load.diagnostics,
             },
             other => Self::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<crate::observe::MetricsError> for ApiError {
+    fn from(e: crate::observe::MetricsError) -> Self {
+        Self {
+            code: "invalid-metrics".to_owned(),
+            message: e.to_string(),
+            diagnostics: e.diagnostics,
         }
     }
 }
@@ -185,6 +195,13 @@ enum Call {
         settings: MeshSettings,
         /// Each step: sources to apply.
         steps: Vec<Vec<SourceSpec>>,
+    },
+    Ready {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        /// Prometheus text exposition or API JSON.
+        metrics: Source,
     },
     Check {
         sources: Vec<SourceSpec>,
@@ -342,6 +359,18 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             json!({"steps": to_value(&mesh.simulate(&inputs)?)?, "diagnostics": to_value(&diagnostics)?})
+        }
+        Call::Ready {
+            sources,
+            settings,
+            metrics,
+        } => {
+            let (mesh, diagnostics) = load(sources, &settings, Vec::new())?;
+            let observations = crate::observe::Observations::parse(&metrics.name, &metrics.text)?;
+            with_fields(
+                to_value(&mesh.reconcile(&observations))?,
+                [("diagnostics", to_value(&diagnostics)?)],
+            )
         }
         Call::Check { sources, settings } => {
             // An input that does not load is a finding of `check`, not a failure of the call.

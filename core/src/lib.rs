@@ -18,6 +18,7 @@ pub mod matrix;
 pub mod mesh;
 pub mod migrate;
 pub mod model;
+pub mod observe;
 pub mod render;
 pub mod resolve;
 pub mod seed;

@@ -513,3 +513,56 @@ pub fn sarif(report: &crate::check::CheckReport) -> serde_json::Value {
         }]
     })
 }
+
+/// `meshlock ready`: readiness per service from observed traffic, then the disagreements.
+pub fn readiness(r: &crate::observe::Reconciliation) -> String {
+    use crate::observe::Readiness;
+    let mut out = String::new();
+    for s in &r.services {
+        let stage = s.stage.map(|st| format!(" (model: {st})")).unwrap_or_default();
+        let line = match s.readiness {
+            Readiness::Ready => format!(
+                "{}: ready: only mTLS observed ({} requests){stage}",
+                s.service, s.mtls_requests
+            ),
+            Readiness::NoTraffic => format!(
+                "{}: no-traffic: nothing observed, readiness cannot be proven{stage}",
+                s.service
+            ),
+            Readiness::Blocked => {
+                let who: Vec<String> = s
+                    .plaintext_senders
+                    .iter()
+                    .map(|x| {
+                        let note = if x.client == "unknown" {
+                            " (a caller outside the mesh: no sidecar to name it)"
+                        } else if !x.in_model {
+                            " (not in the input)"
+                        } else {
+                            ""
+                        };
+                        format!("{} ({} requests){note}", x.client, x.requests)
+                    })
+                    .collect();
+                format!("{}: blocked: plaintext from {}{stage}", s.service, who.join(", "))
+            }
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    if !r.disagreements.is_empty() {
+        let _ = writeln!(out, "\ndisagreements between the model and the observed traffic:");
+        for d in &r.disagreements {
+            let kind = serde_json::to_value(&d.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {kind}: {} → {}: {}", d.from, d.to, d.detail);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} model edge(s) were not observed (the model assumes every client may call every service)",
+        r.unobserved_model_edges
+    );
+    out
+}

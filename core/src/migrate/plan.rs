@@ -191,6 +191,8 @@ struct Candidate {
 
 struct Planner<'a> {
     current: Mesh,
+    /// Observed traffic: a lock-down is held back by observed plaintext senders too.
+    observations: Option<&'a crate::observe::Observations>,
     allow_break: &'a [WorkloadId],
     steps: Vec<PlanStep>,
     blockers: Vec<Blocker>,
@@ -200,9 +202,21 @@ struct Planner<'a> {
 impl Mesh {
     /// Plans the migration towards `goal`; `allow_break` names clients the user accepts to break.
     pub fn plan(&self, goal: &Goal, allow_break: &[WorkloadId]) -> Result<Plan, PlanError> {
+        self.plan_with_observations(goal, allow_break, None)
+    }
+
+    /// As `plan`, with observed traffic as extra evidence: a lock-down step is held back by
+    /// observed plaintext senders even when the model alone would allow it.
+    pub fn plan_with_observations(
+        &self,
+        goal: &Goal,
+        allow_break: &[WorkloadId],
+        observations: Option<&crate::observe::Observations>,
+    ) -> Result<Plan, PlanError> {
         let namespaces = self.plan_order(goal)?;
         let mut planner = Planner {
             current: self.clone(),
+            observations,
             allow_break,
             steps: Vec::new(),
             blockers: Vec::new(),
@@ -289,6 +303,10 @@ impl Planner<'_> {
         if changes.is_empty() && stages.is_empty() && !candidate.is_goal {
             return Ok(false);
         }
+        if let Some(observed) = self.observed_blockers(&candidate, &after) {
+            self.blockers.extend(observed);
+            return Ok(false);
+        }
         let breaks: Vec<&EdgeChange> = changes
             .iter()
             .filter(|c| c.breaks() && !self.allow_break.contains(&c.from))
@@ -321,6 +339,46 @@ impl Planner<'_> {
         });
         self.current = next;
         Ok(true)
+    }
+
+    /// Observed plaintext senders into the services this step locks (not allowed to break).
+    fn observed_blockers(&self, candidate: &Candidate, after: &Stages) -> Option<Vec<Blocker>> {
+        let observations = self.observations?;
+        let mut blockers = Vec::new();
+        for s in after
+            .services
+            .iter()
+            .filter(|s| matches!(s.stage, Stage::Locked | Stage::Broken))
+        {
+            let was_locked = self
+                .current
+                .stages()
+                .service(&s.service)
+                .is_some_and(|b| matches!(b.stage, Stage::Locked | Stage::Broken));
+            if was_locked {
+                continue;
+            }
+            let host = s.service.rsplit_once(':').map_or(s.service.as_str(), |(h, _)| h);
+            for sender in crate::observe::plaintext_senders(observations, host) {
+                if self.allow_break.iter().any(|a| a.to_string() == sender) {
+                    continue;
+                }
+                let id = crate::evaluate::parse_client(&sender).unwrap_or_else(|_| WorkloadId::new("", sender.clone()));
+                blockers.push(Blocker {
+                    client: id,
+                    service: s.service.clone(),
+                    would_get: "observed plaintext".to_owned(),
+                    reason: Reason::PlaintextToStrict,
+                    step: candidate.name.clone(),
+                    remedies: vec![Remedy {
+                        kind: RemedyKind::AllowBreak,
+                        description: format!("the mesh saw `{sender}` send plaintext to `{host}`; move it to mTLS first, or accept the break"),
+                        action: Some(format!("--allow-break {sender}")),
+                    }],
+                });
+            }
+        }
+        (!blockers.is_empty()).then_some(blockers)
     }
 
     /// Restores replaced and deleted resources as they were written; deletes created ones.
