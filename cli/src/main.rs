@@ -201,6 +201,9 @@ struct InputArgs {
     /// Print notes (info diagnostics) too, not only warnings and errors.
     #[arg(short, long)]
     verbose: bool,
+    /// A caller outside the mesh, without a sidecar: `NS/NAME=HOST:PORT[,HOST:PORT…]`. Repeatable.
+    #[arg(long = "caller", value_name = "NS/NAME=TARGETS")]
+    callers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -405,6 +408,7 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
         auto_mtls: args.auto_mtls,
         root_namespace: args.root_namespace,
         verbose: false,
+        callers: Vec::new(),
     };
     let (sources, settings) = read_input(&input)?;
     // Errors in the input are findings of `check`, reported in the chosen format, not a crash.
@@ -448,6 +452,7 @@ fn ready(args: ReadyArgs) -> Result<u8, Failure> {
         auto_mtls: args.auto_mtls,
         root_namespace: None,
         verbose: false,
+        callers: Vec::new(),
     };
     let mesh = load(&input)?;
     let reconciliation = mesh.reconcile(&read_metrics(metrics)?);
@@ -533,6 +538,9 @@ fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure>
     for source in &mut sources {
         source.namespace.clone_from(&input.namespace);
     }
+    for caller in &input.callers {
+        sources.push(caller_source(caller)?);
+    }
     let settings = MeshSettings {
         istio_version: input.istio_version,
         auto_mtls: input.auto_mtls.map(|v| matches!(v, OnOff::On)),
@@ -556,6 +564,22 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
         }
         Err(err) => Err(bad_input(&err.diagnostics)),
     }
+}
+
+/// `--caller ns/name=host:port,host:port` as the ExternalCaller document it stands for.
+fn caller_source(spec: &str) -> Result<Source, Failure> {
+    let bad = || Failure(format!("bad --caller `{spec}`: write NS/NAME=HOST:PORT[,HOST:PORT…]"));
+    let (id, targets) = spec.split_once('=').ok_or_else(bad)?;
+    let (namespace, name) = id
+        .split_once('/')
+        .filter(|(n, w)| !n.is_empty() && !w.is_empty())
+        .ok_or_else(bad)?;
+    let targets: Vec<String> = targets.split(',').map(|t| format!("\"{}\"", t.trim())).collect();
+    let yaml = format!(
+        "apiVersion: meshlock.dev/v1alpha1\nkind: ExternalCaller\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  targets: [{}]\n",
+        targets.join(", ")
+    );
+    Ok(Source::new(format!("--caller {spec}"), yaml))
 }
 
 fn read_sources(path: &Path, out: &mut Vec<Source>) -> Result<(), Failure> {

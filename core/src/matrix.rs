@@ -158,6 +158,13 @@ impl Iterator for Edges<'_> {
             ) else {
                 continue;
             };
+            // A caller outside the mesh calls only its targets.
+            if let Some(calls) = &client.calls {
+                let id = format!("{}:{}", service.fqdn, port.port);
+                if !calls.contains(&id) {
+                    continue;
+                }
+            }
             let class = self.mesh.client_class(client, &self.with_selectors);
             let outcome = self
                 .memo

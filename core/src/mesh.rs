@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::ingest::{self, MeshConfigDoc, Resource, Source, Stored};
 use crate::model::{
-    AuthnPolicy, AuthorizationPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, Service,
-    Workload, WorkloadId,
+    AuthnPolicy, AuthorizationPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, PortRef,
+    Service, Workload, WorkloadId,
 };
 use crate::settings::{DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin};
 use crate::workloads;
@@ -353,6 +353,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     let mut destination_rules = Vec::new();
     let mut authorization_policies = Vec::new();
     let mut workload_docs = Vec::new();
+    let mut callers = Vec::new();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     for stored in &resources {
         match &stored.resource {
@@ -391,6 +392,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
                 a.meta.seq = stored.seq;
                 authorization_policies.push(a);
             }
+            Resource::Caller(c) => callers.push(c),
             Resource::MeshConfig(_) => {}
         }
     }
@@ -411,8 +413,9 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     }
 
     let mut workloads = workloads::derive(&workload_docs, &namespaces, version, diagnostics);
-    workloads.sort_by(|a, b| a.id.cmp(&b.id));
     services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    workloads.extend(outside_callers(&callers, &workloads, &services));
+    workloads.sort_by(|a, b| a.id.cmp(&b.id));
     let services_by_fqdn = services.iter().enumerate().map(|(i, s)| (s.fqdn.clone(), i)).collect();
     let endpoints = services
         .iter()
@@ -446,6 +449,97 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     let mut mesh = mesh;
     mesh.diagnostics = diagnostics.clone();
     mesh
+}
+
+/// Callers outside the mesh as clients that call only their targets: declared ones, ingress
+/// controllers, the API server calling webhooks, and the kubelet probing through sidecars.
+fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], services: &[Service]) -> Vec<Workload> {
+    let service_port = |host: &str, namespace: &str, port: &PortRef| -> Option<String> {
+        let fqdn = crate::resolve::hosts::resolve_probe_host(host, namespace)?;
+        let svc = services.iter().find(|s| s.fqdn == fqdn)?;
+        let sp = svc.ports.iter().find(|p| port.matches(p))?;
+        Some(format!("{}:{}", svc.fqdn, sp.port))
+    };
+    let mut by_id: BTreeMap<WorkloadId, Workload> = BTreeMap::new();
+    let mut add =
+        |id: WorkloadId, kind: &'static str, sidecar: bool, reason: &str, origin: &Origin, targets: Vec<String>| {
+            let entry = by_id.entry(id.clone()).or_insert_with(|| Workload {
+                id,
+                kind,
+                labels: Default::default(),
+                service_account: "default".to_owned(),
+                container_ports: Vec::new(),
+                sidecar: crate::model::Sidecar {
+                    present: sidecar,
+                    reason: reason.to_owned(),
+                },
+                origin: origin.clone(),
+                calls: Some(Vec::new()),
+                unrewritten_probes: Vec::new(),
+            });
+            if let Some(calls) = entry.calls.as_mut() {
+                calls.extend(targets);
+                calls.sort();
+                calls.dedup();
+            }
+        };
+    for c in callers {
+        let targets = c
+            .targets
+            .iter()
+            .filter_map(|(host, port)| service_port(host, &c.namespace, port))
+            .collect();
+        add(
+            WorkloadId::new(c.namespace.clone(), c.name.clone()),
+            c.kind,
+            c.sidecar,
+            &c.reason,
+            &c.origin,
+            targets,
+        );
+    }
+    // The kubelet probes pods directly; the edge is shown on the service port that reaches the probed
+    // container port, which is what the sidecar decides on.
+    let mut probed = Vec::new();
+    for w in workloads.iter().filter(|w| !w.unrewritten_probes.is_empty()) {
+        for svc in services.iter().filter(|s| s.namespace == w.id.namespace) {
+            if !svc
+                .selector
+                .as_ref()
+                .is_some_and(|sel| crate::model::selector_matches(sel, &w.labels))
+            {
+                continue;
+            }
+            for sp in &svc.ports {
+                let Some(container_port) = crate::evaluate::container_port(w, sp) else {
+                    continue;
+                };
+                let probed_here = w.unrewritten_probes.iter().any(|p| match p {
+                    crate::model::TargetPort::Number(n) => *n == container_port,
+                    crate::model::TargetPort::Name(name) => w
+                        .container_ports
+                        .iter()
+                        .any(|cp| cp.name.as_deref() == Some(name.as_str()) && cp.port == container_port),
+                });
+                if probed_here {
+                    probed.push((format!("{}:{}", svc.fqdn, sp.port), w.origin.clone()));
+                }
+            }
+        }
+    }
+    if let Some((_, origin)) = probed.first() {
+        let origin = origin.clone();
+        let targets = probed.into_iter().map(|(t, _)| t).collect();
+        add(
+            WorkloadId::new("external", "kubelet"),
+            "Kubelet",
+            false,
+            "the kubelet sends HTTP probes in plaintext (Istio did not rewrite them)",
+            &origin,
+            targets,
+        );
+    }
+    by_id.into_values().collect()
 }
 
 fn with_seq(mut policy: AuthnPolicy, seq: u64) -> AuthnPolicy {

@@ -193,6 +193,11 @@ pub struct Workload {
     pub container_ports: Vec<NamedPort>,
     pub sidecar: Sidecar,
     pub origin: Origin,
+    /// `None`: may call any service (a pod). `Some`: a caller outside the mesh that calls only
+    /// these service ports (`fqdn:port`).
+    pub calls: Option<Vec<String>>,
+    /// Ports the kubelet probes over plaintext through the sidecar (HTTP probes not rewritten).
+    pub unrewritten_probes: Vec<TargetPort>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::ingest::WorkloadDoc;
-use crate::model::{Labels, NamedPort, Namespace, Port, Sidecar, Workload, WorkloadId};
+use crate::ingest::wire::IntOrString;
+use crate::model::{Labels, NamedPort, Namespace, Port, Sidecar, TargetPort, Workload, WorkloadId};
 use crate::settings::IstioVersion;
 
 const PROXY_CONTAINER: &str = "istio-proxy";
@@ -64,6 +65,7 @@ pub fn derive(
                 first_pod,
                 sidecar,
                 members.iter().find(|d| d.kind != "Pod").copied(),
+                version,
             )
         } else {
             let Some(controller) = members.iter().copied().min_by_key(|d| controller_rank(d.kind)) else {
@@ -78,7 +80,7 @@ pub fn derive(
                 }
                 predict(controller, namespace, version)
             });
-            build(&id, controller, sidecar, None)
+            build(&id, controller, sidecar, None, version)
         };
         workloads.push(workload);
     }
@@ -97,7 +99,13 @@ pub fn derive(
     workloads
 }
 
-fn build(id: &WorkloadId, doc: &WorkloadDoc, sidecar: Sidecar, controller: Option<&WorkloadDoc>) -> Workload {
+fn build(
+    id: &WorkloadId,
+    doc: &WorkloadDoc,
+    sidecar: Sidecar,
+    controller: Option<&WorkloadDoc>,
+    version: IstioVersion,
+) -> Workload {
     let spec = &doc.spec;
     let container_ports = spec
         .containers
@@ -121,9 +129,43 @@ fn build(id: &WorkloadId, doc: &WorkloadDoc, sidecar: Sidecar, controller: Optio
             .or_else(|| spec.service_account.clone())
             .unwrap_or_else(|| "default".to_owned()),
         container_ports,
+        unrewritten_probes: unrewritten_probes(doc, &sidecar, version),
         sidecar,
         origin: controller.unwrap_or(doc).origin.clone(),
+        calls: None,
     }
+}
+
+/// Container ports the kubelet probes with `httpGet` straight through the sidecar. Istio rewrites
+/// HTTP probes to its agent port (15020) when `rewriteAppHTTPProbers` is on: the default from 1.10
+/// (`sidecar.istio.io/rewriteAppHTTPProbers: "false"` turns it off), opt-in before. An injected pod
+/// shows its probes as rewritten, so a probe still on an app port was not. TCP probes only open a
+/// connection, which the sidecar accepts in any mode, so they are not counted.
+fn unrewritten_probes(doc: &WorkloadDoc, sidecar: &Sidecar, version: IstioVersion) -> Vec<TargetPort> {
+    if !sidecar.present {
+        return Vec::new();
+    }
+    let annotation = doc
+        .template_annotations
+        .get("sidecar.istio.io/rewriteAppHTTPProbers")
+        .map(String::as_str);
+    let predicted = sidecar.reason.starts_with("injection predicted");
+    let rewritten = predicted && (annotation == Some("true") || (version.minor() >= 10 && annotation != Some("false")));
+    if rewritten {
+        return Vec::new();
+    }
+    doc.spec
+        .containers
+        .iter()
+        .filter(|c| c.name != PROXY_CONTAINER)
+        .flat_map(|c| [&c.readiness_probe, &c.liveness_probe, &c.startup_probe])
+        .flatten()
+        .filter_map(|p| p.http_get.as_ref()?.port.clone())
+        .filter_map(|port| match port {
+            IntOrString::Int(n) => Port::parse(n).map(TargetPort::Number),
+            IntOrString::String(name) => Some(TargetPort::Name(name)),
+        })
+        .collect()
 }
 
 fn location_of(doc: &WorkloadDoc) -> Location {

@@ -6,7 +6,7 @@
 mod decode;
 pub mod locate;
 mod split;
-mod wire;
+pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 
@@ -66,6 +66,22 @@ pub struct MeshConfigDoc {
     pub trust_domain: Option<String>,
 }
 
+/// A caller outside the mesh: declared (`ExternalCaller`) or inferred (Ingress backends, admission
+/// webhooks). Targets are resolved to service ports when the mesh is built.
+#[derive(Debug, Clone)]
+pub struct CallerDoc {
+    /// The document it comes from (kind, namespace, name): a newer one replaces it.
+    pub source_key: ResourceKey,
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub sidecar: bool,
+    pub reason: String,
+    /// Host (resolved from `namespace` like a probe) and service port.
+    pub targets: Vec<(String, PortRef)>,
+    pub origin: Origin,
+}
+
 #[derive(Debug, Clone)]
 pub enum Resource {
     Namespace(Namespace),
@@ -75,6 +91,7 @@ pub enum Resource {
     PeerAuthentication(PeerAuthentication),
     DestinationRule(DestinationRule),
     AuthorizationPolicy(AuthorizationPolicy),
+    Caller(CallerDoc),
     MeshConfig(MeshConfigDoc),
 }
 
@@ -219,6 +236,7 @@ fn key_of(resource: &Resource) -> ResourceKey {
         Resource::DestinationRule(d) => (d.meta.kind, d.meta.namespace.clone(), d.meta.name.clone()),
         Resource::AuthorizationPolicy(a) => (a.meta.kind, a.meta.namespace.clone(), a.meta.name.clone()),
         Resource::MeshConfig(m) => ("MeshConfig", m.namespace.clone(), "istio".to_owned()),
+        Resource::Caller(c) => c.source_key.clone(),
     }
 }
 
@@ -315,6 +333,14 @@ fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, he
         ("security.istio.io", "PeerAuthentication") => reader.peer_authentication(),
         ("security.istio.io", "AuthorizationPolicy") => reader.authorization_policy(),
         ("networking.istio.io", "DestinationRule") => reader.destination_rule(),
+        ("networking.k8s.io" | "extensions", "Ingress") => reader.ingress(),
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {
+            reader.webhooks("ValidatingWebhookConfiguration")
+        }
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration") => {
+            reader.webhooks("MutatingWebhookConfiguration")
+        }
+        ("meshlock.dev", "ExternalCaller") => reader.external_caller(),
         _ => vec![Read::Ignored {
             kind: kind.to_owned(),
             reason: ignore_reason(group, kind).to_owned(),
@@ -972,6 +998,122 @@ impl ObjectReader<'_> {
             selector,
             action,
             rules,
+        })));
+        out
+    }
+
+    fn external_caller(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((caller, unknown)) = self.decode_spec::<wire::ExternalCaller>(&mut out) else {
+            return out;
+        };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&caller.metadata, &mut out) else {
+            return out;
+        };
+        let mut targets = Vec::new();
+        for (i, target) in caller.spec.targets.iter().enumerate() {
+            match crate::evaluate::Target::parse(target) {
+                Ok(t) => targets.push((t.host, PortRef::Number(t.port))),
+                Err(e) => {
+                    out.push(self.error(
+                        Code::InvalidValue,
+                        YamlPath::default().key("spec").key("targets").index(i),
+                        e.to_string(),
+                        "write targets as HOST:PORT, e.g. `httpbin.foo:8000`",
+                    ));
+                    return out;
+                }
+            }
+        }
+        let sidecar = caller.spec.sidecar;
+        let namespace = self.namespace_of(&caller.metadata);
+        out.push(Read::Modelled(Resource::Caller(CallerDoc {
+            source_key: ("ExternalCaller", namespace.clone(), name.clone()),
+            kind: "ExternalCaller",
+            namespace,
+            name,
+            sidecar,
+            reason: if sidecar {
+                "declared external caller with a sidecar"
+            } else {
+                "declared external caller without a sidecar"
+            }
+            .to_owned(),
+            targets,
+            origin: self.ctx.origin(self.prefix),
+        })));
+        out
+    }
+
+    fn ingress(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some(ingress) = self.decode::<wire::Ingress>(&mut out) else {
+            return out;
+        };
+        let Some(name) = self.name(&ingress.metadata, &mut out) else {
+            return out;
+        };
+        let namespace = self.namespace_of(&ingress.metadata);
+        let backends = ingress
+            .spec
+            .default_backend
+            .iter()
+            .chain(
+                ingress
+                    .spec
+                    .rules
+                    .iter()
+                    .filter_map(|r| r.http.as_ref())
+                    .flat_map(|h| h.paths.iter().map(|p| &p.backend)),
+            )
+            .filter_map(|b| b.service.as_ref());
+        let mut targets = Vec::new();
+        for svc in backends {
+            let port = match (svc.port.number.and_then(Port::parse), &svc.port.name) {
+                (Some(n), _) => PortRef::Number(n),
+                (None, Some(n)) => PortRef::Name(n.clone()),
+                (None, None) => continue,
+            };
+            targets.push((format!("{}.{namespace}", svc.name), port));
+        }
+        out.push(Read::Modelled(Resource::Caller(CallerDoc {
+            source_key: ("Ingress", namespace.clone(), name.clone()),
+            kind: "IngressController",
+            namespace: "external".to_owned(),
+            name: format!("ingress-{namespace}-{name}"),
+            sidecar: false,
+            reason: format!("the ingress controller serving Ingress {namespace}/{name} (assumed without a sidecar)"),
+            targets,
+            origin: self.ctx.origin(self.prefix),
+        })));
+        out
+    }
+
+    fn webhooks(&self, kind: &'static str) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some(config) = self.decode::<wire::WebhookConfiguration>(&mut out) else {
+            return out;
+        };
+        let name = config.metadata.name.clone().unwrap_or_default();
+        let targets = config
+            .webhooks
+            .iter()
+            .filter_map(|w| w.client_config.service.as_ref())
+            .map(|s| {
+                let port = s.port.and_then(Port::parse).unwrap_or(Port(443));
+                (format!("{}.{}", s.name, s.namespace), PortRef::Number(port))
+            })
+            .collect();
+        out.push(Read::Modelled(Resource::Caller(CallerDoc {
+            source_key: (kind, String::new(), name.clone()),
+            kind: "KubeApiServer",
+            namespace: "external".to_owned(),
+            name: "kube-apiserver".to_owned(),
+            sidecar: false,
+            reason: "the Kubernetes API server (no sidecar) calls admission webhooks".to_owned(),
+            targets,
+            origin: self.ctx.origin(self.prefix),
         })));
         out
     }

@@ -91,6 +91,9 @@ pub struct PodSpec {
 pub struct Container {
     pub name: String,
     pub ports: Vec<ContainerPort>,
+    pub readiness_probe: Option<Probe>,
+    pub liveness_probe: Option<Probe>,
+    pub startup_probe: Option<Probe>,
     /// `Always` marks a native sidecar in `initContainers`.
     pub restart_policy: Option<String>,
 }
@@ -448,4 +451,110 @@ pub struct AuthzCondition {
     pub key: String,
     pub values: Vec<String>,
     pub not_values: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Probe {
+    pub http_get: Option<HttpGet>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct HttpGet {
+    pub port: Option<IntOrString>,
+}
+
+// ---------------------------------------------------------------- callers outside the mesh
+
+/// `networking.k8s.io/v1` Ingress: its backends are called by an ingress controller.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Ingress {
+    pub metadata: ObjectMeta,
+    pub spec: IngressSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IngressSpec {
+    pub default_backend: Option<IngressBackend>,
+    pub rules: Vec<IngressRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressRule {
+    pub http: Option<IngressHttp>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressHttp {
+    pub paths: Vec<IngressPath>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressPath {
+    pub backend: IngressBackend,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressBackend {
+    pub service: Option<IngressService>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressService {
+    pub name: String,
+    pub port: PortSelector,
+}
+
+/// `admissionregistration.k8s.io/v1` Validating/MutatingWebhookConfiguration.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WebhookConfiguration {
+    pub metadata: ObjectMeta,
+    pub webhooks: Vec<Webhook>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Webhook {
+    pub client_config: WebhookClientConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WebhookClientConfig {
+    pub service: Option<WebhookService>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WebhookService {
+    pub namespace: String,
+    pub name: String,
+    pub port: Option<i64>,
+}
+
+/// `meshlock.dev/v1alpha1` ExternalCaller: a client the dump cannot show (a load balancer,
+/// Prometheus, a VM), declared by the user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExternalCaller {
+    pub metadata: ObjectMeta,
+    pub spec: ExternalCallerSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExternalCallerSpec {
+    /// `HOST:PORT`, resolved from the caller's namespace like a probe target.
+    pub targets: Vec<String>,
+    /// Whether the caller has an Istio sidecar (default: no).
+    pub sidecar: bool,
 }

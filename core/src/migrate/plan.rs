@@ -693,6 +693,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
     });
     if let Some(client) = client
         && !client.sidecar.present
+        && client.calls.is_none()
     {
         let id = &client.id;
         let restart = match client.kind {
