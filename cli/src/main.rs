@@ -349,7 +349,11 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 DiffFormat::Md => render::diff_markdown(&diff),
             };
             emit(&text)?;
-            Ok(if diff.broken > 0 { EXIT_BROKEN } else { 0 })
+            Ok(if diff.broken > 0 || !diff.diagnostics.is_empty() {
+                EXIT_BROKEN
+            } else {
+                0
+            })
         }
     }
 }

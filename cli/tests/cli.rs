@@ -336,3 +336,30 @@ fn stages_of_the_seed() {
     assert_eq!(v["namespaces"]["legacy"], "no-sidecar");
     assert_eq!(v["mesh"], "permissive");
 }
+
+#[test]
+fn diff_refuses_disable_straight_to_strict() {
+    let dir = std::env::temp_dir().join(format!("meshlock-402-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = |mode: &str| {
+        let path = dir.join(format!("{mode}.yaml"));
+        std::fs::write(
+            &path,
+            format!("apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: {{name: default, namespace: ns0}}\nspec: {{mtls: {{mode: {mode}}}}}\n"),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    // A generated cluster (the project's generator, fixed seed) without policies.
+    let generated = meshlock(&["generate", "--seed", "3", "--no-policies"]);
+    let cluster = dir.join("cluster.yaml");
+    std::fs::write(&cluster, &generated.stdout).unwrap();
+    let cluster = cluster.display().to_string();
+    let (disable, strict, permissive) = (policy("DISABLE"), policy("STRICT"), policy("PERMISSIVE"));
+    let jump = meshlock(&["diff", "-f", &cluster, &disable, "--against", &cluster, &strict]);
+    assert_eq!(jump.status.code(), Some(1));
+    assert!(stdout(&jump).contains("ML402"), "{}", stdout(&jump));
+    let step = meshlock(&["diff", "-f", &cluster, &disable, "--against", &cluster, &permissive]);
+    assert!(!stdout(&step).contains("ML402"), "{}", stdout(&step));
+    std::fs::remove_dir_all(&dir).ok();
+}

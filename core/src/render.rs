@@ -388,6 +388,7 @@ pub fn diff(diff: &crate::migrate::Diff) -> String {
         }
     }
     let _ = writeln!(out, "{} changed edge(s), {} broken", diff.changes.len(), diff.broken);
+    out.push_str(&diagnostics(&diff.diagnostics, Severity::Info));
     out
 }
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::evaluate::{Reason, Status, Transport, Verdict};
 use crate::matrix::Edge;
 use crate::mesh::Mesh;
+use crate::migrate::stage::{Stage, Stages};
 use crate::model::WorkloadId;
 
 /// One side of a changed edge.
@@ -67,6 +68,8 @@ pub struct Diff {
     pub groups: BTreeMap<String, usize>,
     /// Edges that worked before and fail after.
     pub broken: usize,
+    /// Transitions the migration state machine refuses (ML402: DISABLE straight to STRICT).
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
 }
 
 /// The edges that change between two meshes, without causes (cheap: used by the planner).
@@ -120,6 +123,7 @@ impl Diff {
             changes,
             groups,
             broken,
+            diagnostics: Vec::new(),
         }
     }
 }
@@ -147,8 +151,30 @@ impl Mesh {
                 c.cause.clone_from(&changed);
             }
         }
-        Diff::from_changes(changes)
+        let mut diff = Diff::from_changes(changes);
+        diff.diagnostics = refused_transitions(&before.stages(), &after.stages());
+        diff
     }
+}
+
+/// The state machine's guard: a port must go through PERMISSIVE between DISABLE and STRICT.
+pub fn refused_transitions(before: &Stages, after: &Stages) -> Vec<crate::diagnostic::Diagnostic> {
+    after
+        .services
+        .iter()
+        .filter(|s| matches!(s.stage, Stage::Locked | Stage::Broken) && s.mode == Some(crate::model::MtlsMode::Strict))
+        .filter(|s| before.service(&s.service).is_some_and(|b| b.stage == Stage::Plaintext))
+        .map(|s| {
+            crate::diagnostic::Diagnostic::error(
+                crate::diagnostic::Code::DisableToStrict,
+                format!(
+                    "`{}` goes from DISABLE straight to STRICT: every client that still sends plaintext breaks at once",
+                    s.service
+                ),
+            )
+            .with_help("apply PERMISSIVE first, move the clients to mTLS (check `meshlock stages`), then lock")
+        })
+        .collect()
 }
 
 /// `Kind namespace/name` of every resource added, removed or changed.
