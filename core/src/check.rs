@@ -359,12 +359,15 @@ fn exposure(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) -> Vec<Expos
         if sidecar_endpoints.is_empty() {
             continue;
         }
-        let policies: BTreeSet<String> = mesh
+        let mut policies: BTreeSet<String> = mesh
             .authorization_policies
             .iter()
             .filter(|p| sidecar_endpoints.iter().any(|w| authz::applies(mesh, p, w)))
             .map(|p| p.meta.display_ref())
             .collect();
+        if let Some(config) = mesh.rbac.enforced(&service.namespace, &service.fqdn.0) {
+            policies.insert(config.meta.display_ref());
+        }
         for port in &service.ports {
             let id = format!("{}:{}", service.fqdn, port.port);
             let into: Vec<&Edge> = edges.iter().filter(|e| e.to == id).collect();

@@ -512,6 +512,8 @@ impl Mesh {
             port: at.container_port,
             method: "GET",
             path,
+            host: &at.service.fqdn.0,
+            service_port: at.port.port,
         };
         match authz::denial(self, endpoint, &request) {
             Some(step) => {

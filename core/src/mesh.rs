@@ -52,6 +52,7 @@ pub struct Mesh {
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) destination_rules: Vec<DestinationRule>,
     pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
+    pub(crate) rbac: crate::resolve::authz::LegacyRbac,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -92,6 +93,7 @@ impl Mesh {
             .chain(self.peer_authentications.iter().map(|p| &p.meta))
             .chain(self.destination_rules.iter().map(|d| &d.meta))
             .chain(self.authorization_policies.iter().map(|a| &a.meta))
+            .chain(self.rbac.metas())
     }
 
     /// The resource with this key as it was written, for rollbacks.
@@ -238,6 +240,9 @@ fn meta_of(resource: &Resource) -> Option<&Meta> {
         Resource::PeerAuthentication(p) => Some(&p.meta),
         Resource::DestinationRule(d) => Some(&d.meta),
         Resource::AuthorizationPolicy(a) => Some(&a.meta),
+        Resource::RbacConfig(r) => Some(&r.meta),
+        Resource::ServiceRole(r) => Some(&r.meta),
+        Resource::ServiceRoleBinding(r) => Some(&r.meta),
         _ => None,
     }
 }
@@ -248,6 +253,9 @@ fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
         Resource::PeerAuthentication(p) => Some(&mut p.meta),
         Resource::DestinationRule(d) => Some(&mut d.meta),
         Resource::AuthorizationPolicy(a) => Some(&mut a.meta),
+        Resource::RbacConfig(r) => Some(&mut r.meta),
+        Resource::ServiceRole(r) => Some(&mut r.meta),
+        Resource::ServiceRoleBinding(r) => Some(&mut r.meta),
         _ => None,
     }
 }
@@ -354,6 +362,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     let mut authorization_policies = Vec::new();
     let mut workload_docs = Vec::new();
     let mut callers = Vec::new();
+    let mut rbac = crate::resolve::authz::LegacyRbac::default();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     for stored in &resources {
         match &stored.resource {
@@ -393,6 +402,23 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
                 authorization_policies.push(a);
             }
             Resource::Caller(c) => callers.push(c),
+            Resource::RbacConfig(_) | Resource::ServiceRole(_) | Resource::ServiceRoleBinding(_)
+                if !version.has_v1alpha1_authn() =>
+            {
+                removed
+                    .entry("rbac.istio.io")
+                    .or_insert_with(|| {
+                        (
+                            format!("legacy RBAC was removed in Istio 1.6; the mesh runs {version}"),
+                            Vec::new(),
+                        )
+                    })
+                    .1
+                    .push(origin_location(origin_of(&stored.resource)));
+            }
+            Resource::RbacConfig(r) => rbac.configs.push(r.clone()),
+            Resource::ServiceRole(r) => rbac.roles.push(r.clone()),
+            Resource::ServiceRoleBinding(r) => rbac.bindings.push(r.clone()),
             Resource::MeshConfig(_) => {}
         }
     }
@@ -403,10 +429,16 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
                 Code::RemovedApi,
                 format!("{} `{kind}` resource(s) ignored: {why}", locations.len()),
             )
-            .with_help(if kind == "PeerAuthentication" {
-                "use `authentication.istio.io/v1alpha1` Policy on this release, or pass a later `--istio-version`"
-            } else {
-                "convert them to `security.istio.io` PeerAuthentication, or pass the release they were written for"
+            .with_help(match kind {
+                "PeerAuthentication" => {
+                    "use `authentication.istio.io/v1alpha1` Policy on this release, or pass a later `--istio-version`"
+                }
+                "rbac.istio.io" => {
+                    "convert them to `security.istio.io` AuthorizationPolicy, or pass the release they were written for"
+                }
+                _ => {
+                    "convert them to `security.istio.io` PeerAuthentication, or pass the release they were written for"
+                }
             })
             .at(first),
         );
@@ -443,6 +475,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
         peer_authentications,
         destination_rules,
         authorization_policies,
+        rbac,
         diagnostics: Vec::new(),
     };
     diagnostics.extend(crate::lint::lint(&mesh));

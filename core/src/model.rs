@@ -372,3 +372,51 @@ pub struct AuthorizationPolicy {
     pub action: AuthzAction,
     pub rules: Vec<AuthzRule>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RbacMode {
+    Off,
+    On,
+    OnWithInclusion,
+    OnWithExclusion,
+}
+
+/// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5): where it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RbacConfig {
+    pub meta: Meta,
+    pub mode: RbacMode,
+    pub inclusion_services: Vec<String>,
+    pub inclusion_namespaces: Vec<String>,
+    pub exclusion_services: Vec<String>,
+    pub exclusion_namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RbacRule {
+    pub services: Vec<String>,
+    pub methods: Vec<String>,
+    pub paths: Vec<String>,
+    pub ports: Vec<Port>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRole {
+    pub meta: Meta,
+    pub rules: Vec<RbacRule>,
+}
+
+/// A subject: `user` (a principal, or `*`) and `source.namespace`; both but `user: "*"` need mTLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RbacSubject {
+    pub user: Option<String>,
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRoleBinding {
+    pub meta: Meta,
+    pub role: String,
+    pub subjects: Vec<RbacSubject>,
+}

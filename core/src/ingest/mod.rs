@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
     AuthnPolicy, AuthorizationPolicy, AuthzAction, AuthzRule, DestinationRule, Fqdn, Match, Meta, MtlsMode, Namespace,
-    OperationMatch, Origin, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, Service, ServicePort,
-    SourceMatch, TargetPort, TlsMode,
+    OperationMatch, Origin, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, RbacConfig, RbacMode, RbacRule,
+    RbacSubject, Service, ServicePort, ServiceRole, ServiceRoleBinding, SourceMatch, TargetPort, TlsMode,
 };
 use decode::{DocInput, decode_object};
 use locate::YamlPath;
@@ -91,6 +91,9 @@ pub enum Resource {
     PeerAuthentication(PeerAuthentication),
     DestinationRule(DestinationRule),
     AuthorizationPolicy(AuthorizationPolicy),
+    RbacConfig(RbacConfig),
+    ServiceRole(ServiceRole),
+    ServiceRoleBinding(ServiceRoleBinding),
     Caller(CallerDoc),
     MeshConfig(MeshConfigDoc),
 }
@@ -237,6 +240,9 @@ fn key_of(resource: &Resource) -> ResourceKey {
         Resource::AuthorizationPolicy(a) => (a.meta.kind, a.meta.namespace.clone(), a.meta.name.clone()),
         Resource::MeshConfig(m) => ("MeshConfig", m.namespace.clone(), "istio".to_owned()),
         Resource::Caller(c) => c.source_key.clone(),
+        Resource::RbacConfig(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
+        Resource::ServiceRole(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
+        Resource::ServiceRoleBinding(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
     }
 }
 
@@ -341,6 +347,10 @@ fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, he
             reader.webhooks("MutatingWebhookConfiguration")
         }
         ("meshlock.dev", "ExternalCaller") => reader.external_caller(),
+        ("rbac.istio.io", "ClusterRbacConfig") => reader.rbac_config("ClusterRbacConfig"),
+        ("rbac.istio.io", "RbacConfig") => reader.rbac_config("RbacConfig"),
+        ("rbac.istio.io", "ServiceRole") => reader.service_role(),
+        ("rbac.istio.io", "ServiceRoleBinding") => reader.service_role_binding(),
         _ => vec![Read::Ignored {
             kind: kind.to_owned(),
             reason: ignore_reason(group, kind).to_owned(),
@@ -355,7 +365,6 @@ fn ignore_reason(group: &str, kind: &str) -> &'static str {
             "endpoints are derived from Service selectors and workload labels"
         }
         ("networking.istio.io", _) => "this Istio networking kind does not change which TLS a sidecar uses",
-        ("rbac.istio.io", _) => "legacy RBAC is not modelled yet; reachability assumes RBAC is off",
         ("security.istio.io", _) => "this security kind (JWT RequestAuthentication) does not change mTLS",
         ("authentication.istio.io", _) => "only Policy and MeshPolicy decide mTLS in this API",
         _ => "this kind does not take part in mutual TLS",
@@ -998,6 +1007,109 @@ impl ObjectReader<'_> {
             selector,
             action,
             rules,
+        })));
+        out
+    }
+
+    fn rbac_config(&self, kind: &'static str) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((config, unknown)) = self.decode_spec::<wire::RbacConfig>(&mut out) else {
+            return out;
+        };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&config.metadata, &mut out) else {
+            return out;
+        };
+        let mode = match config.spec.mode {
+            None | Some(wire::RbacMode::Off) => RbacMode::Off,
+            Some(wire::RbacMode::On) => RbacMode::On,
+            Some(wire::RbacMode::OnWithInclusion) => RbacMode::OnWithInclusion,
+            Some(wire::RbacMode::OnWithExclusion) => RbacMode::OnWithExclusion,
+        };
+        let inclusion = config.spec.inclusion.unwrap_or_default();
+        let exclusion = config.spec.exclusion.unwrap_or_default();
+        let mut meta = self.meta(kind, &config.metadata, name);
+        if kind == "ClusterRbacConfig" {
+            meta.namespace.clear();
+        }
+        out.push(Read::Modelled(Resource::RbacConfig(RbacConfig {
+            meta,
+            mode,
+            inclusion_services: inclusion.services,
+            inclusion_namespaces: inclusion.namespaces,
+            exclusion_services: exclusion.services,
+            exclusion_namespaces: exclusion.namespaces,
+        })));
+        out
+    }
+
+    fn service_role(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((role, unknown)) = self.decode_spec::<wire::ServiceRole>(&mut out) else {
+            return out;
+        };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&role.metadata, &mut out) else {
+            return out;
+        };
+        let rules = role
+            .spec
+            .rules
+            .iter()
+            .map(|r| RbacRule {
+                services: r.services.clone(),
+                methods: r.methods.clone(),
+                paths: r.paths.clone(),
+                ports: r.ports.iter().filter_map(|p| Port::parse(*p)).collect(),
+            })
+            .collect();
+        let meta = self.meta("ServiceRole", &role.metadata, name);
+        out.push(Read::Modelled(Resource::ServiceRole(ServiceRole { meta, rules })));
+        out
+    }
+
+    fn service_role_binding(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((binding, unknown)) = self.decode_spec::<wire::ServiceRoleBinding>(&mut out) else {
+            return out;
+        };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&binding.metadata, &mut out) else {
+            return out;
+        };
+        let Some(role) = binding
+            .spec
+            .role_ref
+            .map(|r| r.name)
+            .or(binding.spec.role)
+            .filter(|r| !r.is_empty())
+        else {
+            out.push(self.error(
+                Code::MissingField,
+                YamlPath::default().key("spec"),
+                format!("ServiceRoleBinding `{name}` has no `roleRef`"),
+                "set `roleRef: {kind: ServiceRole, name: ...}`",
+            ));
+            return out;
+        };
+        let subjects = binding
+            .spec
+            .subjects
+            .iter()
+            .map(|s| {
+                let mut namespaces = s.namespaces.clone();
+                namespaces.extend(s.properties.get("source.namespace").cloned());
+                RbacSubject {
+                    user: s.user.clone(),
+                    namespaces,
+                }
+            })
+            .collect();
+        let meta = self.meta("ServiceRoleBinding", &binding.metadata, name);
+        out.push(Read::Modelled(Resource::ServiceRoleBinding(ServiceRoleBinding {
+            meta,
+            role,
+            subjects,
         })));
         out
     }

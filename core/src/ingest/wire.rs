@@ -558,3 +558,104 @@ pub struct ExternalCallerSpec {
     /// Whether the caller has an Istio sidecar (default: no).
     pub sidecar: bool,
 }
+
+// ---------------------------------------------------------------- rbac.istio.io/v1alpha1 (Istio 1.0–1.5)
+
+/// `ClusterRbacConfig` / `RbacConfig` named `default`: where RBAC is on.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RbacConfig {
+    pub metadata: ObjectMeta,
+    pub spec: RbacConfigSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RbacConfigSpec {
+    pub mode: Option<RbacMode>,
+    pub inclusion: Option<RbacTarget>,
+    pub exclusion: Option<RbacTarget>,
+    pub enforcement_mode: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RbacMode {
+    Off,
+    On,
+    OnWithInclusion,
+    OnWithExclusion,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct RbacTarget {
+    pub services: Vec<String>,
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ServiceRole {
+    pub metadata: ObjectMeta,
+    pub spec: ServiceRoleSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ServiceRoleSpec {
+    pub rules: Vec<AccessRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AccessRule {
+    pub services: Vec<String>,
+    pub methods: Vec<String>,
+    pub paths: Vec<String>,
+    pub ports: Vec<i64>,
+    pub constraints: Option<IgnoredAny>,
+    pub hosts: Option<IgnoredAny>,
+    pub not_hosts: Option<IgnoredAny>,
+    pub not_methods: Option<IgnoredAny>,
+    pub not_paths: Option<IgnoredAny>,
+    pub not_ports: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ServiceRoleBinding {
+    pub metadata: ObjectMeta,
+    pub spec: ServiceRoleBindingSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceRoleBindingSpec {
+    pub subjects: Vec<RbacSubject>,
+    pub role_ref: Option<RoleRef>,
+    pub role: Option<String>,
+    pub actions: Option<IgnoredAny>,
+    pub mode: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RbacSubject {
+    pub user: Option<String>,
+    pub group: Option<IgnoredAny>,
+    pub properties: BTreeMap<String, String>,
+    pub names: Option<IgnoredAny>,
+    pub not_names: Option<IgnoredAny>,
+    pub namespaces: Vec<String>,
+    pub not_namespaces: Option<IgnoredAny>,
+    pub ips: Option<IgnoredAny>,
+    pub not_ips: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoleRef {
+    pub kind: Option<String>,
+    pub name: String,
+}

@@ -7,7 +7,11 @@
 
 use crate::explain::{Side, Step};
 use crate::mesh::Mesh;
-use crate::model::{AuthorizationPolicy, AuthzAction, AuthzRule, Match, Port, Workload, selector_matches};
+use crate::model::{
+    AuthorizationPolicy, AuthzAction, AuthzRule, Match, Meta, Port, RbacConfig, RbacMode, ServiceRole,
+    ServiceRoleBinding, Workload, selector_matches,
+};
+use crate::resolve::hosts;
 
 /// What the server's sidecar knows about one request.
 #[derive(Debug, Clone)]
@@ -20,10 +24,106 @@ pub struct Request<'a> {
     pub port: Port,
     pub method: &'a str,
     pub path: &'a str,
+    /// The service's FQDN and port, for legacy RBAC rules.
+    pub host: &'a str,
+    pub service_port: Port,
+}
+
+/// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5; Part B §6).
+#[derive(Debug, Clone, Default)]
+pub struct LegacyRbac {
+    pub configs: Vec<RbacConfig>,
+    pub roles: Vec<ServiceRole>,
+    pub bindings: Vec<ServiceRoleBinding>,
+}
+
+impl LegacyRbac {
+    pub fn metas(&self) -> impl Iterator<Item = &Meta> {
+        self.configs
+            .iter()
+            .map(|c| &c.meta)
+            .chain(self.roles.iter().map(|r| &r.meta))
+            .chain(self.bindings.iter().map(|b| &b.meta))
+    }
+
+    /// Whether RBAC is on for this service (the `default` config decides).
+    pub fn enforced(&self, namespace: &str, host: &str) -> Option<&RbacConfig> {
+        let config = self.configs.iter().find(|c| c.meta.name == "default")?;
+        let listed = |services: &[String], namespaces: &[String]| {
+            services.iter().any(|s| glob(s, host)) || namespaces.iter().any(|n| n == namespace)
+        };
+        let on = match config.mode {
+            RbacMode::Off => false,
+            RbacMode::On => true,
+            RbacMode::OnWithInclusion => listed(&config.inclusion_services, &config.inclusion_namespaces),
+            RbacMode::OnWithExclusion => !listed(&config.exclusion_services, &config.exclusion_namespaces),
+        };
+        on.then_some(config)
+    }
+
+    /// `None`: allowed (or RBAC off); `Some`: 403, and why. Once on, everything is denied unless a
+    /// binding of a matching role names the caller; `user` (other than `*`) and `source.namespace`
+    /// need mTLS.
+    fn denial(&self, namespace: &str, request: &Request<'_>) -> Option<Step> {
+        let config = self.enforced(namespace, request.host)?;
+        let short = request.host.split('.').next().unwrap_or(request.host);
+        let allowed = self
+            .bindings
+            .iter()
+            .filter(|b| b.meta.namespace == namespace)
+            .any(|binding| {
+                let role_matches = self
+                    .roles
+                    .iter()
+                    .filter(|r| r.meta.namespace == namespace && r.meta.name == binding.role)
+                    .any(|role| {
+                        role.rules.iter().any(|rule| {
+                            rule.services.iter().any(|s| {
+                                s == "*"
+                                    || glob(s, request.host)
+                                    || hosts::resolve_in_namespace(s, namespace) == request.host
+                                    || s == short
+                            }) && (rule.methods.is_empty() || rule.methods.iter().any(|m| glob(m, request.method)))
+                                && (rule.paths.is_empty() || rule.paths.iter().any(|p| glob(p, request.path)))
+                                && (rule.ports.is_empty() || rule.ports.contains(&request.service_port))
+                        })
+                    });
+                role_matches
+                    && binding.subjects.iter().any(|subject| {
+                        let user = match subject.user.as_deref() {
+                            None | Some("*") => true,
+                            Some(user) => request.principal.as_deref().is_some_and(|p| glob(user, p)),
+                        };
+                        let namespace_ok = subject.namespaces.is_empty()
+                            || request
+                                .namespace
+                                .is_some_and(|n| subject.namespaces.iter().any(|s| glob(s, n)));
+                        user && namespace_ok
+                    })
+            });
+        (!allowed).then(|| {
+            let over = if request.principal.is_some() {
+                "mTLS"
+            } else {
+                "plaintext (no peer identity for `user` or `source.namespace`)"
+            };
+            Step::new(
+                Side::Server,
+                Some(config.meta.display_ref()),
+                format!(
+                    "RBAC is on for `{}` and no ServiceRoleBinding allows this {over} request: 403 RBAC: access denied",
+                    request.host
+                ),
+            )
+        })
+    }
 }
 
 /// `None`: allowed; `Some(step)`: denied with 403, and why.
 pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option<Step> {
+    if let Some(step) = mesh.rbac.denial(&endpoint.id.namespace, request) {
+        return Some(step);
+    }
     let applicable: Vec<&AuthorizationPolicy> = mesh
         .authorization_policies
         .iter()
