@@ -624,13 +624,18 @@ pub fn container_port(endpoint: &Workload, port: &ServicePort) -> Option<Port> {
 pub(crate) struct ClientClass {
     namespace: String,
     sidecar: bool,
-    /// Authorization sees the client's identity.
-    service_account: String,
+    /// Authorization sees the client's identity: only kept when some policy could use it.
+    service_account: Option<String>,
     /// Only when a DestinationRule in the namespace has a workloadSelector do labels matter.
     labels: Option<Vec<(String, String)>>,
 }
 
 impl Mesh {
+    /// Whether any authorization could tell clients of one namespace apart by service account.
+    fn identity_matters(&self) -> bool {
+        !self.authorization_policies.is_empty() || !self.rbac.bindings.is_empty()
+    }
+
     pub(crate) fn client_class(
         &self,
         client: &Workload,
@@ -643,7 +648,7 @@ impl Mesh {
         ClientClass {
             namespace: client.id.namespace.clone(),
             sidecar: client.sidecar.present,
-            service_account: client.service_account.clone(),
+            service_account: self.identity_matters().then(|| client.service_account.clone()),
             labels: labels_matter.then(|| client.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
         }
     }

@@ -201,21 +201,25 @@ pub fn matrix_table(matrix: &Matrix, style: Style) -> String {
     out
 }
 
+pub const CSV_HEADER: &str = "from,to,status,curl_exit,transport,verdict,reason\n";
+
+/// One CSV line; edges can be streamed through it without building the whole matrix.
+pub fn csv_row(e: &Edge) -> String {
+    format!(
+        "{},{},{},{},{},{},{}\n",
+        e.from,
+        e.to,
+        e.status,
+        e.curl_exit,
+        e.transport.map_or("", |t| t.as_str()),
+        if e.verdict == Verdict::Ok { "ok" } else { "fail" },
+        e.reason
+    )
+}
+
 pub fn matrix_csv(matrix: &Matrix) -> String {
-    let mut out = String::from("from,to,status,curl_exit,transport,verdict,reason\n");
-    for e in &matrix.edges {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{}",
-            e.from,
-            e.to,
-            e.status,
-            e.curl_exit,
-            e.transport.map_or("", |t| t.as_str()),
-            if e.verdict == Verdict::Ok { "ok" } else { "fail" },
-            e.reason
-        );
-    }
+    let mut out = String::from(CSV_HEADER);
+    out.extend(matrix.edges.iter().map(csv_row));
     out
 }
 
