@@ -303,18 +303,17 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 // Streamed: a 10,000-pod cluster has a million edges.
                 let mut broken = false;
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                let mut write = |text: &str| match out.write_all(text.as_bytes()) {
-                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                        Err(Failure(format!("cannot write output: {e}")))
-                    }
-                    _ => Ok(()),
-                };
-                write(render::CSV_HEADER)?;
-                for edge in mesh.edges() {
+                let rows = std::iter::once(render::CSV_HEADER.to_owned()).chain(mesh.edges().map(|edge| {
                     broken |= edge.verdict == Verdict::Fail;
-                    write(&render::csv_row(&edge))?;
+                    render::csv_row(&edge)
+                }));
+                for row in rows {
+                    match out.write_all(row.as_bytes()) {
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+                        Err(e) => return Err(Failure(format!("cannot write output: {e}"))),
+                        Ok(()) => {}
+                    }
                 }
-                drop(write);
                 out.flush().ok();
                 return Ok(gate(args.fail_on_broken, broken));
             }
