@@ -1,1 +1,538 @@
-//! placeholder: being written
+//! Node bindings for meshlock (napi-rs): conversion and error mapping only, no meshlock logic.
+//!
+//! How a value crosses the boundary:
+//! - results: core type → JSON text (serde, keys turned `snake_case` → `camelCase` as they are
+//!   written; every key of a core result is a Rust field name) → `JSON.parse` in the engine, which
+//!   keeps the core's field order and is faster than building objects through Node-API;
+//! - options: JS object → keys turned `camelCase` → `snake_case` → core type through serde, so the
+//!   core's `deny_unknown_fields` rejects a misspelt option;
+//! - errors: every call into core runs inside [`meshlock::api::guard`]; an [`ApiError`] becomes a
+//!   thrown `MeshlockError` (a real `Error` subclass) with `.code` and `.diagnostics`, and a panic
+//!   becomes code `internal`.
+//!
+//! Exposing a new core operation is one method: `answer(&env, || Ok(core_call()?))`.
+//! The TypeScript interfaces of the results live in `types.d.ts`, the header of the generated
+//! `index.d.ts`.
+
+use std::io;
+use std::sync::Arc;
+
+use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::render::{self, Style};
+use meshlock::{MeshSettings, Source};
+use napi::bindgen_prelude::{AsyncTask, FnArgs, Function, FunctionRef, JsObjectValue, Object, ToNapiValue, Unknown};
+use napi::{Env, JsValue, ScopedTask, sys};
+use napi_derive::napi;
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter};
+use serde_json::{Map, Value};
+
+/// The source name given to YAML text passed without `name`.
+const DEFAULT_SOURCE_NAME: &str = "input.yaml";
+
+/// `MeshlockError`, created once per JS environment (main thread, each worker) at module load.
+const ERROR_CLASS: &str = r"(() => {
+  class MeshlockError extends Error {
+    constructor(message, options) {
+      super(message);
+      this.code = (options && options.code) || 'internal';
+      this.diagnostics = (options && options.diagnostics) || [];
+    }
+  }
+  Object.defineProperty(MeshlockError.prototype, 'name', { value: 'MeshlockError', writable: true, configurable: true });
+  return MeshlockError;
+})()";
+
+type ErrorClass = FunctionRef<FnArgs<(String, sys::napi_value)>, Unknown<'static>>;
+
+#[napi(module_exports)]
+pub fn module_exports(mut exports: Object, env: Env) -> napi::Result<()> {
+    let class: Function<FnArgs<(String, sys::napi_value)>, Unknown> = env.run_script(ERROR_CLASS)?;
+    env.set_instance_data::<ErrorClass, (), _>(class.create_ref()?, (), |_| {})?;
+    exports.set("MeshlockError", class)?;
+    Ok(())
+}
+
+/// The `MeshlockError` for `error`; falls back to a plain `Error` with the same code.
+fn to_js_error(env: &Env, error: ApiError) -> napi::Error {
+    let build = || -> napi::Result<napi::Error> {
+        let class = env
+            .get_instance_data::<ErrorClass>()?
+            .ok_or_else(|| napi::Error::from_reason("MeshlockError is not registered"))?
+            .borrow_back(env)?;
+        #[derive(Serialize)]
+        struct ErrorOptions<'a> {
+            code: &'a str,
+            diagnostics: &'a [meshlock::Diagnostic],
+        }
+        let options = Json::of(&ErrorOptions {
+            code: &error.code,
+            diagnostics: &error.diagnostics,
+        })
+        .map_err(|e| napi::Error::from_reason(e.message))?
+        .parse(env)?;
+        Ok(napi::Error::from(
+            class.new_instance((error.message.clone(), options.raw()).into())?,
+        ))
+    };
+    build().unwrap_or_else(|_| {
+        napi::Error::new(
+            napi::Status::GenericFailure,
+            format!("[{}] {}", error.code, error.message),
+        )
+    })
+}
+
+/// Runs `f` behind the panic guard and throws its error as a `MeshlockError`.
+fn run<T>(env: &Env, f: impl FnOnce() -> Result<T, ApiError>) -> napi::Result<T> {
+    api::guard(f).map_err(|e| to_js_error(env, e))
+}
+
+/// Runs `f` behind the panic guard and answers its result as a plain JS object.
+fn answer<'env, T: Serialize>(env: &'env Env, f: impl FnOnce() -> Result<T, ApiError>) -> napi::Result<Unknown<'env>> {
+    run(env, || Json::of(&f()?))?.parse(env)
+}
+
+/// A core result as JSON text with camelCase keys, ready for `JSON.parse`.
+pub struct Json(String);
+
+impl Json {
+    fn of<T: Serialize>(value: &T) -> Result<Self, ApiError> {
+        let mut out = Vec::with_capacity(256);
+        value
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut out,
+                CamelKeys::default(),
+            ))
+            .map_err(|e| ApiError::new("internal", format!("cannot convert the result: {e}")))?;
+        String::from_utf8(out)
+            .map(Json)
+            .map_err(|e| ApiError::new("internal", format!("cannot convert the result: {e}")))
+    }
+
+    fn parse(self, env: &Env) -> napi::Result<Unknown<'_>> {
+        let json: Object = env.get_global()?.get_named_property("JSON")?;
+        let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+        parse.call(self.0)
+    }
+}
+
+/// Writes JSON like `serde_json`'s compact formatter, with object keys in camelCase.
+#[derive(Default)]
+struct CamelKeys {
+    in_key: bool,
+    key_started: bool,
+    upper_next: bool,
+}
+
+impl Formatter for CamelKeys {
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        *self = CamelKeys {
+            in_key: true,
+            key_started: false,
+            upper_next: false,
+        };
+        CompactFormatter.begin_object_key(writer, first)
+    }
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.in_key = false;
+        CompactFormatter.end_object_key(writer)
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if !self.in_key {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut buf = [0u8; 4];
+        for c in fragment.chars() {
+            let out = match c {
+                '_' if self.key_started => {
+                    self.upper_next = true;
+                    continue;
+                }
+                c if self.upper_next => c.to_ascii_uppercase(),
+                c => c,
+            };
+            self.key_started = true;
+            self.upper_next = false;
+            writer.write_all(out.encode_utf8(&mut buf).as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+fn rename_keys(value: Value, rename: fn(&str) -> String) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (rename(&k), rename_keys(v, rename)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| rename_keys(v, rename)).collect()),
+        other => other,
+    }
+}
+
+fn to_snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("bad-request", format!("bad {what}: {e}"))
+}
+
+/// Options shared by every entry point: where text without a name or namespace goes, and the
+/// mesh settings (`istioVersion`, `autoMtls`, `rootNamespace`, `trustDomain`).
+struct Options {
+    name: Option<String>,
+    namespace: Option<String>,
+    settings: MeshSettings,
+}
+
+fn options(value: Option<Value>) -> Result<Options, ApiError> {
+    let mut map = match value {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(other) => return Err(bad_request("options", format!("expected an object, got {other}"))),
+    };
+    let mut text = |key: &str| match map.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(bad_request("options", format!("`{key}` must be a string, got {other}"))),
+    };
+    let (name, namespace) = (text("name")?, text("namespace")?);
+    let settings =
+        serde_json::from_value(rename_keys(Value::Object(map), to_snake)).map_err(|e| bad_request("options", e))?;
+    Ok(Options {
+        name,
+        namespace,
+        settings,
+    })
+}
+
+/// `text`: YAML, named by the options. Objects: `{name, text, namespace?}` or `{builtin: 'seed'}`.
+fn inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
+    match value {
+        Value::String(text) => Ok(Source {
+            name: opts.name.clone().unwrap_or_else(|| DEFAULT_SOURCE_NAME.to_owned()),
+            text,
+            namespace: opts.namespace.clone(),
+        }),
+        other => {
+            let spec: SourceSpec = serde_json::from_value(other).map_err(|e| bad_request("source", e))?;
+            api::resolve_sources(vec![spec])?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::new("internal", "no source"))
+        }
+    }
+}
+
+/// A string is a file path, read as the CLI reads a file argument.
+fn path_or_inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
+    match value {
+        Value::String(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ApiError::new("io", format!("cannot read `{path}`: {e}")))?;
+            Ok(Source {
+                name: path,
+                text,
+                namespace: opts.namespace.clone(),
+            })
+        }
+        other => inline_source(other, opts),
+    }
+}
+
+fn list(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        one => vec![one],
+    }
+}
+
+fn load_mesh(sources: Value, opts: Option<Value>) -> Result<Mesh, ApiError> {
+    let opts = options(opts)?;
+    let sources = list(sources)
+        .into_iter()
+        .map(|s| path_or_inline_source(s, &opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Mesh::new(meshlock::Mesh::load(&sources, &opts.settings)?.mesh))
+}
+
+/// A result that becomes a JS value on the main thread, after a [`Job`] computed it.
+pub trait IntoJs: Send + 'static {
+    fn into_js(self, env: &Env) -> napi::Result<Unknown<'_>>;
+}
+
+impl IntoJs for Json {
+    fn into_js(self, env: &Env) -> napi::Result<Unknown<'_>> {
+        self.parse(env)
+    }
+}
+
+impl IntoJs for Mesh {
+    fn into_js(self, env: &Env) -> napi::Result<Unknown<'_>> {
+        self.into_unknown(env)
+    }
+}
+
+/// Work for the libuv thread pool: a core call behind the guard; an error rejects the promise
+/// with a `MeshlockError`.
+pub struct Job<T> {
+    work: Option<Box<dyn FnOnce() -> Result<T, ApiError> + Send>>,
+}
+
+impl<T: IntoJs> Job<T> {
+    fn task(work: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> AsyncTask<Self> {
+        AsyncTask::new(Job {
+            work: Some(Box::new(work)),
+        })
+    }
+}
+
+impl<T> Job<T> {
+    /// The work, behind the panic guard (on a libuv thread).
+    fn run(&mut self) -> Result<T, ApiError> {
+        match self.work.take() {
+            Some(work) => api::guard(work),
+            None => Err(ApiError::new("internal", "the task ran twice")),
+        }
+    }
+}
+
+impl<'task, T: IntoJs> ScopedTask<'task> for Job<T> {
+    type Output = Result<T, ApiError>;
+    type JsValue = Unknown<'task>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
+        output.map_err(|e| to_js_error(env, e))?.into_js(env)
+    }
+}
+
+/// A loaded mesh: one cluster under one set of settings. Immutable: `apply` returns a new mesh.
+#[napi]
+pub struct Mesh {
+    inner: Arc<meshlock::Mesh>,
+}
+
+impl Mesh {
+    fn new(mesh: meshlock::Mesh) -> Self {
+        Self { inner: Arc::new(mesh) }
+    }
+}
+
+#[napi]
+impl Mesh {
+    /// Loads YAML text (one or more documents). `options.name` names it in diagnostics
+    /// (default `input.yaml`); `options.namespace` is the namespace of documents without one.
+    #[napi(factory, ts_args_type = "text: string, options?: YamlOptions")]
+    pub fn from_yaml(env: Env, text: String, options: Option<Value>) -> napi::Result<Mesh> {
+        run(&env, || {
+            let opts = self::options(options)?;
+            let source = inline_source(Value::String(text), &opts)?;
+            Ok(Mesh::new(meshlock::Mesh::load(&[source], &opts.settings)?.mesh))
+        })
+    }
+
+    /// The guide's built-in cluster (`foo`, `bar`, `legacy`) under Istio 1.1 rules.
+    #[napi(factory)]
+    pub fn seed(env: Env) -> napi::Result<Mesh> {
+        run(&env, || {
+            Ok(Mesh::new(
+                meshlock::Mesh::load(&[meshlock::seed::cluster_source()], &meshlock::seed::settings())?.mesh,
+            ))
+        })
+    }
+
+    /// Loads files (paths) and inline sources, in order, like several `-f` flags.
+    #[napi(
+        factory,
+        ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions"
+    )]
+    pub fn load(env: Env, sources: Value, options: Option<Value>) -> napi::Result<Mesh> {
+        run(&env, || load_mesh(sources, options))
+    }
+
+    /// What-if: a new mesh with these resources added; one with the kind, namespace and name of
+    /// an existing resource replaces it. A string is YAML text.
+    #[napi(ts_args_type = "sources: string | SourceInput | Array<string | SourceInput>, options?: SourceOptions")]
+    pub fn apply(&self, env: Env, sources: Value, options: Option<Value>) -> napi::Result<Mesh> {
+        run(&env, || {
+            let opts = self::options(options)?;
+            let sources = list(sources)
+                .into_iter()
+                .map(|s| inline_source(s, &opts))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Mesh::new(self.inner.apply(&sources)?.mesh))
+        })
+    }
+
+    /// `curl http://TO` from a pod of workload `from` (`namespace/name`).
+    #[napi(ts_return_type = "Outcome")]
+    pub fn probe<'env>(&self, env: &'env Env, from: String, to: String) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.probe(&from, &to)?))
+    }
+
+    /// The probe's decision chain as plain text, as `meshlock explain` prints it.
+    #[napi]
+    pub fn explain(&self, env: Env, from: String, to: String) -> napi::Result<String> {
+        run(&env, || {
+            Ok(render::explain(&self.inner.probe(&from, &to)?, Style::PLAIN))
+        })
+    }
+
+    /// Every client workload × every service port.
+    #[napi(ts_return_type = "Matrix")]
+    pub fn matrix<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.matrix()))
+    }
+
+    /// `matrix()` computed on the libuv thread pool, off the event loop.
+    #[napi(ts_return_type = "Promise<Matrix>")]
+    pub fn matrix_async(&self) -> AsyncTask<Job<Json>> {
+        let mesh = Arc::clone(&self.inner);
+        Job::task(move || Json::of(&mesh.matrix()))
+    }
+
+    /// The matrix as a fixed-width text table.
+    #[napi]
+    pub fn matrix_table(&self, env: Env) -> napi::Result<String> {
+        run(&env, || Ok(render::matrix_table(&self.inner.matrix(), Style::PLAIN)))
+    }
+
+    /// The matrix as CSV.
+    #[napi]
+    pub fn matrix_csv(&self, env: Env) -> napi::Result<String> {
+        run(&env, || Ok(render::matrix_csv(&self.inner.matrix())))
+    }
+
+    /// The static checker to run in CI: the input's diagnostics, plus the findings that need the
+    /// evaluated matrix (traffic that breaks, ports ready to lock, authorization that depends on
+    /// mTLS), a summary, the failing edges and who may call what in plaintext.
+    #[napi(ts_return_type = "CheckReport")]
+    pub fn check<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.check()))
+    }
+
+    /// `check()` computed on the libuv thread pool, off the event loop.
+    #[napi(ts_return_type = "Promise<CheckReport>")]
+    pub fn check_async(&self) -> AsyncTask<Job<Json>> {
+        let mesh = Arc::clone(&self.inner);
+        Job::task(move || Json::of(&mesh.check()))
+    }
+
+    /// The diagnostics found while loading this mesh (warnings and notes).
+    #[napi(getter, ts_return_type = "Array<Diagnostic>")]
+    pub fn diagnostics<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.diagnostics()))
+    }
+
+    /// The settings in force, and where each came from.
+    #[napi(getter, ts_return_type = "ResolvedSettings")]
+    pub fn settings<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.settings()))
+    }
+}
+
+/// Loads files (paths) and inline sources, in order, like several `-f` flags.
+#[napi(ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions")]
+pub fn load(env: Env, sources: Value, options: Option<Value>) -> napi::Result<Mesh> {
+    run(&env, || load_mesh(sources, options))
+}
+
+/// `load()` on the libuv thread pool: reading and parsing large inputs off the event loop.
+#[napi(
+    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions",
+    ts_return_type = "Promise<Mesh>"
+)]
+pub fn load_async(sources: Value, options: Option<Value>) -> AsyncTask<Job<Mesh>> {
+    Job::task(move || load_mesh(sources, options))
+}
+
+/// The seed guide replayed step by step on the built-in cluster.
+#[napi(ts_return_type = "Tour")]
+pub fn tour(env: &Env) -> napi::Result<Unknown<'_>> {
+    answer(env, || Ok(meshlock::seed::tour()?))
+}
+
+/// The guide's tour as plain text, as `meshlock tour` prints it.
+#[napi]
+pub fn tour_text(env: Env) -> napi::Result<String> {
+    run(&env, || Ok(render::tour(&meshlock::seed::tour()?, Style::PLAIN)))
+}
+
+/// The JSON twin of every operation (`{"op": "probe", ...}`, see the core's `api` module): a JSON
+/// request in, a JSON answer out (`{"type": "success" | "failure", ...}`, snake_case keys);
+/// never throws.
+#[napi]
+pub fn call_json(request: String) -> String {
+    api::call_json(&request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn camel(value: &Value) -> String {
+        Json::of(value).map(|j| j.0).unwrap()
+    }
+
+    #[test]
+    fn keys_become_camel_case_and_values_do_not() {
+        let value = serde_json::json!({"curl_exit": 0, "istio_version_origin": "mesh_config", "_x": [{"a_b_c": "d_e"}], "status": "200"});
+        assert_eq!(
+            camel(&value),
+            r#"{"_x":[{"aBC":"d_e"}],"curlExit":0,"istioVersionOrigin":"mesh_config","status":"200"}"#
+        );
+    }
+
+    #[test]
+    fn a_panic_in_a_job_becomes_an_internal_error() {
+        let mut job: Job<Json> = Job {
+            work: Some(Box::new(|| -> Result<Json, ApiError> { std::panic::panic_any("boom") })),
+        };
+        let error = job.run().err().unwrap();
+        assert_eq!(error.code, "internal");
+        assert!(error.message.contains("boom"), "{}", error.message);
+        assert_eq!(job.run().err().unwrap().code, "internal");
+    }
+
+    #[test]
+    fn options_become_settings_and_reject_typos() {
+        let opts = options(Some(
+            serde_json::json!({"istioVersion": "1.1", "autoMtls": false, "namespace": "foo"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            opts.settings.istio_version.map(|v| v.to_string()).as_deref(),
+            Some("1.1")
+        );
+        assert_eq!(opts.settings.auto_mtls, Some(false));
+        assert_eq!(opts.namespace.as_deref(), Some("foo"));
+        assert_eq!(to_snake("rootNamespace"), "root_namespace");
+        let err = options(Some(serde_json::json!({"istioVersio": "1.1"}))).err().unwrap();
+        assert_eq!(err.code, "bad-request");
+        assert_eq!(
+            options(Some(serde_json::json!({"istioVersion": "9.9"})))
+                .err()
+                .unwrap()
+                .code,
+            "bad-request"
+        );
+    }
+}

@@ -1,1 +1,313 @@
-//! placeholder: being written
+//! meshlock for WebAssembly: a thin, class-shaped API over `meshlock-core` (style.md R10).
+//!
+//! Conversion and error mapping only; every decision is in the core. Inputs cross through
+//! `serde-wasm-bindgen` (keys camelCase → snake_case, then the core's serde types, so a misspelt
+//! option is rejected); results cross as JSON text with camelCase keys and are `JSON.parse`d into
+//! plain objects (one crossing, the core's field order kept); errors are thrown
+//! as JS `Error`s named `MeshlockError` carrying `.code` and `.diagnostics` (data, never a bare
+//! string). Every entry point runs inside [`meshlock::api::guard`]; on wasm32 a panic aborts (there
+//! is no unwinding), so the JS side maps the resulting `WebAssembly.RuntimeError` to the error code
+//! `internal` (`web-playground/node/index.cjs`, `web-playground/src/worker.ts`), and
+//! `console_error_panic_hook` logs the panic message first.
+//!
+//! Exposing a new core operation: one method below, `run(|| Ok(core_call()?))`, and its type in
+//! `types.d.ts`.
+
+use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::render::{self, Style};
+use meshlock::{Mesh, MeshSettings, Source};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::ser::{CompactFormatter, Formatter};
+use std::io;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+#[wasm_bindgen(start)]
+fn start() {
+    #[cfg(feature = "console_error_panic_hook")]
+    console_error_panic_hook::set_once();
+}
+
+/// The version of meshlock this module was built from.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// A loaded mesh: the model of one cluster under one set of settings.
+#[wasm_bindgen]
+pub struct Session {
+    mesh: Mesh,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Loads YAML (`text`, one source named `input.yaml`) or a list of sources, under `settings`.
+    /// Throws a `MeshlockError` (code `invalid-input`, with diagnostics) when the input has errors.
+    pub fn load(
+        #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+    ) -> Result<Session, JsValue> {
+        run(|| {
+            Ok(Session {
+                mesh: Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
+            })
+        })
+    }
+
+    /// What-if: a new session with `sources` applied (same kind/namespace/name replaces).
+    pub fn apply(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+    ) -> Result<Session, JsValue> {
+        run(|| {
+            Ok(Session {
+                mesh: self.mesh.apply(&sources_from(sources)?)?.mesh,
+            })
+        })
+    }
+
+    /// The diagnostics found while loading this mesh (warnings and notes; errors make `load` throw).
+    #[wasm_bindgen(getter, unchecked_return_type = "Diagnostic[]")]
+    pub fn diagnostics(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.diagnostics()))
+    }
+
+    /// The settings in force, and where each came from.
+    #[wasm_bindgen(getter, unchecked_return_type = "ResolvedSettings")]
+    pub fn settings(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.settings().clone()))
+    }
+
+    /// `curl http://TO` from a pod of workload `from` (`namespace/name`).
+    #[wasm_bindgen(unchecked_return_type = "Outcome")]
+    pub fn probe(&self, from: &str, to: &str) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.probe(from, to)?))
+    }
+
+    /// The decision chain of a probe, as plain text.
+    pub fn explain(&self, from: &str, to: &str) -> Result<String, JsValue> {
+        run(|| Ok(render::explain(&self.mesh.probe(from, to)?, Style::PLAIN)))
+    }
+
+    /// Every client workload × every service port.
+    #[wasm_bindgen(unchecked_return_type = "Matrix")]
+    pub fn matrix(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.matrix()))
+    }
+
+    /// The static checker: the input's diagnostics plus the matrix-level findings, a summary,
+    /// the failing edges and who may call what in plaintext.
+    #[wasm_bindgen(unchecked_return_type = "CheckReport")]
+    pub fn check(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.check()))
+    }
+
+    /// The matrix as CSV (`from,to,status,curl_exit,transport,verdict,reason`).
+    #[wasm_bindgen(js_name = matrixCsv)]
+    pub fn matrix_csv(&self) -> Result<String, JsValue> {
+        run(|| Ok(render::matrix_csv(&self.mesh.matrix())))
+    }
+
+    /// The matrix as a fixed-width text table.
+    #[wasm_bindgen(js_name = matrixTable)]
+    pub fn matrix_table(&self) -> Result<String, JsValue> {
+        run(|| Ok(render::matrix_table(&self.mesh.matrix(), Style::PLAIN)))
+    }
+}
+
+/// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
+#[wasm_bindgen(unchecked_return_type = "Tour")]
+pub fn tour() -> Result<JsValue, JsValue> {
+    run_js(|| Ok(meshlock::seed::tour()?))
+}
+
+/// The tour as the CLI prints it.
+#[wasm_bindgen(js_name = tourText)]
+pub fn tour_text() -> Result<String, JsValue> {
+    run(|| Ok(render::tour(&meshlock::seed::tour()?, Style::PLAIN)))
+}
+
+/// The built-in seed cluster (what `{builtin: "seed"}` stands for).
+#[wasm_bindgen(js_name = seedSource, unchecked_return_type = "Source")]
+pub fn seed_source() -> Result<JsValue, JsValue> {
+    run_js(|| Ok(meshlock::seed::cluster_source()))
+}
+
+/// The settings of the seed guide (Istio 1.1).
+#[wasm_bindgen(js_name = seedSettings, unchecked_return_type = "MeshSettingsInput")]
+pub fn seed_settings() -> Result<JsValue, JsValue> {
+    run_js(|| Ok(meshlock::seed::settings()))
+}
+
+/// The JSON twin of every operation (`meshlock::api::call_json`): JSON in, JSON out, never throws.
+/// Behind the `json-twin` feature: it costs about 27 KB gzipped, which the playground's size
+/// budget cannot spare (the native package always has it).
+#[cfg(feature = "json-twin")]
+#[wasm_bindgen(js_name = callJson)]
+pub fn call_json(request: &str) -> String {
+    api::call_json(request)
+}
+
+/// Test hook: panics inside the engine, to prove the boundary turns it into an `internal` error.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __panicForTests)]
+pub fn panic_for_tests() -> Result<(), JsValue> {
+    run(|| -> Result<(), ApiError> {
+        #[allow(clippy::panic, reason = "the point of this test hook")]
+        {
+            panic!("meshlock-wasm test hook")
+        }
+    })
+}
+
+// ---- conversion and error mapping -------------------------------------------------------------
+
+/// Runs `f` under the core's panic guard and maps its error to a thrown `MeshlockError`.
+fn run<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, JsValue> {
+    api::guard(f).map_err(js_error)
+}
+
+/// [`run`], converting the result to a JS value.
+fn run_js<T: Serialize>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<JsValue, JsValue> {
+    run(|| to_js(&f()?))
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("internal", format!("{what}: {e}"))
+}
+
+fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("bad-request", format!("{what}: {e}"))
+}
+
+/// A core result as a JS value: JSON text with camelCase keys (written by serde, in the core's
+/// field order), then `JSON.parse`. One boundary crossing per result: much faster than building a
+/// large matrix object by object, and smaller code than a second serializer.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
+    let mut out = Vec::with_capacity(256);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out,
+            CamelKeys::default(),
+        ))
+        .map_err(|e| internal("cannot serialise the answer", e))?;
+    let text = String::from_utf8(out).map_err(|e| internal("cannot serialise the answer", e))?;
+    js_sys::JSON::parse(&text).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+}
+
+/// Writes compact JSON with object keys turned `snake_case` → `camelCase`. The core's results
+/// have no data-keyed maps, so every key is a field name.
+#[derive(Default)]
+struct CamelKeys {
+    in_key: bool,
+    key_started: bool,
+    upper_next: bool,
+}
+
+impl Formatter for CamelKeys {
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        *self = CamelKeys {
+            in_key: true,
+            key_started: false,
+            upper_next: false,
+        };
+        CompactFormatter.begin_object_key(writer, first)
+    }
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.in_key = false;
+        CompactFormatter.end_object_key(writer)
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if !self.in_key {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut buf = [0u8; 4];
+        for c in fragment.chars() {
+            let out = match c {
+                '_' if self.key_started => {
+                    self.upper_next = true;
+                    continue;
+                }
+                c if self.upper_next => c.to_ascii_uppercase(),
+                c => c,
+            };
+            self.key_started = true;
+            self.upper_next = false;
+            writer.write_all(out.encode_utf8(&mut buf).as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
+    let json: Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad_request(what, e))?;
+    serde_json::from_value(rename_keys(json, snake)).map_err(|e| bad_request(what, e))
+}
+
+/// One YAML text, or a list of `{name, text, namespace?}` / `{builtin: "seed"}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SourcesInput {
+    Text(String),
+    List(Vec<SourceSpec>),
+}
+
+fn sources_from(value: JsValue) -> Result<Vec<Source>, ApiError> {
+    match from_js(
+        value,
+        "bad sources (a YAML string or a list of {name, text, namespace?} | {builtin: \"seed\"})",
+    )? {
+        SourcesInput::Text(text) => Ok(vec![Source::new("input.yaml", text)]),
+        SourcesInput::List(specs) => api::resolve_sources(specs),
+    }
+}
+
+fn settings_from(value: Option<JsValue>) -> Result<MeshSettings, ApiError> {
+    match value {
+        Some(v) if !v.is_null() && !v.is_undefined() => from_js(v, "bad settings"),
+        _ => Ok(MeshSettings::default()),
+    }
+}
+
+/// Renames every object key of an input (JS names are camelCase, the core's serde names snake_case).
+fn rename_keys(value: Value, rename: fn(&str) -> String) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (rename(&k), rename_keys(v, rename)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| rename_keys(v, rename)).collect()),
+        other => other,
+    }
+}
+
+fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `ApiError` → `Error { name: "MeshlockError", message, code, diagnostics }`.
+fn js_error(e: ApiError) -> JsValue {
+    let error = js_sys::Error::new(&e.message);
+    error.set_name("MeshlockError");
+    let diagnostics = to_js(&e.diagnostics).unwrap_or_else(|_| js_sys::Array::new().into());
+    // Setting a property on a fresh Error object cannot fail; there is nothing better to do if it did.
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(&e.code));
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &diagnostics);
+    error.into()
+}

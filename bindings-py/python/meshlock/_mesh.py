@@ -1,0 +1,299 @@
+"""``Mesh``: an immutable loaded mesh, and the functions that build one.
+
+Everything here is conversion: gathering inputs into ``Source``s, JSON to and from the compiled
+module ``meshlock._meshlock`` (which runs the core with the GIL released), and wrapping answers
+in the result classes of ``_types``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
+
+from . import _meshlock
+from ._errors import MeshlockError
+from ._types import Diagnostic, Matrix, Outcome, Settings, Source, Tour
+
+__all__ = ["Mesh", "StrPath", "Input", "call_json", "load", "tour"]
+
+StrPath = Union[str, "os.PathLike[str]"]
+"""A file or directory path."""
+Input = Union[StrPath, Source]
+"""A path (a directory means its ``*.yaml``, ``*.yml`` and ``*.json`` files, sorted) or a ``Source``."""
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _read(path: StrPath) -> List[Source]:
+    """Like the CLI: a file is one source named by its path; a directory is its manifests, sorted."""
+    if isinstance(path, str) and "\n" in path:
+        raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
+    p = Path(path)
+    if p.is_dir():
+        return [s for child in sorted(p.iterdir()) if child.is_file() and child.suffix in _SUFFIXES for s in _read(child)]
+    return [Source(os.fspath(path), p.read_text(encoding="utf-8"))]
+
+
+def _gather(
+    inputs: Union[Input, Iterable[Input]],
+    text: Optional[str],
+    docs: Optional[Iterable[Mapping[str, Any]]],
+    namespace: Optional[str],
+    text_name: str,
+) -> List[Source]:
+    if isinstance(inputs, (str, os.PathLike, Source)):
+        inputs = [inputs]
+    sources: List[Source] = []
+    for item in inputs:
+        sources.extend([item] if isinstance(item, Source) else _read(item))
+    if text is not None:
+        sources.append(Source(text_name, text))
+    if docs is not None:
+        # JSON is YAML: one document per mapping, indented so that lines in diagnostics mean something.
+        joined = "".join(f"---\n{json.dumps(d, indent=2, default=_yaml_scalar)}\n" for d in docs)
+        sources.append(Source("<docs>", joined))
+    if namespace is not None:
+        sources = [s if s.namespace is not None else Source(s.name, s.text, namespace) for s in sources]
+    return sources
+
+
+def _yaml_scalar(value: object) -> str:
+    """``json.dumps`` fallback for what YAML loaders produce beyond JSON: timestamps
+    (``creationTimestamp``) go back to Kubernetes' RFC 3339 UTC form, ``2024-05-01T12:00:00Z``."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(timespec="seconds") + "Z"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"documents must hold YAML/JSON values, not {type(value).__name__}: {value!r}")
+
+
+def _sources_json(sources: Iterable[Source]) -> str:
+    return json.dumps([s.to_dict() for s in sources], ensure_ascii=False)
+
+
+def _settings_json(
+    istio_version: Optional[str], auto_mtls: Optional[bool], root_namespace: Optional[str], trust_domain: Optional[str]
+) -> str:
+    return json.dumps(
+        {
+            "istio_version": istio_version,
+            "auto_mtls": auto_mtls,
+            "root_namespace": root_namespace,
+            "trust_domain": trust_domain,
+        }
+    )
+
+
+# How to rebuild a mesh (for pickling): sources JSON, settings JSON, then each apply's sources JSON.
+_Recipe = Tuple[str, str, Tuple[str, ...]]
+
+
+class Mesh:
+    """A loaded mesh: the model of one cluster under one set of settings. Immutable and safe to
+    share between threads; every analysis releases the GIL.
+
+    Build one with ``meshlock.load()``, ``Mesh.from_yaml()`` or ``Mesh.seed()``; ``apply()``
+    returns a changed copy (what-if). Pickling a mesh pickles its inputs and rebuilds it.
+    """
+
+    __slots__ = ("_inner", "_recipe", "_diagnostics", "_settings", "__weakref__")
+    _inner: _meshlock.Mesh
+    _recipe: _Recipe
+    _diagnostics: Tuple[Diagnostic, ...]
+    _settings: Settings
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("build a Mesh with meshlock.load(), Mesh.from_yaml() or Mesh.seed()")
+
+    @classmethod
+    def _wrap(cls, inner: _meshlock.Mesh, recipe: _Recipe) -> Mesh:
+        mesh = object.__new__(cls)
+        for name, value in (
+            ("_inner", inner),
+            ("_recipe", recipe),
+            ("_diagnostics", tuple(Diagnostic._from(d) for d in json.loads(inner.diagnostics()))),
+            ("_settings", Settings._from(json.loads(inner.settings()))),
+        ):
+            object.__setattr__(mesh, name, value)
+        return mesh
+
+    @classmethod
+    def _load(cls, sources: str, settings: str) -> Mesh:
+        return cls._wrap(_meshlock.Mesh.load(sources, settings), (sources, settings, ()))
+
+    @classmethod
+    def load(
+        cls,
+        inputs: Union[Input, Iterable[Input]] = (),
+        *,
+        text: Optional[str] = None,
+        docs: Optional[Iterable[Mapping[str, Any]]] = None,
+        namespace: Optional[str] = None,
+        istio_version: Optional[str] = None,
+        auto_mtls: Optional[bool] = None,
+        root_namespace: Optional[str] = None,
+        trust_domain: Optional[str] = None,
+    ) -> Mesh:
+        """Loads manifests: ``inputs`` (paths, directories or ``Source``s, in order, like several
+        ``-f`` flags), then ``text`` (YAML, named ``<text>``), then ``docs`` (parsed documents, e.g.
+        from ``yaml.safe_load_all``, or the Kubernetes client's
+        ``ApiClient().sanitize_for_serialization(obj)``).
+
+        ``namespace`` is the default namespace of documents without one (``kubectl apply -n``).
+        ``istio_version`` (``"1.0"`` … ``"1.28"`` or ``"current"``) chooses the release whose rules
+        apply; unset, v1alpha1 resources mean 1.1 and anything else means current.
+
+        Raises ``MeshlockError`` (code ``invalid-input``, with ``diagnostics``) when the input holds
+        errors, or code ``bad-request`` for a bad setting.
+        """
+        sources = _gather(inputs, text, docs, namespace, "<text>")
+        return cls._load(_sources_json(sources), _settings_json(istio_version, auto_mtls, root_namespace, trust_domain))
+
+    @classmethod
+    def from_yaml(
+        cls,
+        text: str,
+        *,
+        name: str = "<text>",
+        namespace: Optional[str] = None,
+        istio_version: Optional[str] = None,
+        auto_mtls: Optional[bool] = None,
+        root_namespace: Optional[str] = None,
+        trust_domain: Optional[str] = None,
+    ) -> Mesh:
+        """Loads one YAML text (several documents allowed); ``name`` is used in diagnostics."""
+        return cls.load(
+            Source(name, text, namespace),
+            istio_version=istio_version,
+            auto_mtls=auto_mtls,
+            root_namespace=root_namespace,
+            trust_domain=trust_domain,
+        )
+
+    @classmethod
+    def seed(
+        cls,
+        *,
+        istio_version: Optional[str] = None,
+        auto_mtls: Optional[bool] = None,
+        root_namespace: Optional[str] = None,
+        trust_domain: Optional[str] = None,
+    ) -> Mesh:
+        """The built-in seed cluster under the guide's settings (Istio 1.1), each overridable."""
+        given = {"istio_version": istio_version, "auto_mtls": auto_mtls, "root_namespace": root_namespace, "trust_domain": trust_domain}
+        settings: Dict[str, Any] = json.loads(_meshlock.seed_settings())
+        settings.update({k: v for k, v in given.items() if v is not None})
+        return cls._load(_sources_json([Source.seed()]), json.dumps(settings))
+
+    def apply(
+        self,
+        text: Optional[str] = None,
+        *,
+        inputs: Union[Input, Iterable[Input]] = (),
+        docs: Optional[Iterable[Mapping[str, Any]]] = None,
+        namespace: Optional[str] = None,
+        name: str = "<apply>",
+    ) -> Mesh:
+        """What-if: a new mesh with ``text`` (YAML, named ``name``), ``inputs`` and ``docs`` added; a
+        resource with the kind, namespace and name of an existing one replaces it (``kubectl
+        apply``). This mesh does not change. ``diagnostics`` of the result are about what was applied.
+        """
+        return self._apply(_sources_json(_gather(inputs, text, docs, namespace, name)))
+
+    def _apply(self, sources: str) -> Mesh:
+        sources_json, settings_json, applied = self._recipe
+        return self._wrap(self._inner.apply(sources), (sources_json, settings_json, (*applied, sources)))
+
+    @property
+    def diagnostics(self) -> Tuple[Diagnostic, ...]:
+        """What meshlock found in the input (warnings and notes; errors fail the load)."""
+        return self._diagnostics
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force, each with its origin."""
+        return self._settings
+
+    def probe(self, from_: str, to: str) -> Outcome:
+        """What ``curl http://TO`` in client workload ``from_`` (``namespace/name``) sees; ``to`` is
+        ``HOST:PORT[/PATH]``, resolved from the client's namespace (``httpbin.foo:8000``)."""
+        return Outcome._from(json.loads(self._inner.probe(from_, to)))
+
+    def explain(self, from_: str, to: str) -> str:
+        """The decision chain of ``probe(from_, to)`` in prose, as ``meshlock explain`` prints it."""
+        return self.probe(from_, to).text
+
+    def matrix(self) -> Matrix:
+        """Every client workload × every service port."""
+        answer = json.loads(self._inner.matrix())
+        return Matrix._from(answer["matrix"], answer["table"], answer["csv"])
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Mesh is immutable (cannot set {name!r}): mesh.apply(...) returns a changed copy")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Mesh is immutable (cannot delete {name!r})")
+
+    def __copy__(self) -> Mesh:
+        return self
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Mesh:
+        return self
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, (self._recipe,))
+
+
+def _rebuild(recipe: _Recipe) -> Mesh:
+    """Unpickles a ``Mesh``: loads its sources again and replays every ``apply``."""
+    sources_json, settings_json, applied = recipe
+    mesh = Mesh._load(sources_json, settings_json)
+    for sources in applied:
+        mesh = mesh._apply(sources)
+    return mesh
+
+
+def load(
+    inputs: Union[Input, Iterable[Input]] = (),
+    *,
+    text: Optional[str] = None,
+    docs: Optional[Iterable[Mapping[str, Any]]] = None,
+    namespace: Optional[str] = None,
+    istio_version: Optional[str] = None,
+    auto_mtls: Optional[bool] = None,
+    root_namespace: Optional[str] = None,
+    trust_domain: Optional[str] = None,
+) -> Mesh:
+    """Loads a mesh: see ``Mesh.load``."""
+    return Mesh.load(
+        inputs,
+        text=text,
+        docs=docs,
+        namespace=namespace,
+        istio_version=istio_version,
+        auto_mtls=auto_mtls,
+        root_namespace=root_namespace,
+        trust_domain=trust_domain,
+    )
+
+
+def tour() -> Tour:
+    """The seed guide replayed step by step on the built-in cluster; ``print(tour())`` shows it."""
+    return Tour._from(json.loads(_meshlock.tour()))
+
+
+def call_json(request: str) -> str:
+    """The JSON twin of every operation: a JSON request in, a JSON answer out; never raises.
+
+    ``{"op": "probe", "sources": [{"builtin": "seed"}], "from": "legacy/sleep", "to": "httpbin.foo:8000"}``
+    answers ``{"type": "success", ...}`` or ``{"type": "failure", "code", "message", "diagnostics"}``.
+    """
+    return _meshlock.call_json(request)

@@ -1,0 +1,215 @@
+"""The shared scenario corpus (``tests/scenarios/**/*.yaml``) replayed through Python.
+
+Exactly the checks of ``core/tests/scenarios.rs``: load ok/error; diagnostics (those of loading,
+plus what ``check`` finds on a mesh that loads) present, with code and source/document/line/
+column/path when given, or absent; per probe status, curl_exit, transport (``null`` must be null;
+an absent key is not checked), verdict and reason; then the migration expectations (``stages``,
+``plans``). Unknown keys fail, as the Rust runner's ``deny_unknown_fields`` does.
+
+``check``, stages and plans have no native Python API yet (later issues add them): they are asked
+of the JSON twin, ``meshlock.call_json``, which runs the same core operations.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Tuple
+
+import pytest
+import yaml
+
+import meshlock
+from paths import SCENARIOS
+
+FILES = sorted(SCENARIOS.rglob("*.yaml"))
+
+SCENARIO_KEYS = {"name", "description", "rule", "settings", "sources", "expect"}
+REQUIRED_KEYS = {"name", "description", "rule", "sources", "expect"}
+SETTINGS_KEYS = {"istio_version", "auto_mtls", "root_namespace"}
+SOURCE_KEYS = {"builtin", "name", "namespace", "yaml"}
+EXPECT_KEYS = {"load", "diagnostics", "absent_diagnostics", "probes", "stages", "plans"}
+DIAGNOSTIC_KEYS = {"code", "source", "document", "line", "column", "path"}
+PROBE_KEYS = {"from", "to", "status", "curl_exit", "transport", "verdict", "reason"}
+PLAN_KEYS = {"goal", "allow_break", "steps", "blockers", "remedies", "after"}
+BLOCKER_KEYS = {"client", "service"}
+
+
+def _keys(where: str, value: Any, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> Mapping[str, Any]:
+    assert isinstance(value, dict), f"{where}: expected a mapping, got {value!r}"
+    unknown = set(value) - allowed
+    assert not unknown, f"{where}: unknown key(s) {sorted(unknown)}"
+    missing = required - set(value)
+    assert not missing, f"{where}: missing key(s) {sorted(missing)}"
+    return value
+
+
+def read(path: Path) -> Mapping[str, Any]:
+    scenario = _keys(str(path), yaml.safe_load(path.read_text(encoding="utf-8")), SCENARIO_KEYS, REQUIRED_KEYS)
+    _keys("settings", scenario.get("settings", {}), SETTINGS_KEYS)
+    for i, source in enumerate(scenario["sources"]):
+        _keys(f"sources[{i}]", source, SOURCE_KEYS)
+    expect = _keys("expect", scenario["expect"], EXPECT_KEYS)
+    for i, d in enumerate(expect.get("diagnostics", [])):
+        _keys(f"expect.diagnostics[{i}]", d, DIAGNOSTIC_KEYS, {"code"})
+    for i, p in enumerate(expect.get("probes", [])):
+        _keys(f"expect.probes[{i}]", p, PROBE_KEYS, {"from", "to"})
+    stages = expect.get("stages", {})
+    assert isinstance(stages, dict) and all(isinstance(v, str) for v in stages.values()), f"expect.stages: {stages!r}"
+    for i, plan in enumerate(expect.get("plans", [])):
+        _keys(f"expect.plans[{i}]", plan, PLAN_KEYS, {"goal", "steps"})
+        for j, b in enumerate(plan.get("blockers", [])):
+            _keys(f"expect.plans[{i}].blockers[{j}]", b, BLOCKER_KEYS, BLOCKER_KEYS)
+    return scenario
+
+
+def sources(scenario: Mapping[str, Any]) -> List[meshlock.Source]:
+    out = []
+    for s in scenario["sources"]:
+        if s.get("builtin") == "seed" and "yaml" not in s:
+            out.append(meshlock.Source.seed())
+        elif "builtin" not in s and "yaml" in s:
+            out.append(meshlock.Source(s.get("name", "input.yaml"), s["yaml"], s.get("namespace")))
+        else:
+            raise AssertionError(f"{scenario['name']}: bad source {s!r}")
+    return out
+
+
+def load(scenario: Mapping[str, Any]) -> Tuple[Optional[meshlock.Mesh], List[Dict[str, Any]]]:
+    """The mesh (``None`` when loading failed) and its diagnostics as dicts (``mesh.diagnostics``,
+    or the error's)."""
+    settings = scenario.get("settings", {})
+    try:
+        mesh = meshlock.load(
+            sources(scenario),
+            istio_version=settings.get("istio_version"),
+            auto_mtls=settings.get("auto_mtls"),
+            root_namespace=settings.get("root_namespace"),
+        )
+    except meshlock.MeshlockError as e:
+        assert e.code == "invalid-input", f"load failed with {e.code}, not invalid-input: {e}"
+        return None, [dict(d) for d in e.diagnostics]
+    return mesh, [d.to_dict() for d in mesh.diagnostics]
+
+
+def run(scenario: Mapping[str, Any]) -> List[str]:
+    """Checks one scenario; returns the mismatches."""
+    failures: List[str] = []
+    expect = scenario["expect"]
+    mesh, diagnostics = load(scenario)
+    if mesh is not None:
+        # As the Rust runner: loading diagnostics plus what `check` finds (which starts with them).
+        checked: List[Dict[str, Any]] = twin("check", scenario)["diagnostics"]
+        assert checked[: len(diagnostics)] == diagnostics, "check does not start with the loading diagnostics"
+        diagnostics = checked
+    loaded = "ok" if mesh is not None else "error"
+    if loaded != expect.get("load", "ok"):
+        failures.append(f"load: want {expect.get('load', 'ok')}, got {loaded}: {diagnostics}")
+    for want in expect.get("diagnostics", []):
+        # A key given as null is not checked, as an absent one (the Rust runner reads Option<_>).
+        if not any(all(v is None or d.get(k) == v for k, v in want.items()) for d in diagnostics):
+            failures.append(f"diagnostic {want} not reported; got {diagnostics}")
+    for code in expect.get("absent_diagnostics", []):
+        found = [d for d in diagnostics if d["code"] == code]
+        if found:
+            failures.append(f"diagnostic {code} must be absent, got {found[0]}")
+    if mesh is None:
+        return failures
+    for want in expect.get("probes", []):
+        try:
+            got = mesh.probe(want["from"], want["to"])
+        except meshlock.MeshlockError as e:
+            failures.append(f"probe {want['from']} -> {want['to']}: {e}")
+            continue
+        actual = {
+            "status": got.status,
+            "curl_exit": got.curl_exit,
+            "transport": None if got.transport is None else got.transport.value,
+            "verdict": got.verdict.value,
+            "reason": got.reason.value,
+        }
+        # `transport: null` means "must be null"; any other key given as null is not checked.
+        given = {k: w for k, w in want.items() if k in actual and (w is not None or k == "transport")}
+        mismatches = [f"{k} want {w!r} got {actual[k]!r}" for k, w in given.items() if w != actual[k]]
+        if mismatches:
+            failures.append(f"probe {want['from']} -> {want['to']}: {'; '.join(mismatches)}\n{got.text}")
+    return failures + migration(scenario)
+
+
+def migration(scenario: Mapping[str, Any]) -> List[str]:
+    """The ``stages`` and ``plans`` checks of the Rust runner, asked of the JSON twin."""
+    failures: List[str] = []
+    expect = scenario["expect"]
+    if expect.get("stages"):
+        stages = twin("stages", scenario)
+        assert stages["type"] == "success", stages
+        for what, want in expect["stages"].items():
+            if what == "mesh":
+                got = stages["mesh"]
+            elif what.startswith("namespace/"):
+                got = stages["namespaces"].get(what[len("namespace/") :])
+            else:
+                got = next((s["stage"] for s in stages["services"] if s["service"] == what), None)
+            if got != want:
+                failures.append(f"stage of {what}: want {want}, got {got}")
+    for want in expect.get("plans", []):
+        goal = want["goal"]
+        plan = twin("plan", scenario, goal=goal, allow_break=want.get("allow_break", []))
+        if plan["type"] != "success":
+            failures.append(f"plan {goal}: {plan['code']}: {plan['message']}")
+            continue
+        steps = [s["name"] for s in plan["steps"]]
+        if steps != want["steps"]:
+            failures.append(f"plan {goal} steps: want {want['steps']}, got {steps}")
+        blockers = sorted({(b["client"], b["service"]) for b in plan["blockers"]})
+        wanted = sorted((b["client"], b["service"]) for b in want.get("blockers", []))
+        if blockers != wanted:
+            failures.append(f"plan {goal} blockers: want {wanted}, got {blockers}")
+        for b in plan["blockers"]:
+            kinds = [r["kind"] for r in b["remedies"]]
+            for kind in want.get("remedies", []):
+                if kind not in kinds:
+                    failures.append(f"plan {goal}: blocker {b['client']} → {b['service']} lacks remedy {kind} (has {kinds})")
+        for key, value in want.get("after", {}).items():
+            if plan["final"].get(key) != value:
+                failures.append(f"plan {goal} after: {key} want {value}, got {plan['final'].get(key)}")
+    return failures
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(FILES) >= 20, f"expected the scenario corpus in {SCENARIOS}, found {len(FILES)} files"
+    names = [read(f)["name"] for f in FILES]
+    assert len(names) == len(set(names)), "duplicate scenario names"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(SCENARIOS)) for f in FILES])
+def test_scenario(path: Path) -> None:
+    scenario = read(path)
+    failures = run(scenario)
+    assert not failures, f"{scenario['name']} ({path}): {len(failures)} failure(s):\n\n" + "\n\n".join(failures)
+
+
+def twin(op: str, scenario: Mapping[str, Any], **args: Any) -> Dict[str, Any]:
+    """Asks the JSON twin (``meshlock.call_json``) the same question."""
+    specs = [{"builtin": "seed"} if "builtin" in raw else s.to_dict() for s, raw in zip(sources(scenario), scenario["sources"])]
+    settings = {k: v for k, v in scenario.get("settings", {}).items() if v is not None}
+    answer: Dict[str, Any] = json.loads(meshlock.call_json(json.dumps({"op": op, "sources": specs, "settings": settings, **args})))
+    return answer
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(SCENARIOS)) for f in FILES])
+def test_the_json_twin_agrees(path: Path) -> None:
+    """The native objects lose nothing: ``to_dict()`` equals the JSON twin's answer, field for field."""
+    scenario = read(path)
+    mesh, diagnostics = load(scenario)
+    matrix = twin("matrix", scenario)
+    assert matrix.pop("diagnostics") == diagnostics
+    if mesh is None:
+        assert (matrix["type"], matrix["code"]) == ("failure", "invalid-input")
+        return
+    assert matrix.pop("type") == "success"
+    assert mesh.matrix().to_dict() == matrix
+    for want in scenario["expect"].get("probes", []):
+        probe = twin("probe", scenario, **{"from": want["from"], "to": want["to"]})
+        assert (probe.pop("type"), probe.pop("diagnostics")) == ("success", diagnostics)
+        assert mesh.probe(want["from"], want["to"]).to_dict() == probe

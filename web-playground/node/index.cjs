@@ -1,0 +1,284 @@
+'use strict'
+// meshlock on Node through the WASM build: the same JS API as the native package (bindings-node),
+// for tests (MESHLOCK_IMPL=wasm) and for hosts without a native addon.
+//
+// Conversion and error mapping only: every decision is in the core (web-playground/wasm wraps it).
+// - file paths are read here (the native addon reads them in Rust), with the same error code `io`;
+// - errors thrown by the engine (`name: 'MeshlockError'`, `.code`, `.diagnostics`) become instances
+//   of this module's `MeshlockError` class;
+// - a panic in the engine aborts the WebAssembly instance (wasm32 has no unwinding): it surfaces as a
+//   `WebAssembly.RuntimeError`, which becomes `MeshlockError` code `internal`; the engine is then
+//   loaded afresh, and meshes made by the crashed instance throw `internal` when used.
+//
+// Build the engine first: `sh web-playground/scripts/build-wasm.sh` (writes web-playground/pkg-node).
+
+const fs = require('node:fs')
+const path = require('node:path')
+
+const ENGINE = path.join(__dirname, '..', 'pkg-node', 'meshlock_wasm.js')
+const DEFAULT_SOURCE_NAME = 'input.yaml'
+
+class MeshlockError extends Error {
+  constructor(message, options) {
+    super(message)
+    this.code = (options && options.code) || 'internal'
+    this.diagnostics = (options && options.diagnostics) || []
+  }
+}
+Object.defineProperty(MeshlockError.prototype, 'name', { value: 'MeshlockError', writable: true, configurable: true })
+
+let engine = null
+let generation = 0
+
+function load_engine() {
+  if (engine === null) {
+    delete require.cache[ENGINE]
+    try {
+      engine = require(ENGINE)
+    } catch (err) {
+      if (err && err.code === 'MODULE_NOT_FOUND') {
+        throw new MeshlockError(`the meshlock WASM engine is not built (${ENGINE}): run web-playground/scripts/build-wasm.sh`)
+      }
+      throw err
+    }
+    generation += 1
+  }
+  return engine
+}
+
+/** An error from the engine (or a crash of it) as a `MeshlockError`; other errors pass through. */
+function convert(err, caller) {
+  if (err instanceof MeshlockError) return err
+  let converted = null
+  if (err && err.name === 'MeshlockError') {
+    converted = new MeshlockError(err.message, { code: err.code, diagnostics: err.diagnostics })
+  } else if (err instanceof WebAssembly.RuntimeError) {
+    engine = null // the instance is in an unknown state: the next call loads a fresh one
+    converted = new MeshlockError(`internal error in meshlock (please report it): ${err.message}`, { code: 'internal' })
+  }
+  if (converted === null) return err
+  if (caller) Error.captureStackTrace(converted, caller)
+  return converted
+}
+
+/** Runs `fn(engine)`, mapping what it throws; `caller` is left out of the error's stack. */
+function call(caller, fn) {
+  try {
+    return fn(load_engine())
+  } catch (err) {
+    throw convert(err, caller)
+  }
+}
+
+function bad_request(message) {
+  return new MeshlockError(message, { code: 'bad-request' })
+}
+
+/** `{name?, namespace?, ...settings}` → the source options and the settings. */
+function split_options(options) {
+  if (options === undefined || options === null) return { name: null, namespace: null, settings: null }
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw bad_request(`bad options: expected an object, got ${JSON.stringify(options)}`)
+  }
+  const { name = null, namespace = null, ...settings } = options
+  for (const [key, value] of [['name', name], ['namespace', namespace]]) {
+    if (value !== null && typeof value !== 'string') {
+      throw bad_request(`bad options: \`${key}\` must be a string, got ${JSON.stringify(value)}`)
+    }
+  }
+  return { name, namespace, settings }
+}
+
+function list(sources) {
+  return Array.isArray(sources) ? sources : [sources]
+}
+
+/** YAML text named by the options; objects pass as they are (`{name, text, namespace?}` | `{builtin}`). */
+function inline_source(source, opts) {
+  if (typeof source === 'string') return { name: opts.name || DEFAULT_SOURCE_NAME, text: source, namespace: opts.namespace }
+  return source
+}
+
+/** A string is a file path, read as the CLI reads a file argument. */
+function path_or_inline_source(source, opts) {
+  if (typeof source !== 'string') return source
+  let text
+  try {
+    text = fs.readFileSync(source, 'utf8')
+  } catch (err) {
+    throw new MeshlockError(`cannot read \`${source}\`: ${err.message}`, { code: 'io' })
+  }
+  return { name: source, text, namespace: opts.namespace }
+}
+
+const SESSION = Symbol('session')
+const GENERATION = Symbol('generation')
+
+/** The engine session of `mesh`, unless the engine crashed since the mesh was made. */
+function session_of(mesh, caller) {
+  if (mesh[GENERATION] !== generation || engine === null) {
+    const err = new MeshlockError('internal error in meshlock: this mesh was lost when the engine crashed; load it again', {
+      code: 'internal',
+    })
+    if (caller) Error.captureStackTrace(err, caller)
+    throw err
+  }
+  return mesh[SESSION]
+}
+
+/** A loaded mesh: one cluster under one set of settings. Immutable: `apply` returns a new mesh. */
+class Mesh {
+  /** @private use `Mesh.fromYaml`, `Mesh.seed`, `Mesh.load` or `load`. */
+  constructor(session, token) {
+    if (token !== SESSION) throw new TypeError('Mesh cannot be constructed directly: use Mesh.fromYaml, Mesh.seed or load')
+    this[SESSION] = session
+    this[GENERATION] = generation
+  }
+
+  /** Loads YAML text; `options.name` names it in diagnostics, `options.namespace` is the default namespace. */
+  static fromYaml(text, options) {
+    return call(Mesh.fromYaml, (wasm) => {
+      if (typeof text !== 'string') throw bad_request('bad source: fromYaml takes YAML text')
+      const opts = split_options(options)
+      return new Mesh(wasm.Session.load([inline_source(text, opts)], opts.settings), SESSION)
+    })
+  }
+
+  /** The guide's built-in cluster (`foo`, `bar`, `legacy`) under Istio 1.1 rules. */
+  static seed() {
+    return call(Mesh.seed, (wasm) => new Mesh(wasm.Session.load([{ builtin: 'seed' }], wasm.seedSettings()), SESSION))
+  }
+
+  /** Loads files (paths) and inline sources, in order, like several `-f` flags. */
+  static load(sources, options) {
+    return call(Mesh.load, (wasm) => {
+      const opts = split_options(options)
+      return new Mesh(wasm.Session.load(list(sources).map((s) => path_or_inline_source(s, opts)), opts.settings), SESSION)
+    })
+  }
+
+  /** What-if: a new mesh with these resources added (same kind/namespace/name replaces). A string is YAML text. */
+  apply(sources, options) {
+    const session = session_of(this, this.apply)
+    return call(this.apply, () => {
+      const opts = split_options(options)
+      return new Mesh(session.apply(list(sources).map((s) => inline_source(s, opts))), SESSION)
+    })
+  }
+
+  /** `curl http://TO` from a pod of workload `from` (`namespace/name`). */
+  probe(from, to) {
+    const session = session_of(this, this.probe)
+    return call(this.probe, () => session.probe(from, to))
+  }
+
+  /** The probe's decision chain as plain text. */
+  explain(from, to) {
+    const session = session_of(this, this.explain)
+    return call(this.explain, () => session.explain(from, to))
+  }
+
+  /** Every client workload × every service port. */
+  matrix() {
+    const session = session_of(this, this.matrix)
+    return call(this.matrix, () => session.matrix())
+  }
+
+  /** `matrix()` as a promise. WASM runs on the calling thread: use a worker to keep an event loop free. */
+  matrixAsync() {
+    return new Promise((resolve) => resolve(this.matrix()))
+  }
+
+  /** The static checker: the input's diagnostics plus the matrix-level findings. */
+  check() {
+    const session = session_of(this, this.check)
+    return call(this.check, () => session.check())
+  }
+
+  /** `check()` as a promise (computed on the calling thread). */
+  checkAsync() {
+    return new Promise((resolve) => resolve(this.check()))
+  }
+
+  /** The matrix as a fixed-width text table. */
+  matrixTable() {
+    const session = session_of(this, this.matrixTable)
+    return call(this.matrixTable, () => session.matrixTable())
+  }
+
+  /** The matrix as CSV. */
+  matrixCsv() {
+    const session = session_of(this, this.matrixCsv)
+    return call(this.matrixCsv, () => session.matrixCsv())
+  }
+
+  /** The diagnostics found while loading this mesh (warnings and notes). */
+  get diagnostics() {
+    const session = session_of(this, null)
+    return call(null, () => session.diagnostics)
+  }
+
+  /** The settings in force, and where each came from. */
+  get settings() {
+    const session = session_of(this, null)
+    return call(null, () => session.settings)
+  }
+}
+
+/** Loads files (paths) and inline sources, in order, like several `-f` flags. */
+function load(sources, options) {
+  return call(load, () => Mesh.load(sources, options))
+}
+
+/** `load()` as a promise (computed on the calling thread). */
+function loadAsync(sources, options) {
+  return new Promise((resolve) => resolve(Mesh.load(sources, options)))
+}
+
+/** The seed guide replayed step by step on the built-in cluster. */
+function tour() {
+  return call(tour, (wasm) => wasm.tour())
+}
+
+/** The guide's tour as plain text. */
+function tourText() {
+  return call(tourText, (wasm) => wasm.tourText())
+}
+
+/**
+ * The JSON twin of every operation: JSON in, JSON out (snake_case keys, as the core writes them).
+ * Only in an engine built with `--features json-twin` (the playground's build leaves it out for size).
+ */
+function callJson(request) {
+  return call(callJson, (wasm) => {
+    if (typeof wasm.callJson !== 'function') {
+      throw new MeshlockError('callJson is not in this WASM build: build meshlock-wasm with `--features json-twin`, or use the native package', {
+        code: 'unsupported',
+      })
+    }
+    return wasm.callJson(request)
+  })
+}
+
+/** The meshlock version of the engine. */
+function version() {
+  return call(version, (wasm) => wasm.version())
+}
+
+/** Test hook: makes the engine panic (to test that a crash becomes `MeshlockError` code `internal`). */
+function __panicForTests() {
+  return call(__panicForTests, (wasm) => wasm.__panicForTests())
+}
+
+module.exports = {
+  Mesh,
+  MeshlockError,
+  load,
+  loadAsync,
+  tour,
+  tourText,
+  callJson,
+  version,
+  __bindingTarget: 'wasm',
+  __panicForTests,
+}

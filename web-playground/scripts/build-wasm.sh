@@ -1,0 +1,58 @@
+#!/bin/sh
+# Builds the meshlock wasm engine and binds it for the browser (pkg/) and for Node (pkg-node/).
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli (= the crate's pinned version),
+# and `npm ci` done here (wasm-opt comes from npm binaryen; never Debian's binaryen 108).
+# scripts/test-wasm and scripts/playground install all of these.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$here/.." && pwd)
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+wasm_opt="$here/node_modules/.bin/wasm-opt"
+[ -x "$wasm_opt" ] || { echo "build-wasm: $wasm_opt missing: run npm ci in web-playground" >&2; exit 1; }
+
+# Whole-program LTO in one codegen unit for the wasm artifact only (the root release profile
+# stays as it is for host builds).
+# opt-level z: the size budget (400 KB gzipped) rules; MESHLOCK_WASM_OPT_LEVEL=3 is ~1.7x faster
+# on a 10,000-pod input and ~15% larger.
+export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${MESHLOCK_WASM_OPT_LEVEL:-z}"
+build_std=""
+if [ -n "${MESHLOCK_RUSTC_WEB:-}" ]; then
+  # Debian rustc-web (rustup could not add the target; toolchain.md section 1.0): its own target
+  # dir, std built from source, linked with the rustup toolchain's rust-lld.
+  lld="$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"
+  export RUSTC="$MESHLOCK_RUSTC_WEB/usr/bin/rustc" RUSTC_BOOTSTRAP=1
+  export LD_LIBRARY_PATH="$MESHLOCK_RUSTC_WEB/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$lld"
+  target_dir="$root/target/rustc-web"
+  export CARGO_TARGET_DIR="$target_dir"
+  build_std="-Zbuild-std=std,panic_abort"
+fi
+# shellcheck disable=SC2086 # build_std is one flag or none
+(cd "$root" && cargo build -p meshlock-wasm --release --target wasm32-unknown-unknown $build_std)
+raw="$target_dir/wasm32-unknown-unknown/release/meshlock_wasm.wasm"
+
+wasm-bindgen --target web --out-dir "$here/pkg" "$raw"
+wasm-bindgen --target nodejs --out-dir "$here/pkg-node" "$raw"
+# Both targets bind the same module (identical _bg.wasm): optimise once, copy.
+"$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$here/pkg/meshlock_wasm_bg.wasm" -o "$here/pkg/meshlock_wasm_bg.opt.wasm"
+mv "$here/pkg/meshlock_wasm_bg.opt.wasm" "$here/pkg/meshlock_wasm_bg.wasm"
+cp "$here/pkg/meshlock_wasm_bg.wasm" "$here/pkg-node/meshlock_wasm_bg.wasm"
+# The nodejs output is CommonJS: keep any "type": "module" above it from applying.
+echo '{ "type": "commonjs" }' > "$here/pkg-node/package.json"
+
+size() { wc -c < "$1" | tr -d ' '; }
+final="$here/pkg/meshlock_wasm_bg.wasm"
+gz=$(gzip -9 -c "$final" | wc -c | tr -d ' ')
+budget=${MESHLOCK_WASM_GZIP_BUDGET:-409600}
+printf 'wasm size: raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
+  "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
+if [ "$gz" -ge "$budget" ]; then
+  # Most of the module is the core's YAML decoding (serde generics instantiated per wire type and per
+  # deserializer); see web-playground/README.md. Set MESHLOCK_WASM_ENFORCE_BUDGET=1 to make this fatal.
+  echo "build-wasm: WARNING: $gz bytes gzipped is over the budget of $budget" >&2
+  [ "${MESHLOCK_WASM_ENFORCE_BUDGET:-0}" = 1 ] && exit 1
+fi
+exit 0

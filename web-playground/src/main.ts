@@ -1,0 +1,590 @@
+// The playground page: wires the editor, the engine worker, the matrix, the tour and sharing.
+// Every outcome comes from the engine (meshlock's core, compiled to WebAssembly).
+import type { Diagnostic, Edge, Matrix, Tour } from 'meshlock-wasm'
+import { SourceEditor } from './editor'
+import { Engine, EngineFailure } from './engine'
+import type { Example } from './examples'
+import { EXAMPLES as examples, grouped } from './examples'
+import { drawGraph } from './graph'
+import { MatrixGrid } from './grid'
+import { cellIcons } from './icons'
+import { LEGEND, clientNamespaces, expandMatrix, filterMatrix, serviceNamespaces, shortTarget, summarize, tone, lock } from './matrix'
+import type { Analysis, Explanation } from './protocol'
+import {
+  DEFAULT_VIEW,
+  type PlaygroundState,
+  type SettingsState,
+  type VerdictFilter,
+  decodeState,
+  engineSettings,
+  engineSources,
+  seedState,
+} from './state'
+import { stepState } from './tour'
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const e = document.getElementById(id)
+  if (!e) throw new Error(`#${id} missing from index.html`)
+  return e as T
+}
+
+const MAX_FRAGMENT = 1_500_000
+const ISTIO_MINORS = 28
+
+const engine = new Engine(() => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'meshlock-engine' }))
+
+let state: PlaygroundState = seedState()
+let analysis: Analysis | null = null
+let stale = false
+let revision = 0
+let applied = 0
+let tour: Tour | null = null
+let analyzeTimer = 0
+let hashTimer = 0
+
+const editor = new SourceEditor($('editor'), $('tabs'), (sources, tab) => {
+  state = { ...state, sources, view: { ...state.view, tab, example: null } }
+  updateTabOptions()
+  scheduleAnalyze(250)
+})
+const grid = new MatrixGrid($('matrix').appendChild(document.createElement('div')), (edge) => select(edge))
+
+// ---- settings bar ---------------------------------------------------------------------------
+
+function fillSettings(): void {
+  const version = $<HTMLSelectElement>('istio-version')
+  const options = [['', 'meshlock default'], ['current', 'current'], ...Array.from({ length: ISTIO_MINORS + 1 }, (_, i) => [`1.${i}`, `1.${i}`])]
+  version.replaceChildren(...options.map(([value, label]) => new Option(label, value)))
+}
+
+function showSettings(settings: SettingsState): void {
+  $<HTMLSelectElement>('istio-version').value = settings.istioVersion ?? ''
+  $<HTMLSelectElement>('auto-mtls').value = settings.autoMtls === undefined ? '' : settings.autoMtls ? 'on' : 'off'
+  $<HTMLInputElement>('root-namespace').value = settings.rootNamespace ?? ''
+}
+
+function readSettings(): SettingsState {
+  const out: SettingsState = {}
+  const version = $<HTMLSelectElement>('istio-version').value
+  const auto = $<HTMLSelectElement>('auto-mtls').value
+  const root = $<HTMLInputElement>('root-namespace').value.trim()
+  if (version) out.istioVersion = version
+  if (auto) out.autoMtls = auto === 'on'
+  if (root) out.rootNamespace = root
+  return out
+}
+
+for (const id of ['istio-version', 'auto-mtls', 'root-namespace']) {
+  $(id).addEventListener(id === 'root-namespace' ? 'input' : 'change', () => {
+    state = { ...state, settings: readSettings(), view: { ...state.view, example: null } }
+    scheduleAnalyze(id === 'root-namespace' ? 400 : 0)
+  })
+}
+
+function updateTabOptions(): void {
+  const source = editor.activeSource()
+  const input = $<HTMLInputElement>('tab-namespace')
+  input.value = source?.namespace ?? ''
+  input.disabled = !source || source.builtin === 'seed'
+}
+$('tab-namespace').addEventListener('change', (event) => editor.setNamespace((event.target as HTMLInputElement).value.trim()))
+
+// ---- examples -------------------------------------------------------------------------------
+
+function fillExamples(): void {
+  const select = $<HTMLSelectElement>('examples')
+  const blank = new Option('your own YAML…', '')
+  const groups = grouped(examples).map(([group, list]) => {
+    const g = document.createElement('optgroup')
+    g.label = group === 'seed' ? 'seed guide (Istio 1.1)' : group
+    for (const e of list) {
+      const o = new Option(e.name, e.id)
+      o.title = e.description
+      g.appendChild(o)
+    }
+    return g
+  })
+  select.replaceChildren(blank, ...groups)
+}
+
+function exampleState(example: Example): PlaygroundState {
+  return { v: 1, sources: example.sources.map((s) => ({ ...s })), settings: { ...example.settings }, view: { ...DEFAULT_VIEW, example: example.id } }
+}
+
+$('examples').addEventListener('change', (event) => {
+  const id = (event.target as HTMLSelectElement).value
+  const example = examples.find((e) => e.id === id)
+  if (example) load(exampleState(example))
+})
+
+// ---- state ----------------------------------------------------------------------------------
+
+/** Replaces the whole state (an example, a tour step, a shared link) and analyses it. */
+function load(next: PlaygroundState): void {
+  state = next
+  editor.setSources(state.sources, state.view.tab)
+  showSettings(state.settings)
+  $<HTMLSelectElement>('examples').value = state.view.example ?? ''
+  $<HTMLSelectElement>('filter-verdict').value = state.view.verdict
+  updateTabOptions()
+  renderTour()
+  scheduleAnalyze(0)
+}
+
+function scheduleHash(): void {
+  clearTimeout(hashTimer)
+  hashTimer = window.setTimeout(async () => {
+    const snapshot = { ...state, sources: editor.sources(), view: { ...state.view, tab: editor.activeTab } }
+    try {
+      const fragment = await engine.call({ op: 'encode', state: snapshot })
+      if (fragment.length > MAX_FRAGMENT) {
+        $('share').title = `this input is too large for a link (${Math.round(fragment.length / 1024)} KB compressed)`
+        $('share').setAttribute('aria-disabled', 'true')
+        return
+      }
+      $('share').removeAttribute('aria-disabled')
+      history.replaceState(null, '', `#${fragment}`)
+      document.body.dataset['hash'] = String(revision)
+    } catch {
+      // Encoding is best effort: the page keeps working without a link.
+    }
+  }, 300)
+}
+
+// ---- analysis -------------------------------------------------------------------------------
+
+function scheduleAnalyze(delay: number): void {
+  clearTimeout(analyzeTimer)
+  document.body.dataset['busy'] = '1'
+  analyzeTimer = window.setTimeout(analyze, delay)
+}
+
+async function analyze(): Promise<void> {
+  const mine = ++revision
+  const started = performance.now()
+  setStatus('analysing…', 'busy')
+  try {
+    const result = await engine.call({ op: 'analyze', sources: engineSources(state.sources), settings: engineSettings(state.settings) })
+    if (mine !== revision) return
+    analysis = result
+    stale = false
+    editor.setDiagnostics(result.diagnostics)
+    renderDiagnostics(result.diagnostics)
+    renderResults()
+    const total = performance.now() - started
+    document.body.dataset['lastMs'] = total.toFixed(1)
+    document.body.dataset['engineMs'] = result.engineMs.toFixed(1)
+    const s = summarize(result.matrix)
+    setStatus(
+      `${result.matrix.clients.length} clients × ${result.matrix.services.length} service ports: ${s.fail} failing, ${s.mtls} over mTLS, ${s.plaintext} plaintext · ${Math.round(total)} ms`,
+      'ok',
+    )
+    if (state.view.selected) void explain(state.view.selected.from, state.view.selected.to, false)
+  } catch (err) {
+    if (mine !== revision) return
+    const failure = err instanceof EngineFailure ? err : new EngineFailure({ code: 'internal', message: String(err), diagnostics: [] })
+    stale = analysis !== null
+    editor.setDiagnostics(failure.diagnostics)
+    renderDiagnostics(failure.diagnostics)
+    renderResults()
+    const errors = failure.diagnostics.filter((d) => d.severity === 'error').length
+    setStatus(
+      failure.code === 'invalid-input'
+        ? `the input has ${errors} error${errors === 1 ? '' : 's'}${stale ? ': the matrix below is from the last input that loaded' : ''}`
+        : `${failure.code}: ${failure.message}`,
+      'error',
+    )
+  } finally {
+    if (mine === revision) {
+      applied = mine
+      document.body.dataset['revision'] = String(applied)
+      delete document.body.dataset['busy']
+      document.body.dataset['ready'] = '1'
+      scheduleHash()
+    }
+  }
+}
+
+engine.onRestart = () => scheduleAnalyze(0)
+
+function setStatus(text: string, kind: 'ok' | 'busy' | 'error'): void {
+  const status = $('status')
+  status.textContent = text
+  status.dataset['kind'] = kind
+  document.body.dataset['state'] = kind
+}
+
+function renderDiagnostics(diagnostics: Diagnostic[]): void {
+  const host = $('diagnostics')
+  if (diagnostics.length === 0) {
+    host.replaceChildren()
+    host.hidden = true
+    return
+  }
+  host.hidden = false
+  const list = document.createElement('ul')
+  for (const d of diagnostics) {
+    const item = document.createElement('li')
+    item.className = `diag diag-${d.severity}`
+    item.dataset['code'] = d.code
+    const where = d.source ? `${d.source}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}` : 'mesh'
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'diag-where'
+    button.textContent = where
+    button.addEventListener('click', () => editor.reveal(d))
+    const text = document.createElement('span')
+    text.className = 'diag-text'
+    text.textContent = ` ${d.severity} ${d.code} ${d.name}: ${d.message}${d.path ? ` (at ${d.path})` : ''}`
+    item.append(button, text)
+    if (d.help) {
+      const help = document.createElement('div')
+      help.className = 'diag-help'
+      help.textContent = `help: ${d.help}`
+      item.appendChild(help)
+    }
+    list.appendChild(item)
+  }
+  host.replaceChildren(list)
+}
+
+// ---- results --------------------------------------------------------------------------------
+
+function fillFilter(id: string, values: string[], current: string, all: string): void {
+  const select = $<HTMLSelectElement>(id)
+  select.replaceChildren(new Option(all, ''), ...values.map((v) => new Option(v, v)))
+  select.value = values.includes(current) ? current : ''
+}
+
+function renderResults(): void {
+  const matrix = analysis?.matrix
+  $('matrix').classList.toggle('stale', stale)
+  $('graph').classList.toggle('stale', stale)
+  if (!matrix || !analysis) return
+  const s = analysis.settings
+  $('resolved').textContent = `in force: Istio ${s.istioVersion} (${s.istioVersionOrigin}), auto mTLS ${s.autoMtls ? 'on' : 'off'} (${s.autoMtlsOrigin}), root ${s.rootNamespace}`
+  fillFilter('filter-client', clientNamespaces(matrix), state.view.clientNs, 'all namespaces')
+  fillFilter('filter-service', serviceNamespaces(matrix), state.view.serviceNs, 'all namespaces')
+  $<HTMLSelectElement>('filter-verdict').value = state.view.verdict
+  const window = filterMatrix(matrix, state.view)
+  const summary = summarize(matrix)
+  $('summary').textContent = `${window.rows.length}/${matrix.clients.length} clients · ${window.cols.length}/${matrix.services.length} ports · ${summary.fail} failing`
+  const graphView = state.view.view === 'graph'
+  $('matrix').hidden = graphView
+  $('graph').hidden = !graphView
+  $('view-matrix').setAttribute('aria-selected', String(!graphView))
+  $('view-graph').setAttribute('aria-selected', String(graphView))
+  if (graphView) drawGraph($('graph'), matrix, window, state.view.verdict, state.view.selected, select)
+  else grid.set(matrix, window, state.view.verdict, state.view.selected)
+  markExample()
+}
+
+/** Records which example is shown (the Examples menu and the tests read it). */
+function markExample(): void {
+  const example = examples.find((e) => e.id === state.view.example)
+  document.body.dataset['example'] = example?.id ?? ''
+}
+
+function setView(patch: Partial<PlaygroundState['view']>): void {
+  state = { ...state, view: { ...state.view, ...patch } }
+  renderResults()
+  scheduleHash()
+}
+
+$('filter-client').addEventListener('change', (e) => setView({ clientNs: (e.target as HTMLSelectElement).value }))
+$('filter-service').addEventListener('change', (e) => setView({ serviceNs: (e.target as HTMLSelectElement).value }))
+$('filter-verdict').addEventListener('change', (e) => setView({ verdict: (e.target as HTMLSelectElement).value as VerdictFilter }))
+$('view-matrix').addEventListener('click', () => setView({ view: 'matrix' }))
+$('view-graph').addEventListener('click', () => setView({ view: 'graph' }))
+
+function renderLegend(): void {
+  $('legend').replaceChildren(
+    ...LEGEND.map((item) => {
+      const span = document.createElement('span')
+      span.className = `legend-item tone-${item.tone}`
+      span.innerHTML = `<span class="swatch">${cellIcons(item.tone, item.lock)}</span>`
+      span.append(item.label)
+      return span
+    }),
+    Object.assign(document.createElement('span'), { className: 'legend-item', textContent: '◆ sidecar · ◇ no sidecar' }),
+  )
+}
+
+// ---- explanation ----------------------------------------------------------------------------
+
+function select(edge: Edge): void {
+  state = { ...state, view: { ...state.view, selected: { from: edge.from, to: edge.to } } }
+  grid.select(state.view.selected)
+  if (state.view.view === 'graph') renderResults()
+  void explain(edge.from, edge.to, true)
+  scheduleHash()
+}
+
+async function explain(from: string, to: string, focus: boolean): Promise<void> {
+  const panel = $('explain')
+  try {
+    const result = await engine.call({ op: 'explain', from, to })
+    renderExplanation(result)
+    if (focus) panel.focus()
+  } catch (err) {
+    panel.hidden = false
+    panel.textContent = err instanceof Error ? err.message : String(err)
+  }
+}
+
+function renderExplanation({ outcome, text }: Explanation): void {
+  const panel = $('explain')
+  panel.hidden = false
+  panel.tabIndex = -1
+  panel.dataset['from'] = outcome.from
+  panel.dataset['to'] = outcome.to
+  panel.dataset['status'] = outcome.status
+  panel.dataset['reason'] = outcome.reason
+  const t = tone(outcome)
+  const head = document.createElement('header')
+  head.className = `explain-head tone-${t}`
+  const title = document.createElement('h2')
+  title.innerHTML = cellIcons(t, lock(outcome))
+  title.append(` ${outcome.from} → ${shortTarget(outcome.to)}: `)
+  const status = document.createElement('strong')
+  status.className = 'explain-status'
+  status.textContent = outcome.status
+  title.appendChild(status)
+  const facts = document.createElement('p')
+  facts.className = 'explain-facts'
+  facts.textContent = `curl exit ${outcome.curlExit} · transport ${outcome.transport ?? 'none'} · ${outcome.verdict} · reason ${outcome.reason}`
+  const close = document.createElement('button')
+  close.type = 'button'
+  close.className = 'explain-close'
+  close.setAttribute('aria-label', 'close the explanation')
+  close.textContent = '×'
+  close.addEventListener('click', closeExplanation)
+  head.append(title, facts, close)
+  const chain = document.createElement('ol')
+  chain.className = 'chain'
+  for (const step of outcome.explain) {
+    const li = document.createElement('li')
+    li.className = `step side-${step.side}`
+    const side = document.createElement('span')
+    side.className = 'side'
+    side.textContent = step.side
+    li.appendChild(side)
+    if (step.resource) {
+      const res = document.createElement('code')
+      res.className = 'resource'
+      res.textContent = step.resource
+      li.appendChild(res)
+    }
+    li.append(` ${step.text}`)
+    chain.appendChild(li)
+  }
+  const parts: HTMLElement[] = [head, chain]
+  if (outcome.alternatives?.length) {
+    const alt = document.createElement('ul')
+    alt.className = 'alternatives'
+    for (const a of outcome.alternatives) {
+      const li = document.createElement('li')
+      li.textContent = `endpoints ${a.endpoints.join(', ')}: ${a.status} (${a.transport ?? 'none'}) ${a.reason}`
+      alt.appendChild(li)
+    }
+    parts.push(alt)
+  }
+  const plain = document.createElement('details')
+  plain.className = 'plain'
+  const summary = document.createElement('summary')
+  summary.textContent = 'as `meshlock explain` prints it'
+  const pre = document.createElement('pre')
+  pre.textContent = text
+  plain.append(summary, pre)
+  parts.push(plain)
+  panel.replaceChildren(...parts)
+}
+
+function closeExplanation(): void {
+  $('explain').hidden = true
+  setView({ selected: null })
+  grid.select(null)
+}
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && !$('explain').hidden) closeExplanation()
+})
+
+// ---- tour -----------------------------------------------------------------------------------
+
+async function openTour(stepId: string): Promise<void> {
+  tour ??= await engine.call({ op: 'tour' })
+  load(stepState(tour, stepId, state))
+}
+
+function renderTour(): void {
+  const panel = $('tour')
+  const stepId = state.view.tourStep
+  const step = tour?.steps.find((s) => s.id === stepId)
+  if (!tour || !step) {
+    panel.hidden = true
+    panel.replaceChildren()
+    return
+  }
+  panel.hidden = false
+  panel.dataset['step'] = step.id
+  const index = tour.steps.indexOf(step)
+  const head = document.createElement('header')
+  head.className = 'tour-head'
+  const title = document.createElement('h2')
+  title.textContent = `${tour.title} · step ${step.id}: ${step.title}`
+  const nav = document.createElement('nav')
+  nav.className = 'tour-nav'
+  nav.setAttribute('aria-label', 'tour steps')
+  for (const s of tour.steps) {
+    const b = document.createElement('button')
+    b.type = 'button'
+    b.textContent = s.id
+    b.title = s.title
+    b.dataset['step'] = s.id
+    if (s.id === step.id) b.setAttribute('aria-current', 'step')
+    b.addEventListener('click', () => void openTour(s.id))
+    nav.appendChild(b)
+  }
+  const prev = Object.assign(document.createElement('button'), { type: 'button', textContent: '← previous', id: 'tour-prev' })
+  prev.disabled = index <= 0
+  prev.addEventListener('click', () => void openTour(tour?.steps[index - 1]?.id ?? step.id))
+  const next = Object.assign(document.createElement('button'), { type: 'button', textContent: 'next →', id: 'tour-next' })
+  next.disabled = index >= tour.steps.length - 1
+  next.addEventListener('click', () => void openTour(tour?.steps[index + 1]?.id ?? step.id))
+  const close = Object.assign(document.createElement('button'), { type: 'button', textContent: 'close tour', id: 'tour-close' })
+  close.addEventListener('click', () => {
+    state = { ...state, view: { ...state.view, tourStep: null } }
+    renderTour()
+    scheduleHash()
+  })
+  nav.prepend(prev)
+  nav.append(next, close)
+  head.append(title, nav)
+  const body = document.createElement('div')
+  body.className = 'tour-body'
+  if (step.command) {
+    const cmd = document.createElement('p')
+    cmd.innerHTML = '<span class="label">applies</span> '
+    const code = document.createElement('code')
+    code.textContent = `${step.applied.map((a) => a.name).join(', ')} with \`${step.command}\``
+    cmd.appendChild(code)
+    body.appendChild(cmd)
+  }
+  if (step.note) {
+    const note = document.createElement('p')
+    note.className = 'tour-note'
+    note.textContent = step.note
+    body.appendChild(note)
+  }
+  if (step.publishedDiagnostics.length) {
+    const p = document.createElement('p')
+    p.className = 'tour-note'
+    p.textContent = `As the guide publishes it, this manifest does not load: ${step.publishedDiagnostics.map((d) => `${d.code} ${d.name} at line ${d.line}`).join('; ')}. The tour applies the intended manifest.`
+    body.appendChild(p)
+  }
+  const table = document.createElement('table')
+  table.className = 'guide-table'
+  table.innerHTML = '<caption>The guide’s loop: <code>curl http://httpbin.foo:8000/ip</code> from each client</caption><thead><tr><th scope="col">client</th><th scope="col">status</th><th scope="col">transport</th><th scope="col">why</th></tr></thead>'
+  const tbody = document.createElement('tbody')
+  for (const row of step.rows) {
+    const o = row.outcome
+    const tr = document.createElement('tr')
+    tr.className = `tone-${tone(o)}`
+    tr.dataset['from'] = o.from
+    tr.dataset['status'] = o.status
+    const cells = [
+      `${o.from.split('/')[1]}.${o.from.split('/')[0]}`,
+      o.status,
+      `${o.transport ?? 'none'}${o.curlExit ? `, curl exit ${o.curlExit}` : ''}`,
+      `${o.reason}${row.guidePrints ? ` (the guide prints ${row.guidePrints}: a client without a sidecar sees the reset, not a 503)` : ''}`,
+    ]
+    for (const text of cells) {
+      const td = document.createElement('td')
+      td.textContent = text
+      tr.appendChild(td)
+    }
+    tbody.appendChild(tr)
+  }
+  table.appendChild(tbody)
+  body.appendChild(table)
+  panel.replaceChildren(head, body)
+}
+
+$('tour-open').addEventListener('click', () => void openTour(state.view.tourStep ?? tour?.steps[0]?.id ?? '0'))
+
+// ---- share and downloads --------------------------------------------------------------------
+
+$('share').addEventListener('click', async () => {
+  clearTimeout(hashTimer)
+  const fragment = await engine.call({ op: 'encode', state: { ...state, sources: editor.sources(), view: { ...state.view, tab: editor.activeTab } } })
+  if (fragment.length > MAX_FRAGMENT) {
+    setStatus('this input is too large to share as a link: download the YAML instead', 'error')
+    return
+  }
+  history.replaceState(null, '', `#${fragment}`)
+  const input = $<HTMLInputElement>('share-url')
+  input.value = location.href
+  $('share-box').hidden = false
+  input.focus()
+  input.select()
+  try {
+    await navigator.clipboard.writeText(location.href)
+    $('share').textContent = 'Link copied'
+    setTimeout(() => ($('share').textContent = 'Share link'), 2000)
+  } catch {
+    // No clipboard permission: the link is selected in the box.
+  }
+})
+$('share-close').addEventListener('click', () => ($('share-box').hidden = true))
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }))
+  const a = Object.assign(document.createElement('a'), { href: url, download: name })
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+$('download-csv').addEventListener('click', async () => {
+  if (analysis) download('meshlock-matrix.csv', 'text/csv', await engine.call({ op: 'csv' }))
+})
+$('download-json').addEventListener('click', () => {
+  if (analysis) download('meshlock-matrix.json', 'application/json', JSON.stringify(expandMatrix(analysis.matrix), null, 2))
+})
+
+// ---- start ----------------------------------------------------------------------------------
+
+/** A small hook for tests and for pasting from the console: replaces the sources and settings. */
+declare global {
+  interface Window {
+    meshlockPlayground: {
+      load(sources: PlaygroundState['sources'], settings?: SettingsState): void
+      state(): PlaygroundState
+      matrix(): Matrix | null
+    }
+  }
+}
+window.meshlockPlayground = {
+  load: (sources, settings = {}) => load({ v: 1, sources, settings, view: { ...DEFAULT_VIEW } }),
+  state: () => ({ ...state, sources: editor.sources() }),
+  matrix: () => (analysis ? expandMatrix(analysis.matrix) : null),
+}
+
+async function start(): Promise<void> {
+  fillSettings()
+  fillExamples()
+  renderLegend()
+  editor.setSeedText((await engine.call({ op: 'seed' })).text)
+  const shared = decodeState(location.hash)
+  if (shared?.view.tourStep) tour = await engine.call({ op: 'tour' })
+  const first = examples[0]
+  load(shared ?? (first ? exampleState(first) : seedState()))
+  if (import.meta.env.PROD && 'serviceWorker' in navigator && location.protocol !== 'file:') {
+    navigator.serviceWorker.register('./sw.js').catch(() => {
+      // Offline use is a bonus: the page works without it.
+    })
+  }
+}
+
+void start()

@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'vitest'
+import { DEFAULT_VIEW, SEED_NAME, type PlaygroundState, decodeState, encodeState, engineSettings, engineSources, sanitize, seedState } from '../../src/state'
+
+const sample = (): PlaygroundState => ({
+  v: 1,
+  sources: [
+    { name: SEED_NAME, builtin: 'seed' },
+    { name: 'step-3-policy.yaml', namespace: 'foo', text: 'apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\n# ünïcödé ✓ and "quotes"\n' },
+  ],
+  settings: { istioVersion: '1.1', autoMtls: false, rootNamespace: 'mesh-root' },
+  view: { ...DEFAULT_VIEW, tab: 1, view: 'graph', verdict: 'fail', clientNs: 'legacy', selected: { from: 'legacy/sleep', to: 'httpbin.foo.svc.cluster.local:8000' }, tourStep: "3'" },
+})
+
+describe('URL fragment encoding', () => {
+  test('round-trips the whole state', () => {
+    const state = sample()
+    const fragment = encodeState(state)
+    expect(fragment).toMatch(/^s=[A-Za-z0-9_-]+$/)
+    expect(decodeState(fragment)).toEqual(state)
+    expect(decodeState(`#${fragment}`)).toEqual(state)
+  })
+
+  test('is deterministic, and compact for the built-in seed', () => {
+    expect(encodeState(sample())).toBe(encodeState(sample()))
+    const seed = encodeState(seedState())
+    expect(seed.length).toBeLessThan(200)
+    expect(decodeState(seed)).toEqual(seedState())
+  })
+
+  test('compresses large inputs', () => {
+    const text = Array.from({ length: 2000 }, (_, i) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: s${i}, namespace: ns${i % 7}}\n`).join('')
+    const state: PlaygroundState = { ...seedState(), sources: [{ name: 'big.yaml', text }] }
+    const fragment = encodeState(state)
+    expect(fragment.length).toBeLessThan(text.length / 4)
+    expect(decodeState(fragment)?.sources[0]?.text).toBe(text)
+  })
+
+  test('rejects what it did not write', () => {
+    for (const bad of ['', '#', '#x=1', '#s=', '#s=!!!', '#s=AAAA', `#s=${btoa('{"v":1}')}`]) expect(decodeState(bad)).toBeNull()
+  })
+})
+
+describe('sanitize: a shared link is untrusted input', () => {
+  test('drops unknown and ill-typed fields, clamps the tab', () => {
+    const state = sanitize({
+      v: 1,
+      sources: [{ name: 'a.yaml', text: 'x: 1', namespace: 7, extra: true }],
+      settings: { istioVersion: 3, autoMtls: 'yes', rootNamespace: 'root', evil: '<script>' },
+      view: { tab: 9, view: 'pie', verdict: 'maybe', selected: { from: 1 }, tourStep: '3', clientNs: 'foo' },
+    })
+    expect(state).toEqual({
+      v: 1,
+      sources: [{ name: 'a.yaml', text: 'x: 1' }],
+      settings: { rootNamespace: 'root' },
+      view: { ...DEFAULT_VIEW, tab: 0, tourStep: '3', clientNs: 'foo' },
+    })
+  })
+
+  test('a source without text or name makes the link invalid', () => {
+    expect(sanitize({ v: 1, sources: [{ name: 'a.yaml' }] })).toBeNull()
+    expect(sanitize({ v: 1, sources: [{ text: 'a' }] })).toBeNull()
+    expect(sanitize({ v: 2, sources: [] })).toBeNull()
+    expect(sanitize([1, 2])).toBeNull()
+  })
+})
+
+describe('engine arguments', () => {
+  test('sources: the seed by reference, inline text with its namespace', () => {
+    expect(engineSources(sample().sources)).toEqual([
+      { builtin: 'seed' },
+      { name: 'step-3-policy.yaml', text: sample().sources[1]?.text, namespace: 'foo' },
+    ])
+  })
+
+  test('settings: absent keys left out, so the core applies its defaults', () => {
+    expect(engineSettings({})).toEqual({})
+    expect(engineSettings({ istioVersion: '', rootNamespace: '' })).toEqual({})
+    expect(engineSettings({ istioVersion: 'current', autoMtls: false })).toEqual({ istioVersion: 'current', autoMtls: false })
+  })
+})
