@@ -6,12 +6,6 @@ use super::DocContext;
 use super::locate::YamlPath;
 use crate::diagnostic::{Code, Diagnostic};
 
-/// A whole document's text, or one item of a `kind: List`.
-pub enum DocInput<'a> {
-    Text(&'a str),
-    Value(&'a yaml_serde::Value),
-}
-
 pub struct Decoded<T> {
     pub value: T,
     pub unknown: Vec<YamlPath>,
@@ -22,19 +16,12 @@ pub struct DecodeError {
     path: YamlPath,
 }
 
-pub fn decode_object<T: DeserializeOwned>(input: &DocInput<'_>) -> Result<Decoded<T>, DecodeError> {
+/// Decodes one document's text (a whole document or a `kind: List` item) into `T`.
+pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, DecodeError> {
     let mut unknown = Vec::new();
     let mut track = serde_path_to_error::Track::new();
-    let result = match input {
-        DocInput::Text(text) => {
-            let de = serde_path_to_error::Deserializer::new(yaml_serde::Deserializer::from_str(text), &mut track);
-            serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p)))
-        }
-        DocInput::Value(value) => {
-            let de = serde_path_to_error::Deserializer::new(*value, &mut track);
-            serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p)))
-        }
-    };
+    let de = serde_path_to_error::Deserializer::new(yaml_serde::Deserializer::from_str(text), &mut track);
+    let result = serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p)));
     match result {
         Ok(value) => Ok(Decoded { value, unknown }),
         Err(error) => Err(DecodeError {
@@ -45,9 +32,8 @@ pub fn decode_object<T: DeserializeOwned>(input: &DocInput<'_>) -> Result<Decode
 }
 
 impl DecodeError {
-    pub(super) fn into_diagnostic(self, ctx: &DocContext<'_>, prefix: &YamlPath) -> Diagnostic {
-        let full = prefix.clone().join(&self.path);
-        // yaml_serde knows the exact position for text input; for List items, look the path up.
+    pub(super) fn into_diagnostic(self, ctx: &DocContext<'_>) -> Diagnostic {
+        let full = self.path.clone();
         let position = self.error.location().map(|l| (l.line(), l.column()));
         let raw = self.error.to_string();
         // The library appends its own " at line X column Y"; meshlock prints the location itself.
@@ -61,7 +47,7 @@ impl DecodeError {
         let (code, help) = classify(&message);
         let mut location = ctx.location(&full, position);
         if position.is_none() && location.line.is_none() {
-            location = ctx.location(prefix, None);
+            location = ctx.location(&YamlPath::default(), None);
         }
         Diagnostic::error(code, message).with_help(help).at(location)
     }

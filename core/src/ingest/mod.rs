@@ -16,7 +16,7 @@ use crate::model::{
     OperationMatch, Origin, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, RbacConfig, RbacMode, RbacRule,
     RbacSubject, Service, ServicePort, ServiceRole, ServiceRoleBinding, SourceMatch, TargetPort, TlsMode,
 };
-use decode::{DocInput, decode_object};
+use decode::decode_object;
 use locate::YamlPath;
 pub use split::MAX_SOURCE_BYTES;
 
@@ -134,7 +134,12 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
         };
         for (index, doc) in documents.iter().enumerate() {
             out.documents += 1;
-            let ctx = DocContext { source, index, doc };
+            let ctx = DocContext {
+                source,
+                index,
+                doc,
+                prefix: YamlPath::default(),
+            };
             for outcome in read_document(&ctx) {
                 match outcome {
                     Read::Modelled(resource) => {
@@ -192,8 +197,13 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::mesh::ResourceRef>, V
     for source in sources {
         let documents = split::split(&source.text).map_err(|d| vec![*d])?;
         for (index, doc) in documents.iter().enumerate() {
-            let ctx = DocContext { source, index, doc };
-            match decode_object::<Named>(&DocInput::Text(doc.text)) {
+            let ctx = DocContext {
+                source,
+                index,
+                doc,
+                prefix: YamlPath::default(),
+            };
+            match decode_object::<Named>(&doc.text) {
                 Ok(decoded) => {
                     let named = decoded.value;
                     let (Some(kind), Some(name)) = (named.kind, named.metadata.name) else {
@@ -222,7 +232,7 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::mesh::ResourceRef>, V
                         name,
                     });
                 }
-                Err(err) => errors.push(err.into_diagnostic(&ctx, &YamlPath::default())),
+                Err(err) => errors.push(err.into_diagnostic(&ctx)),
             }
         }
     }
@@ -250,25 +260,29 @@ struct DocContext<'a> {
     source: &'a Source,
     index: usize,
     doc: &'a split::Document<'a>,
+    /// `items[N]` for a `kind: List` item: paths are located in the item, shown with the prefix.
+    prefix: YamlPath,
 }
 
 impl DocContext<'_> {
+    /// The location of `path` (relative to this document or item), or of `pos` when known.
     fn location(&self, path: &YamlPath, pos: Option<(usize, usize)>) -> Location {
-        let pos = pos.or_else(|| locate::locate(self.doc.text, path));
+        let pos = pos.or_else(|| locate::locate(&self.doc.text, path));
+        let full = self.prefix.clone().join(path);
         Location {
             source: self.source.name.clone(),
             document: Some(self.index),
-            path: (!path.segments().is_empty()).then(|| path.to_string()),
+            path: (!full.segments().is_empty()).then(|| full.to_string()),
             line: pos.map(|(line, _)| line + self.doc.first_line - 1),
             column: pos.map(|(_, col)| col),
         }
     }
 
-    fn origin(&self, prefix: &YamlPath) -> Origin {
+    fn origin(&self) -> Origin {
         Origin {
             source: self.source.name.clone(),
             document: self.index,
-            path: prefix.to_string(),
+            path: self.prefix.to_string(),
         }
     }
 }
@@ -280,33 +294,42 @@ enum Read {
 }
 
 fn read_document(ctx: &DocContext<'_>) -> Vec<Read> {
-    let input = DocInput::Text(ctx.doc.text);
-    let root = YamlPath::default();
-    let head = match decode_object::<wire::Head>(&input) {
+    let head = match decode_object::<wire::Head>(&ctx.doc.text) {
         Ok(decoded) => decoded.value,
-        Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx, &root))],
+        Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx))],
     };
-    if head.kind.as_deref() == Some("List") {
-        let list = match decode_object::<wire::List>(&input) {
-            Ok(decoded) => decoded.value,
-            Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx, &root))],
-        };
-        let mut out = Vec::new();
-        for (i, item) in list.items.iter().enumerate() {
-            let prefix = root.clone().key("items").index(i);
-            let item_input = DocInput::Value(item);
-            match decode_object::<wire::Head>(&item_input) {
-                Ok(item_head) => out.extend(read_object(ctx, &item_input, &prefix, item_head.value)),
-                Err(err) => out.push(Read::Diagnostic(err.into_diagnostic(ctx, &prefix))),
-            }
-        }
-        return out;
+    if head.kind.as_deref() != Some("List") {
+        return read_object(ctx, head);
     }
-    read_object(ctx, &input, &root, head)
+    let items = match split::list_items(ctx.doc) {
+        Ok(items) => items,
+        Err(message) => {
+            let path = YamlPath::default().key("items");
+            return vec![Read::Diagnostic(
+                Diagnostic::error(Code::InvalidValue, message)
+                    .with_help("a `kind: List` holds its objects under `items:`")
+                    .at(ctx.location(&path, None)),
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_ctx = DocContext {
+            source: ctx.source,
+            index: ctx.index,
+            doc: item,
+            prefix: YamlPath::default().key("items").index(i),
+        };
+        match decode_object::<wire::Head>(&item.text) {
+            Ok(item_head) => out.extend(read_object(&item_ctx, item_head.value)),
+            Err(err) => out.push(Read::Diagnostic(err.into_diagnostic(&item_ctx))),
+        }
+    }
+    out
 }
 
 /// The kinds meshlock models, by API group (without version) and kind.
-fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, head: wire::Head) -> Vec<Read> {
+fn read_object(ctx: &DocContext<'_>, head: wire::Head) -> Vec<Read> {
     let (Some(api_version), Some(kind)) = (head.api_version.as_deref(), head.kind.as_deref()) else {
         let missing = if head.api_version.is_none() {
             "apiVersion"
@@ -316,16 +339,11 @@ fn read_object(ctx: &DocContext<'_>, input: &DocInput<'_>, prefix: &YamlPath, he
         return vec![Read::Diagnostic(
             Diagnostic::error(Code::MissingField, format!("document has no `{missing}`"))
                 .with_help("every Kubernetes document needs `apiVersion` and `kind`; remove stray text or add them")
-                .at(ctx.location(prefix, None)),
+                .at(ctx.location(&YamlPath::default(), None)),
         )];
     };
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let reader = ObjectReader {
-        ctx,
-        input,
-        prefix,
-        api_version,
-    };
+    let reader = ObjectReader { ctx, api_version };
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
         ("", "Pod") => reader.pod(),
@@ -374,23 +392,20 @@ fn ignore_reason(group: &str, kind: &str) -> &'static str {
 struct ObjectReader<'a> {
     api_version: &'a str,
     ctx: &'a DocContext<'a>,
-    input: &'a DocInput<'a>,
-    prefix: &'a YamlPath,
 }
 
 impl ObjectReader<'_> {
     fn error(&self, code: Code, path: YamlPath, message: String, help: &str) -> Read {
-        let full = self.prefix.clone().join(&path);
         Read::Diagnostic(
             Diagnostic::error(code, message)
                 .with_help(help)
-                .at(self.ctx.location(&full, None)),
+                .at(self.ctx.location(&path, None)),
         )
     }
 
     /// Decodes the object; the unknown fields under `spec` are returned for the Istio kinds to report.
     fn decode_spec<T: serde::de::DeserializeOwned>(&self, out: &mut Vec<Read>) -> Option<(T, Vec<YamlPath>)> {
-        match decode_object::<T>(self.input) {
+        match decode_object::<T>(&self.ctx.doc.text) {
             Ok(decoded) => {
                 let unknown = decoded
                     .unknown
@@ -400,7 +415,7 @@ impl ObjectReader<'_> {
                 Some((decoded.value, unknown))
             }
             Err(err) => {
-                out.push(Read::Diagnostic(err.into_diagnostic(self.ctx, self.prefix)));
+                out.push(Read::Diagnostic(err.into_diagnostic(self.ctx)));
                 None
             }
         }
@@ -417,11 +432,10 @@ impl ObjectReader<'_> {
                 Some(locate::Segment::Key(k)) => k.clone(),
                 _ => path.to_string(),
             };
-            let full = self.prefix.clone().join(&path);
             out.push(Read::Diagnostic(
                 Diagnostic::warning(Code::UnknownField, format!("unknown field `{field}` is ignored"))
                     .with_help("check the spelling and indentation against the resource's schema")
-                    .at(self.ctx.location(&full, None)),
+                    .at(self.ctx.location(&path, None)),
             ));
         }
     }
@@ -449,10 +463,7 @@ impl ObjectReader<'_> {
     }
 
     fn meta(&self, kind: &'static str, meta: &wire::ObjectMeta, name: String) -> Meta {
-        let yaml = match self.input {
-            DocInput::Text(text) => (*text).to_owned(),
-            DocInput::Value(value) => yaml_serde::to_string(value).unwrap_or_default(),
-        };
+        let yaml = self.ctx.doc.text.clone().into_owned();
         let mut namespaced = self.namespace_of(meta);
         if kind == "MeshPolicy" {
             namespaced.clear();
@@ -465,7 +476,7 @@ impl ObjectReader<'_> {
             name,
             created: meta.creation_timestamp.clone(),
             seq: 0,
-            origin: self.ctx.origin(self.prefix),
+            origin: self.ctx.origin(),
         }
     }
 
@@ -496,7 +507,7 @@ impl ObjectReader<'_> {
             template_labels: template.metadata.labels,
             template_annotations: template.metadata.annotations,
             spec: template.spec,
-            origin: self.ctx.origin(self.prefix),
+            origin: self.ctx.origin(),
         })));
     }
 
@@ -595,7 +606,7 @@ impl ObjectReader<'_> {
             selector: svc.spec.selector.filter(|s| !s.is_empty()),
             ports,
             headless: svc.spec.cluster_ip.as_deref() == Some("None"),
-            origin: self.ctx.origin(self.prefix),
+            origin: self.ctx.origin(),
         })));
         out
     }
@@ -1153,7 +1164,7 @@ impl ObjectReader<'_> {
             }
             .to_owned(),
             targets,
-            origin: self.ctx.origin(self.prefix),
+            origin: self.ctx.origin(),
         })));
         out
     }
@@ -1197,7 +1208,7 @@ impl ObjectReader<'_> {
             sidecar: false,
             reason: format!("the ingress controller serving Ingress {namespace}/{name} (assumed without a sidecar)"),
             targets,
-            origin: self.ctx.origin(self.prefix),
+            origin: self.ctx.origin(),
         })));
         out
     }
@@ -1225,17 +1236,16 @@ impl ObjectReader<'_> {
             sidecar: false,
             reason: "the Kubernetes API server (no sidecar) calls admission webhooks".to_owned(),
             targets,
-            origin: self.ctx.origin(self.prefix),
+            origin: self.ctx.origin(),
         })));
         out
     }
 
     fn note(&self, code: Code, path: YamlPath, message: String, help: &str) -> Read {
-        let full = self.prefix.clone().join(&path);
         Read::Diagnostic(
             Diagnostic::warning(code, message)
                 .with_help(help)
-                .at(self.ctx.location(&full, None)),
+                .at(self.ctx.location(&path, None)),
         )
     }
 }

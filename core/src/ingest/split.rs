@@ -3,14 +3,18 @@
 //! A line that starts with `---` or `...` (then a space or the line end) always ends a document:
 //! YAML forbids such a line inside any scalar (`c-forbidden`), so a line scan is exact.
 
+use saphyr_parser::{Event, Parser, Span};
+use std::borrow::Cow;
+
 use crate::diagnostic::{Code, Diagnostic};
 
 /// Largest source meshlock reads: far above a 50,000-pod dump, far below what would exhaust memory.
 pub const MAX_SOURCE_BYTES: usize = 1 << 30;
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document<'a> {
-    pub text: &'a str,
+    /// Borrowed for a whole document; owned for a `kind: List` item (indented to its column).
+    pub text: Cow<'a, str>,
     /// 1-based line of `text`'s first line in the source.
     pub first_line: usize,
 }
@@ -65,7 +69,110 @@ fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
         !t.is_empty() && !t.starts_with('#')
     });
     if has_content {
-        docs.push(Document { text, first_line });
+        docs.push(Document {
+            text: Cow::Borrowed(text),
+            first_line,
+        });
+    }
+}
+
+/// The items of a `kind: List` document, each as its own document: the text slice of the item,
+/// indented to its original column so that lines and columns of diagnostics stay exact. Items are
+/// found with the event parser's spans, so no generic tree of the whole list is built.
+pub fn list_items<'a>(doc: &Document<'a>) -> Result<Vec<Document<'a>>, &'static str> {
+    let text = doc.text.as_ref();
+    let mut events = Parser::new_from_str(text).filter_map(Result::ok);
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut expect_key = false;
+    let mut in_items = false;
+    while let Some((event, span)) = events.next() {
+        match event {
+            Event::MappingStart(..) if depth == 0 => {
+                depth = 1;
+                expect_key = true;
+            }
+            Event::Scalar(key, ..) if depth == 1 && expect_key => {
+                in_items = key == "items";
+                expect_key = false;
+                if !in_items {
+                    skip_node(&mut events);
+                    expect_key = true;
+                }
+            }
+            Event::SequenceStart(..) if depth == 1 && in_items => {
+                while let Some((first, start)) = events.next() {
+                    if matches!(first, Event::SequenceEnd) {
+                        break;
+                    }
+                    let end = node_end(&mut events, &first, start);
+                    items.push(slice(doc, start, end));
+                }
+                in_items = false;
+                expect_key = true;
+            }
+            Event::MappingEnd if depth == 1 => break,
+            Event::Scalar(value, ..) if depth == 1 && in_items => {
+                // `items:` with no value (or `null`) is an empty list; anything else is not a list.
+                if !matches!(value.as_ref(), "" | "~" | "null") {
+                    return Err("`items` must be a list of objects");
+                }
+                in_items = false;
+                expect_key = true;
+            }
+            Event::MappingStart(..) if depth == 1 && in_items => return Err("`items` must be a list of objects"),
+            // Items are read one by one from their text, so `items: *anchor` cannot be expanded.
+            Event::Alias(_) if depth == 1 && in_items => return Err("`items` is an alias: write the list out"),
+            _ => {}
+        }
+        let _ = span;
+    }
+    Ok(items)
+}
+
+/// Consumes one whole node (the next one) from the events.
+fn skip_node<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>) {
+    if let Some((first, span)) = events.next() {
+        node_end(events, &first, span);
+    }
+}
+
+/// Consumes the rest of a node that began with `first`; returns where it ends.
+fn node_end<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>, first: &Event<'a>, start: Span) -> Span {
+    let mut depth = match first {
+        Event::MappingStart(..) | Event::SequenceStart(..) => 1usize,
+        _ => return start,
+    };
+    let mut last = start;
+    while depth > 0 {
+        let Some((event, span)) = events.next() else { break };
+        last = span;
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            _ => {}
+        }
+    }
+    last
+}
+
+/// The item's text, from its first token to the end of its last, padded to its column.
+fn slice<'a>(doc: &Document<'a>, start: Span, end: Span) -> Document<'a> {
+    let text = doc.text.as_ref();
+    let byte = |chars: usize| text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b);
+    let (from, to) = if text.is_ascii() {
+        (
+            start.start.index().min(text.len()),
+            end.end.index().max(end.start.index()).min(text.len()),
+        )
+    } else {
+        (byte(start.start.index()), byte(end.end.index().max(end.start.index())))
+    };
+    let body = text.get(from..to.max(from)).unwrap_or_default();
+    let padded = format!("{}{}", " ".repeat(start.start.col()), body.trim_end());
+    Document {
+        text: Cow::Owned(padded),
+        first_line: doc.first_line + start.start.line() - 1,
     }
 }
 
@@ -81,7 +188,7 @@ mod tests {
         assert_eq!(
             docs[0],
             Document {
-                text: "a: 1\n",
+                text: "a: 1\n".into(),
                 first_line: 3
             }
         );
@@ -90,9 +197,32 @@ mod tests {
         assert_eq!(
             docs[2],
             Document {
-                text: "c: |\n  ---x\n",
+                text: "c: |\n  ---x\n".into(),
                 first_line: 8
             }
+        );
+    }
+
+    #[test]
+    fn list_items_keep_their_lines_and_columns() {
+        let text = "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n- {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n";
+        let doc = Document {
+            text: text.into(),
+            first_line: 10,
+        };
+        let items = list_items(&doc).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].first_line, 14);
+        assert!(
+            items[0].text.starts_with("  apiVersion: v1\n  kind: Namespace"),
+            "{:?}",
+            items[0].text
+        );
+        assert_eq!(items[1].first_line, 18);
+        assert!(
+            items[1].text.trim_start().starts_with("{apiVersion"),
+            "{:?}",
+            items[1].text
         );
     }
 }

@@ -6,7 +6,10 @@
 //! field is reported by `serde_ignored` instead of being dropped.
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+
+/// A field of a modelled schema that meshlock reads past. Decoded as a (small) value rather than
+/// skipped, because `serde_ignored` reports skipped fields as unknown; yaml_serde bounds its depth.
+pub type IgnoredAny = yaml_serde::Value;
 use std::collections::BTreeMap;
 
 pub type Labels = BTreeMap<String, String>;
@@ -36,12 +39,6 @@ pub struct OwnerReference {
     pub kind: String,
     pub name: String,
     pub controller: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct List {
-    #[serde(default)]
-    pub items: Vec<yaml_serde::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
