@@ -4,5 +4,5 @@ import { createRequire } from 'node:module'
 
 const meshlock = createRequire(import.meta.url)('./index.js')
 
-export const { Mesh, MeshlockError, load, loadAsync, tour, tourText, callJson } = meshlock
+export const { Mesh, MeshlockError, load, loadAsync, check, checkSarif, diff, tour, tourText, callJson } = meshlock
 export default meshlock

@@ -204,6 +204,252 @@ export interface Tour {
   steps: Array<TourStep>
 }
 
+/** SARIF 2.1.0 as `meshlock check --format sarif` writes it (`checkSarif()`): one run, a rule per
+ * diagnostic code, a result per diagnostic. Keys are SARIF's own. */
+export interface SarifLog {
+  $schema: string
+  version: '2.1.0'
+  runs: Array<SarifRun>
+}
+
+export interface SarifRun {
+  tool: { driver: { name: 'meshlock'; version: string; rules: Array<SarifRule> } }
+  results: Array<SarifResult>
+}
+
+export interface SarifRule {
+  /** The diagnostic code, e.g. `ML105`. */
+  id: `ML${number}`
+  /** The slug, e.g. `misplaced-peers`. */
+  name: string
+  shortDescription: { text: string }
+  fullDescription: { text: string }
+  help: { text: string; markdown: string }
+  defaultConfiguration: { level: SarifLevel }
+}
+
+export type SarifLevel = 'error' | 'warning' | 'note'
+
+export interface SarifResult {
+  ruleId: `ML${number}`
+  level: SarifLevel
+  /** The message, with the help in parentheses. */
+  message: { text: string }
+  /** Absent when the finding is about the mesh as a whole. */
+  locations?: Array<{
+    physicalLocation: {
+      artifactLocation: { uri: string }
+      /** Absent when the finding has no line. */
+      region?: { startLine: number; startColumn: number }
+    }
+  }>
+}
+
+// ---- Migration: stages, plan, simulate, diff, observed traffic ----
+
+/** Where a service port (or a namespace, or the mesh) is on the way from plaintext to STRICT:
+ * `broken` (STRICT and some client fails), `no-sidecar` (nothing to migrate), `plaintext` (DISABLE),
+ * `permissive` (no client sends mTLS), `upgrading` (some sidecar clients send mTLS), `ready` (every
+ * sidecar client sends mTLS), `locked` (STRICT, nothing breaks). A namespace or the mesh is as far as
+ * its least advanced service with a sidecar; `broken` wins. */
+export type Stage = 'broken' | 'no-sidecar' | 'plaintext' | 'permissive' | 'upgrading' | 'ready' | 'locked'
+
+export interface ServiceStage {
+  /** `fqdn:port`, as in `Edge.to`. */
+  service: string
+  namespace: string
+  stage: Stage
+  /** The strongest mode among the endpoints with a sidecar; `null`: none has one. */
+  mode: MtlsMode | null
+  mtlsClients: number
+  plaintextClients: number
+  /** Clients (`namespace/name`) that fail because of mTLS settings. */
+  failing: Array<string>
+  /** Clients without a sidecar that still send plaintext: they break when the port is locked. */
+  blockers: Array<string>
+}
+
+/** `stages()`: per service port, per namespace, and for the mesh. */
+export interface Stages {
+  services: Array<ServiceStage>
+  /** Namespace → its stage. */
+  namespaces: Record<string, Stage>
+  mesh: Stage
+}
+
+/** One side of a changed edge. */
+export interface EdgeState {
+  status: Status
+  curlExit: number
+  transport: Transport | null
+  verdict: Verdict
+  reason: Reason
+}
+
+/** An edge whose status or transport changes. */
+export interface EdgeChange {
+  /** The client workload, `namespace/name`. */
+  from: string
+  /** `fqdn:port`. */
+  to: string
+  /** `null` when the edge exists on one side only (a workload or service added or removed). */
+  before: EdgeState | null
+  after: EdgeState | null
+  /** `plaintext → mtls`, `mtls → fail`, `none → plaintext`, … */
+  change: string
+  /** `Kind namespace/name` of the changed resources that took part in deciding this edge (empty in
+   * plan and simulate deltas). */
+  cause: Array<string>
+}
+
+/** `diff(before, after)`: every changed edge, grouped. */
+export interface Diff {
+  changes: Array<EdgeChange>
+  /** Number of changes per group (`mtls → fail`: 1). */
+  groups: Record<string, number>
+  /** Edges that worked before and fail after. */
+  broken: number
+  /** Transitions the migration refuses (ML402: DISABLE straight to STRICT). */
+  diagnostics: Array<Diagnostic>
+}
+
+/** The plan's goal, as parsed from `PlanOptions.goal`. */
+export type Goal = { type: 'strict' } | { type: 'mesh-strict' } | { type: 'namespaces'; namespaces: Array<string> }
+
+export interface StageChange {
+  before: Stage
+  after: Stage
+}
+
+/** One step of a plan: what to apply and delete, how to undo it, and what it changes. */
+export interface PlanStep {
+  /** Deterministic and file-name safe, numbered: `01-permissive-foo`, `06-lock-httpbin-foo`. */
+  name: string
+  description: string
+  /** YAML manifests to apply. */
+  apply: Array<string>
+  /** YAML manifests to `kubectl delete -f`. */
+  delete: Array<string>
+  /** Applying `rollback` and deleting `rollbackDelete` restores the state before this step. */
+  rollback: Array<string>
+  rollbackDelete: Array<string>
+  /** The edges this step changes. */
+  delta: Array<EdgeChange>
+  /** Service ports and namespaces whose stage changes. */
+  stages: Record<string, StageChange>
+  /** What to verify on the live cluster before applying. */
+  prechecks: Array<string>
+}
+
+export type RemedyKind = 'inject-client' | 'keep-permissive' | 'allow-break' | 'fix-destination-rule'
+
+export interface Remedy {
+  kind: RemedyKind
+  description: string
+  /** The YAML or command that implements it, when there is one. */
+  action: string | null
+}
+
+/** A client that a held-back lock-down step would break, and the narrowest ways out. */
+export interface Blocker {
+  /** `namespace/name`. */
+  client: string
+  /** `fqdn:port`. */
+  service: string
+  /** What the client would see after the step (`000`, `503`), or `observed plaintext` when the
+   * blocker comes from the metrics given to `plan()`. */
+  wouldGet: Status | 'observed plaintext'
+  reason: Reason
+  /** The step that was held back (unnumbered: `lock-httpbin-foo`). */
+  step: string
+  remedies: Array<Remedy>
+}
+
+/** The mesh once every step is applied. */
+export interface PlanSummary {
+  edges: number
+  ok: number
+  failing: number
+  mtls: number
+  plaintext: number
+  namespaces: Record<string, Stage>
+  mesh: Stage
+}
+
+/** `plan()`: ordered steps towards STRICT that never turn a working edge into a failing one (unless
+ * its client is allowed to break); what would break is reported as blockers. */
+export interface Plan {
+  goal: Goal
+  /** What needs no step, and why. */
+  notes: Array<string>
+  steps: Array<PlanStep>
+  blockers: Array<Blocker>
+  final: PlanSummary
+}
+
+/** One step of `simulate()`, after it is applied. */
+export interface SimulatedStep {
+  /** The step's name (`step 1`, `step 2`, … when not given). */
+  name: string
+  /** The edges that changed at this step. */
+  delta: Array<EdgeChange>
+  stages: Stages
+  matrix: Matrix
+}
+
+/** A service's readiness from observed traffic: `ready` (only mTLS from known clients), `blocked`
+ * (plaintext observed: its senders would break), `no-traffic` (nothing observed: not provable). */
+export type Readiness = 'ready' | 'blocked' | 'no-traffic'
+
+/** A caller observed sending plaintext. */
+export interface Sender {
+  /** `namespace/workload`, or `unknown` (a caller outside the mesh). */
+  client: string
+  requests: number
+  inModel: boolean
+}
+
+export interface ServiceReadiness {
+  /** The service's FQDN. */
+  service: string
+  readiness: Readiness
+  /** The model's stage of the service; `null` when the model does not know it. */
+  stage: Stage | null
+  mtlsRequests: number
+  plaintextRequests: number
+  plaintextSenders: Array<Sender>
+}
+
+export interface ObservedEdge {
+  from: string
+  to: string
+  mtls: number
+  plaintext: number
+}
+
+export type DisagreementKind =
+  | 'plaintext-where-model-says-mtls'
+  | 'mtls-where-model-says-plaintext'
+  | 'unknown-caller'
+  | 'unknown-service'
+
+/** Where the observed traffic contradicts the model. */
+export interface Disagreement {
+  kind: DisagreementKind
+  from: string
+  to: string
+  detail: string
+}
+
+/** `ready(metrics)`: observed traffic reconciled with the model. */
+export interface Reconciliation {
+  services: Array<ServiceReadiness>
+  observed: Array<ObservedEdge>
+  disagreements: Array<Disagreement>
+  /** Model edges with no observed traffic (the model assumes every client may call). */
+  unobservedModelEdges: number
+}
+
 // ---- Inputs ----
 
 /** Inline YAML, or the built-in seed cluster. (In `load()` a plain string is a file path; in
@@ -234,17 +480,48 @@ export interface MeshOptions {
 /** `Mesh.fromYaml()` options: the settings, and the name of the text. */
 export type YamlOptions = MeshOptions & SourceOptions
 
+/** Observed traffic (`istio_requests_total`, `istio_tcp_connections_opened_total`): a file path, or
+ * inline text named for diagnostics. Prometheus text exposition or the JSON of `/api/v1/query` or
+ * `/api/v1/query_range`. Malformed metrics throw `invalid-metrics`. */
+export type MetricsInput = string | { name: string; text: string }
+
+/** `plan()` options; unknown keys are rejected (`bad-request`). */
+export interface PlanOptions {
+  /** `'strict'` (default: lock every namespace that can be locked), `'mesh-strict'` (then the whole
+   * mesh), or `'namespace=NS[,NS]'` (these namespaces only). */
+  goal?: 'strict' | 'mesh-strict' | `namespace=${string}` | null
+  /** Clients (`namespace/name`) that may break. */
+  allowBreak?: Array<string> | null
+  /** Observed traffic: observed plaintext senders hold a lock-down back too. */
+  metrics?: MetricsInput | null
+}
+
+/** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
+ * that deletes (as `kubectl delete -f`), then applies. */
+export type StepInput =
+  | string
+  | Array<string | SourceInput>
+  | {
+      name?: string | null
+      apply?: string | SourceInput | Array<string | SourceInput> | null
+      delete?: string | SourceInput | Array<string | SourceInput> | null
+    }
+
 // ---- Errors ----
 
-/** `invalid-input` (the YAML has errors: see `diagnostics`), `bad-request` (bad options or
- * sources), `unknown-client`, `bad-client`, `bad-target` (probe arguments), `io` (a file cannot be
- * read), `internal` (a bug in meshlock, caught at the boundary). */
+/** `invalid-input` (the YAML has errors: see `diagnostics`), `bad-request` (bad options, goal or
+ * sources), `unknown-client`, `bad-client`, `bad-target` (probe arguments; `bad-client` also for
+ * `allowBreak`), `unknown-namespace` (a plan goal names a namespace the input lacks),
+ * `invalid-metrics` (malformed metrics: see `diagnostics`), `io` (a file cannot be read), `internal`
+ * (a bug in meshlock, caught at the boundary). */
 export type ErrorCode =
   | 'invalid-input'
   | 'bad-request'
   | 'unknown-client'
   | 'bad-client'
   | 'bad-target'
+  | 'unknown-namespace'
+  | 'invalid-metrics'
   | 'io'
   | 'internal'
 
@@ -253,7 +530,7 @@ export declare class MeshlockError extends Error {
   constructor(message: string, options?: { code?: ErrorCode; diagnostics?: Array<Diagnostic> })
   name: 'MeshlockError'
   code: ErrorCode
-  /** The input's diagnostics (for `invalid-input`); empty otherwise. */
+  /** The input's diagnostics (for `invalid-input`), the metrics' (for `invalid-metrics`); empty otherwise. */
   diagnostics: Array<Diagnostic>
 }
 

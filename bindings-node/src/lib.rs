@@ -8,7 +8,8 @@
 //!   core's `deny_unknown_fields` rejects a misspelt option;
 //! - errors: every call into core runs inside [`meshlock::api::guard`]; an [`ApiError`] becomes a
 //!   thrown `MeshlockError` (a real `Error` subclass) with `.code` and `.diagnostics`, and a panic
-//!   becomes code `internal`.
+//!   becomes code `internal`;
+//! - SARIF: written as the core builds it, its keys (SARIF's own) never renamed.
 //!
 //! Exposing a new core operation is one method: `answer(&env, || Ok(core_call()?))`.
 //! The TypeScript interfaces of the results live in `types.d.ts`, the header of the generated
@@ -18,12 +19,15 @@ use std::io;
 use std::sync::Arc;
 
 use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::check::CheckReport;
+use meshlock::migrate::{Plan, StepInput};
+use meshlock::observe::Observations;
 use meshlock::render::{self, Style};
 use meshlock::{MeshSettings, Source};
 use napi::bindgen_prelude::{AsyncTask, FnArgs, Function, FunctionRef, JsObjectValue, Object, ToNapiValue, Unknown};
 use napi::{Env, JsValue, ScopedTask, sys};
 use napi_derive::napi;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 
@@ -108,6 +112,11 @@ impl Json {
         String::from_utf8(out)
             .map(Json)
             .map_err(|e| ApiError::new("internal", format!("cannot convert the result: {e}")))
+    }
+
+    /// A JSON value written as it is, keys untouched (SARIF).
+    fn plain(value: &Value) -> Self {
+        Json(value.to_string())
     }
 
     fn parse(self, env: &Env) -> napi::Result<Unknown<'_>> {
@@ -238,20 +247,115 @@ fn inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
     }
 }
 
+fn read_file(path: &str) -> Result<String, ApiError> {
+    std::fs::read_to_string(path).map_err(|e| ApiError::new("io", format!("cannot read `{path}`: {e}")))
+}
+
 /// A string is a file path, read as the CLI reads a file argument.
 fn path_or_inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
     match value {
-        Value::String(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| ApiError::new("io", format!("cannot read `{path}`: {e}")))?;
-            Ok(Source {
-                name: path,
-                text,
-                namespace: opts.namespace.clone(),
-            })
-        }
+        Value::String(path) => Ok(Source {
+            text: read_file(&path)?,
+            name: path,
+            namespace: opts.namespace.clone(),
+        }),
         other => inline_source(other, opts),
     }
+}
+
+/// Metrics given inline: the name is the source name in the metrics' diagnostics.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsInput {
+    name: String,
+    text: String,
+}
+
+/// Observed traffic: a file path, or `{name, text}`; Prometheus text exposition or API JSON.
+fn observations(value: Value) -> Result<Observations, ApiError> {
+    let MetricsInput { name, text } = match value {
+        Value::String(path) => MetricsInput {
+            text: read_file(&path)?,
+            name: path,
+        },
+        other => serde_json::from_value(other).map_err(|e| bad_request("metrics", e))?,
+    };
+    Ok(Observations::parse(&name, &text)?)
+}
+
+/// `plan()` options: `goal` (`strict`, `mesh-strict`, `namespace=NS[,NS]`; default `strict`),
+/// `allowBreak` (`ns/workload` clients that may break), `metrics` (observed traffic).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PlanOptions {
+    goal: Option<String>,
+    allow_break: Option<Vec<String>>,
+    metrics: Option<Value>,
+}
+
+fn plan(mesh: &meshlock::Mesh, options: Option<Value>) -> Result<Plan, ApiError> {
+    let opts: PlanOptions = match options {
+        None | Some(Value::Null) => PlanOptions::default(),
+        Some(value) => serde_json::from_value(value).map_err(|e| bad_request("plan options", e))?,
+    };
+    let (goal, allow) = api::plan_request(
+        opts.goal.as_deref().unwrap_or("strict"),
+        &opts.allow_break.unwrap_or_default(),
+    )?;
+    let observed = opts.metrics.filter(|m| !m.is_null()).map(observations).transpose()?;
+    Ok(mesh.plan_with_observations(&goal, &allow, observed.as_ref())?)
+}
+
+/// One `simulate()` step: a list of sources to apply (named `step N`), or
+/// `{name?, apply?, delete?}`. A string is YAML text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepSpec {
+    name: Option<String>,
+    apply: Option<Value>,
+    delete: Option<Value>,
+}
+
+fn step_input(index: usize, value: Value) -> Result<StepInput, ApiError> {
+    let spec = match value {
+        Value::Object(_) => {
+            serde_json::from_value(value).map_err(|e| bad_request(&format!("step {}", index + 1), e))?
+        }
+        sources => StepSpec {
+            name: None,
+            apply: Some(sources),
+            delete: None,
+        },
+    };
+    // Step sources are inline only: a string is YAML text named `input.yaml`.
+    let opts = options(None)?;
+    let sources = |value: Option<Value>| -> Result<Vec<Source>, ApiError> {
+        value
+            .filter(|v| !v.is_null())
+            .map(list)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| inline_source(s, &opts))
+            .collect()
+    };
+    Ok(StepInput {
+        name: spec.name.unwrap_or_else(|| format!("step {}", index + 1)),
+        apply: sources(spec.apply)?,
+        delete: sources(spec.delete)?,
+    })
+}
+
+/// `check` of sources: an input that does not load is reported in the report, not thrown.
+fn check_sources(sources: Value, opts: Option<Value>) -> Result<CheckReport, ApiError> {
+    let opts = options(opts)?;
+    let sources = list(sources)
+        .into_iter()
+        .map(|s| path_or_inline_source(s, &opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(match meshlock::Mesh::load(&sources, &opts.settings) {
+        Ok(loaded) => loaded.mesh.check(),
+        Err(err) => CheckReport::from_diagnostics(err.diagnostics),
+    })
 }
 
 fn list(value: Value) -> Vec<Value> {
@@ -436,6 +540,54 @@ impl Mesh {
         Job::task(move || Json::of(&mesh.check()))
     }
 
+    /// `check()` as SARIF 2.1.0, for code-scanning uploads (`github/codeql-action/upload-sarif`).
+    #[napi(ts_return_type = "SarifLog")]
+    pub fn check_sarif<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        run(env, || Ok(Json::plain(&render::sarif(&self.inner.check()))))?.parse(env)
+    }
+
+    /// The migration stage of every service port, of each namespace and of the mesh.
+    #[napi(ts_return_type = "Stages")]
+    pub fn stages<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.stages()))
+    }
+
+    /// Ordered steps towards STRICT that never break a working edge, unless its client is in
+    /// `allowBreak`; what would break is reported as blockers with remedies. With `metrics`,
+    /// observed plaintext senders hold a lock-down back too.
+    #[napi(ts_args_type = "options?: PlanOptions", ts_return_type = "Plan")]
+    pub fn plan<'env>(&self, env: &'env Env, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+        answer(env, || plan(&self.inner, options))
+    }
+
+    /// `plan()` computed on the libuv thread pool, off the event loop.
+    #[napi(ts_args_type = "options?: PlanOptions", ts_return_type = "Promise<Plan>")]
+    pub fn plan_async(&self, options: Option<Value>) -> AsyncTask<Job<Json>> {
+        let mesh = Arc::clone(&self.inner);
+        Job::task(move || Json::of(&plan(&mesh, options)?))
+    }
+
+    /// Applies the steps in order (each deletes, then applies) and reports, after each, the edges
+    /// that changed, the stages and the matrix. This mesh is unchanged.
+    #[napi(ts_args_type = "steps: Array<StepInput>", ts_return_type = "Array<SimulatedStep>")]
+    pub fn simulate<'env>(&self, env: &'env Env, steps: Vec<Value>) -> napi::Result<Unknown<'env>> {
+        answer(env, || {
+            let steps = steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, step)| step_input(i, step))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(self.inner.simulate(&steps)?)
+        })
+    }
+
+    /// Readiness per service from observed traffic (a file path, or `{name, text}`: Prometheus
+    /// text exposition or the JSON of its HTTP API), reconciled with the model.
+    #[napi(ts_args_type = "metrics: MetricsInput", ts_return_type = "Reconciliation")]
+    pub fn ready<'env>(&self, env: &'env Env, metrics: Value) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.reconcile(&observations(metrics)?)))
+    }
+
     /// The diagnostics found while loading this mesh (warnings and notes).
     #[napi(getter, ts_return_type = "Array<Diagnostic>")]
     pub fn diagnostics<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
@@ -462,6 +614,35 @@ pub fn load(env: Env, sources: Value, options: Option<Value>) -> napi::Result<Me
 )]
 pub fn load_async(sources: Value, options: Option<Value>) -> AsyncTask<Job<Mesh>> {
     Job::task(move || load_mesh(sources, options))
+}
+
+/// Every edge whose status or transport changes from `before` to `after`, grouped, each with the
+/// resources that caused it; `diagnostics` holds the transitions the migration refuses (ML402).
+#[napi(ts_return_type = "Diff")]
+pub fn diff<'env>(env: &'env Env, before: &Mesh, after: &Mesh) -> napi::Result<Unknown<'env>> {
+    answer(env, || Ok(meshlock::Mesh::diff(&before.inner, &after.inner)))
+}
+
+/// The static checker on files and inline sources, as `meshlock check`: an input that does not
+/// load is reported (its diagnostics, nothing else), not thrown.
+#[napi(
+    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions",
+    ts_return_type = "CheckReport"
+)]
+pub fn check<'env>(env: &'env Env, sources: Value, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+    answer(env, || check_sources(sources, options))
+}
+
+/// `check(sources, options)` as SARIF 2.1.0.
+#[napi(
+    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions",
+    ts_return_type = "SarifLog"
+)]
+pub fn check_sarif<'env>(env: &'env Env, sources: Value, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+    run(env, || {
+        Ok(Json::plain(&render::sarif(&check_sources(sources, options)?)))
+    })?
+    .parse(env)
 }
 
 /// The seed guide replayed step by step on the built-in cluster.
@@ -510,6 +691,57 @@ mod tests {
         assert_eq!(error.code, "internal");
         assert!(error.message.contains("boom"), "{}", error.message);
         assert_eq!(job.run().err().unwrap().code, "internal");
+    }
+
+    #[test]
+    fn plan_options_default_to_strict_and_reject_typos() {
+        let seed = meshlock::seed::mesh().unwrap();
+        let default = plan(&seed, None).unwrap();
+        assert_eq!(default.goal, meshlock::migrate::Goal::Strict);
+        assert_eq!(plan(&seed, Some(serde_json::json!({"goal": null}))).unwrap(), default);
+        let allowed = plan(&seed, Some(serde_json::json!({"allowBreak": ["legacy/sleep"]}))).unwrap();
+        assert!(allowed.steps.iter().any(|s| s.name == "06-lock-httpbin-foo"));
+        let code = |options: Value| plan(&seed, Some(options)).err().unwrap().code;
+        assert_eq!(code(serde_json::json!({"allow_break": []})), "bad-request");
+        assert_eq!(code(serde_json::json!({"goal": "lockdown"})), "bad-request");
+        assert_eq!(code(serde_json::json!({"allowBreak": ["sleep"]})), "bad-client");
+        assert_eq!(
+            code(serde_json::json!({"metrics": {"name": "m.prom", "text": "{"}})),
+            "invalid-metrics"
+        );
+        assert_eq!(code(serde_json::json!({"metrics": "/nonexistent/m.prom"})), "io");
+    }
+
+    #[test]
+    fn a_step_is_sources_or_a_named_step() {
+        let step = step_input(
+            1,
+            serde_json::json!(["kind: Namespace", {"name": "a.yaml", "text": "x"}]),
+        )
+        .unwrap();
+        assert_eq!(step.name, "step 2");
+        assert_eq!(step.apply.len(), 2);
+        assert_eq!(step.apply[0].name, DEFAULT_SOURCE_NAME);
+        assert!(step.delete.is_empty());
+        let named = step_input(0, serde_json::json!({"name": "lock", "delete": "kind: Namespace"})).unwrap();
+        assert_eq!(
+            (named.name.as_str(), named.apply.len(), named.delete.len()),
+            ("lock", 0, 1)
+        );
+        let err = step_input(0, serde_json::json!({"name": "a.yaml", "text": "x"}))
+            .err()
+            .unwrap();
+        assert_eq!(err.code, "bad-request");
+        assert!(err.message.contains("step 1"), "{}", err.message);
+    }
+
+    #[test]
+    fn sarif_keys_are_not_renamed() {
+        let value = serde_json::json!({"$schema": "s", "ruleId": "ML105", "a_b": 1});
+        let text = Json::plain(&value).0;
+        for key in [r#""$schema":"s""#, r#""ruleId":"ML105""#, r#""a_b":1"#] {
+            assert!(text.contains(key), "{text}");
+        }
     }
 
     #[test]

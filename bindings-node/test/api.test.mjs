@@ -2,9 +2,10 @@
 // chosen by MESHLOCK_IMPL (impl.mjs); the tests that only make sense for the native addon (file
 // paths, the thread pool, ESM entry, worker threads, the JSON twin) are skipped under wasm.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, test } from 'node:test'
 import { Worker } from 'node:worker_threads'
 
@@ -12,6 +13,23 @@ import { ENTRY, IMPL, meshlock, native } from './impl.mjs'
 
 const { Mesh, MeshlockError, load, tour } = meshlock
 const nativeOnly = { skip: native ? false : `native addon only (MESHLOCK_IMPL=${IMPL})` }
+
+/** Skips a test under an implementation that lacks one of these operations, naming them. */
+function needs(...names) {
+  const missing = names.filter((name) => {
+    const [owner, key] = name.startsWith('mesh.') ? [Mesh.prototype, name.slice('mesh.'.length)] : [meshlock, name]
+    return typeof owner[key] !== 'function'
+  })
+  return { skip: missing.length === 0 ? false : `the ${IMPL} implementation has no ${missing.join(', ')} yet` }
+}
+
+/** The seed after the guide's steps 1 and 2 (PERMISSIVE Policy, ISTIO_MUTUAL DestinationRule in foo). */
+const seedAtStep2 = () =>
+  Mesh.seed().apply(
+    ['step1-policy.yaml', 'step2-destinationrule.yaml'].map((name) => ({ name, text: CORE_SEED(name), namespace: 'foo' })),
+  )
+const TELEMETRY = (name) => fileURLToPath(new URL(`../../tests/telemetry/${name}`, import.meta.url))
+const CORE_SEED = (name) => readFileSync(new URL(`../../core/seed/${name}`, import.meta.url), 'utf8')
 
 const NAMESPACE_FOO = `apiVersion: v1
 kind: Namespace
@@ -226,6 +244,267 @@ describe(`[${IMPL}] check`, () => {
     assert.equal(report.summary.byStatus['000'], report.failing.filter((e) => e.status === '000').length)
     for (const d of mesh.diagnostics) assert.ok(report.diagnostics.some((r) => r.code === d.code && r.message === d.message))
     for (const e of report.exposure) assertKeys(e, ['service', 'mode', 'plaintextCallers', 'authorization', 'findings'])
+  })
+})
+
+describe(`[${IMPL}] SARIF`, () => {
+  test('mesh.checkSarif: SARIF 2.1.0, a result per diagnostic of check(), a rule per code', needs('mesh.checkSarif'), () => {
+    const mesh = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' })
+    const sarif = mesh.checkSarif()
+    assert.equal(sarif.version, '2.1.0')
+    assert.match(sarif.$schema, /sarif-2\.1\.0/)
+    assert.equal(sarif.runs.length, 1)
+    const [run] = sarif.runs
+    assert.equal(run.tool.driver.name, 'meshlock')
+    const report = mesh.check()
+    assert.deepEqual(
+      run.results.map((r) => r.ruleId),
+      report.diagnostics.map((d) => d.code),
+    )
+    const levels = { error: 'error', warning: 'warning', info: 'note' }
+    assert.deepEqual(
+      run.results.map((r) => r.level),
+      report.diagnostics.map((d) => levels[d.severity]),
+    )
+    const rules = new Set(run.tool.driver.rules.map((r) => r.id))
+    for (const r of run.results) assert.ok(rules.has(r.ruleId), r.ruleId)
+    for (const rule of run.tool.driver.rules) {
+      assert.deepEqual(Object.keys(rule).sort(), ['defaultConfiguration', 'fullDescription', 'help', 'id', 'name', 'shortDescription'])
+    }
+  })
+
+  test('check(sources): an input that does not load is reported, not thrown, in SARIF too', needs('check', 'checkSarif'), () => {
+    const sources = [{ builtin: 'seed' }, { name: 'step1-published.yaml', text: PUBLISHED_POLICY }]
+    const report = meshlock.check(sources, { istioVersion: '1.1' })
+    assertKeys(report, ['diagnostics', 'summary', 'failing', 'exposure'])
+    assert.ok(report.diagnostics.some((d) => d.code === 'ML105' && d.severity === 'error'))
+    assert.deepEqual([report.summary.edges, report.failing, report.exposure], [0, [], []])
+    const result = meshlock.checkSarif(sources, { istioVersion: '1.1' }).runs[0].results.find((r) => r.ruleId === 'ML105')
+    assert.equal(result.level, 'error')
+    assert.deepEqual(result.locations, [
+      { physicalLocation: { artifactLocation: { uri: 'step1-published.yaml' }, region: { startLine: 9, startColumn: 5 } } },
+    ])
+    // An input that loads: the same report as the mesh's.
+    const good = [{ builtin: 'seed' }, { name: 'step3.yaml', text: STEP3_POLICY, namespace: 'foo' }]
+    assert.deepEqual(meshlock.check(good), load(good).check())
+    assert.deepEqual(meshlock.checkSarif(good), load(good).checkSarif())
+    throwsMeshlock(() => meshlock.check([{ builtin: 'nope' }]), 'bad-request')
+  })
+})
+
+describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
+  const SERVICE_KEYS = ['service', 'namespace', 'stage', 'mode', 'mtlsClients', 'plaintextClients', 'failing', 'blockers']
+  const STEP_KEYS = ['name', 'description', 'apply', 'delete', 'rollback', 'rollbackDelete', 'delta', 'stages', 'prechecks']
+  const CHANGE_KEYS = ['from', 'to', 'before', 'after', 'change', 'cause']
+  const HTTPBIN_FOO = 'httpbin.foo.svc.cluster.local:8000'
+  const LOCK_STEPS = ['httpbin.bar.svc.cluster.local:8000', 'sleep.bar.svc.cluster.local:80', HTTPBIN_FOO, 'sleep.foo.svc.cluster.local:80']
+
+  test('stages: per service port, per namespace and for the mesh', needs('mesh.stages'), () => {
+    const stages = Mesh.seed().stages()
+    assertKeys(stages, ['services', 'namespaces', 'mesh'])
+    assert.equal(stages.mesh, 'permissive')
+    assert.deepEqual(stages.namespaces, { bar: 'permissive', foo: 'permissive', legacy: 'no-sidecar' })
+    const httpbin = stages.services.find((s) => s.service === HTTPBIN_FOO)
+    assertKeys(httpbin, SERVICE_KEYS)
+    assert.deepEqual(httpbin, {
+      service: HTTPBIN_FOO,
+      namespace: 'foo',
+      stage: 'permissive',
+      mode: 'PERMISSIVE',
+      mtlsClients: 0,
+      plaintextClients: 5,
+      failing: [],
+      blockers: ['legacy/sleep'],
+    })
+    assert.equal(stages.services.find((s) => s.service === 'sleep.legacy.svc.cluster.local:80').mode, null)
+    const broken = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' }).stages()
+    assert.deepEqual(
+      [broken.mesh, broken.namespaces.foo, broken.services.find((s) => s.service === HTTPBIN_FOO).failing],
+      ['broken', 'broken', ['bar/httpbin', 'bar/sleep', 'foo/httpbin', 'foo/sleep', 'legacy/sleep']],
+    )
+  })
+
+  test('plan: on the seed, legacy/sleep blocks every lock step', needs('mesh.plan'), () => {
+    const plan = Mesh.seed().plan({ goal: 'strict' })
+    assertKeys(plan, ['goal', 'notes', 'steps', 'blockers', 'final'])
+    assert.deepEqual(plan.goal, { type: 'strict' })
+    assert.deepEqual(
+      plan.steps.map((s) => s.name),
+      ['01-client-mtls-httpbin-bar', '02-client-mtls-sleep-bar', '03-client-mtls-httpbin-foo', '04-client-mtls-sleep-foo'],
+    )
+    for (const step of plan.steps) {
+      assertKeys(step, STEP_KEYS)
+      for (const change of step.delta) assertKeys(change, CHANGE_KEYS)
+    }
+    assert.deepEqual([...new Set(plan.blockers.map((b) => b.client))], ['legacy/sleep'])
+    assert.deepEqual(plan.blockers.map((b) => b.service).sort(), [...LOCK_STEPS].sort())
+    for (const blocker of plan.blockers) {
+      assertKeys(blocker, ['client', 'service', 'wouldGet', 'reason', 'step', 'remedies'])
+      assert.deepEqual([blocker.wouldGet, blocker.reason], ['000', 'plaintext-to-strict'])
+      assert.match(blocker.step, /^lock-/)
+      const kinds = blocker.remedies.map((r) => r.kind)
+      for (const kind of ['inject-client', 'keep-permissive', 'allow-break']) assert.ok(kinds.includes(kind), kinds.join())
+      for (const remedy of blocker.remedies) assertKeys(remedy, ['kind', 'description', 'action'])
+    }
+    assertKeys(plan.final, ['edges', 'ok', 'failing', 'mtls', 'plaintext', 'namespaces', 'mesh'])
+    assert.deepEqual([plan.final.failing, plan.final.mesh], [0, 'ready'])
+    assert.deepEqual(Mesh.seed().plan(), plan, 'the default goal is strict')
+    assert.deepEqual(Mesh.seed().plan({ goal: null, allowBreak: null, metrics: null }), plan)
+  })
+
+  test('plan: allowBreak lets the lock steps through, named 06-lock-httpbin-foo', needs('mesh.plan'), () => {
+    const plan = Mesh.seed().plan({ goal: 'strict', allowBreak: ['legacy/sleep'] })
+    assert.deepEqual(plan.blockers, [])
+    const lock = plan.steps.find((s) => s.name === '06-lock-httpbin-foo')
+    assert.ok(lock, plan.steps.map((s) => s.name).join())
+    assert.match(lock.apply[0], /mode: STRICT/)
+    assert.deepEqual(
+      lock.delta.map((c) => [c.from, c.to, c.change, c.after.status]),
+      [['legacy/sleep', HTTPBIN_FOO, 'plaintext → fail', '000']],
+    )
+    assert.deepEqual(lock.stages[HTTPBIN_FOO], { before: 'ready', after: 'broken' })
+    assert.equal(lock.rollbackDelete.length, 1)
+    assert.deepEqual([plan.final.failing, plan.final.namespaces.foo], [4, 'broken'])
+  })
+
+  test('plan: goals and errors', needs('mesh.plan'), () => {
+    const mesh = Mesh.seed()
+    const foo = mesh.plan({ goal: 'namespace=foo' })
+    assert.deepEqual(foo.goal, { type: 'namespaces', namespaces: ['foo'] })
+    assert.deepEqual(
+      foo.steps.map((s) => s.name),
+      ['01-client-mtls-httpbin-foo', '02-client-mtls-sleep-foo'],
+    )
+    assert.deepEqual(mesh.plan({ goal: 'mesh-strict' }).goal, { type: 'mesh-strict' })
+    throwsMeshlock(() => mesh.plan({ goal: 'lockdown' }), 'bad-request', (err) => assert.match(err.message, /lockdown/))
+    throwsMeshlock(() => mesh.plan({ gaol: 'strict' }), 'bad-request', (err) => assert.match(err.message, /gaol/))
+    throwsMeshlock(() => mesh.plan({ goal: 'namespace=nope' }), 'unknown-namespace', (err) => assert.match(err.message, /nope/))
+    throwsMeshlock(() => mesh.plan({ allowBreak: ['sleep'] }), 'bad-client')
+  })
+
+  test('plan: observed plaintext in metrics holds a lock-down back', needs('mesh.plan'), () => {
+    const mesh = seedAtStep2()
+    const options = { goal: 'namespace=foo', allowBreak: ['legacy/sleep'] }
+    assert.ok(mesh.plan(options).steps.some((s) => s.name.endsWith('lock-httpbin-foo')))
+    const observed = mesh.plan({ ...options, metrics: TELEMETRY('contradiction.prom') })
+    assert.ok(!observed.steps.some((s) => s.name.endsWith('lock-httpbin-foo')))
+    assert.ok(observed.blockers.some((b) => b.client === 'bar/sleep' && b.wouldGet === 'observed plaintext'))
+    const text = readFileSync(TELEMETRY('contradiction.prom'), 'utf8')
+    assert.deepEqual(mesh.plan({ ...options, metrics: { name: 'contradiction.prom', text } }), observed)
+    throwsMeshlock(() => mesh.plan({ metrics: { name: 'm.prom', text: 'istio_requests_total{' } }), 'invalid-metrics')
+  })
+
+  test('planAsync: a promise of the same plan; errors reject', needs('mesh.plan', 'mesh.planAsync'), async () => {
+    const mesh = Mesh.seed()
+    const pending = mesh.planAsync({ allowBreak: ['legacy/sleep'] })
+    assert.ok(pending instanceof Promise)
+    assert.deepEqual(await pending, mesh.plan({ allowBreak: ['legacy/sleep'] }))
+    await assert.rejects(mesh.planAsync({ goal: 'lockdown' }), { name: 'MeshlockError', code: 'bad-request' })
+    await assert.rejects(mesh.planAsync({ metrics: TELEMETRY('missing.prom') }), (err) => {
+      assert.ok(err instanceof MeshlockError)
+      assert.equal(err.code, 'io')
+      return true
+    })
+  })
+
+  test('simulate: replaying a plan gives its deltas and its final state; the mesh is unchanged', needs('mesh.plan', 'mesh.simulate'), () => {
+    const mesh = Mesh.seed()
+    const plan = mesh.plan({ allowBreak: ['legacy/sleep'] })
+    const steps = mesh.simulate(plan.steps.map((s) => ({ name: s.name, apply: s.apply, delete: s.delete })))
+    assert.deepEqual(
+      steps.map((s) => s.name),
+      plan.steps.map((s) => s.name),
+    )
+    for (const step of steps) assertKeys(step, ['name', 'delta', 'stages', 'matrix'])
+    assert.deepEqual(
+      steps.map((s) => s.delta),
+      plan.steps.map((s) => s.delta),
+    )
+    const last = steps.at(-1)
+    assert.deepEqual([last.stages.namespaces, last.stages.mesh], [plan.final.namespaces, plan.final.mesh])
+    assert.equal(last.matrix.edges.filter((e) => e.verdict === 'fail').length, plan.final.failing)
+    assert.deepEqual(mesh.stages().mesh, 'permissive')
+    // Shorthand: a list of sources (a string is YAML text), named `step N`; delete undoes a step.
+    const [lock, undo] = mesh.simulate([
+      [STEP3_POLICY.replace('metadata:', 'metadata:\n  namespace: foo')],
+      { delete: [{ name: 'undo.yaml', text: STEP3_POLICY, namespace: 'foo' }] },
+    ])
+    assert.deepEqual([lock.name, undo.name], ['step 1', 'step 2'])
+    assert.deepEqual([lock.stages.namespaces.foo, undo.stages.namespaces.foo], ['broken', 'permissive'])
+    assert.ok(lock.delta.every((c) => c.change === 'plaintext → fail' && c.to === HTTPBIN_FOO))
+    assert.deepEqual(undo.matrix, mesh.matrix())
+    assert.deepEqual(mesh.simulate([]), [])
+    throwsMeshlock(() => mesh.simulate([{ name: 'x.yaml', text: STEP3_POLICY }]), 'bad-request', (err) => assert.match(err.message, /text/))
+    throwsMeshlock(() => mesh.simulate([[{ name: 'bad.yaml', text: PUBLISHED_POLICY }]]), 'invalid-input')
+  })
+
+  test('diff: a break, grouped, with its cause; DISABLE → STRICT is refused (ML402)', needs('diff'), () => {
+    const before = Mesh.seed()
+    const after = before.apply(STEP3_POLICY, { namespace: 'foo' })
+    const diff = meshlock.diff(before, after)
+    assertKeys(diff, ['changes', 'groups', 'broken', 'diagnostics'])
+    assert.equal(diff.broken, 5)
+    assert.deepEqual(diff.groups, { 'plaintext → fail': 5 })
+    assert.deepEqual(diff.diagnostics, [])
+    const legacy = diff.changes.find((c) => c.from === 'legacy/sleep')
+    assertKeys(legacy, CHANGE_KEYS)
+    assert.deepEqual(legacy, {
+      from: 'legacy/sleep',
+      to: HTTPBIN_FOO,
+      before: { status: '200', curlExit: 0, transport: 'plaintext', verdict: 'ok', reason: 'plaintext' },
+      after: { status: '000', curlExit: 56, transport: 'plaintext', verdict: 'fail', reason: 'plaintext-to-strict' },
+      change: 'plaintext → fail',
+      cause: ['Policy foo/example-httpbin-permissive'],
+    })
+    assert.deepEqual(meshlock.diff(after, after), { changes: [], groups: {}, broken: 0, diagnostics: [] })
+    assert.equal(meshlock.diff(after, before).groups['fail → plaintext'], 5)
+
+    const base = load([{ name: 'ns.yaml', text: NAMESPACE_FOO }, { name: 'app.yaml', text: APP, namespace: 'foo' }], { istioVersion: 'current' })
+    const mode = (m) => STRICT_FOO.replace('STRICT', m)
+    const refused = meshlock.diff(base.apply(mode('DISABLE')), base.apply(STRICT_FOO))
+    assert.equal(refused.broken, 0)
+    assert.deepEqual(
+      refused.diagnostics.map((d) => [d.code, d.name, d.severity]),
+      [['ML402', 'disable-to-strict', 'error']],
+    )
+    assert.deepEqual(meshlock.diff(base.apply(mode('PERMISSIVE')), base.apply(STRICT_FOO)).diagnostics, [])
+  })
+
+  test('ready: observed traffic from a file or inline text, reconciled with the model', needs('mesh.ready', 'mesh.stages'), () => {
+    const mesh = seedAtStep2()
+    const ready = mesh.ready(TELEMETRY('seed-step2.json'))
+    assertKeys(ready, ['services', 'observed', 'disagreements', 'unobservedModelEdges'])
+    const httpbin = ready.services.find((s) => s.service === 'httpbin.foo.svc.cluster.local')
+    assertKeys(httpbin, ['service', 'readiness', 'stage', 'mtlsRequests', 'plaintextRequests', 'plaintextSenders'])
+    assert.deepEqual(httpbin, {
+      service: 'httpbin.foo.svc.cluster.local',
+      readiness: 'blocked',
+      stage: mesh.stages().services.find((s) => s.service === HTTPBIN_FOO).stage,
+      mtlsRequests: 78,
+      plaintextRequests: 35,
+      plaintextSenders: [{ client: 'legacy/sleep', requests: 35, inModel: true }],
+    })
+    assert.equal(ready.services.find((s) => s.service === 'sleep.foo.svc.cluster.local').readiness, 'no-traffic')
+    assert.deepEqual(ready.disagreements, [])
+    for (const edge of ready.observed) assertKeys(edge, ['from', 'to', 'mtls', 'plaintext'])
+    const text = readFileSync(TELEMETRY('seed-step2.json'), 'utf8')
+    assert.deepEqual(mesh.ready({ name: 'seed-step2.json', text }), ready)
+
+    const unknown = mesh.ready(TELEMETRY('contradiction.prom')).disagreements
+    assert.ok(unknown.some((d) => d.kind === 'plaintext-where-model-says-mtls' && d.from === 'bar/sleep'), JSON.stringify(unknown))
+
+    const malformed = TELEMETRY('malformed.prom')
+    throwsMeshlock(() => mesh.ready(malformed), 'invalid-metrics', (err) => {
+      assert.deepEqual(
+        err.diagnostics.map((d) => [d.source, d.line]),
+        [
+          [malformed, 2],
+          [malformed, 3],
+        ],
+      )
+    })
+    throwsMeshlock(() => mesh.ready(TELEMETRY('missing.prom')), 'io')
+    throwsMeshlock(() => mesh.ready({ text }), 'bad-request')
   })
 })
 

@@ -4,19 +4,37 @@ import {
   Mesh,
   MeshlockError,
   callJson,
+  check,
+  checkSarif,
+  diff,
   load,
   loadAsync,
   tour,
   tourText,
+  type Blocker,
   type CheckReport,
   type Diagnostic,
+  type Diff,
+  type EdgeChange,
   type ErrorCode,
+  type Goal,
   type Matrix,
+  type MetricsInput,
   type Outcome,
+  type Plan,
+  type PlanOptions,
+  type Readiness,
   type Reason,
+  type Reconciliation,
+  type RemedyKind,
   type ResolvedSettings,
+  type SarifLog,
   type Severity,
+  type SimulatedStep,
   type SourceInput,
+  type Stage,
+  type Stages,
+  type StepInput,
   type Tour,
   type Transport,
   type Verdict,
@@ -107,11 +125,89 @@ async function later(): Promise<void> {
   void [m, checked, fromFiles, notAwaited]
 }
 
+// Migration: stages, plan, simulate, diff, observed traffic; SARIF.
+const stages: Stages = mesh.stages()
+const meshStage: Stage = stages.mesh
+const fooStage: Stage | undefined = stages.namespaces['foo']
+const blockersOf: string[] = stages.services.flatMap((s) => s.blockers)
+// @ts-expect-error not a stage
+const bogusStage: Stage = 'half-locked'
+
+const options: PlanOptions = { goal: 'namespace=foo,bar', allowBreak: ['legacy/sleep'], metrics: 'metrics.prom' }
+const plan: Plan = mesh.plan(options)
+mesh.plan()
+mesh.plan({ goal: 'mesh-strict', metrics: { name: 'm.json', text: '{}' } })
+const stepNames: string[] = plan.steps.map((s) => s.name)
+const manifests: string[] = plan.steps.flatMap((s) => [...s.apply, ...s.rollback, ...s.delete, ...s.rollbackDelete])
+const lockedAfter: Stage | undefined = plan.steps[0]?.stages['httpbin.foo.svc.cluster.local:8000']?.after
+const blocker: Blocker | undefined = plan.blockers[0]
+const remedies: RemedyKind[] = plan.blockers.flatMap((b) => b.remedies.map((r) => r.kind))
+const action: string | null | undefined = blocker?.remedies[0]?.action
+const failingAfter: number = plan.final.failing
+function goalText(goal: Goal): string {
+  switch (goal.type) {
+    case 'strict':
+    case 'mesh-strict':
+      return goal.type
+    case 'namespaces':
+      return goal.namespaces.join(',')
+  }
+}
+goalText(plan.goal)
+// @ts-expect-error not a goal
+mesh.plan({ goal: 'lockdown' })
+// @ts-expect-error allowBreak, not allow_break
+mesh.plan({ allow_break: ['legacy/sleep'] })
+// @ts-expect-error blockers belong to the plan, not to a step
+plan.steps[0]?.blockers
+
+const step: StepInput = { name: 'lock foo', apply: [manifests[0] ?? ''], delete: { builtin: 'seed' } }
+const simulated: SimulatedStep[] = mesh.simulate([step, ['kind: Namespace'], 'kind: Namespace'])
+const afterEach: Array<[string, Stage, number]> = simulated.map((s) => [s.name, s.stages.mesh, s.matrix.edges.length])
+// @ts-expect-error a step is sources or {name, apply, delete}
+mesh.simulate([{ name: 'x.yaml', text: 'kind: Namespace' }])
+
+const changes: Diff = diff(mesh, mesh.apply('kind: Namespace'))
+const broken: number = changes.broken + (changes.groups['mtls → fail'] ?? 0)
+const change: EdgeChange | undefined = changes.changes[0]
+const wasStatus: string | undefined = change?.before?.status
+const refused: Diagnostic[] = changes.diagnostics
+// @ts-expect-error diff takes two meshes
+diff(mesh)
+
+const metrics: MetricsInput = { name: 'seed-step2.json', text: '{}' }
+const ready: Reconciliation = mesh.ready(metrics)
+mesh.ready('tests/telemetry/seed-step2.prom')
+const readiness: Readiness | undefined = ready.services[0]?.readiness
+const senders: Array<[string, number, boolean]> = ready.services.flatMap((s) => s.plaintextSenders.map((x) => [x.client, x.requests, x.inModel] as [string, number, boolean]))
+// @ts-expect-error metrics inline need a name
+mesh.ready({ text: '{}' })
+
+const sarif: SarifLog = mesh.checkSarif()
+const ruleIds: string[] = sarif.runs.flatMap((r) => r.results.map((x) => x.ruleId))
+const lines: Array<number | undefined> = sarif.runs.flatMap((r) => r.results.map((x) => x.locations?.[0]?.physicalLocation.region?.startLine))
+const fromFiles: CheckReport = check(['cluster.yaml', { builtin: 'seed' }], { istioVersion: '1.1' })
+const fromFilesSarif: SarifLog = checkSarif(['cluster.yaml'])
+// @ts-expect-error SARIF levels are error, warning, note
+const level: 'info' = sarif.runs[0]!.results[0]!.level
+
+async function planLater(): Promise<Plan> {
+  // @ts-expect-error planAsync returns a promise
+  const notAwaited: Plan = mesh.planAsync()
+  void notAwaited
+  return mesh.planAsync({ allowBreak: ['legacy/sleep'] })
+}
+
+void [stages, meshStage, fooStage, blockersOf, bogusStage, stepNames, lockedAfter, remedies, action, failingAfter, afterEach]
+void [broken, wasStatus, refused, readiness, senders, ruleIds, lines, fromFiles, fromFilesSarif, level, planLater]
+
 try {
   mesh.probe('nope', 'x')
 } catch (err) {
   if (err instanceof MeshlockError) {
     const code: ErrorCode = err.code
+    const migration: boolean = code === 'unknown-namespace' || code === 'invalid-metrics'
+    void migration
     const details: Diagnostic[] = err.diagnostics
     const message: string = err.message
     const asError: Error = err
