@@ -8,7 +8,9 @@
 //! frozen result classes.
 //!
 //! Exposing a new core operation is one method built on [`run`] (or [`detached`] when it returns
-//! a new `Mesh`), its line in `_meshlock.pyi`, and its result class in Python.
+//! a new `Mesh`), its line in `_meshlock.pyi`, and its result class in Python. Rendered text (the
+//! CLI's output) travels beside the result under extra keys (`text`, `table`, `sarif`, …), which
+//! the result classes keep out of `to_dict()`.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -18,8 +20,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::check::CheckReport;
+use meshlock::migrate::StepInput;
+use meshlock::observe::Observations;
 use meshlock::render::{self, Style};
-use meshlock::{MeshSettings, Outcome, seed};
+use meshlock::{Matrix, MeshSettings, Outcome, seed};
 
 /// Runs `f` without the GIL and behind the panic guard; a failure becomes `MeshlockError`.
 fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, ApiError> + Send) -> PyResult<T> {
@@ -48,13 +53,53 @@ fn sources(json: &str) -> Result<Vec<meshlock::Source>, ApiError> {
     api::resolve_sources(parse::<Vec<SourceSpec>>("sources", json)?)
 }
 
+/// Metrics (Prometheus text exposition or API JSON), given as a JSON `Source`; malformed metrics
+/// are `invalid-metrics`, with a diagnostic per problem.
+fn observations(json: &str) -> Result<Observations, ApiError> {
+    let source: meshlock::Source = parse("metrics", json)?;
+    Ok(Observations::parse(&source.name, &source.text)?)
+}
+
+/// A serialised struct (always a JSON object) with extra fields.
+fn with_fields(mut value: Value, fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        for (key, field) in fields {
+            object.insert(key.to_owned(), field);
+        }
+    }
+    value
+}
+
+/// `value` serialised, with its rendering under `text`.
+fn rendered<T: Serialize>(value: &T, text: String) -> Result<Value, ApiError> {
+    Ok(with_fields(to_value(value)?, [("text", Value::String(text))]))
+}
+
 /// An outcome with its rendered explanation (`meshlock explain`) under `text`.
 fn explained(outcome: &Outcome) -> Result<Value, ApiError> {
-    let mut value = to_value(outcome)?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("text".to_owned(), Value::String(render::explain(outcome, Style::PLAIN)));
-    }
-    Ok(value)
+    rendered(outcome, render::explain(outcome, Style::PLAIN))
+}
+
+/// A matrix with its renderings under `table` and `csv`.
+fn tabled(matrix: &Matrix) -> Result<Value, ApiError> {
+    Ok(with_fields(
+        to_value(matrix)?,
+        [
+            ("table", Value::String(render::matrix_table(matrix, Style::PLAIN))),
+            ("csv", Value::String(render::matrix_csv(matrix))),
+        ],
+    ))
+}
+
+/// A check report with `meshlock check`'s text under `text` and its SARIF 2.1.0 log under `sarif`.
+fn checked(report: &CheckReport) -> Result<Value, ApiError> {
+    Ok(with_fields(
+        to_value(report)?,
+        [
+            ("text", Value::String(render::check(report, Style::PLAIN))),
+            ("sarif", render::sarif(report)),
+        ],
+    ))
 }
 
 /// Builds `meshlock.MeshlockError(message, code, diagnostics)`, the class the Python package defines.
@@ -110,15 +155,75 @@ impl PyMesh {
         run(py, || explained(&self.inner.probe(from_, to)?))
     }
 
-    /// JSON: `{"matrix", "table", "csv"}`, the matrix and its two renderings.
+    /// JSON: the core's `Matrix`, its two renderings under `table` and `csv`.
     fn matrix(&self, py: Python<'_>) -> PyResult<String> {
+        run(py, || tabled(&self.inner.matrix()))
+    }
+
+    /// JSON: the core's `Stages` (per service port, namespace, mesh), rendered under `text`.
+    fn stages(&self, py: Python<'_>) -> PyResult<String> {
         run(py, || {
-            let matrix = self.inner.matrix();
-            Ok(serde_json::json!({
-                "matrix": to_value(&matrix)?,
-                "table": render::matrix_table(&matrix, Style::PLAIN),
-                "csv": render::matrix_csv(&matrix),
-            }))
+            let stages = self.inner.stages();
+            rendered(&stages, render::stages(&stages))
+        })
+    }
+
+    /// JSON: the core's `Plan` towards `goal` (`strict`, `mesh-strict`, `namespace=NS[,NS]`),
+    /// allowing the `ns/workload` clients of `allow_break` to break, with observed traffic
+    /// (`metrics`: a JSON `Source`) as extra evidence; the runbook under `text`.
+    #[pyo3(signature = (goal, allow_break, metrics=None))]
+    fn plan(&self, py: Python<'_>, goal: &str, allow_break: Vec<String>, metrics: Option<&str>) -> PyResult<String> {
+        run(py, || {
+            let (goal, allow) = api::plan_request(goal, &allow_break)?;
+            let observed = metrics.map(observations).transpose()?;
+            let plan = self.inner.plan_with_observations(&goal, &allow, observed.as_ref())?;
+            rendered(&plan, render::plan(&plan))
+        })
+    }
+
+    /// JSON: the core's `CheckReport`, rendered under `text`, its SARIF log under `sarif`.
+    fn check(&self, py: Python<'_>) -> PyResult<String> {
+        run(py, || checked(&self.inner.check()))
+    }
+
+    /// JSON: a list of the core's `SimulatedStep`, one per step of `steps` (JSON: a list of source
+    /// lists, each applied on the result of the previous one); each step's stages rendered under
+    /// `stages.text`, its matrix under `matrix.table` and `matrix.csv`.
+    fn simulate(&self, py: Python<'_>, steps: &str) -> PyResult<String> {
+        run(py, || {
+            let inputs = parse::<Vec<Vec<SourceSpec>>>("steps", steps)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    Ok(StepInput {
+                        name: format!("step {}", i + 1),
+                        apply: api::resolve_sources(step)?,
+                        ..StepInput::default()
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            self.inner
+                .simulate(&inputs)?
+                .iter()
+                .map(|step| {
+                    Ok(with_fields(
+                        to_value(step)?,
+                        [
+                            ("stages", rendered(&step.stages, render::stages(&step.stages))?),
+                            ("matrix", tabled(&step.matrix)?),
+                        ],
+                    ))
+                })
+                .collect::<Result<Vec<Value>, ApiError>>()
+        })
+    }
+
+    /// JSON: the core's `Reconciliation` of this mesh with observed traffic (`metrics`: a JSON
+    /// `Source`), rendered under `text`. Malformed metrics raise `invalid-metrics`.
+    fn ready(&self, py: Python<'_>, metrics: &str) -> PyResult<String> {
+        run(py, || {
+            let reconciliation = self.inner.reconcile(&observations(metrics)?);
+            rendered(&reconciliation, render::readiness(&reconciliation))
         })
     }
 
@@ -175,6 +280,31 @@ fn tour(py: Python<'_>) -> PyResult<String> {
     })
 }
 
+/// JSON: the core's `Diff` from `before` to `after` (changed edges grouped, with their causes;
+/// `diagnostics`: transitions the migration refuses, ML402), rendered under `text`.
+#[pyfunction]
+fn diff(py: Python<'_>, before: PyRef<'_, PyMesh>, after: PyRef<'_, PyMesh>) -> PyResult<String> {
+    let (before, after) = (&before.inner, &after.inner);
+    run(py, || {
+        let diff = meshlock::Mesh::diff(before, after);
+        rendered(&diff, render::diff(&diff))
+    })
+}
+
+/// JSON: `check` of `sources` (as in `Mesh.load`) under `settings`: the core's `CheckReport`, as
+/// `Mesh.check`. An input that does not load is reported (its diagnostics), not raised.
+#[pyfunction]
+fn check(py: Python<'_>, sources: &str, settings: &str) -> PyResult<String> {
+    run(py, || {
+        let settings: MeshSettings = parse("settings", settings)?;
+        let report = match meshlock::Mesh::load(&self::sources(sources)?, &settings) {
+            Ok(loaded) => loaded.mesh.check(),
+            Err(err) => CheckReport::from_diagnostics(err.diagnostics),
+        };
+        checked(&report)
+    })
+}
+
 /// JSON: the source of the built-in seed cluster (`{"name", "text", "namespace"}`).
 #[pyfunction]
 fn seed_source(py: Python<'_>) -> PyResult<String> {
@@ -191,6 +321,14 @@ fn seed_settings(py: Python<'_>) -> PyResult<String> {
 #[pyfunction]
 fn _reasons(py: Python<'_>) -> PyResult<String> {
     run(py, || Ok(meshlock::Reason::ALL.map(meshlock::Reason::as_str)))
+}
+
+/// JSON: every migration stage the core knows (`Stage::ALL`), so a test can hold the Python enum to it.
+#[pyfunction]
+fn _stages(py: Python<'_>) -> PyResult<String> {
+    run(py, || {
+        Ok(meshlock::migrate::Stage::ALL.map(meshlock::migrate::Stage::as_str))
+    })
 }
 
 /// The JSON twin of every operation (`meshlock::api::call_json`): JSON request in, JSON answer out.
@@ -213,10 +351,13 @@ fn _meshlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyMesh>()?;
     m.add_function(wrap_pyfunction!(tour, m)?)?;
+    m.add_function(wrap_pyfunction!(diff, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(seed_source, m)?)?;
     m.add_function(wrap_pyfunction!(seed_settings, m)?)?;
     m.add_function(wrap_pyfunction!(call_json, m)?)?;
     m.add_function(wrap_pyfunction!(_reasons, m)?)?;
+    m.add_function(wrap_pyfunction!(_stages, m)?)?;
     m.add_function(wrap_pyfunction!(_unwind, m)?)?;
     Ok(())
 }

@@ -6,8 +6,9 @@ column/path when given, or absent; per probe status, curl_exit, transport (``nul
 an absent key is not checked), verdict and reason; then the migration expectations (``stages``,
 ``plans``). Unknown keys fail, as the Rust runner's ``deny_unknown_fields`` does.
 
-``check``, stages and plans have no native Python API yet (later issues add them): they are asked
-of the JSON twin, ``meshlock.call_json``, which runs the same core operations.
+Everything is asked of the native API (``Mesh.check``, ``Mesh.stages``, ``Mesh.plan``); a second
+test asks the JSON twin, ``meshlock.call_json``, the same questions and holds the native results'
+``to_dict()`` to its answers, field for field.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def run(scenario: Mapping[str, Any]) -> List[str]:
     mesh, diagnostics = load(scenario)
     if mesh is not None:
         # As the Rust runner: loading diagnostics plus what `check` finds (which starts with them).
-        checked: List[Dict[str, Any]] = twin("check", scenario)["diagnostics"]
+        checked = [d.to_dict() for d in mesh.check().diagnostics]
         assert checked[: len(diagnostics)] == diagnostics, "check does not start with the loading diagnostics"
         diagnostics = checked
     loaded = "ok" if mesh is not None else "error"
@@ -133,46 +134,53 @@ def run(scenario: Mapping[str, Any]) -> List[str]:
         mismatches = [f"{k} want {w!r} got {actual[k]!r}" for k, w in given.items() if w != actual[k]]
         if mismatches:
             failures.append(f"probe {want['from']} -> {want['to']}: {'; '.join(mismatches)}\n{got.text}")
-    return failures + migration(scenario)
+    return failures + migration(mesh, scenario)
 
 
-def migration(scenario: Mapping[str, Any]) -> List[str]:
-    """The ``stages`` and ``plans`` checks of the Rust runner, asked of the JSON twin."""
+def stage_of(stages: meshlock.Stages, what: str) -> Optional[str]:
+    """``mesh``, ``namespace/NS`` or a service port (``fqdn:port``), as the scenario names it."""
+    if what == "mesh":
+        return stages.mesh.value
+    if what.startswith("namespace/"):
+        stage = stages.namespaces.get(what[len("namespace/") :])
+        return None if stage is None else stage.value
+    service = stages.service(what)
+    return None if service is None else service.stage.value
+
+
+def migration(mesh: meshlock.Mesh, scenario: Mapping[str, Any]) -> List[str]:
+    """The ``stages`` and ``plans`` checks of the Rust runner."""
     failures: List[str] = []
     expect = scenario["expect"]
     if expect.get("stages"):
-        stages = twin("stages", scenario)
-        assert stages["type"] == "success", stages
+        stages = mesh.stages()
         for what, want in expect["stages"].items():
-            if what == "mesh":
-                got = stages["mesh"]
-            elif what.startswith("namespace/"):
-                got = stages["namespaces"].get(what[len("namespace/") :])
-            else:
-                got = next((s["stage"] for s in stages["services"] if s["service"] == what), None)
+            got = stage_of(stages, what)
             if got != want:
                 failures.append(f"stage of {what}: want {want}, got {got}")
     for want in expect.get("plans", []):
         goal = want["goal"]
-        plan = twin("plan", scenario, goal=goal, allow_break=want.get("allow_break", []))
-        if plan["type"] != "success":
-            failures.append(f"plan {goal}: {plan['code']}: {plan['message']}")
+        try:
+            plan = mesh.plan(goal, want.get("allow_break", []))
+        except meshlock.MeshlockError as e:
+            failures.append(f"plan {goal}: {e.code}: {e}")
             continue
-        steps = [s["name"] for s in plan["steps"]]
+        steps = [s.name for s in plan.steps]
         if steps != want["steps"]:
             failures.append(f"plan {goal} steps: want {want['steps']}, got {steps}")
-        blockers = sorted({(b["client"], b["service"]) for b in plan["blockers"]})
+        blockers = sorted({(b.client, b.service) for b in plan.blockers})
         wanted = sorted((b["client"], b["service"]) for b in want.get("blockers", []))
         if blockers != wanted:
             failures.append(f"plan {goal} blockers: want {wanted}, got {blockers}")
-        for b in plan["blockers"]:
-            kinds = [r["kind"] for r in b["remedies"]]
+        for b in plan.blockers:
+            kinds = [r.kind.value for r in b.remedies]
             for kind in want.get("remedies", []):
                 if kind not in kinds:
-                    failures.append(f"plan {goal}: blocker {b['client']} → {b['service']} lacks remedy {kind} (has {kinds})")
+                    failures.append(f"plan {goal}: blocker {b.client} → {b.service} lacks remedy {kind} (has {kinds})")
+        after = plan.final.to_dict()
         for key, value in want.get("after", {}).items():
-            if plan["final"].get(key) != value:
-                failures.append(f"plan {goal} after: {key} want {value}, got {plan['final'].get(key)}")
+            if after.get(key) != value:
+                failures.append(f"plan {goal} after: {key} want {value}, got {after.get(key)}")
     return failures
 
 
@@ -202,14 +210,38 @@ def test_the_json_twin_agrees(path: Path) -> None:
     """The native objects lose nothing: ``to_dict()`` equals the JSON twin's answer, field for field."""
     scenario = read(path)
     mesh, diagnostics = load(scenario)
+    settings = scenario.get("settings", {})
+    # `check` answers for input that does not load too (its errors are the findings).
+    checked = twin("check", scenario)
+    assert checked.pop("type") == "success"
+    report = meshlock.check(
+        sources(scenario),
+        istio_version=settings.get("istio_version"),
+        auto_mtls=settings.get("auto_mtls"),
+        root_namespace=settings.get("root_namespace"),
+    )
+    assert report.sarif() == checked.pop("sarif")
+    assert report.to_dict() == checked
     matrix = twin("matrix", scenario)
     assert matrix.pop("diagnostics") == diagnostics
     if mesh is None:
         assert (matrix["type"], matrix["code"]) == ("failure", "invalid-input")
+        assert [d.to_dict() for d in report.diagnostics] == diagnostics and not report.ok
         return
+    assert mesh.check() == report
     assert matrix.pop("type") == "success"
     assert mesh.matrix().to_dict() == matrix
     for want in scenario["expect"].get("probes", []):
         probe = twin("probe", scenario, **{"from": want["from"], "to": want["to"]})
         assert (probe.pop("type"), probe.pop("diagnostics")) == ("success", diagnostics)
         assert mesh.probe(want["from"], want["to"]).to_dict() == probe
+    stages = twin("stages", scenario)
+    assert (stages.pop("type"), stages.pop("diagnostics")) == ("success", diagnostics)
+    assert mesh.stages().to_dict() == stages
+    for want in scenario["expect"].get("plans", []):
+        allow = want.get("allow_break", [])
+        plan = twin("plan", scenario, goal=want["goal"], allow_break=allow)
+        assert (plan.pop("type"), plan.pop("diagnostics")) == ("success", diagnostics)
+        native = mesh.plan(want["goal"], allow)
+        assert native.text == plan.pop("text")
+        assert native.to_dict() == plan

@@ -336,10 +336,10 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             let (before, mut diagnostics) = load(sources, &settings, Vec::new())?;
             let (after, more) = load(against, &settings, Vec::new())?;
             diagnostics.extend(more);
-            with_fields(
-                to_value(&Mesh::diff(&before, &after))?,
-                [("diagnostics", to_value(&diagnostics)?)],
-            )
+            // The diff's own findings (ML402) join the loading diagnostics under one key.
+            let diff = Mesh::diff(&before, &after);
+            diagnostics.extend(diff.diagnostics.iter().cloned());
+            with_fields(to_value(&diff)?, [("diagnostics", to_value(&diagnostics)?)])
         }
         Call::Simulate {
             sources,

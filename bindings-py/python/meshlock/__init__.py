@@ -6,19 +6,44 @@
 >>> out.status, out.transport, out.reason
 ('200', Transport.PLAINTEXT, Reason.PLAINTEXT)
 
+The migration to mutual TLS: ``mesh.stages()``, ``mesh.plan()``, ``mesh.check()`` (or
+``meshlock.check(paths)`` for input that may not load), ``mesh.simulate(steps)``,
+``meshlock.diff(before, after)`` and ``mesh.ready(metrics)``.
+
 The Rust core does the work (``meshlock._meshlock``); this package converts its answers into
 frozen result classes. Errors are ``MeshlockError`` (a ``ValueError``) with ``.code`` and
 ``.diagnostics``.
 """
 
+from ._check import CheckReport, Exposure, MatrixSummary
 from ._errors import DiagnosticDict, MeshlockError
 from ._meshlock import __version__
-from ._mesh import Input, Mesh, StrPath, call_json, load, tour
+from ._mesh import Input, Mesh, Metrics, SimulationStep, StepItem, StrPath, call_json, check, diff, load, tour
+from ._migrate import (
+    Blocker,
+    Diff,
+    EdgeChange,
+    EdgeState,
+    Goal,
+    MtlsMode,
+    Plan,
+    PlanStep,
+    PlanSummary,
+    Remedy,
+    RemedyKind,
+    ServiceStage,
+    SimulatedStep,
+    Stage,
+    StageChange,
+    Stages,
+)
+from ._observe import Disagreement, DisagreementKind, ObservedEdge, Readiness, Reconciliation, Sender, ServiceReadiness
 from ._types import (
     Alternative,
     Client,
     Diagnostic,
     Edge,
+    FrozenDict,
     Matrix,
     Outcome,
     Reason,
@@ -38,23 +63,53 @@ from ._types import (
 
 __all__ = [
     "Alternative",
+    "Blocker",
+    "CheckReport",
     "Client",
     "Diagnostic",
     "DiagnosticDict",
+    "Diff",
+    "Disagreement",
+    "DisagreementKind",
     "Edge",
+    "EdgeChange",
+    "EdgeState",
+    "Exposure",
+    "FrozenDict",
+    "Goal",
     "Input",
     "Matrix",
+    "MatrixSummary",
     "Mesh",
     "MeshlockError",
+    "Metrics",
+    "MtlsMode",
+    "ObservedEdge",
     "Outcome",
+    "Plan",
+    "PlanStep",
+    "PlanSummary",
+    "Readiness",
     "Reason",
+    "Reconciliation",
+    "Remedy",
+    "RemedyKind",
+    "Sender",
     "ServicePort",
+    "ServiceReadiness",
+    "ServiceStage",
     "SettingOrigin",
     "Settings",
     "Severity",
     "Side",
+    "SimulatedStep",
+    "SimulationStep",
     "Source",
+    "Stage",
+    "StageChange",
+    "Stages",
     "Step",
+    "StepItem",
     "StrPath",
     "Tour",
     "TourRow",
@@ -63,6 +118,8 @@ __all__ = [
     "Verdict",
     "__version__",
     "call_json",
+    "check",
+    "diff",
     "load",
     "tour",
 ]

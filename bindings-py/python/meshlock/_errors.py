@@ -35,8 +35,10 @@ class MeshlockError(ValueError):
     """meshlock refused a request.
 
     ``code`` is stable: ``invalid-input`` (the YAML holds errors: see ``diagnostics``),
-    ``bad-request`` (a bad argument, e.g. an unknown ``istio_version``), ``unknown-client``,
-    ``bad-client``, ``bad-target``, or ``internal`` (a bug in meshlock: please report it).
+    ``invalid-metrics`` (malformed telemetry given to ``ready`` or ``plan``: see ``diagnostics``),
+    ``bad-request`` (a bad argument, e.g. an unknown ``istio_version`` or plan goal),
+    ``unknown-client``, ``bad-client``, ``bad-target``, ``unknown-namespace`` (a plan goal names a
+    namespace the input lacks), or ``internal`` (a bug in meshlock: please report it).
     """
 
     code: str

@@ -11,18 +11,30 @@ import datetime
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, NoReturn, Optional, Sequence, Tuple, Union
 
 from . import _meshlock
+from ._check import CheckReport
 from ._errors import MeshlockError
+from ._migrate import Diff, Plan, SimulatedStep, Stages
+from ._observe import Reconciliation
 from ._types import Diagnostic, Matrix, Outcome, Settings, Source, Tour
 
-__all__ = ["Mesh", "StrPath", "Input", "call_json", "load", "tour"]
+__all__ = ["Mesh", "StrPath", "Input", "Metrics", "StepItem", "SimulationStep", "call_json", "check", "diff", "load", "tour"]
 
 StrPath = Union[str, "os.PathLike[str]"]
 """A file or directory path."""
 Input = Union[StrPath, Source]
 """A path (a directory means its ``*.yaml``, ``*.yml`` and ``*.json`` files, sorted) or a ``Source``."""
+Metrics = Union[StrPath, Source]
+"""Istio telemetry: Prometheus text exposition or the JSON of the Prometheus HTTP API
+(``/api/v1/query``, ``/api/v1/query_range``). A ``str`` holding a newline or a ``{`` is the
+metrics text itself (named ``<metrics>``); any other ``str`` or path names a file; a ``Source``
+gives the text and its name."""
+StepItem = Union[str, Source, "os.PathLike[str]"]
+"""In a simulation step: YAML text (a ``str``), a ``Source``, or a path (file or directory)."""
+SimulationStep = Union[StepItem, Sequence[StepItem]]
+"""One step of ``Mesh.simulate``: what to apply, one item or several."""
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -70,6 +82,29 @@ def _yaml_scalar(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     raise TypeError(f"documents must hold YAML/JSON values, not {type(value).__name__}: {value!r}")
+
+
+def _metrics_json(metrics: Metrics) -> str:
+    if isinstance(metrics, Source):
+        source = metrics
+    elif isinstance(metrics, str) and ("\n" in metrics or "{" in metrics or not metrics.strip()):
+        source = Source("<metrics>", metrics)
+    else:
+        source = Source(os.fspath(metrics), Path(metrics).read_text(encoding="utf-8"))
+    return json.dumps(source.to_dict(), ensure_ascii=False)
+
+
+def _step_sources(index: int, step: SimulationStep, namespace: Optional[str]) -> List[Source]:
+    items: Sequence[StepItem] = [step] if isinstance(step, (str, Source, os.PathLike)) else step
+    sources: List[Source] = []
+    for j, item in enumerate(items, 1):
+        if isinstance(item, Source):
+            sources.append(item)
+        elif isinstance(item, str):
+            sources.append(Source(f"<step {index}>" if len(items) == 1 else f"<step {index}.{j}>", item))
+        else:
+            sources.extend(_read(item))
+    return [s if s.namespace is not None or namespace is None else Source(s.name, s.text, namespace) for s in sources]
 
 
 def _sources_json(sources: Iterable[Source]) -> str:
@@ -230,8 +265,52 @@ class Mesh:
 
     def matrix(self) -> Matrix:
         """Every client workload × every service port."""
-        answer = json.loads(self._inner.matrix())
-        return Matrix._from(answer["matrix"], answer["table"], answer["csv"])
+        return Matrix._from(json.loads(self._inner.matrix()))
+
+    def stages(self) -> Stages:
+        """The migration stage of every service port, namespace and of the mesh (``meshlock stages``)."""
+        return Stages._from(json.loads(self._inner.stages()))
+
+    def plan(self, goal: str = "strict", allow_break: Iterable[str] = (), metrics: Optional[Metrics] = None) -> Plan:
+        """Plans the migration to mutual TLS, one reversible step at a time (``meshlock plan``).
+
+        ``goal``: ``"strict"`` (lock every namespace that can be locked), ``"mesh-strict"`` (then
+        the whole mesh) or ``"namespace=NS[,NS…]"``. ``allow_break``: ``ns/workload`` clients that
+        may break (their lock-down steps are no longer held back). ``metrics``: observed traffic
+        (see ``Metrics``) as extra evidence: observed plaintext senders hold a lock-down back too.
+
+        Raises ``MeshlockError``: ``bad-request`` (unknown goal), ``bad-client`` (a malformed
+        ``allow_break`` entry), ``unknown-namespace``, ``invalid-metrics``.
+        """
+        if isinstance(allow_break, str):
+            allow_break = [allow_break]
+        metrics_json = None if metrics is None else _metrics_json(metrics)
+        return Plan._from(json.loads(self._inner.plan(goal, list(allow_break), metrics_json)))
+
+    def check(self) -> CheckReport:
+        """What ``meshlock check`` finds in this mesh: see ``CheckReport``. For input that may not
+        load, ``meshlock.check()`` reports the loading errors instead of raising."""
+        return CheckReport._from(json.loads(self._inner.check()))
+
+    def simulate(self, steps: Iterable[SimulationStep], *, namespace: Optional[str] = None) -> Tuple[SimulatedStep, ...]:
+        """Applies ``steps`` in order, each on the result of the previous one, and reports the mesh
+        after each (named ``step 1``, ``step 2``, …): the edges that changed, the stages, the matrix.
+
+        A step is YAML text, a ``Source`` or a path, or a list of them; ``namespace`` is the default
+        namespace of their documents without one. This mesh does not change.
+        """
+        specs = [[s.to_dict() for s in _step_sources(i, step, namespace)] for i, step in enumerate(steps, 1)]
+        answer = json.loads(self._inner.simulate(json.dumps(specs, ensure_ascii=False)))
+        return tuple(SimulatedStep._from(s) for s in answer)
+
+    def ready(self, metrics: Metrics) -> Reconciliation:
+        """Reconciles this mesh with observed traffic (``meshlock ready``): per service, whether
+        STRICT would break a sender that was seen. ``metrics``: see ``Metrics``.
+
+        Raises ``MeshlockError`` with code ``invalid-metrics`` (a diagnostic per problem, with its
+        line or JSON path) when the metrics are malformed; nothing is read from them then.
+        """
+        return Reconciliation._from(json.loads(self._inner.ready(_metrics_json(metrics))))
 
     def __repr__(self) -> str:
         return repr(self._inner)
@@ -283,6 +362,32 @@ def load(
         root_namespace=root_namespace,
         trust_domain=trust_domain,
     )
+
+
+def check(
+    inputs: Union[Input, Iterable[Input]] = (),
+    *,
+    text: Optional[str] = None,
+    docs: Optional[Iterable[Mapping[str, Any]]] = None,
+    namespace: Optional[str] = None,
+    istio_version: Optional[str] = None,
+    auto_mtls: Optional[bool] = None,
+    root_namespace: Optional[str] = None,
+    trust_domain: Optional[str] = None,
+) -> CheckReport:
+    """``meshlock check`` of manifests (inputs as in ``Mesh.load``): the report of the mesh, or,
+    when the input does not load, a report of its errors (never ``MeshlockError("invalid-input")``:
+    for CI, where the errors are the findings). A bad setting still raises ``bad-request``."""
+    sources = _gather(inputs, text, docs, namespace, "<text>")
+    settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain)
+    return CheckReport._from(json.loads(_meshlock.check(_sources_json(sources), settings)))
+
+
+def diff(before: Mesh, after: Mesh) -> Diff:
+    """Every edge whose status or transport changes from ``before`` to ``after`` (``meshlock
+    diff``), grouped, each with the changed resources that caused it; refused transitions (ML402)
+    under ``diagnostics``."""
+    return Diff._from(json.loads(_meshlock.diff(before._inner, after._inner)))
 
 
 def tour() -> Tour:

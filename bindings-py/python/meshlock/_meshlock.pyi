@@ -4,9 +4,21 @@ Every call runs the core with the GIL released and answers JSON text in the core
 failures raise ``meshlock.MeshlockError``.
 """
 
-from typing import final
+from typing import Optional, Sequence, final
 
-__all__ = ["__version__", "Mesh", "tour", "seed_source", "seed_settings", "call_json", "_reasons", "_unwind"]
+__all__ = [
+    "__version__",
+    "Mesh",
+    "tour",
+    "diff",
+    "check",
+    "seed_source",
+    "seed_settings",
+    "call_json",
+    "_reasons",
+    "_stages",
+    "_unwind",
+]
 
 __version__: str
 
@@ -23,7 +35,19 @@ class Mesh:
     def probe(self, from_: str, to: str) -> str:
         """JSON: the core's ``Outcome``, plus its rendered explanation under ``text``."""
     def matrix(self) -> str:
-        """JSON: ``{"matrix": Matrix, "table": str, "csv": str}``."""
+        """JSON: the core's ``Matrix``, its renderings under ``table`` and ``csv``."""
+    def stages(self) -> str:
+        """JSON: the core's ``Stages``, rendered under ``text``."""
+    def plan(self, goal: str, allow_break: Sequence[str], metrics: Optional[str] = None) -> str:
+        """JSON: the core's ``Plan`` (runbook under ``text``). ``goal``: ``strict``, ``mesh-strict`` or
+        ``namespace=NS[,NS]``; ``allow_break``: ``ns/workload`` clients; ``metrics``: JSON ``Source``."""
+    def check(self) -> str:
+        """JSON: the core's ``CheckReport``, its text under ``text``, its SARIF 2.1.0 log under ``sarif``."""
+    def simulate(self, steps: str) -> str:
+        """JSON: list of the core's ``SimulatedStep``; ``steps``: JSON list of source lists (as in ``load``).
+        Each step's stages are rendered under ``stages.text``, its matrix under ``matrix.table``/``matrix.csv``."""
+    def ready(self, metrics: str) -> str:
+        """JSON: the core's ``Reconciliation`` with the metrics (JSON ``Source``), rendered under ``text``."""
     def diagnostics(self) -> str:
         """JSON: list of the core's ``Diagnostic``."""
     def settings(self) -> str:
@@ -31,6 +55,13 @@ class Mesh:
 
 def tour() -> str:
     """JSON: the core's ``Tour`` with the rendered tour under ``text`` and each row's outcome explained."""
+
+def diff(before: Mesh, after: Mesh) -> str:
+    """JSON: the core's ``Diff`` from ``before`` to ``after``, rendered under ``text``."""
+
+def check(sources: str, settings: str) -> str:
+    """JSON: the ``CheckReport`` of ``sources`` under ``settings`` (as in ``Mesh.load``), with ``text`` and
+    ``sarif``; input that does not load is reported, not raised."""
 
 def seed_source() -> str:
     """JSON: the built-in seed cluster's ``Source``."""
@@ -46,3 +77,6 @@ def _unwind(message: str) -> str:
 
 def _reasons() -> str:
     """JSON: every reason code of the core (``Reason::ALL``)."""
+
+def _stages() -> str:
+    """JSON: every migration stage of the core (``Stage::ALL``)."""

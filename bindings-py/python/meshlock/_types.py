@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, cast
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union, cast
 
 from . import _meshlock
 
@@ -19,6 +19,7 @@ __all__ = [
     "Client",
     "Diagnostic",
     "Edge",
+    "FrozenDict",
     "Matrix",
     "Outcome",
     "Reason",
@@ -99,6 +100,43 @@ class SettingOrigin(_StrEnum):
     DEFAULT = "default"
 
 
+K = TypeVar("K")
+V = TypeVar("V", covariant=True)
+
+
+class FrozenDict(Mapping[K, V]):
+    """An immutable, hashable mapping: the dict-valued fields of results (``Stages.namespaces``,
+    ``Diff.groups``, …), so that results stay frozen and hashable. Compares equal to a ``dict``
+    with the same items; ``dict(frozen)`` gives a plain one."""
+
+    __slots__ = ("_items",)
+    _items: Dict[K, V]
+
+    def __init__(self, items: Union[Mapping[K, V], Iterable[Tuple[K, V]]] = ()) -> None:
+        object.__setattr__(self, "_items", dict(items))
+
+    def __getitem__(self, key: K) -> V:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("FrozenDict is immutable")
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (FrozenDict, (self._items,))
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -106,6 +144,8 @@ def _plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, FrozenDict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -385,14 +425,14 @@ class Matrix(_Result):
         )
 
     @classmethod
-    def _from(cls, d: Mapping[str, Any], table: str = "", csv: str = "") -> Matrix:
+    def _from(cls, d: Mapping[str, Any]) -> Matrix:
         return cls(
             Settings._from(d["settings"]),
             tuple(Client._from(c) for c in d["clients"]),
             tuple(ServicePort._from(s) for s in d["services"]),
             tuple(Edge._from(e) for e in d["edges"]),
-            table,
-            csv,
+            d.get("table", ""),
+            d.get("csv", ""),
         )
 
 

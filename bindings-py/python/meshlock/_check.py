@@ -1,0 +1,100 @@
+"""``check`` results: the static checker's report, mirror of the core's ``check`` module."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from ._migrate import MtlsMode
+from ._types import _TEXT, Diagnostic, Edge, FrozenDict, Severity, _opt_enum, _Result
+
+__all__ = ["CheckReport", "Exposure", "MatrixSummary"]
+
+
+@dataclass(frozen=True)
+class MatrixSummary(_Result):
+    """Edge counts of the checked mesh; ``by_status`` counts edges per status as curl prints it."""
+
+    edges: int
+    ok: int
+    failing: int
+    mtls: int
+    plaintext: int
+    by_status: FrozenDict[str, int]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> MatrixSummary:
+        return cls(d["edges"], d["ok"], d["failing"], d["mtls"], d["plaintext"], FrozenDict(d["by_status"]))
+
+
+@dataclass(frozen=True)
+class Exposure(_Result):
+    """Per service port: who may call it in plaintext, and the AuthorizationPolicies (``Kind
+    ns/name``) that apply to its endpoints."""
+
+    service: str
+    mode: Optional[MtlsMode]
+    plaintext_callers: Tuple[str, ...]
+    authorization: Tuple[str, ...]
+    findings: Tuple[str, ...]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> Exposure:
+        return cls(
+            d["service"],
+            _opt_enum(MtlsMode, d.get("mode")),
+            tuple(d["plaintext_callers"]),
+            tuple(d["authorization"]),
+            tuple(d["findings"]),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class CheckReport(_Result):
+    """What ``meshlock check`` finds: the input's diagnostics (loading and policy) plus what needs
+    the evaluated matrix (traffic that breaks, ports ready to lock, authorization that depends on
+    mTLS). An input that does not load has its diagnostics and nothing else.
+
+    ``str(report)`` is the text ``meshlock check`` prints; ``sarif()`` the SARIF 2.1.0 log
+    (``meshlock check --format sarif``) for code scanning."""
+
+    diagnostics: Tuple[Diagnostic, ...]
+    summary: MatrixSummary
+    failing: Tuple[Edge, ...]
+    exposure: Tuple[Exposure, ...]
+    text: str = field(default="", compare=False, metadata=_TEXT)
+    sarif_json: str = field(default="{}", compare=False, metadata=_TEXT)
+    """The SARIF 2.1.0 log as JSON text, ready to write to a ``.sarif`` file."""
+
+    def sarif(self) -> Dict[str, Any]:
+        """The SARIF 2.1.0 log as a dict (a new one on each call: the report stays frozen)."""
+        log: Dict[str, Any] = json.loads(self.sarif_json)
+        return log
+
+    def count(self, severity: Severity) -> int:
+        """The number of diagnostics of ``severity``."""
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+    @property
+    def ok(self) -> bool:
+        """No diagnostic is an error (``meshlock check`` exits 0)."""
+        return self.count(Severity.ERROR) == 0
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{self.count(s)} {s.value}" for s in Severity)
+        return f"<CheckReport: {counts}; {self.summary.edges} edges, {self.summary.failing} failing>"
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> CheckReport:
+        return cls(
+            tuple(Diagnostic._from(x) for x in d["diagnostics"]),
+            MatrixSummary._from(d["summary"]),
+            tuple(Edge._from(e) for e in d["failing"]),
+            tuple(Exposure._from(e) for e in d["exposure"]),
+            d.get("text", ""),
+            json.dumps(d.get("sarif", {}), ensure_ascii=False),
+        )
