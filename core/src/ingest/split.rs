@@ -82,6 +82,7 @@ fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
 pub fn list_items<'a>(doc: &Document<'a>) -> Result<Vec<Document<'a>>, &'static str> {
     let text = doc.text.as_ref();
     let mut events = Parser::new_from_str(text).filter_map(Result::ok);
+    let mut offsets = ByteOffsets::new(text);
     let mut items = Vec::new();
     let mut depth = 0usize;
     let mut expect_key = false;
@@ -106,7 +107,7 @@ pub fn list_items<'a>(doc: &Document<'a>) -> Result<Vec<Document<'a>>, &'static 
                         break;
                     }
                     let end = node_end(&mut events, &first, start);
-                    items.push(slice(doc, start, end));
+                    items.push(slice(doc, &mut offsets, start, end));
                 }
                 in_items = false;
                 expect_key = true;
@@ -156,19 +157,50 @@ fn node_end<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>, first: &Ev
     last
 }
 
+/// Maps the parser's character offsets to byte offsets. Items come in order, so the cursor only
+/// moves forward: one pass over the document in all, not one per item.
+struct ByteOffsets<'t> {
+    text: &'t str,
+    ascii: bool,
+    chars: std::str::CharIndices<'t>,
+    /// (character offset, byte offset) of the cursor.
+    at: (usize, usize),
+}
+
+impl<'t> ByteOffsets<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            ascii: text.is_ascii(),
+            chars: text.char_indices(),
+            at: (0, 0),
+        }
+    }
+
+    fn byte(&mut self, char_offset: usize) -> usize {
+        if self.ascii {
+            return char_offset.min(self.text.len());
+        }
+        if char_offset < self.at.0 {
+            // Never happens for items in order; restart rather than guess.
+            self.chars = self.text.char_indices();
+            self.at = (0, 0);
+        }
+        while self.at.0 < char_offset {
+            match self.chars.next() {
+                Some((byte, c)) => self.at = (self.at.0 + 1, byte + c.len_utf8()),
+                None => return self.text.len(),
+            }
+        }
+        self.at.1
+    }
+}
+
 /// The item's text, from its first token to the end of its last, padded to its column.
-fn slice<'a>(doc: &Document<'a>, start: Span, end: Span) -> Document<'a> {
-    let text = doc.text.as_ref();
-    let byte = |chars: usize| text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b);
-    let (from, to) = if text.is_ascii() {
-        (
-            start.start.index().min(text.len()),
-            end.end.index().max(end.start.index()).min(text.len()),
-        )
-    } else {
-        (byte(start.start.index()), byte(end.end.index().max(end.start.index())))
-    };
-    let body = text.get(from..to.max(from)).unwrap_or_default();
+fn slice<'a>(doc: &Document<'a>, offsets: &mut ByteOffsets<'_>, start: Span, end: Span) -> Document<'a> {
+    let from = offsets.byte(start.start.index());
+    let to = offsets.byte(end.end.index().max(end.start.index()));
+    let body = doc.text.get(from..to.max(from)).unwrap_or_default();
     let padded = format!("{}{}", " ".repeat(start.start.col()), body.trim_end());
     Document {
         text: Cow::Owned(padded),
@@ -201,6 +233,20 @@ mod tests {
                 first_line: 8
             }
         );
+    }
+
+    #[test]
+    fn list_items_after_non_ascii_text_slice_on_char_boundaries() {
+        let text = "kind: List\nmetadata: {annotations: {note: \"café ✓\"}}\nitems:\n- {kind: Namespace, metadata: {name: é}}\n- {kind: Namespace, metadata: {name: b}}\n";
+        let items = list_items(&Document {
+            text: text.into(),
+            first_line: 1,
+        })
+        .unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].text.trim(), "{kind: Namespace, metadata: {name: é}}");
+        assert_eq!(items[1].text.trim(), "{kind: Namespace, metadata: {name: b}}");
+        assert_eq!(items[1].first_line, 5);
     }
 
     #[test]
