@@ -111,6 +111,51 @@ function path_or_inline_source(source, opts) {
   return { name: source, text, namespace: opts.namespace }
 }
 
+/** Observed traffic: a string is a file path (read here); `{name, text}` passes as it is. */
+function metrics_input(metrics) {
+  if (typeof metrics !== 'string') return metrics
+  let text
+  try {
+    text = fs.readFileSync(metrics, 'utf8')
+  } catch (err) {
+    throw new MeshlockError(`cannot read \`${metrics}\`: ${err.message}`, { code: 'io' })
+  }
+  return { name: metrics, text }
+}
+
+/** `plan()` options: a string `metrics` is a file path, read here; the engine checks the rest. */
+function plan_input(options) {
+  if (options === undefined || options === null) return null
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw bad_request(`bad plan options: expected an object, got ${JSON.stringify(options)}`)
+  }
+  if (options.metrics === undefined || options.metrics === null) return options
+  return { ...options, metrics: metrics_input(options.metrics) }
+}
+
+const NO_OPTIONS = { name: null, namespace: null }
+const STEP_KEYS = ['name', 'apply', 'delete']
+
+/** Sources of a step: one or a list; a string is YAML text. */
+function step_sources(sources) {
+  return sources === undefined || sources === null ? [] : list(sources).map((s) => inline_source(s, NO_OPTIONS))
+}
+
+/** A `simulate()` step: sources to apply, or `{name?, apply?, delete?}`. */
+function step_input(step, index) {
+  if (step !== null && typeof step === 'object' && !Array.isArray(step)) {
+    const unknown = Object.keys(step).filter((k) => !STEP_KEYS.includes(k))
+    if (unknown.length > 0) {
+      throw bad_request(`bad step ${index + 1}: unknown field \`${unknown[0]}\`, expected one of \`name\`, \`apply\`, \`delete\``)
+    }
+    if (step.name !== undefined && step.name !== null && typeof step.name !== 'string') {
+      throw bad_request(`bad step ${index + 1}: \`name\` must be a string, got ${JSON.stringify(step.name)}`)
+    }
+    return { name: step.name ?? null, apply: step_sources(step.apply), delete: step_sources(step.delete) }
+  }
+  return { name: null, apply: step_sources(step), delete: [] }
+}
+
 const SESSION = Symbol('session')
 const GENERATION = Symbol('generation')
 
@@ -200,6 +245,51 @@ class Mesh {
     return new Promise((resolve) => resolve(this.check()))
   }
 
+  /** `check()` as SARIF 2.1.0, for code-scanning uploads. */
+  checkSarif() {
+    const session = session_of(this, this.checkSarif)
+    return call(this.checkSarif, () => session.checkSarif())
+  }
+
+  /** The migration stage of every service port, of each namespace and of the mesh. */
+  stages() {
+    const session = session_of(this, this.stages)
+    return call(this.stages, () => session.stages())
+  }
+
+  /**
+   * Ordered steps towards STRICT that never break a working edge, unless its client is in
+   * `allowBreak`; what would break is reported as blockers with remedies. With `metrics` (a file
+   * path, or `{name, text}`), observed plaintext senders hold a lock-down back too.
+   */
+  plan(options) {
+    const session = session_of(this, this.plan)
+    return call(this.plan, () => session.plan(plan_input(options)))
+  }
+
+  /** `plan()` as a promise (computed on the calling thread). */
+  planAsync(options) {
+    return new Promise((resolve) => resolve(this.plan(options)))
+  }
+
+  /**
+   * Applies the steps in order (each deletes, then applies) and reports, after each, the edges that
+   * changed, the stages and the matrix. This mesh is unchanged.
+   */
+  simulate(steps) {
+    const session = session_of(this, this.simulate)
+    return call(this.simulate, () => {
+      if (!Array.isArray(steps)) throw bad_request(`bad steps: expected a list, got ${JSON.stringify(steps)}`)
+      return session.simulate(steps.map(step_input))
+    })
+  }
+
+  /** Readiness per service from observed traffic (a file path, or `{name, text}`), reconciled with the model. */
+  ready(metrics) {
+    const session = session_of(this, this.ready)
+    return call(this.ready, () => session.ready(metrics_input(metrics)))
+  }
+
   /** The matrix as a fixed-width text table. */
   matrixTable() {
     const session = session_of(this, this.matrixTable)
@@ -233,6 +323,38 @@ function load(sources, options) {
 /** `load()` as a promise (computed on the calling thread). */
 function loadAsync(sources, options) {
   return new Promise((resolve) => resolve(Mesh.load(sources, options)))
+}
+
+/** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes. */
+function diff(before, after) {
+  return call(diff, (wasm) => {
+    for (const [what, mesh] of [['before', before], ['after', after]]) {
+      if (!(mesh instanceof Mesh)) throw bad_request(`bad \`${what}\`: expected a Mesh, got ${mesh === null ? 'null' : typeof mesh}`)
+    }
+    return wasm.Session.diff(session_of(before, diff), session_of(after, diff))
+  })
+}
+
+/** Sources (file paths and inline sources) and settings, as `load()` takes them, for the engine. */
+function engine_sources(sources, options) {
+  const opts = split_options(options)
+  return { sources: list(sources).map((s) => path_or_inline_source(s, opts)), settings: opts.settings }
+}
+
+/** The static checker on files and inline sources: an input that does not load is reported, not thrown. */
+function check(sources, options) {
+  return call(check, (wasm) => {
+    const input = engine_sources(sources, options)
+    return wasm.checkSources(input.sources, input.settings)
+  })
+}
+
+/** `check(sources, options)` as SARIF 2.1.0. */
+function checkSarif(sources, options) {
+  return call(checkSarif, (wasm) => {
+    const input = engine_sources(sources, options)
+    return wasm.checkSourcesSarif(input.sources, input.settings)
+  })
 }
 
 /** The seed guide replayed step by step on the built-in cluster. */
@@ -275,6 +397,9 @@ module.exports = {
   MeshlockError,
   load,
   loadAsync,
+  diff,
+  check,
+  checkSarif,
   tour,
   tourText,
   callJson,

@@ -4,17 +4,50 @@
 import type {
   CheckReport,
   Diagnostic,
+  Diff,
   ErrorCode as EngineErrorCode,
   Matrix,
   Outcome,
+  Plan,
+  Reconciliation,
   ResolvedSettings,
+  SarifLog,
+  SimulatedStep,
   SourceInput,
+  Stages,
   Tour,
 } from '../wasm/src/types'
 
 export type {
   Alternative,
+  Blocker,
   CheckReport,
+  Diff,
+  Disagreement,
+  DisagreementKind,
+  EdgeChange,
+  EdgeState,
+  Goal,
+  ObservedEdge,
+  Plan,
+  PlanStep,
+  PlanSummary,
+  Readiness,
+  Reconciliation,
+  Remedy,
+  RemedyKind,
+  SarifLevel,
+  SarifLog,
+  SarifResult,
+  SarifRule,
+  SarifRun,
+  Sender,
+  ServiceReadiness,
+  SimulatedStep,
+  Stage,
+  StageChange,
+  Stages,
+  ServiceStage,
   Exposure,
   MatrixSummary,
   MtlsMode,
@@ -62,6 +95,32 @@ export interface MeshOptions {
 
 export type YamlOptions = MeshOptions & SourceOptions
 
+/** Observed traffic (`istio_requests_total`, `istio_tcp_connections_opened_total`): a file path, or
+ * inline text named for diagnostics. Prometheus text exposition or the JSON of its HTTP API.
+ * Malformed metrics throw `invalid-metrics`. */
+export type MetricsInput = string | { name: string; text: string }
+
+/** `plan()` options; unknown keys are rejected (`bad-request`). */
+export interface PlanOptions {
+  /** `'strict'` (default), `'mesh-strict'`, or `'namespace=NS[,NS]'`. */
+  goal?: 'strict' | 'mesh-strict' | `namespace=${string}` | null
+  /** Clients (`namespace/name`) that may break. */
+  allowBreak?: Array<string> | null
+  /** Observed traffic: observed plaintext senders hold a lock-down back too. */
+  metrics?: MetricsInput | null
+}
+
+/** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
+ * that deletes (as `kubectl delete -f`), then applies. */
+export type StepInput =
+  | string
+  | Array<string | SourceInput>
+  | {
+      name?: string | null
+      apply?: string | SourceInput | Array<string | SourceInput> | null
+      delete?: string | SourceInput | Array<string | SourceInput> | null
+    }
+
 /** Every error meshlock throws: a stable `code` and the input's `diagnostics`. */
 export declare class MeshlockError extends Error {
   constructor(message: string, options?: { code?: ErrorCode; diagnostics?: Diagnostic[] })
@@ -93,6 +152,18 @@ export declare class Mesh {
   check(): CheckReport
   /** `check()` as a promise (computed on the calling thread). */
   checkAsync(): Promise<CheckReport>
+  /** `check()` as SARIF 2.1.0, for code-scanning uploads. */
+  checkSarif(): SarifLog
+  /** The migration stage of every service port, of each namespace and of the mesh. */
+  stages(): Stages
+  /** Ordered steps towards STRICT that never break a working edge, unless its client is in `allowBreak`; what would break is reported as blockers with remedies. */
+  plan(options?: PlanOptions): Plan
+  /** `plan()` as a promise (computed on the calling thread). */
+  planAsync(options?: PlanOptions): Promise<Plan>
+  /** Applies the steps in order (each deletes, then applies) and reports, after each, the changed edges, the stages and the matrix. This mesh is unchanged. */
+  simulate(steps: Array<StepInput>): Array<SimulatedStep>
+  /** Readiness per service from observed traffic, reconciled with the model. */
+  ready(metrics: MetricsInput): Reconciliation
   /** The matrix as a fixed-width text table. */
   matrixTable(): string
   /** The matrix as CSV. */
@@ -107,6 +178,12 @@ export declare class Mesh {
 export declare function load(sources: Array<string | SourceInput>, options?: MeshOptions): Mesh
 /** `load()` as a promise (computed on the calling thread). */
 export declare function loadAsync(sources: Array<string | SourceInput>, options?: MeshOptions): Promise<Mesh>
+/** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes; `diagnostics` holds the transitions the migration refuses (ML402). */
+export declare function diff(before: Mesh, after: Mesh): Diff
+/** The static checker on files and inline sources, as `meshlock check`: an input that does not load is reported, not thrown. */
+export declare function check(sources: Array<string | SourceInput>, options?: MeshOptions): CheckReport
+/** `check(sources, options)` as SARIF 2.1.0. */
+export declare function checkSarif(sources: Array<string | SourceInput>, options?: MeshOptions): SarifLog
 /** The seed guide replayed step by step on the built-in cluster. */
 export declare function tour(): Tour
 /** The guide's tour as plain text. */

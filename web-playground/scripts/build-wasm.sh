@@ -50,8 +50,8 @@ budget=${MESHLOCK_WASM_GZIP_BUDGET:-409600}
 printf 'wasm size: raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
   "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
 if [ "$gz" -ge "$budget" ]; then
-  # Most of the module is the core's YAML decoding (serde generics instantiated per wire type and per
-  # deserializer); see web-playground/README.md. Set MESHLOCK_WASM_ENFORCE_BUDGET=1 to make this fatal.
+  # Most of the module is the core's YAML decoding (serde generics instantiated per wire type), then the
+  # migration API; see web-playground/README.md. Set MESHLOCK_WASM_ENFORCE_BUDGET=1 to make this fatal.
   echo "build-wasm: WARNING: $gz bytes gzipped is over the budget of $budget" >&2
   [ "${MESHLOCK_WASM_ENFORCE_BUDGET:-0}" = 1 ] && exit 1
 fi

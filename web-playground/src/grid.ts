@@ -4,6 +4,7 @@
 import type { Edge } from 'meshlock-wasm'
 import { cellIcons } from './icons'
 import { type MatrixData, cellMatches, clientLabel, describeEdge, edgeAt, lock, serviceLabel, tone, type Window } from './matrix'
+import { cellKey } from './plan'
 import type { VerdictFilter } from './state'
 
 export const CELL_W = 78
@@ -28,6 +29,8 @@ export class MatrixGrid {
   private window: Window = { rows: [], cols: [] }
   private verdict: VerdictFilter = 'all'
   private selected: { from: string; to: string } | null = null
+  /** Cells to highlight (`cellKey` → what changed), e.g. those a plan step changes. */
+  private changed: ReadonlyMap<string, string> = new Map()
   private frame = 0
 
   constructor(
@@ -58,11 +61,19 @@ export class MatrixGrid {
     return edgeAt(this.matrix, Number(cell.dataset['row']), Number(cell.dataset['col']))
   }
 
-  set(matrix: MatrixData, window: Window, verdict: VerdictFilter, selected: { from: string; to: string } | null): void {
+  set(
+    matrix: MatrixData,
+    window: Window,
+    verdict: VerdictFilter,
+    selected: { from: string; to: string } | null,
+    changed: ReadonlyMap<string, string> = new Map(),
+  ): void {
     this.matrix = matrix
     this.window = window
     this.verdict = verdict
     this.selected = selected
+    this.changed = changed
+    this.root.dataset['changed'] = String(changed.size)
     const width = window.cols.length * CELL_W
     const height = window.rows.length * CELL_H
     this.canvas.style.width = `${width}px`
@@ -172,8 +183,14 @@ export class MatrixGrid {
         cell.dataset['status'] = edge.status
         cell.dataset['transport'] = edge.transport ?? 'none'
         cell.dataset['verdict'] = edge.verdict
-        cell.title = describeEdge(edge)
-        cell.setAttribute('aria-label', describeEdge(edge))
+        const change = this.changed.get(cellKey(edge.from, edge.to))
+        const description = change ? `${describeEdge(edge)} (changed by this step: ${change})` : describeEdge(edge)
+        if (change) {
+          cell.classList.add('changed')
+          cell.dataset['changed'] = change
+        }
+        cell.title = description
+        cell.setAttribute('aria-label', description)
         cell.innerHTML = `<span class="status">${edge.status}</span>${cellIcons(t, lock(edge))}`
         cellFrag.appendChild(cell)
       }

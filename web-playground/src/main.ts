@@ -1,6 +1,6 @@
 // The playground page: wires the editor, the engine worker, the matrix, the tour and sharing.
 // Every outcome comes from the engine (meshlock's core, compiled to WebAssembly).
-import type { Diagnostic, Edge, Matrix, Tour } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, Edge, Matrix, Plan, Tour } from 'meshlock-wasm'
 import { SourceEditor } from './editor'
 import { Engine, EngineFailure } from './engine'
 import type { Example } from './examples'
@@ -8,13 +8,16 @@ import { EXAMPLES as examples, grouped } from './examples'
 import { drawGraph } from './graph'
 import { MatrixGrid } from './grid'
 import { cellIcons } from './icons'
-import { LEGEND, clientNamespaces, expandMatrix, filterMatrix, serviceNamespaces, shortTarget, summarize, tone, lock } from './matrix'
+import { LEGEND, type MatrixData, clientNamespaces, expandMatrix, filterMatrix, serviceNamespaces, shortTarget, summarize, tone, lock } from './matrix'
+import { diagnosticList, renderCheck, renderPlan } from './panels'
+import { changedCells, planYaml, stepMatrices } from './plan'
 import type { Analysis, Explanation } from './protocol'
 import {
   DEFAULT_VIEW,
   type PlaygroundState,
   type SettingsState,
   type VerdictFilter,
+  type ViewName,
   decodeState,
   engineSettings,
   engineSources,
@@ -41,6 +44,26 @@ let applied = 0
 let tour: Tour | null = null
 let analyzeTimer = 0
 let hashTimer = 0
+/** The diagnostics of the last input, when it did not load (`check` reports them). */
+let failure: Diagnostic[] | null = null
+
+/** The plan of the current analysis, for `key` (revision, goal, allowed clients). */
+interface PlanState {
+  key: string
+  plan: Plan | null
+  error: string | null
+  busy: boolean
+  /** The matrix after each step: the analysis with the engine's deltas applied (`null`: ask the engine). */
+  matrices: Array<MatrixData | null>
+  /** Matrices the engine simulated, by number of steps. */
+  simulated: Map<number, MatrixData>
+}
+let planned: PlanState | null = null
+
+/** The `check` report of the current analysis. */
+let checked: { revision: number; report: CheckReport | null; busy: boolean } | null = null
+/** Above this many edges, `check` runs only when its view is open. */
+const CHECK_EAGERLY_UP_TO = 50_000
 
 const editor = new SourceEditor($('editor'), $('tabs'), (sources, tab) => {
   state = { ...state, sources, view: { ...state.view, tab, example: null } }
@@ -168,6 +191,9 @@ async function analyze(): Promise<void> {
     if (mine !== revision) return
     analysis = result
     stale = false
+    failure = null
+    planned = null
+    checked = null
     editor.setDiagnostics(result.diagnostics)
     renderDiagnostics(result.diagnostics)
     renderResults()
@@ -182,16 +208,17 @@ async function analyze(): Promise<void> {
     if (state.view.selected) void explain(state.view.selected.from, state.view.selected.to, false)
   } catch (err) {
     if (mine !== revision) return
-    const failure = err instanceof EngineFailure ? err : new EngineFailure({ code: 'internal', message: String(err), diagnostics: [] })
+    const error = err instanceof EngineFailure ? err : new EngineFailure({ code: 'internal', message: String(err), diagnostics: [] })
     stale = analysis !== null
-    editor.setDiagnostics(failure.diagnostics)
-    renderDiagnostics(failure.diagnostics)
+    failure = error.code === 'invalid-input' ? error.diagnostics : null
+    editor.setDiagnostics(error.diagnostics)
+    renderDiagnostics(error.diagnostics)
     renderResults()
-    const errors = failure.diagnostics.filter((d) => d.severity === 'error').length
+    const errors = error.diagnostics.filter((d) => d.severity === 'error').length
     setStatus(
-      failure.code === 'invalid-input'
+      error.code === 'invalid-input'
         ? `the input has ${errors} error${errors === 1 ? '' : 's'}${stale ? ': the matrix below is from the last input that loaded' : ''}`
-        : `${failure.code}: ${failure.message}`,
+        : `${error.code}: ${error.message}`,
       'error',
     )
   } finally {
@@ -201,6 +228,9 @@ async function analyze(): Promise<void> {
       delete document.body.dataset['busy']
       document.body.dataset['ready'] = '1'
       scheduleHash()
+      refreshPanels()
+      if (state.view.view === 'check') renderCheckPanel()
+      updateCheckTab()
     }
   }
 }
@@ -222,30 +252,7 @@ function renderDiagnostics(diagnostics: Diagnostic[]): void {
     return
   }
   host.hidden = false
-  const list = document.createElement('ul')
-  for (const d of diagnostics) {
-    const item = document.createElement('li')
-    item.className = `diag diag-${d.severity}`
-    item.dataset['code'] = d.code
-    const where = d.source ? `${d.source}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}` : 'mesh'
-    const button = document.createElement('button')
-    button.type = 'button'
-    button.className = 'diag-where'
-    button.textContent = where
-    button.addEventListener('click', () => editor.reveal(d))
-    const text = document.createElement('span')
-    text.className = 'diag-text'
-    text.textContent = ` ${d.severity} ${d.code} ${d.name}: ${d.message}${d.path ? ` (at ${d.path})` : ''}`
-    item.append(button, text)
-    if (d.help) {
-      const help = document.createElement('div')
-      help.className = 'diag-help'
-      help.textContent = `help: ${d.help}`
-      item.appendChild(help)
-    }
-    list.appendChild(item)
-  }
-  host.replaceChildren(list)
+  host.replaceChildren(diagnosticList(diagnostics, (d) => editor.reveal(d)))
 }
 
 // ---- results --------------------------------------------------------------------------------
@@ -256,25 +263,37 @@ function fillFilter(id: string, values: string[], current: string, all: string):
   select.value = values.includes(current) ? current : ''
 }
 
+const VIEWS: ViewName[] = ['matrix', 'graph', 'plan', 'check']
+
 function renderResults(): void {
+  const view = state.view.view
+  for (const v of VIEWS) $(`view-${v}`).setAttribute('aria-selected', String(v === view))
+  $('plan').hidden = view !== 'plan'
+  $('check').hidden = view !== 'check'
+  if (view === 'check') renderCheckPanel()
   const matrix = analysis?.matrix
   $('matrix').classList.toggle('stale', stale)
   $('graph').classList.toggle('stale', stale)
-  if (!matrix || !analysis) return
+  $('plan').classList.toggle('stale', stale)
+  if (!matrix || !analysis) {
+    $('matrix').hidden = view === 'check'
+    return
+  }
   const s = analysis.settings
   $('resolved').textContent = `in force: Istio ${s.istioVersion} (${s.istioVersionOrigin}), auto mTLS ${s.autoMtls ? 'on' : 'off'} (${s.autoMtlsOrigin}), root ${s.rootNamespace}`
   fillFilter('filter-client', clientNamespaces(matrix), state.view.clientNs, 'all namespaces')
   fillFilter('filter-service', serviceNamespaces(matrix), state.view.serviceNs, 'all namespaces')
   $<HTMLSelectElement>('filter-verdict').value = state.view.verdict
-  const window = filterMatrix(matrix, state.view)
-  const summary = summarize(matrix)
-  $('summary').textContent = `${window.rows.length}/${matrix.clients.length} clients · ${window.cols.length}/${matrix.services.length} ports · ${summary.fail} failing`
-  const graphView = state.view.view === 'graph'
-  $('matrix').hidden = graphView
-  $('graph').hidden = !graphView
-  $('view-matrix').setAttribute('aria-selected', String(!graphView))
-  $('view-graph').setAttribute('aria-selected', String(graphView))
-  if (graphView) drawGraph($('graph'), matrix, window, state.view.verdict, state.view.selected, select)
+  const shown = view === 'plan' ? (planMatrix() ?? matrix) : matrix
+  const window = filterMatrix(shown, state.view)
+  const summary = summarize(shown)
+  $('summary').textContent = `${window.rows.length}/${shown.clients.length} clients · ${window.cols.length}/${shown.services.length} ports · ${summary.fail} failing`
+  $('matrix').hidden = view === 'graph' || view === 'check'
+  $('graph').hidden = view !== 'graph'
+  $('legend-changed').hidden = view !== 'plan'
+  if (view === 'plan') renderPlanPanel()
+  if (view === 'graph') drawGraph($('graph'), matrix, window, state.view.verdict, state.view.selected, select)
+  else if (view === 'plan') grid.set(shown, window, state.view.verdict, state.view.selected, changedCells(selectedStep()))
   else grid.set(matrix, window, state.view.verdict, state.view.selected)
   markExample()
 }
@@ -294,8 +313,12 @@ function setView(patch: Partial<PlaygroundState['view']>): void {
 $('filter-client').addEventListener('change', (e) => setView({ clientNs: (e.target as HTMLSelectElement).value }))
 $('filter-service').addEventListener('change', (e) => setView({ serviceNs: (e.target as HTMLSelectElement).value }))
 $('filter-verdict').addEventListener('change', (e) => setView({ verdict: (e.target as HTMLSelectElement).value as VerdictFilter }))
-$('view-matrix').addEventListener('click', () => setView({ view: 'matrix' }))
-$('view-graph').addEventListener('click', () => setView({ view: 'graph' }))
+for (const v of VIEWS) {
+  $(`view-${v}`).addEventListener('click', () => {
+    setView({ view: v })
+    refreshPanels()
+  })
+}
 
 function renderLegend(): void {
   $('legend').replaceChildren(
@@ -307,6 +330,145 @@ function renderLegend(): void {
       return span
     }),
     Object.assign(document.createElement('span'), { className: 'legend-item', textContent: '◆ sidecar · ◇ no sidecar' }),
+    Object.assign(document.createElement('span'), { className: 'legend-item legend-changed', id: 'legend-changed', hidden: true, innerHTML: '<span class="swatch changed-swatch"></span>changed by the selected step' }),
+  )
+}
+
+// ---- plan and check -------------------------------------------------------------------------
+
+const planKey = (): string => JSON.stringify([applied, state.view.goal, state.view.allowBreak])
+
+function selectedStep(): Plan['steps'][number] | undefined {
+  return planned?.plan?.steps.find((s) => s.name === state.view.planStep)
+}
+
+/** The matrix after the selected step (the analysis when none is selected, or while the engine simulates it). */
+function planMatrix(): MatrixData | null {
+  const plan = planned?.plan
+  const index = plan ? plan.steps.findIndex((s) => s.name === state.view.planStep) : -1
+  if (!planned || index < 0) return analysis?.matrix ?? null
+  return planned.matrices[index] ?? planned.simulated.get(index + 1) ?? null
+}
+
+/** Asks the engine for what the open view needs and does not have yet (the plan, the check report). */
+function refreshPanels(): void {
+  if (!analysis || stale) return
+  if (state.view.view === 'plan' && planned?.key !== planKey()) void requestPlan()
+  const edges = analysis.matrix.cells.length
+  if (!checked && (state.view.view === 'check' || edges <= CHECK_EAGERLY_UP_TO)) void requestCheck()
+}
+
+async function requestPlan(): Promise<void> {
+  const key = planKey()
+  const mine: PlanState = { key, plan: null, error: null, busy: true, matrices: [], simulated: new Map() }
+  planned = mine
+  document.body.dataset['plan'] = 'busy'
+  renderResults()
+  try {
+    const plan = await engine.call({ op: 'plan', goal: state.view.goal, allowBreak: state.view.allowBreak })
+    if (planned !== mine || !analysis) return
+    mine.plan = plan
+    mine.matrices = stepMatrices(analysis.matrix, plan)
+    if (state.view.planStep && !plan.steps.some((s) => s.name === state.view.planStep)) state = { ...state, view: { ...state.view, planStep: null } }
+  } catch (err) {
+    if (planned !== mine) return
+    mine.error = err instanceof Error ? `${(err as EngineFailure).code ?? 'error'}: ${err.message}` : String(err)
+  }
+  mine.busy = false
+  document.body.dataset['plan'] = mine.error ? 'error' : 'ready'
+  renderResults()
+  void simulateIfNeeded()
+}
+
+/** A step whose delta cannot be laid on the grid (workloads come or go): the engine simulates the steps. */
+async function simulateIfNeeded(): Promise<void> {
+  const mine = planned
+  const plan = mine?.plan
+  const index = plan ? plan.steps.findIndex((s) => s.name === state.view.planStep) : -1
+  if (!mine || index < 0 || mine.matrices[index] || mine.simulated.has(index + 1)) return
+  try {
+    const matrix = await engine.call({ op: 'simulate', steps: index + 1 })
+    if (planned !== mine) return
+    mine.simulated.set(index + 1, matrix)
+    renderResults()
+  } catch {
+    // The analysis' matrix stays shown, with the step's changes listed.
+  }
+}
+
+function renderPlanPanel(): void {
+  const matrix = analysis?.matrix
+  const step = selectedStep()
+  renderPlan(
+    $('plan'),
+    {
+      plan: planned?.plan ?? null,
+      error: planned?.error ?? null,
+      busy: planned?.busy ?? true,
+      goal: state.view.goal,
+      allowBreak: state.view.allowBreak,
+      namespaces: matrix ? serviceNamespaces(matrix) : [],
+      selected: state.view.planStep,
+      matrixNote: step && !planMatrix() ? 'The engine is simulating the steps up to this one; the matrix below is the mesh as it is.' : null,
+    },
+    {
+      goal: (goal) => {
+        state = { ...state, view: { ...state.view, goal, planStep: null } }
+        scheduleHash()
+        refreshPanels()
+      },
+      allowBreak: (client, allowed) => {
+        const set = new Set(state.view.allowBreak)
+        if (allowed) set.add(client)
+        else set.delete(client)
+        state = { ...state, view: { ...state.view, allowBreak: [...set].sort(), planStep: null } }
+        scheduleHash()
+        refreshPanels()
+      },
+      select: (name) => {
+        setView({ planStep: name })
+        void simulateIfNeeded()
+        if (state.view.selected) void explain(state.view.selected.from, state.view.selected.to, false)
+      },
+      download: () => {
+        const plan = planned?.plan
+        if (plan) download(`meshlock-plan-${state.view.goal.replace(/[^a-z0-9-]+/g, '-')}.yaml`, 'application/yaml', planYaml(plan, state.view.allowBreak))
+      },
+    },
+  )
+}
+
+async function requestCheck(): Promise<void> {
+  const mine = { revision: applied, report: null as CheckReport | null, busy: true }
+  checked = mine
+  try {
+    mine.report = await engine.call({ op: 'check' })
+  } catch {
+    // Shown as "checking…" until the next analysis; the status line has the engine's error.
+  }
+  mine.busy = false
+  if (checked !== mine) return
+  document.body.dataset['check'] = String(mine.revision)
+  updateCheckTab()
+  if (state.view.view === 'check') renderCheckPanel()
+}
+
+function updateCheckTab(): void {
+  const diagnostics = failure ?? checked?.report?.diagnostics
+  const tab = $('view-check')
+  tab.textContent = diagnostics ? `Check (${diagnostics.length})` : 'Check'
+}
+
+function renderCheckPanel(): void {
+  updateCheckTab()
+  renderCheck(
+    $('check'),
+    { report: stale ? null : (checked?.report ?? null), failure, busy: checked?.busy ?? false },
+    (d) => editor.reveal(d),
+    async () => {
+      const sarif = await engine.call({ op: 'sarif', sources: engineSources(editor.sources()), settings: engineSettings(state.settings) })
+      download('meshlock.sarif', 'application/sarif+json', `${JSON.stringify(sarif, null, 2)}\n`)
+    },
   )
 }
 
@@ -323,8 +485,9 @@ function select(edge: Edge): void {
 async function explain(from: string, to: string, focus: boolean): Promise<void> {
   const panel = $('explain')
   try {
-    const result = await engine.call({ op: 'explain', from, to })
-    renderExplanation(result)
+    const index = state.view.view === 'plan' && planned?.plan ? planned.plan.steps.findIndex((s) => s.name === state.view.planStep) : -1
+    const result = await engine.call({ op: 'explain', from, to, step: index + 1 })
+    renderExplanation(result, index >= 0 ? (planned?.plan?.steps[index]?.name ?? null) : null)
     if (focus) panel.focus()
   } catch (err) {
     panel.hidden = false
@@ -332,10 +495,11 @@ async function explain(from: string, to: string, focus: boolean): Promise<void> 
   }
 }
 
-function renderExplanation({ outcome, text }: Explanation): void {
+function renderExplanation({ outcome, text }: Explanation, afterStep: string | null): void {
   const panel = $('explain')
   panel.hidden = false
   panel.tabIndex = -1
+  panel.dataset['step'] = afterStep ?? ''
   panel.dataset['from'] = outcome.from
   panel.dataset['to'] = outcome.to
   panel.dataset['status'] = outcome.status
@@ -352,7 +516,7 @@ function renderExplanation({ outcome, text }: Explanation): void {
   title.appendChild(status)
   const facts = document.createElement('p')
   facts.className = 'explain-facts'
-  facts.textContent = `curl exit ${outcome.curlExit} · transport ${outcome.transport ?? 'none'} · ${outcome.verdict} · reason ${outcome.reason}`
+  facts.textContent = `${afterStep ? `after step ${afterStep} · ` : ''}curl exit ${outcome.curlExit} · transport ${outcome.transport ?? 'none'} · ${outcome.verdict} · reason ${outcome.reason}`
   const close = document.createElement('button')
   close.type = 'button'
   close.className = 'explain-close'

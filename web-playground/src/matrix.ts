@@ -42,7 +42,7 @@ export function compactMatrix(matrix: Matrix): MatrixData | null {
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i] as Edge
     if (e.from !== clients[Math.floor(i / services.length)]?.id || e.to !== services[i % services.length]?.id) return null
-    const key = `${e.status}|${e.curlExit}|${e.transport}|${e.verdict}|${e.reason}`
+    const key = kindKey(e)
     let k = index.get(key)
     if (k === undefined) {
       k = kinds.length
@@ -53,6 +53,11 @@ export function compactMatrix(matrix: Matrix): MatrixData | null {
     cells[i] = k
   }
   return { settings: matrix.settings, clients, services, kinds, cells }
+}
+
+/** Equal for edges with the same outcome. */
+export function kindKey(e: EdgeKind): string {
+  return `${e.status}|${e.curlExit}|${e.transport}|${e.verdict}|${e.reason}`
 }
 
 /** The edge of client `row` and service port `col`. */

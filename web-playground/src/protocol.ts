@@ -1,5 +1,5 @@
 // Messages between the page (engine.ts) and the engine's Web Worker (worker.ts).
-import type { Diagnostic, Outcome, ResolvedSettings, Source, Tour } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, Outcome, Plan, ResolvedSettings, SarifLog, Source, Tour } from 'meshlock-wasm'
 import type { MatrixData } from './matrix'
 import type { PlaygroundState } from './state'
 import type { engineSettings, engineSources } from './state'
@@ -25,7 +25,14 @@ export interface Explanation {
 
 export type Request =
   | { op: 'analyze'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings> }
-  | { op: 'explain'; from: string; to: string }
+  /** `step`: explain in the mesh after that many steps of the last plan (0 or absent: as it is). */
+  | { op: 'explain'; from: string; to: string; step?: number }
+  | { op: 'check' }
+  /** SARIF of `check` on these sources (an input that does not load is reported, not thrown). */
+  | { op: 'sarif'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings> }
+  | { op: 'plan'; goal: string; allowBreak: string[] }
+  /** The matrix after the first `steps` steps of the last plan, simulated by the engine. */
+  | { op: 'simulate'; steps: number }
   | { op: 'csv' }
   | { op: 'tour' }
   | { op: 'seed' }
@@ -34,6 +41,10 @@ export type Request =
 export interface Answers {
   analyze: Analysis
   explain: Explanation
+  check: CheckReport
+  sarif: SarifLog
+  plan: Plan
+  simulate: MatrixData
   csv: string
   tour: Tour
   seed: Source

@@ -21,7 +21,7 @@ export interface SettingsState {
 }
 
 export type VerdictFilter = 'all' | 'ok' | 'fail'
-export type ViewName = 'matrix' | 'graph'
+export type ViewName = 'matrix' | 'graph' | 'plan' | 'check'
 
 export interface ViewState {
   tab: number
@@ -35,6 +35,12 @@ export interface ViewState {
   tourStep: string | null
   /** The example these sources came from, if any (unchanged since). */
   example: string | null
+  /** The planner's goal: `strict`, `mesh-strict` or `namespace=NS[,NS]`. */
+  goal: string
+  /** Clients (`namespace/name`) the plan may break. */
+  allowBreak: string[]
+  /** The plan step shown (its name), in the plan view; `null`: the mesh as it is. */
+  planStep: string | null
 }
 
 export interface PlaygroundState {
@@ -53,7 +59,15 @@ export const DEFAULT_VIEW: ViewState = {
   selected: null,
   tourStep: null,
   example: null,
+  goal: 'strict',
+  allowBreak: [],
+  planStep: null,
 }
+
+/** A goal the planner takes (`namespace=` names are Kubernetes names). */
+export const GOAL = /^(strict|mesh-strict|namespace=[a-z0-9]([-a-z0-9.]*[a-z0-9])?(,[a-z0-9]([-a-z0-9.]*[a-z0-9])?)*)$/
+/** A client the planner takes: `namespace/name`. */
+export const CLIENT = /^[^/\s]+\/[^/\s]+$/
 
 export function seedState(): PlaygroundState {
   return { v: 1, sources: [{ name: SEED_NAME, builtin: 'seed' }], settings: { istioVersion: '1.1' }, view: { ...DEFAULT_VIEW } }
@@ -149,7 +163,7 @@ export function sanitize(raw: unknown): PlaygroundState | null {
   const rv = isObject(raw['view']) ? raw['view'] : {}
   const view: ViewState = { ...DEFAULT_VIEW }
   if (typeof rv['tab'] === 'number' && Number.isInteger(rv['tab']) && rv['tab'] >= 0) view.tab = Math.min(rv['tab'], Math.max(sources.length - 1, 0))
-  if (rv['view'] === 'matrix' || rv['view'] === 'graph') view.view = rv['view']
+  if (rv['view'] === 'matrix' || rv['view'] === 'graph' || rv['view'] === 'plan' || rv['view'] === 'check') view.view = rv['view']
   if (str(rv['clientNs']) !== undefined) view.clientNs = str(rv['clientNs']) ?? ''
   if (str(rv['serviceNs']) !== undefined) view.serviceNs = str(rv['serviceNs']) ?? ''
   if (rv['verdict'] === 'ok' || rv['verdict'] === 'fail' || rv['verdict'] === 'all') view.verdict = rv['verdict']
@@ -157,5 +171,11 @@ export function sanitize(raw: unknown): PlaygroundState | null {
   if (isObject(sel) && str(sel['from']) && str(sel['to'])) view.selected = { from: str(sel['from']) ?? '', to: str(sel['to']) ?? '' }
   if (str(rv['tourStep'])) view.tourStep = str(rv['tourStep']) ?? null
   if (str(rv['example'])) view.example = str(rv['example']) ?? null
+  const goal = str(rv['goal'])
+  if (goal && GOAL.test(goal)) view.goal = goal
+  if (Array.isArray(rv['allowBreak'])) {
+    view.allowBreak = [...new Set(rv['allowBreak'].filter((c): c is string => typeof c === 'string' && CLIENT.test(c)))].sort()
+  }
+  if (str(rv['planStep'])) view.planStep = str(rv['planStep']) ?? null
   return { v: 1, sources, settings, view }
 }

@@ -1,12 +1,62 @@
 // The engine's Web Worker: the WASM build of meshlock, off the page's main thread, so that a
-// 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain` and `csv`.
-import init, { Session, seedSource, tour } from 'meshlock-wasm'
-import { compactMatrix } from './matrix'
+// 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain`, `csv`,
+// `check` and `plan`, and the last plan with the meshes after its steps (built on demand, for
+// explaining a cell after a step).
+import init, { type Plan, type PlanInput, Session, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
+import { type MatrixData, compactMatrix } from './matrix'
 import type { Answers, EngineError, Reply, Request } from './protocol'
 import { encodeState } from './state'
 
 let session: Session | null = null
+let plan: Plan | null = null
+/** `after[k]`: the mesh after the first k + 1 steps of `plan`. */
+let after: Session[] = []
 const ready = init()
+
+class Failure {
+  readonly name = 'MeshlockError'
+  readonly diagnostics = []
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
+}
+
+function loaded(): Session {
+  if (!session) throw new Failure('bad-request', 'nothing is loaded')
+  return session
+}
+
+function forgetPlan(): void {
+  for (const s of after) s.free()
+  after = []
+  plan = null
+}
+
+/** A plan step's manifests as sources, named after the step. */
+function stepSources(yaml: string[], name: string): Array<{ name: string; text: string; namespace: null }> {
+  return yaml.map((text, i) => ({ name: yaml.length > 1 ? `${name}-${i + 1}.yaml` : `${name}.yaml`, text, namespace: null }))
+}
+
+/** The mesh after the first `steps` steps of the last plan (steps that delete are simulated only). */
+function meshAfter(steps: number): Session {
+  const base = loaded()
+  if (steps <= 0) return base
+  if (!plan || steps > plan.steps.length) throw new Failure('bad-request', 'no such plan step: plan again')
+  while (after.length < steps) {
+    const step = plan.steps[after.length]
+    if (!step) break
+    if (step.delete.length > 0) throw new Failure('unsupported', `step ${step.name} deletes resources: its cells can be shown, not explained`)
+    after.push((after.at(-1) ?? base).apply(stepSources(step.apply, step.name)))
+  }
+  return after[steps - 1] ?? base
+}
+
+function grid(matrix: Parameters<typeof compactMatrix>[0]): MatrixData {
+  const data = compactMatrix(matrix)
+  if (!data) throw new Failure('internal', 'the matrix is not a clients × service ports grid')
+  return data
+}
 
 function errorOf(err: unknown): { error: EngineError; fatal: boolean } {
   if (err instanceof WebAssembly.RuntimeError) {
@@ -25,20 +75,34 @@ function handle(request: Request): Answers[keyof Answers] {
     case 'analyze': {
       const started = performance.now()
       const next = Session.load(request.sources, request.settings)
+      forgetPlan()
       session?.free()
       session = next
-      const full = next.matrix()
-      const matrix = compactMatrix(full)
-      if (!matrix) throw { name: 'MeshlockError', code: 'internal', message: 'the matrix is not a clients × service ports grid', diagnostics: [] }
+      const matrix = grid(next.matrix())
       return { matrix, diagnostics: next.diagnostics, settings: next.settings, engineMs: performance.now() - started }
     }
     case 'explain': {
-      if (!session) throw { name: 'MeshlockError', code: 'bad-request', message: 'nothing is loaded', diagnostics: [] }
-      return { outcome: session.probe(request.from, request.to), text: session.explain(request.from, request.to) }
+      const mesh = meshAfter(request.step ?? 0)
+      return { outcome: mesh.probe(request.from, request.to), text: mesh.explain(request.from, request.to) }
     }
-    case 'csv': {
-      if (!session) throw { name: 'MeshlockError', code: 'bad-request', message: 'nothing is loaded', diagnostics: [] }
-      return session.matrixCsv()
+    case 'csv':
+      return loaded().matrixCsv()
+    case 'check':
+      return loaded().check()
+    case 'sarif':
+      return checkSourcesSarif(request.sources, request.settings)
+    case 'plan': {
+      const next = loaded().plan({ goal: request.goal as PlanInput['goal'], allowBreak: request.allowBreak })
+      forgetPlan()
+      plan = next
+      return next
+    }
+    case 'simulate': {
+      if (!plan || request.steps < 1 || request.steps > plan.steps.length) throw new Failure('bad-request', 'no such plan step: plan again')
+      const steps = plan.steps.slice(0, request.steps).map((s) => ({ name: s.name, apply: stepSources(s.apply, s.name), delete: stepSources(s.delete, s.name) }))
+      const last = loaded().simulate(steps).at(-1)
+      if (!last) throw new Failure('internal', 'the engine simulated no step')
+      return grid(last.matrix)
     }
     case 'tour':
       return tour()
@@ -58,7 +122,8 @@ self.onmessage = async (event: MessageEvent<{ id: number; request: Request }>) =
   } catch (err) {
     reply = { id, ok: false, ...errorOf(err) }
   }
-  const value = reply.ok ? (reply.value as { matrix?: { cells?: Uint16Array } }) : null
-  const transfer = value?.matrix?.cells ? [value.matrix.cells.buffer] : []
+  const value = reply.ok ? (reply.value as { matrix?: { cells?: Uint16Array }; cells?: unknown }) : null
+  const cells = value?.matrix?.cells ?? (value?.cells instanceof Uint16Array ? value.cells : null)
+  const transfer = cells ? [cells.buffer] : []
   ;(self as unknown as Worker).postMessage(reply, transfer)
 }

@@ -4,12 +4,14 @@
 //
 //   npm run build && node --test --test-concurrency=1 tests/e2e/
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import YAML from 'yaml'
 import { generateCluster } from './generate.mjs'
 import { serve } from './server.mjs'
 
@@ -22,6 +24,9 @@ const TIMEOUT = 60_000
 const LEGACY = 'legacy/sleep'
 const FOO_SLEEP = 'foo/sleep'
 const HTTPBIN_FOO = 'httpbin.foo.svc.cluster.local:8000'
+const HTTPBIN_BAR = 'httpbin.bar.svc.cluster.local:8000'
+// The engine through Node (the same WASM build), for what the page must show.
+const engine = createRequire(import.meta.url)('../../node/index.cjs')
 
 /** The guide's table, step by step: status of each client calling httpbin.foo (core's tour rows). */
 const GUIDE = {
@@ -233,6 +238,132 @@ describe('playground in Chromium', () => {
     assert.equal(await page.locator(`svg.graph .edge.tone-fail[data-from="${LEGACY}"][data-to="${HTTPBIN_FOO}"]`).count(), 1)
     assert.equal(await page.locator('svg.graph .ns-label').count(), 3)
     await shot(page, '06-graph')
+    assert.deepEqual(problems, [])
+    await page.close()
+  })
+
+  test('the plan: the planner’s steps, blockers with remedies, a step’s YAML and rollback, its changed cells', async () => {
+    const page = await newPage()
+    await page.goto(server.url)
+    await settled(page)
+    assert.equal(await page.locator('#examples').inputValue(), 'seed/step-0-baseline')
+    await page.click('#view-plan')
+    await page.waitForSelector('body[data-plan="ready"] .timeline')
+    const steps = await page.locator('.timeline button[data-step]').evaluateAll((bs) => bs.map((b) => b.dataset.step))
+    const want = engine.load([{ builtin: 'seed' }], { istioVersion: '1.1' }).plan()
+    assert.deepEqual(steps, ['', ...want.steps.map((s) => s.name)])
+    assert.ok(steps.includes('01-client-mtls-httpbin-bar'), steps.join(', '))
+    assert.equal(await page.locator('#plan-goal').inputValue(), 'strict')
+
+    // Blockers: legacy/sleep (no sidecar) holds every lock-down back, each with its remedies.
+    const blockers = page.locator(`.blocker[data-client="${LEGACY}"]`)
+    assert.equal(await blockers.count(), 4)
+    assert.equal(await page.locator('.blocker').count(), 4)
+    await blockers.first().locator('summary').click()
+    const kinds = await blockers.first().locator('.remedies li').evaluateAll((ls) => ls.map((l) => l.dataset.kind))
+    assert.deepEqual([...kinds].sort(), ['allow-break', 'inject-client', 'keep-permissive'])
+    assert.match((await blockers.first().textContent()) ?? '', /would get 000 \(plaintext-to-strict\)/)
+
+    // Selecting a step: its YAML, its rollback, and the matrix after it with the changed cells marked.
+    await page.click('.timeline button[data-step="01-client-mtls-httpbin-bar"]')
+    await page.waitForSelector('.step-detail[data-step="01-client-mtls-httpbin-bar"]')
+    assert.equal(await page.locator('.timeline button[aria-current="step"]').getAttribute('data-step'), '01-client-mtls-httpbin-bar')
+    const apply = (await page.locator('.step-detail pre.yaml[data-kind="apply"]').textContent()) ?? ''
+    assert.match(apply, /kind: DestinationRule/)
+    assert.match(apply, /host: httpbin\.bar\.svc\.cluster\.local/)
+    assert.match(apply, /mode: ISTIO_MUTUAL/)
+    assert.match((await page.locator('.step-detail pre.yaml[data-kind="rollback-delete"]').textContent()) ?? '', /name: httpbin-istio-mutual\n\s*namespace: bar/)
+    await page.waitForSelector('#matrix .grid[data-changed="4"]')
+    const changed = page.locator('#matrix .cell.changed')
+    assert.equal(await changed.count(), 4)
+    const changedCells = await changed.evaluateAll((cs) => cs.map((c) => [c.dataset.from, c.dataset.to, c.dataset.transport, c.dataset.changed]))
+    for (const [from, to, transport, change] of changedCells) {
+      assert.equal(to, HTTPBIN_BAR, `${from} → ${to}`)
+      assert.equal(transport, 'mtls', `${from} → ${to}`)
+      assert.equal(change, 'plaintext → mtls')
+    }
+    assert.deepEqual(changedCells.map(([from]) => from).sort(), want.steps[0].delta.map((c) => c.from).sort())
+    // Unchanged: the client without a sidecar still calls in plaintext.
+    assert.doesNotMatch((await cell(page, LEGACY, HTTPBIN_BAR).getAttribute('class')) ?? '', /changed/)
+    assert.equal(await cell(page, LEGACY, HTTPBIN_BAR).getAttribute('data-transport'), 'plaintext')
+    await shot(page, '08-plan-step')
+    // A cell after the step is explained in the mesh after the step.
+    await cell(page, FOO_SLEEP, HTTPBIN_BAR).click()
+    await page.waitForSelector(`#explain:not([hidden])[data-from="${FOO_SLEEP}"][data-to="${HTTPBIN_BAR}"][data-step="01-client-mtls-httpbin-bar"]`)
+    assert.equal(await page.locator('#explain').getAttribute('data-reason'), 'mtls')
+    await page.keyboard.press('Escape')
+    // "now": the mesh as it is, nothing highlighted.
+    await page.click('.timeline button[data-step=""]')
+    await page.waitForSelector('#matrix .grid[data-changed="0"]')
+    assert.equal(await cell(page, FOO_SLEEP, HTTPBIN_BAR).getAttribute('data-transport'), 'plaintext')
+
+    // The plan YAML: every step, in order, loadable over the input.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#plan-download')])
+    assert.equal(download.suggestedFilename(), 'meshlock-plan-strict.yaml')
+    const yaml = readFileSync(await download.path(), 'utf8')
+    const headed = [...yaml.matchAll(/^# ---- step (\S+):/gm)].map((m) => m[1])
+    assert.deepEqual(headed, want.steps.map((s) => s.name))
+    assert.equal(YAML.parseAllDocuments(yaml).filter((d) => d.contents).length, want.steps.flatMap((s) => s.apply).length)
+    const applied = engine.load([{ builtin: 'seed' }, { name: 'plan.yaml', text: yaml }], { istioVersion: '1.1' })
+    assert.equal(applied.stages().mesh, want.final.mesh)
+
+    // Allowing legacy/sleep to break: the lock-down steps come, nothing is held back.
+    await page.check(`.allow-break input[data-client="${LEGACY}"]`)
+    await page.waitForSelector('body[data-plan="ready"] .timeline button[data-step="02-lock-httpbin-bar"]')
+    assert.equal(await page.locator('.blocker').count(), 0)
+    await page.click('.timeline button[data-step="02-lock-httpbin-bar"]')
+    await page.waitForSelector('.step-detail[data-step="02-lock-httpbin-bar"]')
+    await page.waitForSelector(`#matrix .cell.changed[data-from="${LEGACY}"][data-to="${HTTPBIN_BAR}"]`)
+    assert.equal(await cell(page, LEGACY, HTTPBIN_BAR).getAttribute('data-status'), '000')
+    assert.equal(await cell(page, LEGACY, HTTPBIN_BAR).getAttribute('data-verdict'), 'fail')
+    assert.equal(await cell(page, LEGACY, HTTPBIN_BAR).getAttribute('data-changed'), 'plaintext → fail')
+    await shot(page, '09-plan-allow-break')
+
+    // Another goal: foo only.
+    await page.selectOption('#plan-goal', 'namespace=foo')
+    await page.waitForSelector('body[data-plan="ready"] .timeline button[data-step="01-client-mtls-httpbin-foo"]')
+    const fooSteps = await page.locator('.timeline button[data-step]').evaluateAll((bs) => bs.map((b) => b.dataset.step).filter(Boolean))
+    assert.ok(fooSteps.every((s) => s.endsWith('-foo')), fooSteps.join(', '))
+    // The plan view, goal and allowed clients are part of the shared state.
+    const view = await page.evaluate(() => window.meshlockPlayground.state().view)
+    assert.deepEqual([view.view, view.goal, view.allowBreak], ['plan', 'namespace=foo', [LEGACY]])
+    assert.deepEqual(problems, [])
+    await page.close()
+  })
+
+  test('the check panel: check’s diagnostics with their locations, and SARIF', async () => {
+    const page = await newPage()
+    await page.goto(server.url)
+    await settled(page)
+    const before = await revision(page)
+    await page.selectOption('#examples', 'catalogue/ml104-unknown-field')
+    await settled(page, before)
+    await page.click('#view-check')
+    await page.waitForSelector('#check .check-summary')
+    await page.waitForSelector('#check .diag')
+    const example = YAML.parse(readFileSync(new URL('../../../tests/scenarios/catalogue/ml104-unknown-field.yaml', import.meta.url), 'utf8'))
+    const report = engine.check(
+      example.sources.map((s) => ({ name: s.name, text: s.yaml, namespace: s.namespace ?? null })),
+      { istioVersion: String(example.settings.istio_version) },
+    )
+    const codes = await page.locator('#check .diag').evaluateAll((ds) => ds.map((d) => d.dataset.code))
+    assert.deepEqual(codes, report.diagnostics.map((d) => d.code))
+    assert.equal(await page.locator('#view-check').textContent(), `Check (${report.diagnostics.length})`)
+    const ml104 = page.locator('#check .diag[data-code="ML104"]')
+    const want = report.diagnostics.find((d) => d.code === 'ML104')
+    assert.equal(await ml104.locator('.diag-where').textContent(), `${want.source}:7:3`)
+    assert.ok((await page.locator('#check .exposure tbody tr').count()) > 0)
+    await shot(page, '10-check')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-sarif')])
+    assert.equal(download.suggestedFilename(), 'meshlock.sarif')
+    const sarif = JSON.parse(readFileSync(await download.path(), 'utf8'))
+    assert.equal(sarif.version, '2.1.0')
+    assert.deepEqual(sarif.runs[0].results.map((r) => r.ruleId), report.diagnostics.map((d) => d.code))
+    assert.deepEqual(sarif.runs[0].results.find((r) => r.ruleId === 'ML104').locations[0].physicalLocation.region, { startLine: 7, startColumn: 3 })
+    // Clicking a location reveals it in the editor.
+    await ml104.locator('.diag-where').click()
+    const line = await page.evaluate(() => document.getElementById('editor').shadowRoot.querySelector('.cm-activeLine')?.textContent ?? '')
+    assert.match(line, /mtl/)
     assert.deepEqual(problems, [])
     await page.close()
   })

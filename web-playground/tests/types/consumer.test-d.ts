@@ -1,10 +1,10 @@
 // A consumer of the WASM Node adapter's types (node/index.d.cts) and of the browser engine's
 // generated types (pkg/meshlock_wasm.d.ts): compiles only if both say what the code relies on.
 import * as adapter from '../../node/index.cjs'
-import { Mesh, MeshlockError, load, tour } from '../../node/index.cjs'
-import type { Diagnostic, Edge, Matrix, Outcome } from '../../node/index.cjs'
-import init, { Session, seedSettings, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
-import type { MeshlockErrorShape, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
+import { Mesh, MeshlockError, check, checkSarif, diff, load, tour } from '../../node/index.cjs'
+import type { Diagnostic, Diff, Edge, Matrix, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../node/index.cjs'
+import init, { Session, checkSources, checkSourcesSarif, seedSettings, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
+import type { MeshlockErrorShape, Plan as EnginePlan, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
 
 const mesh: Mesh = Mesh.seed()
 const outcome: Outcome = mesh.probe('legacy/sleep', 'httpbin.foo:8000')
@@ -30,6 +30,22 @@ try {
   }
 }
 
+// The migration API.
+const plan: Plan = mesh.plan({ goal: 'namespace=foo,bar', allowBreak: ['legacy/sleep'], metrics: 'metrics.prom' })
+const planned: Promise<Plan> = mesh.planAsync()
+const stage: Stage = mesh.stages().mesh
+const simulated: SimulatedStep[] = mesh.simulate(['kind: List', [{ builtin: 'seed' }], { name: 'undo', delete: plan.steps[0]?.rollbackDelete ?? [] }])
+const changed: Diff = diff(mesh, next)
+const readiness: Reconciliation = mesh.ready({ name: 'm.prom', text: '' })
+const sarif: SarifLog = mesh.checkSarif()
+const level: 'error' | 'warning' | 'note' | undefined = checkSarif(['a.yaml'], { istioVersion: '1.1' }).runs[0]?.results[0]?.level
+const failing: number = check([{ builtin: 'seed' }]).summary.failing
+// @ts-expect-error: not a goal
+mesh.plan({ goal: 'lockdown' })
+// @ts-expect-error: unknown plan option
+mesh.plan({ allow_break: [] })
+void [planned, stage, simulated, changed, readiness, sarif, level, failing]
+
 // @ts-expect-error: Mesh is made by its factories only
 new Mesh()
 // @ts-expect-error: unknown option
@@ -47,6 +63,12 @@ async function browser(): Promise<void> {
   const t: EngineTour = engineTour()
   const name: string = seedSource().name
   const next: Session = session.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
+  const p: EnginePlan = session.plan({ goal: 'mesh-strict', allowBreak: ['legacy/sleep'] })
+  const after: Matrix | undefined = session.simulate([{ name: 'a', apply: p.steps[0]?.apply.map((text) => ({ name: 'a.yaml', text })) ?? [] }])[0]?.matrix
+  const sarif: string = Session.diff(session, next).changes[0]?.change ?? session.checkSarif().version
+  const report = checkSources([{ name: 'a.yaml', text: 'x: 1' }], null).diagnostics.length + checkSourcesSarif('x: 1', null).runs.length
+  const ready = session.ready('istio_requests_total 1').unobservedModelEdges + session.stages().services.length
+  void [after, sarif, report, ready]
   let error: MeshlockErrorShape | null = null
   try {
     Session.load('bad', null)

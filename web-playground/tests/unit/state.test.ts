@@ -11,6 +11,11 @@ const sample = (): PlaygroundState => ({
   view: { ...DEFAULT_VIEW, tab: 1, view: 'graph', verdict: 'fail', clientNs: 'legacy', selected: { from: 'legacy/sleep', to: 'httpbin.foo.svc.cluster.local:8000' }, tourStep: "3'" },
 })
 
+const planned = (): PlaygroundState => ({
+  ...sample(),
+  view: { ...sample().view, view: 'plan', goal: 'namespace=foo,bar', allowBreak: ['legacy/sleep'], planStep: '02-lock-httpbin-bar' },
+})
+
 describe('URL fragment encoding', () => {
   test('round-trips the whole state', () => {
     const state = sample()
@@ -18,6 +23,10 @@ describe('URL fragment encoding', () => {
     expect(fragment).toMatch(/^s=[A-Za-z0-9_-]+$/)
     expect(decodeState(fragment)).toEqual(state)
     expect(decodeState(`#${fragment}`)).toEqual(state)
+  })
+
+  test('round-trips the plan view: goal, clients allowed to break, the step shown', () => {
+    expect(decodeState(encodeState(planned()))).toEqual(planned())
   })
 
   test('is deterministic, and compact for the built-in seed', () => {
@@ -54,6 +63,19 @@ describe('sanitize: a shared link is untrusted input', () => {
       settings: { rootNamespace: 'root' },
       view: { ...DEFAULT_VIEW, tab: 0, tourStep: '3', clientNs: 'foo' },
     })
+  })
+
+  test('the plan fields: a goal the planner takes, clients written namespace/name', () => {
+    const view = (v: Record<string, unknown>) => sanitize({ v: 1, sources: [], view: v })?.view
+    expect(view({ view: 'check', goal: 'mesh-strict', allowBreak: ['b/x', 'a/y', 'a/y', 'nope', 3, 'a/b/c'], planStep: '01-x' })).toEqual({
+      ...DEFAULT_VIEW,
+      view: 'check',
+      goal: 'mesh-strict',
+      allowBreak: ['a/y', 'b/x'],
+      planStep: '01-x',
+    })
+    for (const goal of ['lockdown', 'namespace=', 'namespace=Foo', 'namespace=a,,b', 'strict ', 7]) expect(view({ goal })?.goal).toBe('strict')
+    expect(view({ goal: 'namespace=foo,bar-2' })?.goal).toBe('namespace=foo,bar-2')
   })
 
   test('a source without text or name makes the link invalid', () => {

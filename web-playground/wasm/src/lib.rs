@@ -14,6 +14,9 @@
 //! `types.d.ts`.
 
 use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::check::CheckReport;
+use meshlock::migrate::StepInput;
+use meshlock::observe::Observations;
 use meshlock::render::{self, Style};
 use meshlock::{Mesh, MeshSettings, Source};
 use serde::{Deserialize, Serialize};
@@ -106,6 +109,83 @@ impl Session {
         run_js(|| Ok(self.mesh.check()))
     }
 
+    /// `check()` as SARIF 2.1.0 (keys as SARIF spells them), for code-scanning uploads.
+    #[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
+    pub fn check_sarif(&self) -> Result<JsValue, JsValue> {
+        run(|| plain_js(&render::sarif(&self.mesh.check())))
+    }
+
+    /// Where each service port, each namespace and the mesh are on the way to STRICT.
+    #[wasm_bindgen(unchecked_return_type = "Stages")]
+    pub fn stages(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.stages()))
+    }
+
+    /// Ordered steps towards the goal that never break a working edge, unless its client is in
+    /// `allowBreak`; what would break is reported as blockers with remedies. With `metrics`,
+    /// observed plaintext senders hold a lock-down back too.
+    #[wasm_bindgen(unchecked_return_type = "Plan")]
+    pub fn plan(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PlanInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| {
+            let opts: PlanInput = match present(options) {
+                Some(v) => from_js_as_is(v, "bad plan options")?,
+                None => PlanInput::default(),
+            };
+            let (goal, allow) = api::plan_request(
+                opts.goal.as_deref().unwrap_or("strict"),
+                &opts.allow_break.unwrap_or_default(),
+            )?;
+            let observed = opts.metrics.map(MetricsInput::parse).transpose()?;
+            Ok(self.mesh.plan_with_observations(&goal, &allow, observed.as_ref())?)
+        })
+    }
+
+    /// Applies the steps in order (each deletes, then applies) and reports, after each, the edges
+    /// that changed, the stages and the matrix. This session is unchanged.
+    #[wasm_bindgen(unchecked_return_type = "SimulatedStep[]")]
+    pub fn simulate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StepInput[]")] steps: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| {
+            let specs: Vec<StepSpec> = from_js(steps, "bad steps (a list of {name?, apply?, delete?})")?;
+            let steps = specs
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    Ok(StepInput {
+                        name: s.name.unwrap_or_else(|| format!("step {}", i + 1)),
+                        apply: s.apply.unwrap_or_default().resolve()?,
+                        delete: s.delete.unwrap_or_default().resolve()?,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            Ok(self.mesh.simulate(&steps)?)
+        })
+    }
+
+    /// Readiness per service from observed traffic (Prometheus text exposition or the JSON of its
+    /// HTTP API), reconciled with the model.
+    #[wasm_bindgen(unchecked_return_type = "Reconciliation")]
+    pub fn ready(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MetricsText")] metrics: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| {
+            let metrics: MetricsInput = from_js(metrics, "bad metrics (the text, or {name, text})")?;
+            Ok(self.mesh.reconcile(&metrics.parse()?))
+        })
+    }
+
+    /// Every edge whose status or transport changes from `before` to `after`, grouped, each with
+    /// the resources that caused it; `diagnostics` holds the transitions the migration refuses.
+    pub fn diff(before: &Session, after: &Session) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(Mesh::diff(&before.mesh, &after.mesh)))
+    }
+
     /// The matrix as CSV (`from,to,status,curl_exit,transport,verdict,reason`).
     #[wasm_bindgen(js_name = matrixCsv)]
     pub fn matrix_csv(&self) -> Result<String, JsValue> {
@@ -117,6 +197,32 @@ impl Session {
     pub fn matrix_table(&self) -> Result<String, JsValue> {
         run(|| Ok(render::matrix_table(&self.mesh.matrix(), Style::PLAIN)))
     }
+}
+
+/// The static checker on sources, as `meshlock check`: an input that does not load is reported
+/// (its diagnostics, nothing else), not thrown.
+#[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
+pub fn check_sources(
+    #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run_js(|| checked(sources, settings))
+}
+
+/// `checkSources` as SARIF 2.1.0.
+#[wasm_bindgen(js_name = checkSourcesSarif, unchecked_return_type = "SarifLog")]
+pub fn check_sources_sarif(
+    #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run(|| plain_js(&render::sarif(&checked(sources, settings)?)))
+}
+
+fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
+    Ok(match Mesh::load(&sources_from(sources)?, &settings_from(settings)?) {
+        Ok(loaded) => loaded.mesh.check(),
+        Err(err) => CheckReport::from_diagnostics(err.diagnostics),
+    })
 }
 
 /// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
@@ -199,8 +305,14 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     js_sys::JSON::parse(&text).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
 }
 
-/// Writes compact JSON with object keys turned `snake_case` → `camelCase`. The core's results
-/// have no data-keyed maps, so every key is a field name.
+/// A JSON value as it is (keys kept: SARIF's are camelCase already), through `JSON.parse`.
+fn plain_js(value: &Value) -> Result<JsValue, ApiError> {
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+}
+
+/// Writes compact JSON with object keys turned `snake_case` → `camelCase`. Besides field names, the
+/// only keys are data that Kubernetes and curl never spell with `_` (namespaces, `fqdn:port`,
+/// statuses, change groups such as `mtls → fail`), so they pass unchanged.
 #[derive(Default)]
 struct CamelKeys {
     in_key: bool,
@@ -250,6 +362,12 @@ fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T
     serde_json::from_value(rename_keys(json, snake)).map_err(|e| bad_request(what, e))
 }
 
+/// [`from_js`] for a type that takes the JS names itself (errors then name the keys as written).
+fn from_js_as_is<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
+    let json: Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad_request(what, e))?;
+    serde_json::from_value(json).map_err(|e| bad_request(what, e))
+}
+
 /// One YAML text, or a list of `{name, text, namespace?}` / `{builtin: "seed"}`.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -258,20 +376,74 @@ enum SourcesInput {
     List(Vec<SourceSpec>),
 }
 
-fn sources_from(value: JsValue) -> Result<Vec<Source>, ApiError> {
-    match from_js(
-        value,
-        "bad sources (a YAML string or a list of {name, text, namespace?} | {builtin: \"seed\"})",
-    )? {
-        SourcesInput::Text(text) => Ok(vec![Source::new("input.yaml", text)]),
-        SourcesInput::List(specs) => api::resolve_sources(specs),
+impl Default for SourcesInput {
+    fn default() -> Self {
+        SourcesInput::List(Vec::new())
     }
 }
 
+impl SourcesInput {
+    fn resolve(self) -> Result<Vec<Source>, ApiError> {
+        match self {
+            SourcesInput::Text(text) => Ok(vec![Source::new("input.yaml", text)]),
+            SourcesInput::List(specs) => api::resolve_sources(specs),
+        }
+    }
+}
+
+fn sources_from(value: JsValue) -> Result<Vec<Source>, ApiError> {
+    from_js::<SourcesInput>(
+        value,
+        "bad sources (a YAML string or a list of {name, text, namespace?} | {builtin: \"seed\"})",
+    )?
+    .resolve()
+}
+
+/// One step of `simulate`: sources to delete (as `kubectl delete -f`), then sources to apply.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepSpec {
+    name: Option<String>,
+    apply: Option<SourcesInput>,
+    delete: Option<SourcesInput>,
+}
+
+/// `plan` options: the goal (default `strict`), the clients allowed to break, observed traffic.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PlanInput {
+    goal: Option<String>,
+    allow_break: Option<Vec<String>>,
+    metrics: Option<MetricsInput>,
+}
+
+/// Observed traffic: the text itself (named `metrics`), or `{name, text}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MetricsInput {
+    Text(String),
+    Named { name: String, text: String },
+}
+
+impl MetricsInput {
+    fn parse(self) -> Result<Observations, ApiError> {
+        let (name, text) = match self {
+            MetricsInput::Text(text) => ("metrics".to_owned(), text),
+            MetricsInput::Named { name, text } => (name, text),
+        };
+        Ok(Observations::parse(&name, &text)?)
+    }
+}
+
+/// `None` for an absent argument (`undefined` or `null`).
+fn present(value: Option<JsValue>) -> Option<JsValue> {
+    value.filter(|v| !v.is_null() && !v.is_undefined())
+}
+
 fn settings_from(value: Option<JsValue>) -> Result<MeshSettings, ApiError> {
-    match value {
-        Some(v) if !v.is_null() && !v.is_undefined() => from_js(v, "bad settings"),
-        _ => Ok(MeshSettings::default()),
+    match present(value) {
+        Some(v) => from_js(v, "bad settings"),
+        None => Ok(MeshSettings::default()),
     }
 }
 

@@ -174,6 +174,255 @@ export interface CheckReport {
   exposure: Exposure[];
 }
 
+/** SARIF 2.1.0 as `meshlock check --format sarif` writes it (`checkSarif()`): one run, a rule per
+ * diagnostic code, a result per diagnostic. Keys are SARIF's own. */
+export interface SarifLog {
+  $schema: string;
+  version: "2.1.0";
+  runs: SarifRun[];
+}
+
+export interface SarifRun {
+  tool: { driver: { name: "meshlock"; version: string; rules: SarifRule[] } };
+  results: SarifResult[];
+}
+
+export interface SarifRule {
+  /** The diagnostic code, e.g. `ML105`. */
+  id: string;
+  /** The slug, e.g. `misplaced-peers`. */
+  name: string;
+  shortDescription: { text: string };
+  fullDescription: { text: string };
+  help: { text: string; markdown: string };
+  defaultConfiguration: { level: SarifLevel };
+}
+
+export type SarifLevel = "error" | "warning" | "note";
+
+export interface SarifResult {
+  ruleId: string;
+  level: SarifLevel;
+  /** The message, with the help in parentheses. */
+  message: { text: string };
+  /** Absent when the finding is about the mesh as a whole. */
+  locations?: Array<{
+    physicalLocation: {
+      artifactLocation: { uri: string };
+      /** Absent when the finding has no line. */
+      region?: { startLine: number; startColumn: number };
+    };
+  }>;
+}
+
+// ---- migration: stages, plan, simulate, diff, readiness ----
+
+/** Where a service port (or a namespace, or the mesh) is on the way from plaintext to STRICT. */
+export type Stage = "broken" | "no-sidecar" | "plaintext" | "permissive" | "upgrading" | "ready" | "locked";
+
+export interface ServiceStage {
+  /** `fqdn:port`, as in `Edge.to`. */
+  service: string;
+  namespace: string;
+  stage: Stage;
+  /** The strongest mode among the endpoints with a sidecar; `null`: no sidecar. */
+  mode: MtlsMode | null;
+  mtlsClients: number;
+  plaintextClients: number;
+  /** Clients (`namespace/name`) that fail because of mTLS settings. */
+  failing: string[];
+  /** Clients without a sidecar that still send plaintext: they break when the port is locked. */
+  blockers: string[];
+}
+
+/** Stages per service port, per namespace (keyed by namespace) and for the mesh. */
+export interface Stages {
+  services: ServiceStage[];
+  namespaces: Record<string, Stage>;
+  mesh: Stage;
+}
+
+/** One side of a changed edge. */
+export interface EdgeState {
+  status: string;
+  curlExit: number;
+  transport: Transport | null;
+  verdict: Verdict;
+  reason: Reason;
+}
+
+/** An edge whose outcome changes. */
+export interface EdgeChange {
+  from: string;
+  to: string;
+  /** `null` when the edge exists on one side only. */
+  before: EdgeState | null;
+  after: EdgeState | null;
+  /** `mtls → fail`, `plaintext → mtls`, … */
+  change: string;
+  /** `Kind namespace/name` of the changed resources that took part in deciding this edge. */
+  cause: string[];
+}
+
+/** What changes between two configurations. */
+export interface Diff {
+  changes: EdgeChange[];
+  /** Number of changes per group (`mtls → fail`: 1). */
+  groups: Record<string, number>;
+  /** Edges that worked before and fail after. */
+  broken: number;
+  /** Transitions the migration refuses (ML402: DISABLE straight to STRICT). */
+  diagnostics: Diagnostic[];
+}
+
+/** The planner's goal. */
+export type Goal = { type: "strict" } | { type: "mesh-strict" } | { type: "namespaces"; namespaces: string[] };
+
+export interface StageChange {
+  before: Stage;
+  after: Stage;
+}
+
+/** One step of a plan: what to apply (and delete), how to undo it, and what it changes. */
+export interface PlanStep {
+  /** `01-client-mtls-httpbin-bar`: deterministic and file-name safe. */
+  name: string;
+  description: string;
+  /** YAML documents to `kubectl apply -f`. */
+  apply: string[];
+  /** YAML documents to `kubectl delete -f`. */
+  delete: string[];
+  /** Applying `rollback` and deleting `rollbackDelete` restores the state before this step. */
+  rollback: string[];
+  rollbackDelete: string[];
+  delta: EdgeChange[];
+  /** Service ports (`fqdn:port`) and namespaces (`namespace/NS`) whose stage changes. */
+  stages: Record<string, StageChange>;
+  /** What to verify on the live cluster before applying. */
+  prechecks: string[];
+}
+
+export type RemedyKind = "inject-client" | "keep-permissive" | "allow-break" | "fix-destination-rule";
+
+export interface Remedy {
+  kind: RemedyKind;
+  description: string;
+  /** The YAML or command that implements it, when there is one. */
+  action: string | null;
+}
+
+/** A client that a lock-down step would break, and the narrowest ways out. */
+export interface Blocker {
+  /** `namespace/name`. */
+  client: string;
+  /** `fqdn:port`. */
+  service: string;
+  /** What the client would see after the step (`000`, `503`), or `observed plaintext`. */
+  wouldGet: string;
+  reason: Reason;
+  /** The step that was held back (without its number). */
+  step: string;
+  remedies: Remedy[];
+}
+
+/** The mesh after the plan. */
+export interface PlanSummary {
+  edges: number;
+  ok: number;
+  failing: number;
+  mtls: number;
+  plaintext: number;
+  namespaces: Record<string, Stage>;
+  mesh: Stage;
+}
+
+export interface Plan {
+  goal: Goal;
+  /** What needs no step, and why. */
+  notes: string[];
+  steps: PlanStep[];
+  blockers: Blocker[];
+  final: PlanSummary;
+}
+
+/** One simulated step: the edges it changed, and the stages and matrix after it. */
+export interface SimulatedStep {
+  name: string;
+  delta: EdgeChange[];
+  stages: Stages;
+  matrix: Matrix;
+}
+
+/** A step to simulate: sources to delete (as `kubectl delete -f`), then sources to apply. */
+export interface StepInput {
+  /** Default `step N`. */
+  name?: string | null;
+  /** YAML text (named `input.yaml`) or a list of sources. */
+  apply?: string | SourceInput[] | null;
+  delete?: string | SourceInput[] | null;
+}
+
+/** Observed traffic (Prometheus text exposition or the JSON of its HTTP API): the text (named
+ * `metrics` in diagnostics), or the text and its name. */
+export type MetricsText = string | { name: string; text: string };
+
+/** `plan()` options; unknown keys are rejected (`bad-request`). */
+export interface PlanInput {
+  /** `strict` (default), `mesh-strict`, or `namespace=NS[,NS]`. */
+  goal?: "strict" | "mesh-strict" | `namespace=${string}` | null;
+  /** Clients (`namespace/name`) that may break. */
+  allowBreak?: string[] | null;
+  /** Observed traffic: observed plaintext senders hold a lock-down back too. */
+  metrics?: MetricsText | null;
+}
+
+export type Readiness = "ready" | "blocked" | "no-traffic";
+
+export interface Sender {
+  /** `namespace/workload`, or `unknown` (a caller outside the mesh). */
+  client: string;
+  requests: number;
+  inModel: boolean;
+}
+
+export interface ServiceReadiness {
+  service: string;
+  readiness: Readiness;
+  stage: Stage | null;
+  mtlsRequests: number;
+  plaintextRequests: number;
+  plaintextSenders: Sender[];
+}
+
+export interface ObservedEdge {
+  from: string;
+  to: string;
+  mtls: number;
+  plaintext: number;
+}
+
+export type DisagreementKind =
+  | "plaintext-where-model-says-mtls"
+  | "mtls-where-model-says-plaintext"
+  | "unknown-caller"
+  | "unknown-service";
+
+export interface Disagreement {
+  kind: DisagreementKind;
+  from: string;
+  to: string;
+  detail: string;
+}
+
+/** Observed traffic reconciled with the model: readiness per service, and the disagreements. */
+export interface Reconciliation {
+  services: ServiceReadiness[];
+  observed: ObservedEdge[];
+  disagreements: Disagreement[];
+  /** Model edges with no observed traffic. */
+  unobservedModelEdges: number;
+}
+
 export interface TourRow {
   outcome: Outcome;
   /** What the guide prints for this row, when it differs from what Istio does. */
@@ -196,7 +445,15 @@ export interface Tour {
   steps: TourStep[];
 }
 
-export type ErrorCode = "invalid-input" | "bad-request" | "unknown-client" | "bad-client" | "bad-target" | "internal";
+export type ErrorCode =
+  | "invalid-input"
+  | "bad-request"
+  | "unknown-client"
+  | "bad-client"
+  | "bad-target"
+  | "unknown-namespace"
+  | "invalid-metrics"
+  | "internal";
 
 /** What every throwing function throws: an `Error` named `MeshlockError`. */
 export interface MeshlockErrorShape extends Error {
