@@ -74,8 +74,9 @@ impl Mesh {
         selectors(self, &mut diagnostics);
         rules(self, &mut diagnostics);
         traffic(self, &edges, &mut diagnostics);
-        migration(self, &mut diagnostics);
-        let exposure = exposure(self, &edges, &mut diagnostics);
+        let stages = self.stages_of(&edges);
+        migration(&stages, &mut diagnostics);
+        let exposure = exposure(self, &stages, &edges, &mut diagnostics);
         let mut by_status = BTreeMap::new();
         for e in &edges {
             *by_status.entry(e.status.to_string()).or_insert(0) += 1;
@@ -168,7 +169,16 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let mut seen = BTreeSet::new();
     for client in mesh.workloads.iter().filter(|w| w.sidecar.present) {
         // Clients alike in namespace and labels see the same rules.
-        if !seen.insert((client.id.namespace.clone(), client.labels.clone())) {
+        let selectors_here = mesh
+            .destination_rules
+            .iter()
+            .any(|d| d.workload_selector.is_some() && d.meta.namespace == client.id.namespace);
+        let labels = if selectors_here {
+            client.labels.clone()
+        } else {
+            Default::default()
+        };
+        if !seen.insert((client.id.namespace.clone(), labels)) {
             continue;
         }
         for service in &mesh.services {
@@ -259,7 +269,12 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 /// ML302–ML306 from the evaluated edges and the configuration.
 fn traffic(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) {
     let mut by: BTreeMap<(Reason, String), BTreeSet<String>> = BTreeMap::new();
-    for e in edges {
+    for e in edges.iter().filter(|e| {
+        matches!(
+            e.reason,
+            Reason::PlaintextToStrict | Reason::MtlsToNoSidecar | Reason::TlsOriginationRejected
+        )
+    }) {
         by.entry((e.reason, e.to.clone()))
             .or_default()
             .insert(e.from.to_string());
@@ -326,9 +341,8 @@ fn traffic(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) {
 }
 
 /// ML401: ports that can be locked now.
-fn migration(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
-    for s in mesh
-        .stages()
+fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
+    for s in stages
         .services
         .iter()
         .filter(|s| s.stage == Stage::Ready && s.blockers.is_empty())
@@ -347,8 +361,12 @@ fn migration(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 }
 
 /// The exposure report, and ML503–ML505.
-fn exposure(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) -> Vec<Exposure> {
-    let stages = mesh.stages();
+fn exposure(mesh: &Mesh, stages: &crate::migrate::Stages, edges: &[Edge], out: &mut Vec<Diagnostic>) -> Vec<Exposure> {
+    // Edges by service port, once: a 10,000-pod mesh has a million of them.
+    let mut by_target: std::collections::HashMap<&str, Vec<&Edge>> = std::collections::HashMap::new();
+    for e in edges {
+        by_target.entry(e.to.as_str()).or_default().push(e);
+    }
     let mut report = Vec::new();
     for (service, endpoints) in mesh.services.iter().zip(&mesh.endpoints) {
         let sidecar_endpoints: Vec<_> = endpoints
@@ -370,7 +388,7 @@ fn exposure(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) -> Vec<Expos
         }
         for port in &service.ports {
             let id = format!("{}:{}", service.fqdn, port.port);
-            let into: Vec<&Edge> = edges.iter().filter(|e| e.to == id).collect();
+            let into: Vec<&Edge> = by_target.get(id.as_str()).cloned().unwrap_or_default();
             let plaintext: Vec<WorkloadId> = into
                 .iter()
                 .filter(|e| e.transport == Some(Transport::Plaintext) && e.verdict == Verdict::Ok)

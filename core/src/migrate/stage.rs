@@ -113,16 +113,22 @@ fn aggregate(stages: impl Iterator<Item = Stage>) -> Stage {
 
 impl Mesh {
     pub fn stages(&self) -> Stages {
+        let edges: Vec<Edge> = self.edges().collect();
+        self.stages_of(&edges)
+    }
+
+    /// The stages from edges already evaluated (the matrix of this mesh).
+    pub(crate) fn stages_of(&self, all_edges: &[Edge]) -> Stages {
         let sidecar: HashMap<&WorkloadId, bool> = self.workloads.iter().map(|w| (&w.id, w.sidecar.present)).collect();
-        let mut by_service: HashMap<String, Vec<Edge>> = HashMap::new();
-        for edge in self.edges() {
-            by_service.entry(edge.to.clone()).or_default().push(edge);
+        let mut by_service: HashMap<&str, Vec<&Edge>> = HashMap::new();
+        for edge in all_edges {
+            by_service.entry(edge.to.as_str()).or_default().push(edge);
         }
         let mut services = Vec::new();
         for (service, endpoints) in self.services.iter().zip(&self.endpoints) {
             for port in &service.ports {
                 let id = format!("{}:{}", service.fqdn, port.port);
-                let edges = by_service.get(&id).map(Vec::as_slice).unwrap_or_default();
+                let edges: &[&Edge] = by_service.get(id.as_str()).map(Vec::as_slice).unwrap_or_default();
                 let modes: Vec<MtlsMode> = endpoints
                     .iter()
                     .filter_map(|&i| self.workloads.get(i))
@@ -143,12 +149,13 @@ impl Mesh {
                     .filter(|e| e.transport == Some(Transport::Mtls) && e.reason != Reason::MtlsToNoSidecar)
                     .count();
                 let plaintext = |e: &&Edge| e.transport == Some(Transport::Plaintext) && !is_mtls_failure(e.reason);
-                let plaintext_clients = edges.iter().filter(plaintext).count();
-                let sidecar_plaintext = edges.iter().filter(plaintext).filter(from_sidecar).count();
+                let plaintext_clients = edges.iter().copied().filter(plaintext).count();
+                let sidecar_plaintext = edges.iter().copied().filter(plaintext).filter(from_sidecar).count();
                 // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
                 let blockers: Vec<WorkloadId> = if mode == Some(MtlsMode::Permissive) {
                     edges
                         .iter()
+                        .copied()
                         .filter(plaintext)
                         .filter(|e| !from_sidecar(e))
                         .map(|e| e.from.clone())
