@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::explain::{Side, Step};
 use crate::mesh::Mesh;
-use crate::model::{Fqdn, MtlsMode, Port, Service, ServicePort, TargetPort, Workload, WorkloadId};
+use crate::model::{MtlsMode, Port, Service, ServicePort, TargetPort, Workload, WorkloadId};
 use crate::resolve::client::{self, ClientChoice, Origination};
 use crate::resolve::{authz, hosts, server};
 
@@ -652,9 +652,4 @@ impl Mesh {
             labels: labels_matter.then(|| client.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
         }
     }
-}
-
-/// The resolved fqdn of a Service port, for matrices.
-pub fn service_port_key(service: &Service, port: &ServicePort) -> (Fqdn, Port) {
-    (service.fqdn.clone(), port.port)
 }

@@ -212,16 +212,25 @@ fn merge(mut base: Vec<Stored>, incoming: Vec<Stored>, mut duplicates: Option<&m
                 if let Some(slot) = base.get_mut(i) {
                     stored.seq = slot.seq;
                     keep_age(&mut stored.resource, &slot.resource);
+                    stamp(&mut stored);
                     *slot = stored;
                 }
             }
             None => {
                 index.insert(stored.key.clone(), base.len());
+                stamp(&mut stored);
                 base.push(stored);
             }
         }
     }
     base
+}
+
+/// The resource's age in input order (ties without timestamps, Part A §4) goes into its meta.
+fn stamp(stored: &mut Stored) {
+    if let Some(meta) = meta_mut(&mut stored.resource) {
+        meta.seq = stored.seq;
+    }
 }
 
 /// A replaced resource keeps its creation timestamp, as the API server does.
@@ -378,7 +387,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
                     .1
                     .push(origin_location(Some(&p.meta.origin)));
             }
-            Resource::AuthnPolicy(p) => authn_policies.push(with_seq(p.clone(), stored.seq)),
+            Resource::AuthnPolicy(p) => authn_policies.push(p.clone()),
             Resource::PeerAuthentication(p) if !version.has_peer_authentication() => {
                 removed
                     .entry("PeerAuthentication")
@@ -386,21 +395,9 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
                     .1
                     .push(origin_location(Some(&p.meta.origin)));
             }
-            Resource::PeerAuthentication(p) => {
-                let mut p = p.clone();
-                p.meta.seq = stored.seq;
-                peer_authentications.push(p);
-            }
-            Resource::DestinationRule(d) => {
-                let mut d = d.clone();
-                d.meta.seq = stored.seq;
-                destination_rules.push(d);
-            }
-            Resource::AuthorizationPolicy(a) => {
-                let mut a = a.clone();
-                a.meta.seq = stored.seq;
-                authorization_policies.push(a);
-            }
+            Resource::PeerAuthentication(p) => peer_authentications.push(p.clone()),
+            Resource::DestinationRule(d) => destination_rules.push(d.clone()),
+            Resource::AuthorizationPolicy(a) => authorization_policies.push(a.clone()),
             Resource::Caller(c) => callers.push(c),
             Resource::RbacConfig(_) | Resource::ServiceRole(_) | Resource::ServiceRoleBinding(_)
                 if !version.has_v1alpha1_authn() =>
@@ -573,9 +570,4 @@ fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], servi
         );
     }
     by_id.into_values().collect()
-}
-
-fn with_seq(mut policy: AuthnPolicy, seq: u64) -> AuthnPolicy {
-    policy.meta.seq = seq;
-    policy
 }
