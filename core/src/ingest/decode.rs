@@ -1,4 +1,5 @@
-//! Typed decoding of one object, keeping the unknown fields and the path of the first error.
+//! Typed decoding of one object, keeping the unknown fields; an error keeps the position and the
+//! path yaml_serde reports for it.
 
 use serde::de::DeserializeOwned;
 
@@ -13,37 +14,29 @@ pub struct Decoded<T> {
 
 pub struct DecodeError {
     error: yaml_serde::Error,
-    path: YamlPath,
 }
 
 /// Decodes one document's text (a whole document or a `kind: List` item) into `T`.
 pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, DecodeError> {
     let mut unknown = Vec::new();
-    let mut track = serde_path_to_error::Track::new();
-    let de = serde_path_to_error::Deserializer::new(yaml_serde::Deserializer::from_str(text), &mut track);
-    let result = serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p)));
-    match result {
+    let de = yaml_serde::Deserializer::from_str(text);
+    match serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p))) {
         Ok(value) => Ok(Decoded { value, unknown }),
-        Err(error) => Err(DecodeError {
-            error,
-            path: YamlPath::from_tracked(&track.path()),
-        }),
+        Err(error) => Err(DecodeError { error }),
     }
 }
 
 impl DecodeError {
     pub(super) fn into_diagnostic(self, ctx: &DocContext<'_>) -> Diagnostic {
-        let full = self.path.clone();
         let position = self.error.location().map(|l| (l.line(), l.column()));
         let raw = self.error.to_string();
-        // The library appends its own " at line X column Y"; meshlock prints the location itself.
+        // yaml_serde writes `PATH: MESSAGE at line L column C`; meshlock shows path and position
+        // in their own fields.
         let message = raw.split(" at line ").next().unwrap_or(&raw);
-        // …and may prefix the path, which the location already carries.
-        let inner = self.path.to_string();
-        let message = message
-            .strip_prefix(&format!("{inner}: "))
-            .unwrap_or(message)
-            .to_owned();
+        let (full, message) = match message.split_once(": ") {
+            Some((path, rest)) if !path.contains(' ') && path != "." => (YamlPath::parse(path), rest.to_owned()),
+            _ => (YamlPath::default(), message.to_owned()),
+        };
         let (code, help) = classify(&message);
         let mut location = ctx.location(&full, position);
         if position.is_none() && location.line.is_none() {

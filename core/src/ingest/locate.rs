@@ -52,14 +52,19 @@ impl YamlPath {
         }
     }
 
-    pub fn from_tracked(path: &serde_path_to_error::Path) -> Self {
-        use serde_path_to_error::Segment as S;
+    /// Reads `spec.targets[0].peers` (yaml_serde's form of a path).
+    pub fn parse(text: &str) -> Self {
         let mut out = YamlPath::default();
-        for segment in path.iter() {
-            match segment {
-                S::Seq { index } => out = out.index(*index),
-                S::Map { key } => out = out.key(key.clone()),
-                S::Enum { .. } | S::Unknown => {}
+        for part in text.split('.') {
+            let mut pieces = part.split('[');
+            if let Some(key) = pieces.next().filter(|k| !k.is_empty()) {
+                out = out.key(key);
+            }
+            for index in pieces {
+                match index.trim_end_matches(']').parse::<usize>() {
+                    Ok(i) => out = out.index(i),
+                    Err(_) => out = out.key(index),
+                }
             }
         }
         out
@@ -181,6 +186,7 @@ spec:
     fn finds_keys_and_items() {
         let peers = YamlPath::default().key("spec").key("targets").index(0).key("peers");
         assert_eq!(peers.to_string(), "spec.targets[0].peers");
+        assert_eq!(YamlPath::parse("spec.targets[0].peers"), peers);
         assert_eq!(locate(SEED_POLICY, &peers), Some((9, 5)));
         let second = YamlPath::default().key("spec").key("targets").index(1);
         assert_eq!(locate(SEED_POLICY, &second), Some((10, 5)));
