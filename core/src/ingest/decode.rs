@@ -26,6 +26,12 @@ pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, Deco
     }
 }
 
+/// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest quietly:
+/// no unknown-field tracking, so one generic layer less per type.
+pub fn decode_plain<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+    yaml_serde::from_str(text).map_err(|error| DecodeError { error })
+}
+
 impl DecodeError {
     pub(super) fn into_diagnostic(self, ctx: &DocContext<'_>) -> Diagnostic {
         let position = self.error.location().map(|l| (l.line(), l.column()));

@@ -16,7 +16,7 @@ use crate::model::{
     OperationMatch, Origin, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, RbacConfig, RbacMode, RbacRule,
     RbacSubject, Service, ServicePort, ServiceRole, ServiceRoleBinding, SourceMatch, TargetPort, TlsMode,
 };
-use decode::decode_object;
+use decode::{decode_object, decode_plain};
 use locate::YamlPath;
 pub use split::MAX_SOURCE_BYTES;
 
@@ -203,9 +203,8 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::mesh::ResourceRef>, V
                 doc,
                 prefix: YamlPath::default(),
             };
-            match decode_object::<Named>(&doc.text) {
-                Ok(decoded) => {
-                    let named = decoded.value;
+            match decode_plain::<Named>(&doc.text) {
+                Ok(named) => {
                     let (Some(kind), Some(name)) = (named.kind, named.metadata.name) else {
                         errors.push(
                             Diagnostic::error(
@@ -294,8 +293,8 @@ enum Read {
 }
 
 fn read_document(ctx: &DocContext<'_>) -> Vec<Read> {
-    let head = match decode_object::<wire::Head>(&ctx.doc.text) {
-        Ok(decoded) => decoded.value,
+    let head = match decode_plain::<wire::Head>(&ctx.doc.text) {
+        Ok(head) => head,
         Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx))],
     };
     if head.kind.as_deref() != Some("List") {
@@ -320,8 +319,8 @@ fn read_document(ctx: &DocContext<'_>) -> Vec<Read> {
             doc: item,
             prefix: YamlPath::default().key("items").index(i),
         };
-        match decode_object::<wire::Head>(&item.text) {
-            Ok(item_head) => out.extend(read_object(&item_ctx, item_head.value)),
+        match decode_plain::<wire::Head>(&item.text) {
+            Ok(item_head) => out.extend(read_object(&item_ctx, item_head)),
             Err(err) => out.push(Read::Diagnostic(err.into_diagnostic(&item_ctx))),
         }
     }
@@ -423,7 +422,13 @@ impl ObjectReader<'_> {
 
     /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest.
     fn decode<T: serde::de::DeserializeOwned>(&self, out: &mut Vec<Read>) -> Option<T> {
-        self.decode_spec(out).map(|(value, _)| value)
+        match decode_plain::<T>(&self.ctx.doc.text) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                out.push(Read::Diagnostic(err.into_diagnostic(self.ctx)));
+                None
+            }
+        }
     }
 
     fn report_unknown(&self, unknown: Vec<YamlPath>, out: &mut Vec<Read>) {
