@@ -45,17 +45,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// Input files (not needed with --catalogue).
-    #[arg(short = 'f', long = "filename", value_name = "SRC", num_args = 1..)]
-    files: Vec<PathBuf>,
-    #[arg(short = 'n', long = "namespace", value_name = "NS")]
-    namespace: Option<String>,
-    #[arg(long, value_name = "V")]
-    istio_version: Option<IstioVersion>,
-    #[arg(long, value_name = "on|off")]
-    auto_mtls: Option<OnOff>,
-    #[arg(long, value_name = "NS")]
-    root_namespace: Option<String>,
+    /// Input (`-f` is not needed with --catalogue).
+    #[command(flatten)]
+    input: InputArgs,
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     format: CheckFormat,
     /// Exit 1 when a diagnostic of this severity (or worse) is found, or (`broken`) an edge fails.
@@ -82,15 +74,9 @@ enum FailOn {
 
 #[derive(Debug, Args)]
 struct ReadyArgs {
-    /// Input files (not needed with --print-query).
-    #[arg(short = 'f', long = "filename", value_name = "SRC", num_args = 1..)]
-    files: Vec<PathBuf>,
-    #[arg(short = 'n', long = "namespace", value_name = "NS")]
-    namespace: Option<String>,
-    #[arg(long, value_name = "V")]
-    istio_version: Option<IstioVersion>,
-    #[arg(long, value_name = "on|off")]
-    auto_mtls: Option<OnOff>,
+    /// Input (`-f` is not needed with --print-query).
+    #[command(flatten)]
+    input: InputArgs,
     /// Prometheus text exposition, or the JSON of /api/v1/query or /api/v1/query_range.
     #[arg(long, value_name = "FILE")]
     metrics: Option<PathBuf>,
@@ -184,7 +170,7 @@ enum DiffFormat {
 #[derive(Debug, Clone, Args)]
 struct InputArgs {
     /// Input files or directories (*.yaml, *.yml, *.json); `-` reads stdin. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "SRC", required = true, num_args = 1..)]
+    #[arg(short = 'f', long = "filename", value_name = "SRC", num_args = 1..)]
     files: Vec<PathBuf>,
     /// Namespace for namespaced documents without one (like `kubectl apply -n`).
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
@@ -419,19 +405,7 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
         emit(&meshlock::diagnostic::catalogue_markdown())?;
         return Ok(0);
     }
-    if args.files.is_empty() {
-        return Err(Failure("check needs -f SRC (or --catalogue)".to_owned()));
-    }
-    let input = InputArgs {
-        files: args.files,
-        namespace: args.namespace,
-        istio_version: args.istio_version,
-        auto_mtls: args.auto_mtls,
-        root_namespace: args.root_namespace,
-        verbose: false,
-        callers: Vec::new(),
-    };
-    let (sources, settings) = read_input(&input)?;
+    let (sources, settings) = read_input(&args.input)?;
     // Errors in the input are findings of `check`, reported in the chosen format, not a crash.
     let report = match Mesh::load(&sources, &settings) {
         Ok(loaded) => loaded.mesh.check(),
@@ -461,21 +435,10 @@ fn ready(args: ReadyArgs) -> Result<u8, Failure> {
         emit(&format!("{}\n", meshlock::observe::query(&args.window)))?;
         return Ok(0);
     }
-    let (Some(metrics), false) = (&args.metrics, args.files.is_empty()) else {
-        return Err(Failure(
-            "ready needs -f SRC and --metrics FILE (or --print-query)".to_owned(),
-        ));
+    let Some(metrics) = &args.metrics else {
+        return Err(Failure("ready needs --metrics FILE (or --print-query)".to_owned()));
     };
-    let input = InputArgs {
-        files: args.files.clone(),
-        namespace: args.namespace.clone(),
-        istio_version: args.istio_version,
-        auto_mtls: args.auto_mtls,
-        root_namespace: None,
-        verbose: false,
-        callers: Vec::new(),
-    };
-    let mesh = load(&input)?;
+    let mesh = load(&args.input)?;
     let reconciliation = mesh.reconcile(&read_metrics(metrics)?);
     match args.format {
         ProbeFormat::Text => emit(&render::readiness(&reconciliation))?,
@@ -552,6 +515,11 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure> {
+    if input.files.is_empty() {
+        return Err(Failure(
+            "no input: give -f SRC (files, directories, or - for stdin)".to_owned(),
+        ));
+    }
     let mut sources = Vec::new();
     for path in &input.files {
         read_sources(path, &mut sources)?;
