@@ -15,7 +15,6 @@
 //! The TypeScript interfaces of the results live in `types.d.ts`, the header of the generated
 //! `index.d.ts`.
 
-use std::io;
 use std::sync::Arc;
 
 use meshlock::api::{self, ApiError, SourceSpec};
@@ -28,7 +27,6 @@ use napi::bindgen_prelude::{AsyncTask, FnArgs, Function, FunctionRef, JsObjectVa
 use napi::{Env, JsValue, ScopedTask, sys};
 use napi_derive::napi;
 use serde::{Deserialize, Serialize};
-use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 
 /// The source name given to YAML text passed without `name`.
@@ -102,16 +100,7 @@ pub struct Json(String);
 
 impl Json {
     fn of<T: Serialize>(value: &T) -> Result<Self, ApiError> {
-        let mut out = Vec::with_capacity(256);
-        value
-            .serialize(&mut serde_json::Serializer::with_formatter(
-                &mut out,
-                CamelKeys::default(),
-            ))
-            .map_err(|e| ApiError::new("internal", format!("cannot convert the result: {e}")))?;
-        String::from_utf8(out)
-            .map(Json)
-            .map_err(|e| ApiError::new("internal", format!("cannot convert the result: {e}")))
+        api::to_camel_json(value).map(Json)
     }
 
     /// A JSON value written as it is, keys untouched (SARIF).
@@ -124,76 +113,6 @@ impl Json {
         let parse: Function<String, Unknown> = json.get_named_property("parse")?;
         parse.call(self.0)
     }
-}
-
-/// Writes JSON like `serde_json`'s compact formatter, with object keys in camelCase.
-#[derive(Default)]
-struct CamelKeys {
-    in_key: bool,
-    key_started: bool,
-    upper_next: bool,
-}
-
-impl Formatter for CamelKeys {
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        *self = CamelKeys {
-            in_key: true,
-            key_started: false,
-            upper_next: false,
-        };
-        CompactFormatter.begin_object_key(writer, first)
-    }
-
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.in_key = false;
-        CompactFormatter.end_object_key(writer)
-    }
-
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
-        if !self.in_key {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut buf = [0u8; 4];
-        for c in fragment.chars() {
-            let out = match c {
-                '_' if self.key_started => {
-                    self.upper_next = true;
-                    continue;
-                }
-                c if self.upper_next => c.to_ascii_uppercase(),
-                c => c,
-            };
-            self.key_started = true;
-            self.upper_next = false;
-            writer.write_all(out.encode_utf8(&mut buf).as_bytes())?;
-        }
-        Ok(())
-    }
-}
-
-fn rename_keys(value: Value, rename: fn(&str) -> String) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (rename(&k), rename_keys(v, rename)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| rename_keys(v, rename)).collect()),
-        other => other,
-    }
-}
-
-fn to_snake(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
@@ -221,7 +140,7 @@ fn options(value: Option<Value>) -> Result<Options, ApiError> {
     };
     let (name, namespace) = (text("name")?, text("namespace")?);
     let settings =
-        serde_json::from_value(rename_keys(Value::Object(map), to_snake)).map_err(|e| bad_request("options", e))?;
+        serde_json::from_value(api::keys_to_snake(Value::Object(map))).map_err(|e| bad_request("options", e))?;
     Ok(Options {
         name,
         namespace,
@@ -669,19 +588,6 @@ pub fn call_json(request: String) -> String {
 mod tests {
     use super::*;
 
-    fn camel(value: &Value) -> String {
-        Json::of(value).map(|j| j.0).unwrap()
-    }
-
-    #[test]
-    fn keys_become_camel_case_and_values_do_not() {
-        let value = serde_json::json!({"curl_exit": 0, "istio_version_origin": "mesh_config", "_x": [{"a_b_c": "d_e"}], "status": "200"});
-        assert_eq!(
-            camel(&value),
-            r#"{"_x":[{"aBC":"d_e"}],"curlExit":0,"istioVersionOrigin":"mesh_config","status":"200"}"#
-        );
-    }
-
     #[test]
     fn a_panic_in_a_job_becomes_an_internal_error() {
         let mut job: Job<Json> = Job {
@@ -756,7 +662,6 @@ mod tests {
         );
         assert_eq!(opts.settings.auto_mtls, Some(false));
         assert_eq!(opts.namespace.as_deref(), Some("foo"));
-        assert_eq!(to_snake("rootNamespace"), "root_namespace");
         let err = options(Some(serde_json::json!({"istioVersio": "1.1"}))).err().unwrap();
         assert_eq!(err.code, "bad-request");
         assert_eq!(

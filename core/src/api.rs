@@ -103,6 +103,92 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> 
     })
 }
 
+/// Results for JavaScript (Node and WASM): compact JSON with object keys turned `snake_case` →
+/// `camelCase` as they are written, in the core's field order. Besides field names, the only keys
+/// are data that Kubernetes and curl never spell with `_` (namespaces, `fqdn:port`, statuses,
+/// change groups such as `mtls → fail`), so they pass unchanged.
+pub fn to_camel_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    let mut out = Vec::with_capacity(256);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out,
+            CamelKeys::default(),
+        ))
+        .map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))?;
+    String::from_utf8(out).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+}
+
+/// JavaScript options (`istioVersion`) back to the core's names (`istio_version`), recursively.
+pub fn keys_to_snake(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (snake(&k), keys_to_snake(v))).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(keys_to_snake).collect()),
+        other => other,
+    }
+}
+
+fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// serde_json's compact formatter, writing object keys in camelCase.
+#[derive(Default)]
+struct CamelKeys {
+    in_key: bool,
+    key_started: bool,
+    upper_next: bool,
+}
+
+impl serde_json::ser::Formatter for CamelKeys {
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        *self = CamelKeys {
+            in_key: true,
+            key_started: false,
+            upper_next: false,
+        };
+        serde_json::ser::CompactFormatter.begin_object_key(writer, first)
+    }
+
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.in_key = false;
+        serde_json::ser::CompactFormatter.end_object_key(writer)
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if !self.in_key {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut buf = [0u8; 4];
+        for c in fragment.chars() {
+            let out = match c {
+                '_' if self.key_started => {
+                    self.upper_next = true;
+                    continue;
+                }
+                c if self.upper_next => c.to_ascii_uppercase(),
+                c => c,
+            };
+            self.key_started = true;
+            self.upper_next = false;
+            writer.write_all(out.encode_utf8(&mut buf).as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
 /// A source in a request: inline text, or a built-in cluster.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -449,6 +535,20 @@ mod tests {
         assert_eq!(answer["code"], "invalid-input");
         assert_eq!(answer["diagnostics"][0]["code"], "ML102");
         assert_eq!(answer["diagnostics"][0]["line"], 4);
+    }
+
+    #[test]
+    fn javascript_names_both_ways() {
+        let value =
+            json!({"curl_exit": 0, "istio_version_origin": "mesh_config", "_x": [{"a_b_c": "d_e"}], "status": "200"});
+        assert_eq!(
+            to_camel_json(&value).unwrap(),
+            r#"{"_x":[{"aBC":"d_e"}],"curlExit":0,"istioVersionOrigin":"mesh_config","status":"200"}"#
+        );
+        assert_eq!(
+            keys_to_snake(json!({"istioVersion": "1.1", "a": [{"autoMtls": true}]})),
+            json!({"istio_version": "1.1", "a": [{"auto_mtls": true}]})
+        );
     }
 
     #[test]

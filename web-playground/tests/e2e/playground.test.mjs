@@ -103,6 +103,8 @@ describe('playground in Chromium', () => {
     await shot(page, '01-seed')
 
     await page.click('#tour-open')
+    // The tour comes from the worker: wait for its last step before reading the list.
+    await page.waitForSelector(`.tour-nav button[data-step="3'"]`)
     const steps = await page.locator('.tour-nav button[data-step]').evaluateAll((bs) => bs.map((b) => b.dataset.step))
     assert.deepEqual(steps, ['0', '1', '2', '3', "3'"])
     for (const step of steps) {

@@ -21,8 +21,6 @@ use meshlock::render::{self, Style};
 use meshlock::{Mesh, MeshSettings, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_json::ser::{CompactFormatter, Formatter};
-use std::io;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -282,10 +280,6 @@ fn run_js<T: Serialize>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<JsVal
     run(|| to_js(&f()?))
 }
 
-fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("internal", format!("{what}: {e}"))
-}
-
 fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::new("bad-request", format!("{what}: {e}"))
 }
@@ -294,14 +288,7 @@ fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
 /// field order), then `JSON.parse`. One boundary crossing per result: much faster than building a
 /// large matrix object by object, and smaller code than a second serializer.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
-    let mut out = Vec::with_capacity(256);
-    value
-        .serialize(&mut serde_json::Serializer::with_formatter(
-            &mut out,
-            CamelKeys::default(),
-        ))
-        .map_err(|e| internal("cannot serialise the answer", e))?;
-    let text = String::from_utf8(out).map_err(|e| internal("cannot serialise the answer", e))?;
+    let text = api::to_camel_json(value)?;
     js_sys::JSON::parse(&text).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
 }
 
@@ -310,56 +297,9 @@ fn plain_js(value: &Value) -> Result<JsValue, ApiError> {
     js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
 }
 
-/// Writes compact JSON with object keys turned `snake_case` → `camelCase`. Besides field names, the
-/// only keys are data that Kubernetes and curl never spell with `_` (namespaces, `fqdn:port`,
-/// statuses, change groups such as `mtls → fail`), so they pass unchanged.
-#[derive(Default)]
-struct CamelKeys {
-    in_key: bool,
-    key_started: bool,
-    upper_next: bool,
-}
-
-impl Formatter for CamelKeys {
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        *self = CamelKeys {
-            in_key: true,
-            key_started: false,
-            upper_next: false,
-        };
-        CompactFormatter.begin_object_key(writer, first)
-    }
-
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.in_key = false;
-        CompactFormatter.end_object_key(writer)
-    }
-
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
-        if !self.in_key {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut buf = [0u8; 4];
-        for c in fragment.chars() {
-            let out = match c {
-                '_' if self.key_started => {
-                    self.upper_next = true;
-                    continue;
-                }
-                c if self.upper_next => c.to_ascii_uppercase(),
-                c => c,
-            };
-            self.key_started = true;
-            self.upper_next = false;
-            writer.write_all(out.encode_utf8(&mut buf).as_bytes())?;
-        }
-        Ok(())
-    }
-}
-
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
     let json: Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad_request(what, e))?;
-    serde_json::from_value(rename_keys(json, snake)).map_err(|e| bad_request(what, e))
+    serde_json::from_value(api::keys_to_snake(json)).map_err(|e| bad_request(what, e))
 }
 
 /// [`from_js`] for a type that takes the JS names itself (errors then name the keys as written).
@@ -448,31 +388,6 @@ fn settings_from(value: Option<JsValue>) -> Result<MeshSettings, ApiError> {
 }
 
 /// Renames every object key of an input (JS names are camelCase, the core's serde names snake_case).
-fn rename_keys(value: Value, rename: fn(&str) -> String) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (rename(&k), rename_keys(v, rename)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| rename_keys(v, rename)).collect()),
-        other => other,
-    }
-}
-
-fn snake(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// `ApiError` → `Error { name: "MeshlockError", message, code, diagnostics }`.
 fn js_error(e: ApiError) -> JsValue {
     let error = js_sys::Error::new(&e.message);
