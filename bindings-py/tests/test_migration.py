@@ -17,19 +17,8 @@ from paths import SEED, TELEMETRY
 
 HTTPBIN_FOO = "httpbin.foo.svc.cluster.local"
 
-STRICT_FOO = """\
-apiVersion: authentication.istio.io/v1alpha1
-kind: Policy
-metadata:
-  name: example-httpbin-permissive
-  namespace: foo
-spec:
-  targets:
-  - name: httpbin
-  peers:
-  - mtls:
-      mode: STRICT
-"""
+# The guide's lock-down: the step-1 Policy, now STRICT (core/seed holds the manifests).
+STRICT_FOO = (SEED / "step3-policy.yaml").read_text(encoding="utf-8")
 
 DISABLE_FOO = """\
 apiVersion: authentication.istio.io/v1alpha1
