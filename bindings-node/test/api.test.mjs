@@ -99,18 +99,7 @@ spec:
 `
 
 // The guide's step-1 Policy as published: `peers:` one level too deep (ML105 at line 9).
-const PUBLISHED_POLICY = `apiVersion: "authentication.istio.io/v1alpha1"
-kind: "Policy"
-metadata:
-  name: "example-httpbin-permissive"
-  namespace: foo
-spec:
-  targets:
-  - name: httpbin
-    peers:
-  - mtls:
-      mode: PERMISSIVE
-`
+const PUBLISHED_POLICY = CORE_SEED('step1-policy.published.yaml')
 
 const STEP1_POLICY = `apiVersion: "authentication.istio.io/v1alpha1"
 kind: "Policy"
