@@ -373,6 +373,14 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     let mut callers = Vec::new();
     let mut rbac = crate::resolve::authz::LegacyRbac::default();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
+    // A resource of an API the selected release does not have: counted per kind, reported once.
+    let mut not_on_this_release = |kind: &'static str, why: &str, stored: &Stored| {
+        removed
+            .entry(kind)
+            .or_insert_with(|| (format!("{why}; the mesh runs {version}"), Vec::new()))
+            .1
+            .push(origin_location(origin_of(&stored.resource)));
+    };
     for stored in &resources {
         match &stored.resource {
             Resource::Namespace(n) => {
@@ -381,19 +389,11 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
             Resource::Workload(w) => workload_docs.push(w),
             Resource::Service(s) => services.push(s.clone()),
             Resource::AuthnPolicy(p) if !version.has_v1alpha1_authn() => {
-                removed
-                    .entry(p.meta.kind)
-                    .or_insert_with(|| (format!("removed in Istio 1.6; the mesh runs {version}"), Vec::new()))
-                    .1
-                    .push(origin_location(Some(&p.meta.origin)));
+                not_on_this_release(p.meta.kind, "removed in Istio 1.6", stored);
             }
             Resource::AuthnPolicy(p) => authn_policies.push(p.clone()),
-            Resource::PeerAuthentication(p) if !version.has_peer_authentication() => {
-                removed
-                    .entry("PeerAuthentication")
-                    .or_insert_with(|| (format!("introduced in Istio 1.5; the mesh runs {version}"), Vec::new()))
-                    .1
-                    .push(origin_location(Some(&p.meta.origin)));
+            Resource::PeerAuthentication(_) if !version.has_peer_authentication() => {
+                not_on_this_release("PeerAuthentication", "introduced in Istio 1.5", stored);
             }
             Resource::PeerAuthentication(p) => peer_authentications.push(p.clone()),
             Resource::DestinationRule(d) => destination_rules.push(d.clone()),
@@ -402,16 +402,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
             Resource::RbacConfig(_) | Resource::ServiceRole(_) | Resource::ServiceRoleBinding(_)
                 if !version.has_v1alpha1_authn() =>
             {
-                removed
-                    .entry("rbac.istio.io")
-                    .or_insert_with(|| {
-                        (
-                            format!("legacy RBAC was removed in Istio 1.6; the mesh runs {version}"),
-                            Vec::new(),
-                        )
-                    })
-                    .1
-                    .push(origin_location(origin_of(&stored.resource)));
+                not_on_this_release("rbac.istio.io", "legacy RBAC was removed in Istio 1.6", stored);
             }
             Resource::RbacConfig(r) => rbac.configs.push(r.clone()),
             Resource::ServiceRole(r) => rbac.roles.push(r.clone()),
