@@ -363,3 +363,151 @@ fn diff_refuses_disable_straight_to_strict() {
     assert!(!stdout(&step).contains("ML402"), "{}", stdout(&step));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The shared scenarios through the CLI: probes (`probe --format json`), diagnostics (`check`)
+/// and refused inputs (exit 2). Scenarios that give a source its own namespace cannot be said
+/// with one `-n` and are replayed by the library runner only; the count is printed.
+#[test]
+fn the_shared_scenarios_through_the_cli() {
+    let mut files = Vec::new();
+    let mut dirs = vec![repo().join("tests/scenarios")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let scratch = std::env::temp_dir().join(format!("meshlock-scenarios-{}", std::process::id()));
+    let (mut replayed, mut skipped, mut probes) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let scenario: yaml_serde::Value = yaml_serde::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let sources = scenario["sources"].as_sequence().unwrap();
+        if sources.iter().any(|s| s.get("namespace").is_some()) {
+            skipped += 1;
+            continue;
+        }
+        replayed += 1;
+        let dir = scratch.join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut args: Vec<String> = Vec::new();
+        for (j, source) in sources.iter().enumerate() {
+            let path = match (source.get("builtin"), source.get("yaml").and_then(|y| y.as_str())) {
+                (Some(_), _) => seed_file("cluster.yaml"),
+                (None, Some(text)) => {
+                    let name = source.get("name").and_then(|n| n.as_str()).unwrap_or("input.yaml");
+                    let path = dir.join(format!("{j:02}-{name}"));
+                    std::fs::write(&path, text).unwrap();
+                    path.display().to_string()
+                }
+                other => panic!("{}: bad source {other:?}", file.display()),
+            };
+            args.extend(["-f".to_owned(), path]);
+        }
+        let settings = &scenario["settings"];
+        if let Some(v) = settings.get("istio_version").and_then(|v| v.as_str()) {
+            args.extend(["--istio-version".to_owned(), v.to_owned()]);
+        }
+        if let Some(on) = settings.get("auto_mtls").and_then(|v| v.as_bool()) {
+            args.extend(["--auto-mtls".to_owned(), if on { "on" } else { "off" }.to_owned()]);
+        }
+        if let Some(ns) = settings.get("root_namespace").and_then(|v| v.as_str()) {
+            args.extend(["--root-namespace".to_owned(), ns.to_owned()]);
+        }
+        let run = |command: &[&str]| {
+            let mut all: Vec<String> = command.iter().map(|s| (*s).to_owned()).collect();
+            all.extend(args.iter().cloned());
+            Command::new(env!("CARGO_BIN_EXE_meshlock"))
+                .args(&all)
+                .output()
+                .unwrap()
+        };
+        let expect = &scenario["expect"];
+        let name = file.strip_prefix(repo()).unwrap_or(file).display().to_string();
+        if expect.get("load").and_then(|l| l.as_str()) == Some("error") {
+            let out = run(&["matrix"]);
+            if out.status.code() != Some(2) {
+                failures.push(format!("{name}: want exit 2, got {:?}", out.status.code()));
+            }
+            for d in expect
+                .get("diagnostics")
+                .and_then(|d| d.as_sequence())
+                .into_iter()
+                .flatten()
+            {
+                let code = d["code"].as_str().unwrap();
+                if !stderr(&out).contains(code) {
+                    failures.push(format!("{name}: {code} not on stderr"));
+                }
+            }
+            continue;
+        }
+        let check = run(&["check", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let codes: Vec<&str> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        for d in expect
+            .get("diagnostics")
+            .and_then(|d| d.as_sequence())
+            .into_iter()
+            .flatten()
+        {
+            let code = d["code"].as_str().unwrap();
+            if !codes.contains(&code) {
+                failures.push(format!("{name}: {code} not reported by check"));
+            }
+        }
+        for code in expect
+            .get("absent_diagnostics")
+            .and_then(|d| d.as_sequence())
+            .into_iter()
+            .flatten()
+        {
+            if codes.contains(&code.as_str().unwrap()) {
+                failures.push(format!("{name}: {} must be absent", code.as_str().unwrap()));
+            }
+        }
+        for probe in expect.get("probes").and_then(|p| p.as_sequence()).into_iter().flatten() {
+            probes += 1;
+            let (from, to) = (probe["from"].as_str().unwrap(), probe["to"].as_str().unwrap());
+            let out = run(&["probe", "--format", "json", "--from", from, "--to", to]);
+            let got: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+                Ok(v) => v,
+                Err(_) => {
+                    failures.push(format!("{name}: probe {from} → {to}: {}", stderr(&out)));
+                    continue;
+                }
+            };
+            for key in ["status", "curl_exit", "transport", "verdict", "reason"] {
+                let Some(want) = probe.get(key) else { continue };
+                let want: serde_json::Value = serde_json::to_value(want).unwrap();
+                if got[key] != want {
+                    failures.push(format!(
+                        "{name}: probe {from} → {to}: {key} want {want}, got {}",
+                        got[key]
+                    ));
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&scratch).ok();
+    println!(
+        "CLI replayed {replayed} scenario files ({probes} probes); {skipped} give a source its own namespace (library runner only)"
+    );
+    assert!(replayed > 60, "only {replayed} scenarios replayed");
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
