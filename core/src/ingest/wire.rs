@@ -6,11 +6,77 @@
 //! field is reported by `serde_ignored` instead of being dropped.
 
 use serde::Deserialize;
-
-/// A field of a modelled schema that meshlock reads past. Decoded as a (small) value rather than
-/// skipped, because `serde_ignored` reports skipped fields as unknown; yaml_serde bounds its depth.
-pub type IgnoredAny = yaml_serde::Value;
+use serde::de::{self, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// A field of a modelled schema that meshlock reads past: consumed node by node without keeping
+/// anything. Not `serde::de::IgnoredAny`, because `serde_ignored` reports whatever that skips as an
+/// unknown field; yaml_serde bounds the depth.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReadPast;
+
+impl<'de> Deserialize<'de> for ReadPast {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ReadPast)
+    }
+}
+
+impl<'de> Visitor<'de> for ReadPast {
+    type Value = ReadPast;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<ReadPast, E> {
+        Ok(ReadPast)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ReadPast, D::Error> {
+        ReadPast::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ReadPast, A::Error> {
+        while seq.next_element::<ReadPast>()?.is_some() {}
+        Ok(ReadPast)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReadPast, A::Error> {
+        while map.next_entry::<ReadPast, ReadPast>()?.is_some() {}
+        Ok(ReadPast)
+    }
+
+    /// A tagged node (`!Tag value`).
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<ReadPast, A::Error> {
+        let (ReadPast, variant) = data.variant::<ReadPast>()?;
+        variant.newtype_variant::<ReadPast>()
+    }
+}
 
 pub type Labels = BTreeMap<String, String>;
 
@@ -196,9 +262,9 @@ pub struct AuthnPolicySpec {
     pub targets: Vec<TargetSelector>,
     pub peers: Vec<PeerAuthenticationMethod>,
     pub peer_is_optional: Option<bool>,
-    pub origins: Option<IgnoredAny>,
+    pub origins: Option<ReadPast>,
     pub origin_is_optional: Option<bool>,
-    pub principal_binding: Option<IgnoredAny>,
+    pub principal_binding: Option<ReadPast>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,7 +273,7 @@ pub struct TargetSelector {
     pub name: Option<String>,
     pub ports: Vec<PortSelector>,
     /// Declared in the proto but hidden and not implemented by Istio.
-    pub labels: Option<IgnoredAny>,
+    pub labels: Option<ReadPast>,
 }
 
 /// `{number: N}` or `{name: "http"}`.
@@ -224,7 +290,7 @@ pub struct PeerAuthenticationMethod {
     /// `- mtls: {}` and `- mtls:` (null) both mean STRICT, so presence matters more than content.
     #[serde(deserialize_with = "present_even_if_null")]
     pub mtls: Option<MutualTls>,
-    pub jwt: Option<IgnoredAny>,
+    pub jwt: Option<ReadPast>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -311,23 +377,23 @@ pub struct DestinationRuleSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TrafficPolicy {
-    pub load_balancer: Option<IgnoredAny>,
-    pub connection_pool: Option<IgnoredAny>,
-    pub outlier_detection: Option<IgnoredAny>,
+    pub load_balancer: Option<ReadPast>,
+    pub connection_pool: Option<ReadPast>,
+    pub outlier_detection: Option<ReadPast>,
     pub tls: Option<ClientTls>,
     pub port_level_settings: Vec<PortTrafficPolicy>,
-    pub tunnel: Option<IgnoredAny>,
-    pub proxy_protocol: Option<IgnoredAny>,
-    pub retry_budget: Option<IgnoredAny>,
+    pub tunnel: Option<ReadPast>,
+    pub proxy_protocol: Option<ReadPast>,
+    pub retry_budget: Option<ReadPast>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PortTrafficPolicy {
     pub port: Option<PortSelector>,
-    pub load_balancer: Option<IgnoredAny>,
-    pub connection_pool: Option<IgnoredAny>,
-    pub outlier_detection: Option<IgnoredAny>,
+    pub load_balancer: Option<ReadPast>,
+    pub connection_pool: Option<ReadPast>,
+    pub outlier_detection: Option<ReadPast>,
     pub tls: Option<ClientTls>,
 }
 
@@ -344,14 +410,14 @@ pub struct Subset {
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientTls {
     pub mode: Option<TlsMode>,
-    pub client_certificate: Option<IgnoredAny>,
-    pub private_key: Option<IgnoredAny>,
-    pub ca_certificates: Option<IgnoredAny>,
-    pub ca_crl: Option<IgnoredAny>,
-    pub credential_name: Option<IgnoredAny>,
-    pub subject_alt_names: Option<IgnoredAny>,
-    pub sni: Option<IgnoredAny>,
-    pub insecure_skip_verify: Option<IgnoredAny>,
+    pub client_certificate: Option<ReadPast>,
+    pub private_key: Option<ReadPast>,
+    pub ca_certificates: Option<ReadPast>,
+    pub ca_crl: Option<ReadPast>,
+    pub credential_name: Option<ReadPast>,
+    pub subject_alt_names: Option<ReadPast>,
+    pub sni: Option<ReadPast>,
+    pub insecure_skip_verify: Option<ReadPast>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -376,10 +442,10 @@ pub struct AuthorizationPolicy {
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthorizationPolicySpec {
     pub selector: Option<WorkloadSelector>,
-    pub target_ref: Option<IgnoredAny>,
-    pub target_refs: Option<IgnoredAny>,
+    pub target_ref: Option<ReadPast>,
+    pub target_refs: Option<ReadPast>,
     pub action: Option<AuthzAction>,
-    pub provider: Option<IgnoredAny>,
+    pub provider: Option<ReadPast>,
     pub rules: Vec<AuthzRule>,
 }
 
@@ -572,7 +638,7 @@ pub struct RbacConfigSpec {
     pub mode: Option<RbacMode>,
     pub inclusion: Option<RbacTarget>,
     pub exclusion: Option<RbacTarget>,
-    pub enforcement_mode: Option<IgnoredAny>,
+    pub enforcement_mode: Option<ReadPast>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -611,12 +677,12 @@ pub struct AccessRule {
     pub methods: Vec<String>,
     pub paths: Vec<String>,
     pub ports: Vec<i64>,
-    pub constraints: Option<IgnoredAny>,
-    pub hosts: Option<IgnoredAny>,
-    pub not_hosts: Option<IgnoredAny>,
-    pub not_methods: Option<IgnoredAny>,
-    pub not_paths: Option<IgnoredAny>,
-    pub not_ports: Option<IgnoredAny>,
+    pub constraints: Option<ReadPast>,
+    pub hosts: Option<ReadPast>,
+    pub not_hosts: Option<ReadPast>,
+    pub not_methods: Option<ReadPast>,
+    pub not_paths: Option<ReadPast>,
+    pub not_ports: Option<ReadPast>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -632,22 +698,22 @@ pub struct ServiceRoleBindingSpec {
     pub subjects: Vec<RbacSubject>,
     pub role_ref: Option<RoleRef>,
     pub role: Option<String>,
-    pub actions: Option<IgnoredAny>,
-    pub mode: Option<IgnoredAny>,
+    pub actions: Option<ReadPast>,
+    pub mode: Option<ReadPast>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RbacSubject {
     pub user: Option<String>,
-    pub group: Option<IgnoredAny>,
+    pub group: Option<ReadPast>,
     pub properties: BTreeMap<String, String>,
-    pub names: Option<IgnoredAny>,
-    pub not_names: Option<IgnoredAny>,
+    pub names: Option<ReadPast>,
+    pub not_names: Option<ReadPast>,
     pub namespaces: Vec<String>,
-    pub not_namespaces: Option<IgnoredAny>,
-    pub ips: Option<IgnoredAny>,
-    pub not_ips: Option<IgnoredAny>,
+    pub not_namespaces: Option<ReadPast>,
+    pub ips: Option<ReadPast>,
+    pub not_ips: Option<ReadPast>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -655,4 +721,29 @@ pub struct RbacSubject {
 pub struct RoleRef {
     pub kind: Option<String>,
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::decode::decode_object;
+
+    #[test]
+    fn fields_read_past_take_any_shape_and_are_not_unknown() {
+        let text = "loadBalancer: {simple: ROUND_ROBIN, localityLbSetting: {distribute: [{from: a, to: {b: 100}}]}}
+connectionPool: !custom {tcp: {maxConnections: 10}}
+outlierDetection: [1, 2.5, true, null, ~, \"x\"]
+tunnel:
+proxyProtocol: {}
+bogus: 1
+";
+        let Ok(decoded) = decode_object::<TrafficPolicy>(text) else {
+            panic!("a valid trafficPolicy did not decode")
+        };
+        assert_eq!(decoded.value.load_balancer, Some(ReadPast));
+        assert_eq!(decoded.value.connection_pool, Some(ReadPast));
+        assert_eq!(decoded.value.outlier_detection, Some(ReadPast));
+        let unknown: Vec<String> = decoded.unknown.iter().map(ToString::to_string).collect();
+        assert_eq!(unknown, ["bogus"]);
+    }
 }

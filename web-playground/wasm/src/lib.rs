@@ -16,6 +16,7 @@
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::StepInput;
+#[cfg(feature = "full")]
 use meshlock::observe::Observations;
 use meshlock::render::{self, Style};
 use meshlock::{Mesh, MeshSettings, Source};
@@ -107,18 +108,6 @@ impl Session {
         run_js(|| Ok(self.mesh.check()))
     }
 
-    /// `check()` as SARIF 2.1.0 (keys as SARIF spells them), for code-scanning uploads.
-    #[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
-    pub fn check_sarif(&self) -> Result<JsValue, JsValue> {
-        run(|| plain_js(&render::sarif(&self.mesh.check())))
-    }
-
-    /// Where each service port, each namespace and the mesh are on the way to STRICT.
-    #[wasm_bindgen(unchecked_return_type = "Stages")]
-    pub fn stages(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.stages()))
-    }
-
     /// Ordered steps towards the goal that never break a working edge, unless its client is in
     /// `allowBreak`; what would break is reported as blockers with remedies. With `metrics`,
     /// observed plaintext senders hold a lock-down back too.
@@ -128,15 +117,15 @@ impl Session {
         #[wasm_bindgen(unchecked_param_type = "PlanInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         run_js(|| {
-            let opts: PlanInput = match present(options) {
+            let mut opts: PlanInput = match present(options) {
                 Some(v) => from_js_as_is(v, "bad plan options")?,
                 None => PlanInput::default(),
             };
+            let observed = opts.observations()?;
             let (goal, allow) = api::plan_request(
                 opts.goal.as_deref().unwrap_or("strict"),
                 &opts.allow_break.unwrap_or_default(),
             )?;
-            let observed = opts.metrics.map(MetricsInput::parse).transpose()?;
             Ok(self.mesh.plan_with_observations(&goal, &allow, observed.as_ref())?)
         })
     }
@@ -165,6 +154,30 @@ impl Session {
         })
     }
 
+    /// The matrix as CSV (`from,to,status,curl_exit,transport,verdict,reason`).
+    #[wasm_bindgen(js_name = matrixCsv)]
+    pub fn matrix_csv(&self) -> Result<String, JsValue> {
+        run(|| Ok(render::matrix_csv(&self.mesh.matrix())))
+    }
+}
+
+/// The operations the playground does not call: in the `full` build (the Node adapter's), left out
+/// of the browser's module to keep its download within budget (web-playground/README.md, "Size").
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl Session {
+    /// `check()` as SARIF 2.1.0 (keys as SARIF spells them), for code-scanning uploads.
+    #[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
+    pub fn check_sarif(&self) -> Result<JsValue, JsValue> {
+        run(|| plain_js(&render::sarif(&self.mesh.check())))
+    }
+
+    /// Where each service port, each namespace and the mesh are on the way to STRICT.
+    #[wasm_bindgen(unchecked_return_type = "Stages")]
+    pub fn stages(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.stages()))
+    }
+
     /// Readiness per service from observed traffic (Prometheus text exposition or the JSON of its
     /// HTTP API), reconciled with the model.
     #[wasm_bindgen(unchecked_return_type = "Reconciliation")]
@@ -184,12 +197,6 @@ impl Session {
         run_js(|| Ok(Mesh::diff(&before.mesh, &after.mesh)))
     }
 
-    /// The matrix as CSV (`from,to,status,curl_exit,transport,verdict,reason`).
-    #[wasm_bindgen(js_name = matrixCsv)]
-    pub fn matrix_csv(&self) -> Result<String, JsValue> {
-        run(|| Ok(render::matrix_csv(&self.mesh.matrix())))
-    }
-
     /// The matrix as a fixed-width text table.
     #[wasm_bindgen(js_name = matrixTable)]
     pub fn matrix_table(&self) -> Result<String, JsValue> {
@@ -199,6 +206,7 @@ impl Session {
 
 /// The static checker on sources, as `meshlock check`: an input that does not load is reported
 /// (its diagnostics, nothing else), not thrown.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
@@ -230,6 +238,7 @@ pub fn tour() -> Result<JsValue, JsValue> {
 }
 
 /// The tour as the CLI prints it.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = tourText)]
 pub fn tour_text() -> Result<String, JsValue> {
     run(|| Ok(render::tour(&meshlock::seed::tour()?, Style::PLAIN)))
@@ -242,6 +251,7 @@ pub fn seed_source() -> Result<JsValue, JsValue> {
 }
 
 /// The settings of the seed guide (Istio 1.1).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = seedSettings, unchecked_return_type = "MeshSettingsInput")]
 pub fn seed_settings() -> Result<JsValue, JsValue> {
     run_js(|| Ok(meshlock::seed::settings()))
@@ -348,16 +358,32 @@ struct StepSpec {
     delete: Option<SourcesInput>,
 }
 
-/// `plan` options: the goal (default `strict`), the clients allowed to break, observed traffic.
+/// `plan` options: the goal (default `strict`), the clients allowed to break, observed traffic
+/// (`full` build only: the playground has no metrics input).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PlanInput {
     goal: Option<String>,
     allow_break: Option<Vec<String>>,
+    #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
 }
 
+impl PlanInput {
+    #[cfg(feature = "full")]
+    fn observations(&mut self) -> Result<Option<Observations>, ApiError> {
+        self.metrics.take().map(MetricsInput::parse).transpose()
+    }
+
+    /// The browser build has no metrics input: the plan assumes no observations.
+    #[cfg(not(feature = "full"))]
+    fn observations(&mut self) -> Result<Option<meshlock::observe::Observations>, ApiError> {
+        Ok(None)
+    }
+}
+
 /// Observed traffic: the text itself (named `metrics`), or `{name, text}`.
+#[cfg(feature = "full")]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum MetricsInput {
@@ -365,6 +391,7 @@ enum MetricsInput {
     Named { name: String, text: String },
 }
 
+#[cfg(feature = "full")]
 impl MetricsInput {
     fn parse(self) -> Result<Observations, ApiError> {
         let (name, text) = match self {

@@ -372,7 +372,8 @@ export interface PlanInput {
   goal?: "strict" | "mesh-strict" | `namespace=${string}` | null;
   /** Clients (`namespace/name`) that may break. */
   allowBreak?: string[] | null;
-  /** Observed traffic: observed plaintext senders hold a lock-down back too. */
+  /** Observed traffic: observed plaintext senders hold a lock-down back too. Only in the `full`
+   * build (the Node adapter's); the browser's module rejects it as an unknown key. */
   metrics?: MetricsText | null;
 }
 
