@@ -40,10 +40,13 @@ setup_rustc_web() {
   setup_step "rustup cannot add the target: Debian rustc-web in $dir"
   if [ ! -x "$dir/usr/bin/rustc" ]; then
     apt-get update
-    local debs
+    # The versioned std (libstd-rust-web-1.NN) and the LLVM it links are named by the dependencies.
+    local debs libstd llvm
+    libstd="$(apt-cache depends libstd-rust-web-dev | sed -n 's/.*Depends: \(libstd-rust-web-1[.0-9]*\)$/\1/p' | head -n1)"
+    llvm="$(apt-cache depends "$libstd" | sed -n 's/.*Depends: \(libllvm[0-9]*\)$/\1/p' | head -n1)"
+    [ -n "$libstd" ] && [ -n "$llvm" ] || { echo "setup: cannot name rustc-web's std and LLVM packages" >&2; return 1; }
     debs="$(mktemp -d)"
-    (cd "$debs" && apt-get download rustc-web libstd-rust-web-dev 'libstd-rust-web-1.*' rust-web-src \
-      "$(apt-cache depends rustc-web | sed -n 's/.*Depends: \(libllvm[0-9]*\)$/\1/p' | head -n1)")
+    (cd "$debs" && apt-get download rustc-web libstd-rust-web-dev "$libstd" rust-web-src "$llvm")
     mkdir -p "$dir"
     for f in "$debs"/*.deb; do dpkg -x "$f" "$dir"; done
     rm -rf "$debs"
