@@ -187,6 +187,8 @@ export interface TourRow {
 export interface TourStep {
   id: string
   title: string
+  /** The step whose state this one starts from; `null`: the cluster as it is (3′ starts from 1). */
+  base: string | null
   /** The guide's command, e.g. `istioctl create -n foo -f -`. */
   command: string | null
   /** Resources applied at this step. */

@@ -565,6 +565,10 @@ describe(`[${IMPL}] loading and what-if`, () => {
       t.steps.map((s) => s.id),
       ['0', '1', '2', '3', "3'"],
     )
+    assert.deepEqual(
+      t.steps.map((s) => s.base),
+      [null, '0', '1', '2', '1'],
+    )
     for (const step of t.steps) {
       assert.equal(step.rows.length, 3)
       assert.ok(Array.isArray(step.publishedDiagnostics))

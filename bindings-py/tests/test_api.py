@@ -145,6 +145,7 @@ def test_tour() -> None:
     tour = meshlock.tour()
     assert tour.istio_version == "1.1"
     assert [s.id for s in tour.steps] == ["0", "1", "2", "3", "3'"]
+    assert [s.base for s in tour.steps] == [None, "0", "1", "2", "1"]
     step3 = tour.steps[3]
     legacy = next(r for r in step3.rows if r.outcome.from_ == "legacy/sleep")
     assert (legacy.outcome.status, legacy.outcome.curl_exit, legacy.guide_prints) == ("000", 56, "503")

@@ -47,6 +47,8 @@ pub struct TourRow {
 pub struct TourStep {
     pub id: &'static str,
     pub title: &'static str,
+    /// The step whose state this one starts from (`None`: the cluster as it is); 3′ starts from 1.
+    pub base: Option<&'static str>,
     /// The guide's command, e.g. `istioctl create -n foo -f -`.
     pub command: Option<&'static str>,
     /// Resources applied at this step, as YAML.
@@ -167,6 +169,7 @@ pub fn tour() -> Result<Tour, TourError> {
         out.push(TourStep {
             id: spec.id,
             title: spec.title,
+            base: spec.base,
             command: (!spec.applied.is_empty()).then_some("istioctl create -n foo -f -"),
             applied: spec.applied,
             published_diagnostics,

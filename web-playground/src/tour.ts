@@ -3,13 +3,6 @@
 import type { Tour, TourStep } from 'meshlock-wasm'
 import { SEED_NAME, type PlaygroundState, type SourceState } from './state'
 
-/**
- * The step each step starts from, when it is not the previous one. Core's `TourStep` does not say
- * (its `StepSpec.base` is private); this mirrors core/src/seed.rs until it serialises `base`, and
- * tests/node/tour.test.cjs checks that every step rebuilt this way gives core's own rows.
- */
-export const TOUR_BASES: Record<string, string> = { "3'": '1' }
-
 /** The chain of steps whose applied resources make up `stepId`'s state, in order. */
 export function chainOf(tour: Tour, stepId: string): TourStep[] {
   const byId = new Map(tour.steps.map((s, i) => [s.id, i]))
@@ -21,8 +14,7 @@ export function chainOf(tour: Tour, stepId: string): TourStep[] {
     const step = tour.steps[index]
     if (!step) break
     chain.unshift(step)
-    const base = (step as TourStep & { base?: string | null }).base ?? TOUR_BASES[step.id] ?? (index > 0 ? tour.steps[index - 1]?.id : undefined)
-    index = base === undefined ? undefined : byId.get(base)
+    index = step.base === null ? undefined : byId.get(step.base)
   }
   return chain
 }

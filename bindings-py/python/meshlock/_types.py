@@ -455,6 +455,8 @@ class TourStep(_Result):
 
     id: str
     title: str
+    #: The step whose state this one starts from; ``None``: the cluster as it is (3′ starts from 1).
+    base: Optional[str]
     command: Optional[str]
     applied: Tuple[Source, ...] = field(repr=False)
     published_diagnostics: Tuple[Diagnostic, ...] = field(repr=False)
@@ -466,6 +468,7 @@ class TourStep(_Result):
         return cls(
             d["id"],
             d["title"],
+            d.get("base"),
             d.get("command"),
             tuple(Source._from(s) for s in d["applied"]),
             tuple(Diagnostic._from(x) for x in d["published_diagnostics"]),

@@ -31,9 +31,10 @@ describe('examples from the shared scenarios', () => {
 })
 
 describe('tour steps', () => {
-  const step = (id: string, applied: string[]) => ({
+  const step = (id: string, base: string | null, applied: string[]) => ({
     id,
     title: id,
+    base,
     command: applied.length ? 'istioctl create -n foo -f -' : null,
     applied: applied.map((name) => ({ name, text: `# ${name}\n`, namespace: 'foo' })),
     publishedDiagnostics: [],
@@ -43,10 +44,10 @@ describe('tour steps', () => {
   const tour: Tour = {
     title: 'Mutual TLS Migration (Istio 1.1)',
     istioVersion: '1.1',
-    steps: [step('0', []), step('1', ['policy.yaml']), step('2', ['destinationrule.yaml']), step('3', ['policy.yaml']), step("3'", ['policy.yaml'])],
+    steps: [step('0', null, []), step('1', '0', ['policy.yaml']), step('2', '1', ['destinationrule.yaml']), step('3', '2', ['policy.yaml']), step("3'", '1', ['policy.yaml'])],
   }
 
-  test('each step builds on the previous one, 3′ on step 1', () => {
+  test('each step builds on its base: the previous one, 3′ on step 1', () => {
     expect(chainOf(tour, '3').map((s) => s.id)).toEqual(['0', '1', '2', '3'])
     expect(chainOf(tour, "3'").map((s) => s.id)).toEqual(['0', '1', "3'"])
     expect(chainOf(tour, 'nope')).toEqual([])

@@ -433,6 +433,8 @@ export interface TourRow {
 export interface TourStep {
   id: string;
   title: string;
+  /** The step whose state this one starts from; `null`: the cluster as it is (3′ starts from 1). */
+  base: string | null;
   command: string | null;
   applied: Source[];
   publishedDiagnostics: Diagnostic[];
