@@ -341,7 +341,7 @@ impl Code {
                 id: "ML503",
                 slug: "allow-needs-mtls",
                 severity: Severity::Warning,
-                why: "An ALLOW rule keyed on principals or namespaces can only match mTLS: plaintext callers get 403 RBAC: access denied.",
+                why: "An ALLOW rule keyed on principals or namespaces can only match mTLS: plaintext callers are denied (403 RBAC: access denied; on a TCP port the connection is closed).",
                 fix: "Move those callers to mTLS (inject them), or allow them by another attribute.",
             },
             Code::DenyBypassedByPlaintext => Entry {

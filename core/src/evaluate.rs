@@ -8,6 +8,7 @@ use crate::explain::{Side, Step};
 use crate::mesh::Mesh;
 use crate::model::{MtlsMode, Port, Service, ServicePort, TargetPort, Workload, WorkloadId};
 use crate::resolve::client::{self, ClientChoice, Origination};
+use crate::resolve::protocol::{self, Carriage, Protocol};
 use crate::resolve::{authz, hosts, server};
 
 /// The HTTP status curl prints with `%{http_code}`; 0 prints as `000`.
@@ -111,6 +112,9 @@ impl fmt::Display for Reason {
     }
 }
 
+/// curl's exit code when the server closes the connection without an answer ("Empty reply from server").
+const CURL_EMPTY_REPLY: u8 = 52;
+
 /// What one request does: status as curl prints it, curl's exit code, the transport attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Response {
@@ -145,6 +149,38 @@ impl Response {
             curl_exit,
             transport,
             reason,
+        }
+    }
+
+    /// What curl sees of this response when the sidecars carry the port as TCP: no proxy speaks
+    /// HTTP to answer 503 or 403, the connection is closed (`000`, curl exit 52). A denial by a
+    /// TCP server behind an HTTP client sidecar (an unnamed port in 1.3–1.4) reaches curl as 503.
+    fn carried(self, carriage: &Carriage, client_has_sidecar: bool) -> Self {
+        let closed = Self {
+            status: Status(0),
+            curl_exit: CURL_EMPTY_REPLY,
+            ..self
+        };
+        match self.reason {
+            Reason::RbacDenied => match (carriage.inbound, client_has_sidecar, carriage.outbound) {
+                (Protocol::Http, ..) => self,
+                (Protocol::Tcp, true, Protocol::Http) => Self {
+                    status: Status(503),
+                    ..self
+                },
+                (Protocol::Tcp, ..) => closed,
+            },
+            Reason::PlaintextToStrict | Reason::NoEndpoints if !client_has_sidecar => self,
+            Reason::PlaintextToStrict
+            | Reason::MtlsToNoSidecar
+            | Reason::MtlsToDisabled
+            | Reason::TlsOriginationRejected
+            | Reason::NoEndpoints
+                if carriage.outbound == Protocol::Tcp =>
+            {
+                closed
+            }
+            _ => self,
         }
     }
 
@@ -352,6 +388,7 @@ impl Mesh {
     ) -> Outcome {
         let to = format!("{}:{}", service.fqdn, port.port);
         let endpoints = self.endpoints_of(service);
+        let carriage = protocol::carriage(port, self.settings.istio_version);
         let ClientChoice {
             origination,
             steps: client_steps,
@@ -375,6 +412,9 @@ impl Mesh {
                     }
                 ),
             ));
+            if let Some(why) = &carriage.why {
+                steps.push(Step::new(Side::Network, None, why.clone()));
+            }
         }
         let mut per_endpoint: Vec<(Response, WorkloadId)> = Vec::new();
         let mut server_steps = Vec::new();
@@ -400,13 +440,15 @@ impl Mesh {
                 container_port,
             };
             let (response, endpoint_steps) = self.endpoint_response(origination, client, &at, path);
+            let response = response.carried(&carriage, client.sidecar.present);
             if explain {
                 server_steps.extend(endpoint_steps);
             }
             per_endpoint.push((response, endpoint.id.clone()));
         }
         if per_endpoint.is_empty() {
-            let result = Response::new(Reason::NoEndpoints, client.sidecar.present);
+            let result =
+                Response::new(Reason::NoEndpoints, client.sidecar.present).carried(&carriage, client.sidecar.present);
             if explain {
                 steps.extend(server_steps);
                 steps.push(Step::new(
@@ -554,6 +596,18 @@ fn describe_server(endpoint: &Workload, container_port: Port, server: &server::S
 }
 
 fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
+    if result.curl_exit == CURL_EMPTY_REPLY {
+        let text = format!(
+            "{}; over TCP no proxy answers in HTTP: the connection is closed, curl prints 000 and exits 52",
+            failure_cause(result.reason)
+        );
+        return Step::new(Side::Result, None, format!("{} → {text}", result.status));
+    }
+    if result.reason == Reason::RbacDenied && result.status == Status(503) {
+        let text = "the server's sidecar (TCP on its side) denies the connection and closes it: the client's \
+                    sidecar answers 503";
+        return Step::new(Side::Result, None, format!("{} → {text}", result.status));
+    }
     let text = match result.reason {
         Reason::Mtls => "the request succeeds over mutual TLS".to_owned(),
         Reason::Plaintext => "the request succeeds in plaintext".to_owned(),
@@ -578,6 +632,19 @@ fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
         Reason::UnknownHost => "the name does not resolve: curl exits 6".to_owned(),
     };
     Step::new(Side::Result, None, format!("{} → {}", result.status, text))
+}
+
+/// Why a request failed, as the start of a result step.
+fn failure_cause(reason: Reason) -> &'static str {
+    match reason {
+        Reason::PlaintextToStrict => "plaintext reaches a STRICT sidecar, which refuses it",
+        Reason::MtlsToNoSidecar => "mTLS reaches an app that speaks plaintext",
+        Reason::MtlsToDisabled => "mTLS reaches a sidecar in DISABLE mode",
+        Reason::TlsOriginationRejected => "the sidecar originates TLS that the server side does not terminate",
+        Reason::RbacDenied => "the server's sidecar denies the connection",
+        Reason::NoEndpoints => "no endpoints",
+        _ => "the request fails",
+    }
 }
 
 fn outcome(

@@ -209,6 +209,8 @@ pub enum TargetPort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePort {
     pub name: Option<String>,
+    /// `appProtocol` (Kubernetes 1.18+): names the protocol when the name does not.
+    pub app_protocol: Option<String>,
     pub port: Port,
     pub target: TargetPort,
 }

@@ -599,6 +599,7 @@ impl ObjectReader<'_> {
             };
             ports.push(ServicePort {
                 name: p.name.clone(),
+                app_protocol: p.app_protocol.clone(),
                 port,
                 target,
             });

@@ -111,7 +111,7 @@ impl LegacyRbac {
                 Side::Server,
                 Some(config.meta.display_ref()),
                 format!(
-                    "RBAC is on for `{}` and no ServiceRoleBinding allows this {over} request: 403 RBAC: access denied",
+                    "RBAC is on for `{}` and no ServiceRoleBinding allows this {over} request: denied",
                     request.host
                 ),
             )
@@ -139,7 +139,7 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
             return Some(Step::new(
                 Side::Server,
                 Some(policy.meta.display_ref()),
-                format!("DENY rule {i} matches this {over} request: 403 RBAC: access denied"),
+                format!("DENY rule {i} matches this {over} request: denied"),
             ));
         }
     }
@@ -156,7 +156,7 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
     Some(Step::new(
         Side::Server,
         Some(names.join(", ")),
-        format!("ALLOW policies apply but no rule matches this {over} request{hint}: 403 RBAC: access denied"),
+        format!("ALLOW policies apply but no rule matches this {over} request{hint}: denied"),
     ))
 }
 

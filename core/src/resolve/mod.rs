@@ -3,4 +3,5 @@
 pub mod authz;
 pub mod client;
 pub mod hosts;
+pub mod protocol;
 pub mod server;
