@@ -116,9 +116,10 @@ export function cellMatches(edge: Edge, verdict: VerdictFilter): boolean {
   return matches(edge, verdict)
 }
 
-export function tone(edge: Pick<Edge, 'verdict' | 'transport' | 'status'>): Tone {
+/** Denied by authorization: 403 on an HTTP port, a closed connection (000) on a TCP one. */
+export function tone(edge: Pick<Edge, 'verdict' | 'transport' | 'reason'>): Tone {
   if (edge.verdict === 'ok') return edge.transport === 'mtls' ? 'ok-mtls' : 'ok-plaintext'
-  return edge.status === '403' ? 'denied' : 'fail'
+  return edge.reason === 'rbac-denied' ? 'denied' : 'fail'
 }
 
 export function lock(edge: Pick<Edge, 'transport'>): Lock {
@@ -170,5 +171,5 @@ export const LEGEND: Array<{ tone: Tone; lock: Lock; label: string }> = [
   { tone: 'ok-mtls', lock: 'closed', label: 'works, mutual TLS' },
   { tone: 'ok-plaintext', lock: 'open', label: 'works, plaintext' },
   { tone: 'fail', lock: 'none', label: 'fails (000 / 503)' },
-  { tone: 'denied', lock: 'closed', label: 'denied (403)' },
+  { tone: 'denied', lock: 'closed', label: 'denied (403, or closed on TCP)' },
 ]
