@@ -28,12 +28,16 @@
 // while a missing key means "not checked", the corpus holds at least 20 files with unique names.
 // An implementation without `stages()` and `plan()` has its migration expectations skipped, with the
 // reason, in one test per scenario that has them (visible in the summary); the rest still runs.
+// Every scenario's `checkSarif(sources, options)` is also validated against the SARIF 2.1.0 JSON
+// schema (draft-04, as Microsoft ships it in @microsoft/jest-sarif), what code-scanning uploads need.
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { test } from 'node:test'
+import Ajv from 'ajv'
 import YAML from 'yaml'
 
 import { IMPL, meshlock } from './impl.mjs'
@@ -247,6 +251,14 @@ function migration(mesh, expect) {
 
 const files = scenarioFiles(ROOT)
 
+/** The SARIF 2.1.0 schema validator (ajv 6 reads draft-04, the schema's dialect). */
+function sarifValidator() {
+  const require = createRequire(import.meta.url)
+  const ajv = new Ajv({ schemaId: 'id', meta: false, allErrors: true })
+  ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-04.json'))
+  return ajv.compile(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'))
+}
+
 test(`[${IMPL}] the scenario corpus is there, parses, and has unique names`, () => {
   assert.ok(files.length >= 20, `expected the scenario corpus, found ${files.length} files in ${ROOT}`)
   const names = new Set()
@@ -269,3 +281,17 @@ for (const file of files) {
     test(`[${IMPL}] scenario ${label}: ${Object.keys(stages).length} stage(s), ${plans.length} plan(s)`, { skip: NO_MIGRATION }, () => {})
   }
 }
+
+test(`[${IMPL}] every scenario's SARIF is valid against the SARIF 2.1.0 schema`, () => {
+  const valid = sarifValidator()
+  const failures = []
+  let results = 0
+  for (const file of files) {
+    const scenario = parse(file)
+    const sarif = meshlock.checkSarif(sources(scenario), options(scenario.settings))
+    results += sarif.runs[0]?.results.length ?? 0
+    if (!valid(sarif)) failures.push(`${relative(ROOT, file)}: ${JSON.stringify(valid.errors, null, 1)}`)
+  }
+  assert.ok(results > files.length, `expected findings to validate, got ${results} results in ${files.length} logs`)
+  assert.deepEqual(failures, [])
+})
