@@ -43,6 +43,7 @@ pub enum Code {
     VersionInferred,
     InvalidResource,
     DuplicateResource,
+    IgnoredPort,
     PolicyConflict,
     UnqualifiedHost,
     RootSelectorIgnored,
@@ -81,7 +82,7 @@ pub struct Entry {
 }
 
 impl Code {
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 35] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -93,6 +94,7 @@ impl Code {
         Code::VersionInferred,
         Code::InvalidResource,
         Code::DuplicateResource,
+        Code::IgnoredPort,
         Code::PolicyConflict,
         Code::UnqualifiedHost,
         Code::RootSelectorIgnored,
@@ -196,6 +198,13 @@ impl Code {
                 severity: Severity::Info,
                 why: "The same kind, namespace and name appear twice; as with `kubectl apply`, the later one replaces the earlier.",
                 fix: "Remove the stale copy if it was not meant as an update.",
+            },
+            Code::IgnoredPort => Entry {
+                id: "ML112",
+                slug: "ignored-port",
+                severity: Severity::Info,
+                why: "Istio's sidecars intercept TCP only: a UDP or SCTP Service port (DNS on 53/UDP) bypasses them, so mutual TLS does not apply and curl cannot reach it; meshlock leaves it out of the matrix.",
+                fix: "Nothing to fix; a TCP port with the same number (53/TCP) is still modelled.",
             },
             Code::PolicyConflict => Entry {
                 id: "ML201",

@@ -569,6 +569,21 @@ impl ObjectReader<'_> {
         let mut ports = Vec::new();
         for (i, p) in svc.spec.ports.iter().enumerate() {
             let path = YamlPath::default().key("spec").key("ports").index(i);
+            // Kubernetes' default protocol is TCP; sidecars redirect TCP only (istio-iptables).
+            if let Some(protocol) = p.protocol.as_deref().filter(|p| !p.eq_ignore_ascii_case("TCP")) {
+                out.push(Read::Diagnostic(
+                    Diagnostic::info(
+                        Code::IgnoredPort,
+                        format!(
+                            "service port {}/{protocol} is left out: Istio's sidecars intercept TCP only",
+                            p.port
+                        ),
+                    )
+                    .with_help("nothing to fix: mutual TLS does not apply to it")
+                    .at(self.ctx.location(&path.key("protocol"), None)),
+                ));
+                continue;
+            }
             let Some(port) = Port::parse(p.port) else {
                 out.push(self.error(
                     Code::InvalidResource,
