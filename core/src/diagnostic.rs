@@ -60,6 +60,7 @@ pub enum Code {
     NamespaceDisableWorkloadStrict,
     HeadlessMixedEndpoints,
     UserTlsToSidecar,
+    AmbientNotModelled,
     ReadyToLock,
     DisableToStrict,
     AuthzCustomSkipped,
@@ -82,7 +83,7 @@ pub struct Entry {
 }
 
 impl Code {
-    pub const ALL: [Code; 35] = [
+    pub const ALL: [Code; 36] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -111,6 +112,7 @@ impl Code {
         Code::NamespaceDisableWorkloadStrict,
         Code::HeadlessMixedEndpoints,
         Code::UserTlsToSidecar,
+        Code::AmbientNotModelled,
         Code::ReadyToLock,
         Code::DisableToStrict,
         Code::AuthzCustomSkipped,
@@ -317,6 +319,13 @@ impl Code {
                 severity: Severity::Error,
                 why: "A DestinationRule with SIMPLE or MUTUAL originates TLS that the server side does not terminate (the app speaks plaintext; Istio's inbound expects Istio mTLS): 503.",
                 fix: "Use ISTIO_MUTUAL for mesh traffic; SIMPLE/MUTUAL are for servers that terminate TLS themselves.",
+            },
+            Code::AmbientNotModelled => Entry {
+                id: "ML307",
+                slug: "ambient-not-modelled",
+                severity: Severity::Warning,
+                why: "In ambient mode (`istio.io/dataplane-mode=ambient`) ztunnel, not a sidecar, carries mutual TLS; meshlock models sidecars only, so these workloads are shown as without one and their outcomes are not Istio's.",
+                fix: "Check ambient workloads on the cluster itself; the sidecar workloads' answers stand.",
             },
             Code::ReadyToLock => Entry {
                 id: "ML401",

@@ -17,6 +17,8 @@ const PROXY_CONTAINER: &str = "istio-proxy";
 const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 const INJECT_KEY: &str = "sidecar.istio.io/inject";
 const TEMPLATE_HASH: &str = "pod-template-hash";
+/// Ambient mode's enrolment label, on a namespace or a pod (`none` opts a pod out).
+const DATAPLANE_MODE: &str = "istio.io/dataplane-mode";
 /// Namespaces the injector never touches (1.1 `initializer.go`; still skipped by the webhook).
 const NEVER_INJECTED: [&str; 2] = ["kube-system", "kube-public"];
 
@@ -33,10 +35,16 @@ pub fn derive(
         groups.entry(owners.identity(doc)).or_default().push(doc);
     }
     let mut missing_namespaces: BTreeMap<String, Location> = BTreeMap::new();
+    // Namespace → (where, how many workloads) enrolled in ambient mode without a sidecar.
+    let mut ambient: BTreeMap<String, (Location, usize)> = BTreeMap::new();
     let mut workloads = Vec::with_capacity(groups.len());
     for (id, members) in groups {
         let pods: Vec<&WorkloadDoc> = members.iter().copied().filter(|d| d.kind == "Pod").collect();
-        let workload = if let Some(first_pod) = pods.first() {
+        let representative = pods
+            .first()
+            .copied()
+            .or_else(|| members.iter().copied().min_by_key(|d| controller_rank(d.kind)));
+        let mut workload = if let Some(first_pod) = pods.first() {
             let states: Vec<Sidecar> = pods
                 .iter()
                 .map(|p| detect(p).unwrap_or_else(not_injected_pod))
@@ -82,7 +90,33 @@ pub fn derive(
             });
             build(&id, controller, sidecar, None, version)
         };
+        if let Some(doc) = representative
+            && !workload.sidecar.present
+            && in_ambient_mode(doc, namespaces.get(&doc.namespace))
+        {
+            workload
+                .sidecar
+                .reason
+                .push_str("; it is enrolled in ambient mode, which meshlock does not model");
+            ambient
+                .entry(doc.namespace.clone())
+                .or_insert_with(|| (location_of(doc), 0))
+                .1 += 1;
+        }
         workloads.push(workload);
+    }
+    for (namespace, (location, count)) in ambient {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::AmbientNotModelled,
+                format!(
+                    "namespace `{namespace}`: {count} workload(s) enrolled in ambient mode ({DATAPLANE_MODE}=ambient) \
+                     are shown as without a sidecar; ztunnel's mTLS is not modelled"
+                ),
+            )
+            .with_help("their outcomes are not Istio's: check ambient workloads on the cluster itself")
+            .at(location),
+        );
     }
     for (namespace, location) in missing_namespaces {
         diagnostics.push(
@@ -191,6 +225,15 @@ fn not_injected_pod() -> Sidecar {
     Sidecar {
         present: false,
         reason: "the pod has no istio-proxy container and no injection status".to_owned(),
+    }
+}
+
+/// Ambient mode (Istio 1.22+): the namespace or the pod carries `istio.io/dataplane-mode=ambient`, and
+/// the pod does not opt out with `none`.
+fn in_ambient_mode(doc: &WorkloadDoc, namespace: Option<&Namespace>) -> bool {
+    match doc.template_labels.get(DATAPLANE_MODE).map(String::as_str) {
+        Some(mode) => mode == "ambient",
+        None => namespace.and_then(|n| n.labels.get(DATAPLANE_MODE)).map(String::as_str) == Some("ambient"),
     }
 }
 
