@@ -40,6 +40,7 @@ pub fn derive(
     let mut workloads = Vec::with_capacity(groups.len());
     for (id, members) in groups {
         let pods: Vec<&WorkloadDoc> = members.iter().copied().filter(|d| d.kind == "Pod").collect();
+        // The first pod, else the controller that best describes the workload.
         let representative = pods
             .first()
             .copied()
@@ -76,7 +77,7 @@ pub fn derive(
                 version,
             )
         } else {
-            let Some(controller) = members.iter().copied().min_by_key(|d| controller_rank(d.kind)) else {
+            let Some(controller) = representative else {
                 continue;
             };
             let sidecar = detect(controller).unwrap_or_else(|| {
