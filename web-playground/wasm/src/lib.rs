@@ -11,7 +11,8 @@
 //! `console_error_panic_hook` logs the panic message first.
 //!
 //! Exposing a new core operation: one method below, `run(|| Ok(core_call()?))`, and its type in
-//! `types.d.ts`.
+//! `types.d.ts`; in the `full` block unless the playground calls it (the browser's module has a size
+//! budget; the Node adapter's build has every operation).
 
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
