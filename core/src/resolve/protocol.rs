@@ -3,7 +3,8 @@
 //! connection (curl prints `000` and exits 52, "Empty reply from server").
 //!
 //! Istio's protocol selection ("Protocol Selection", istio.io ops docs 1.3 … current):
-//! - `appProtocol: <protocol>` (honoured from 1.6, Kubernetes 1.18+) takes precedence over the name;
+//! - `appProtocol: <protocol>` (honoured from 1.6, Kubernetes 1.18+) takes precedence over the name
+//!   when Istio knows it;
 //! - else the port name `<protocol>[-<suffix>]` (the part before the first `-`, any case);
 //! - `http`, `http2`, `grpc` (and `grpc-web`) are HTTP; `tcp`, `tls`, `https` (TLS the sidecar does not
 //!   open), `mongo`, `mysql`, `redis` are carried as TCP;
@@ -32,12 +33,13 @@ pub struct Carriage {
 
 pub fn carriage(port: &ServicePort, version: IstioVersion) -> Carriage {
     let app_protocol = port.app_protocol.as_deref().filter(|_| version.minor() >= 6);
-    let declared = match (app_protocol, port.name.as_deref()) {
-        (Some(p), _) => Some((p, p, "appProtocol")),
-        (None, Some(name)) => Some((name.split('-').next().unwrap_or(name), name, "port name")),
-        (None, None) => None,
-    };
-    let explicit = declared.and_then(|(p, written, field)| known(p).map(|protocol| (protocol, p, written, field)));
+    // An appProtocol Istio does not know falls back to the name (kube `ConvertProtocol`).
+    let by_app_protocol = app_protocol.and_then(|p| known(p).map(|protocol| (protocol, p, p, "appProtocol")));
+    let by_name = port.name.as_deref().and_then(|name| {
+        let p = name.split('-').next().unwrap_or(name);
+        known(p).map(|protocol| (protocol, p, name, "port name"))
+    });
+    let explicit = by_app_protocol.or(by_name);
     match explicit {
         Some((Protocol::Http, ..)) => Carriage {
             outbound: Protocol::Http,
@@ -119,6 +121,8 @@ mod tests {
         // appProtocol wins over the name, from 1.6.
         assert_eq!(sides(Some("http-web"), Some("tcp"), 28), (Tcp, Tcp));
         assert_eq!(sides(Some("http-web"), Some("tcp"), 5), (Http, Http));
+        // An appProtocol Istio does not know leaves the decision to the name.
+        assert_eq!(sides(Some("tcp-x"), Some("example.com/custom"), 28), (Tcp, Tcp));
         // Unnamed: TCP before 1.3, detected outbound from 1.3, inbound from 1.5.
         assert_eq!(sides(None, None, 2), (Tcp, Tcp));
         assert_eq!(sides(Some("web"), None, 4), (Http, Tcp));
