@@ -20,7 +20,7 @@ use std::sync::Arc;
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::{Plan, StepInput};
-use meshlock::observe::Observations;
+use meshlock::telemetry::Observations;
 use meshlock::render::{self, Style};
 use meshlock::{MeshSettings, Source};
 use napi::bindgen_prelude::{AsyncTask, FnArgs, Function, FunctionRef, JsObjectValue, Object, ToNapiValue, Unknown};

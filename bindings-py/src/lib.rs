@@ -22,7 +22,7 @@ use serde_json::Value;
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::StepInput;
-use meshlock::observe::Observations;
+use meshlock::telemetry::Observations;
 use meshlock::render::{self, Style};
 use meshlock::{Matrix, MeshSettings, Outcome, seed};
 

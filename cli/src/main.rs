@@ -366,7 +366,7 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
     let allow: Vec<meshlock::model::WorkloadId> = args
         .allow_break
         .iter()
-        .map(|w| meshlock::evaluate::parse_client(w).map_err(|e| Failure(e.to_string())))
+        .map(|w| meshlock::model::parse_client(w).map_err(|e| Failure(e.to_string())))
         .collect::<Result<_, _>>()?;
     let observations = args.metrics.as_deref().map(read_metrics).transpose()?;
     let plan = mesh
@@ -425,14 +425,14 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
     Ok(if failed { EXIT_BROKEN } else { 0 })
 }
 
-fn read_metrics(path: &Path) -> Result<meshlock::observe::Observations, Failure> {
+fn read_metrics(path: &Path) -> Result<meshlock::telemetry::Observations, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read `{}`: {e}", path.display())))?;
-    meshlock::observe::Observations::parse(&path.display().to_string(), &text).map_err(|e| bad_input(&e.diagnostics))
+    meshlock::telemetry::Observations::parse(&path.display().to_string(), &text).map_err(|e| bad_input(&e.diagnostics))
 }
 
 fn ready(args: ReadyArgs) -> Result<u8, Failure> {
     if args.print_query {
-        emit(&format!("{}\n", meshlock::observe::query(&args.window)))?;
+        emit(&format!("{}\n", meshlock::telemetry::query(&args.window)))?;
         return Ok(0);
     }
     let Some(metrics) = &args.metrics else {

@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::diagnostic::Diagnostic;
-use crate::evaluate::{ProbeError, parse_client};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
 use crate::migrate::{Goal, PlanError, StepInput};
 use crate::model::WorkloadId;
+use crate::model::{ProbeError, parse_client};
 use crate::render::{self, Style};
 use crate::seed::{self, TourError};
 use crate::settings::MeshSettings;
@@ -71,8 +71,8 @@ impl From<PlanError> for ApiError {
     }
 }
 
-impl From<crate::observe::MetricsError> for ApiError {
-    fn from(e: crate::observe::MetricsError) -> Self {
+impl From<crate::telemetry::MetricsError> for ApiError {
+    fn from(e: crate::telemetry::MetricsError) -> Self {
         Self {
             code: "invalid-metrics".to_owned(),
             message: e.to_string(),
@@ -452,7 +452,7 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             metrics,
         } => {
             let (mesh, diagnostics) = load(sources, &settings, Vec::new())?;
-            let observations = crate::observe::Observations::parse(&metrics.name, &metrics.text)?;
+            let observations = crate::telemetry::Observations::parse(&metrics.name, &metrics.text)?;
             with_fields(
                 to_value(&mesh.reconcile(&observations))?,
                 [("diagnostics", to_value(&diagnostics)?)],

@@ -1,15 +1,17 @@
 //! Evaluate: what curl in the client pod sees (Part B §5, Part A §2, §9, §10).
 
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt;
 
 use crate::explain::{Side, Step};
+use crate::hosts;
 use crate::mesh::Mesh;
-use crate::model::{MtlsMode, Port, Service, ServicePort, TargetPort, Workload, WorkloadId};
+use crate::model::{
+    MtlsMode, Port, ProbeError, Service, ServicePort, Target, TargetPort, Workload, WorkloadId, parse_client,
+};
 use crate::resolve::client::{self, ClientChoice, Origination};
 use crate::resolve::protocol::{self, Carriage, Protocol};
-use crate::resolve::{authz, hosts, server};
+use crate::resolve::{authz, server};
 
 /// The HTTP status curl prints with `%{http_code}`; 0 prints as `000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -193,6 +195,18 @@ impl Response {
     }
 }
 
+impl Outcome {
+    /// What curl saw, without who asked or why.
+    pub(crate) fn response(&self) -> Response {
+        Response {
+            status: self.status,
+            curl_exit: self.curl_exit,
+            transport: self.transport,
+            reason: self.reason,
+        }
+    }
+}
+
 /// Several endpoints that behave differently: each outcome with the endpoints behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alternative {
@@ -217,85 +231,6 @@ pub struct Outcome {
     pub explain: Vec<Step>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProbeError {
-    #[error("unknown client workload `{given}`{}", suggest(.known))]
-    UnknownClient { given: String, known: Vec<String> },
-    #[error("bad client `{0}`: write it as NAMESPACE/WORKLOAD, e.g. `legacy/sleep`")]
-    BadClient(String),
-    #[error("bad target `{0}`: write it as HOST:PORT[/PATH], e.g. `httpbin.foo:8000`")]
-    BadTarget(String),
-}
-
-impl ProbeError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProbeError::UnknownClient { .. } => "unknown-client",
-            ProbeError::BadClient(_) => "bad-client",
-            ProbeError::BadTarget(_) => "bad-target",
-        }
-    }
-}
-
-fn suggest(known: &[String]) -> String {
-    if known.is_empty() {
-        String::new()
-    } else {
-        format!("; known workloads: {}", known.join(", "))
-    }
-}
-
-/// A parsed probe target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub host: String,
-    pub port: Port,
-    /// The request path, `/` when none is given.
-    pub path: String,
-    /// `https://`: curl itself speaks TLS (without a client certificate).
-    pub https: bool,
-}
-
-impl Target {
-    /// `[http://|https://]HOST[:PORT][/PATH]`; the port defaults to 80 (443 for https) as in curl.
-    pub fn parse(text: &str) -> Result<Self, ProbeError> {
-        let bad = || ProbeError::BadTarget(text.to_owned());
-        let rest = text.trim();
-        let (https, rest) = match rest.strip_prefix("https://") {
-            Some(r) => (true, r),
-            None => (false, rest.strip_prefix("http://").unwrap_or(rest)),
-        };
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(authority_end);
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<i64>().ok().and_then(Port::parse).ok_or_else(bad)?),
-            None => (authority, Port(if https { 443 } else { 80 })),
-        };
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(bad());
-        }
-        let path = path
-            .split('?')
-            .next()
-            .filter(|p| !p.is_empty())
-            .unwrap_or("/")
-            .to_owned();
-        Ok(Self {
-            host: host.to_owned(),
-            port,
-            path,
-            https,
-        })
-    }
-}
-
-pub fn parse_client(text: &str) -> Result<WorkloadId, ProbeError> {
-    match text.trim().split_once('/') {
-        Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => Ok(WorkloadId::new(ns, name)),
-        _ => Err(ProbeError::BadClient(text.to_owned())),
-    }
 }
 
 impl Mesh {
@@ -419,7 +354,7 @@ impl Mesh {
         let mut per_endpoint: Vec<(Response, WorkloadId)> = Vec::new();
         let mut server_steps = Vec::new();
         for endpoint in &endpoints {
-            let Some(container_port) = container_port(endpoint, port) else {
+            let Some(container_port) = endpoint.container_port(port) else {
                 if explain {
                     server_steps.push(Step::new(
                         Side::Network,
@@ -542,12 +477,7 @@ impl Mesh {
         if reason.verdict() == Verdict::Fail {
             return (Response::new(reason, client_sidecar), vec![described]);
         }
-        let principal = sends_mtls.then(|| {
-            format!(
-                "{}/ns/{}/sa/{}",
-                self.settings.trust_domain, client.id.namespace, client.service_account
-            )
-        });
+        let principal = sends_mtls.then(|| authz::principal_of(self, &client.id.namespace, &client.service_account));
         let request = authz::Request {
             principal,
             namespace: sends_mtls.then_some(client.id.namespace.as_str()),
@@ -671,52 +601,5 @@ fn target_name(port: &ServicePort) -> String {
     match &port.target {
         TargetPort::Number(n) => n.to_string(),
         TargetPort::Name(name) => name.clone(),
-    }
-}
-
-/// Service port → targetPort (number or container port name) → container port.
-pub fn container_port(endpoint: &Workload, port: &ServicePort) -> Option<Port> {
-    match &port.target {
-        TargetPort::Number(n) => Some(*n),
-        TargetPort::Name(name) => endpoint
-            .container_ports
-            .iter()
-            .find(|p| p.name.as_deref() == Some(name))
-            .map(|p| p.port),
-    }
-}
-
-/// Clients that behave alike towards every service share one evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct ClientClass {
-    namespace: String,
-    sidecar: bool,
-    /// Authorization sees the client's identity: only kept when some policy could use it.
-    service_account: Option<String>,
-    /// Only when a DestinationRule in the namespace has a workloadSelector do labels matter.
-    labels: Option<Vec<(String, String)>>,
-}
-
-impl Mesh {
-    /// Whether any authorization could tell clients of one namespace apart by service account.
-    fn identity_matters(&self) -> bool {
-        !self.authorization_policies.is_empty() || !self.rbac.bindings.is_empty()
-    }
-
-    pub(crate) fn client_class(
-        &self,
-        client: &Workload,
-        namespaces_with_selectors: &HashMap<String, bool>,
-    ) -> ClientClass {
-        let labels_matter = namespaces_with_selectors
-            .get(&client.id.namespace)
-            .copied()
-            .unwrap_or(false);
-        ClientClass {
-            namespace: client.id.namespace.clone(),
-            sidecar: client.sidecar.present,
-            service_account: self.identity_matters().then(|| client.service_account.clone()),
-            labels: labels_matter.then(|| client.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        }
     }
 }

@@ -8,12 +8,13 @@
 
 pub mod api;
 pub mod check;
+pub mod classes;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod explain;
 pub mod generate;
+pub mod hosts;
 pub mod ingest;
-mod lint;
 pub mod matrix;
 pub mod mesh;
 pub mod migrate;
@@ -23,12 +24,14 @@ pub mod render;
 pub mod resolve;
 pub mod seed;
 pub mod settings;
+pub mod telemetry;
 mod workloads;
 
 pub use diagnostic::{Code, Diagnostic, Location, Severity};
-pub use evaluate::{Outcome, ProbeError, Reason, Status, Transport, Verdict};
+pub use evaluate::{Outcome, Reason, Status, Transport, Verdict};
 pub use explain::{Side, Step};
 pub use ingest::Source;
 pub use matrix::{Edge, Matrix};
-pub use mesh::{LoadError, Loaded, Mesh, ResourceRef};
+pub use mesh::{LoadError, Loaded, Mesh};
+pub use model::{ProbeError, ResourceRef, Target};
 pub use settings::{IstioVersion, MeshSettings, ResolvedSettings};

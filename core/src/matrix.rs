@@ -1,9 +1,9 @@
 //! The reachability matrix: every client workload × every service port, streamed.
 
 use serde::Serialize;
-use std::collections::HashMap;
 
-use crate::evaluate::{ClientClass, Outcome, Reason, Status, Transport, Verdict};
+use crate::classes::ClassTable;
+use crate::evaluate::{Outcome, Reason, Status, Transport, Verdict};
 use crate::mesh::Mesh;
 use crate::model::{Port, WorkloadId};
 use crate::settings::ResolvedSettings;
@@ -104,39 +104,22 @@ impl Mesh {
         }
     }
 
-    /// Every edge, client by client, computed lazily: clients alike in namespace and sidecar
-    /// share one evaluation per service port.
+    /// Every edge, client by client, read from the class table.
     pub fn edges(&self) -> Edges<'_> {
-        let mut with_selectors = HashMap::new();
-        for dr in &self.destination_rules {
-            if dr.workload_selector.is_some() {
-                with_selectors.insert(dr.meta.namespace.clone(), true);
-            }
-        }
-        let ports = self
-            .services
-            .iter()
-            .enumerate()
-            .flat_map(|(si, s)| (0..s.ports.len()).map(move |pi| (si, pi)))
-            .collect();
         Edges {
             mesh: self,
-            with_selectors,
-            ports,
+            table: ClassTable::new(self),
             client: 0,
-            port: 0,
-            memo: HashMap::new(),
+            column: 0,
         }
     }
 }
 
 pub struct Edges<'a> {
     mesh: &'a Mesh,
-    with_selectors: HashMap<String, bool>,
-    ports: Vec<(usize, usize)>,
+    table: ClassTable,
     client: usize,
-    port: usize,
-    memo: HashMap<(ClientClass, usize), Outcome>,
+    column: usize,
 }
 
 impl Iterator for Edges<'_> {
@@ -145,34 +128,28 @@ impl Iterator for Edges<'_> {
     fn next(&mut self) -> Option<Edge> {
         loop {
             let client = self.mesh.workloads.get(self.client)?;
-            let Some(&(si, pi)) = self.ports.get(self.port) else {
+            let Some(column) = self.table.columns.get(self.column) else {
                 self.client += 1;
-                self.port = 0;
+                self.column = 0;
                 continue;
             };
-            let port_index = self.port;
-            self.port += 1;
-            let (Some(service), Some(port)) = (
-                self.mesh.services.get(si),
-                self.mesh.services.get(si).and_then(|s| s.ports.get(pi)),
-            ) else {
-                continue;
-            };
+            self.column += 1;
             // A caller outside the mesh calls only its targets.
-            if let Some(calls) = &client.calls {
-                let id = format!("{}:{}", service.fqdn, port.port);
-                if !calls.contains(&id) {
-                    continue;
-                }
+            if client.calls.as_ref().is_some_and(|calls| !calls.contains(&column.to)) {
+                continue;
             }
-            let class = self.mesh.client_class(client, &self.with_selectors);
-            let outcome = self
-                .memo
-                .entry((class, port_index))
-                .or_insert_with(|| self.mesh.evaluate_port(client, service, port, "/", false));
-            let mut edge = Edge::from(outcome.clone());
-            edge.from = client.id.clone();
-            return Some(edge);
+            let Some(response) = column.response(&self.table, self.client) else {
+                continue;
+            };
+            return Some(Edge {
+                from: client.id.clone(),
+                to: column.to.clone(),
+                status: response.status,
+                curl_exit: response.curl_exit,
+                transport: response.transport,
+                verdict: response.reason.verdict(),
+                reason: response.reason,
+            });
         }
     }
 }

@@ -422,3 +422,158 @@ pub struct ServiceRoleBinding {
     pub role: String,
     pub subjects: Vec<RbacSubject>,
 }
+
+/// Names one resource, for deletions and rollbacks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ResourceRef {
+    pub api_version: String,
+    pub kind: String,
+    /// Empty for cluster-scoped kinds (MeshPolicy).
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ResourceRef {
+    pub fn of(meta: &Meta) -> Self {
+        Self {
+            api_version: meta.api_version.clone(),
+            kind: meta.kind.to_owned(),
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone(),
+        }
+    }
+
+    /// A manifest `kubectl delete -f` accepts.
+    pub fn to_yaml(&self) -> String {
+        let ns = if self.namespace.is_empty() {
+            String::new()
+        } else {
+            format!("\n  namespace: {}", self.namespace)
+        };
+        format!(
+            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {}{ns}\n",
+            self.api_version, self.kind, self.name
+        )
+    }
+}
+
+impl std::fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5; Part B §6).
+#[derive(Debug, Clone, Default)]
+pub struct LegacyRbac {
+    pub configs: Vec<RbacConfig>,
+    pub roles: Vec<ServiceRole>,
+    pub bindings: Vec<ServiceRoleBinding>,
+}
+
+impl LegacyRbac {
+    pub fn metas(&self) -> impl Iterator<Item = &Meta> {
+        self.configs
+            .iter()
+            .map(|c| &c.meta)
+            .chain(self.roles.iter().map(|r| &r.meta))
+            .chain(self.bindings.iter().map(|b| &b.meta))
+    }
+}
+
+/// Service port → targetPort (number or container port name) → container port.
+impl Workload {
+    pub fn container_port(&self, port: &ServicePort) -> Option<Port> {
+        match &port.target {
+            TargetPort::Number(n) => Some(*n),
+            TargetPort::Name(name) => self
+                .container_ports
+                .iter()
+                .find(|p| p.name.as_deref() == Some(name))
+                .map(|p| p.port),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("unknown client workload `{given}`{}", suggest(.known))]
+    UnknownClient { given: String, known: Vec<String> },
+    #[error("bad client `{0}`: write it as NAMESPACE/WORKLOAD, e.g. `legacy/sleep`")]
+    BadClient(String),
+    #[error("bad target `{0}`: write it as HOST:PORT[/PATH], e.g. `httpbin.foo:8000`")]
+    BadTarget(String),
+}
+
+impl ProbeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProbeError::UnknownClient { .. } => "unknown-client",
+            ProbeError::BadClient(_) => "bad-client",
+            ProbeError::BadTarget(_) => "bad-target",
+        }
+    }
+}
+
+fn suggest(known: &[String]) -> String {
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!("; known workloads: {}", known.join(", "))
+    }
+}
+
+/// A parsed probe target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: Port,
+    /// The request path, `/` when none is given.
+    pub path: String,
+    /// `https://`: curl itself speaks TLS (without a client certificate).
+    pub https: bool,
+}
+
+impl Target {
+    /// `[http://|https://]HOST[:PORT][/PATH]`; the port defaults to 80 (443 for https) as in curl.
+    pub fn parse(text: &str) -> Result<Self, ProbeError> {
+        let bad = || ProbeError::BadTarget(text.to_owned());
+        let rest = text.trim();
+        let (https, rest) = match rest.strip_prefix("https://") {
+            Some(r) => (true, r),
+            None => (false, rest.strip_prefix("http://").unwrap_or(rest)),
+        };
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(authority_end);
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<i64>().ok().and_then(Port::parse).ok_or_else(bad)?),
+            None => (authority, Port(if https { 443 } else { 80 })),
+        };
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(bad());
+        }
+        let path = path
+            .split('?')
+            .next()
+            .filter(|p| !p.is_empty())
+            .unwrap_or("/")
+            .to_owned();
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+            path,
+            https,
+        })
+    }
+}
+
+pub fn parse_client(text: &str) -> Result<WorkloadId, ProbeError> {
+    match text.trim().split_once('/') {
+        Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => Ok(WorkloadId::new(ns, name)),
+        _ => Err(ProbeError::BadClient(text.to_owned())),
+    }
+}

@@ -3,9 +3,10 @@
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::evaluate::{Outcome, ProbeError, Status};
+use crate::evaluate::{Outcome, Status};
 use crate::ingest::{self, Source};
 use crate::mesh::{LoadError, Mesh};
+use crate::model::ProbeError;
 use crate::settings::{IstioVersion, MeshSettings};
 
 pub const CLUSTER: &str = include_str!("../seed/cluster.yaml");

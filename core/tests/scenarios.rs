@@ -262,7 +262,7 @@ fn run(scenario: &Scenario) -> Vec<String> {
         let allow: Vec<_> = want
             .allow_break
             .iter()
-            .map(|w| meshlock::evaluate::parse_client(w).unwrap())
+            .map(|w| meshlock::model::parse_client(w).unwrap())
             .collect();
         let plan = match loaded.mesh.plan(&goal, &allow) {
             Ok(plan) => plan,

@@ -8,7 +8,8 @@
 )]
 
 use meshlock::migrate::Goal;
-use meshlock::observe::{DisagreementKind, Observations, Readiness};
+use meshlock::observe::{DisagreementKind, Readiness};
+use meshlock::telemetry::Observations;
 use meshlock::{Mesh, Source, seed};
 
 const HTTPBIN_FOO: &str = "httpbin.foo.svc.cluster.local";
@@ -101,7 +102,7 @@ fn observed_plaintext_contradicting_the_model_is_reported_and_blocks_the_plan() 
     );
     // Without metrics the model alone would lock httpbin.foo once legacy/sleep may break; the observed
     // plaintext from bar/sleep holds it back.
-    let allow = vec![meshlock::evaluate::parse_client("legacy/sleep").unwrap()];
+    let allow = vec![meshlock::model::parse_client("legacy/sleep").unwrap()];
     let goal = Goal::Namespaces(vec!["foo".into()]);
     assert!(
         mesh.plan(&goal, &allow)

@@ -183,7 +183,7 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
 }
 
 /// The resources that manifests name (`kubectl delete -f`): only kind, namespace and name are read.
-pub fn references(sources: &[Source]) -> Result<Vec<crate::mesh::ResourceRef>, Vec<Diagnostic>> {
+pub fn references(sources: &[Source]) -> Result<Vec<crate::model::ResourceRef>, Vec<Diagnostic>> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Named {
@@ -224,7 +224,7 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::mesh::ResourceRef>, V
                             .or_else(|| source.namespace.clone())
                             .unwrap_or_else(|| "default".to_owned())
                     };
-                    out.push(crate::mesh::ResourceRef {
+                    out.push(crate::model::ResourceRef {
                         api_version: named.api_version.unwrap_or_default(),
                         kind,
                         namespace,
@@ -1157,7 +1157,7 @@ impl ObjectReader<'_> {
         };
         let mut targets = Vec::new();
         for (i, target) in caller.spec.targets.iter().enumerate() {
-            match crate::evaluate::Target::parse(target) {
+            match crate::model::Target::parse(target) {
                 Ok(t) => targets.push((t.host, PortRef::Number(t.port))),
                 Err(e) => {
                     out.push(self.error(

@@ -10,9 +10,10 @@ use std::str::FromStr;
 
 use crate::evaluate::{Reason, Transport, Verdict};
 use crate::ingest::Source;
-use crate::mesh::{LoadError, Mesh, ResourceRef};
+use crate::mesh::{LoadError, Mesh};
 use crate::migrate::diff::{EdgeChange, delta};
 use crate::migrate::stage::{Stage, Stages};
+use crate::model::ResourceRef;
 use crate::model::{Meta, MtlsMode, Service, WorkloadId};
 use crate::resolve::server;
 
@@ -192,7 +193,7 @@ struct Candidate {
 struct Planner<'a> {
     current: Mesh,
     /// Observed traffic: a lock-down is held back by observed plaintext senders too.
-    observations: Option<&'a crate::observe::Observations>,
+    observations: Option<&'a crate::telemetry::Observations>,
     allow_break: &'a [WorkloadId],
     steps: Vec<PlanStep>,
     blockers: Vec<Blocker>,
@@ -211,7 +212,7 @@ impl Mesh {
         &self,
         goal: &Goal,
         allow_break: &[WorkloadId],
-        observations: Option<&crate::observe::Observations>,
+        observations: Option<&crate::telemetry::Observations>,
     ) -> Result<Plan, PlanError> {
         let namespaces = self.plan_order(goal)?;
         let mut planner = Planner {
@@ -359,11 +360,11 @@ impl Planner<'_> {
                 continue;
             }
             let host = s.service.rsplit_once(':').map_or(s.service.as_str(), |(h, _)| h);
-            for sender in crate::observe::plaintext_senders(observations, host) {
+            for sender in crate::telemetry::plaintext_senders(observations, host) {
                 if self.allow_break.iter().any(|a| a.to_string() == sender) {
                     continue;
                 }
-                let id = crate::evaluate::parse_client(&sender).unwrap_or_else(|_| WorkloadId::new("", sender.clone()));
+                let id = crate::model::parse_client(&sender).unwrap_or_else(|_| WorkloadId::new("", sender.clone()));
                 blockers.push(Blocker {
                     client: id,
                     service: s.service.clone(),
@@ -745,7 +746,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
         let target = mesh
             .endpoints_of(svc)
             .first()
-            .and_then(|w| crate::evaluate::container_port(w, port))
+            .and_then(|w| w.container_port(port))
             .map_or_else(|| port.port.to_string(), |p| p.to_string());
         if mesh.uses_peer_authentication() {
             let action = format!(

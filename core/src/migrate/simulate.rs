@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use crate::ingest::{self, Source};
 use crate::matrix::Matrix;
-use crate::mesh::{LoadError, Mesh, ResourceRef};
+use crate::mesh::{LoadError, Mesh};
 use crate::migrate::diff::{EdgeChange, delta};
 use crate::migrate::stage::Stages;
+use crate::model::ResourceRef;
 
 /// One step: resources to delete (as `kubectl delete -f`), then resources to apply.
 #[derive(Debug, Clone, Default)]

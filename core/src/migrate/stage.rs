@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use crate::evaluate::{Reason, Transport, container_port};
+use crate::evaluate::{Reason, Transport};
 use crate::matrix::Edge;
 use crate::mesh::Mesh;
 use crate::model::{MtlsMode, WorkloadId};
@@ -134,7 +134,8 @@ impl Mesh {
                     .filter_map(|&i| self.workloads.get(i))
                     .filter(|w| w.sidecar.present)
                     .filter_map(|w| {
-                        container_port(w, port).map(|cp| server::server_mode(self, service, port, w, cp).mode)
+                        w.container_port(port)
+                            .map(|cp| server::server_mode(self, service, port, w, cp).mode)
                     })
                     .collect();
                 let mode = modes.iter().copied().max();

@@ -6,12 +6,12 @@
 //! DENY-by-namespace lets plaintext through.
 
 use crate::explain::{Side, Step};
+use crate::hosts;
 use crate::mesh::Mesh;
 use crate::model::{
-    AuthorizationPolicy, AuthzAction, AuthzRule, Match, Meta, Port, RbacConfig, RbacMode, ServiceRole,
-    ServiceRoleBinding, Workload, selector_matches,
+    AuthorizationPolicy, AuthzAction, AuthzRule, LegacyRbac, Match, Port, RbacConfig, RbacMode, Workload,
+    selector_matches,
 };
-use crate::resolve::hosts;
 
 /// What the server's sidecar knows about one request.
 #[derive(Debug, Clone)]
@@ -29,23 +29,7 @@ pub struct Request<'a> {
     pub service_port: Port,
 }
 
-/// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5; Part B §6).
-#[derive(Debug, Clone, Default)]
-pub struct LegacyRbac {
-    pub configs: Vec<RbacConfig>,
-    pub roles: Vec<ServiceRole>,
-    pub bindings: Vec<ServiceRoleBinding>,
-}
-
 impl LegacyRbac {
-    pub fn metas(&self) -> impl Iterator<Item = &Meta> {
-        self.configs
-            .iter()
-            .map(|c| &c.meta)
-            .chain(self.roles.iter().map(|r| &r.meta))
-            .chain(self.bindings.iter().map(|b| &b.meta))
-    }
-
     /// Whether RBAC is on for this service (the `default` config decides).
     pub fn enforced(&self, namespace: &str, host: &str) -> Option<&RbacConfig> {
         let config = self.configs.iter().find(|c| c.meta.name == "default")?;
@@ -158,6 +142,89 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
         Some(names.join(", ")),
         format!("ALLOW policies apply but no rule matches this {over} request{hint}: denied"),
     ))
+}
+
+/// `{trust domain}/ns/{namespace}/sa/{service account}`: the peer identity mTLS carries.
+pub fn principal_of(mesh: &Mesh, namespace: &str, service_account: &str) -> String {
+    format!("{}/ns/{namespace}/sa/{service_account}", mesh.settings.trust_domain)
+}
+
+/// The patterns against which authorization at one endpoint matches a client's principal and
+/// namespace (`rule_matches`, legacy RBAC subjects). Two clients that match the same patterns
+/// get the same decision: the class table groups clients by this signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct IdentityPatterns {
+    principals: Vec<String>,
+    namespaces: Vec<String>,
+}
+
+impl IdentityPatterns {
+    pub fn extend(&mut self, other: IdentityPatterns) {
+        self.principals.extend(other.principals);
+        self.namespaces.extend(other.namespaces);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.principals.is_empty() && self.namespaces.is_empty()
+    }
+
+    pub fn normalise(&mut self) {
+        for list in [&mut self.principals, &mut self.namespaces] {
+            list.sort();
+            list.dedup();
+        }
+    }
+
+    /// Which patterns the client's principal and namespace match.
+    pub fn signature(&self, principal: &str, namespace: &str) -> Vec<bool> {
+        self.principals
+            .iter()
+            .map(|p| glob(p, principal))
+            .chain(self.namespaces.iter().map(|p| glob(p, namespace)))
+            .collect()
+    }
+}
+
+/// Every principal and namespace pattern that authorization at `endpoint` compares a client with.
+pub fn identity_patterns(mesh: &Mesh, endpoint: &Workload) -> IdentityPatterns {
+    let mut out = IdentityPatterns::default();
+    let mut add = |m: &Match, list: fn(&mut IdentityPatterns) -> &mut Vec<String>| {
+        list(&mut out).extend(m.values.iter().chain(&m.not_values).cloned());
+    };
+    for policy in mesh
+        .authorization_policies
+        .iter()
+        .filter(|p| applies(mesh, p, endpoint))
+    {
+        for rule in &policy.rules {
+            for from in &rule.from {
+                add(&from.principals, |o| &mut o.principals);
+                add(&from.namespaces, |o| &mut o.namespaces);
+            }
+            // As `rule_matches` reads `when`: `source.principal`, else the namespace.
+            for (key, m) in &rule.when {
+                if key == "source.principal" {
+                    add(m, |o| &mut o.principals);
+                } else {
+                    add(m, |o| &mut o.namespaces);
+                }
+            }
+        }
+    }
+    if !mesh.rbac.configs.is_empty() {
+        for binding in mesh
+            .rbac
+            .bindings
+            .iter()
+            .filter(|b| b.meta.namespace == endpoint.id.namespace)
+        {
+            for subject in &binding.subjects {
+                out.principals.extend(subject.user.iter().cloned());
+                out.namespaces.extend(subject.namespaces.iter().cloned());
+            }
+        }
+    }
+    out
 }
 
 /// Root-namespace policies apply mesh-wide; others to their namespace; a selector narrows both.

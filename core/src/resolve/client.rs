@@ -4,9 +4,10 @@
 //! (when on), else plaintext. A client without a sidecar always sends plaintext.
 
 use crate::explain::{Side, Step};
+use crate::hosts;
 use crate::mesh::Mesh;
 use crate::model::{DestinationRule, MtlsMode, PortRef, Service, ServicePort, TlsMode, Workload, selector_matches};
-use crate::resolve::{hosts, server};
+use crate::resolve::server;
 
 /// What the client sends, for every endpoint or decided per endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -322,7 +323,7 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
 }
 
 /// Specificity of a rule's resolved host against the service, if it matches.
-fn rule_match(dr: &DestinationRule, service: &Service) -> Option<(bool, usize)> {
+pub(crate) fn rule_match(dr: &DestinationRule, service: &Service) -> Option<(bool, usize)> {
     hosts::match_specificity(
         &hosts::resolve_in_namespace(&dr.host, &dr.meta.namespace),
         &service.fqdn,

@@ -2,6 +2,5 @@
 
 pub mod authz;
 pub mod client;
-pub mod hosts;
 pub mod protocol;
 pub mod server;

@@ -6,7 +6,6 @@
 use crate::explain::{Side, Step};
 use crate::mesh::Mesh;
 use crate::model::{AuthnPolicy, MtlsMode, PeerAuthentication, Port, Service, ServicePort, Workload, selector_matches};
-use crate::resolve::hosts;
 
 /// The mode in force (never `Unset`) and the explanation of who decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +193,7 @@ pub fn v1alpha1_policy<'a>(
     port: &ServicePort,
 ) -> (Option<&'a AuthnPolicy>, &'static str) {
     let same_namespace_only = mesh.settings.istio_version.v1alpha1_service_namespace_only();
-    let targeted = v1alpha1_targeting(mesh, service, port, same_namespace_only);
+    let targeted = mesh.v1alpha1_targeting(service, port, same_namespace_only);
     if let Some(p) = oldest(targeted.into_iter(), |p| &p.meta) {
         return (Some(p), "service-specific Policy");
     }
@@ -211,23 +210,4 @@ pub fn v1alpha1_policy<'a>(
         oldest(mesh.authn_policies.iter().filter(|p| p.mesh_wide), |p| &p.meta),
         "MeshPolicy",
     )
-}
-
-/// Service-specific Policies whose target (and port, if listed) matches.
-pub fn v1alpha1_targeting<'a>(
-    mesh: &'a Mesh,
-    service: &Service,
-    port: &ServicePort,
-    same_namespace_only: bool,
-) -> Vec<&'a AuthnPolicy> {
-    mesh.authn_policies
-        .iter()
-        .filter(|p| !p.mesh_wide && (!same_namespace_only || p.meta.namespace == service.namespace))
-        .filter(|p| {
-            p.targets.iter().any(|t| {
-                hosts::resolve_in_namespace(&t.name, &p.meta.namespace) == service.fqdn.0
-                    && (t.ports.is_empty() || t.ports.iter().any(|r| r.matches(port)))
-            })
-        })
-        .collect()
 }

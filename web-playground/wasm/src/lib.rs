@@ -18,7 +18,7 @@ use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::StepInput;
 #[cfg(feature = "full")]
-use meshlock::observe::Observations;
+use meshlock::telemetry::Observations;
 use meshlock::render::{self, Style};
 use meshlock::{Mesh, MeshSettings, Source};
 use serde::{Deserialize, Serialize};
@@ -378,7 +378,7 @@ impl PlanInput {
 
     /// The browser build has no metrics input: the plan assumes no observations.
     #[cfg(not(feature = "full"))]
-    fn observations(&mut self) -> Result<Option<meshlock::observe::Observations>, ApiError> {
+    fn observations(&mut self) -> Result<Option<meshlock::telemetry::Observations>, ApiError> {
         Ok(None)
     }
 }

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::hosts;
 use crate::mesh::{Mesh, origin_location};
 use crate::model::{Meta, PortRef, selector_matches};
-use crate::resolve::{hosts, server};
 
 pub fn lint(mesh: &Mesh) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -135,7 +135,7 @@ fn v1alpha1_conflicts(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let same_ns = mesh.settings.istio_version.v1alpha1_service_namespace_only();
     for service in &mesh.services {
         for port in &service.ports {
-            let targeting = server::v1alpha1_targeting(mesh, service, port, same_ns);
+            let targeting = mesh.v1alpha1_targeting(service, port, same_ns);
             if targeting.len() > 1 {
                 let metas: Vec<&Meta> = targeting.iter().map(|p| &p.meta).collect();
                 out.push(conflict(
@@ -194,7 +194,7 @@ fn unexposed_ports(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 .filter(|s| s.namespace == pa.meta.namespace)
                 .flat_map(|s| s.ports.iter())
                 .find(|sp| sp.port == *port)
-                .and_then(|sp| selected.first().and_then(|w| crate::evaluate::container_port(w, sp)))
+                .and_then(|sp| selected.first().and_then(|w| w.container_port(sp)))
                 .map(|target| format!("{port} is the Service port; the workload port is {target}"))
                 .unwrap_or_else(|| format!("no selected workload declares container port {port}"));
             out.push(

@@ -6,10 +6,12 @@ use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::ingest::{self, MeshConfigDoc, Resource, Source, Stored};
 use crate::model::{
     AuthnPolicy, AuthorizationPolicy, DestinationRule, Fqdn, Meta, Namespace, Origin, PeerAuthentication, PortRef,
-    Service, Workload, WorkloadId,
+    ResourceRef, Service, ServicePort, Workload, WorkloadId,
 };
 use crate::settings::{DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin};
 use crate::workloads;
+
+mod lint;
 
 /// Loading failed: the input holds errors. Every diagnostic (errors and the rest) is included.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -52,7 +54,7 @@ pub struct Mesh {
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) destination_rules: Vec<DestinationRule>,
     pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
-    pub(crate) rbac: crate::resolve::authz::LegacyRbac,
+    pub(crate) rbac: crate::model::LegacyRbac,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -78,7 +80,7 @@ impl Mesh {
         let kept = self
             .resources
             .iter()
-            .filter(|s| !delete.iter().any(|d| d.is(&s.key)))
+            .filter(|s| !delete.iter().any(|d| names(d, &s.key)))
             .cloned()
             .collect();
         let resources = merge(kept, ingested.resources, None);
@@ -100,7 +102,7 @@ impl Mesh {
     pub fn resource_meta(&self, key: &ResourceRef) -> Option<&Meta> {
         self.resources
             .iter()
-            .find(|s| key.is(&s.key))
+            .find(|s| names(key, &s.key))
             .and_then(|s| meta_of(&s.resource))
     }
 
@@ -128,57 +130,33 @@ impl Mesh {
             .and_then(|i| self.workloads.get(i))
     }
 
+    /// Service-specific Policies whose target (and port, if listed) matches.
+    pub(crate) fn v1alpha1_targeting(
+        &self,
+        service: &Service,
+        port: &ServicePort,
+        same_namespace_only: bool,
+    ) -> Vec<&AuthnPolicy> {
+        self.authn_policies
+            .iter()
+            .filter(|p| !p.mesh_wide && (!same_namespace_only || p.meta.namespace == service.namespace))
+            .filter(|p| {
+                p.targets.iter().any(|t| {
+                    crate::hosts::resolve_in_namespace(&t.name, &p.meta.namespace) == service.fqdn.0
+                        && (t.ports.is_empty() || t.ports.iter().any(|r| r.matches(port)))
+                })
+            })
+            .collect()
+    }
+
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
         self.services_by_fqdn.get(fqdn).copied()
     }
 }
 
-/// Names one resource, for deletions and rollbacks.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-pub struct ResourceRef {
-    pub api_version: String,
-    pub kind: String,
-    /// Empty for cluster-scoped kinds (MeshPolicy).
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ResourceRef {
-    pub fn of(meta: &Meta) -> Self {
-        Self {
-            api_version: meta.api_version.clone(),
-            kind: meta.kind.to_owned(),
-            namespace: meta.namespace.clone(),
-            name: meta.name.clone(),
-        }
-    }
-
-    fn is(&self, key: &ingest::ResourceKey) -> bool {
-        key.0 == self.kind && key.1 == self.namespace && key.2 == self.name
-    }
-
-    /// A manifest `kubectl delete -f` accepts.
-    pub fn to_yaml(&self) -> String {
-        let ns = if self.namespace.is_empty() {
-            String::new()
-        } else {
-            format!("\n  namespace: {}", self.namespace)
-        };
-        format!(
-            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {}{ns}\n",
-            self.api_version, self.kind, self.name
-        )
-    }
-}
-
-impl std::fmt::Display for ResourceRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.namespace.is_empty() {
-            write!(f, "{} {}", self.kind, self.name)
-        } else {
-            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
-        }
-    }
+/// Whether `reference` names the stored resource with this key.
+fn names(reference: &ResourceRef, key: &ingest::ResourceKey) -> bool {
+    key.0 == reference.kind && key.1 == reference.namespace && key.2 == reference.name
 }
 
 fn ingested_seq(sources: &[Source], start: u64) -> u64 {
@@ -371,7 +349,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
     let mut authorization_policies = Vec::new();
     let mut workload_docs = Vec::new();
     let mut callers = Vec::new();
-    let mut rbac = crate::resolve::authz::LegacyRbac::default();
+    let mut rbac = crate::model::LegacyRbac::default();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     // A resource of an API the selected release does not have: counted per kind, reported once.
     let mut not_on_this_release = |kind: &'static str, why: &str, stored: &Stored| {
@@ -466,7 +444,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
         rbac,
         diagnostics: Vec::new(),
     };
-    diagnostics.extend(crate::lint::lint(&mesh));
+    diagnostics.extend(lint::lint(&mesh));
     let mut mesh = mesh;
     mesh.diagnostics = diagnostics.clone();
     mesh
@@ -476,7 +454,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
 /// controllers, the API server calling webhooks, and the kubelet probing through sidecars.
 fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], services: &[Service]) -> Vec<Workload> {
     let service_port = |host: &str, namespace: &str, port: &PortRef| -> Option<String> {
-        let fqdn = crate::resolve::hosts::resolve_probe_host(host, namespace)?;
+        let fqdn = crate::hosts::resolve_probe_host(host, namespace)?;
         let svc = services.iter().find(|s| s.fqdn == fqdn)?;
         let sp = svc.ports.iter().find(|p| port.matches(p))?;
         Some(format!("{}:{}", svc.fqdn, sp.port))
@@ -532,7 +510,7 @@ fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], servi
                 continue;
             }
             for sp in &svc.ports {
-                let Some(container_port) = crate::evaluate::container_port(w, sp) else {
+                let Some(container_port) = w.container_port(sp) else {
                     continue;
                 };
                 let probed_here = w.unrewritten_probes.iter().any(|p| match p {
