@@ -5,8 +5,9 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::classes::ClassTable;
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::evaluate::{Reason, Transport, Verdict};
+use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
 use crate::migrate::Stage;
@@ -69,34 +70,40 @@ impl CheckReport {
 
 impl Mesh {
     pub fn check(&self) -> CheckReport {
-        let edges: Vec<Edge> = self.edges().collect();
+        let table = ClassTable::new(self);
         let mut diagnostics = self.diagnostics().to_vec();
         selectors(self, &mut diagnostics);
         rules(self, &mut diagnostics);
-        traffic(self, &edges, &mut diagnostics);
-        let stages = self.stages_of(&edges);
+        traffic(self, &table, &mut diagnostics);
+        let stages = self.stages_with(&table);
         migration(&stages, &mut diagnostics);
-        let exposure = exposure(self, &stages, &edges, &mut diagnostics);
-        let mut by_status = BTreeMap::new();
-        for e in &edges {
-            *by_status.entry(e.status.to_string()).or_insert(0) += 1;
+        let exposure = exposure(self, &stages, &table, &mut diagnostics);
+        let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
+        let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
+        let mut failing = Vec::new();
+        for cell in table.cells(self) {
+            let r = cell.response;
+            edges += 1;
+            *by_status.entry(r.status).or_insert(0) += 1;
+            if r.reason.verdict() == Verdict::Ok {
+                ok += 1;
+                match r.transport {
+                    Some(Transport::Mtls) => mtls += 1,
+                    Some(Transport::Plaintext) => plaintext += 1,
+                    None => {}
+                }
+            } else {
+                failing.push(Edge::from(cell));
+            }
         }
-        let ok = edges.iter().filter(|e| e.verdict == Verdict::Ok).count();
         let summary = MatrixSummary {
-            edges: edges.len(),
+            edges,
             ok,
-            failing: edges.len() - ok,
-            mtls: edges
-                .iter()
-                .filter(|e| e.verdict == Verdict::Ok && e.transport == Some(Transport::Mtls))
-                .count(),
-            plaintext: edges
-                .iter()
-                .filter(|e| e.verdict == Verdict::Ok && e.transport == Some(Transport::Plaintext))
-                .count(),
-            by_status,
+            failing: edges - ok,
+            mtls,
+            plaintext,
+            by_status: by_status.into_iter().map(|(s, n)| (s.to_string(), n)).collect(),
         };
-        let failing = edges.into_iter().filter(|e| e.verdict == Verdict::Fail).collect();
         CheckReport {
             diagnostics,
             summary,
@@ -267,17 +274,23 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 }
 
 /// ML302–ML306 from the evaluated edges and the configuration.
-fn traffic(mesh: &Mesh, edges: &[Edge], out: &mut Vec<Diagnostic>) {
+fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
     let mut by: BTreeMap<(Reason, String), BTreeSet<String>> = BTreeMap::new();
-    for e in edges.iter().filter(|e| {
-        matches!(
-            e.reason,
-            Reason::PlaintextToStrict | Reason::MtlsToNoSidecar | Reason::TlsOriginationRejected
-        )
-    }) {
-        by.entry((e.reason, e.to.clone()))
-            .or_default()
-            .insert(e.from.to_string());
+    for column in &table.columns {
+        let reported = |r: &Response| {
+            matches!(
+                r.reason,
+                Reason::PlaintextToStrict | Reason::MtlsToNoSidecar | Reason::TlsOriginationRejected
+            )
+        };
+        if !column.responses.iter().any(reported) {
+            continue;
+        }
+        for cell in table.column_cells(mesh, column).filter(|c| reported(c.response)) {
+            by.entry((cell.response.reason, column.to.clone()))
+                .or_default()
+                .insert(cell.client.id.to_string());
+        }
     }
     for ((reason, to), clients) in by {
         let (code, what) = match reason {
@@ -361,14 +374,15 @@ fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
 }
 
 /// The exposure report, and ML503–ML505.
-fn exposure(mesh: &Mesh, stages: &crate::migrate::Stages, edges: &[Edge], out: &mut Vec<Diagnostic>) -> Vec<Exposure> {
-    // Edges by service port, once: a 10,000-pod mesh has a million of them.
-    let mut by_target: std::collections::HashMap<&str, Vec<&Edge>> = std::collections::HashMap::new();
-    for e in edges {
-        by_target.entry(e.to.as_str()).or_default().push(e);
-    }
+fn exposure(
+    mesh: &Mesh,
+    stages: &crate::migrate::Stages,
+    table: &ClassTable,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Exposure> {
+    let mut columns = table.columns.iter().peekable();
     let mut report = Vec::new();
-    for (service, endpoints) in mesh.services.iter().zip(&mesh.endpoints) {
+    for (si, (service, endpoints)) in mesh.services.iter().zip(&mesh.endpoints).enumerate() {
         let sidecar_endpoints: Vec<_> = endpoints
             .iter()
             .filter_map(|&i| mesh.workloads.get(i))
@@ -386,19 +400,22 @@ fn exposure(mesh: &Mesh, stages: &crate::migrate::Stages, edges: &[Edge], out: &
         if let Some(config) = mesh.rbac.enforced(&service.namespace, &service.fqdn.0) {
             policies.insert(config.meta.display_ref());
         }
-        for port in &service.ports {
-            let id = format!("{}:{}", service.fqdn, port.port);
-            let into: Vec<&Edge> = by_target.get(id.as_str()).cloned().unwrap_or_default();
-            let plaintext: Vec<WorkloadId> = into
-                .iter()
-                .filter(|e| e.transport == Some(Transport::Plaintext) && e.verdict == Verdict::Ok)
-                .map(|e| e.from.clone())
-                .collect();
-            let denied_plaintext: BTreeSet<String> = into
-                .iter()
-                .filter(|e| e.reason == Reason::RbacDenied && e.transport == Some(Transport::Plaintext))
-                .map(|e| e.from.to_string())
-                .collect();
+        // The columns of this service, in port order (columns follow services and their ports).
+        while columns.peek().is_some_and(|c| c.service < si) {
+            columns.next();
+        }
+        while let Some(column) = columns.next_if(|c| c.service == si) {
+            let id = column.to.clone();
+            let mut plaintext: Vec<WorkloadId> = Vec::new();
+            let mut denied_plaintext: BTreeSet<String> = BTreeSet::new();
+            for cell in table.column_cells(mesh, column) {
+                let r = cell.response;
+                if r.transport == Some(Transport::Plaintext) && r.reason.verdict() == Verdict::Ok {
+                    plaintext.push(cell.client.id.clone());
+                } else if r.reason == Reason::RbacDenied && r.transport == Some(Transport::Plaintext) {
+                    denied_plaintext.insert(cell.client.id.to_string());
+                }
+            }
             let mut findings = Vec::new();
             let applying: Vec<_> = mesh
                 .authorization_policies

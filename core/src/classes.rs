@@ -27,7 +27,7 @@ use crate::resolve::authz;
 const OTHER_NAMESPACE: u32 = u32::MAX;
 
 /// One service port: the outcome of every client, stored per class.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Column {
     pub service: usize,
     pub port: usize,
@@ -46,7 +46,7 @@ pub struct Column {
 impl Column {
     /// The response `client` (workload index) gets on this port.
     pub fn response(&self, table: &ClassTable, client: usize) -> Option<&Response> {
-        let group = *table.group_of.get(client)? as usize;
+        let group = *table.groups.group_of.get(client)? as usize;
         let class = *self.class_of_group.get(group)? as usize;
         let identity = match self.identity {
             Some(p) => *table.identities.get(p)?.get(client)? as usize,
@@ -57,11 +57,18 @@ impl Column {
     }
 }
 
+/// One edge as the table holds it: a client (workload index), a column, the response.
+#[derive(Debug, Clone, Copy)]
+pub struct Cell<'a> {
+    pub client: &'a Workload,
+    pub column: &'a Column,
+    pub response: &'a Response,
+}
+
 /// Every column of a mesh, and the client groups they share.
 #[derive(Debug)]
 pub struct ClassTable {
-    /// Per workload: its group (namespace, sidecar, and labels where a selector rule could read them).
-    group_of: Vec<u32>,
+    groups: Groups,
     /// Per identity partition: per workload, its identity class.
     identities: Vec<Vec<u32>>,
     pub columns: Vec<Column>,
@@ -83,81 +90,170 @@ impl ClassTable {
         };
         let mut columns = Vec::new();
         for (si, service) in mesh.services.iter().enumerate() {
-            let endpoints = mesh.endpoints_of(service);
-            let special = groups.special_namespaces(mesh, service);
-            let identity = partitions.for_endpoints(&endpoints);
-            for (pi, port) in service.ports.iter().enumerate() {
-                let mut column = Column {
-                    service: si,
-                    port: pi,
-                    to: format!("{}:{}", service.fqdn, port.port),
-                    class_of_group: Vec::with_capacity(groups.representative.len()),
-                    identity,
-                    identity_classes: identity
-                        .and_then(|p| partitions.identities.get(p))
-                        .map_or(1, |ids| ids.iter().copied().max().map_or(1, |m| m as usize + 1)),
-                    outcome: Vec::new(),
-                    responses: Vec::new(),
-                };
-                let mut class_by_key: HashMap<(u32, bool, u32), u32> = HashMap::new();
-                for key in &groups.keys {
-                    let key = if special.contains(&key.0) {
-                        *key
-                    } else {
-                        (OTHER_NAMESPACE, key.1, 0)
-                    };
-                    let next = class_by_key.len() as u32;
-                    let class = *class_by_key.entry(key).or_insert(next);
-                    column.class_of_group.push(class);
-                }
-                let slots = class_by_key.len() * column.identity_classes;
-                column.outcome = vec![u16::MAX; slots];
-                let mut by_response: HashMap<Response, u16> = HashMap::new();
-                let mut fill = |client: &Workload, slot: usize, column: &mut Column| {
-                    if column.outcome.get(slot).is_some_and(|&o| o == u16::MAX) {
-                        let response = mesh.evaluate_port(client, service, port, "/", false).response();
-                        let next = column.responses.len() as u16;
-                        let at = *by_response.entry(response).or_insert_with(|| {
-                            column.responses.push(response);
-                            next
-                        });
-                        if let Some(o) = column.outcome.get_mut(slot) {
-                            *o = at;
-                        }
-                    }
-                };
-                match identity.and_then(|p| partitions.identities.get(p)) {
-                    // Identity matters: every client's (class, identity) pair, on its first member.
-                    Some(ids) => {
-                        for (w, client) in mesh.workloads.iter().enumerate() {
-                            let (Some(&g), Some(&id)) = (groups.group_of.get(w), ids.get(w)) else {
-                                continue;
-                            };
-                            let class = column.class_of_group.get(g as usize).copied().unwrap_or(0) as usize;
-                            fill(client, class * column.identity_classes + id as usize, &mut column);
-                        }
-                    }
-                    // Otherwise one member per group is enough.
-                    None => {
-                        for (g, &w) in groups.representative.iter().enumerate() {
-                            let Some(client) = mesh.workloads.get(w) else { continue };
-                            let class = column.class_of_group.get(g).copied().unwrap_or(0) as usize;
-                            fill(client, class, &mut column);
-                        }
-                    }
-                }
-                columns.push(column);
+            let identity = partitions.for_endpoints(&mesh.endpoints_of(service));
+            for pi in 0..service.ports.len() {
+                columns.push(build_column(mesh, &groups, &partitions.identities, si, pi, identity));
             }
         }
         Self {
-            group_of: groups.group_of,
+            groups,
             identities: partitions.identities,
+            columns,
+        }
+    }
+
+    /// The table of `next`, a change of `mesh` that only touches server policies and DestinationRules
+    /// without selectors (what the planner writes): the columns of services `touched` says yes to are
+    /// evaluated again, the others are kept. Anything else is built afresh.
+    pub fn rebuilt(&self, mesh: &Mesh, next: &Mesh, touched: impl Fn(usize) -> bool) -> Self {
+        if !mesh.same_clients_and_authorization(next) {
+            return Self::new(next);
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                if touched(c.service) {
+                    build_column(next, &self.groups, &self.identities, c.service, c.port, c.identity)
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        Self {
+            groups: self.groups.clone(),
+            identities: self.identities.clone(),
             columns,
         }
     }
 }
 
+/// One service port's column: its classes, and one evaluation per class on a representative.
+fn build_column(
+    mesh: &Mesh,
+    groups: &Groups,
+    identities: &[Vec<u32>],
+    si: usize,
+    pi: usize,
+    identity: Option<usize>,
+) -> Column {
+    let (service, port) = match mesh.services.get(si).and_then(|s| Some((s, s.ports.get(pi)?))) {
+        Some(found) => found,
+        None => {
+            return Column {
+                service: si,
+                port: pi,
+                to: String::new(),
+                class_of_group: Vec::new(),
+                identity: None,
+                identity_classes: 1,
+                outcome: Vec::new(),
+                responses: Vec::new(),
+            };
+        }
+    };
+    let special = groups.special_namespaces(mesh, service);
+    let ids = identity.and_then(|p| identities.get(p));
+    let mut column = Column {
+        service: si,
+        port: pi,
+        to: format!("{}:{}", service.fqdn, port.port),
+        class_of_group: Vec::with_capacity(groups.representative.len()),
+        identity,
+        identity_classes: ids.map_or(1, |ids| ids.iter().copied().max().map_or(1, |m| m as usize + 1)),
+        outcome: Vec::new(),
+        responses: Vec::new(),
+    };
+    let mut class_by_key: HashMap<(u32, bool, u32), u32> = HashMap::new();
+    for key in &groups.keys {
+        let key = if special.contains(&key.0) {
+            *key
+        } else {
+            (OTHER_NAMESPACE, key.1, 0)
+        };
+        let next = class_by_key.len() as u32;
+        let class = *class_by_key.entry(key).or_insert(next);
+        column.class_of_group.push(class);
+    }
+    column.outcome = vec![u16::MAX; class_by_key.len() * column.identity_classes];
+    let mut by_response: HashMap<Response, u16> = HashMap::new();
+    let mut fill = |client: &Workload, slot: usize, column: &mut Column| {
+        if column.outcome.get(slot).is_some_and(|&o| o == u16::MAX) {
+            let response = mesh.evaluate_port(client, service, port, "/", false).response();
+            let next = column.responses.len() as u16;
+            let at = *by_response.entry(response).or_insert_with(|| {
+                column.responses.push(response);
+                next
+            });
+            if let Some(o) = column.outcome.get_mut(slot) {
+                *o = at;
+            }
+        }
+    };
+    match ids {
+        // Identity matters: every client's (class, identity) pair, on its first member.
+        Some(ids) => {
+            for (w, client) in mesh.workloads.iter().enumerate() {
+                let (Some(&g), Some(&id)) = (groups.group_of.get(w), ids.get(w)) else {
+                    continue;
+                };
+                let class = column.class_of_group.get(g as usize).copied().unwrap_or(0) as usize;
+                fill(client, class * column.identity_classes + id as usize, &mut column);
+            }
+        }
+        // Otherwise one member per group is enough.
+        None => {
+            for (g, &w) in groups.representative.iter().enumerate() {
+                let Some(client) = mesh.workloads.get(w) else { continue };
+                let class = column.class_of_group.get(g).copied().unwrap_or(0) as usize;
+                fill(client, class, &mut column);
+            }
+        }
+    }
+    column
+}
+
+impl ClassTable {
+    /// Every edge, client by client and column by column (the matrix order), without copying.
+    pub fn cells<'a>(&'a self, mesh: &'a Mesh) -> impl Iterator<Item = Cell<'a>> + 'a {
+        mesh.workloads.iter().enumerate().flat_map(move |(w, client)| {
+            self.columns
+                .iter()
+                .filter_map(move |column| self.cell(w, client, column))
+        })
+    }
+
+    /// The edges into one column, client by client.
+    pub fn column_cells<'a>(&'a self, mesh: &'a Mesh, column: &'a Column) -> impl Iterator<Item = Cell<'a>> + 'a {
+        mesh.workloads
+            .iter()
+            .enumerate()
+            .filter_map(move |(w, client)| self.cell(w, client, column))
+    }
+
+    /// Whether both tables of `mesh` give every edge the same response (checks incremental rebuilds).
+    pub fn same_cells(&self, mesh: &Mesh, other: &ClassTable) -> bool {
+        self.cells(mesh)
+            .map(|c| (&c.column.to, c.response))
+            .eq(other.cells(mesh).map(|c| (&c.column.to, c.response)))
+    }
+
+    pub fn cell<'a>(&'a self, w: usize, client: &'a Workload, column: &'a Column) -> Option<Cell<'a>> {
+        // A caller outside the mesh calls only its targets.
+        if client.calls.as_ref().is_some_and(|calls| !calls.contains(&column.to)) {
+            return None;
+        }
+        let response = column.response(self, w)?;
+        Some(Cell {
+            client,
+            column,
+            response,
+        })
+    }
+}
+
 /// Clients grouped by namespace, sidecar, and labels where a `workloadSelector` rule could read them.
+#[derive(Debug, Clone)]
 struct Groups {
     group_of: Vec<u32>,
     /// Per group: (namespace id, sidecar, label set id); label set 0 = labels not read.
@@ -264,4 +360,76 @@ impl Partitions<'_> {
         self.by_patterns.insert(patterns, p);
         Some(p)
     }
+}
+
+/// Per service: whether a change from `before` to `after` of server policies or DestinationRules
+/// can change its columns. A DestinationRule decides the columns whose host it matches (in any
+/// client namespace); a PeerAuthentication the services in its namespace and those with endpoints
+/// there (server mode, and the namespace mode auto mTLS reads), or all from the root namespace; a
+/// v1alpha1 Policy the services of its namespace and its targets, a MeshPolicy all. Other changes
+/// (clients, services, authorization, settings) mark every service.
+pub fn touched_services(before: &Mesh, after: &Mesh) -> Vec<bool> {
+    let count = after.services.len();
+    if !before.same_clients_and_authorization(after) {
+        return vec![true; count];
+    }
+    let mut touched = vec![false; count];
+    let mut mark = |hit: &dyn Fn(usize, &crate::model::Service) -> bool| {
+        for (si, service) in after.services.iter().enumerate() {
+            if hit(si, service)
+                && let Some(t) = touched.get_mut(si)
+            {
+                *t = true;
+            }
+        }
+    };
+    let root = after.settings.root_namespace.as_str();
+    for dr in changed(&before.destination_rules, &after.destination_rules, |d| &d.meta) {
+        mark(&|_, s| crate::resolve::client::rule_match(dr, s).is_some());
+    }
+    for pa in changed(&before.peer_authentications, &after.peer_authentications, |p| &p.meta) {
+        let ns = pa.meta.namespace.as_str();
+        mark(&|si, s| {
+            ns == root
+                || s.namespace == ns
+                || after.endpoints.get(si).is_some_and(|eps| {
+                    eps.iter()
+                        .any(|&w| after.workloads.get(w).is_some_and(|w| w.id.namespace == ns))
+                })
+        });
+    }
+    for policy in changed(&before.authn_policies, &after.authn_policies, |p| &p.meta) {
+        let ns = policy.meta.namespace.as_str();
+        mark(&|_, s| {
+            policy.mesh_wide
+                || s.namespace == ns
+                || policy
+                    .targets
+                    .iter()
+                    .any(|t| crate::hosts::resolve_in_namespace(&t.name, ns) == s.fqdn.0)
+        });
+    }
+    touched
+}
+
+/// The resources that differ between two lists (added, removed or changed), from either side.
+fn changed<'a, T: PartialEq>(before: &'a [T], after: &'a [T], meta: impl Fn(&T) -> &crate::model::Meta) -> Vec<&'a T> {
+    let key = |t: &'a T| {
+        let m = meta(t);
+        (m.kind, m.namespace.as_str(), m.name.as_str())
+    };
+    let old: HashMap<_, &T> = before.iter().map(|t| (key(t), t)).collect();
+    let new: HashMap<_, &T> = after.iter().map(|t| (key(t), t)).collect();
+    let mut out: Vec<&T> = Vec::new();
+    for (k, t) in &new {
+        if old.get(k).is_none_or(|o| o != t) {
+            out.push(t);
+        }
+    }
+    for (k, t) in &old {
+        if new.get(k).is_none_or(|n| n != t) {
+            out.push(t);
+        }
+    }
+    out
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::classes::ClassTable;
+use crate::classes::{Cell, ClassTable};
 use crate::evaluate::{Outcome, Reason, Status, Transport, Verdict};
 use crate::mesh::Mesh;
 use crate::model::{Port, WorkloadId};
@@ -115,6 +115,22 @@ impl Mesh {
     }
 }
 
+impl From<Cell<'_>> for Edge {
+    fn from(cell: Cell<'_>) -> Self {
+        let r = cell.response;
+        Edge {
+            from: cell.client.id.clone(),
+            to: cell.column.to.clone(),
+            status: r.status,
+            curl_exit: r.curl_exit,
+            transport: r.transport,
+            verdict: r.reason.verdict(),
+            reason: r.reason,
+        }
+    }
+}
+
+/// The edges of a mesh; owns the class table it reads from.
 pub struct Edges<'a> {
     mesh: &'a Mesh,
     table: ClassTable,
@@ -134,22 +150,9 @@ impl Iterator for Edges<'_> {
                 continue;
             };
             self.column += 1;
-            // A caller outside the mesh calls only its targets.
-            if client.calls.as_ref().is_some_and(|calls| !calls.contains(&column.to)) {
-                continue;
+            if let Some(cell) = self.table.cell(self.client, client, column) {
+                return Some(Edge::from(cell));
             }
-            let Some(response) = column.response(&self.table, self.client) else {
-                continue;
-            };
-            return Some(Edge {
-                from: client.id.clone(),
-                to: column.to.clone(),
-                status: response.status,
-                curl_exit: response.curl_exit,
-                transport: response.transport,
-                verdict: response.reason.verdict(),
-                reason: response.reason,
-            });
         }
     }
 }

@@ -468,7 +468,7 @@ impl std::fmt::Display for ResourceRef {
 }
 
 /// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5; Part B §6).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LegacyRbac {
     pub configs: Vec<RbacConfig>,
     pub roles: Vec<ServiceRole>,

@@ -116,7 +116,7 @@ fn check(seed: u64, v1alpha1: bool, version: &str, auto_mtls: Option<bool>, goal
     }
     let stages = current.stages();
     assert_eq!(
-        meshlock::migrate::plan::summary(&current, &stages),
+        meshlock::migrate::plan::summary(&current, &meshlock::classes::ClassTable::new(&current), &stages),
         plan.final_state,
         "final state"
     );

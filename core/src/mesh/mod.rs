@@ -149,6 +149,25 @@ impl Mesh {
             .collect()
     }
 
+    /// Whether `other` has the same clients, services, endpoints, authorization and settings, and
+    /// the same DestinationRules with a `workloadSelector`: what the class table's groups and
+    /// identity partitions are built from.
+    pub(crate) fn same_clients_and_authorization(&self, other: &Mesh) -> bool {
+        fn selector_rules(m: &Mesh) -> Vec<&DestinationRule> {
+            m.destination_rules
+                .iter()
+                .filter(|d| d.workload_selector.is_some())
+                .collect()
+        }
+        self.settings == other.settings
+            && self.workloads == other.workloads
+            && self.services == other.services
+            && self.endpoints == other.endpoints
+            && self.authorization_policies == other.authorization_policies
+            && self.rbac == other.rbac
+            && selector_rules(self) == selector_rules(other)
+    }
+
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
         self.services_by_fqdn.get(fqdn).copied()
     }

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::evaluate::{Reason, Status, Transport, Verdict};
-use crate::matrix::Edge;
+use crate::classes::ClassTable;
+use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::mesh::Mesh;
 use crate::migrate::stage::{Stage, Stages};
 use crate::model::WorkloadId;
@@ -20,17 +20,19 @@ pub struct EdgeState {
     pub reason: Reason,
 }
 
-impl EdgeState {
-    fn of(edge: &Edge) -> Self {
+impl From<&Response> for EdgeState {
+    fn from(r: &Response) -> Self {
         Self {
-            status: edge.status,
-            curl_exit: edge.curl_exit,
-            transport: edge.transport,
-            verdict: edge.verdict,
-            reason: edge.reason,
+            status: r.status,
+            curl_exit: r.curl_exit,
+            transport: r.transport,
+            verdict: r.reason.verdict(),
+            reason: r.reason,
         }
     }
+}
 
+impl EdgeState {
     /// `mtls`, `plaintext` or `fail`: the words of a change group.
     pub fn label(&self) -> &'static str {
         match (self.verdict, self.transport) {
@@ -74,24 +76,65 @@ pub struct Diff {
 
 /// The edges that change between two meshes, without causes (cheap: used by the planner).
 pub fn delta(before: &Mesh, after: &Mesh) -> Vec<EdgeChange> {
-    let old: HashMap<(WorkloadId, String), EdgeState> = before
-        .edges()
-        .map(|e| ((e.from.clone(), e.to.clone()), EdgeState::of(&e)))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
+    delta_of(before, &ClassTable::new(before), after, &ClassTable::new(after), |_| {
+        true
+    })
+}
+
+/// As `delta`, from the meshes' class tables; when both have the same clients and columns, only
+/// the columns of services `touched` says yes to are compared (the others are known unchanged).
+pub(crate) fn delta_of(
+    before: &Mesh,
+    before_table: &ClassTable,
+    after: &Mesh,
+    after_table: &ClassTable,
+    touched: impl Fn(usize) -> bool,
+) -> Vec<EdgeChange> {
+    let same_shape = before
+        .workloads()
+        .iter()
+        .map(|w| &w.id)
+        .eq(after.workloads().iter().map(|w| &w.id))
+        && before_table
+            .columns
+            .iter()
+            .map(|c| &c.to)
+            .eq(after_table.columns.iter().map(|c| &c.to));
     let mut changes = Vec::new();
-    for edge in after.edges() {
-        let key = (edge.from.clone(), edge.to.clone());
-        let now = EdgeState::of(&edge);
-        let was = old.get(&key).copied();
-        seen.insert(key);
-        if was != Some(now) {
-            changes.push(change(edge.from, edge.to, was, Some(now)));
+    if same_shape {
+        for (old, new) in before_table.columns.iter().zip(&after_table.columns) {
+            if !touched(new.service) {
+                continue;
+            }
+            for (a, b) in before_table
+                .column_cells(before, old)
+                .zip(after_table.column_cells(after, new))
+            {
+                let (was, now) = (EdgeState::from(a.response), EdgeState::from(b.response));
+                if was != now {
+                    changes.push(change(b.client.id.clone(), new.to.clone(), Some(was), Some(now)));
+                }
+            }
         }
-    }
-    for ((from, to), was) in old {
-        if !seen.contains(&(from.clone(), to.clone())) {
-            changes.push(change(from, to, Some(was), None));
+    } else {
+        let old: HashMap<(WorkloadId, String), EdgeState> = before_table
+            .cells(before)
+            .map(|c| ((c.client.id.clone(), c.column.to.clone()), EdgeState::from(c.response)))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for cell in after_table.cells(after) {
+            let key = (cell.client.id.clone(), cell.column.to.clone());
+            let now = EdgeState::from(cell.response);
+            let was = old.get(&key).copied();
+            if was != Some(now) {
+                changes.push(change(key.0.clone(), key.1.clone(), was, Some(now)));
+            }
+            seen.insert(key);
+        }
+        for ((from, to), was) in old {
+            if !seen.contains(&(from.clone(), to.clone())) {
+                changes.push(change(from, to, Some(was), None));
+            }
         }
     }
     changes.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));

@@ -4,14 +4,15 @@
 //! its breaks are reported as blockers with remedies.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::classes::{ClassTable, touched_services};
 use crate::evaluate::{Reason, Transport, Verdict};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
-use crate::migrate::diff::{EdgeChange, delta};
+use crate::migrate::diff::{EdgeChange, delta_of};
 use crate::migrate::stage::{Stage, Stages};
 use crate::model::ResourceRef;
 use crate::model::{Meta, MtlsMode, Service, WorkloadId};
@@ -156,13 +157,13 @@ impl PlanError {
     }
 }
 
-pub fn summary(mesh: &Mesh, stages: &Stages) -> Summary {
+pub fn summary(mesh: &Mesh, table: &ClassTable, stages: &Stages) -> Summary {
     let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
-    for e in mesh.edges() {
+    for cell in table.cells(mesh) {
         edges += 1;
-        if e.verdict == Verdict::Ok {
+        if cell.response.reason.verdict() == Verdict::Ok {
             ok += 1;
-            match e.transport {
+            match cell.response.transport {
                 Some(Transport::Mtls) => mtls += 1,
                 _ => plaintext += 1,
             }
@@ -192,6 +193,9 @@ struct Candidate {
 
 struct Planner<'a> {
     current: Mesh,
+    /// The class table and stages of `current`, updated step by step for what each step touches.
+    table: ClassTable,
+    stages: Stages,
     /// Observed traffic: a lock-down is held back by observed plaintext senders too.
     observations: Option<&'a crate::telemetry::Observations>,
     allow_break: &'a [WorkloadId],
@@ -214,9 +218,12 @@ impl Mesh {
         allow_break: &[WorkloadId],
         observations: Option<&crate::telemetry::Observations>,
     ) -> Result<Plan, PlanError> {
-        let namespaces = self.plan_order(goal)?;
+        let table = ClassTable::new(self);
+        let namespaces = self.plan_order(goal, &table)?;
         let mut planner = Planner {
             current: self.clone(),
+            stages: self.stages_with(&table),
+            table,
             observations,
             allow_break,
             steps: Vec::new(),
@@ -235,8 +242,7 @@ impl Mesh {
         if *goal == Goal::MeshStrict {
             planner.mesh_wide()?;
         }
-        let stages = planner.current.stages();
-        let final_state = summary(&planner.current, &stages);
+        let final_state = summary(&planner.current, &planner.table, &planner.stages);
         Ok(Plan {
             goal: goal.clone(),
             notes: planner.notes,
@@ -253,7 +259,7 @@ impl Mesh {
     }
 
     /// Namespaces with services to lock, least connected first (fewest edges in and out), then by name.
-    fn plan_order(&self, goal: &Goal) -> Result<Vec<String>, PlanError> {
+    fn plan_order(&self, goal: &Goal, table: &ClassTable) -> Result<Vec<String>, PlanError> {
         let root = &self.settings.root_namespace;
         let mut namespaces: Vec<String> = self
             .services
@@ -272,11 +278,15 @@ impl Mesh {
             namespaces.retain(|n| wanted.contains(n));
         }
         let mut degree: BTreeMap<String, usize> = BTreeMap::new();
-        for edge in self.edges() {
-            if let Some(ns) = edge.to.split('.').nth(1) {
-                *degree.entry(ns.to_owned()).or_default() += 1;
-            }
-            *degree.entry(edge.from.namespace.clone()).or_default() += 1;
+        for column in &table.columns {
+            let Some(ns) = column.to.split('.').nth(1) else {
+                continue;
+            };
+            let into = table.column_cells(self, column).count();
+            *degree.entry(ns.to_owned()).or_default() += into;
+        }
+        for cell in table.cells(self) {
+            *degree.entry(cell.client.id.namespace.clone()).or_default() += 1;
         }
         namespaces.sort_by_key(|n| (degree.get(n).copied().unwrap_or(0), n.clone()));
         Ok(namespaces)
@@ -289,7 +299,7 @@ impl Planner<'_> {
     fn try_step(
         &mut self,
         candidate: Candidate,
-        remedies: impl Fn(&EdgeChange) -> Vec<Remedy>,
+        remedies: impl Fn(&Mesh, &EdgeChange) -> Vec<Remedy>,
     ) -> Result<bool, PlanError> {
         let sources: Vec<Source> = candidate
             .apply
@@ -298,9 +308,17 @@ impl Planner<'_> {
             .map(|(i, y)| Source::new(format!("{}#{i}", candidate.name), y.clone()))
             .collect();
         let next = self.current.change(&sources, &candidate.delete)?.mesh;
-        let changes = delta(&self.current, &next);
-        let (before, after) = (self.current.stages(), next.stages());
-        let stages = stage_changes(&before, &after);
+        // Plan cost grows with what each step touches: only those services' columns are evaluated.
+        let touched = touched_services(&self.current, &next);
+        let touched = |si: usize| touched.get(si).copied().unwrap_or(true);
+        let next_table = self.table.rebuilt(&self.current, &next, touched);
+        debug_assert!(
+            next_table.same_cells(&next, &ClassTable::new(&next)),
+            "the incremental class table differs from a full build"
+        );
+        let changes = delta_of(&self.current, &self.table, &next, &next_table, touched);
+        let after = next.stages_rebuilt(&next_table, &self.stages, touched);
+        let stages = stage_changes(&self.stages, &after);
         if changes.is_empty() && stages.is_empty() && !candidate.is_goal {
             return Ok(false);
         }
@@ -321,7 +339,7 @@ impl Planner<'_> {
                     would_get: after,
                     reason: b.after.map_or(Reason::NoEndpoints, |a| a.reason),
                     step: candidate.name.clone(),
-                    remedies: remedies(b),
+                    remedies: remedies(&self.current, b),
                 });
             }
             return Ok(false);
@@ -339,6 +357,8 @@ impl Planner<'_> {
             prechecks: candidate.prechecks,
         });
         self.current = next;
+        self.table = next_table;
+        self.stages = after;
         Ok(true)
     }
 
@@ -352,8 +372,7 @@ impl Planner<'_> {
             .filter(|s| matches!(s.stage, Stage::Locked | Stage::Broken))
         {
             let was_locked = self
-                .current
-                .stages()
+                .stages
                 .service(&s.service)
                 .is_some_and(|b| matches!(b.stage, Stage::Locked | Stage::Broken));
             if was_locked {
@@ -432,7 +451,7 @@ impl Planner<'_> {
                     prechecks: vec![format!("kubectl get peerauthentication -n {namespace}")],
                     is_goal: false,
                 },
-                |_| Vec::new(),
+                |_, _| Vec::new(),
             )?;
         }
         if self.current.settings.auto_mtls {
@@ -450,24 +469,23 @@ impl Planner<'_> {
                 self.client_rule(service)?;
             }
         }
-        let current = self.current.clone();
         self.try_step(
             Candidate {
                 name: format!("lock-{namespace}"),
                 description: format!("Require mTLS for every workload in `{namespace}` (STRICT)"),
                 apply: vec![peer_authentication_yaml(namespace, &name, "STRICT")],
                 delete: Vec::new(),
-                prechecks: lock_prechecks(&current, namespace, None),
+                prechecks: lock_prechecks(&self.current, namespace, None),
                 is_goal: false,
             },
-            |b| remedies(&current, b),
+            remedies,
         )?;
         Ok(())
     }
 
     fn mesh_wide(&mut self) -> Result<(), PlanError> {
         // Every service port must be locked; one broken only for clients the user let break counts.
-        let stages = self.current.stages();
+        let stages = &self.stages;
         let locked = |s: &crate::migrate::ServiceStage| match s.stage {
             Stage::Locked | Stage::NoSidecar => true,
             Stage::Broken => s.mode == Some(MtlsMode::Strict) && s.failing.iter().all(|c| self.allow_break.contains(c)),
@@ -481,7 +499,6 @@ impl Planner<'_> {
             return Ok(());
         }
         let root = self.current.settings.root_namespace.clone();
-        let current = self.current.clone();
         if self.current.uses_peer_authentication() {
             let name = self
                 .current
@@ -493,10 +510,10 @@ impl Planner<'_> {
                     description: format!("Require mTLS mesh-wide (PeerAuthentication in the root namespace `{root}`)"),
                     apply: vec![peer_authentication_yaml(&root, &name, "STRICT")],
                     delete: Vec::new(),
-                    prechecks: lock_prechecks(&current, "", None),
+                    prechecks: lock_prechecks(&self.current, "", None),
                     is_goal: true,
                 },
-                |b| remedies(&current, b),
+                remedies,
             )?;
         } else {
             // v1alpha1: MeshPolicy STRICT plus the `*.local` ISTIO_MUTUAL rule of `global.mtls.enabled`,
@@ -523,10 +540,10 @@ impl Planner<'_> {
                         .to_owned(),
                     apply,
                     delete: Vec::new(),
-                    prechecks: lock_prechecks(&current, "", None),
+                    prechecks: lock_prechecks(&self.current, "", None),
                     is_goal: true,
                 },
-                |b| remedies(&current, b),
+                remedies,
             )?;
         }
         Ok(())
@@ -572,39 +589,42 @@ impl Planner<'_> {
                     )],
                     is_goal: false,
                 },
-                |_| Vec::new(),
+                |_, _| Vec::new(),
             )?;
         }
         self.client_rule(service)?;
-        let current = self.current.clone();
         self.try_step(
             Candidate {
                 name: format!("lock-{}-{}", service.name, service.namespace),
                 description: format!("Require mTLS for `{}` (STRICT)", service.fqdn),
                 apply: vec![v1alpha1_policy_yaml(service, &name, "STRICT")],
                 delete: Vec::new(),
-                prechecks: lock_prechecks(&current, &service.namespace, Some(service)),
+                prechecks: lock_prechecks(&self.current, &service.namespace, Some(service)),
                 is_goal: false,
             },
-            |b| remedies(&current, b),
+            remedies,
         )?;
         Ok(())
     }
 
     /// Without auto mTLS, sidecar clients need an ISTIO_MUTUAL DestinationRule (the guide's step 2).
     fn client_rule(&mut self, service: &Service) -> Result<(), PlanError> {
-        let prefix = format!("{}:", service.fqdn);
-        let sidecar_plaintext = self.current.edges().any(|e| {
-            e.to.starts_with(&prefix)
-                && e.transport == Some(Transport::Plaintext)
-                && e.verdict == Verdict::Ok
-                && self.current.workload(&e.from).is_some_and(|w| w.sidecar.present)
-        });
+        let si = self.current.service_index(&service.fqdn);
+        let sidecar_plaintext = self
+            .table
+            .columns
+            .iter()
+            .filter(|c| Some(c.service) == si)
+            .flat_map(|c| self.table.column_cells(&self.current, c))
+            .any(|cell| {
+                cell.response.transport == Some(Transport::Plaintext)
+                    && cell.response.reason.verdict() == Verdict::Ok
+                    && cell.client.sidecar.present
+            });
         let endpoints = self.current.endpoints_of(service);
         if !sidecar_plaintext || endpoints.is_empty() || endpoints.iter().any(|w| !w.sidecar.present) {
             return Ok(());
         }
-        let current = self.current.clone();
         self.try_step(
             Candidate {
                 name: format!("client-mtls-{}-{}", service.name, service.namespace),
@@ -624,7 +644,7 @@ impl Planner<'_> {
                 ],
                 is_goal: false,
             },
-            |b| remedies(&current, b),
+            remedies,
         )?;
         Ok(())
     }
@@ -645,8 +665,10 @@ impl Mesh {
 
 fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChange> {
     let mut out = BTreeMap::new();
+    let previous: HashMap<&str, &crate::migrate::ServiceStage> =
+        before.services.iter().map(|s| (s.service.as_str(), s)).collect();
     for s in &after.services {
-        if let Some(old) = before.service(&s.service)
+        if let Some(old) = previous.get(s.service.as_str())
             && old.stage != s.stage
         {
             out.insert(

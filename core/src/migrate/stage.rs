@@ -2,11 +2,11 @@
 //! aggregated per namespace and for the mesh.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::classes::{ClassTable, Column};
 use crate::evaluate::{Reason, Transport};
-use crate::matrix::Edge;
 use crate::mesh::Mesh;
 use crate::model::{MtlsMode, WorkloadId};
 use crate::resolve::server;
@@ -113,78 +113,98 @@ fn aggregate(stages: impl Iterator<Item = Stage>) -> Stage {
 
 impl Mesh {
     pub fn stages(&self) -> Stages {
-        let edges: Vec<Edge> = self.edges().collect();
-        self.stages_of(&edges)
+        self.stages_with(&ClassTable::new(self))
     }
 
-    /// The stages from edges already evaluated (the matrix of this mesh).
-    pub(crate) fn stages_of(&self, all_edges: &[Edge]) -> Stages {
-        let sidecar: HashMap<&WorkloadId, bool> = self.workloads.iter().map(|w| (&w.id, w.sidecar.present)).collect();
-        let mut by_service: HashMap<&str, Vec<&Edge>> = HashMap::new();
-        for edge in all_edges {
-            by_service.entry(edge.to.as_str()).or_default().push(edge);
-        }
-        let mut services = Vec::new();
-        for (service, endpoints) in self.services.iter().zip(&self.endpoints) {
-            for port in &service.ports {
-                let id = format!("{}:{}", service.fqdn, port.port);
-                let edges: &[&Edge] = by_service.get(id.as_str()).map(Vec::as_slice).unwrap_or_default();
-                let modes: Vec<MtlsMode> = endpoints
-                    .iter()
-                    .filter_map(|&i| self.workloads.get(i))
-                    .filter(|w| w.sidecar.present)
-                    .filter_map(|w| {
-                        w.container_port(port)
-                            .map(|cp| server::server_mode(self, service, port, w, cp).mode)
-                    })
-                    .collect();
-                let mode = modes.iter().copied().max();
-                let failing: Vec<WorkloadId> = edges
-                    .iter()
-                    .filter(|e| is_mtls_failure(e.reason))
-                    .map(|e| e.from.clone())
-                    .collect();
-                let from_sidecar = |e: &&Edge| sidecar.get(&e.from).copied().unwrap_or(false);
-                let mtls_clients = edges
-                    .iter()
-                    .filter(|e| e.transport == Some(Transport::Mtls) && e.reason != Reason::MtlsToNoSidecar)
-                    .count();
-                let plaintext = |e: &&Edge| e.transport == Some(Transport::Plaintext) && !is_mtls_failure(e.reason);
-                let plaintext_clients = edges.iter().copied().filter(plaintext).count();
-                let sidecar_plaintext = edges.iter().copied().filter(plaintext).filter(from_sidecar).count();
-                // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
-                let blockers: Vec<WorkloadId> = if mode == Some(MtlsMode::Permissive) {
-                    edges
-                        .iter()
-                        .copied()
-                        .filter(plaintext)
-                        .filter(|e| !from_sidecar(e))
-                        .map(|e| e.from.clone())
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let stage = match mode {
-                    None => Stage::NoSidecar,
-                    Some(_) if !failing.is_empty() => Stage::Broken,
-                    Some(MtlsMode::Strict) => Stage::Locked,
-                    Some(MtlsMode::Disable) => Stage::Plaintext,
-                    Some(_) if mtls_clients == 0 && sidecar_plaintext > 0 => Stage::Permissive,
-                    Some(_) if sidecar_plaintext > 0 => Stage::Upgrading,
-                    Some(_) => Stage::Ready,
-                };
-                services.push(ServiceStage {
-                    service: id,
-                    namespace: service.namespace.clone(),
-                    stage,
-                    mode,
-                    mtls_clients,
-                    plaintext_clients,
-                    failing,
-                    blockers,
-                });
+    /// The stages read from this mesh's class table.
+    pub(crate) fn stages_with(&self, table: &ClassTable) -> Stages {
+        let services = table
+            .columns
+            .iter()
+            .filter_map(|c| self.service_stage(table, c))
+            .collect();
+        self.aggregate_stages(services)
+    }
+
+    /// The stages of this mesh, a change of the mesh `previous` was computed for, whose table was
+    /// rebuilt for the services `touched` says yes to: the other services' stages are kept.
+    pub(crate) fn stages_rebuilt(
+        &self,
+        table: &ClassTable,
+        previous: &Stages,
+        touched: impl Fn(usize) -> bool,
+    ) -> Stages {
+        let same_columns = previous.services.len() == table.columns.len();
+        let services = table
+            .columns
+            .iter()
+            .zip(0..)
+            .filter_map(|(c, i)| match previous.services.get(i) {
+                Some(kept) if same_columns && !touched(c.service) && kept.service == c.to => Some(kept.clone()),
+                _ => self.service_stage(table, c),
+            })
+            .collect();
+        self.aggregate_stages(services)
+    }
+
+    fn service_stage(&self, table: &ClassTable, column: &Column) -> Option<ServiceStage> {
+        let service = self.services.get(column.service)?;
+        let endpoints = self.endpoints.get(column.service)?;
+        let port = service.ports.get(column.port)?;
+        let modes: Vec<MtlsMode> = endpoints
+            .iter()
+            .filter_map(|&i| self.workloads.get(i))
+            .filter(|w| w.sidecar.present)
+            .filter_map(|w| {
+                w.container_port(port)
+                    .map(|cp| server::server_mode(self, service, port, w, cp).mode)
+            })
+            .collect();
+        let mode = modes.iter().copied().max();
+        let mut failing = Vec::new();
+        let mut blockers = Vec::new();
+        let (mut mtls_clients, mut plaintext_clients, mut sidecar_plaintext) = (0, 0, 0);
+        for cell in table.column_cells(self, column) {
+            let r = cell.response;
+            if is_mtls_failure(r.reason) {
+                failing.push(cell.client.id.clone());
+            }
+            if r.transport == Some(Transport::Mtls) && r.reason != Reason::MtlsToNoSidecar {
+                mtls_clients += 1;
+            }
+            if r.transport == Some(Transport::Plaintext) && !is_mtls_failure(r.reason) {
+                plaintext_clients += 1;
+                if cell.client.sidecar.present {
+                    sidecar_plaintext += 1;
+                } else if mode == Some(MtlsMode::Permissive) {
+                    // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
+                    blockers.push(cell.client.id.clone());
+                }
             }
         }
+        let stage = match mode {
+            None => Stage::NoSidecar,
+            Some(_) if !failing.is_empty() => Stage::Broken,
+            Some(MtlsMode::Strict) => Stage::Locked,
+            Some(MtlsMode::Disable) => Stage::Plaintext,
+            Some(_) if mtls_clients == 0 && sidecar_plaintext > 0 => Stage::Permissive,
+            Some(_) if sidecar_plaintext > 0 => Stage::Upgrading,
+            Some(_) => Stage::Ready,
+        };
+        Some(ServiceStage {
+            service: column.to.clone(),
+            namespace: service.namespace.clone(),
+            stage,
+            mode,
+            mtls_clients,
+            plaintext_clients,
+            failing,
+            blockers,
+        })
+    }
+
+    /// Per namespace and for the mesh, from the service ports' stages.
+    fn aggregate_stages(&self, services: Vec<ServiceStage>) -> Stages {
         let mut per_namespace: BTreeMap<String, Vec<Stage>> = BTreeMap::new();
         for s in &services {
             per_namespace.entry(s.namespace.clone()).or_default().push(s.stage);
