@@ -337,7 +337,9 @@ def fmt_wall(row: dict) -> str:
     return status or "?"
 
 
-def fmt_rss(row: dict) -> str:
+def fmt_rss(row: dict, mem_mb: int = MEM_MB) -> str:
+    if row.get("status") == "memory":
+        return f"> {mem_mb}"  # the cap it hit: the figure is at least that
     return f"{row['rss_kb'] / 1024:.0f}" if row.get("status") == "ok" and row.get("rss_kb") else "—"
 
 
@@ -424,9 +426,11 @@ def render(results: dict, root: Path, args: argparse.Namespace) -> str:
             ratio = f"{row['mean'] / fmean:.2f}" if fmean and row.get("status") == "ok" else "—"
             rss_ratio = f"{row['rss_kb'] * 1024 / inp['bytes']:.2f}" if row.get("status") == "ok" and row.get("rss_kb") else "—"
             note = row.get("note", "")
+            if row.get("status") == "memory" and row.get("single_s") is not None and row.get("rss_kb"):
+                note += f"; aborted after {row['single_s']:.0f} s, {row['rss_kb'] / 1024:.0f} MB resident"
             if row.get("self_reported_s") is not None:
                 note = (note + "; " if note else "") + f"parse alone (self-reported): {row['self_reported_s']:.3f} s"
-            L.append(f"| {row['label']} | {fmt_wall(row)} | {ratio} | {fmt_rss(row)} | {rss_ratio} | {note} |")
+            L.append(f"| {row['label']} | {fmt_wall(row)} | {ratio} | {fmt_rss(row, s['mem_mb'])} | {rss_ratio} | {note} |")
         L += ["", "<details><summary>commands</summary>", "", "```sh"]
         L += [shlex.join(rel(a, root) for a in row["argv"]) for row in inp["rows"] if row.get("argv")]
         L += ["```", "", "</details>", ""]
@@ -454,7 +458,7 @@ def render(results: dict, root: Path, args: argparse.Namespace) -> str:
         for row in results["bindings"]:
             c = cli.get(row["versus"], {})
             ratio = f"{row['mean'] / c['mean']:.2f}" if row.get("status") == "ok" and c.get("status") == "ok" else "—"
-            L.append(f"| {row['label']} | {fmt_wall(row)} | {ratio} | {fmt_rss(row)} | {row.get('note', '')} |")
+            L.append(f"| {row['label']} | {fmt_wall(row)} | {ratio} | {fmt_rss(row, s['mem_mb'])} | {row.get('note', '')} |")
         L.append("")
         cmds = [shlex.join(rel(a, root) for a in r["argv"]) for r in results["bindings"] if r.get("argv")]
         if cmds:
