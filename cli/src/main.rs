@@ -285,35 +285,43 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
         }
         Command::Matrix(args) => {
             let mesh = load(&args.input)?;
-            if let MatrixFormat::Csv = args.format {
-                // Streamed: a 10,000-pod cluster has a million edges.
-                let mut broken = false;
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                let rows = std::iter::once(render::CSV_HEADER.to_owned()).chain(mesh.edges().map(|edge| {
-                    broken |= edge.verdict == Verdict::Fail;
-                    render::csv_row(&edge)
-                }));
-                for row in rows {
-                    match out.write_all(row.as_bytes()) {
-                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
-                        Err(e) => return Err(Failure(format!("cannot write output: {e}"))),
-                        Ok(()) => {}
+            // CSV and JSON are streamed: a 10,000-pod cluster has millions of edges.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = match args.format {
+                MatrixFormat::Csv => {
+                    let mut broken = false;
+                    let rows = std::iter::once(render::CSV_HEADER.to_owned()).chain(mesh.edges().map(|edge| {
+                        broken |= edge.verdict == Verdict::Fail;
+                        render::csv_row(&edge)
+                    }));
+                    let mut written = Ok(());
+                    for row in rows {
+                        written = out.write_all(row.as_bytes());
+                        if written.is_err() {
+                            break;
+                        }
                     }
+                    written.map(|()| broken)
                 }
-                out.flush().ok();
-                return Ok(gate(args.fail_on_broken, broken));
-            }
-            let matrix = mesh.matrix();
-            let text = match args.format {
-                MatrixFormat::Table => render::matrix_table(&matrix, style),
-                MatrixFormat::Json => json(&matrix)?,
-                MatrixFormat::Csv | MatrixFormat::Md => render::matrix_markdown(&matrix),
+                MatrixFormat::Json => serde_json::to_writer_pretty(&mut out, &mesh.matrix_stream())
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map(|()| args.fail_on_broken && mesh.edges().any(|e| e.verdict == Verdict::Fail)),
+                MatrixFormat::Table | MatrixFormat::Md => {
+                    let matrix = mesh.matrix();
+                    let text = match args.format {
+                        MatrixFormat::Table => render::matrix_table(&matrix, style),
+                        _ => render::matrix_markdown(&matrix),
+                    };
+                    out.write_all(text.as_bytes())
+                        .map(|()| matrix.edges.iter().any(|e| e.verdict == Verdict::Fail))
+                }
             };
-            emit(&text)?;
-            Ok(gate(
-                args.fail_on_broken,
-                matrix.edges.iter().any(|e| e.verdict == Verdict::Fail),
-            ))
+            match written.and_then(|broken| out.flush().map(|()| broken)) {
+                Ok(broken) => Ok(gate(args.fail_on_broken, broken)),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+                Err(e) => Err(Failure(format!("cannot write output: {e}"))),
+            }
         }
         Command::Stages(args) => {
             let stages = load(&args.input)?.stages();

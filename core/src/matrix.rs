@@ -71,37 +71,49 @@ impl Mesh {
     pub fn matrix(&self) -> Matrix {
         Matrix {
             settings: self.settings.clone(),
-            clients: self
-                .workloads
-                .iter()
-                .map(|w| ClientInfo {
-                    id: w.id.clone(),
-                    kind: w.kind,
-                    sidecar: w.sidecar.present,
-                    sidecar_reason: w.sidecar.reason.clone(),
-                })
-                .collect(),
-            services: self
-                .services
-                .iter()
-                .zip(&self.endpoints)
-                .flat_map(|(s, eps)| {
-                    s.ports.iter().map(move |p| ServicePortInfo {
-                        id: format!("{}:{}", s.fqdn, p.port),
-                        namespace: s.namespace.clone(),
-                        name: s.name.clone(),
-                        port: p.port,
-                        port_name: p.name.clone(),
-                        endpoints: eps
-                            .iter()
-                            .filter_map(|&i| self.workloads.get(i))
-                            .map(|w| w.id.clone())
-                            .collect(),
-                    })
-                })
-                .collect(),
+            clients: self.client_infos(),
+            services: self.service_port_infos(),
             edges: self.edges().collect(),
         }
+    }
+
+    /// The matrix as `Matrix` serializes, with the edges written as they are read from the class
+    /// table: memory does not grow with the number of edges.
+    pub fn matrix_stream(&self) -> MatrixStream<'_> {
+        MatrixStream { mesh: self }
+    }
+
+    fn client_infos(&self) -> Vec<ClientInfo> {
+        self.workloads
+            .iter()
+            .map(|w| ClientInfo {
+                id: w.id.clone(),
+                kind: w.kind,
+                sidecar: w.sidecar.present,
+                sidecar_reason: w.sidecar.reason.clone(),
+            })
+            .collect()
+    }
+
+    fn service_port_infos(&self) -> Vec<ServicePortInfo> {
+        self.services
+            .iter()
+            .zip(&self.endpoints)
+            .flat_map(|(s, eps)| {
+                s.ports.iter().map(move |p| ServicePortInfo {
+                    id: format!("{}:{}", s.fqdn, p.port),
+                    namespace: s.namespace.clone(),
+                    name: s.name.clone(),
+                    port: p.port,
+                    port_name: p.name.clone(),
+                    endpoints: eps
+                        .iter()
+                        .filter_map(|&i| self.workloads.get(i))
+                        .map(|w| w.id.clone())
+                        .collect(),
+                })
+            })
+            .collect()
     }
 
     /// Every edge, client by client, read from the class table.
@@ -154,5 +166,28 @@ impl Iterator for Edges<'_> {
                 return Some(Edge::from(cell));
             }
         }
+    }
+}
+
+/// `Matrix` without the edges in memory: see `Mesh::matrix_stream`.
+pub struct MatrixStream<'a> {
+    mesh: &'a Mesh,
+}
+
+impl Serialize for MatrixStream<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Streamed<'a>(&'a Mesh);
+        impl Serialize for Streamed<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.edges())
+            }
+        }
+        let mut matrix = serializer.serialize_struct("Matrix", 4)?;
+        matrix.serialize_field("settings", &self.mesh.settings)?;
+        matrix.serialize_field("clients", &self.mesh.client_infos())?;
+        matrix.serialize_field("services", &self.mesh.service_port_infos())?;
+        matrix.serialize_field("edges", &Streamed(self.mesh))?;
+        matrix.end()
     }
 }
