@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 
 use super::DocContext;
 use super::locate::YamlPath;
+use super::wire::Head;
 use crate::diagnostic::{Code, Diagnostic};
 
 pub struct Decoded<T> {
@@ -18,6 +19,15 @@ pub struct DecodeError {
 
 /// Decodes one document's text (a whole document or a `kind: List` item) into `T`.
 pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, DecodeError> {
+    if is_json(text) {
+        let mut unknown = Vec::new();
+        let mut de = serde_json::Deserializer::from_str(text);
+        if let Ok(value) = serde_ignored::deserialize(&mut de, |p| unknown.push(YamlPath::from_ignored(&p)))
+            && de.end().is_ok()
+        {
+            return Ok(Decoded { value, unknown });
+        }
+    }
     let mut unknown = Vec::new();
     let de = yaml_serde::Deserializer::from_str(text);
     match serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p))) {
@@ -29,7 +39,75 @@ pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, Deco
 /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest quietly:
 /// no unknown-field tracking, so one generic layer less per type.
 pub fn decode_plain<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+    if is_json(text)
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return Ok(value);
+    }
     yaml_serde::from_str(text).map_err(|error| DecodeError { error })
+}
+
+/// `apiVersion` and `kind` when they are a YAML document's first two lines, as `kubectl get -o yaml`
+/// writes them, and no other line could be a top-level `apiVersion` or `kind`. A line scan where a
+/// decode would parse the whole document once more; the whole document is decoded next anyway, so
+/// its errors are still reported. Anything unusual gives `None`, for the full decode.
+pub fn quick_head(text: &str) -> Option<Head> {
+    let mut lines = text.lines().filter(|l| {
+        let t = l.trim_start_matches(' ');
+        !t.is_empty() && !t.starts_with('#')
+    });
+    let first = lines.next()?;
+    let indent = first.len() - first.trim_start_matches(' ').len();
+    let mut head = Head {
+        api_version: None,
+        kind: None,
+    };
+    for line in [first, lines.next()?] {
+        let (key, value) = line.get(indent..)?.split_once(": ")?;
+        let value = value.trim_end_matches(' ');
+        let plain = value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'-'));
+        // `null` would decode as no value; `List` is read by its own path.
+        if value.is_empty() || !plain || matches!(value, "null" | "Null" | "NULL" | "List") {
+            return None;
+        }
+        let slot = match key {
+            "apiVersion" => &mut head.api_version,
+            "kind" => &mut head.kind,
+            _ => return None,
+        };
+        if slot.replace(value.to_owned()).is_some() {
+            return None;
+        }
+    }
+    for (n, line) in lines.enumerate() {
+        let (pad, rest) = line.split_at_checked(indent)?;
+        if !pad.bytes().all(|b| b == b' ') {
+            return None;
+        }
+        if rest.starts_with(' ') {
+            // A more indented line right after the head would continue the `kind` scalar.
+            if n == 0 {
+                return None;
+            }
+            continue;
+        }
+        // A top-level key: plain, and neither of the two (a duplicate is an error to report).
+        let plain = rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-');
+        if !plain || rest.starts_with("kind") || rest.starts_with("apiVersion") {
+            return None;
+        }
+    }
+    Some(head)
+}
+
+/// JSON (a `kubectl get -o json` object) is decoded by serde_json, several times faster than a
+/// YAML parser. JSON is YAML, and what serde_json accepts the YAML decoder reads the same way; what
+/// it rejects (or YAML that only looks like JSON) goes to the YAML decoder, whose errors carry the
+/// path and position shown to users.
+fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
 }
 
 impl DecodeError {
@@ -73,5 +151,51 @@ fn classify(message: &str) -> (Code, &'static str) {
             Code::YamlSyntax,
             "fix the YAML syntax at this position (indentation, quotes, a missing `:`)",
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_head_reads_kubectl_heads_only() {
+        let head = quick_head("# c\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: a\n  spec: {}\n")
+            .unwrap();
+        assert_eq!(head.api_version.as_deref(), Some("apps/v1"));
+        assert_eq!(head.kind.as_deref(), Some("Deployment"));
+        for unusual in [
+            "kind: Pod\napiVersion: v1\nkind: Service\n",
+            "apiVersion: v1\nkind: Pod\n  continued\n",
+            "apiVersion: v1\nkind: Pod # comment\n",
+            "apiVersion: null\nkind: Pod\n",
+            "apiVersion: v1\nkind: List\n",
+            "apiVersion: v1\nkind: Pod\n\"kind\": Service\n",
+            "apiVersion: v1\nkind: Pod\n !x: 1\n",
+            "metadata: {}\napiVersion: v1\nkind: Pod\n",
+            "{apiVersion: v1, kind: Pod}\n",
+        ] {
+            assert!(quick_head(unusual).is_none(), "{unusual}");
+        }
+    }
+
+    #[test]
+    fn json_decodes_as_yaml_would() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Named {
+            name: Option<String>,
+        }
+        // serde_json rejects a number for a string; YAML reads it as the string `5`.
+        assert_eq!(
+            decode_plain::<Named>("{\"name\": 5}").ok(),
+            Some(Named {
+                name: Some("5".to_owned())
+            })
+        );
+        let decoded = decode_object::<Named>("  {\"name\": \"a\", \"spec\": {\"x\": 1}}")
+            .ok()
+            .unwrap();
+        assert_eq!(decoded.value.name.as_deref(), Some("a"));
+        assert_eq!(decoded.unknown.len(), 1);
     }
 }

@@ -5,10 +5,12 @@
 
 mod decode;
 pub mod locate;
+mod parallel;
 mod split;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
@@ -116,8 +118,16 @@ pub struct Ingested {
     pub documents: usize,
 }
 
-/// Decodes every document of every source. `first_seq` numbers resources in input order.
+/// Decodes every document of every source, on every available core. `first_seq` numbers resources
+/// in input order.
 pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
+    ingest_with_threads(sources, first_seq, parallel::available())
+}
+
+/// [`ingest`] on at most `threads` threads (`1`: the single-threaded floor benchmarks compare
+/// with). The result is the same for every thread count: documents, and the items of a
+/// `kind: List`, are decoded independently and kept in input order.
+pub fn ingest_with_threads(sources: &[Source], first_seq: u64, threads: NonZeroUsize) -> Ingested {
     let mut out = Ingested::default();
     let mut ignored: BTreeMap<(String, String), (String, Vec<usize>)> = BTreeMap::new();
     let mut seq = first_seq;
@@ -132,15 +142,9 @@ pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
                 continue;
             }
         };
-        for (index, doc) in documents.iter().enumerate() {
+        for (index, reads) in read_documents(source, &documents, threads).into_iter().enumerate() {
             out.documents += 1;
-            let ctx = DocContext {
-                source,
-                index,
-                doc,
-                prefix: YamlPath::default(),
-            };
-            for outcome in read_document(&ctx) {
+            for outcome in reads {
                 match outcome {
                     Read::Modelled(resource) => {
                         let key = key_of(&resource);
@@ -292,43 +296,102 @@ enum Read {
     Diagnostic(Diagnostic),
 }
 
-fn read_document(ctx: &DocContext<'_>) -> Vec<Read> {
-    let head = match decode_plain::<wire::Head>(&ctx.doc.text) {
+/// What reading one document gives: its outcomes, or the items of a `kind: List` still to read.
+enum Step {
+    Read(Vec<Read>),
+    List(Vec<split::Document<'static>>),
+}
+
+/// The outcomes of each document, in order. Documents are read in parallel, then the items of all
+/// `kind: List` documents: a `kubectl get -o yaml` dump is one List of thousands of items.
+fn read_documents(source: &Source, documents: &[split::Document<'_>], threads: NonZeroUsize) -> Vec<Vec<Read>> {
+    let steps = parallel::map(documents, threads, |index, doc| {
+        read_document(&DocContext {
+            source,
+            index,
+            doc,
+            prefix: YamlPath::default(),
+        })
+    });
+    let items: Vec<(usize, usize, &split::Document<'_>)> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(index, step)| match step {
+            Step::List(items) => Some(items.iter().enumerate().map(move |(i, item)| (index, i, item))),
+            Step::Read(_) => None,
+        })
+        .flatten()
+        .collect();
+    let mut item_reads = parallel::map(&items, threads, |_, &(index, i, doc)| {
+        read_item(&DocContext {
+            source,
+            index,
+            doc,
+            prefix: YamlPath::default().key("items").index(i),
+        })
+    })
+    .into_iter();
+    steps
+        .into_iter()
+        .map(|step| match step {
+            Step::Read(reads) => reads,
+            Step::List(items) => item_reads.by_ref().take(items.len()).flatten().collect(),
+        })
+        .collect()
+}
+
+fn read_document(ctx: &DocContext<'_>) -> Step {
+    // A large List is recognised without decoding it whole (which would hold its every event).
+    if let Some(items) = split::list_scan(ctx.doc) {
+        return list_step(ctx, items);
+    }
+    let (head, quick) = match read_head(ctx) {
         Ok(head) => head,
-        Err(err) => return vec![Read::Diagnostic(err.into_diagnostic(ctx))],
+        Err(reads) => return Step::Read(reads),
     };
     if head.kind.as_deref() != Some("List") {
-        return read_object(ctx, head);
+        return Step::Read(read_object(ctx, head, quick));
     }
-    let items = match split::list_items(ctx.doc) {
-        Ok(items) => items,
+    list_step(ctx, split::list_items(ctx.doc))
+}
+
+/// The document's head, and whether it was only scanned ([`decode::quick_head`]) rather than
+/// decoded.
+fn read_head(ctx: &DocContext<'_>) -> Result<(wire::Head, bool), Vec<Read>> {
+    if let Some(head) = decode::quick_head(&ctx.doc.text) {
+        return Ok((head, true));
+    }
+    match decode_plain::<wire::Head>(&ctx.doc.text) {
+        Ok(head) => Ok((head, false)),
+        Err(err) => Err(vec![Read::Diagnostic(err.into_diagnostic(ctx))]),
+    }
+}
+
+fn list_step(ctx: &DocContext<'_>, items: Result<Vec<split::Document<'static>>, &'static str>) -> Step {
+    match items {
+        Ok(items) => Step::List(items),
         Err(message) => {
             let path = YamlPath::default().key("items");
-            return vec![Read::Diagnostic(
+            Step::Read(vec![Read::Diagnostic(
                 Diagnostic::error(Code::InvalidValue, message)
                     .with_help("a `kind: List` holds its objects under `items:`")
                     .at(ctx.location(&path, None)),
-            )];
-        }
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let item_ctx = DocContext {
-            source: ctx.source,
-            index: ctx.index,
-            doc: item,
-            prefix: YamlPath::default().key("items").index(i),
-        };
-        match decode_plain::<wire::Head>(&item.text) {
-            Ok(item_head) => out.extend(read_object(&item_ctx, item_head)),
-            Err(err) => out.push(Read::Diagnostic(err.into_diagnostic(&item_ctx))),
+            )])
         }
     }
-    out
 }
 
-/// The kinds meshlock models, by API group (without version) and kind.
-fn read_object(ctx: &DocContext<'_>, head: wire::Head) -> Vec<Read> {
+fn read_item(ctx: &DocContext<'_>) -> Vec<Read> {
+    match read_head(ctx) {
+        Ok((head, quick)) => read_object(ctx, head, quick),
+        Err(reads) => reads,
+    }
+}
+
+/// The kinds meshlock models, by API group (without version) and kind. Each reader decodes the
+/// whole document first; an ignored kind is decoded here when its head was only scanned (`quick`),
+/// so that a YAML error in it is reported all the same.
+fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read> {
     let (Some(api_version), Some(kind)) = (head.api_version.as_deref(), head.kind.as_deref()) else {
         let missing = if head.api_version.is_none() {
             "apiVersion"
@@ -342,7 +405,11 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head) -> Vec<Read> {
         )];
     };
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let reader = ObjectReader { ctx, api_version };
+    let reader = ObjectReader {
+        ctx,
+        api_version,
+        quick,
+    };
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
         ("", "Pod") => reader.pod(),
@@ -368,10 +435,15 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head) -> Vec<Read> {
         ("rbac.istio.io", "RbacConfig") => reader.rbac_config("RbacConfig"),
         ("rbac.istio.io", "ServiceRole") => reader.service_role(),
         ("rbac.istio.io", "ServiceRoleBinding") => reader.service_role_binding(),
-        _ => vec![Read::Ignored {
-            kind: kind.to_owned(),
-            reason: ignore_reason(group, kind).to_owned(),
-        }],
+        _ => {
+            if quick && let Err(err) = decode_plain::<wire::Head>(&ctx.doc.text) {
+                return vec![Read::Diagnostic(err.into_diagnostic(ctx))];
+            }
+            vec![Read::Ignored {
+                kind: kind.to_owned(),
+                reason: ignore_reason(group, kind).to_owned(),
+            }]
+        }
     }
 }
 
@@ -391,9 +463,21 @@ fn ignore_reason(group: &str, kind: &str) -> &'static str {
 struct ObjectReader<'a> {
     api_version: &'a str,
     ctx: &'a DocContext<'a>,
+    /// The head was only scanned, not decoded.
+    quick: bool,
 }
 
 impl ObjectReader<'_> {
+    /// The error a head decode reports first (a YAML syntax error after a type error, say), when
+    /// the head was only scanned: the same diagnostic as with a decoded head.
+    fn decode_error(&self, err: decode::DecodeError) -> Read {
+        let err = match self.quick {
+            true => decode_plain::<wire::Head>(&self.ctx.doc.text).err().unwrap_or(err),
+            false => err,
+        };
+        Read::Diagnostic(err.into_diagnostic(self.ctx))
+    }
+
     fn error(&self, code: Code, path: YamlPath, message: String, help: &str) -> Read {
         Read::Diagnostic(
             Diagnostic::error(code, message)
@@ -414,7 +498,7 @@ impl ObjectReader<'_> {
                 Some((decoded.value, unknown))
             }
             Err(err) => {
-                out.push(Read::Diagnostic(err.into_diagnostic(self.ctx)));
+                out.push(self.decode_error(err));
                 None
             }
         }
@@ -425,7 +509,7 @@ impl ObjectReader<'_> {
         match decode_plain::<T>(&self.ctx.doc.text) {
             Ok(value) => Some(value),
             Err(err) => {
-                out.push(Read::Diagnostic(err.into_diagnostic(self.ctx)));
+                out.push(self.decode_error(err));
                 None
             }
         }
@@ -1298,5 +1382,51 @@ fn tls_mode(mode: wire::TlsMode) -> TlsMode {
         wire::TlsMode::Simple => TlsMode::Simple,
         wire::TlsMode::Mutual => TlsMode::Mutual,
         wire::TlsMode::IstioMutual => TlsMode::IstioMutual,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_do_not_change_the_result() {
+        let mut stream = String::new();
+        let mut list = String::from("apiVersion: v1\nkind: List\nitems:\n");
+        for i in 0..150 {
+            stream.push_str(&format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: n{}}}\nspec: {{containers: [{{name: c}}]}}\n---\n",
+                i % 7
+            ));
+            list.push_str(&format!(
+                "- apiVersion: v1\n  kind: Service\n  metadata: {{name: s{i}}}\n"
+            ));
+            match i % 30 {
+                0 => stream.push_str("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n"),
+                1 => stream.push_str("apiVersion: v1\nkind: Pod\nmetadata: [\n---\n"),
+                2 => list.push_str("- apiVersion: v1\n  kind: Service\n  spec: {ports: [{port: 99999}]}\n"),
+                3 => list.push_str("- {apiVersion: v1, kind: Endpoints}\n"),
+                _ => {}
+            }
+        }
+        stream.push_str(&list);
+        let json = format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{}]}}",
+            (0..100)
+                .map(|i| format!(
+                    "{{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {{\"name\": \"j{i}\"}}}}"
+                ))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        let sources = [Source::new("a.yaml", stream), Source::new("b.json", json)];
+        let one = ingest_with_threads(&sources, 5, NonZeroUsize::MIN);
+        assert_eq!(one.resources.len(), 150 + 150 + 100);
+        assert!(one.diagnostics.len() > 5);
+        let expected = format!("{one:?}");
+        for threads in [2, 3, 8] {
+            let many = ingest_with_threads(&sources, 5, NonZeroUsize::new(threads).unwrap());
+            assert_eq!(format!("{many:?}"), expected);
+        }
     }
 }

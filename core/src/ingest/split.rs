@@ -79,7 +79,7 @@ fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
 /// The items of a `kind: List` document, each as its own document: the text slice of the item,
 /// indented to its original column so that lines and columns of diagnostics stay exact. Items are
 /// found with the event parser's spans, so no generic tree of the whole list is built.
-pub fn list_items<'a>(doc: &Document<'a>) -> Result<Vec<Document<'a>>, &'static str> {
+pub fn list_items(doc: &Document<'_>) -> Result<Vec<Document<'static>>, &'static str> {
     let text = doc.text.as_ref();
     let mut events = Parser::new_from_str(text).filter_map(Result::ok);
     let mut offsets = ByteOffsets::new(text);
@@ -129,6 +129,177 @@ pub fn list_items<'a>(doc: &Document<'a>) -> Result<Vec<Document<'a>>, &'static 
         let _ = span;
     }
     Ok(items)
+}
+
+/// The items of `doc` when it is plainly a `kind: List`, found in one pass instead of decoding the
+/// whole list first (a typed decode of a 100 MB list holds every event of it, ten times its size).
+/// `None` when it is not a List, or not plainly one (a parse error, a duplicate or tagged
+/// `kind`/`apiVersion`, an odd key): the caller then decodes the document as any other, so those
+/// are reported as before.
+pub fn list_scan(doc: &Document<'_>) -> Option<Result<Vec<Document<'static>>, &'static str>> {
+    let text = doc.text.as_ref();
+    if !text.contains("List") {
+        return None;
+    }
+    if text.trim_start().starts_with('{')
+        && let Some(found) = json_list(doc)
+    {
+        return Some(Ok(found));
+    }
+    yaml_list(doc)
+}
+
+/// A `kubectl get -o json` list: its items are sliced with serde_json, ten times faster than an
+/// event parse. Any other JSON shape is left to the YAML path, which reports it.
+fn json_list(doc: &Document<'_>) -> Option<Vec<Document<'static>>> {
+    #[derive(serde::Deserialize)]
+    struct List<'t> {
+        kind: String,
+        #[serde(rename = "apiVersion")]
+        _api_version: Option<String>,
+        #[serde(borrow)]
+        items: Option<Vec<&'t serde_json::value::RawValue>>,
+    }
+    let text = doc.text.as_ref();
+    let list: List<'_> = serde_json::from_str(text).ok()?;
+    if list.kind != "List" {
+        return None;
+    }
+    let base = text.as_ptr() as usize;
+    let mut cursor = LineCursor::default();
+    let mut items = Vec::new();
+    for raw in list.items.unwrap_or_default() {
+        let body = raw.get();
+        if !body.starts_with('{') {
+            return None;
+        }
+        let (line, column) = cursor.advance(text, (body.as_ptr() as usize).checked_sub(base)?)?;
+        items.push(Document {
+            text: Cow::Owned(format!("{}{body}", " ".repeat(column))),
+            first_line: doc.first_line + line,
+        });
+    }
+    Some(items)
+}
+
+/// Line (0-based) and character column of byte offsets given in increasing order.
+#[derive(Default)]
+struct LineCursor {
+    at: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl LineCursor {
+    fn advance(&mut self, text: &str, offset: usize) -> Option<(usize, usize)> {
+        let passed = text.get(self.at..offset)?;
+        if let Some(last) = passed.rfind('\n') {
+            self.line += passed.bytes().filter(|&b| b == b'\n').count();
+            self.line_start = self.at + last + 1;
+        }
+        self.at = offset;
+        Some((self.line, text.get(self.line_start..offset)?.chars().count()))
+    }
+}
+
+/// The YAML twin of [`json_list`], on the event parser's spans.
+fn yaml_list(doc: &Document<'_>) -> Option<Result<Vec<Document<'static>>, &'static str>> {
+    let text = doc.text.as_ref();
+    let mut events = Clean {
+        events: Parser::new_from_str(text),
+        failed: false,
+    };
+    let mut offsets = ByteOffsets::new(text);
+    loop {
+        match events.next()?.0 {
+            Event::StreamStart | Event::DocumentStart(_) => {}
+            Event::MappingStart(_, None) => break,
+            _ => return None,
+        }
+    }
+    let mut kind = None;
+    let mut api_version = false;
+    let mut items = None;
+    loop {
+        let (event, _) = events.next()?;
+        let Event::Scalar(key, _, _, None) = event else {
+            if matches!(event, Event::MappingEnd) {
+                break;
+            }
+            return None;
+        };
+        match key.as_ref() {
+            "kind" | "apiVersion" => {
+                let (Event::Scalar(value, _, _, None), _) = events.next()? else {
+                    return None;
+                };
+                let seen = if key == "kind" {
+                    kind.replace(value).is_some()
+                } else {
+                    std::mem::replace(&mut api_version, true)
+                };
+                if seen {
+                    return None;
+                }
+            }
+            "items" if items.is_none() => {
+                let (first, start) = events.next()?;
+                items = Some(match first {
+                    Event::SequenceStart(..) => {
+                        let mut found = Vec::new();
+                        while let Some((first, start)) = events.next() {
+                            if matches!(first, Event::SequenceEnd) {
+                                break;
+                            }
+                            let end = node_end(&mut events, &first, start);
+                            found.push(slice(doc, &mut offsets, start, end));
+                        }
+                        Ok(found)
+                    }
+                    // `items:` with no value (or `null`) is an empty list; anything else is not a list.
+                    Event::Scalar(value, ..) if matches!(value.as_ref(), "" | "~" | "null") => Ok(Vec::new()),
+                    // Items are read one by one from their text, so `items: *anchor` cannot be expanded.
+                    Event::Alias(_) => Err("`items` is an alias: write the list out"),
+                    _ => {
+                        node_end(&mut events, &first, start);
+                        Err("`items` must be a list of objects")
+                    }
+                });
+            }
+            "items" => return None,
+            _ => skip_node(&mut events),
+        }
+    }
+    // Anything after the mapping, or a parse error anywhere, is for the full decode to report.
+    for (event, _) in events.by_ref() {
+        if !matches!(event, Event::DocumentEnd | Event::StreamEnd) {
+            return None;
+        }
+    }
+    if events.failed || kind.as_deref() != Some("List") {
+        return None;
+    }
+    Some(items.unwrap_or(Ok(Vec::new())))
+}
+
+/// The parser's events up to its first error, which is remembered.
+struct Clean<'a> {
+    events: Parser<'a, saphyr_parser::StrInput<'a>>,
+    failed: bool,
+}
+
+impl<'a> Iterator for Clean<'a> {
+    type Item = (Event<'a>, Span);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.events.next()? {
+            Ok(event) => Some(event),
+            Err(_) => {
+                self.failed = true;
+                None
+            }
+        }
+    }
 }
 
 /// Consumes one whole node (the next one) from the events.
@@ -197,7 +368,7 @@ impl<'t> ByteOffsets<'t> {
 }
 
 /// The item's text, from its first token to the end of its last, padded to its column.
-fn slice<'a>(doc: &Document<'a>, offsets: &mut ByteOffsets<'_>, start: Span, end: Span) -> Document<'a> {
+fn slice(doc: &Document<'_>, offsets: &mut ByteOffsets<'_>, start: Span, end: Span) -> Document<'static> {
     let from = offsets.byte(start.start.index());
     let to = offsets.byte(end.end.index().max(end.start.index()));
     let body = doc.text.get(from..to.max(from)).unwrap_or_default();
@@ -270,5 +441,50 @@ mod tests {
             "{:?}",
             items[1].text
         );
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    fn doc(text: &str) -> Document<'_> {
+        Document {
+            text: text.into(),
+            first_line: 7,
+        }
+    }
+
+    #[test]
+    fn json_and_yaml_scans_cut_the_same_items() {
+        let text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {\"kind\": \"Namespace\", \"metadata\": {\"name\": \"é\"}},\n    {\n      \"kind\": \"Namespace\"\n    }\n  ]\n}\n";
+        let json = json_list(&doc(text)).unwrap();
+        let yaml = yaml_list(&doc(text)).unwrap().unwrap();
+        assert_eq!(json, yaml);
+        assert_eq!(json, list_items(&doc(text)).unwrap());
+        assert_eq!(json.len(), 2);
+        assert_eq!(json[1].first_line, 12);
+    }
+
+    #[test]
+    fn only_a_plain_list_is_scanned() {
+        let list = "apiVersion: v1\nkind: List\nitems:\n- {kind: Namespace}\n";
+        assert_eq!(list_scan(&doc(list)).unwrap().unwrap().len(), 1);
+        for not_plain in [
+            "kind: List\nkind: List\nitems: []\n",
+            "kind: !!str List\nitems: []\n",
+            "kind: List\napiVersion: [v1]\nitems: []\n",
+            "kind: List\nitems: []\nitems: []\n",
+            "kind: List\nitems:\n- {a: [}\n",
+            "kind: PodList\nitems: []\n",
+            "[kind, List]\n",
+        ] {
+            assert!(list_scan(&doc(not_plain)).is_none(), "{not_plain}");
+        }
+        assert_eq!(
+            list_scan(&doc("kind: List\nitems: {a: 1}\n")),
+            Some(Err("`items` must be a list of objects"))
+        );
+        assert_eq!(list_scan(&doc("kind: List\nitems:\n")), Some(Ok(Vec::new())));
     }
 }
