@@ -1,10 +1,13 @@
 //! meshlock: model an Istio mesh's move from plaintext to mutual TLS.
 //!
-//! The pipeline, one module per job:
-//! [`ingest`] (YAML → typed resources, with diagnostics) → [`mesh`] (the model under
-//! [`settings`]) → [`resolve`] (server mode, client TLS choice) → [`evaluate`] (what curl sees,
-//! with [`explain`]ations) → [`matrix`] → [`render`]. [`api`] wraps every operation as
-//! JSON-in/JSON-out for the bindings; [`seed`] holds the guide's built-in cluster and tour.
+//! The pipeline, one module per job, each importing only those before it (`tests/layers.rs`):
+//! [`model`] and [`telemetry`] (types; observed traffic) → [`hosts`] (names as Istio resolves them)
+//! → [`ingest`] (YAML → typed resources, with diagnostics) → [`mesh`] (the model under [`settings`],
+//! with its lint) → [`resolve`] (server mode, client TLS choice, authorization) → [`evaluate`]
+//! (what curl sees, with [`explain`]ations) → [`classes`] (the class table: each outcome once per
+//! class of clients that no rule tells apart) → [`matrix`] → [`migrate`] (stages, planner, diff),
+//! [`check`], [`observe`] → [`render`] → [`api`] (JSON-in/JSON-out for the bindings). [`seed`]
+//! holds the guide's built-in cluster and tour.
 
 pub mod api;
 pub mod check;
