@@ -373,6 +373,7 @@ impl Mesh {
                 service,
                 port,
                 container_port,
+                inbound_tcp: carriage.inbound == Protocol::Tcp,
             };
             let (response, endpoint_steps) = self.endpoint_response(origination, client, &at, path);
             let response = response.carried(&carriage, client.sidecar.present);
@@ -486,6 +487,7 @@ impl Mesh {
             path,
             host: &at.service.fqdn.0,
             service_port: at.port.port,
+            tcp: at.inbound_tcp,
         };
         match authz::denial(self, endpoint, &request) {
             Some(step) => {
@@ -507,6 +509,8 @@ struct Endpoint<'a> {
     service: &'a Service,
     port: &'a ServicePort,
     container_port: Port,
+    /// The server's sidecar carries this port as TCP.
+    inbound_tcp: bool,
 }
 
 fn describe_server(endpoint: &Workload, container_port: Port, server: &server::ServerMode) -> Step {

@@ -364,6 +364,9 @@ pub struct AuthzRule {
     pub when: Vec<(String, Match)>,
     /// Fields meshlock cannot evaluate from YAML (ipBlocks, JWT, headers…): the rule never matches.
     pub unsupported: Vec<String>,
+    /// Conditions that exist only in HTTP (`methods`, `paths`, `hosts`, `request.*` keys): on a TCP
+    /// port Istio drops the rule (ALLOW) or the condition (DENY) (Part A decision 14).
+    pub http_only: Vec<String>,
 }
 
 /// `security.istio.io` AuthorizationPolicy.

@@ -1021,6 +1021,7 @@ impl ObjectReader<'_> {
         for (i, rule) in ap.spec.rules.iter().enumerate() {
             let rule_path = spec_path.clone().key("rules").index(i);
             let mut unsupported = Vec::new();
+            let mut http_only = Vec::new();
             let from = rule
                 .from
                 .iter()
@@ -1064,6 +1065,15 @@ impl ObjectReader<'_> {
                     let o = &t.operation;
                     if !o.hosts.is_empty() || !o.not_hosts.is_empty() {
                         unsupported.push("to.operation.hosts".to_owned());
+                        http_only.push("to.operation.hosts".to_owned());
+                    }
+                    for (field, used) in [
+                        ("methods", !o.methods.is_empty() || !o.not_methods.is_empty()),
+                        ("paths", !o.paths.is_empty() || !o.not_paths.is_empty()),
+                    ] {
+                        if used {
+                            http_only.push(format!("to.operation.{field}"));
+                        }
                     }
                     let text = |ports: &[wire::IntOrString]| {
                         ports
@@ -1098,7 +1108,12 @@ impl ObjectReader<'_> {
                 };
                 match condition.key.as_str() {
                     "source.principal" | "source.namespace" => when.push((condition.key.clone(), values)),
-                    other => unsupported.push(format!("when key `{other}`")),
+                    other => {
+                        unsupported.push(format!("when key `{other}`"));
+                        if other.starts_with("request.") {
+                            http_only.push(format!("when key `{other}`"));
+                        }
+                    }
                 }
             }
             if !unsupported.is_empty() {
@@ -1109,11 +1124,14 @@ impl ObjectReader<'_> {
                     "the result for requests this rule targets may differ on the live cluster",
                 ));
             }
+            http_only.sort();
+            http_only.dedup();
             rules.push(AuthzRule {
                 from,
                 to,
                 when,
                 unsupported,
+                http_only,
             });
         }
         let meta = self.meta("AuthorizationPolicy", &ap.metadata, name);

@@ -22,6 +22,8 @@ pub struct Request<'a> {
     pub namespace: Option<&'a str>,
     /// The container port the request arrives on.
     pub port: Port,
+    /// The server's sidecar carries the port as TCP: HTTP-only conditions cannot be evaluated.
+    pub tcp: bool,
     pub method: &'a str,
     pub path: &'a str,
     /// The service's FQDN and port, for legacy RBAC rules.
@@ -119,19 +121,32 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
         "plaintext"
     };
     for policy in applicable.iter().filter(|p| p.action == AuthzAction::Deny) {
-        if let Some(i) = policy.rules.iter().position(|r| rule_matches(r, request)) {
+        if let Some(i) = policy
+            .rules
+            .iter()
+            .position(|r| rule_matches(r, request, AuthzAction::Deny))
+        {
+            let dropped = dropped_on_tcp(&policy.rules, request, AuthzAction::Deny);
             return Some(Step::new(
                 Side::Server,
                 Some(policy.meta.display_ref()),
-                format!("DENY rule {i} matches this {over} request: denied"),
+                format!("DENY rule {i} matches this {over} request{dropped}: denied"),
             ));
         }
     }
     let allows: Vec<&&AuthorizationPolicy> = applicable.iter().filter(|p| p.action == AuthzAction::Allow).collect();
-    if allows.is_empty() || allows.iter().any(|p| p.rules.iter().any(|r| rule_matches(r, request))) {
+    if allows.is_empty()
+        || allows
+            .iter()
+            .any(|p| p.rules.iter().any(|r| rule_matches(r, request, AuthzAction::Allow)))
+    {
         return None;
     }
     let names: Vec<String> = allows.iter().map(|p| p.meta.display_ref()).collect();
+    let dropped: String = allows
+        .iter()
+        .map(|p| dropped_on_tcp(&p.rules, request, AuthzAction::Allow))
+        .collect();
     let hint = if request.principal.is_none() && allows.iter().any(|p| uses_peer_identity(p)) {
         " (its principals and namespaces can only match mTLS: plaintext carries no peer identity)"
     } else {
@@ -140,7 +155,7 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
     Some(Step::new(
         Side::Server,
         Some(names.join(", ")),
-        format!("ALLOW policies apply but no rule matches this {over} request{hint}: denied"),
+        format!("ALLOW policies apply but no rule matches this {over} request{hint}{dropped}: denied"),
     ))
 }
 
@@ -248,8 +263,18 @@ pub fn uses_peer_identity(policy: &AuthorizationPolicy) -> bool {
     })
 }
 
-fn rule_matches(rule: &AuthzRule, request: &Request<'_>) -> bool {
-    if !rule.unsupported.is_empty() {
+/// Part A decision 14: on a TCP port, HTTP-only conditions cannot be evaluated. An ALLOW rule that
+/// holds one is dropped (it admits nothing); in a DENY rule only the condition is dropped.
+fn rule_matches(rule: &AuthzRule, request: &Request<'_>, action: AuthzAction) -> bool {
+    let drop_http = request.tcp && !rule.http_only.is_empty();
+    if drop_http && action == AuthzAction::Allow {
+        return false;
+    }
+    if rule
+        .unsupported
+        .iter()
+        .any(|u| !(drop_http && rule.http_only.contains(u)))
+    {
         return false;
     }
     let principal = request.principal.as_deref();
@@ -262,14 +287,39 @@ fn rule_matches(rule: &AuthzRule, request: &Request<'_>) -> bool {
     let to = rule.to.is_empty()
         || rule.to.iter().any(|o| {
             matches(&o.ports, Some(&port))
-                && matches(&o.methods, Some(request.method))
-                && matches(&o.paths, Some(request.path))
+                && (drop_http || (matches(&o.methods, Some(request.method)) && matches(&o.paths, Some(request.path))))
         });
     let when = rule.when.iter().all(|(key, m)| match key.as_str() {
         "source.principal" => matches(m, principal),
         _ => matches(m, request.namespace),
     });
     from && to && when
+}
+
+/// On a TCP port, what Istio drops from `rules` (for the explanation).
+fn dropped_on_tcp(rules: &[AuthzRule], request: &Request<'_>, action: AuthzAction) -> String {
+    if !request.tcp {
+        return String::new();
+    }
+    let dropped: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.http_only.is_empty())
+        .map(|(i, r)| format!("rule {i} ({})", r.http_only.join(", ")))
+        .collect();
+    if dropped.is_empty() {
+        return String::new();
+    }
+    match action {
+        AuthzAction::Allow => format!(
+            "; on this TCP port Istio drops {}: HTTP-only conditions cannot be evaluated on a TCP filter chain",
+            dropped.join(", ")
+        ),
+        _ => format!(
+            "; on this TCP port Istio drops the HTTP-only conditions of {}, which widens the DENY",
+            dropped.join(", ")
+        ),
+    }
 }
 
 /// Positive values need the attribute and a match; negative values fail only on a match.
