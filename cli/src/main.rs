@@ -56,6 +56,28 @@ struct CheckArgs {
     /// Print the diagnostics catalogue (Markdown) and exit.
     #[arg(long)]
     catalogue: bool,
+    #[command(flatten)]
+    detail: DetailArgs,
+}
+
+/// How much of a grouped text answer to show.
+#[derive(Debug, Clone, Copy, Args)]
+struct DetailArgs {
+    /// Examples per group (and about three times as many groups per section) in text output.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    limit: usize,
+    /// Text: every edge, client and group instead of the grouped summary (JSON always has them).
+    #[arg(long)]
+    all: bool,
+}
+
+impl DetailArgs {
+    fn detail(self) -> render::Detail {
+        render::Detail {
+            limit: self.limit,
+            all: self.all,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -116,6 +138,8 @@ struct StagesArgs {
     input: InputArgs,
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     format: ProbeFormat,
+    #[command(flatten)]
+    detail: DetailArgs,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +160,8 @@ struct PlanArgs {
     output_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     format: ProbeFormat,
+    #[command(flatten)]
+    detail: DetailArgs,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +184,8 @@ struct DiffArgs {
     against: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
+    #[command(flatten)]
+    detail: DetailArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -326,7 +354,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
         Command::Stages(args) => {
             let stages = load(&args.input)?.stages();
             match args.format {
-                ProbeFormat::Text => emit(&render::stages(&stages))?,
+                ProbeFormat::Text => emit(&render::stages_with(&stages, args.detail.detail()))?,
                 ProbeFormat::Json => emit(&json(&stages)?)?,
             }
             Ok(0)
@@ -355,7 +383,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             let after = load(&after_input)?;
             let diff = Mesh::diff(&before, &after);
             let text = match args.format {
-                DiffFormat::Text => render::diff(&diff),
+                DiffFormat::Text => render::diff_with(&diff, args.detail.detail()),
                 DiffFormat::Json => json(&diff)?,
                 DiffFormat::Md => render::diff_markdown(&diff),
             };
@@ -399,10 +427,10 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
                 write(format!("{}.rollback-delete.yaml", step.name), &step.rollback_delete)?;
             }
         }
-        write("PLAN.md".to_owned(), &[render::plan(&plan)])?;
+        write("PLAN.md".to_owned(), &[render::plan_with(&plan, args.detail.detail())])?;
     }
     match args.format {
-        ProbeFormat::Text => emit(&render::plan(&plan))?,
+        ProbeFormat::Text => emit(&render::plan_with(&plan, args.detail.detail()))?,
         ProbeFormat::Json => emit(&json(&plan)?)?,
     }
     Ok(0)
@@ -420,7 +448,7 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
         Err(err) => meshlock::check::CheckReport::from_diagnostics(err.diagnostics),
     };
     match args.format {
-        CheckFormat::Text => emit(&render::check(&report, style))?,
+        CheckFormat::Text => emit(&render::check_with(&report, style, args.detail.detail()))?,
         CheckFormat::Json => emit(&json(&report)?)?,
         CheckFormat::Sarif => emit(&json(&render::sarif(&report))?)?,
     }

@@ -11,6 +11,7 @@ use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
 use crate::migrate::Stage;
+use crate::migrate::group::{Deciders, EdgeGroup, Effect, Grouper};
 use crate::model::{AuthzAction, MtlsMode, WorkloadId, selector_matches};
 use crate::resolve::{authz, client, server};
 
@@ -23,6 +24,10 @@ pub struct MatrixSummary {
     pub plaintext: usize,
     /// Edges per status as curl prints it (`200`, `503`, `000`, `403`).
     pub by_status: BTreeMap<String, usize>,
+    /// Failing edges that the cluster's own authorization denies (intended, not a problem).
+    pub denied: usize,
+    /// Failing edges that mTLS settings break.
+    pub mtls_broken: usize,
 }
 
 /// Per service port: who may call it in plaintext, and the authorization that depends on mTLS.
@@ -41,6 +46,9 @@ pub struct CheckReport {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: MatrixSummary,
     pub failing: Vec<Edge>,
+    /// `failing` grouped by effect, status, reason and deciding resource; the counts add up to
+    /// `summary.failing`.
+    pub groups: Vec<EdgeGroup>,
     pub exposure: Vec<Exposure>,
 }
 
@@ -54,11 +62,14 @@ impl CheckReport {
             mtls: 0,
             plaintext: 0,
             by_status: BTreeMap::new(),
+            denied: 0,
+            mtls_broken: 0,
         };
         Self {
             diagnostics,
             summary,
             failing: Vec::new(),
+            groups: Vec::new(),
             exposure: Vec::new(),
         }
     }
@@ -81,6 +92,8 @@ impl Mesh {
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
         let mut failing = Vec::new();
+        let mut groups = Grouper::new(self);
+        let mut deciders = Deciders::new(self);
         for cell in table.cells(self) {
             let r = cell.response;
             edges += 1;
@@ -93,9 +106,20 @@ impl Mesh {
                     None => {}
                 }
             } else {
+                let resource = deciders.of(&cell);
+                groups.add(
+                    Effect::of_failure(r.reason),
+                    r.status.to_string(),
+                    r.reason,
+                    resource,
+                    &cell.client.id,
+                    &cell.column.to,
+                );
                 failing.push(Edge::from(cell));
             }
         }
+        let groups = groups.finish();
+        let count = |effect: Effect| groups.iter().filter(|g| g.effect == effect).map(|g| g.edges).sum();
         let summary = MatrixSummary {
             edges,
             ok,
@@ -103,11 +127,14 @@ impl Mesh {
             mtls,
             plaintext,
             by_status: by_status.into_iter().map(|(s, n)| (s.to_string(), n)).collect(),
+            denied: count(Effect::Denied),
+            mtls_broken: count(Effect::MtlsBroken),
         };
         CheckReport {
             diagnostics,
             summary,
             failing,
+            groups,
             exposure,
         }
     }

@@ -239,39 +239,185 @@ pub fn diagnostics(diags: &[Diagnostic], min: Severity) -> String {
         .collect()
 }
 
-/// The stage of every service port, then of every namespace and the mesh.
+/// How much of a grouped answer text shows: `limit` examples (and groups) each, or `all` of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    pub limit: usize,
+    pub all: bool,
+}
+
+impl Detail {
+    pub const DEFAULT: Detail = Detail { limit: 3, all: false };
+
+    /// Groups shown per section before "… N more": enough for the causes that matter most.
+    fn groups(self) -> usize {
+        if self.all { usize::MAX } else { (self.limit * 3).max(8) }
+    }
+}
+
+/// Service ports listed one per line up to this many; above, per namespace.
+const TABLE_MAX: usize = 40;
+
+/// `a, b` for at most two clients, else their count.
+fn few(ids: &[crate::model::WorkloadId]) -> String {
+    match ids {
+        [] | [_] | [_, _] => ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        _ => format!("{} clients", ids.len()),
+    }
+}
+
+/// The stage of every service port (per namespace on a large mesh), then of every namespace and
+/// the mesh, then the blockers and failing clients, each client once.
 pub fn stages(stages: &crate::migrate::Stages) -> String {
+    stages_with(stages, Detail::DEFAULT)
+}
+
+pub fn stages_with(stages: &crate::migrate::Stages, detail: Detail) -> String {
     let mut out = String::new();
-    let width = stages
-        .services
-        .iter()
-        .map(|s| s.service.len())
-        .max()
-        .unwrap_or(0)
-        .max("SERVICE PORT".len());
+    let mut per_stage: BTreeMap<crate::migrate::Stage, usize> = BTreeMap::new();
+    for s in &stages.services {
+        *per_stage.entry(s.stage).or_default() += 1;
+    }
+    let counts: Vec<String> = per_stage.iter().map(|(st, n)| format!("{n} {st}")).collect();
     let _ = writeln!(
         out,
-        "{:<width$}  {:<10}  {:<10}  BLOCKERS / FAILING",
-        "SERVICE PORT", "STAGE", "MODE"
+        "{} service ports ({}) in {} namespaces; mesh: {}\n",
+        stages.services.len(),
+        counts.join(", "),
+        stages.namespaces.len(),
+        stages.mesh
     );
-    for s in &stages.services {
-        let mode = s.mode.map_or("-".to_owned(), |m| m.to_string());
-        let who: Vec<String> = s.failing.iter().chain(&s.blockers).map(ToString::to_string).collect();
-        let line = format!(
-            "{:<width$}  {:<10}  {:<10}  {}",
-            s.service,
-            s.stage.as_str(),
-            mode,
-            who.join(", ")
+    let table = detail.all || stages.services.len() <= TABLE_MAX;
+    if table {
+        let width = stages
+            .services
+            .iter()
+            .map(|s| s.service.len())
+            .max()
+            .unwrap_or(0)
+            .max("SERVICE PORT".len());
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<10}  {:<10}  BLOCKERS / FAILING",
+            "SERVICE PORT", "STAGE", "MODE"
         );
-        let _ = writeln!(out, "{}", line.trim_end());
+        for s in &stages.services {
+            let mode = s.mode.map_or("-".to_owned(), |m| m.to_string());
+            let who = if detail.all {
+                let all: Vec<String> = s.failing.iter().chain(&s.blockers).map(ToString::to_string).collect();
+                all.join(", ")
+            } else {
+                [few(&s.failing), few(&s.blockers)]
+                    .into_iter()
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let line = format!("{:<width$}  {:<10}  {:<10}  {who}", s.service, s.stage.as_str(), mode);
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        let _ = writeln!(out);
     }
-    let _ = writeln!(out);
     for (ns, stage) in &stages.namespaces {
-        let _ = writeln!(out, "namespace {ns}: {stage}");
+        if table {
+            let _ = writeln!(out, "namespace {ns}: {stage}");
+            continue;
+        }
+        let mut here: BTreeMap<crate::migrate::Stage, usize> = BTreeMap::new();
+        for s in stages.services.iter().filter(|s| &s.namespace == ns) {
+            *here.entry(s.stage).or_default() += 1;
+        }
+        let ports: usize = here.values().sum();
+        let parts: Vec<String> = here.iter().map(|(st, n)| format!("{n} {st}")).collect();
+        let _ = writeln!(out, "namespace {ns}: {stage} ({ports} ports: {})", parts.join(", "));
     }
     let _ = writeln!(out, "mesh: {}", stages.mesh);
+    let sections = [
+        (
+            &stages.blocker_groups,
+            "blockers: clients without a sidecar that still send plaintext, each once, with the ports whose lock-down it holds back",
+        ),
+        (
+            &stages.failing_groups,
+            "failing because of mTLS settings: each client once, with the ports it fails on",
+        ),
+    ];
+    for (groups, title) in sections {
+        if groups.is_empty() {
+            continue;
+        }
+        let clients: usize = groups.iter().map(|g| g.clients.len()).sum();
+        let _ = writeln!(out, "\n{title} ({clients} clients):");
+        client_groups(&mut out, groups, detail);
+    }
     out
+}
+
+/// `- clients → what they hold`, largest first, at most `detail.groups()`.
+fn client_groups(out: &mut String, groups: &[crate::migrate::ClientGroup], detail: Detail) {
+    for g in groups.iter().take(detail.groups()) {
+        let _ = writeln!(out, "- {} → {}", g.clients_text, g.holds_text);
+        if detail.all && g.clients.len() > 2 {
+            let ids: Vec<String> = g.clients.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "  {}", ids.join(", "));
+        }
+    }
+    let hidden = groups.get(groups.len().min(detail.groups())..).unwrap_or_default();
+    if !hidden.is_empty() {
+        let clients: usize = hidden.iter().map(|g| g.clients.len()).sum();
+        let _ = writeln!(
+            out,
+            "- … {} more groups of {clients} clients (--all shows them)",
+            hidden.len()
+        );
+    }
+}
+
+/// A group of edges on one line: count, change, reason, deciding resource, clients → ports.
+fn group_line(g: &crate::migrate::EdgeGroup) -> String {
+    let by = g.resource.as_deref().map(|r| format!(" by {r}")).unwrap_or_default();
+    format!(
+        "{} × {} [{}]{by}: {} → {}",
+        g.edges, g.change, g.reason, g.clients_text, g.services_text
+    )
+}
+
+/// The groups of one effect (or all), each with up to `detail.limit` examples on one line.
+fn edge_groups(out: &mut String, groups: &[&crate::migrate::EdgeGroup], detail: Detail, indent: &str) {
+    for g in groups.iter().take(detail.groups()) {
+        let _ = writeln!(out, "{indent}- {}", group_line(g));
+        let shown: Vec<String> = g
+            .examples
+            .iter()
+            .take(if detail.all { 0 } else { detail.limit })
+            .map(|e| format!("{} → {}", e.from, e.to))
+            .collect();
+        if !shown.is_empty() && g.edges > 1 {
+            let _ = writeln!(out, "{indent}    e.g. {}", shown.join("; "));
+        }
+    }
+    let hidden = groups.get(groups.len().min(detail.groups())..).unwrap_or_default();
+    if !hidden.is_empty() {
+        let edges: usize = hidden.iter().map(|g| g.edges).sum();
+        let _ = writeln!(
+            out,
+            "{indent}- … {} more groups of {edges} edges (--all shows them)",
+            hidden.len()
+        );
+    }
+}
+
+/// Groups by effect, each effect with its total.
+fn effects(out: &mut String, groups: &[crate::migrate::EdgeGroup], detail: Detail, indent: &str) {
+    let mut by: BTreeMap<crate::migrate::Effect, Vec<&crate::migrate::EdgeGroup>> = BTreeMap::new();
+    for g in groups {
+        by.entry(g.effect).or_default().push(g);
+    }
+    for (effect, list) in by {
+        let edges: usize = list.iter().map(|g| g.edges).sum();
+        let _ = writeln!(out, "{indent}{} ({edges} edges):", effect.as_str());
+        edge_groups(out, &list, detail, indent);
+    }
 }
 
 fn change_line(c: &crate::migrate::EdgeChange) -> String {
@@ -287,9 +433,29 @@ fn change_line(c: &crate::migrate::EdgeChange) -> String {
 
 /// The plan as a Markdown runbook: readable in a terminal, and written as PLAN.md.
 pub fn plan(plan: &crate::migrate::Plan) -> String {
+    plan_with(plan, Detail::DEFAULT)
+}
+
+pub fn plan_with(plan: &crate::migrate::Plan, detail: Detail) -> String {
     let mut out = format!("# meshlock plan: goal `{}`\n\n", plan.goal);
-    for note in &plan.notes {
+    let blocked_edges = plan.blockers.len();
+    let clients: usize = plan.blocking_clients.iter().map(|g| g.clients.len()).sum();
+    let _ = writeln!(
+        out,
+        "{} step(s); {} lock-down(s) held back by {clients} client(s) ({blocked_edges} edges would break).\n",
+        plan.steps.len(),
+        plan.held_back.len()
+    );
+    let notes = if detail.all {
+        plan.notes.len()
+    } else {
+        plan.notes.len().min(TABLE_MAX / 4)
+    };
+    for note in plan.notes.iter().take(notes) {
         let _ = writeln!(out, "- {note}");
+    }
+    if plan.notes.len() > notes {
+        let _ = writeln!(out, "- … {} more notes (--all shows them)", plan.notes.len() - notes);
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(out);
@@ -327,12 +493,14 @@ pub fn plan(plan: &crate::migrate::Plan) -> String {
             step.delta.len(),
             summary.join(", ")
         );
-        for c in &step.delta {
-            let _ = writeln!(out, "- {}", change_line(c));
+        if detail.all {
+            for c in &step.delta {
+                let _ = writeln!(out, "- {}", change_line(c));
+            }
+        } else {
+            effects(&mut out, &step.groups, detail, "");
         }
-        for (what, s) in &step.stages {
-            let _ = writeln!(out, "- stage of {what}: {} → {}", s.before, s.after);
-        }
+        stage_lines(&mut out, &step.stages, detail);
         let mut undo = Vec::new();
         if !step.rollback.is_empty() {
             undo.push(format!("`kubectl apply -f {}.rollback.yaml`", step.name));
@@ -343,7 +511,89 @@ pub fn plan(plan: &crate::migrate::Plan) -> String {
         let _ = writeln!(out, "\nRollback: {}.\n", undo.join(", then "));
     }
     if !plan.blockers.is_empty() {
-        let _ = writeln!(out, "## Blocked\n");
+        blocked(&mut out, plan, detail);
+    }
+    let f = &plan.final_state;
+    let _ = writeln!(
+        out,
+        "## After the plan\n\n{} edges: {} ok ({} mtls, {} plaintext), {} failing.",
+        f.edges, f.ok, f.mtls, f.plaintext, f.failing
+    );
+    for (ns, stage) in &f.namespaces {
+        let _ = writeln!(out, "- namespace {ns}: {stage}");
+    }
+    let _ = writeln!(out, "- mesh: {}", f.mesh);
+    out
+}
+
+/// A step's stage changes: namespaces and the mesh one by one, service ports grouped by change.
+fn stage_lines(out: &mut String, stages: &BTreeMap<String, crate::migrate::plan::StageChange>, detail: Detail) {
+    let mut ports: BTreeMap<(crate::migrate::Stage, crate::migrate::Stage), std::collections::BTreeSet<String>> =
+        BTreeMap::new();
+    for (what, s) in stages {
+        let aggregate = what == "mesh" || what.starts_with("namespace/");
+        if aggregate || detail.all {
+            let _ = writeln!(out, "- stage of {what}: {} → {}", s.before, s.after);
+        } else {
+            ports.entry((s.before, s.after)).or_default().insert(what.clone());
+        }
+    }
+    for ((before, after), set) in ports {
+        let what = if set.len() == 1 {
+            set.iter().next().cloned().unwrap_or_default()
+        } else {
+            crate::migrate::group::services_text(&set)
+        };
+        let _ = writeln!(out, "- stage of {what}: {before} → {after}");
+    }
+}
+
+/// The held-back lock-downs: blocking clients each once, then the remedy set.
+fn blocked(out: &mut String, plan: &crate::migrate::Plan, detail: Detail) {
+    let _ = writeln!(out, "## Blocked\n");
+    let held: std::collections::BTreeSet<String> = plan.held_back.iter().cloned().collect();
+    let _ = writeln!(
+        out,
+        "{} lock-down(s) held back: {}.\n",
+        held.len(),
+        crate::migrate::group::names_text(&held)
+    );
+    let _ = writeln!(out, "Blocking clients, each once, with the lock-downs it holds back:\n");
+    client_groups(out, &plan.blocking_clients, detail);
+    if !plan.remedy_set.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nRemedy set (a greedy set cover: each pick deals with the most blocked edges left; a lock-down is released once all its blocked edges are):\n"
+        );
+        for (i, r) in plan.remedy_set.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{}. {} → {} of {} lock-downs ({} blocked edges)",
+                i + 1,
+                r.description,
+                r.released,
+                held.len(),
+                r.edges
+            );
+            if let Some(action) = &r.action {
+                if action.contains('\n') {
+                    let _ = writeln!(out, "\n    ```yaml\n{}    ```\n", indent(action, "    "));
+                } else {
+                    let _ = writeln!(out, "    `{action}`");
+                }
+            }
+            let _ = writeln!(out, "    alternatives: {}", r.alternatives.join("; or "));
+        }
+        let last = plan.remedy_set.last().map_or(0, |r| r.released);
+        let together = if last == held.len() {
+            "every lock-down".to_owned()
+        } else {
+            format!("{last} of {} lock-downs; the rest need `--allow-break`", held.len())
+        };
+        let _ = writeln!(out, "\nTogether they release {together}.");
+    }
+    if detail.all {
+        let _ = writeln!(out, "\nEvery blocked edge:\n");
         for b in &plan.blockers {
             let _ = writeln!(
                 out,
@@ -365,33 +615,40 @@ pub fn plan(plan: &crate::migrate::Plan) -> String {
                 }
             }
         }
-        let _ = writeln!(out);
+    } else {
+        let _ = writeln!(out, "\n(`--all` lists every blocked edge with its remedies.)");
     }
-    let f = &plan.final_state;
-    let _ = writeln!(
-        out,
-        "## After the plan\n\n{} edges: {} ok ({} mtls, {} plaintext), {} failing.",
-        f.edges, f.ok, f.mtls, f.plaintext, f.failing
-    );
-    for (ns, stage) in &f.namespaces {
-        let _ = writeln!(out, "- namespace {ns}: {stage}");
-    }
-    let _ = writeln!(out, "- mesh: {}", f.mesh);
-    out
+    let _ = writeln!(out);
 }
 
+/// Changed edges: the totals, then the groups by cause (`--all`: every edge).
 pub fn diff(diff: &crate::migrate::Diff) -> String {
+    diff_with(diff, Detail::DEFAULT)
+}
+
+pub fn diff_with(diff: &crate::migrate::Diff, detail: Detail) -> String {
     let mut out = String::new();
     if diff.changes.is_empty() {
         return "no edge changes\n".to_owned();
     }
-    for (group, n) in &diff.groups {
-        let _ = writeln!(out, "{group}: {n}");
-        for c in diff.changes.iter().filter(|c| &c.change == group) {
-            let _ = writeln!(out, "  {}", change_line(c));
+    let counts: Vec<String> = diff.groups.iter().map(|(g, n)| format!("{g}: {n}")).collect();
+    let _ = writeln!(
+        out,
+        "{} changed edge(s), {} broken [{}]",
+        diff.changes.len(),
+        diff.broken,
+        counts.join(", ")
+    );
+    if detail.all {
+        for (group, n) in &diff.groups {
+            let _ = writeln!(out, "{group}: {n}");
+            for c in diff.changes.iter().filter(|c| &c.change == group) {
+                let _ = writeln!(out, "  {}", change_line(c));
+            }
         }
+    } else {
+        effects(&mut out, &diff.by_cause, detail, "");
     }
-    let _ = writeln!(out, "{} changed edge(s), {} broken", diff.changes.len(), diff.broken);
     out.push_str(&diagnostics(&diff.diagnostics, Severity::Info));
     out
 }
@@ -415,14 +672,19 @@ pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
     out
 }
 
-/// `meshlock check` for people: diagnostics, the matrix summary, failing edges, exposure.
+/// `meshlock check` for people: the totals, failing edges grouped by cause (denials by the
+/// cluster's own authorization apart from mTLS breakage), diagnostics, exposure.
 pub fn check(report: &crate::check::CheckReport, style: Style) -> String {
-    let mut out = diagnostics(&report.diagnostics, Severity::Info);
+    check_with(report, style, Detail::DEFAULT)
+}
+
+pub fn check_with(report: &crate::check::CheckReport, style: Style, detail: Detail) -> String {
+    let mut out = String::new();
     let s = &report.summary;
     let statuses: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     let _ = writeln!(
         out,
-        "\n{}",
+        "{}",
         style.bold(&format!(
             "{} edges: {} ok ({} mtls, {} plaintext), {} failing [{}]",
             s.edges,
@@ -433,12 +695,55 @@ pub fn check(report: &crate::check::CheckReport, style: Style) -> String {
             statuses.join(", ")
         ))
     );
-    for e in &report.failing {
+    let _ = writeln!(
+        out,
+        "{} error(s), {} warning(s), {} note(s)",
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Info)
+    );
+    if s.failing > 0 {
         let _ = writeln!(
             out,
-            "  {}",
-            style.paint("31", &format!("{} → {}: {} [{}]", e.from, e.to, e.status, e.reason))
+            "failing: {} broken by mTLS configuration, {} denied by your authorization policy (expected), {} other",
+            s.mtls_broken,
+            s.denied,
+            s.failing - s.mtls_broken - s.denied
         );
+        let _ = writeln!(out);
+        effects(&mut out, &report.groups, detail, "");
+    }
+    if detail.all {
+        let _ = writeln!(out, "\nevery failing edge:");
+        for e in &report.failing {
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.paint("31", &format!("{} → {}: {} [{}]", e.from, e.to, e.status, e.reason))
+            );
+        }
+    }
+    let _ = writeln!(out);
+    // Diagnostics by code, `limit` each: one code can fire for hundreds of ports.
+    let mut by_code: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        by_code.entry(d.code.id()).or_default().push(d);
+    }
+    for list in by_code.values() {
+        let shown = if detail.all { list.len() } else { detail.limit.max(1) };
+        for d in list.iter().take(shown) {
+            let _ = writeln!(out, "{d}");
+        }
+        if list.len() > shown
+            && let Some(first) = list.first()
+        {
+            let _ = writeln!(
+                out,
+                "… {} more {} (--all shows them)",
+                list.len() - shown,
+                first.code.entry().slug
+            );
+        }
     }
     let exposed: Vec<&crate::check::Exposure> = report
         .exposure
@@ -446,31 +751,40 @@ pub fn check(report: &crate::check::CheckReport, style: Style) -> String {
         .filter(|x| !x.plaintext_callers.is_empty() || !x.findings.is_empty())
         .collect();
     if !exposed.is_empty() {
+        let unauthorised = exposed.iter().filter(|x| x.authorization.is_empty()).count();
         let _ = writeln!(
             out,
             "\n{}",
-            style.bold("exposure (plaintext callers and authorization)")
+            style.bold(&format!(
+                "exposure: {} of {} service ports accept plaintext or depend on mTLS for authorization ({unauthorised} with no authorization)",
+                exposed.len(),
+                report.exposure.len()
+            ))
         );
-        for x in exposed {
+        let shown = if detail.all { exposed.len() } else { detail.groups() };
+        for x in exposed.iter().take(shown) {
             let callers: Vec<String> = x.plaintext_callers.iter().map(ToString::to_string).collect();
+            let callers = if detail.all || callers.len() <= 2 {
+                callers.join(", ")
+            } else {
+                format!("{} clients", callers.len())
+            };
             let authz = if x.authorization.is_empty() {
                 "no authorization".to_owned()
             } else {
                 x.authorization.join(", ")
             };
-            let _ = writeln!(out, "  {}: plaintext from [{}]; {authz}", x.service, callers.join(", "));
-            for f in &x.findings {
-                let _ = writeln!(out, "    - {f}");
+            let _ = writeln!(out, "  {}: plaintext from [{callers}]; {authz}", x.service);
+            if detail.all {
+                for f in &x.findings {
+                    let _ = writeln!(out, "    - {f}");
+                }
             }
         }
+        if exposed.len() > shown {
+            let _ = writeln!(out, "  … {} more ports (--all shows them)", exposed.len() - shown);
+        }
     }
-    let _ = writeln!(
-        out,
-        "\n{} error(s), {} warning(s), {} note(s)",
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Info)
-    );
     out
 }
 

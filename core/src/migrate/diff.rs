@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::classes::ClassTable;
 use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::mesh::Mesh;
+use crate::migrate::group::{EdgeGroup, change_groups, namespace_sizes};
 use crate::migrate::stage::{Stage, Stages};
 use crate::model::WorkloadId;
 
@@ -68,6 +69,9 @@ pub struct Diff {
     pub changes: Vec<EdgeChange>,
     /// Number of changes per group (`mtls → fail`: 1).
     pub groups: BTreeMap<String, usize>,
+    /// The changes grouped by effect, change, reason after and cause; the counts add up to the
+    /// number of changes.
+    pub by_cause: Vec<EdgeGroup>,
     /// Edges that worked before and fail after.
     pub broken: usize,
     /// Transitions the migration state machine refuses (ML402: DISABLE straight to STRICT).
@@ -155,16 +159,23 @@ fn change(from: WorkloadId, to: String, before: Option<EdgeState>, after: Option
 }
 
 impl Diff {
-    /// Groups and counts a list of changes (causes as given).
+    /// Groups and counts a list of changes (causes as given), without knowing the namespaces.
     pub fn from_changes(changes: Vec<EdgeChange>) -> Self {
+        Self::grouped(changes, BTreeMap::new())
+    }
+
+    /// As `from_changes`; `sizes` (clients per namespace) lets a group say "the whole namespace".
+    fn grouped(changes: Vec<EdgeChange>, sizes: BTreeMap<String, usize>) -> Self {
         let mut groups = BTreeMap::new();
         for c in &changes {
             *groups.entry(c.change.clone()).or_insert(0) += 1;
         }
         let broken = changes.iter().filter(|c| c.breaks()).count();
+        let by_cause = change_groups(sizes, &changes, |c| (!c.cause.is_empty()).then(|| c.cause.join(", ")));
         Diff {
             changes,
             groups,
+            by_cause,
             broken,
             diagnostics: Vec::new(),
         }
@@ -194,7 +205,7 @@ impl Mesh {
                 c.cause.clone_from(&changed);
             }
         }
-        let mut diff = Diff::from_changes(changes);
+        let mut diff = Diff::grouped(changes, namespace_sizes(after));
         diff.diagnostics = refused_transitions(&before.stages(), &after.stages());
         diff
     }

@@ -4,7 +4,7 @@
 //! its breaks are reported as blockers with remedies.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -13,6 +13,10 @@ use crate::evaluate::{Reason, Transport, Verdict};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
 use crate::migrate::diff::{EdgeChange, delta_of};
+use crate::migrate::group::{
+    ClientGroup, Deciders, EdgeGroup, by_client, change_groups, clients_text, names_text, namespace_sizes,
+    services_text,
+};
 use crate::migrate::stage::{Stage, Stages};
 use crate::model::ResourceRef;
 use crate::model::{Meta, MtlsMode, Service, WorkloadId};
@@ -81,6 +85,8 @@ pub struct PlanStep {
     pub rollback: Vec<String>,
     pub rollback_delete: Vec<String>,
     pub delta: Vec<EdgeChange>,
+    /// `delta` grouped by effect, change, reason after and deciding resource.
+    pub groups: Vec<EdgeGroup>,
     /// Service ports and namespaces whose stage changes.
     pub stages: BTreeMap<String, StageChange>,
     /// What to verify on the live cluster before applying.
@@ -99,6 +105,9 @@ pub enum RemedyKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Remedy {
     pub kind: RemedyKind,
+    /// What it acts on: the namespace to inject, the rule to fix, the port (or, before 1.5, the
+    /// service) to keep PERMISSIVE, the client to let break.
+    pub target: String,
     pub description: String,
     /// The YAML or command that implements it, when there is one.
     pub action: Option<String>,
@@ -115,6 +124,21 @@ pub struct Blocker {
     /// The step that was held back.
     pub step: String,
     pub remedies: Vec<Remedy>,
+}
+
+/// One remedy of the plan's remedy set, and what it releases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemedyChoice {
+    pub kind: RemedyKind,
+    pub target: String,
+    pub description: String,
+    pub action: Option<String>,
+    /// Blocked edges it deals with (not dealt with by the remedies before it).
+    pub edges: usize,
+    /// Lock-downs released once it and the remedies before it are applied.
+    pub released: usize,
+    /// The other ways out for the same edges.
+    pub alternatives: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,6 +159,12 @@ pub struct Plan {
     pub notes: Vec<String>,
     pub steps: Vec<PlanStep>,
     pub blockers: Vec<Blocker>,
+    /// The lock-downs held back (step names, without the number).
+    pub held_back: Vec<String>,
+    /// The blocking clients, each once, with the lock-downs it holds back.
+    pub blocking_clients: Vec<ClientGroup>,
+    /// The smallest set of remedies found that releases the held-back lock-downs, in order.
+    pub remedy_set: Vec<RemedyChoice>,
     #[serde(rename = "final")]
     pub final_state: Summary,
 }
@@ -243,11 +273,23 @@ impl Mesh {
             planner.mesh_wide()?;
         }
         let final_state = summary(&planner.current, &planner.table, &planner.stages);
+        let mut held_back: Vec<String> = planner.blockers.iter().map(|b| b.step.clone()).collect();
+        held_back.sort();
+        held_back.dedup();
+        let blocking_clients = by_client(
+            &namespace_sizes(self),
+            planner.blockers.iter().map(|b| (&b.client, b.step.as_str())),
+            names_text,
+        );
+        let remedy_set = remedy_set(self, &planner.blockers, held_back.len());
         Ok(Plan {
             goal: goal.clone(),
             notes: planner.notes,
             steps: planner.steps,
             blockers: planner.blockers,
+            held_back,
+            blocking_clients,
+            remedy_set,
             final_state,
         })
     }
@@ -345,6 +387,10 @@ impl Planner<'_> {
             return Ok(false);
         }
         let (rollback, rollback_delete) = self.rollback_of(&candidate, &next);
+        let mut deciders = Deciders::new(&next);
+        let groups = change_groups(namespace_sizes(&next), &changes, |c| {
+            deciders.of_edge(&next_table, &c.from, &c.to)
+        });
         self.steps.push(PlanStep {
             name: format!("{:02}-{}", self.steps.len() + 1, candidate.name),
             description: candidate.description,
@@ -353,6 +399,7 @@ impl Planner<'_> {
             rollback,
             rollback_delete,
             delta: changes,
+            groups,
             stages,
             prechecks: candidate.prechecks,
         });
@@ -392,6 +439,7 @@ impl Planner<'_> {
                     step: candidate.name.clone(),
                     remedies: vec![Remedy {
                         kind: RemedyKind::AllowBreak,
+                        target: sender.clone(),
                         description: format!("the mesh saw `{sender}` send plaintext to `{host}`; move it to mTLS first, or accept the break"),
                         action: Some(format!("--allow-break {sender}")),
                     }],
@@ -736,6 +784,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
         };
         out.push(Remedy {
             kind: RemedyKind::InjectClient,
+            target: id.namespace.clone(),
             description: format!("inject a sidecar into `{id}`; it then sends mTLS"),
             action: Some(format!(
                 "kubectl label namespace {} istio-injection=enabled && {restart}",
@@ -752,6 +801,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
     {
         out.push(Remedy {
             kind: RemedyKind::FixDestinationRule,
+            target: rule.meta.display_ref(),
             description: format!(
                 "`{}` (found in the {}) decides `{}`'s TLS to `{}` without ISTIO_MUTUAL: set `trafficPolicy.tls.mode: ISTIO_MUTUAL` in it (and in its portLevelSettings)",
                 rule.meta.display_ref(),
@@ -779,6 +829,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
             );
             out.push(Remedy {
                 kind: RemedyKind::KeepPermissive,
+                target: broken.to.clone(),
                 description: format!(
                     "keep `{}` port {} PERMISSIVE (container port {target}) while the rest locks down; plaintext stays unauthenticated there",
                     svc.fqdn, port.port
@@ -790,6 +841,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
             // decides), so the narrowest safe choice is not locking this service.
             out.push(Remedy {
                 kind: RemedyKind::KeepPermissive,
+                target: svc.fqdn.to_string(),
                 description: format!(
                     "keep `{}` PERMISSIVE: skip this lock step (to lock its other ports, list them in the Policy's `targets[].ports`); plaintext stays unauthenticated there",
                     svc.fqdn
@@ -800,6 +852,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
     }
     out.push(Remedy {
         kind: RemedyKind::AllowBreak,
+        target: broken.from.to_string(),
         description: format!("accept that `{}` breaks", broken.from),
         action: Some(format!("--allow-break {}", broken.from)),
     });
@@ -841,4 +894,135 @@ fn destination_rule_yaml(service: &Service, name: &str, mode: &str) -> String {
         ns = service.namespace,
         host = service.fqdn,
     )
+}
+
+/// The remedy set: a lock-down is released only when every edge it would break is dealt with, so
+/// the plan looks for the smallest set of remedies that deals with all of them. Minimum set cover
+/// is NP-hard; this is the greedy approximation (each pick deals with the most blocked edges left,
+/// within a factor ln(n) of the optimum). Injection is per namespace (one label, not one entry per
+/// workload); accepting a break is not a remedy here but an alternative.
+fn remedy_set(mesh: &Mesh, blockers: &[Blocker], lock_downs: usize) -> Vec<RemedyChoice> {
+    // Candidates by (kind, target): the blocked edges (indices into `blockers`) each deals with.
+    let mut candidates: BTreeMap<(u8, String), (Remedy, BTreeSet<usize>)> = BTreeMap::new();
+    for (i, b) in blockers.iter().enumerate() {
+        for r in b.remedies.iter().filter(|r| r.kind != RemedyKind::AllowBreak) {
+            // Injection first, then rules, then ports kept PERMISSIVE: the order breaks ties.
+            let rank = match r.kind {
+                RemedyKind::InjectClient => 0,
+                RemedyKind::FixDestinationRule => 1,
+                _ => 2,
+            };
+            candidates
+                .entry((rank, r.target.clone()))
+                .or_insert_with(|| (r.clone(), BTreeSet::new()))
+                .1
+                .insert(i);
+        }
+    }
+    let mut done = vec![false; blockers.len()];
+    let mut out = Vec::new();
+    loop {
+        let gain = |edges: &BTreeSet<usize>| edges.iter().filter(|&&i| !done.get(i).copied().unwrap_or(true)).count();
+        let best = candidates
+            .iter()
+            .map(|(key, (_, edges))| (gain(edges), key))
+            .filter(|(g, _)| *g > 0)
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map(|(g, key)| (g, key.clone()));
+        let Some((gain, key)) = best else { break };
+        let Some((remedy, edges)) = candidates.remove(&key) else {
+            break;
+        };
+        for &i in &edges {
+            if let Some(d) = done.get_mut(i) {
+                *d = true;
+            }
+        }
+        let released = released(blockers, &done);
+        out.push(choice(mesh, blockers, remedy, &edges, gain, released));
+        if released == lock_downs {
+            break;
+        }
+    }
+    out
+}
+
+/// Held-back lock-downs whose every blocked edge is dealt with.
+fn released(blockers: &[Blocker], done: &[bool]) -> usize {
+    let mut open: BTreeMap<&str, bool> = BTreeMap::new();
+    for (b, d) in blockers.iter().zip(done) {
+        *open.entry(b.step.as_str()).or_insert(true) &= *d;
+    }
+    open.values().filter(|d| **d).count()
+}
+
+/// A chosen remedy, said at the scale it acts on, with the alternatives for its edges.
+fn choice(
+    mesh: &Mesh,
+    blockers: &[Blocker],
+    remedy: Remedy,
+    edges: &BTreeSet<usize>,
+    gain: usize,
+    released: usize,
+) -> RemedyChoice {
+    let picked: Vec<&Blocker> = edges.iter().filter_map(|&i| blockers.get(i)).collect();
+    let clients: BTreeSet<WorkloadId> = picked.iter().map(|b| b.client.clone()).collect();
+    let ports: BTreeSet<String> = picked.iter().map(|b| b.service.clone()).collect();
+    let sizes = namespace_sizes(mesh);
+    let (description, action) = match remedy.kind {
+        RemedyKind::InjectClient => {
+            let ns = &remedy.target;
+            let whole = mesh
+                .workloads
+                .iter()
+                .filter(|w| &w.id.namespace == ns)
+                .all(|w| !w.sidecar.present);
+            let n = clients.len();
+            let plural = if n == 1 { "" } else { "s" };
+            if whole {
+                (
+                    format!(
+                        "label namespace {ns} ({n} client{plural}) and restart its workloads: they get sidecars and send mTLS"
+                    ),
+                    Some(format!(
+                        "kubectl label namespace {ns} istio-injection=enabled && kubectl rollout restart deployment -n {ns}"
+                    )),
+                )
+            } else {
+                let names: Vec<&str> = clients.iter().map(|c| c.name.as_str()).collect();
+                (
+                    format!("inject the {n} sidecar-less client{plural} in {ns}: they then send mTLS"),
+                    Some(format!(
+                        "kubectl label namespace {ns} istio-injection=enabled --overwrite && kubectl rollout restart deployment {} -n {ns}",
+                        names.join(" ")
+                    )),
+                )
+            }
+        }
+        _ => (remedy.description.clone(), remedy.action.clone()),
+    };
+    let mut alternatives = Vec::new();
+    if remedy.kind != RemedyKind::KeepPermissive {
+        let what = if ports.len() == 1 {
+            services_text(&ports)
+        } else {
+            format!("the {} ports", ports.len())
+        };
+        alternatives.push(format!("keep {what} PERMISSIVE"));
+    }
+    let who = if clients.len() <= 2 {
+        clients_text(&clients, &sizes)
+    } else {
+        format!("the {} clients", clients.len())
+    };
+    alternatives.push(format!("accept the breaks (`--allow-break` {who})"));
+    RemedyChoice {
+        kind: remedy.kind,
+        target: remedy.target,
+        description,
+        action,
+        edges: gain,
+        released,
+        alternatives,
+    }
 }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::classes::{ClassTable, Column};
-use crate::evaluate::{Reason, Transport};
+use crate::evaluate::{Reason, Transport, Verdict};
 use crate::mesh::Mesh;
+use crate::migrate::group::{ClientGroup, by_client, namespace_sizes, services_text};
 use crate::model::{MtlsMode, WorkloadId};
 use crate::resolve::server;
 
@@ -90,6 +91,10 @@ pub struct Stages {
     pub services: Vec<ServiceStage>,
     pub namespaces: BTreeMap<String, Stage>,
     pub mesh: Stage,
+    /// The blockers, each client once, with the ports whose lock-down it holds back.
+    pub blocker_groups: Vec<ClientGroup>,
+    /// The clients that fail because of mTLS settings, each once, with the ports they fail on.
+    pub failing_groups: Vec<ClientGroup>,
 }
 
 impl Stages {
@@ -112,8 +117,26 @@ fn aggregate(stages: impl Iterator<Item = Stage>) -> Stage {
 }
 
 impl Mesh {
+    /// The stages, with the blockers and failing clients grouped by client (the planner's
+    /// intermediate stages skip the grouping: nobody reads it there).
     pub fn stages(&self) -> Stages {
-        self.stages_with(&ClassTable::new(self))
+        let mut stages = self.stages_with(&ClassTable::new(self));
+        let sizes = namespace_sizes(self);
+        let grouped = |pick: fn(&ServiceStage) -> &Vec<WorkloadId>| {
+            by_client(
+                &sizes,
+                stages
+                    .services
+                    .iter()
+                    .flat_map(|s| pick(s).iter().map(|c| (c, s.service.as_str()))),
+                services_text,
+            )
+        };
+        let blocker_groups = grouped(|s| &s.blockers);
+        let failing_groups = grouped(|s| &s.failing);
+        stages.blocker_groups = blocker_groups;
+        stages.failing_groups = failing_groups;
+        stages
     }
 
     /// The stages read from this mesh's class table.
@@ -172,7 +195,9 @@ impl Mesh {
             if r.transport == Some(Transport::Mtls) && r.reason != Reason::MtlsToNoSidecar {
                 mtls_clients += 1;
             }
-            if r.transport == Some(Transport::Plaintext) && !is_mtls_failure(r.reason) {
+            // A stage is about mTLS: a plaintext caller that authorization denies (403, or closed
+            // on TCP) is refused before and after a lock-down, so it neither counts nor blocks.
+            if r.transport == Some(Transport::Plaintext) && r.reason.verdict() == Verdict::Ok {
                 plaintext_clients += 1;
                 if cell.client.sidecar.present {
                     sidecar_plaintext += 1;
@@ -218,6 +243,8 @@ impl Mesh {
             services,
             namespaces,
             mesh,
+            blocker_groups: Vec::new(),
+            failing_groups: Vec::new(),
         }
     }
 }
