@@ -22,8 +22,8 @@ use serde_json::Value;
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::StepInput;
-use meshlock::telemetry::Observations;
 use meshlock::render::{self, Style};
+use meshlock::telemetry::Observations;
 use meshlock::{Matrix, MeshSettings, Outcome, seed};
 
 /// Runs `f` without the GIL and behind the panic guard; a failure becomes `MeshlockError`.

@@ -9,6 +9,9 @@ use meshlock::migrate::{Goal, StepInput};
 use meshlock::render::{self, Style};
 use meshlock::{IstioVersion, Mesh, MeshSettings, Severity, Source, Verdict};
 
+mod completions;
+mod hint;
+
 /// Model an Istio mesh's move to mutual TLS: who can talk to whom, over what, and why.
 #[derive(Debug, Parser)]
 #[command(name = "meshlock", version, about, long_about = None)]
@@ -41,6 +44,13 @@ enum Command {
     Ready(ReadyArgs),
     /// Print a generated cluster (deterministic for a seed), for benchmarks and experiments.
     Generate(GenerateArgs),
+    /// Print the shell completion script (e.g. `meshlock completions bash > ~/.local/share/bash-completion/completions/meshlock`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `meshlock man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -50,9 +60,10 @@ struct CheckArgs {
     input: InputArgs,
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     format: CheckFormat,
-    /// Exit 1 when a diagnostic of this severity (or worse) is found, or (`broken`) an edge fails.
-    #[arg(long, value_enum)]
-    fail_on: Option<FailOn>,
+    /// Exit 1 when a diagnostic of this severity (or worse) is found, or (`broken`) also when an
+    /// edge fails. Exit 2 is kept for usage errors and unreadable files.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
     /// Print the diagnostics catalogue (Markdown) and exit.
     #[arg(long)]
     catalogue: bool,
@@ -233,8 +244,9 @@ struct ProbeArgs {
     /// The client workload, NAMESPACE/NAME (e.g. legacy/sleep).
     #[arg(long, value_name = "NS/WORKLOAD")]
     from: String,
-    /// The target, HOST:PORT[/PATH], resolved from the client's namespace (e.g. httpbin.foo:8000).
-    #[arg(long, value_name = "HOST:PORT")]
+    /// The target, `[https://]HOST:PORT[/PATH]`, resolved from the client's namespace
+    /// (e.g. `httpbin.foo:8000`, `httpbin.foo:8000/ip`); `https://` makes curl speak TLS itself.
+    #[arg(long, value_name = "[https://]HOST:PORT[/PATH]")]
     to: String,
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     format: ProbeFormat,
@@ -297,7 +309,13 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             let mesh = load(&args.input)?;
             let outcome = mesh.probe(&args.from, &args.to).map_err(|e| Failure(e.to_string()))?;
             match args.format {
-                ProbeFormat::Text => emit(&format!("{}\n", outcome.status))?,
+                ProbeFormat::Text => {
+                    // stdout stays the bare status (scripts compare it); the reason goes to stderr.
+                    if let Some(why) = hint::probe_hint(&mesh, &outcome, &args.to) {
+                        eprintln!("meshlock: {why}");
+                    }
+                    emit(&format!("{}\n", outcome.status))?;
+                }
                 ProbeFormat::Json => emit(&json(&outcome)?)?,
             }
             Ok(gate(args.fail_on_broken, outcome.verdict == Verdict::Fail))
@@ -374,6 +392,8 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Simulate(args) => simulate(args, style),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
         Command::Diff(args) => {
             let before = load(&args.input)?;
             let after_input = InputArgs {
@@ -442,21 +462,26 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
         return Ok(0);
     }
     let (sources, settings) = read_input(&args.input)?;
-    // Errors in the input are findings of `check`, reported in the chosen format, not a crash.
-    let report = match Mesh::load(&sources, &settings) {
-        Ok(loaded) => loaded.mesh.check(),
-        Err(err) => meshlock::check::CheckReport::from_diagnostics(err.diagnostics),
+    // Errors in the input are findings of `check` (exit 1, like a linter's), reported in the
+    // chosen format, not a crash; in text they are the whole report: nothing else was analysed.
+    let (report, loaded) = match Mesh::load(&sources, &settings) {
+        Ok(loaded) => (loaded.mesh.check(), true),
+        Err(err) => (meshlock::check::CheckReport::from_diagnostics(err.diagnostics), false),
     };
     match args.format {
+        CheckFormat::Text if !loaded => emit(&format!(
+            "{}the input has errors ({}); nothing was analysed\n",
+            render::diagnostics(&report.diagnostics, Severity::Info),
+            report.count(Severity::Error)
+        ))?,
         CheckFormat::Text => emit(&render::check_with(&report, style, args.detail.detail()))?,
         CheckFormat::Json => emit(&json(&report)?)?,
         CheckFormat::Sarif => emit(&json(&render::sarif(&report))?)?,
     }
     let failed = match args.fail_on {
-        None => false,
-        Some(FailOn::Error) => report.count(Severity::Error) > 0,
-        Some(FailOn::Warning) => report.count(Severity::Error) + report.count(Severity::Warning) > 0,
-        Some(FailOn::Broken) => report.summary.failing > 0 || report.count(Severity::Error) > 0,
+        FailOn::Error => report.count(Severity::Error) > 0,
+        FailOn::Warning => report.count(Severity::Error) + report.count(Severity::Warning) > 0,
+        FailOn::Broken => report.summary.failing > 0 || report.count(Severity::Error) > 0,
     };
     Ok(if failed { EXIT_BROKEN } else { 0 })
 }

@@ -17,9 +17,9 @@
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::StepInput;
+use meshlock::render::{self, Style};
 #[cfg(feature = "full")]
 use meshlock::telemetry::Observations;
-use meshlock::render::{self, Style};
 use meshlock::{Mesh, MeshSettings, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
