@@ -465,7 +465,13 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
     // Errors in the input are findings of `check` (exit 1, like a linter's), reported in the
     // chosen format, not a crash; in text they are the whole report: nothing else was analysed.
     let (report, loaded) = match Mesh::load(&sources, &settings) {
-        Ok(loaded) => (loaded.mesh.check(), true),
+        // Text without --all shows groups only: the per-edge list is not built.
+        Ok(loaded) => (
+            loaded
+                .mesh
+                .check_with(!matches!(args.format, CheckFormat::Text) || args.detail.all),
+            true,
+        ),
         Err(err) => (meshlock::check::CheckReport::from_diagnostics(err.diagnostics), false),
     };
     match args.format {

@@ -81,6 +81,12 @@ impl CheckReport {
 
 impl Mesh {
     pub fn check(&self) -> CheckReport {
+        self.check_with(true)
+    }
+
+    /// `check`; `list_failing`: also list every failing edge (`failing`), which JSON and `--all`
+    /// show. Without it the report holds the groups only: memory does not grow with the edges.
+    pub fn check_with(&self, list_failing: bool) -> CheckReport {
         let table = ClassTable::new(self);
         let mut diagnostics = self.diagnostics().to_vec();
         selectors(self, &mut diagnostics);
@@ -91,33 +97,58 @@ impl Mesh {
         let exposure = exposure(self, &stages, &table, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
-        let mut failing = Vec::new();
         let mut groups = Grouper::new(self);
         let mut deciders = Deciders::new(self);
-        for cell in table.cells(self) {
-            let r = cell.response;
-            edges += 1;
-            *by_status.entry(r.status).or_insert(0) += 1;
-            if r.reason.verdict() == Verdict::Ok {
-                ok += 1;
-                match r.transport {
-                    Some(Transport::Mtls) => mtls += 1,
-                    Some(Transport::Plaintext) => plaintext += 1,
-                    None => {}
+        // Column by column: the cells of one column with one response share their group, so the
+        // group's key and deciding resource are found once per (column, response), not per edge.
+        for column in &table.columns {
+            let mut failing_by_response: Vec<Vec<&WorkloadId>> = vec![Vec::new(); column.responses.len()];
+            let mut first_cell = vec![None; column.responses.len()];
+            for cell in table.column_cells(self, column) {
+                let r = cell.response;
+                edges += 1;
+                *by_status.entry(r.status).or_insert(0) += 1;
+                if r.reason.verdict() == Verdict::Ok {
+                    ok += 1;
+                    match r.transport {
+                        Some(Transport::Mtls) => mtls += 1,
+                        Some(Transport::Plaintext) => plaintext += 1,
+                        None => {}
+                    }
+                    continue;
                 }
-            } else {
-                let resource = deciders.of(&cell);
-                groups.add(
+                let Some(at) = column.responses.iter().position(|x| x == r) else {
+                    continue;
+                };
+                if let Some(list) = failing_by_response.get_mut(at) {
+                    list.push(&cell.client.id);
+                }
+                if let Some(first) = first_cell.get_mut(at) {
+                    first.get_or_insert(cell);
+                }
+            }
+            for (clients, cell) in failing_by_response.iter().zip(&first_cell) {
+                let Some(cell) = cell else { continue };
+                let r = cell.response;
+                groups.add_all(
                     Effect::of_failure(r.reason),
                     r.status.to_string(),
                     r.reason,
-                    resource,
-                    &cell.client.id,
-                    &cell.column.to,
+                    deciders.of(cell),
+                    clients,
+                    &column.to,
                 );
-                failing.push(Edge::from(cell));
             }
         }
+        let failing = if list_failing {
+            table
+                .cells(self)
+                .filter(|c| c.response.reason.verdict() == Verdict::Fail)
+                .map(Edge::from)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let groups = groups.finish();
         let count = |effect: Effect| groups.iter().filter(|g| g.effect == effect).map(|g| g.edges).sum();
         let summary = MatrixSummary {

@@ -161,6 +161,36 @@ impl Grouper {
         }
     }
 
+    /// Many edges of one service port `to` alike in effect, change, reason and resource.
+    pub fn add_all(
+        &mut self,
+        effect: Effect,
+        change: String,
+        reason: Reason,
+        resource: Option<String>,
+        clients: &[&WorkloadId],
+        to: &str,
+    ) {
+        if clients.is_empty() {
+            return;
+        }
+        let tally = self.groups.entry((effect, change, reason, resource)).or_default();
+        tally.edges += clients.len();
+        for &client in clients {
+            if !tally.clients.contains(client) {
+                tally.clients.insert(client.clone());
+            }
+        }
+        if !tally.services.contains(to) {
+            tally.services.insert(to.to_owned());
+        }
+        let room = MAX_EXAMPLES.saturating_sub(tally.examples.len());
+        tally.examples.extend(clients.iter().take(room).map(|&from| EdgeRef {
+            from: from.clone(),
+            to: to.to_owned(),
+        }));
+    }
+
     /// The groups, by effect, largest first.
     pub fn finish(self) -> Vec<EdgeGroup> {
         let mut out: Vec<EdgeGroup> = self
