@@ -338,11 +338,7 @@ impl Mesh {
 impl Planner<'_> {
     /// Simulates `candidate`; emits it when nothing breaks beyond the allowed clients and it changes
     /// something, else records its breaks as blockers. Returns whether it was emitted.
-    fn try_step(
-        &mut self,
-        candidate: Candidate,
-        remedies: impl Fn(&Mesh, &EdgeChange) -> Vec<Remedy>,
-    ) -> Result<bool, PlanError> {
+    fn try_step(&mut self, candidate: Candidate, offer_remedies: bool) -> Result<bool, PlanError> {
         let sources: Vec<Source> = candidate
             .apply
             .iter()
@@ -373,6 +369,7 @@ impl Planner<'_> {
             .filter(|c| c.breaks() && !self.allow_break.contains(&c.from))
             .collect();
         if !breaks.is_empty() {
+            let mut parts = RemedyParts::new(&self.current);
             for b in breaks {
                 let after = b.after.map(|a| a.status.to_string()).unwrap_or_default();
                 self.blockers.push(Blocker {
@@ -381,7 +378,7 @@ impl Planner<'_> {
                     would_get: after,
                     reason: b.after.map_or(Reason::NoEndpoints, |a| a.reason),
                     step: candidate.name.clone(),
-                    remedies: remedies(&self.current, b),
+                    remedies: if offer_remedies { parts.of(b) } else { Vec::new() },
                 });
             }
             return Ok(false);
@@ -499,7 +496,7 @@ impl Planner<'_> {
                     prechecks: vec![format!("kubectl get peerauthentication -n {namespace}")],
                     is_goal: false,
                 },
-                |_, _| Vec::new(),
+                false,
             )?;
         }
         if self.current.settings.auto_mtls {
@@ -526,7 +523,7 @@ impl Planner<'_> {
                 prechecks: lock_prechecks(&self.current, namespace, None),
                 is_goal: false,
             },
-            remedies,
+            true,
         )?;
         Ok(())
     }
@@ -561,7 +558,7 @@ impl Planner<'_> {
                     prechecks: lock_prechecks(&self.current, "", None),
                     is_goal: true,
                 },
-                remedies,
+                true,
             )?;
         } else {
             // v1alpha1: MeshPolicy STRICT plus the `*.local` ISTIO_MUTUAL rule of `global.mtls.enabled`,
@@ -591,7 +588,7 @@ impl Planner<'_> {
                     prechecks: lock_prechecks(&self.current, "", None),
                     is_goal: true,
                 },
-                remedies,
+                true,
             )?;
         }
         Ok(())
@@ -637,7 +634,7 @@ impl Planner<'_> {
                     )],
                     is_goal: false,
                 },
-                |_, _| Vec::new(),
+                false,
             )?;
         }
         self.client_rule(service)?;
@@ -650,7 +647,7 @@ impl Planner<'_> {
                 prechecks: lock_prechecks(&self.current, &service.namespace, Some(service)),
                 is_goal: false,
             },
-            remedies,
+            true,
         )?;
         Ok(())
     }
@@ -692,7 +689,7 @@ impl Planner<'_> {
                 ],
                 is_goal: false,
             },
-            remedies,
+            true,
         )?;
         Ok(())
     }
@@ -754,14 +751,59 @@ fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChang
 }
 
 /// The narrowest ways out of a break, most targeted first.
-fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
-    let mut out = Vec::new();
-    let client = mesh.workload(&broken.from);
-    let service = broken.to.rsplit_once(':').and_then(|(fqdn, port)| {
-        let svc = mesh.services.iter().find(|s| s.fqdn.0 == fqdn)?;
-        let port = svc.ports.iter().find(|p| p.port.to_string() == port)?;
-        Some((svc, port))
-    });
+/// The narrowest ways out for blocked edges, assembled from parts shared by every edge of one client
+/// or one service port and built once each: a 10,000-pod plan has millions of blocked edges.
+struct RemedyParts<'m> {
+    mesh: &'m Mesh,
+    /// Per client: injecting it (when it has no sidecar), and accepting its breaks.
+    clients: HashMap<WorkloadId, (Option<Remedy>, Remedy)>,
+    /// Per service port (`fqdn:port`): keeping it PERMISSIVE.
+    ports: HashMap<String, Option<Remedy>>,
+}
+
+impl<'m> RemedyParts<'m> {
+    fn new(mesh: &'m Mesh) -> Self {
+        Self {
+            mesh,
+            clients: HashMap::new(),
+            ports: HashMap::new(),
+        }
+    }
+
+    /// In order: inject the client, fix the DestinationRule that decides, keep the port
+    /// PERMISSIVE, accept the break.
+    fn of(&mut self, broken: &EdgeChange) -> Vec<Remedy> {
+        let mesh = self.mesh;
+        let (inject, allow) = self
+            .clients
+            .entry(broken.from.clone())
+            .or_insert_with(|| client_remedies(mesh, &broken.from))
+            .clone();
+        let keep = self
+            .ports
+            .entry(broken.to.clone())
+            .or_insert_with(|| keep_permissive(mesh, &broken.to))
+            .clone();
+        let mut out: Vec<Remedy> = inject.into_iter().collect();
+        out.extend(fix_destination_rule(mesh, broken));
+        out.extend(keep);
+        out.push(allow);
+        out
+    }
+}
+
+fn service_port<'a>(mesh: &'a Mesh, to: &str) -> Option<(&'a Service, &'a crate::model::ServicePort)> {
+    let (fqdn, port) = to.rsplit_once(':')?;
+    let svc = mesh
+        .service_index(&crate::model::Fqdn(fqdn.to_owned()))
+        .and_then(|i| mesh.services.get(i))?;
+    let port = svc.ports.iter().find(|p| p.port.to_string() == port)?;
+    Some((svc, port))
+}
+
+fn client_remedies(mesh: &Mesh, id: &WorkloadId) -> (Option<Remedy>, Remedy) {
+    let client = mesh.workload(id);
+    let mut inject = None;
     if let Some(client) = client
         && !client.sidecar.present
         && client.calls.is_none()
@@ -782,7 +824,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
             ),
             _ => format!("delete and recreate pod `{}` in `{}`", id.name, id.namespace),
         };
-        out.push(Remedy {
+        inject = Some(Remedy {
             kind: RemedyKind::InjectClient,
             target: id.namespace.clone(),
             description: format!("inject a sidecar into `{id}`; it then sends mTLS"),
@@ -792,6 +834,18 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
             )),
         });
     }
+    let allow = Remedy {
+        kind: RemedyKind::AllowBreak,
+        target: id.to_string(),
+        description: format!("accept that `{id}` breaks"),
+        action: Some(format!("--allow-break {id}")),
+    };
+    (inject, allow)
+}
+
+fn fix_destination_rule(mesh: &Mesh, broken: &EdgeChange) -> Option<Remedy> {
+    let client = mesh.workload(&broken.from);
+    let service = service_port(mesh, &broken.to);
     // A sidecar client still sending plaintext: a DestinationRule decides it.
     if let (Some(client), Some((svc, _))) = (client, service)
         && client.sidecar.present
@@ -799,7 +853,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
         && let Some(choice) = crate::resolve::client::destination_rules(mesh, client, svc)
         && let Some(rule) = choice.rules.first()
     {
-        out.push(Remedy {
+        return Some(Remedy {
             kind: RemedyKind::FixDestinationRule,
             target: rule.meta.display_ref(),
             description: format!(
@@ -812,6 +866,11 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
             action: None,
         });
     }
+    None
+}
+
+fn keep_permissive(mesh: &Mesh, to: &str) -> Option<Remedy> {
+    let service = service_port(mesh, to);
     if let Some((svc, port)) = service {
         let selector = svc.selector.clone().unwrap_or_default();
         let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
@@ -827,9 +886,9 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
                 ns = svc.namespace,
                 labels = labels.join(", "),
             );
-            out.push(Remedy {
+            return Some(Remedy {
                 kind: RemedyKind::KeepPermissive,
-                target: broken.to.clone(),
+                target: to.to_owned(),
                 description: format!(
                     "keep `{}` port {} PERMISSIVE (container port {target}) while the rest locks down; plaintext stays unauthenticated there",
                     svc.fqdn, port.port
@@ -839,7 +898,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
         } else {
             // In 1.1 a port-specific Policy does not reliably beat a port-less one (store order
             // decides), so the narrowest safe choice is not locking this service.
-            out.push(Remedy {
+            return Some(Remedy {
                 kind: RemedyKind::KeepPermissive,
                 target: svc.fqdn.to_string(),
                 description: format!(
@@ -850,13 +909,7 @@ fn remedies(mesh: &Mesh, broken: &EdgeChange) -> Vec<Remedy> {
             });
         }
     }
-    out.push(Remedy {
-        kind: RemedyKind::AllowBreak,
-        target: broken.from.to_string(),
-        description: format!("accept that `{}` breaks", broken.from),
-        action: Some(format!("--allow-break {}", broken.from)),
-    });
-    out
+    None
 }
 
 fn lock_prechecks(mesh: &Mesh, namespace: &str, service: Option<&Service>) -> Vec<String> {
@@ -903,7 +956,7 @@ fn destination_rule_yaml(service: &Service, name: &str, mode: &str) -> String {
 /// workload); accepting a break is not a remedy here but an alternative.
 fn remedy_set(mesh: &Mesh, blockers: &[Blocker], lock_downs: usize) -> Vec<RemedyChoice> {
     // Candidates by (kind, target): the blocked edges (indices into `blockers`) each deals with.
-    let mut candidates: BTreeMap<(u8, String), (Remedy, BTreeSet<usize>)> = BTreeMap::new();
+    let mut by_key: BTreeMap<(u8, String), (Remedy, Vec<usize>)> = BTreeMap::new();
     for (i, b) in blockers.iter().enumerate() {
         for r in b.remedies.iter().filter(|r| r.kind != RemedyKind::AllowBreak) {
             // Injection first, then rules, then ports kept PERMISSIVE: the order breaks ties.
@@ -912,34 +965,67 @@ fn remedy_set(mesh: &Mesh, blockers: &[Blocker], lock_downs: usize) -> Vec<Remed
                 RemedyKind::FixDestinationRule => 1,
                 _ => 2,
             };
-            candidates
+            let edges = &mut by_key
                 .entry((rank, r.target.clone()))
-                .or_insert_with(|| (r.clone(), BTreeSet::new()))
-                .1
-                .insert(i);
+                .or_insert_with(|| (r.clone(), Vec::new()))
+                .1;
+            if edges.last() != Some(&i) {
+                edges.push(i);
+            }
         }
     }
+    let candidates: Vec<(Remedy, Vec<usize>)> = by_key.into_values().collect();
+    // The greedy choice with gains kept up to date: taking a remedy lowers the gain of every other
+    // remedy covering the same edges, so each step costs the candidates plus the edges it covers,
+    // not a recount of every edge.
+    let mut covering: Vec<Vec<usize>> = vec![Vec::new(); blockers.len()];
+    for (c, (_, edges)) in candidates.iter().enumerate() {
+        for &i in edges {
+            if let Some(list) = covering.get_mut(i) {
+                list.push(c);
+            }
+        }
+    }
+    let mut gain: Vec<usize> = candidates.iter().map(|(_, edges)| edges.len()).collect();
+    let mut open: HashMap<&str, usize> = HashMap::new();
+    for b in blockers {
+        *open.entry(b.step.as_str()).or_insert(0) += 1;
+    }
     let mut done = vec![false; blockers.len()];
+    let mut released = 0;
     let mut out = Vec::new();
     loop {
-        let gain = |edges: &BTreeSet<usize>| edges.iter().filter(|&&i| !done.get(i).copied().unwrap_or(true)).count();
-        let best = candidates
-            .iter()
-            .map(|(key, (_, edges))| (gain(edges), key))
-            .filter(|(g, _)| *g > 0)
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-            .map(|(g, key)| (g, key.clone()));
-        let Some((gain, key)) = best else { break };
-        let Some((remedy, edges)) = candidates.remove(&key) else {
+        // The largest gain; among equals the first candidate in key order.
+        let mut best: Option<usize> = None;
+        for (c, &g) in gain.iter().enumerate() {
+            if g > 0 && best.is_none_or(|b| g > gain.get(b).copied().unwrap_or(0)) {
+                best = Some(c);
+            }
+        }
+        let Some((c, (remedy, edges))) = best.and_then(|c| Some((c, candidates.get(c)?))) else {
             break;
         };
-        for &i in &edges {
+        let taken = gain.get(c).copied().unwrap_or(0);
+        for &i in edges {
+            if done.get(i).copied().unwrap_or(true) {
+                continue;
+            }
             if let Some(d) = done.get_mut(i) {
                 *d = true;
             }
+            for &other in covering.get(i).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(g) = gain.get_mut(other) {
+                    *g = g.saturating_sub(1);
+                }
+            }
+            if let Some(left) = blockers.get(i).and_then(|b| open.get_mut(b.step.as_str())) {
+                *left -= 1;
+                if *left == 0 {
+                    released += 1;
+                }
+            }
         }
-        let released = released(blockers, &done);
-        out.push(choice(mesh, blockers, remedy, &edges, gain, released));
+        out.push(choice(mesh, blockers, remedy.clone(), edges, taken, released));
         if released == lock_downs {
             break;
         }
@@ -947,21 +1033,12 @@ fn remedy_set(mesh: &Mesh, blockers: &[Blocker], lock_downs: usize) -> Vec<Remed
     out
 }
 
-/// Held-back lock-downs whose every blocked edge is dealt with.
-fn released(blockers: &[Blocker], done: &[bool]) -> usize {
-    let mut open: BTreeMap<&str, bool> = BTreeMap::new();
-    for (b, d) in blockers.iter().zip(done) {
-        *open.entry(b.step.as_str()).or_insert(true) &= *d;
-    }
-    open.values().filter(|d| **d).count()
-}
-
 /// A chosen remedy, said at the scale it acts on, with the alternatives for its edges.
 fn choice(
     mesh: &Mesh,
     blockers: &[Blocker],
     remedy: Remedy,
-    edges: &BTreeSet<usize>,
+    edges: &[usize],
     gain: usize,
     released: usize,
 ) -> RemedyChoice {
