@@ -1,6 +1,7 @@
 //! `Mesh`: the typed model of one cluster under one set of settings, and its public entry points.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::ingest::{self, MeshConfigDoc, Resource, Source, Stored};
@@ -40,7 +41,8 @@ pub struct Loaded {
 
 #[derive(Debug, Clone)]
 pub struct Mesh {
-    resources: Vec<Stored>,
+    /// Shared, so that a what-if change copies pointers, not the input.
+    resources: Vec<Arc<Stored>>,
     requested: MeshSettings,
     next_seq: u64,
     pub(crate) settings: ResolvedSettings,
@@ -64,7 +66,7 @@ impl Mesh {
         let ingested = ingest::ingest(sources, 0);
         let mut diagnostics = ingested.diagnostics;
         let resources = merge(Vec::new(), ingested.resources, Some(&mut diagnostics));
-        finish(resources, settings.clone(), ingested_seq(sources, 0), diagnostics)
+        finish(resources, settings.clone(), ingested_seq(sources, 0), diagnostics, None)
     }
 
     /// What-if: adds the resources of `sources`; one with the kind, namespace and name of an
@@ -75,8 +77,26 @@ impl Mesh {
 
     /// What-if: deletes the resources named in `delete` (as `kubectl delete`), then applies `sources`.
     pub fn change(&self, sources: &[Source], delete: &[ResourceRef]) -> Result<Loaded, LoadError> {
+        self.change_with(sources, delete, false)
+    }
+
+    /// `change` for the planner, which evaluates the result and never reports its diagnostics: when
+    /// only policies change, the workloads, services and endpoints of this mesh still hold and are
+    /// reused instead of derived again from every pod (their diagnostics are not repeated).
+    pub(crate) fn change_policies(&self, sources: &[Source], delete: &[ResourceRef]) -> Result<Loaded, LoadError> {
+        self.change_with(sources, delete, true)
+    }
+
+    fn change_with(&self, sources: &[Source], delete: &[ResourceRef], reuse: bool) -> Result<Loaded, LoadError> {
         let ingested = ingest::ingest(sources, self.next_seq);
         let next_seq = ingested_seq(sources, self.next_seq).max(self.next_seq + ingested.resources.len() as u64);
+        let only_policies = reuse
+            && ingested.resources.iter().all(|s| is_policy(&s.resource))
+            && self
+                .resources
+                .iter()
+                .filter(|s| delete.iter().any(|d| names(d, &s.key)))
+                .all(|s| is_policy(&s.resource));
         let kept = self
             .resources
             .iter()
@@ -84,7 +104,13 @@ impl Mesh {
             .cloned()
             .collect();
         let resources = merge(kept, ingested.resources, None);
-        finish(resources, self.requested.clone(), next_seq, ingested.diagnostics)
+        finish(
+            resources,
+            self.requested.clone(),
+            next_seq,
+            ingested.diagnostics,
+            only_policies.then_some(self),
+        )
     }
 
     /// Every Istio resource in force (policies, rules), for diffs and rollbacks.
@@ -184,7 +210,25 @@ fn ingested_seq(sources: &[Source], start: u64) -> u64 {
 }
 
 /// Later resources replace earlier ones with the same key, keeping the earlier one's age.
-fn merge(mut base: Vec<Stored>, incoming: Vec<Stored>, mut duplicates: Option<&mut Vec<Diagnostic>>) -> Vec<Stored> {
+/// Server policies, DestinationRules, authorization: resources that neither make nor select workloads.
+fn is_policy(resource: &Resource) -> bool {
+    matches!(
+        resource,
+        Resource::AuthnPolicy(_)
+            | Resource::PeerAuthentication(_)
+            | Resource::DestinationRule(_)
+            | Resource::AuthorizationPolicy(_)
+            | Resource::RbacConfig(_)
+            | Resource::ServiceRole(_)
+            | Resource::ServiceRoleBinding(_)
+    )
+}
+
+fn merge(
+    mut base: Vec<Arc<Stored>>,
+    incoming: Vec<Stored>,
+    mut duplicates: Option<&mut Vec<Diagnostic>>,
+) -> Vec<Arc<Stored>> {
     let mut index: HashMap<ingest::ResourceKey, usize> =
         base.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
     for mut stored in incoming {
@@ -210,13 +254,13 @@ fn merge(mut base: Vec<Stored>, incoming: Vec<Stored>, mut duplicates: Option<&m
                     stored.seq = slot.seq;
                     keep_age(&mut stored.resource, &slot.resource);
                     stamp(&mut stored);
-                    *slot = stored;
+                    *slot = Arc::new(stored);
                 }
             }
             None => {
                 index.insert(stored.key.clone(), base.len());
                 stamp(&mut stored);
-                base.push(stored);
+                base.push(Arc::new(stored));
             }
         }
     }
@@ -284,22 +328,24 @@ pub(crate) fn origin_location(origin: Option<&Origin>) -> Location {
     })
 }
 
+/// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`).
 fn finish(
-    resources: Vec<Stored>,
+    resources: Vec<Arc<Stored>>,
     requested: MeshSettings,
     next_seq: u64,
     mut diagnostics: Vec<Diagnostic>,
+    reuse: Option<&Mesh>,
 ) -> Result<Loaded, LoadError> {
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError { diagnostics });
     }
-    let mesh = build(resources, requested, next_seq, &mut diagnostics);
+    let mesh = build(resources, requested, next_seq, &mut diagnostics, reuse);
     Ok(Loaded { mesh, diagnostics })
 }
 
 fn resolve_settings(
     requested: &MeshSettings,
-    resources: &[Stored],
+    resources: &[Arc<Stored>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResolvedSettings {
     let mesh_config: Option<&MeshConfigDoc> = resources.iter().find_map(|s| match &s.resource {
@@ -357,8 +403,15 @@ fn resolve_settings(
     }
 }
 
-fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnostics: &mut Vec<Diagnostic>) -> Mesh {
+fn build(
+    resources: Vec<Arc<Stored>>,
+    requested: MeshSettings,
+    next_seq: u64,
+    diagnostics: &mut Vec<Diagnostic>,
+    reuse: Option<&Mesh>,
+) -> Mesh {
     let settings = resolve_settings(&requested, &resources, diagnostics);
+    let reuse = reuse.filter(|m| m.settings == settings);
     let version = settings.istio_version;
     let mut namespaces = BTreeMap::new();
     let mut services = Vec::new();
@@ -383,6 +436,7 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
             Resource::Namespace(n) => {
                 namespaces.insert(n.name.clone(), n.clone());
             }
+            Resource::Workload(_) | Resource::Service(_) | Resource::Caller(_) if reuse.is_some() => {}
             Resource::Workload(w) => workload_docs.push(w),
             Resource::Service(s) => services.push(s.clone()),
             Resource::AuthnPolicy(p) if !version.has_v1alpha1_authn() => {
@@ -429,23 +483,36 @@ fn build(resources: Vec<Stored>, requested: MeshSettings, next_seq: u64, diagnos
         );
     }
 
-    let mut workloads = workloads::derive(&workload_docs, &namespaces, version, diagnostics);
-    services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-    workloads.extend(outside_callers(&callers, &workloads, &services));
-    workloads.sort_by(|a, b| a.id.cmp(&b.id));
-    let services_by_fqdn = services.iter().enumerate().map(|(i, s)| (s.fqdn.clone(), i)).collect();
-    let endpoints = services
-        .iter()
-        .map(|svc| match &svc.selector {
-            Some(selector) => workloads
+    let (workloads, services, services_by_fqdn, endpoints) = match reuse {
+        Some(previous) => (
+            previous.workloads.clone(),
+            previous.services.clone(),
+            previous.services_by_fqdn.clone(),
+            previous.endpoints.clone(),
+        ),
+        None => {
+            let mut workloads = workloads::derive(&workload_docs, &namespaces, version, diagnostics);
+            services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+            workloads.extend(outside_callers(&callers, &workloads, &services));
+            workloads.sort_by(|a, b| a.id.cmp(&b.id));
+            let services_by_fqdn = services.iter().enumerate().map(|(i, s)| (s.fqdn.clone(), i)).collect();
+            let endpoints = services
                 .iter()
-                .enumerate()
-                .filter(|(_, w)| w.id.namespace == svc.namespace && crate::model::selector_matches(selector, &w.labels))
-                .map(|(i, _)| i)
-                .collect(),
-            None => Vec::new(),
-        })
-        .collect();
+                .map(|svc| match &svc.selector {
+                    Some(selector) => workloads
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, w)| {
+                            w.id.namespace == svc.namespace && crate::model::selector_matches(selector, &w.labels)
+                        })
+                        .map(|(i, _)| i)
+                        .collect(),
+                    None => Vec::new(),
+                })
+                .collect();
+            (workloads, services, services_by_fqdn, endpoints)
+        }
+    };
     let mesh = Mesh {
         resources,
         requested,

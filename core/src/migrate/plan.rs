@@ -345,7 +345,7 @@ impl Planner<'_> {
             .enumerate()
             .map(|(i, y)| Source::new(format!("{}#{i}", candidate.name), y.clone()))
             .collect();
-        let next = self.current.change(&sources, &candidate.delete)?.mesh;
+        let next = self.current.change_policies(&sources, &candidate.delete)?.mesh;
         // Plan cost grows with what each step touches: only those services' columns are evaluated.
         let touched = touched_services(&self.current, &next);
         let touched = |si: usize| touched.get(si).copied().unwrap_or(true);
