@@ -19,6 +19,8 @@ pub struct DecodeError {
 
 /// Decodes one document's text (a whole document or a `kind: List` item) into `T`.
 pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, DecodeError> {
+    // Not in the browser's module: a second deserializer per type costs it 100+ KB gzipped.
+    #[cfg(not(target_arch = "wasm32"))]
     if is_json(text) {
         let mut unknown = Vec::new();
         let mut de = serde_json::Deserializer::from_str(text);
@@ -39,6 +41,7 @@ pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, Deco
 /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest quietly:
 /// no unknown-field tracking, so one generic layer less per type.
 pub fn decode_plain<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+    #[cfg(not(target_arch = "wasm32"))]
     if is_json(text)
         && let Ok(value) = serde_json::from_str(text)
     {
@@ -106,6 +109,7 @@ pub fn quick_head(text: &str) -> Option<Head> {
 /// YAML parser. JSON is YAML, and what serde_json accepts the YAML decoder reads the same way; what
 /// it rejects (or YAML that only looks like JSON) goes to the YAML decoder, whose errors carry the
 /// path and position shown to users.
+#[cfg(not(target_arch = "wasm32"))]
 fn is_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }

@@ -5,6 +5,7 @@
 use std::num::NonZeroUsize;
 
 /// Below this many inputs, starting threads costs more than it saves.
+#[cfg(not(target_arch = "wasm32"))]
 const MIN_PARALLEL: usize = 64;
 
 /// The threads ingest uses by default: every available core; one where threads do not exist.
