@@ -148,6 +148,10 @@ export interface MatrixSummary {
   plaintext: number
   /** Edges per status as curl prints it (`200`, `503`, `000`, `403`). */
   byStatus: Record<string, number>
+  /** Failing edges that the cluster's own authorization denies (intended, not a problem). */
+  denied: number
+  /** Failing edges that mTLS settings break. */
+  mtlsBroken: number
 }
 
 /** Per service port: who may call it in plaintext, and the authorization that depends on mTLS. */
@@ -167,7 +171,67 @@ export interface CheckReport {
   diagnostics: Array<Diagnostic>
   summary: MatrixSummary
   failing: Array<Edge>
+  /** `failing` grouped by effect, status, reason and deciding resource; the counts add up to
+   * `summary.failing`. */
+  groups: Array<EdgeGroup>
   exposure: Array<Exposure>
+}
+
+/** What a group of edges means for the migration. Failing edges (`check`): `mtls-broken` (a
+ * problem to fix), `denied` (the cluster's own authorization: intended), `other-failure`. Changes
+ * (plan steps, `diff`): `breaks`, `still-denied` (refused by authorization before and after: not a
+ * break), `still-failing`, `repaired`, `changed` (another transport), `added-or-removed`. */
+export type Effect =
+  | 'mtls-broken'
+  | 'denied'
+  | 'other-failure'
+  | 'breaks'
+  | 'still-denied'
+  | 'still-failing'
+  | 'repaired'
+  | 'changed'
+  | 'added-or-removed'
+
+/** One edge named by a group as an example. */
+export interface EdgeRef {
+  /** The client workload, `namespace/name`. */
+  from: string
+  /** `fqdn:port`. */
+  to: string
+}
+
+/** Edges alike in effect, change, reason and deciding resource, counted, with the clients and
+ * service ports in compact form and a few examples. */
+export interface EdgeGroup {
+  effect: Effect
+  /** `mtls → fail` for a change; for a failing edge, the status as curl prints it (`403`). */
+  change: string
+  /** The reason of the failure, or of the state after the change. */
+  reason: Reason
+  /** The resource that decided (`Kind namespace/name`), when one did. */
+  resource: string | null
+  edges: number
+  clients: number
+  /** The clients in compact form: `charlie-rating-2/* (20 clients)`. */
+  clientsText: string
+  /** Service ports. */
+  services: number
+  /** The service ports in compact form: `5 ports of 3 services in foo`. */
+  servicesText: string
+  /** The first edges of the group (at most 10); the full lists are elsewhere. */
+  examples: Array<EdgeRef>
+}
+
+/** Clients that hold back (or break on) the same things; every client is in one group only. */
+export interface ClientGroup {
+  /** `namespace/name`. */
+  clients: Array<string>
+  /** The clients in compact form. */
+  clientsText: string
+  /** What they hold back: service ports (`Stages`) or lock-down steps (`Plan`). */
+  holds: Array<string>
+  /** `holds` in compact form. */
+  holdsText: string
 }
 
 /** A YAML source as the core reads it. */
@@ -277,6 +341,10 @@ export interface Stages {
   /** Namespace → its stage. */
   namespaces: Record<string, Stage>
   mesh: Stage
+  /** The blockers, each client once, with the ports whose lock-down it holds back. */
+  blockerGroups: Array<ClientGroup>
+  /** The clients that fail because of mTLS settings, each once, with the ports they fail on. */
+  failingGroups: Array<ClientGroup>
 }
 
 /** One side of a changed edge. */
@@ -309,6 +377,9 @@ export interface Diff {
   changes: Array<EdgeChange>
   /** Number of changes per group (`mtls → fail`: 1). */
   groups: Record<string, number>
+  /** The changes grouped by effect, change, reason after and cause; the counts add up to the
+   * number of changes. */
+  byCause: Array<EdgeGroup>
   /** Edges that worked before and fail after. */
   broken: number
   /** Transitions the migration refuses (ML402: DISABLE straight to STRICT). */
@@ -337,6 +408,8 @@ export interface PlanStep {
   rollbackDelete: Array<string>
   /** The edges this step changes. */
   delta: Array<EdgeChange>
+  /** `delta` grouped by effect, change, reason after and deciding resource. */
+  groups: Array<EdgeGroup>
   /** Service ports and namespaces whose stage changes. */
   stages: Record<string, StageChange>
   /** What to verify on the live cluster before applying. */
@@ -347,6 +420,9 @@ export type RemedyKind = 'inject-client' | 'keep-permissive' | 'allow-break' | '
 
 export interface Remedy {
   kind: RemedyKind
+  /** What it acts on: the namespace to inject, the rule to fix, the port (or, before Istio 1.5, the
+   * service) to keep PERMISSIVE, the client to let break. */
+  target: string
   description: string
   /** The YAML or command that implements it, when there is one. */
   action: string | null
@@ -365,6 +441,20 @@ export interface Blocker {
   /** The step that was held back (unnumbered: `lock-httpbin-foo`). */
   step: string
   remedies: Array<Remedy>
+}
+
+/** One remedy of the plan's remedy set, and what it releases. */
+export interface RemedyChoice {
+  kind: RemedyKind
+  target: string
+  description: string
+  action: string | null
+  /** Blocked edges it deals with (not dealt with by the remedies before it). */
+  edges: number
+  /** Lock-downs released once it and the remedies before it are applied. */
+  released: number
+  /** The other ways out for the same edges. */
+  alternatives: Array<string>
 }
 
 /** The mesh once every step is applied. */
@@ -386,6 +476,12 @@ export interface Plan {
   notes: Array<string>
   steps: Array<PlanStep>
   blockers: Array<Blocker>
+  /** The lock-downs held back (step names, unnumbered). */
+  heldBack: Array<string>
+  /** The blocking clients, each once, with the lock-downs it holds back. */
+  blockingClients: Array<ClientGroup>
+  /** The smallest set of remedies found that releases the held-back lock-downs, in order. */
+  remedySet: Array<RemedyChoice>
   final: PlanSummary
 }
 

@@ -116,6 +116,9 @@ spec:
 const STEP3_POLICY = STEP1_POLICY.replace('PERMISSIVE', 'STRICT')
 
 const OUTCOME_KEYS = ['from', 'to', 'status', 'curlExit', 'transport', 'verdict', 'reason', 'explain']
+const REPORT_KEYS = ['diagnostics', 'summary', 'failing', 'groups', 'exposure']
+const EDGE_GROUP_KEYS = ['effect', 'change', 'reason', 'resource', 'edges', 'clients', 'clientsText', 'services', 'servicesText', 'examples']
+const CLIENT_GROUP_KEYS = ['clients', 'clientsText', 'holds', 'holdsText']
 const DIAGNOSTIC_KEYS = ['code', 'name', 'severity', 'message', 'help', 'source', 'document', 'path', 'line', 'column']
 
 /** The same keys; their order is checked for the native addon only (it keeps the core's order). */
@@ -218,11 +221,11 @@ describe(`[${IMPL}] probe and matrix`, () => {
 })
 
 describe(`[${IMPL}] check`, () => {
-  test('check: the input diagnostics plus matrix findings, a summary, failing edges, exposure', () => {
+  test('check: the input diagnostics plus matrix findings, a summary, failing edges grouped, exposure', () => {
     const mesh = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' })
     const report = mesh.check()
-    assertKeys(report, ['diagnostics', 'summary', 'failing', 'exposure'])
-    assertKeys(report.summary, ['edges', 'ok', 'failing', 'mtls', 'plaintext', 'byStatus'])
+    assertKeys(report, REPORT_KEYS)
+    assertKeys(report.summary, ['edges', 'ok', 'failing', 'mtls', 'plaintext', 'byStatus', 'denied', 'mtlsBroken'])
     const matrix = mesh.matrix()
     assert.equal(report.summary.edges, matrix.edges.length)
     assert.deepEqual(
@@ -233,6 +236,61 @@ describe(`[${IMPL}] check`, () => {
     assert.equal(report.summary.byStatus['000'], report.failing.filter((e) => e.status === '000').length)
     for (const d of mesh.diagnostics) assert.ok(report.diagnostics.some((r) => r.code === d.code && r.message === d.message))
     for (const e of report.exposure) assertKeys(e, ['service', 'mode', 'plaintextCallers', 'authorization', 'findings'])
+    // STRICT on httpbin.foo without the clients' DestinationRule: mTLS breaks all five callers, the
+    // sidecars with 503 and legacy/sleep with 000, one group per status; nothing is denied by authorization.
+    assert.deepEqual([report.summary.failing, report.summary.mtlsBroken, report.summary.denied], [5, 5, 0])
+    for (const group of report.groups) {
+      assertKeys(group, EDGE_GROUP_KEYS)
+      for (const example of group.examples) assertKeys(example, ['from', 'to'])
+    }
+    assert.deepEqual(
+      report.groups.map((g) => [g.effect, g.change, g.reason, g.resource, g.edges, g.clients, g.servicesText]),
+      [
+        ['mtls-broken', '503', 'plaintext-to-strict', 'Policy foo/example-httpbin-permissive', 4, 4, 'httpbin.foo:8000'],
+        ['mtls-broken', '000', 'plaintext-to-strict', 'Policy foo/example-httpbin-permissive', 1, 1, 'httpbin.foo:8000'],
+      ],
+    )
+    assert.equal(
+      report.groups.reduce((sum, g) => sum + g.edges, 0),
+      report.summary.failing,
+    )
+    assert.deepEqual(report.groups[1].examples, [{ from: 'legacy/sleep', to: 'httpbin.foo.svc.cluster.local:8000' }])
+    assert.deepEqual([Mesh.seed().check().groups, Mesh.seed().check().summary.mtlsBroken], [[], 0])
+  })
+
+  test('check: intended denials are counted apart from mTLS breakage', () => {
+    // An ALLOW policy on httpbin.foo that admits bar/sleep only: the other callers get 403.
+    const allowBarSleep = `apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata:
+  name: httpbin-from-bar-sleep
+  namespace: foo
+spec:
+  selector:
+    matchLabels:
+      app: httpbin
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        principals: ["cluster.local/ns/bar/sa/sleep"]
+`
+    const report = load([{ builtin: 'seed' }, { name: 'authz.yaml', text: allowBarSleep }], { istioVersion: 'current' }).check()
+    assert.deepEqual([report.summary.failing, report.summary.denied, report.summary.mtlsBroken], [4, 4, 0])
+    assert.equal(report.failing.filter((e) => e.reason === 'rbac-denied').length, report.summary.denied)
+    assert.deepEqual(
+      report.groups.map((g) => [g.effect, g.change, g.reason, g.resource, g.edges, g.clientsText]),
+      [
+        [
+          'denied',
+          '403',
+          'rbac-denied',
+          'AuthorizationPolicy foo/httpbin-from-bar-sleep',
+          4,
+          'bar/httpbin, foo/httpbin, foo/sleep, legacy/sleep',
+        ],
+      ],
+    )
   })
 })
 
@@ -265,9 +323,9 @@ describe(`[${IMPL}] SARIF`, () => {
   test('check(sources): an input that does not load is reported, not thrown, in SARIF too', needs('check', 'checkSarif'), () => {
     const sources = [{ builtin: 'seed' }, { name: 'step1-published.yaml', text: PUBLISHED_POLICY }]
     const report = meshlock.check(sources, { istioVersion: '1.1' })
-    assertKeys(report, ['diagnostics', 'summary', 'failing', 'exposure'])
+    assertKeys(report, REPORT_KEYS)
     assert.ok(report.diagnostics.some((d) => d.code === 'ML105' && d.severity === 'error'))
-    assert.deepEqual([report.summary.edges, report.failing, report.exposure], [0, [], []])
+    assert.deepEqual([report.summary.edges, report.failing, report.groups, report.exposure], [0, [], [], []])
     const result = meshlock.checkSarif(sources, { istioVersion: '1.1' }).runs[0].results.find((r) => r.ruleId === 'ML105')
     assert.equal(result.level, 'error')
     assert.deepEqual(result.locations, [
@@ -283,14 +341,14 @@ describe(`[${IMPL}] SARIF`, () => {
 
 describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
   const SERVICE_KEYS = ['service', 'namespace', 'stage', 'mode', 'mtlsClients', 'plaintextClients', 'failing', 'blockers']
-  const STEP_KEYS = ['name', 'description', 'apply', 'delete', 'rollback', 'rollbackDelete', 'delta', 'stages', 'prechecks']
+  const STEP_KEYS = ['name', 'description', 'apply', 'delete', 'rollback', 'rollbackDelete', 'delta', 'groups', 'stages', 'prechecks']
   const CHANGE_KEYS = ['from', 'to', 'before', 'after', 'change', 'cause']
   const HTTPBIN_FOO = 'httpbin.foo.svc.cluster.local:8000'
   const LOCK_STEPS = ['httpbin.bar.svc.cluster.local:8000', 'sleep.bar.svc.cluster.local:80', HTTPBIN_FOO, 'sleep.foo.svc.cluster.local:80']
 
   test('stages: per service port, per namespace and for the mesh', needs('mesh.stages'), () => {
     const stages = Mesh.seed().stages()
-    assertKeys(stages, ['services', 'namespaces', 'mesh'])
+    assertKeys(stages, ['services', 'namespaces', 'mesh', 'blockerGroups', 'failingGroups'])
     assert.equal(stages.mesh, 'permissive')
     assert.deepEqual(stages.namespaces, { bar: 'permissive', foo: 'permissive', legacy: 'no-sidecar' })
     const httpbin = stages.services.find((s) => s.service === HTTPBIN_FOO)
@@ -306,16 +364,32 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
       blockers: ['legacy/sleep'],
     })
     assert.equal(stages.services.find((s) => s.service === 'sleep.legacy.svc.cluster.local:80').mode, null)
+    // legacy/sleep (no sidecar) holds back the lock-down of every other port: one group.
+    assertKeys(stages.blockerGroups[0], CLIENT_GROUP_KEYS)
+    assert.deepEqual(stages.blockerGroups, [
+      {
+        clients: ['legacy/sleep'],
+        clientsText: 'legacy/sleep',
+        holds: [...LOCK_STEPS].sort(),
+        holdsText: '2 ports of 2 services in bar, 2 ports of 2 services in foo',
+      },
+    ])
+    assert.deepEqual(stages.failingGroups, [])
     const broken = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' }).stages()
+    const failing = ['bar/httpbin', 'bar/sleep', 'foo/httpbin', 'foo/sleep', 'legacy/sleep']
     assert.deepEqual(
       [broken.mesh, broken.namespaces.foo, broken.services.find((s) => s.service === HTTPBIN_FOO).failing],
-      ['broken', 'broken', ['bar/httpbin', 'bar/sleep', 'foo/httpbin', 'foo/sleep', 'legacy/sleep']],
+      ['broken', 'broken', failing],
+    )
+    assert.deepEqual(
+      broken.failingGroups.map((g) => [g.clients, g.holds]),
+      [[failing, [HTTPBIN_FOO]]],
     )
   })
 
   test('plan: on the seed, legacy/sleep blocks every lock step', needs('mesh.plan'), () => {
     const plan = Mesh.seed().plan({ goal: 'strict' })
-    assertKeys(plan, ['goal', 'notes', 'steps', 'blockers', 'final'])
+    assertKeys(plan, ['goal', 'notes', 'steps', 'blockers', 'heldBack', 'blockingClients', 'remedySet', 'final'])
     assert.deepEqual(plan.goal, { type: 'strict' })
     assert.deepEqual(
       plan.steps.map((s) => s.name),
@@ -324,6 +398,15 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     for (const step of plan.steps) {
       assertKeys(step, STEP_KEYS)
       for (const change of step.delta) assertKeys(change, CHANGE_KEYS)
+      for (const group of step.groups) assertKeys(group, EDGE_GROUP_KEYS)
+      assert.equal(
+        step.groups.reduce((sum, g) => sum + g.edges, 0),
+        step.delta.length,
+      )
+      assert.deepEqual(
+        step.groups.map((g) => [g.effect, g.change]),
+        [['changed', 'plaintext → mtls']],
+      )
     }
     assert.deepEqual([...new Set(plan.blockers.map((b) => b.client))], ['legacy/sleep'])
     assert.deepEqual(plan.blockers.map((b) => b.service).sort(), [...LOCK_STEPS].sort())
@@ -333,8 +416,29 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
       assert.match(blocker.step, /^lock-/)
       const kinds = blocker.remedies.map((r) => r.kind)
       for (const kind of ['inject-client', 'keep-permissive', 'allow-break']) assert.ok(kinds.includes(kind), kinds.join())
-      for (const remedy of blocker.remedies) assertKeys(remedy, ['kind', 'description', 'action'])
+      for (const remedy of blocker.remedies) assertKeys(remedy, ['kind', 'target', 'description', 'action'])
+      assert.deepEqual(
+        blocker.remedies.filter((r) => r.kind !== 'keep-permissive').map((r) => [r.kind, r.target]),
+        [
+          ['inject-client', 'legacy'],
+          ['allow-break', 'legacy/sleep'],
+        ],
+      )
     }
+    const locks = ['lock-httpbin-bar', 'lock-httpbin-foo', 'lock-sleep-bar', 'lock-sleep-foo']
+    assert.deepEqual(plan.heldBack, locks)
+    assertKeys(plan.blockingClients[0], CLIENT_GROUP_KEYS)
+    assert.deepEqual(
+      plan.blockingClients.map((g) => [g.clients, g.holds]),
+      [[['legacy/sleep'], locks]],
+    )
+    // One remedy releases all four lock-downs: the legacy namespace labelled for injection.
+    assert.equal(plan.remedySet.length, 1)
+    const [remedy] = plan.remedySet
+    assertKeys(remedy, ['kind', 'target', 'description', 'action', 'edges', 'released', 'alternatives'])
+    assert.deepEqual([remedy.kind, remedy.target, remedy.edges, remedy.released], ['inject-client', 'legacy', 4, 4])
+    assert.match(remedy.action, /kubectl label namespace legacy istio-injection=enabled/)
+    assert.equal(remedy.alternatives.length, 2)
     assertKeys(plan.final, ['edges', 'ok', 'failing', 'mtls', 'plaintext', 'namespaces', 'mesh'])
     assert.deepEqual([plan.final.failing, plan.final.mesh], [0, 'ready'])
     assert.deepEqual(Mesh.seed().plan(), plan, 'the default goal is strict')
@@ -352,6 +456,21 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
       [['legacy/sleep', HTTPBIN_FOO, 'plaintext → fail', '000']],
     )
     assert.deepEqual(lock.stages[HTTPBIN_FOO], { before: 'ready', after: 'broken' })
+    assert.deepEqual(lock.groups, [
+      {
+        effect: 'breaks',
+        change: 'plaintext → fail',
+        reason: 'plaintext-to-strict',
+        resource: 'Policy foo/httpbin-mtls',
+        edges: 1,
+        clients: 1,
+        clientsText: 'legacy/sleep',
+        services: 1,
+        servicesText: 'httpbin.foo:8000',
+        examples: [{ from: 'legacy/sleep', to: HTTPBIN_FOO }],
+      },
+    ])
+    assert.deepEqual([plan.heldBack, plan.blockingClients, plan.remedySet], [[], [], []])
     assert.equal(lock.rollbackDelete.length, 1)
     assert.deepEqual([plan.final.failing, plan.final.namespaces.foo], [4, 'broken'])
   })
@@ -431,9 +550,14 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     const before = Mesh.seed()
     const after = before.apply(STEP3_POLICY, { namespace: 'foo' })
     const diff = meshlock.diff(before, after)
-    assertKeys(diff, ['changes', 'groups', 'broken', 'diagnostics'])
+    assertKeys(diff, ['changes', 'groups', 'byCause', 'broken', 'diagnostics'])
     assert.equal(diff.broken, 5)
     assert.deepEqual(diff.groups, { 'plaintext → fail': 5 })
+    assertKeys(diff.byCause[0], EDGE_GROUP_KEYS)
+    assert.deepEqual(
+      diff.byCause.map((g) => [g.effect, g.change, g.reason, g.resource, g.edges, g.clients, g.examples.length]),
+      [['breaks', 'plaintext → fail', 'plaintext-to-strict', 'Policy foo/example-httpbin-permissive', 5, 5, 5]],
+    )
     assert.deepEqual(diff.diagnostics, [])
     const legacy = diff.changes.find((c) => c.from === 'legacy/sleep')
     assertKeys(legacy, CHANGE_KEYS)
@@ -445,7 +569,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
       change: 'plaintext → fail',
       cause: ['Policy foo/example-httpbin-permissive'],
     })
-    assert.deepEqual(meshlock.diff(after, after), { changes: [], groups: {}, broken: 0, diagnostics: [] })
+    assert.deepEqual(meshlock.diff(after, after), { changes: [], groups: {}, byCause: [], broken: 0, diagnostics: [] })
     assert.equal(meshlock.diff(after, before).groups['fail → plaintext'], 5)
 
     const base = load([{ name: 'ns.yaml', text: NAMESPACE_FOO }, { name: 'app.yaml', text: APP, namespace: 'foo' }], { istioVersion: 'current' })

@@ -11,7 +11,7 @@
 //   `options` is `{ istioVersion?, autoMtls?, rootNamespace? }` (absent keys are left out).
 // - a load that fails throws `MeshlockError` (`instanceof MeshlockError` and `Error`) with
 //   `.code === 'invalid-input'` and `.diagnostics`.
-// - `mesh.check()` → `{ diagnostics, summary, failing, exposure }`: the diagnostics a scenario expects
+// - `mesh.check()` → `{ diagnostics, summary, failing, groups, exposure }`: the diagnostics a scenario expects
 //   of a mesh that loads are those of `check` (the input's, plus the matrix-level findings), as in
 //   the Rust runner.
 // - `mesh.diagnostics`: a property (not a method), an array of diagnostics (API tests only).
@@ -30,6 +30,9 @@
 // reason, in one test per scenario that has them (visible in the summary); the rest still runs.
 // Every scenario's `checkSarif(sources, options)` is also validated against the SARIF 2.1.0 JSON
 // schema (draft-04, as Microsoft ships it in @microsoft/jest-sarif), what code-scanning uploads need.
+// And every scenario's grouped results must account for the lists they group (check's `groups` and
+// `summary.denied`/`mtlsBroken`, the stages' `blockerGroups`/`failingGroups`, a plan's step `groups`,
+// `heldBack` and `blockingClients`): the groups are summaries, so they may not lose or invent an edge.
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -294,4 +297,46 @@ test(`[${IMPL}] every scenario's SARIF is valid against the SARIF 2.1.0 schema`,
   }
   assert.ok(results > files.length, `expected findings to validate, got ${results} results in ${files.length} logs`)
   assert.deepEqual(failures, [])
+})
+
+const sum = (groups) => groups.reduce((total, g) => total + g.edges, 0)
+/** `client → what it holds` pairs of client groups, sorted, to compare with the ungrouped lists. */
+const pairs = (groups) => groups.flatMap((g) => g.clients.flatMap((c) => g.holds.map((h) => `${c} → ${h}`))).sort()
+
+test(`[${IMPL}] every scenario's grouped results add up to the lists they group`, () => {
+  for (const file of files) {
+    const scenario = parse(file)
+    const label = relative(ROOT, file)
+    let mesh
+    try {
+      mesh = load(sources(scenario), options(scenario.settings))
+    } catch (err) {
+      if (err instanceof MeshlockError && err.code === 'invalid-input') continue
+      throw err
+    }
+    const { summary, failing, groups } = mesh.check()
+    assert.equal(sum(groups), summary.failing, label)
+    assert.equal(failing.length, summary.failing, label)
+    assert.equal(summary.denied, failing.filter((e) => e.reason === 'rbac-denied').length, label)
+    assert.equal(sum(groups.filter((g) => g.effect === 'denied')), summary.denied, label)
+    assert.equal(sum(groups.filter((g) => g.effect === 'mtls-broken')), summary.mtlsBroken, label)
+    if (!MIGRATION) continue
+    const stages = mesh.stages()
+    for (const [grouped, list] of [
+      [stages.blockerGroups, 'blockers'],
+      [stages.failingGroups, 'failing'],
+    ]) {
+      const ungrouped = stages.services.flatMap((s) => s[list].map((c) => `${c} → ${s.service}`)).sort()
+      assert.deepEqual(pairs(grouped), ungrouped, `${label}: stages.${list}`)
+      const clients = grouped.flatMap((g) => g.clients)
+      assert.equal(new Set(clients).size, clients.length, `${label}: a client in two groups`)
+    }
+    for (const want of scenario.expect.plans ?? []) {
+      const plan = mesh.plan({ goal: want.goal, allowBreak: want.allow_break ?? [] })
+      for (const step of plan.steps) assert.equal(sum(step.groups), step.delta.length, `${label}: ${step.name}`)
+      assert.deepEqual([...plan.heldBack].sort(), [...new Set(plan.blockers.map((b) => b.step))].sort(), label)
+      const blocked = [...new Set(plan.blockers.map((b) => `${b.client} → ${b.step}`))].sort()
+      assert.deepEqual(pairs(plan.blockingClients), blocked, label)
+    }
+  }
 })

@@ -12,10 +12,17 @@ from typing import Any, Dict, List
 import pytest
 
 import meshlock
-from meshlock import MtlsMode, Readiness, Reason, RemedyKind, Stage
+from meshlock import Effect, MtlsMode, Readiness, Reason, RemedyKind, Stage
 from paths import SEED, TELEMETRY
 
 HTTPBIN_FOO = "httpbin.foo.svc.cluster.local"
+# The seed's four sidecar service ports: legacy/sleep (no sidecar) holds back the lock-down of each.
+LOCKABLE = (
+    "httpbin.bar.svc.cluster.local:8000",
+    f"{HTTPBIN_FOO}:8000",
+    "sleep.bar.svc.cluster.local:80",
+    "sleep.foo.svc.cluster.local:80",
+)
 
 # The guide's lock-down: the step-1 Policy, now STRICT (core/seed holds the manifests).
 STRICT_FOO = (SEED / "step3-policy.yaml").read_text(encoding="utf-8")
@@ -72,7 +79,13 @@ def test_stages_of_the_seed(seed: meshlock.Mesh) -> None:
     )
     assert (httpbin.mtls_clients, httpbin.plaintext_clients) == (0, 5)
     assert stages.service("nowhere:1") is None
-    assert str(stages) == stages.text and stages.text.rstrip().endswith("mesh: permissive")
+    assert str(stages) == stages.text and stages.text.splitlines()[0].endswith("mesh: permissive")
+    assert stages.blocker_groups == (
+        meshlock.ClientGroup(
+            ("legacy/sleep",), "legacy/sleep", LOCKABLE, "2 ports of 2 services in bar, 2 ports of 2 services in foo"
+        ),
+    )
+    assert stages.failing_groups == ()
     answer = twin("stages")
     assert answer.pop("diagnostics") == []
     assert stages.to_dict() == answer
@@ -92,7 +105,23 @@ def test_plan_of_the_seed(seed: meshlock.Mesh) -> None:
     assert f"{HTTPBIN_FOO}:8000" in {b.service for b in plan.blockers}
     blocker = next(b for b in plan.blockers if b.service == f"{HTTPBIN_FOO}:8000")
     assert (blocker.would_get, blocker.reason, blocker.step) == ("000", Reason.PLAINTEXT_TO_STRICT, "lock-httpbin-foo")
-    assert [r.kind for r in blocker.remedies] == [RemedyKind.INJECT_CLIENT, RemedyKind.KEEP_PERMISSIVE, RemedyKind.ALLOW_BREAK]
+    assert [(r.kind, r.target) for r in blocker.remedies] == [
+        (RemedyKind.INJECT_CLIENT, "legacy"),
+        (RemedyKind.KEEP_PERMISSIVE, HTTPBIN_FOO),
+        (RemedyKind.ALLOW_BREAK, "legacy/sleep"),
+    ]
+    locks = ("lock-httpbin-bar", "lock-httpbin-foo", "lock-sleep-bar", "lock-sleep-foo")
+    assert plan.held_back == locks == tuple(sorted({b.step for b in plan.blockers}))
+    (clients,) = plan.blocking_clients
+    assert (clients.clients, clients.holds) == (("legacy/sleep",), locks)
+    # One remedy releases every held-back lock-down: labelling the legacy namespace for injection.
+    (remedy,) = plan.remedy_set
+    assert (remedy.kind, remedy.target, remedy.edges, remedy.released) == (RemedyKind.INJECT_CLIENT, "legacy", 4, 4)
+    assert remedy.action is not None and "kubectl label namespace legacy istio-injection=enabled" in remedy.action
+    assert len(remedy.alternatives) == 2
+    for step in plan.steps:
+        assert sum(g.edges for g in step.groups) == len(step.delta)
+    assert {(g.effect, g.change) for s in plan.steps for g in s.groups} == {(Effect.CHANGED, "plaintext → mtls")}
     assert plan.step("06-lock-httpbin-foo") is None
     assert plan.final.failing == 0 and plan.final.mesh is Stage.READY
     assert str(plan).startswith("# meshlock plan: goal `strict`")
@@ -113,6 +142,17 @@ def test_plan_allowing_legacy_to_break(seed: meshlock.Mesh) -> None:
     assert lock.stages[f"{HTTPBIN_FOO}:8000"] == meshlock.StageChange(Stage.READY, Stage.BROKEN)
     broken = [c for c in lock.delta if c.breaks]
     assert [(c.from_, c.to, c.change) for c in broken] == [("legacy/sleep", f"{HTTPBIN_FOO}:8000", "plaintext → fail")]
+    (group,) = lock.groups
+    assert (group.effect, group.reason, group.resource, group.edges, group.clients_text, group.services_text) == (
+        Effect.BREAKS,
+        Reason.PLAINTEXT_TO_STRICT,
+        "Policy foo/httpbin-mtls",
+        1,
+        "legacy/sleep",
+        "httpbin.foo:8000",
+    )
+    assert group.examples == (meshlock.EdgeRef("legacy/sleep", f"{HTTPBIN_FOO}:8000"),)
+    assert (plan.held_back, plan.blocking_clients, plan.remedy_set) == ((), (), ())
     assert plan.final.to_dict()["namespaces"] == {"bar": "broken", "foo": "broken", "legacy": "no-sidecar"}
     # A single client may be given as a string.
     assert seed.plan(allow_break="legacy/sleep") == plan
@@ -208,6 +248,7 @@ def test_check_of_the_published_policy() -> None:
 def test_check_of_the_seed(seed: meshlock.Mesh) -> None:
     report = seed.check()
     assert report.ok and report.summary.edges == 25 and report.summary.by_status == {"200": 25}
+    assert (report.summary.denied, report.summary.mtls_broken, report.groups) == (0, 0, ())
     assert {d.code for d in report.diagnostics} == {"ML505"}
     assert {e.service for e in report.exposure} >= {f"{HTTPBIN_FOO}:8000"}
     assert repr(report) == "<CheckReport: 4 info, 0 warning, 0 error; 25 edges, 0 failing>"
@@ -218,6 +259,20 @@ def test_check_of_the_seed(seed: meshlock.Mesh) -> None:
     with pytest.raises(meshlock.MeshlockError) as info:
         meshlock.check(text="", istio_version="one")
     assert info.value.code == "bad-request"
+
+
+def test_check_groups_the_failing_edges(seed: meshlock.Mesh) -> None:
+    """The guide's STRICT Policy without the clients' DestinationRule: every client of httpbin.foo
+    fails, the sidecars with 503 and legacy/sleep with 000; one group per status."""
+    report = seed.apply(STRICT_FOO, namespace="foo").check()
+    assert (report.summary.failing, report.summary.mtls_broken, report.summary.denied) == (5, 5, 0)
+    assert [(g.effect, g.change, g.reason, g.resource, g.edges, g.services_text) for g in report.groups] == [
+        (Effect.MTLS_BROKEN, "503", Reason.PLAINTEXT_TO_STRICT, "Policy foo/example-httpbin-permissive", 4, "httpbin.foo:8000"),
+        (Effect.MTLS_BROKEN, "000", Reason.PLAINTEXT_TO_STRICT, "Policy foo/example-httpbin-permissive", 1, "httpbin.foo:8000"),
+    ]
+    assert sum(g.edges for g in report.groups) == report.summary.failing == len(report.failing)
+    assert report.groups[1].examples == (meshlock.EdgeRef("legacy/sleep", f"{HTTPBIN_FOO}:8000"),)
+    assert report.groups[1].to_dict()["examples"] == [{"from": "legacy/sleep", "to": f"{HTTPBIN_FOO}:8000"}]
 
 
 # --- ready --------------------------------------------------------------------------------------
@@ -300,7 +355,15 @@ def test_diff_with_a_break(step2: meshlock.Mesh) -> None:
     assert broken.cause == ("Policy foo/example-httpbin-permissive",)
     assert d.groups == {"plaintext → fail": 1}
     assert d.diagnostics == ()
-    assert str(d).rstrip().endswith("1 changed edge(s), 1 broken")
+    (cause,) = d.by_cause
+    assert (cause.effect, cause.change, cause.resource, cause.edges, cause.clients) == (
+        Effect.BREAKS,
+        "plaintext → fail",
+        "Policy foo/example-httpbin-permissive",
+        1,
+        1,
+    )
+    assert str(d).startswith("1 changed edge(s), 1 broken")
     back = meshlock.diff(strict, step2)
     assert back.broken == 0 and back.groups == {"fail → plaintext": 1}
     assert meshlock.diff(step2, step2).changes == () and str(meshlock.diff(step2, step2)) == "no edge changes\n"

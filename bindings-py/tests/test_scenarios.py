@@ -245,3 +245,39 @@ def test_the_json_twin_agrees(path: Path) -> None:
         native = mesh.plan(want["goal"], allow)
         assert native.text == plan.pop("text")
         assert native.to_dict() == plan
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(SCENARIOS)) for f in FILES])
+def test_the_groups_add_up(path: Path) -> None:
+    """The grouped results account for every edge of the lists they group, once: check's groups
+    for the failing edges (intended denials apart from mTLS breakage), the stages' client groups
+    for the blockers and failing clients, a plan's step groups for its delta and its blocking
+    clients for its blockers."""
+    scenario = read(path)
+    mesh, _ = load(scenario)
+    if mesh is None:
+        return
+    report = mesh.check()
+    summary = report.summary
+    assert sum(g.edges for g in report.groups) == summary.failing == len(report.failing)
+    assert summary.denied == sum(1 for e in report.failing if e.reason is meshlock.Reason.RBAC_DENIED)
+    by_effect = {effect: sum(g.edges for g in report.groups if g.effect is effect) for effect in meshlock.Effect}
+    assert (by_effect[meshlock.Effect.DENIED], by_effect[meshlock.Effect.MTLS_BROKEN]) == (summary.denied, summary.mtls_broken)
+    assert all(len(g.examples) == min(g.edges, 10) for g in report.groups)
+    stages = mesh.stages()
+    for groups, pick in ((stages.blocker_groups, "blockers"), (stages.failing_groups, "failing")):
+        pairs = {(c, h) for g in groups for c in g.clients for h in g.holds}
+        assert pairs == {(c, s.service) for s in stages.services for c in getattr(s, pick)}
+        clients = [c for g in groups for c in g.clients]
+        assert len(clients) == len(set(clients)), "every client is in one group only"
+    for want in scenario["expect"].get("plans", []):
+        plan = mesh.plan(want["goal"], want.get("allow_break", []))
+        for step in plan.steps:
+            assert sum(g.edges for g in step.groups) == len(step.delta)
+        assert set(plan.held_back) == {b.step for b in plan.blockers}
+        assert {(c, h) for g in plan.blocking_clients for c in g.clients for h in g.holds} == {
+            (b.client, b.step) for b in plan.blockers
+        }
+        # `released` counts the lock-downs released by a remedy and those before it.
+        released = [r.released for r in plan.remedy_set]
+        assert released == sorted(released) and all(n <= len(plan.held_back) for n in released)

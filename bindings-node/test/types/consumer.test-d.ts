@@ -13,9 +13,12 @@ import {
   tourText,
   type Blocker,
   type CheckReport,
+  type ClientGroup,
   type Diagnostic,
   type Diff,
   type EdgeChange,
+  type EdgeGroup,
+  type Effect,
   type ErrorCode,
   type Goal,
   type Matrix,
@@ -26,6 +29,7 @@ import {
   type Readiness,
   type Reason,
   type Reconciliation,
+  type RemedyChoice,
   type RemedyKind,
   type ResolvedSettings,
   type SarifLog,
@@ -108,6 +112,13 @@ const version: string = settings.istioVersion
 const report: CheckReport = mesh.check()
 const failing: number = report.summary.failing + (report.summary.byStatus['503'] ?? 0)
 const mode: 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT' | null | undefined = report.exposure[0]?.mode
+const intended: number = report.summary.denied - report.summary.mtlsBroken
+const groups: EdgeGroup[] = report.groups
+const effect: Effect | undefined = groups[0]?.effect
+const decidedBy: string | null | undefined = groups[0]?.resource
+const examples: Array<[string, string]> = groups.flatMap((g) => g.examples.map((e) => [e.from, e.to] as [string, string]))
+// @ts-expect-error not an effect
+const bogusEffect: Effect = 'broken'
 const matrix: Matrix = mesh.matrix()
 const cells: Array<[string, string, string]> = matrix.edges.map((e) => [e.from, e.to, e.status])
 const sidecars: boolean[] = matrix.clients.map((c) => c.sidecar)
@@ -130,6 +141,8 @@ const stages: Stages = mesh.stages()
 const meshStage: Stage = stages.mesh
 const fooStage: Stage | undefined = stages.namespaces['foo']
 const blockersOf: string[] = stages.services.flatMap((s) => s.blockers)
+const blockerGroups: ClientGroup[] = [...stages.blockerGroups, ...stages.failingGroups]
+const heldPorts: string[] = blockerGroups.flatMap((g) => [g.clientsText, g.holdsText, ...g.clients, ...g.holds])
 // @ts-expect-error not a stage
 const bogusStage: Stage = 'half-locked'
 
@@ -144,6 +157,11 @@ const blocker: Blocker | undefined = plan.blockers[0]
 const remedies: RemedyKind[] = plan.blockers.flatMap((b) => b.remedies.map((r) => r.kind))
 const action: string | null | undefined = blocker?.remedies[0]?.action
 const failingAfter: number = plan.final.failing
+const remedyTargets: string[] = plan.blockers.flatMap((b) => b.remedies.map((r) => r.target))
+const remedySet: RemedyChoice[] = plan.remedySet
+const released: Array<[RemedyKind, string, number, number]> = remedySet.map((r) => [r.kind, r.target, r.edges, r.released])
+const heldBack: string[] = [...plan.heldBack, ...plan.blockingClients.flatMap((g) => g.holds)]
+const stepGroups: EdgeGroup[] = plan.steps.flatMap((s) => s.groups)
 function goalText(goal: Goal): string {
   switch (goal.type) {
     case 'strict':
@@ -172,6 +190,7 @@ const broken: number = changes.broken + (changes.groups['mtls → fail'] ?? 0)
 const change: EdgeChange | undefined = changes.changes[0]
 const wasStatus: string | undefined = change?.before?.status
 const refused: Diagnostic[] = changes.diagnostics
+const byCause: Array<[Effect, string, number]> = changes.byCause.map((g) => [g.effect, g.change, g.edges])
 // @ts-expect-error diff takes two meshes
 diff(mesh)
 
@@ -200,6 +219,7 @@ async function planLater(): Promise<Plan> {
 
 void [stages, meshStage, fooStage, blockersOf, bogusStage, stepNames, lockedAfter, remedies, action, failingAfter, afterEach]
 void [broken, wasStatus, refused, readiness, senders, ruleIds, lines, fromFiles, fromFilesSarif, level, planLater]
+void [intended, effect, decidedBy, examples, bogusEffect, heldPorts, remedyTargets, released, heldBack, stepGroups, byCause]
 
 try {
   mesh.probe('nope', 'x')

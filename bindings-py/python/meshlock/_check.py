@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ._migrate import MtlsMode
+from ._migrate import EdgeGroup, MtlsMode
 from ._types import _TEXT, Diagnostic, Edge, FrozenDict, Severity, _opt_enum, _Result
 
 __all__ = ["CheckReport", "Exposure", "MatrixSummary"]
@@ -22,10 +22,16 @@ class MatrixSummary(_Result):
     mtls: int
     plaintext: int
     by_status: FrozenDict[str, int]
+    denied: int
+    """Failing edges that the cluster's own authorization denies (intended, not a problem)."""
+    mtls_broken: int
+    """Failing edges that mTLS settings break."""
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> MatrixSummary:
-        return cls(d["edges"], d["ok"], d["failing"], d["mtls"], d["plaintext"], FrozenDict(d["by_status"]))
+        return cls(
+            d["edges"], d["ok"], d["failing"], d["mtls"], d["plaintext"], FrozenDict(d["by_status"]), d["denied"], d["mtls_broken"]
+        )
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class CheckReport(_Result):
     diagnostics: Tuple[Diagnostic, ...]
     summary: MatrixSummary
     failing: Tuple[Edge, ...]
+    groups: Tuple[EdgeGroup, ...]
+    """``failing`` grouped by effect, status, reason and deciding resource; the counts add up to
+    ``summary.failing``."""
     exposure: Tuple[Exposure, ...]
     text: str = field(default="", compare=False, metadata=_TEXT)
     sarif_json: str = field(default="{}", compare=False, metadata=_TEXT)
@@ -94,6 +103,7 @@ class CheckReport(_Result):
             tuple(Diagnostic._from(x) for x in d["diagnostics"]),
             MatrixSummary._from(d["summary"]),
             tuple(Edge._from(e) for e in d["failing"]),
+            tuple(EdgeGroup._from(g) for g in d["groups"]),
             tuple(Exposure._from(e) for e in d["exposure"]),
             d.get("text", ""),
             json.dumps(d.get("sarif", {}), ensure_ascii=False),

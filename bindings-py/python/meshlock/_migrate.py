@@ -22,15 +22,20 @@ from ._types import (
 
 __all__ = [
     "Blocker",
+    "ClientGroup",
     "Diff",
     "EdgeChange",
+    "EdgeGroup",
+    "EdgeRef",
     "EdgeState",
+    "Effect",
     "Goal",
     "MtlsMode",
     "Plan",
     "PlanStep",
     "PlanSummary",
     "Remedy",
+    "RemedyChoice",
     "RemedyKind",
     "ServiceStage",
     "SimulatedStep",
@@ -78,6 +83,94 @@ class RemedyKind(_StrEnum):
     FIX_DESTINATION_RULE = "fix-destination-rule"
 
 
+class Effect(_StrEnum):
+    """What a group of edges means for the migration."""
+
+    MTLS_BROKEN = "mtls-broken"
+    """A failing edge whose failure mTLS settings cause: a problem to fix."""
+    DENIED = "denied"
+    """A failing edge that the cluster's own authorization denies (403, closed on TCP): intended."""
+    OTHER_FAILURE = "other-failure"
+    """A failing edge for another reason (no endpoints, unknown port or host, TLS handshake)."""
+    BREAKS = "breaks"
+    """A working edge that fails after the change."""
+    STILL_DENIED = "still-denied"
+    """Denied by authorization before, failing after: refused before and still, not a break."""
+    STILL_FAILING = "still-failing"
+    """Failing before and after for other reasons."""
+    REPAIRED = "repaired"
+    """A failing edge that works after the change."""
+    CHANGED = "changed"
+    """Working before and after, over another transport (plaintext → mTLS)."""
+    ADDED_OR_REMOVED = "added-or-removed"
+    """An edge on one side only (a workload or service added or removed)."""
+
+
+@dataclass(frozen=True)
+class EdgeRef(_Result):
+    """One edge named by a group as an example."""
+
+    from_: str = field(metadata=_FROM)
+    to: str
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> EdgeRef:
+        return cls(d["from"], d["to"])
+
+
+@dataclass(frozen=True)
+class EdgeGroup(_Result):
+    """Edges alike in effect, change, reason and deciding resource (``Kind namespace/name``, when
+    one decided), with counts, the clients and service ports in compact form, and the first edges
+    as ``examples``. The groups of a list add up to the edges grouped."""
+
+    effect: Effect
+    change: str
+    """``mtls → fail`` for a change; for a failing edge, the status as curl prints it (``403``)."""
+    reason: Reason
+    """The reason of the failure, or of the state after the change."""
+    resource: Optional[str]
+    edges: int
+    clients: int
+    clients_text: str
+    """The clients in compact form: ``charlie-rating-2/* (20 clients)``."""
+    services: int
+    """Service ports."""
+    services_text: str
+    """The service ports in compact form: ``5 ports of 3 services in foo``."""
+    examples: Tuple[EdgeRef, ...] = field(repr=False)
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> EdgeGroup:
+        return cls(
+            Effect(d["effect"]),
+            d["change"],
+            Reason(d["reason"]),
+            d.get("resource"),
+            d["edges"],
+            d["clients"],
+            d["clients_text"],
+            d["services"],
+            d["services_text"],
+            tuple(EdgeRef._from(e) for e in d["examples"]),
+        )
+
+
+@dataclass(frozen=True)
+class ClientGroup(_Result):
+    """Clients that hold back (or break on) the same things, each client in one group only:
+    ``holds`` are service ports (``Stages``) or lock-down steps (``Plan``)."""
+
+    clients: Tuple[str, ...] = field(repr=False)
+    clients_text: str
+    holds: Tuple[str, ...] = field(repr=False)
+    holds_text: str
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> ClientGroup:
+        return cls(tuple(d["clients"]), d["clients_text"], tuple(d["holds"]), d["holds_text"])
+
+
 def _stage_map(d: Mapping[str, str]) -> FrozenDict[str, Stage]:
     return FrozenDict((k, Stage(v)) for k, v in d.items())
 
@@ -121,6 +214,10 @@ class Stages(_Result):
     services: Tuple[ServiceStage, ...] = field(repr=False)
     namespaces: FrozenDict[str, Stage]
     mesh: Stage
+    blocker_groups: Tuple[ClientGroup, ...] = field(repr=False)
+    """The blockers, each client once, with the ports whose lock-down it holds back."""
+    failing_groups: Tuple[ClientGroup, ...] = field(repr=False)
+    """The clients that fail because of mTLS settings, each once, with the ports they fail on."""
     text: str = field(default="", repr=False, compare=False, metadata=_TEXT)
 
     def service(self, id: str) -> Optional[ServiceStage]:
@@ -136,6 +233,8 @@ class Stages(_Result):
             tuple(ServiceStage._from(s) for s in d["services"]),
             _stage_map(d["namespaces"]),
             Stage(d["mesh"]),
+            tuple(ClientGroup._from(g) for g in d["blocker_groups"]),
+            tuple(ClientGroup._from(g) for g in d["failing_groups"]),
             d.get("text", ""),
         )
 
@@ -198,6 +297,8 @@ class Diff(_Result):
 
     changes: Tuple[EdgeChange, ...] = field(repr=False)
     groups: FrozenDict[str, int]
+    by_cause: Tuple[EdgeGroup, ...] = field(repr=False)
+    """The changes grouped by effect, change, reason after and cause; the counts add up to ``len(diff)``."""
     broken: int
     diagnostics: Tuple[Diagnostic, ...] = field(default=(), repr=False)
     text: str = field(default="", repr=False, compare=False, metadata=_TEXT)
@@ -221,6 +322,7 @@ class Diff(_Result):
         return cls(
             tuple(EdgeChange._from(c) for c in d["changes"]),
             FrozenDict(d["groups"]),
+            tuple(EdgeGroup._from(g) for g in d["by_cause"]),
             d["broken"],
             tuple(Diagnostic._from(x) for x in d["diagnostics"]),
             d.get("text", ""),
@@ -268,6 +370,8 @@ class PlanStep(_Result):
     """Applying ``rollback`` and deleting ``rollback_delete`` restores the state before this step."""
     rollback_delete: Tuple[str, ...] = field(repr=False)
     delta: Tuple[EdgeChange, ...] = field(repr=False)
+    groups: Tuple[EdgeGroup, ...] = field(repr=False)
+    """``delta`` grouped by effect, change, reason after and deciding resource."""
     stages: FrozenDict[str, StageChange] = field(repr=False)
     """Service ports and namespaces whose stage changes."""
     prechecks: Tuple[str, ...] = field(repr=False)
@@ -282,6 +386,7 @@ class PlanStep(_Result):
             tuple(d["rollback"]),
             tuple(d["rollback_delete"]),
             tuple(EdgeChange._from(c) for c in d["delta"]),
+            tuple(EdgeGroup._from(g) for g in d["groups"]),
             FrozenDict((k, StageChange._from(v)) for k, v in d["stages"].items()),
             tuple(d["prechecks"]),
         )
@@ -289,15 +394,45 @@ class PlanStep(_Result):
 
 @dataclass(frozen=True)
 class Remedy(_Result):
-    """A way out for a blocker; ``action`` is the YAML or command that implements it, if any."""
+    """A way out for a blocker; ``target`` is what it acts on (the namespace to inject, the rule to
+    fix, the port or service to keep PERMISSIVE, the client to let break); ``action`` is the YAML or
+    command that implements it, if any."""
 
     kind: RemedyKind
+    target: str
     description: str
     action: Optional[str]
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> Remedy:
-        return cls(RemedyKind(d["kind"]), d["description"], d.get("action"))
+        return cls(RemedyKind(d["kind"]), d["target"], d["description"], d.get("action"))
+
+
+@dataclass(frozen=True)
+class RemedyChoice(_Result):
+    """One remedy of a plan's ``remedy_set``: ``edges`` counts the blocked edges it deals with (not
+    dealt with by the remedies before it), ``released`` the lock-downs released once it and the
+    remedies before it are applied; ``alternatives`` are the other ways out for the same edges."""
+
+    kind: RemedyKind
+    target: str
+    description: str
+    action: Optional[str] = field(repr=False)
+    edges: int
+    released: int
+    alternatives: Tuple[str, ...] = field(repr=False)
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> RemedyChoice:
+        return cls(
+            RemedyKind(d["kind"]),
+            d["target"],
+            d["description"],
+            d.get("action"),
+            d["edges"],
+            d["released"],
+            tuple(d["alternatives"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -346,6 +481,12 @@ class Plan(_Result):
     notes: Tuple[str, ...]
     steps: Tuple[PlanStep, ...]
     blockers: Tuple[Blocker, ...]
+    held_back: Tuple[str, ...]
+    """The lock-downs held back (step names, without the number)."""
+    blocking_clients: Tuple[ClientGroup, ...]
+    """The blocking clients, each once, with the lock-downs it holds back."""
+    remedy_set: Tuple[RemedyChoice, ...]
+    """The smallest set of remedies found that releases the held-back lock-downs, in order."""
     final: PlanSummary
     text: str = field(default="", compare=False, metadata=_TEXT)
 
@@ -375,6 +516,9 @@ class Plan(_Result):
             tuple(d["notes"]),
             tuple(PlanStep._from(s) for s in d["steps"]),
             tuple(Blocker._from(b) for b in d["blockers"]),
+            tuple(d["held_back"]),
+            tuple(ClientGroup._from(g) for g in d["blocking_clients"]),
+            tuple(RemedyChoice._from(r) for r in d["remedy_set"]),
             PlanSummary._from(d["final"]),
             d.get("text", ""),
         )

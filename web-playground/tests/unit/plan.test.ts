@@ -26,7 +26,7 @@ const toMtls: EdgeChange = { from: 'foo/sleep', to: HTTPBIN, before: plain, afte
 const DR = 'apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: httpbin-istio-mutual\n  namespace: foo\nspec:\n  host: httpbin.foo.svc.cluster.local\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n'
 
 function step(name: string, delta: EdgeChange[], extra: Partial<PlanStep> = {}): PlanStep {
-  return { name, description: `step ${name}`, apply: [DR], delete: [], rollback: [], rollbackDelete: ['apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: httpbin-istio-mutual\n  namespace: foo\n'], delta, stages: {}, prechecks: [], ...extra }
+  return { name, description: `step ${name}`, apply: [DR], delete: [], rollback: [], rollbackDelete: ['apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: httpbin-istio-mutual\n  namespace: foo\n'], delta, groups: [], stages: {}, prechecks: [], ...extra }
 }
 
 const plan: Plan = {
@@ -40,8 +40,13 @@ const plan: Plan = {
       wouldGet: '000',
       reason: 'plaintext-to-strict',
       step: 'lock-httpbin-foo',
-      remedies: [{ kind: 'allow-break', description: 'accept it', action: '--allow-break legacy/sleep' }],
+      remedies: [{ kind: 'allow-break', target: 'legacy/sleep', description: 'accept it', action: '--allow-break legacy/sleep' }],
     },
+  ],
+  heldBack: ['lock-httpbin-foo'],
+  blockingClients: [{ clients: ['legacy/sleep'], clientsText: 'legacy/sleep', holds: ['lock-httpbin-foo'], holdsText: 'lock-httpbin-foo' }],
+  remedySet: [
+    { kind: 'allow-break', target: 'legacy/sleep', description: 'accept it', action: '--allow-break legacy/sleep', edges: 1, released: 1, alternatives: [] },
   ],
   final: { edges: 2, ok: 2, failing: 0, mtls: 1, plaintext: 1, namespaces: { foo: 'ready' }, mesh: 'ready' },
 }

@@ -152,6 +152,10 @@ export interface MatrixSummary {
   plaintext: number;
   /** Edges per status as curl prints it (`200`, `503`, `000`, `403`). */
   byStatus: Record<string, number>;
+  /** Failing edges that the cluster's own authorization denies (intended, not a problem). */
+  denied: number;
+  /** Failing edges that mTLS settings break. */
+  mtlsBroken: number;
 }
 
 /** Per service port: who may call it in plaintext, and the authorization that depends on mTLS. */
@@ -171,7 +175,65 @@ export interface CheckReport {
   diagnostics: Diagnostic[];
   summary: MatrixSummary;
   failing: Edge[];
+  /** `failing` grouped by effect, status, reason and deciding resource; the counts add up to
+   * `summary.failing`. */
+  groups: EdgeGroup[];
   exposure: Exposure[];
+}
+
+/** What a group of edges means for the migration. Failing edges (`check`): `mtls-broken` (a
+ * problem to fix), `denied` (the cluster's own authorization: intended), `other-failure`. Changes
+ * (plan steps, diff): `breaks`, `still-denied` (refused by authorization before and after: not a
+ * break), `still-failing`, `repaired`, `changed` (another transport), `added-or-removed`. */
+export type Effect =
+  | "mtls-broken"
+  | "denied"
+  | "other-failure"
+  | "breaks"
+  | "still-denied"
+  | "still-failing"
+  | "repaired"
+  | "changed"
+  | "added-or-removed";
+
+/** One edge named by a group as an example. */
+export interface EdgeRef {
+  /** `namespace/name`. */
+  from: string;
+  /** `fqdn:port`. */
+  to: string;
+}
+
+/** Edges alike in effect, change, reason and deciding resource, counted, with the clients and
+ * service ports in compact form and a few examples. */
+export interface EdgeGroup {
+  effect: Effect;
+  /** `mtls → fail` for a change; for a failing edge, the status as curl prints it (`403`). */
+  change: string;
+  /** The reason of the failure, or of the state after the change. */
+  reason: Reason;
+  /** The resource that decided (`Kind namespace/name`), when one did. */
+  resource: string | null;
+  edges: number;
+  clients: number;
+  /** The clients in compact form: `charlie-rating-2/* (20 clients)`. */
+  clientsText: string;
+  /** Service ports. */
+  services: number;
+  /** The service ports in compact form: `5 ports of 3 services in foo`. */
+  servicesText: string;
+  /** The first edges of the group (at most 10). */
+  examples: EdgeRef[];
+}
+
+/** Clients that hold back (or break on) the same things; every client is in one group only. */
+export interface ClientGroup {
+  /** `namespace/name`. */
+  clients: string[];
+  clientsText: string;
+  /** What they hold back: service ports (`Stages`) or lock-down steps (`Plan`). */
+  holds: string[];
+  holdsText: string;
 }
 
 /** SARIF 2.1.0 as `meshlock check --format sarif` writes it (`checkSarif()`): one run, a rule per
@@ -240,6 +302,10 @@ export interface Stages {
   services: ServiceStage[];
   namespaces: Record<string, Stage>;
   mesh: Stage;
+  /** The blockers, each client once, with the ports whose lock-down it holds back. */
+  blockerGroups: ClientGroup[];
+  /** The clients that fail because of mTLS settings, each once, with the ports they fail on. */
+  failingGroups: ClientGroup[];
 }
 
 /** One side of a changed edge. */
@@ -269,6 +335,9 @@ export interface Diff {
   changes: EdgeChange[];
   /** Number of changes per group (`mtls → fail`: 1). */
   groups: Record<string, number>;
+  /** The changes grouped by effect, change, reason after and cause; the counts add up to the
+   * number of changes. */
+  byCause: EdgeGroup[];
   /** Edges that worked before and fail after. */
   broken: number;
   /** Transitions the migration refuses (ML402: DISABLE straight to STRICT). */
@@ -296,6 +365,8 @@ export interface PlanStep {
   rollback: string[];
   rollbackDelete: string[];
   delta: EdgeChange[];
+  /** `delta` grouped by effect, change, reason after and deciding resource. */
+  groups: EdgeGroup[];
   /** Service ports (`fqdn:port`) and namespaces (`namespace/NS`) whose stage changes. */
   stages: Record<string, StageChange>;
   /** What to verify on the live cluster before applying. */
@@ -306,6 +377,9 @@ export type RemedyKind = "inject-client" | "keep-permissive" | "allow-break" | "
 
 export interface Remedy {
   kind: RemedyKind;
+  /** What it acts on: the namespace to inject, the rule to fix, the port (or, before Istio 1.5, the
+   * service) to keep PERMISSIVE, the client to let break. */
+  target: string;
   description: string;
   /** The YAML or command that implements it, when there is one. */
   action: string | null;
@@ -325,6 +399,20 @@ export interface Blocker {
   remedies: Remedy[];
 }
 
+/** One remedy of the plan's remedy set, and what it releases. */
+export interface RemedyChoice {
+  kind: RemedyKind;
+  target: string;
+  description: string;
+  action: string | null;
+  /** Blocked edges it deals with (not dealt with by the remedies before it). */
+  edges: number;
+  /** Lock-downs released once it and the remedies before it are applied. */
+  released: number;
+  /** The other ways out for the same edges. */
+  alternatives: string[];
+}
+
 /** The mesh after the plan. */
 export interface PlanSummary {
   edges: number;
@@ -342,6 +430,12 @@ export interface Plan {
   notes: string[];
   steps: PlanStep[];
   blockers: Blocker[];
+  /** The lock-downs held back (step names, without the number). */
+  heldBack: string[];
+  /** The blocking clients, each once, with the lock-downs it holds back. */
+  blockingClients: ClientGroup[];
+  /** The smallest set of remedies found that releases the held-back lock-downs, in order. */
+  remedySet: RemedyChoice[];
   final: PlanSummary;
 }
 
