@@ -141,6 +141,8 @@ pub fn list_scan(doc: &Document<'_>) -> Option<Result<Vec<Document<'static>>, &'
     if !text.contains("List") {
         return None;
     }
+    // Native only: serde_json's borrowed slices would grow the browser's module past its budget.
+    #[cfg(not(target_arch = "wasm32"))]
     if text.trim_start().starts_with('{')
         && let Some(found) = json_list(doc)
     {
@@ -149,6 +151,7 @@ pub fn list_scan(doc: &Document<'_>) -> Option<Result<Vec<Document<'static>>, &'
     yaml_list(doc)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// A `kubectl get -o json` list: its items are sliced with serde_json, ten times faster than an
 /// event parse. Any other JSON shape is left to the YAML path, which reports it.
 fn json_list(doc: &Document<'_>) -> Option<Vec<Document<'static>>> {
