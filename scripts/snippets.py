@@ -16,7 +16,8 @@ Any other block (```text, ```yaml, ```toml, ```, …) is not code and is not run
 Usage: snippets.py FILE... (from anywhere; paths relative to the repository root are reported).
 Environment: SNIPPET_PYTHON (python), SNIPPET_NODE_PROJECT (a folder with node_modules/meshlock),
 SNIPPET_PATH (prepended to PATH: where `meshlock` is), SNIPPET_ONLY (run only blocks whose
-location contains it).
+location contains it), SNIPPET_LANGS (run only these kinds, comma-separated: sh, python, js; e.g. the
+Node blocks again on the package without its native addon).
 """
 
 from __future__ import annotations
@@ -158,6 +159,12 @@ def run(block: Block, scratch: Path, index: int) -> str | None:
 
 def main() -> int:
     only = os.environ.get("SNIPPET_ONLY", "")
+    kinds = {"sh": SHELL, "python": PYTHON, "js": NODE}
+    langs: set[str] = set()
+    for kind in filter(None, os.environ.get("SNIPPET_LANGS", "").split(",")):
+        if kind not in kinds:
+            sys.exit(f"SNIPPET_LANGS: unknown kind {kind!r}, expected some of {', '.join(kinds)}")
+        langs |= kinds[kind]
     passed, failed, shown = 0, [], 0
     with tempfile.TemporaryDirectory(prefix="meshlock-snippets-") as tmp:
         scratch = Path(tmp)
@@ -167,7 +174,7 @@ def main() -> int:
                 if not runnable(block):
                     shown += 1
                     continue
-                if only and only not in block.where:
+                if (only and only not in block.where) or (langs and block.lang not in langs):
                     continue
                 index += 1
                 problem = run(block, scratch, index)
