@@ -186,6 +186,7 @@ fn json_list(doc: &Document<'_>) -> Option<Vec<Document<'static>>> {
 }
 
 /// Line (0-based) and character column of byte offsets given in increasing order.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
 struct LineCursor {
     at: usize,
@@ -193,6 +194,7 @@ struct LineCursor {
     line_start: usize,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl LineCursor {
     fn advance(&mut self, text: &str, offset: usize) -> Option<(usize, usize)> {
         let passed = text.get(self.at..offset)?;
