@@ -38,7 +38,9 @@ from pathlib import Path
 # probe's client and destination are filled in per size (see probe_target).
 ANALYSES = [
     ("probe", ["probe", "-f", "{f}", "--from", "{client}", "--to", "{dest}"]),
-    ("check", ["check", "-f", "{f}", "--format", "json"]),
+    # What a person runs (grouped text), and the JSON that lists every failing edge.
+    ("check", ["check", "-f", "{f}"]),
+    ("check json", ["check", "-f", "{f}", "--format", "json"]),
     ("plan", ["plan", "-f", "{f}"]),
     ("stages", ["stages", "-f", "{f}"]),
     ("matrix csv", ["matrix", "-f", "{f}", "--format", "csv"]),
@@ -223,7 +225,7 @@ def binding_runs(root: Path, path: Path) -> list[tuple[str, list[str] | None, st
     out: list[tuple[str, list[str] | None, str, str]] = []
     py = Path(os.environ.get("BENCH_PYTHON", root / ".venv/bin/python"))
     py_ok = py.exists() and subprocess.run([str(py), "-c", "import meshlock"], capture_output=True).returncode == 0
-    for op, cli in (("load", "probe"), ("check", "check")):
+    for op, cli in (("load", "probe"), ("check", "check json")):
         call = "meshlock.Mesh.load([sys.argv[1]])" + (".check()" if op == "check" else "")
         argv = [str(py), "-c", f"import sys, meshlock; {call}", str(path)] if py_ok else None
         out.append((f"Python {op}", argv, cli, f"not built: ./scripts/test-py (or BENCH_PYTHON=…/python)" if not py_ok else ""))
@@ -235,7 +237,7 @@ def binding_runs(root: Path, path: Path) -> list[tuple[str, list[str] | None, st
         ("Node", str(native), native_ok, "cd bindings-node && npm ci && npm run build (or ./scripts/test-node)"),
         ("WASM (Node)", str(root / "web-playground/node/index.cjs"), wasm_ok, "./scripts/test-wasm (or web-playground/scripts/build-wasm.sh)"),
     ):
-        for op, cli in (("load", "probe"), ("check", "check")):
+        for op, cli in (("load", "probe"), ("check", "check json")):
             js = f"const m = require(process.argv[1]).Mesh.load([process.argv[2]]);" + (" m.check();" if op == "check" else "")
             argv = [node, "-e", js, module, str(path)] if ok else None
             out.append((f"{impl} {op}", argv, cli, "" if ok else f"not built: {how}"))
