@@ -220,6 +220,12 @@ def machine(root: Path) -> dict:
     }
 
 
+def self_reported(floor: dict) -> float | None:
+    """The seconds parse_floor prints for the parse alone (`floor (1 thread): 0.293 s, …`)."""
+    m = re.search(r"\):\s*(\d+(?:\.\d+)?)\s*s", floor.get("stdout_head", ""))
+    return float(m.group(1)) if m else None
+
+
 def binding_runs(root: Path, path: Path) -> list[tuple[str, list[str] | None, str, str]]:
     """(label, argv or None when not built, compared CLI command, note) for each binding present."""
     out: list[tuple[str, list[str] | None, str, str]] = []
@@ -270,9 +276,9 @@ def run(args: argparse.Namespace) -> None:
         if args.floor_bin:
             floor = measure([args.floor_bin, str(path)], work, accept_exits=(0,))
             floor["label"] = "floor (parse_floor)"
-            m = re.search(r"\d+(?:\.\d+)?(?:e-?\d+)?", floor.get("stdout_head", ""))
-            if m:
-                floor["self_reported_s"] = float(m.group(0))
+            floor_s = self_reported(floor)
+            if floor_s is not None:
+                floor["self_reported_s"] = floor_s
         else:
             # Load-only: an unknown client is reported after the whole input is parsed and modelled.
             floor = measure([args.bin, "probe", "-f", str(path), "--from", "a/b", "--to", "c:80"], work,
@@ -430,8 +436,9 @@ def render(results: dict, root: Path, args: argparse.Namespace) -> str:
             note = row.get("note", "")
             if row.get("status") == "memory" and row.get("single_s") is not None and row.get("rss_kb"):
                 note += f"; aborted after {row['single_s']:.0f} s, {row['rss_kb'] / 1024:.0f} MB resident"
-            if row.get("self_reported_s") is not None:
-                note = (note + "; " if note else "") + f"parse alone (self-reported): {row['self_reported_s']:.3f} s"
+            floor_s = self_reported(row)
+            if floor_s is not None:
+                note = (note + "; " if note else "") + f"parse alone (self-reported): {floor_s:.3f} s"
             L.append(f"| {row['label']} | {fmt_wall(row)} | {ratio} | {fmt_rss(row, s['mem_mb'])} | {rss_ratio} | {note} |")
         L += ["", "<details><summary>commands</summary>", "", "```sh"]
         L += [shlex.join(rel(a, root) for a in row["argv"]) for row in inp["rows"] if row.get("argv")]
