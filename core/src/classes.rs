@@ -33,9 +33,10 @@ pub struct Column {
     pub port: usize,
     /// `fqdn:port`, as in `Edge::to`.
     pub to: String,
-    /// Per client group (see `ClassTable::group_of`): its class among this column's classes.
+    /// Per client group (see `Groups`): its class among this column's classes.
     class_of_group: Vec<u32>,
-    /// Per client (workload index): its identity class, when authorization reads identities here.
+    /// The identity partition (index into `ClassTable::identities`) when authorization at this
+    /// port's endpoints reads who the client is; `None`: identity does not matter here.
     identity: Option<usize>,
     identity_classes: usize,
     /// `outcome[class * identity_classes + identity]`: index into `responses`.
@@ -57,7 +58,7 @@ impl Column {
     }
 }
 
-/// One edge as the table holds it: a client (workload index), a column, the response.
+/// One edge as the table holds it: a client, a column, the response.
 #[derive(Debug, Clone, Copy)]
 pub struct Cell<'a> {
     pub client: &'a Workload,
