@@ -216,8 +216,8 @@ fn location_of(doc: &WorkloadDoc) -> Location {
 /// The controller that best describes a workload when there are no pods.
 fn controller_rank(kind: &str) -> u8 {
     match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" => 0,
-        "ReplicaSet" | "Job" => 1,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "DeploymentConfig" => 0,
+        "ReplicaSet" | "Job" | "ReplicationController" => 1,
         _ => 2,
     }
 }
@@ -334,7 +334,8 @@ fn injection_value_says_yes(value: &str, version: IstioVersion) -> bool {
     }
 }
 
-/// Resolves owner chains: Pod → ReplicaSet → Deployment, Pod → Job → CronJob.
+/// Resolves owner chains: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, and OpenShift's
+/// Pod → ReplicationController → DeploymentConfig.
 struct OwnerIndex {
     /// (kind, namespace, name) → owner's (kind, name)
     owner_of: HashMap<(&'static str, String, String), (String, String)>,
@@ -343,7 +344,10 @@ struct OwnerIndex {
 impl OwnerIndex {
     fn new(docs: &[&WorkloadDoc]) -> Self {
         let mut owner_of = HashMap::new();
-        for doc in docs.iter().filter(|d| matches!(d.kind, "ReplicaSet" | "Job")) {
+        for doc in docs
+            .iter()
+            .filter(|d| matches!(d.kind, "ReplicaSet" | "Job" | "ReplicationController"))
+        {
             if let Some(owner) = doc.owners.first() {
                 owner_of.insert((doc.kind, doc.namespace.clone(), doc.name.clone()), owner.clone());
             }
@@ -353,7 +357,9 @@ impl OwnerIndex {
 
     fn identity(&self, doc: &WorkloadDoc) -> WorkloadId {
         let name = match (doc.kind, doc.owners.first()) {
-            ("Pod" | "ReplicaSet" | "Job", Some((kind, owner))) => self.resolve(doc, kind, owner),
+            ("Pod" | "ReplicaSet" | "Job" | "ReplicationController", Some((kind, owner))) => {
+                self.resolve(doc, kind, owner)
+            }
             ("Pod", None) => strip_template_hash(&doc.name, doc.template_labels.get(TEMPLATE_HASH), true),
             ("ReplicaSet", None) => strip_template_hash(&doc.name, doc.template_labels.get(TEMPLATE_HASH), false),
             _ => doc.name.clone(),
@@ -370,10 +376,13 @@ impl OwnerIndex {
                 Some((_, deployment)) => deployment.clone(),
                 None => strip_template_hash(owner, doc.template_labels.get(TEMPLATE_HASH), false),
             },
-            "Job" => match self.owner_of.get(&("Job", doc.namespace.clone(), owner.to_owned())) {
-                Some((_, cron)) => cron.clone(),
-                None => owner.to_owned(),
-            },
+            "Job" | "ReplicationController" => {
+                let kind = if kind == "Job" { "Job" } else { "ReplicationController" };
+                match self.owner_of.get(&(kind, doc.namespace.clone(), owner.to_owned())) {
+                    Some((_, top)) => top.clone(),
+                    None => owner.to_owned(),
+                }
+            }
             _ => owner.to_owned(),
         }
     }

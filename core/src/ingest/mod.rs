@@ -413,9 +413,11 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
         ("", "Pod") => reader.pod(),
-        ("apps" | "extensions", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") | ("batch", "Job") => {
-            reader.controller(kind)
-        }
+        ("apps" | "extensions", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+        | ("batch", "Job")
+        // Part A decision 15: Kubernetes' and OpenShift's older controllers carry pod templates too.
+        | ("", "ReplicationController")
+        | ("apps.openshift.io", "DeploymentConfig") => reader.controller(kind),
         ("batch", "CronJob") => reader.cron_job(),
         ("", "Service") => reader.service(),
         ("", "ConfigMap") => reader.config_map(),
@@ -618,6 +620,8 @@ impl ObjectReader<'_> {
             "StatefulSet" => "StatefulSet",
             "DaemonSet" => "DaemonSet",
             "ReplicaSet" => "ReplicaSet",
+            "ReplicationController" => "ReplicationController",
+            "DeploymentConfig" => "DeploymentConfig",
             _ => "Job",
         };
         let mut out = Vec::new();
