@@ -145,20 +145,7 @@ impl Grouper {
         from: &WorkloadId,
         to: &str,
     ) {
-        let tally = self.groups.entry((effect, change, reason, resource)).or_default();
-        tally.edges += 1;
-        if !tally.clients.contains(from) {
-            tally.clients.insert(from.clone());
-        }
-        if !tally.services.contains(to) {
-            tally.services.insert(to.to_owned());
-        }
-        if tally.examples.len() < MAX_EXAMPLES {
-            tally.examples.push(EdgeRef {
-                from: from.clone(),
-                to: to.to_owned(),
-            });
-        }
+        self.add_all(effect, change, reason, resource, &[from], to);
     }
 
     /// Many edges of one service port `to` alike in effect, change, reason and resource.
