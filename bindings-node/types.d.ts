@@ -159,8 +159,12 @@ export interface Exposure {
   /** `fqdn:port`. */
   service: string
   mode: MtlsMode | null
-  /** Workloads `namespace/name`. */
+  /** How many clients call it in plaintext and get through. */
+  plaintextClients: number
+  /** Those workloads, `namespace/name`. */
   plaintextCallers: Array<string>
+  /** The first ten of them, `and N more`. */
+  plaintextCallersText: string
   /** `Kind ns/name` of the AuthorizationPolicies that apply to the endpoints; empty: none. */
   authorization: Array<string>
   findings: Array<string>

@@ -235,7 +235,7 @@ describe(`[${IMPL}] check`, () => {
     assert.equal(report.summary.failing, report.failing.length)
     assert.equal(report.summary.byStatus['000'], report.failing.filter((e) => e.status === '000').length)
     for (const d of mesh.diagnostics) assert.ok(report.diagnostics.some((r) => r.code === d.code && r.message === d.message))
-    for (const e of report.exposure) assertKeys(e, ['service', 'mode', 'plaintextCallers', 'authorization', 'findings'])
+    for (const e of report.exposure) assertKeys(e, ['service', 'mode', 'plaintextClients', 'plaintextCallers', 'plaintextCallersText', 'authorization', 'findings'])
     // STRICT on httpbin.foo without the clients' DestinationRule: mTLS breaks all five callers, the
     // sidecars with 503 and legacy/sleep with 000, one group per status; nothing is denied by authorization.
     assert.deepEqual([report.summary.failing, report.summary.mtlsBroken, report.summary.denied], [5, 5, 0])

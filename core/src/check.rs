@@ -3,15 +3,15 @@
 //! ready to lock, authorization that depends on mTLS, and who may call what in plaintext.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::ClassTable;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
-use crate::migrate::Stage;
 use crate::migrate::group::{Deciders, EdgeGroup, Effect, Grouper};
+use crate::migrate::stage::ClientLists;
 use crate::model::{AuthzAction, MtlsMode, WorkloadId, selector_matches};
 use crate::resolve::{authz, client, server};
 
@@ -35,7 +35,12 @@ pub struct MatrixSummary {
 pub struct Exposure {
     pub service: String,
     pub mode: Option<MtlsMode>,
+    /// How many clients call it in plaintext and get through.
+    pub plaintext_clients: usize,
+    /// Those clients, when the report lists edges (`Mesh::check`, JSON, `--all`); else empty.
     pub plaintext_callers: Vec<WorkloadId>,
+    /// The first ten of them, `and N more`.
+    pub plaintext_callers_text: String,
     /// `Kind ns/name` of the AuthorizationPolicies that apply to the endpoints; empty: none.
     pub authorization: Vec<String>,
     pub findings: Vec<String>,
@@ -84,17 +89,19 @@ impl Mesh {
         self.check_with(true)
     }
 
-    /// `check`; `list_failing`: also list every failing edge (`failing`), which JSON and `--all`
-    /// show. Without it the report holds the groups only: memory does not grow with the edges.
-    pub fn check_with(&self, list_failing: bool) -> CheckReport {
+    /// `check`; `list_edges`: also list every failing edge (`failing`) and every plaintext caller
+    /// (`Exposure::plaintext_callers`), which JSON and `--all` show. Without it the report holds
+    /// groups and counts only: its memory does not grow with the number of edges.
+    pub fn check_with(&self, list_edges: bool) -> CheckReport {
         let table = ClassTable::new(self);
         let mut diagnostics = self.diagnostics().to_vec();
         selectors(self, &mut diagnostics);
         rules(self, &mut diagnostics);
         traffic(self, &table, &mut diagnostics);
-        let stages = self.stages_with(&table);
+        // Check reads the stages' counts only (it reports no stage lists).
+        let stages = self.stages_with(&table, ClientLists::CountOnly);
         migration(&stages, &mut diagnostics);
-        let exposure = exposure(self, &stages, &table, &mut diagnostics);
+        let exposure = exposure(self, &stages, &table, list_edges, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
         let mut groups = Grouper::new(self);
@@ -140,7 +147,7 @@ impl Mesh {
                 );
             }
         }
-        let failing = if list_failing {
+        let failing = if list_edges {
             table
                 .cells(self)
                 .filter(|c| c.response.reason.verdict() == Verdict::Fail)
@@ -171,14 +178,45 @@ impl Mesh {
     }
 }
 
+/// Names shown in a finding before "and N more".
+const NAMED: usize = 10;
+
 fn names(ids: &BTreeSet<String>) -> String {
-    let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
-    let more = if ids.len() > 10 {
-        format!(" and {} more", ids.len() - 10)
+    let shown: Vec<&str> = ids.iter().take(NAMED).map(String::as_str).collect();
+    with_more(shown, ids.len())
+}
+
+/// `a, b, c` or `a, …, j and 5 more`.
+fn with_more(shown: Vec<&str>, total: usize) -> String {
+    let more = if total > NAMED {
+        format!(" and {} more", total - NAMED)
     } else {
         String::new()
     };
     format!("{}{more}", shown.join(", "))
+}
+
+/// The first `NAMED` of a stream of clients in order, and how many there were: what a finding
+/// names, without a copy of every client.
+#[derive(Default)]
+struct Named<'a> {
+    first: BTreeSet<&'a WorkloadId>,
+    total: usize,
+}
+
+impl<'a> Named<'a> {
+    fn text(&self) -> String {
+        let shown: Vec<String> = self.first.iter().map(ToString::to_string).collect();
+        with_more(shown.iter().map(String::as_str).collect(), self.total)
+    }
+
+    fn add(&mut self, id: &'a WorkloadId) {
+        self.total += 1;
+        self.first.insert(id);
+        if self.first.len() > NAMED {
+            self.first.pop_last();
+        }
+    }
 }
 
 /// ML207: selectors that pick no workload.
@@ -413,11 +451,7 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
 
 /// ML401: ports that can be locked now.
 fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
-    for s in stages
-        .services
-        .iter()
-        .filter(|s| s.stage == Stage::Ready && s.blockers.is_empty())
-    {
+    for s in stages.services.iter().filter(|s| s.ready_to_lock()) {
         out.push(
             Diagnostic::info(
                 Code::ReadyToLock,
@@ -436,8 +470,10 @@ fn exposure(
     mesh: &Mesh,
     stages: &crate::migrate::Stages,
     table: &ClassTable,
+    list_callers: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<Exposure> {
+    let modes: HashMap<&str, Option<MtlsMode>> = stages.services.iter().map(|s| (s.service.as_str(), s.mode)).collect();
     let mut columns = table.columns.iter().peekable();
     let mut report = Vec::new();
     for (si, (service, endpoints)) in mesh.services.iter().zip(&mesh.endpoints).enumerate() {
@@ -449,12 +485,12 @@ fn exposure(
         if sidecar_endpoints.is_empty() {
             continue;
         }
-        let mut policies: BTreeSet<String> = mesh
+        let applying: Vec<_> = mesh
             .authorization_policies
             .iter()
             .filter(|p| sidecar_endpoints.iter().any(|w| authz::applies(mesh, p, w)))
-            .map(|p| p.meta.display_ref())
             .collect();
+        let mut policies: BTreeSet<String> = applying.iter().map(|p| p.meta.display_ref()).collect();
         if let Some(config) = mesh.rbac.enforced(&service.namespace, &service.fqdn.0) {
             policies.insert(config.meta.display_ref());
         }
@@ -463,24 +499,23 @@ fn exposure(
             columns.next();
         }
         while let Some(column) = columns.next_if(|c| c.service == si) {
-            let id = column.to.clone();
-            let mut plaintext: Vec<WorkloadId> = Vec::new();
-            let mut denied_plaintext: BTreeSet<String> = BTreeSet::new();
+            let id = &column.to;
+            let mut callers: Vec<WorkloadId> = Vec::new();
+            let mut plaintext = Named::default();
+            let mut denied_plaintext = Named::default();
             for cell in table.column_cells(mesh, column) {
                 let r = cell.response;
                 if r.transport == Some(Transport::Plaintext) && r.reason.verdict() == Verdict::Ok {
-                    plaintext.push(cell.client.id.clone());
+                    plaintext.add(&cell.client.id);
+                    if list_callers {
+                        callers.push(cell.client.id.clone());
+                    }
                 } else if r.reason == Reason::RbacDenied && r.transport == Some(Transport::Plaintext) {
-                    denied_plaintext.insert(cell.client.id.to_string());
+                    denied_plaintext.add(&cell.client.id);
                 }
             }
             let mut findings = Vec::new();
-            let applying: Vec<_> = mesh
-                .authorization_policies
-                .iter()
-                .filter(|p| sidecar_endpoints.iter().any(|w| authz::applies(mesh, p, w)))
-                .collect();
-            if !denied_plaintext.is_empty() {
+            if denied_plaintext.total > 0 {
                 for p in applying
                     .iter()
                     .filter(|p| p.action == AuthzAction::Allow && authz::uses_peer_identity(p))
@@ -488,7 +523,7 @@ fn exposure(
                     let text = format!(
                         "`{}` allows by principal or namespace: plaintext from {} gets 403",
                         p.meta.display_ref(),
-                        names(&denied_plaintext)
+                        denied_plaintext.text()
                     );
                     out.push(
                         Diagnostic::warning(Code::AllowNeedsMtls, text.clone())
@@ -497,8 +532,8 @@ fn exposure(
                     findings.push(text);
                 }
             }
-            if !plaintext.is_empty() {
-                let who: BTreeSet<String> = plaintext.iter().map(ToString::to_string).collect();
+            if plaintext.total > 0 {
+                let who = &plaintext;
                 for p in applying
                     .iter()
                     .filter(|p| p.action == AuthzAction::Deny && authz::uses_peer_identity(p))
@@ -506,7 +541,7 @@ fn exposure(
                     let text = format!(
                         "`{}` denies by principal or namespace, which plaintext never matches: {} reach `{id}` in plaintext past it",
                         p.meta.display_ref(),
-                        names(&who)
+                        who.text()
                     );
                     out.push(
                         Diagnostic::error(Code::DenyBypassedByPlaintext, text.clone())
@@ -518,7 +553,7 @@ fn exposure(
                     findings.push(text);
                 }
                 if policies.is_empty() {
-                    let text = format!("`{id}` accepts plaintext from {} with no authorization", names(&who));
+                    let text = format!("`{id}` accepts plaintext from {} with no authorization", who.text());
                     out.push(Diagnostic::info(Code::PlaintextWithoutAuthorization, text.clone()).with_help(
                         "in PERMISSIVE mode plaintext carries no identity; lock down once callers use mTLS, or restrict it with an AuthorizationPolicy",
                     ));
@@ -527,8 +562,10 @@ fn exposure(
             }
             report.push(Exposure {
                 service: id.clone(),
-                mode: stages.service(&id).and_then(|s| s.mode),
-                plaintext_callers: plaintext,
+                mode: modes.get(id.as_str()).copied().flatten(),
+                plaintext_clients: plaintext.total,
+                plaintext_callers: callers,
+                plaintext_callers_text: plaintext.text(),
                 authorization: policies.iter().cloned().collect(),
                 findings,
             });

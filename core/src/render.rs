@@ -748,7 +748,7 @@ pub fn check_with(report: &crate::check::CheckReport, style: Style, detail: Deta
     let exposed: Vec<&crate::check::Exposure> = report
         .exposure
         .iter()
-        .filter(|x| !x.plaintext_callers.is_empty() || !x.findings.is_empty())
+        .filter(|x| x.plaintext_clients > 0 || !x.findings.is_empty())
         .collect();
     if !exposed.is_empty() {
         let unauthorised = exposed.iter().filter(|x| x.authorization.is_empty()).count();
@@ -763,11 +763,13 @@ pub fn check_with(report: &crate::check::CheckReport, style: Style, detail: Deta
         );
         let shown = if detail.all { exposed.len() } else { detail.groups() };
         for x in exposed.iter().take(shown) {
-            let callers: Vec<String> = x.plaintext_callers.iter().map(ToString::to_string).collect();
-            let callers = if detail.all || callers.len() <= 2 {
-                callers.join(", ")
+            let callers = if detail.all && x.plaintext_callers.len() == x.plaintext_clients {
+                let all: Vec<String> = x.plaintext_callers.iter().map(ToString::to_string).collect();
+                all.join(", ")
+            } else if x.plaintext_clients <= 2 {
+                x.plaintext_callers_text.clone()
             } else {
-                format!("{} clients", callers.len())
+                format!("{} clients", x.plaintext_clients)
             };
             let authz = if x.authorization.is_empty() {
                 "no authorization".to_owned()

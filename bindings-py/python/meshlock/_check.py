@@ -41,7 +41,9 @@ class Exposure(_Result):
 
     service: str
     mode: Optional[MtlsMode]
+    plaintext_clients: int
     plaintext_callers: Tuple[str, ...]
+    plaintext_callers_text: str
     authorization: Tuple[str, ...]
     findings: Tuple[str, ...]
 
@@ -50,7 +52,9 @@ class Exposure(_Result):
         return cls(
             d["service"],
             _opt_enum(MtlsMode, d.get("mode")),
+            d["plaintext_clients"],
             tuple(d["plaintext_callers"]),
+            d["plaintext_callers_text"],
             tuple(d["authorization"]),
             tuple(d["findings"]),
         )

@@ -114,21 +114,22 @@ pub struct EdgeGroup {
 
 type Key = (Effect, String, Reason, Option<String>);
 
+/// One group's edges so far. The sets borrow the client ids and ports (no copy per edge).
 #[derive(Default)]
-struct Tally {
+struct Tally<'a> {
     edges: usize,
-    clients: BTreeSet<WorkloadId>,
-    services: BTreeSet<String>,
+    clients: BTreeSet<&'a WorkloadId>,
+    services: BTreeSet<&'a str>,
     examples: Vec<EdgeRef>,
 }
 
 /// Collects edges into groups; memory grows with the groups' client and port sets, not with edges.
-pub struct Grouper {
+pub struct Grouper<'a> {
     sizes: BTreeMap<String, usize>,
-    groups: BTreeMap<Key, Tally>,
+    groups: BTreeMap<Key, Tally<'a>>,
 }
 
-impl Grouper {
+impl<'a> Grouper<'a> {
     pub fn new(mesh: &Mesh) -> Self {
         Self {
             sizes: namespace_sizes(mesh),
@@ -142,8 +143,8 @@ impl Grouper {
         change: String,
         reason: Reason,
         resource: Option<String>,
-        from: &WorkloadId,
-        to: &str,
+        from: &'a WorkloadId,
+        to: &'a str,
     ) {
         self.add_all(effect, change, reason, resource, &[from], to);
     }
@@ -155,22 +156,16 @@ impl Grouper {
         change: String,
         reason: Reason,
         resource: Option<String>,
-        clients: &[&WorkloadId],
-        to: &str,
+        clients: &[&'a WorkloadId],
+        to: &'a str,
     ) {
         if clients.is_empty() {
             return;
         }
         let tally = self.groups.entry((effect, change, reason, resource)).or_default();
         tally.edges += clients.len();
-        for &client in clients {
-            if !tally.clients.contains(client) {
-                tally.clients.insert(client.clone());
-            }
-        }
-        if !tally.services.contains(to) {
-            tally.services.insert(to.to_owned());
-        }
+        tally.clients.extend(clients.iter().copied());
+        tally.services.insert(to);
         let room = MAX_EXAMPLES.saturating_sub(tally.examples.len());
         tally.examples.extend(clients.iter().take(room).map(|&from| EdgeRef {
             from: from.clone(),
@@ -215,9 +210,9 @@ const SHOWN: usize = 3;
 
 /// `ns/a`, `ns/a, ns/b`, `ns/* (20 clients)`, `12 of 30 clients in ns`; more than three
 /// namespaces: `139 clients in 9 namespaces: …, …, …, …`.
-pub fn clients_text(clients: &BTreeSet<WorkloadId>, sizes: &BTreeMap<String, usize>) -> String {
+pub fn clients_text(clients: &BTreeSet<&WorkloadId>, sizes: &BTreeMap<String, usize>) -> String {
     let mut by_ns: BTreeMap<&str, Vec<&WorkloadId>> = BTreeMap::new();
-    for c in clients {
+    for &c in clients {
         by_ns.entry(c.namespace.as_str()).or_default().push(c);
     }
     let parts: Vec<String> = by_ns
@@ -239,11 +234,12 @@ pub fn clients_text(clients: &BTreeSet<WorkloadId>, sizes: &BTreeMap<String, usi
 
 /// `httpbin.foo:8000`, `2 ports of httpbin.foo`, `5 ports of 3 services in foo`; more than three
 /// namespaces: `40 ports of 30 services in 9 namespaces: …`.
-pub fn services_text(ports: &BTreeSet<String>) -> String {
+pub fn services_text<S: AsRef<str>>(ports: &BTreeSet<S>) -> String {
     // namespace → service → ports
     let mut by_ns: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for to in ports {
-        let (host, port) = to.rsplit_once(':').unwrap_or((to.as_str(), ""));
+        let to = to.as_ref();
+        let (host, port) = to.rsplit_once(':').unwrap_or((to, ""));
         let mut labels = host.splitn(3, '.');
         let name = labels.next().unwrap_or(host);
         let ns = labels.next().unwrap_or("");
@@ -383,16 +379,16 @@ pub fn by_client<'p>(
     for (client, what) in pairs {
         per_client.entry(client).or_default().insert(what.to_owned());
     }
-    let mut per_set: BTreeMap<BTreeSet<String>, BTreeSet<WorkloadId>> = BTreeMap::new();
+    let mut per_set: BTreeMap<BTreeSet<String>, BTreeSet<&WorkloadId>> = BTreeMap::new();
     for (client, set) in per_client {
-        per_set.entry(set).or_default().insert(client.clone());
+        per_set.entry(set).or_default().insert(client);
     }
     let mut out: Vec<ClientGroup> = per_set
         .into_iter()
         .map(|(set, clients)| ClientGroup {
             clients_text: clients_text(&clients, sizes),
             holds_text: holds_text(&set),
-            clients: clients.into_iter().collect(),
+            clients: clients.into_iter().cloned().collect(),
             holds: set.into_iter().collect(),
         })
         .collect();

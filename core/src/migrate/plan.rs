@@ -17,7 +17,7 @@ use crate::migrate::group::{
     ClientGroup, Deciders, EdgeGroup, by_client, change_groups, clients_text, names_text, namespace_sizes,
     services_text,
 };
-use crate::migrate::stage::{Stage, Stages};
+use crate::migrate::stage::{ClientLists, Stage, Stages};
 use crate::model::ResourceRef;
 use crate::model::{Meta, MtlsMode, Service, WorkloadId};
 use crate::resolve::server;
@@ -252,7 +252,7 @@ impl Mesh {
         let namespaces = self.plan_order(goal, &table)?;
         let mut planner = Planner {
             current: self.clone(),
-            stages: self.stages_with(&table),
+            stages: self.stages_with(&table, ClientLists::Keep),
             table,
             observations,
             allow_break,
@@ -1043,7 +1043,7 @@ fn choice(
     released: usize,
 ) -> RemedyChoice {
     let picked: Vec<&Blocker> = edges.iter().filter_map(|&i| blockers.get(i)).collect();
-    let clients: BTreeSet<WorkloadId> = picked.iter().map(|b| b.client.clone()).collect();
+    let clients: BTreeSet<&WorkloadId> = picked.iter().map(|b| &b.client).collect();
     let ports: BTreeSet<String> = picked.iter().map(|b| b.service.clone()).collect();
     let sizes = namespace_sizes(mesh);
     let (description, action) = match remedy.kind {

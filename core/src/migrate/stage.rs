@@ -70,6 +70,14 @@ pub fn is_mtls_failure(reason: Reason) -> bool {
     )
 }
 
+/// Whether stages list their failing and blocking clients (`stages`, `plan`) or only count them
+/// (`check`, which reads counts: its memory then does not grow with the number of edges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientLists {
+    Keep,
+    CountOnly,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceStage {
     /// `fqdn:port`, as in matrix edges.
@@ -80,7 +88,7 @@ pub struct ServiceStage {
     pub mode: Option<MtlsMode>,
     pub mtls_clients: usize,
     pub plaintext_clients: usize,
-    /// Clients that fail because of mTLS settings.
+    /// Clients that fail because of mTLS settings (empty when only counted: `ClientLists`).
     pub failing: Vec<WorkloadId>,
     /// Clients without a sidecar that still send plaintext: they break when the port is locked.
     pub blockers: Vec<WorkloadId>,
@@ -103,6 +111,16 @@ impl Stages {
     }
 }
 
+impl ServiceStage {
+    /// Ready, and no client left to hold the lock-down back: every caller already sends mTLS. Read
+    /// from the counts, so it holds when the lists were not kept: the mode in force is never unset,
+    /// so a ready port is PERMISSIVE with no sidecar client in plaintext, and each plaintext caller
+    /// left is a sidecar-less blocker.
+    pub fn ready_to_lock(&self) -> bool {
+        self.stage == Stage::Ready && self.plaintext_clients == 0
+    }
+}
+
 /// A namespace (or the mesh) is as far as its least advanced service with a sidecar; broken wins.
 fn aggregate(stages: impl Iterator<Item = Stage>) -> Stage {
     let all: Vec<Stage> = stages.collect();
@@ -120,7 +138,7 @@ impl Mesh {
     /// The stages, with the blockers and failing clients grouped by client (the planner's
     /// intermediate stages skip the grouping: nobody reads it there).
     pub fn stages(&self) -> Stages {
-        let mut stages = self.stages_with(&ClassTable::new(self));
+        let mut stages = self.stages_with(&ClassTable::new(self), ClientLists::Keep);
         let sizes = namespace_sizes(self);
         let grouped = |pick: fn(&ServiceStage) -> &Vec<WorkloadId>| {
             by_client(
@@ -140,11 +158,11 @@ impl Mesh {
     }
 
     /// The stages read from this mesh's class table.
-    pub(crate) fn stages_with(&self, table: &ClassTable) -> Stages {
+    pub(crate) fn stages_with(&self, table: &ClassTable, lists: ClientLists) -> Stages {
         let services = table
             .columns
             .iter()
-            .filter_map(|c| self.service_stage(table, c))
+            .filter_map(|c| self.service_stage(table, c, lists))
             .collect();
         self.aggregate_stages(services)
     }
@@ -164,13 +182,13 @@ impl Mesh {
             .zip(0..)
             .filter_map(|(c, i)| match previous.services.get(i) {
                 Some(kept) if same_columns && !touched(c.service) && kept.service == c.to => Some(kept.clone()),
-                _ => self.service_stage(table, c),
+                _ => self.service_stage(table, c, ClientLists::Keep),
             })
             .collect();
         self.aggregate_stages(services)
     }
 
-    fn service_stage(&self, table: &ClassTable, column: &Column) -> Option<ServiceStage> {
+    fn service_stage(&self, table: &ClassTable, column: &Column, lists: ClientLists) -> Option<ServiceStage> {
         let service = self.services.get(column.service)?;
         let endpoints = self.endpoints.get(column.service)?;
         let port = service.ports.get(column.port)?;
@@ -186,11 +204,15 @@ impl Mesh {
         let mode = modes.iter().copied().max();
         let mut failing = Vec::new();
         let mut blockers = Vec::new();
-        let (mut mtls_clients, mut plaintext_clients, mut sidecar_plaintext) = (0, 0, 0);
+        let (mut mtls_clients, mut plaintext_clients, mut sidecar_plaintext, mut failing_clients) = (0, 0, 0, 0);
+        let keep = lists == ClientLists::Keep;
         for cell in table.column_cells(self, column) {
             let r = cell.response;
             if is_mtls_failure(r.reason) {
-                failing.push(cell.client.id.clone());
+                failing_clients += 1;
+                if keep {
+                    failing.push(cell.client.id.clone());
+                }
             }
             if r.transport == Some(Transport::Mtls) && r.reason != Reason::MtlsToNoSidecar {
                 mtls_clients += 1;
@@ -201,7 +223,7 @@ impl Mesh {
                 plaintext_clients += 1;
                 if cell.client.sidecar.present {
                     sidecar_plaintext += 1;
-                } else if mode == Some(MtlsMode::Permissive) {
+                } else if keep && mode == Some(MtlsMode::Permissive) {
                     // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
                     blockers.push(cell.client.id.clone());
                 }
@@ -209,7 +231,7 @@ impl Mesh {
         }
         let stage = match mode {
             None => Stage::NoSidecar,
-            Some(_) if !failing.is_empty() => Stage::Broken,
+            Some(_) if failing_clients > 0 => Stage::Broken,
             Some(MtlsMode::Strict) => Stage::Locked,
             Some(MtlsMode::Disable) => Stage::Plaintext,
             Some(_) if mtls_clients == 0 && sidecar_plaintext > 0 => Stage::Permissive,
