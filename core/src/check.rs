@@ -284,7 +284,7 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         if !seen.insert((client.id.namespace.clone(), labels)) {
             continue;
         }
-        for service in &mesh.services {
+        for service in mesh.services.iter() {
             let Some(choice) = client::destination_rules(mesh, client, service) else {
                 continue;
             };
@@ -476,7 +476,7 @@ fn exposure(
     let modes: HashMap<&str, Option<MtlsMode>> = stages.services.iter().map(|s| (s.service.as_str(), s.mode)).collect();
     let mut columns = table.columns.iter().peekable();
     let mut report = Vec::new();
-    for (si, (service, endpoints)) in mesh.services.iter().zip(&mesh.endpoints).enumerate() {
+    for (si, (service, endpoints)) in mesh.services.iter().zip(mesh.endpoints.iter()).enumerate() {
         let sidecar_endpoints: Vec<_> = endpoints
             .iter()
             .filter_map(|&i| mesh.workloads.get(i))

@@ -17,6 +17,7 @@
 //! (property-tested in `tests/properties.rs`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::evaluate::Response;
 use crate::mesh::Mesh;
@@ -69,10 +70,12 @@ pub struct Cell<'a> {
 /// Every column of a mesh, and the client groups they share.
 #[derive(Debug)]
 pub struct ClassTable {
-    groups: Groups,
+    /// Shared with the tables rebuilt from this one (the planner's candidates), like the columns
+    /// a rebuild does not touch.
+    groups: Arc<Groups>,
     /// Per identity partition: per workload, its identity class.
-    identities: Vec<Vec<u32>>,
-    pub columns: Vec<Column>,
+    identities: Arc<Vec<Vec<u32>>>,
+    pub columns: Vec<Arc<Column>>,
 }
 
 impl ClassTable {
@@ -93,12 +96,19 @@ impl ClassTable {
         for (si, service) in mesh.services.iter().enumerate() {
             let identity = partitions.for_endpoints(&mesh.endpoints_of(service));
             for pi in 0..service.ports.len() {
-                columns.push(build_column(mesh, &groups, &partitions.identities, si, pi, identity));
+                columns.push(Arc::new(build_column(
+                    mesh,
+                    &groups,
+                    &partitions.identities,
+                    si,
+                    pi,
+                    identity,
+                )));
             }
         }
         Self {
-            groups,
-            identities: partitions.identities,
+            groups: Arc::new(groups),
+            identities: Arc::new(partitions.identities),
             columns,
         }
     }
@@ -115,15 +125,22 @@ impl ClassTable {
             .iter()
             .map(|c| {
                 if touched(c.service) {
-                    build_column(next, &self.groups, &self.identities, c.service, c.port, c.identity)
+                    Arc::new(build_column(
+                        next,
+                        &self.groups,
+                        &self.identities,
+                        c.service,
+                        c.port,
+                        c.identity,
+                    ))
                 } else {
-                    c.clone()
+                    Arc::clone(c)
                 }
             })
             .collect();
         Self {
-            groups: self.groups.clone(),
-            identities: self.identities.clone(),
+            groups: Arc::clone(&self.groups),
+            identities: Arc::clone(&self.identities),
             columns,
         }
     }

@@ -98,7 +98,7 @@ impl Mesh {
     fn service_port_infos(&self) -> Vec<ServicePortInfo> {
         self.services
             .iter()
-            .zip(&self.endpoints)
+            .zip(self.endpoints.iter())
             .flat_map(|(s, eps)| {
                 s.ports.iter().map(move |p| ServicePortInfo {
                     id: format!("{}:{}", s.fqdn, p.port),

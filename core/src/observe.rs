@@ -158,7 +158,7 @@ impl Mesh {
             }
         }
         let mut services = Vec::new();
-        for service in &self.services {
+        for service in self.services.iter() {
             let fqdn = service.fqdn.to_string();
             let into: Vec<(&String, &(f64, f64))> = edges
                 .iter()

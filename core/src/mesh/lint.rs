@@ -99,7 +99,7 @@ fn peer_authentication_conflicts(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         };
         out.push(conflict(&metas, &format!("{level} in `{ns}`")));
     }
-    for workload in &mesh.workloads {
+    for workload in mesh.workloads.iter() {
         let matching: Vec<&Meta> = mesh
             .peer_authentications
             .iter()
@@ -133,7 +133,7 @@ fn v1alpha1_conflicts(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         out.push(conflict(&metas, &format!("namespace-wide Policies in `{ns}`")));
     }
     let same_ns = mesh.settings.istio_version.v1alpha1_service_namespace_only();
-    for service in &mesh.services {
+    for service in mesh.services.iter() {
         for port in &service.ports {
             let targeting = mesh.v1alpha1_targeting(service, port, same_ns);
             if targeting.len() > 1 {

@@ -47,11 +47,13 @@ pub struct Mesh {
     next_seq: u64,
     pub(crate) settings: ResolvedSettings,
     pub(crate) namespaces: BTreeMap<String, Namespace>,
-    pub(crate) workloads: Vec<Workload>,
-    pub(crate) services: Vec<Service>,
-    services_by_fqdn: HashMap<Fqdn, usize>,
+    /// Workloads, services and endpoints are shared between a mesh and its policy-only what-if
+    /// changes (the planner's candidates), which never change them.
+    pub(crate) workloads: Arc<[Workload]>,
+    pub(crate) services: Arc<[Service]>,
+    services_by_fqdn: Arc<HashMap<Fqdn, usize>>,
     /// Per service (same index): the workloads its selector picks.
-    pub(crate) endpoints: Vec<Vec<usize>>,
+    pub(crate) endpoints: Arc<[Vec<usize>]>,
     pub(crate) authn_policies: Vec<AuthnPolicy>,
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) destination_rules: Vec<DestinationRule>,
@@ -185,10 +187,14 @@ impl Mesh {
                 .filter(|d| d.workload_selector.is_some())
                 .collect()
         }
+        // Shared (a what-if change of this mesh) is the same without comparing.
+        fn same<T: PartialEq>(a: &Arc<[T]>, b: &Arc<[T]>) -> bool {
+            Arc::ptr_eq(a, b) || a == b
+        }
         self.settings == other.settings
-            && self.workloads == other.workloads
-            && self.services == other.services
-            && self.endpoints == other.endpoints
+            && same(&self.workloads, &other.workloads)
+            && same(&self.services, &other.services)
+            && same(&self.endpoints, &other.endpoints)
             && self.authorization_policies == other.authorization_policies
             && self.rbac == other.rbac
             && selector_rules(self) == selector_rules(other)
@@ -496,7 +502,7 @@ fn build(
             workloads.extend(outside_callers(&callers, &workloads, &services));
             workloads.sort_by(|a, b| a.id.cmp(&b.id));
             let services_by_fqdn = services.iter().enumerate().map(|(i, s)| (s.fqdn.clone(), i)).collect();
-            let endpoints = services
+            let endpoints: Vec<Vec<usize>> = services
                 .iter()
                 .map(|svc| match &svc.selector {
                     Some(selector) => workloads
@@ -510,7 +516,12 @@ fn build(
                     None => Vec::new(),
                 })
                 .collect();
-            (workloads, services, services_by_fqdn, endpoints)
+            (
+                workloads.into(),
+                services.into(),
+                Arc::new(services_by_fqdn),
+                endpoints.into(),
+            )
         }
     };
     let mesh = Mesh {

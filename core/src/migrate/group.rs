@@ -199,7 +199,7 @@ impl<'a> Grouper<'a> {
 /// Client workloads per namespace, to say "the whole namespace".
 pub fn namespace_sizes(mesh: &Mesh) -> BTreeMap<String, usize> {
     let mut sizes = BTreeMap::new();
-    for w in &mesh.workloads {
+    for w in mesh.workloads.iter() {
         *sizes.entry(w.id.namespace.clone()).or_insert(0) += 1;
     }
     sizes

@@ -569,7 +569,7 @@ impl Planner<'_> {
                     "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: default\n  namespace: {root}\nspec:\n  host: \"*.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n"
                 ),
             ];
-            for service in &self.current.services {
+            for service in self.current.services.iter() {
                 if self.current.endpoints_of(service).iter().all(|w| !w.sidecar.present) {
                     apply.push(destination_rule_yaml(
                         service,
@@ -711,7 +711,7 @@ impl Mesh {
 fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChange> {
     let mut out = BTreeMap::new();
     let previous: HashMap<&str, &crate::migrate::ServiceStage> =
-        before.services.iter().map(|s| (s.service.as_str(), s)).collect();
+        before.services.iter().map(|s| (s.service.as_str(), &**s)).collect();
     for s in &after.services {
         if let Some(old) = previous.get(s.service.as_str())
             && old.stage != s.stage

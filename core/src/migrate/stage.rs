@@ -4,6 +4,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::classes::{ClassTable, Column};
 use crate::evaluate::{Reason, Transport, Verdict};
@@ -96,7 +97,9 @@ pub struct ServiceStage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stages {
-    pub services: Vec<ServiceStage>,
+    /// Shared with the stages derived from these for a change (the planner's candidates), which
+    /// keep the stages of the services the change does not touch.
+    pub services: Vec<Arc<ServiceStage>>,
     pub namespaces: BTreeMap<String, Stage>,
     pub mesh: Stage,
     /// The blockers, each client once, with the ports whose lock-down it holds back.
@@ -107,7 +110,7 @@ pub struct Stages {
 
 impl Stages {
     pub fn service(&self, id: &str) -> Option<&ServiceStage> {
-        self.services.iter().find(|s| s.service == id)
+        self.services.iter().find(|s| s.service == id).map(|s| &**s)
     }
 }
 
@@ -162,7 +165,7 @@ impl Mesh {
         let services = table
             .columns
             .iter()
-            .filter_map(|c| self.service_stage(table, c, lists))
+            .filter_map(|c| self.service_stage(table, c, lists).map(Arc::new))
             .collect();
         self.aggregate_stages(services)
     }
@@ -181,8 +184,8 @@ impl Mesh {
             .iter()
             .zip(0..)
             .filter_map(|(c, i)| match previous.services.get(i) {
-                Some(kept) if same_columns && !touched(c.service) && kept.service == c.to => Some(kept.clone()),
-                _ => self.service_stage(table, c, ClientLists::Keep),
+                Some(kept) if same_columns && !touched(c.service) && kept.service == c.to => Some(Arc::clone(kept)),
+                _ => self.service_stage(table, c, ClientLists::Keep).map(Arc::new),
             })
             .collect();
         self.aggregate_stages(services)
@@ -251,7 +254,7 @@ impl Mesh {
     }
 
     /// Per namespace and for the mesh, from the service ports' stages.
-    fn aggregate_stages(&self, services: Vec<ServiceStage>) -> Stages {
+    fn aggregate_stages(&self, services: Vec<Arc<ServiceStage>>) -> Stages {
         let mut per_namespace: BTreeMap<String, Vec<Stage>> = BTreeMap::new();
         for s in &services {
             per_namespace.entry(s.namespace.clone()).or_default().push(s.stage);
