@@ -329,6 +329,68 @@ fn diff_gates_on_broken_edges() {
     );
 }
 
+/// Decision 18: a traffic finding names the resource that decides it and points at its document;
+/// SARIF carries that document's line and column as the result's region.
+#[test]
+fn check_points_at_the_deciding_rule() {
+    let dir = std::env::temp_dir().join(format!("meshlock-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let httpbin = dir.join("legacy-httpbin.yaml");
+    std::fs::write(
+        &httpbin,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: httpbin, namespace: legacy}\n\
+         spec: {selector: {app: httpbin}, ports: [{name: http, port: 8000, targetPort: 80}]}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: httpbin, namespace: legacy}\n\
+         spec:\n  selector: {matchLabels: {app: httpbin}}\n  template:\n    metadata: {labels: {app: httpbin}}\n\
+         \x20   spec: {containers: [{name: httpbin, image: httpbin, ports: [{containerPort: 80}]}]}\n",
+    )
+    .unwrap();
+    let rule = dir.join("to-legacy.yaml");
+    // The rule is the second document; its first key is on line 6.
+    std::fs::write(
+        &rule,
+        "# rules for foo\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sleep, namespace: foo}\n---\n\
+         apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\n\
+         metadata: {name: to-legacy, namespace: foo}\n\
+         spec: {host: httpbin.legacy.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n",
+    )
+    .unwrap();
+    let (httpbin, rule) = (httpbin.display().to_string(), rule.display().to_string());
+    let args = ["check", "-f", &seed_file("cluster.yaml"), "-f", &httpbin, "-f", &rule];
+    let text = meshlock(&args);
+    assert_eq!(text.status.code(), Some(1), "ML303 is an error: {}", stderr(&text));
+    let out = stdout(&text);
+    let line = out
+        .lines()
+        .find(|l| l.contains("[ML303"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with(&format!("{rule}:6:1: error[ML303")), "{line}");
+    assert!(line.contains("DestinationRule foo/to-legacy"), "{line}");
+    let sarif = meshlock(&[&args[..], &["--format", "sarif"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let result = results.iter().find(|r| r["ruleId"] == "ML303").unwrap();
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("DestinationRule foo/to-legacy")
+    );
+    let physical = &result["locations"][0]["physicalLocation"];
+    assert_eq!(physical["artifactLocation"]["uri"], rule.as_str());
+    assert_eq!(
+        physical["region"],
+        serde_json::json!({"startLine": 6, "startColumn": 1})
+    );
+    // Findings about a Service port point at the Service (ML505 on the seed: every port).
+    let ml505 = results.iter().find(|r| r["ruleId"] == "ML505").unwrap();
+    assert!(
+        ml505["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64(),
+        "{ml505}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn stages_of_the_seed() {
     let out = meshlock(&["stages", "-f", &seed_file("cluster.yaml"), "--format", "json"]);

@@ -100,7 +100,7 @@ impl Mesh {
         traffic(self, &table, &mut diagnostics);
         // Check reads the stages' counts only (it reports no stage lists).
         let stages = self.stages_with(&table, ClientLists::CountOnly);
-        migration(&stages, &mut diagnostics);
+        migration(self, &stages, &mut diagnostics);
         let exposure = exposure(self, &stages, &table, list_edges, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
@@ -180,6 +180,13 @@ impl Mesh {
 
 /// Names shown in a finding before "and N more".
 const NAMED: usize = 10;
+
+/// The document of the Service behind `fqdn:port`.
+fn service_origin<'a>(mesh: &'a Mesh, service_port: &str) -> Option<&'a crate::model::Origin> {
+    let (fqdn, _) = service_port.rsplit_once(':')?;
+    let index = mesh.service_index(&crate::model::Fqdn(fqdn.to_owned()))?;
+    mesh.services.get(index).map(|s| &s.origin)
+}
 
 fn names(ids: &BTreeSet<String>) -> String {
     let shown: Vec<&str> = ids.iter().take(NAMED).map(String::as_str).collect();
@@ -369,9 +376,12 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// ML302–ML306 from the evaluated edges and the configuration.
+/// ML302–ML306 from the evaluated edges and the configuration. A finding about failing edges names
+/// the resource that decides them (the server's policy for a refusal, the client's DestinationRule
+/// for what it sends) and points at that resource's document, so SARIF marks the line to change.
 fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
-    let mut by: BTreeMap<(Reason, String), BTreeSet<String>> = BTreeMap::new();
+    let mut by: BTreeMap<(Reason, String, Option<String>), BTreeSet<String>> = BTreeMap::new();
+    let mut deciders = Deciders::new(mesh);
     for column in &table.columns {
         let reported = |r: &Response| {
             matches!(
@@ -383,36 +393,45 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for cell in table.column_cells(mesh, column).filter(|c| reported(c.response)) {
-            by.entry((cell.response.reason, column.to.clone()))
+            by.entry((cell.response.reason, column.to.clone(), deciders.of(&cell)))
                 .or_default()
                 .insert(cell.client.id.to_string());
         }
     }
-    for ((reason, to), clients) in by {
+    for ((reason, to, decider), clients) in by {
+        let by_whom = decider
+            .as_ref()
+            .map(|d| format!(" (decided by `{d}`)"))
+            .unwrap_or_default();
         let (code, what) = match reason {
             Reason::PlaintextToStrict => (
                 Code::StrictPlaintextCallers,
-                format!("`{to}` is STRICT and refuses plaintext from {}", names(&clients)),
+                format!(
+                    "`{to}` is STRICT and refuses plaintext from {}{by_whom}",
+                    names(&clients)
+                ),
             ),
             Reason::MtlsToNoSidecar => (
                 Code::MtlsToNoSidecar,
                 format!(
-                    "{} send ISTIO_MUTUAL to `{to}`, which has no sidecar: 503",
+                    "{} send ISTIO_MUTUAL to `{to}`, which has no sidecar: 503{by_whom}",
                     names(&clients)
                 ),
             ),
             Reason::TlsOriginationRejected => (
                 Code::UserTlsToSidecar,
                 format!(
-                    "{} originate SIMPLE/MUTUAL TLS to `{to}`, which does not terminate it: 503",
+                    "{} originate SIMPLE/MUTUAL TLS to `{to}`, which does not terminate it: 503{by_whom}",
                     names(&clients)
                 ),
             ),
             _ => continue,
         };
+        let origin = decider.as_deref().and_then(|d| mesh.origin_of_resource(d));
         out.push(
             Diagnostic::error(code, what)
-                .with_help("`meshlock explain --from CLIENT --to HOST:PORT` shows the decision chain"),
+                .with_help("`meshlock explain --from CLIENT --to HOST:PORT` shows the decision chain")
+                .at(origin_location(origin)),
         );
     }
     if mesh.settings.auto_mtls && mesh.settings.istio_version.has_peer_authentication() {
@@ -449,8 +468,8 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// ML401: ports that can be locked now.
-fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
+/// ML401: ports that can be locked now; each points at its Service.
+fn migration(mesh: &Mesh, stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
     for s in stages.services.iter().filter(|s| s.ready_to_lock()) {
         out.push(
             Diagnostic::info(
@@ -460,7 +479,8 @@ fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
                     s.service
                 ),
             )
-            .with_help("`meshlock plan` emits the lock-down step and its rollback"),
+            .with_help("`meshlock plan` emits the lock-down step and its rollback")
+            .at(origin_location(service_origin(mesh, &s.service))),
         );
     }
 }
@@ -554,9 +574,13 @@ fn exposure(
                 }
                 if policies.is_empty() {
                     let text = format!("`{id}` accepts plaintext from {} with no authorization", who.text());
-                    out.push(Diagnostic::info(Code::PlaintextWithoutAuthorization, text.clone()).with_help(
-                        "in PERMISSIVE mode plaintext carries no identity; lock down once callers use mTLS, or restrict it with an AuthorizationPolicy",
-                    ));
+                    out.push(
+                        Diagnostic::info(Code::PlaintextWithoutAuthorization, text.clone())
+                            .with_help(
+                                "in PERMISSIVE mode plaintext carries no identity; lock down once callers use mTLS, or restrict it with an AuthorizationPolicy",
+                            )
+                            .at(origin_location(Some(&service.origin))),
+                    );
                     findings.push(text);
                 }
             }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::diagnostic::Location;
 use crate::settings::CLUSTER_DOMAIN;
 
 pub type Labels = BTreeMap<String, String>;
@@ -77,6 +78,23 @@ pub struct Origin {
     pub document: usize,
     /// YAML path prefix inside the document (`items[3]` for a `kind: List` item).
     pub path: String,
+    /// 1-based line and column where the document (or `kind: List` item) starts in the source:
+    /// findings about the resource point there (SARIF regions).
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Origin {
+    /// Where a finding about this resource points: its source, document and first line.
+    pub fn location(&self) -> Location {
+        Location {
+            source: self.source.clone(),
+            document: Some(self.document),
+            path: (!self.path.is_empty()).then(|| self.path.clone()),
+            line: self.line,
+            column: self.column,
+        }
+    }
 }
 
 /// Identity and age of an Istio resource; age decides ties (Part A §4).

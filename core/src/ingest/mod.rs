@@ -282,10 +282,13 @@ impl DocContext<'_> {
     }
 
     fn origin(&self) -> Origin {
+        let (line, column) = self.doc.start();
         Origin {
             source: self.source.name.clone(),
             document: self.index,
             path: self.prefix.to_string(),
+            line: Some(line),
+            column: Some(column),
         }
     }
 }

@@ -194,6 +194,19 @@ impl Mesh {
             && selector_rules(self) == selector_rules(other)
     }
 
+    /// The document of a resource named as explanations name it (`DestinationRule foo/to-legacy`,
+    /// `MeshPolicy default`); of the first one for merged rules (`… + …`).
+    pub(crate) fn origin_of_resource(&self, display: &str) -> Option<&Origin> {
+        let first = display.split(" + ").next().unwrap_or(display);
+        let first = first.split(", ").next().unwrap_or(first);
+        let (kind, rest) = first.split_once(' ')?;
+        let (namespace, name) = rest.split_once('/').unwrap_or(("", rest));
+        self.resources
+            .iter()
+            .find(|s| s.key.0 == kind && s.key.1 == namespace && s.key.2 == name)
+            .and_then(|s| origin_of(&s.resource))
+    }
+
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
         self.services_by_fqdn.get(fqdn).copied()
     }
@@ -319,13 +332,7 @@ fn origin_of(resource: &Resource) -> Option<&Origin> {
 }
 
 pub(crate) fn origin_location(origin: Option<&Origin>) -> Location {
-    origin.map_or_else(Location::default, |o| Location {
-        source: o.source.clone(),
-        document: Some(o.document),
-        path: (!o.path.is_empty()).then(|| o.path.clone()),
-        line: None,
-        column: None,
-    })
+    origin.map_or_else(Location::default, Origin::location)
 }
 
 /// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`).
