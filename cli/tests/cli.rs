@@ -391,6 +391,61 @@ fn check_points_at_the_deciding_rule() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Writes a shared scenario's sources to files and returns the `-f` arguments.
+fn scenario_args(scenario: &str, dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("tests/scenarios").join(scenario)).unwrap();
+    let scenario: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let mut args = Vec::new();
+    for source in scenario["sources"].as_sequence().unwrap() {
+        let path = dir.join(source["name"].as_str().unwrap());
+        std::fs::write(&path, source["yaml"].as_str().unwrap()).unwrap();
+        args.extend(["-f".to_owned(), path.display().to_string()]);
+    }
+    args
+}
+
+#[test]
+fn ml204_hint_reads_the_services_that_select_the_workload() {
+    let dir = std::env::temp_dir().join(format!("meshlock-ml204-{}", std::process::id()));
+    let mut args = vec!["check".to_owned()];
+    args.extend(scenario_args(
+        "messages/ml204-hint-from-the-selecting-service.yaml",
+        &dir,
+    ));
+    let out = meshlock(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains("[ML204"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("its Services route 8000→8080"), "{line}");
+    assert!(
+        !line.contains("80 is the Service port"),
+        "sleep's Service is no hint: {line}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn plan_on_a_namespace_without_sidecars_says_no_sidecar() {
+    let file = seed_file("cluster.yaml");
+    let out = meshlock(&[
+        "plan",
+        "-f",
+        &file,
+        "--istio-version",
+        "current",
+        "--goal",
+        "namespace=legacy",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("`legacy` has no sidecar (stage no-sidecar)"), "{text}");
+    assert!(!text.contains("`legacy` already accepts mTLS"), "{text}");
+    assert!(!text.contains("to `legacy`'s sidecars"), "{text}");
+    assert!(text.contains("namespace legacy: no-sidecar"), "{text}");
+}
+
 #[test]
 fn stages_of_the_seed() {
     let out = meshlock(&["stages", "-f", &seed_file("cluster.yaml"), "--format", "json"]);
