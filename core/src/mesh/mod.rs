@@ -57,6 +57,8 @@ pub struct Mesh {
     pub(crate) destination_rules: Vec<DestinationRule>,
     pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
     pub(crate) rbac: crate::model::LegacyRbac,
+    /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
+    pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -234,6 +236,7 @@ fn is_policy(resource: &Resource) -> bool {
             | Resource::RbacConfig(_)
             | Resource::ServiceRole(_)
             | Resource::ServiceRoleBinding(_)
+            | Resource::RequestAuthentication(_)
     )
 }
 
@@ -306,6 +309,7 @@ fn meta_of(resource: &Resource) -> Option<&Meta> {
         Resource::RbacConfig(r) => Some(&r.meta),
         Resource::ServiceRole(r) => Some(&r.meta),
         Resource::ServiceRoleBinding(r) => Some(&r.meta),
+        Resource::RequestAuthentication(r) => Some(&r.meta),
         _ => None,
     }
 }
@@ -319,6 +323,7 @@ fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
         Resource::RbacConfig(r) => Some(&mut r.meta),
         Resource::ServiceRole(r) => Some(&mut r.meta),
         Resource::ServiceRoleBinding(r) => Some(&mut r.meta),
+        Resource::RequestAuthentication(r) => Some(&mut r.meta),
         _ => None,
     }
 }
@@ -429,6 +434,7 @@ fn build(
     let mut workload_docs = Vec::new();
     let mut callers = Vec::new();
     let mut rbac = crate::model::LegacyRbac::default();
+    let mut request_authentications = Vec::new();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     // A resource of an API the selected release does not have: counted per kind, reported once.
     let mut not_on_this_release = |kind: &'static str, why: &str, stored: &Stored| {
@@ -465,6 +471,10 @@ fn build(
             Resource::RbacConfig(r) => rbac.configs.push(r.clone()),
             Resource::ServiceRole(r) => rbac.roles.push(r.clone()),
             Resource::ServiceRoleBinding(r) => rbac.bindings.push(r.clone()),
+            Resource::RequestAuthentication(_) if !version.has_peer_authentication() => {
+                not_on_this_release("RequestAuthentication", "introduced in Istio 1.5", stored);
+            }
+            Resource::RequestAuthentication(r) => request_authentications.push(r.clone()),
             Resource::MeshConfig(_) => {}
         }
     }
@@ -478,6 +488,9 @@ fn build(
             .with_help(match kind {
                 "PeerAuthentication" => {
                     "use `authentication.istio.io/v1alpha1` Policy on this release, or pass a later `--istio-version`"
+                }
+                "RequestAuthentication" => {
+                    "use v1alpha1 Policy `origins` on this release, or pass a later `--istio-version`"
                 }
                 "rbac.istio.io" => {
                     "convert them to `security.istio.io` AuthorizationPolicy, or pass the release they were written for"
@@ -535,6 +548,7 @@ fn build(
         destination_rules,
         authorization_policies,
         rbac,
+        request_authentications,
         diagnostics: Vec::new(),
     };
     diagnostics.extend(lint::lint(&mesh));
