@@ -329,6 +329,123 @@ fn diff_gates_on_broken_edges() {
     );
 }
 
+/// Decision 18: a traffic finding names the resource that decides it and points at its document;
+/// SARIF carries that document's line and column as the result's region.
+#[test]
+fn check_points_at_the_deciding_rule() {
+    let dir = std::env::temp_dir().join(format!("meshlock-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let httpbin = dir.join("legacy-httpbin.yaml");
+    std::fs::write(
+        &httpbin,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: httpbin, namespace: legacy}\n\
+         spec: {selector: {app: httpbin}, ports: [{name: http, port: 8000, targetPort: 80}]}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: httpbin, namespace: legacy}\n\
+         spec:\n  selector: {matchLabels: {app: httpbin}}\n  template:\n    metadata: {labels: {app: httpbin}}\n\
+         \x20   spec: {containers: [{name: httpbin, image: httpbin, ports: [{containerPort: 80}]}]}\n",
+    )
+    .unwrap();
+    let rule = dir.join("to-legacy.yaml");
+    // The rule is the second document; its first key is on line 6.
+    std::fs::write(
+        &rule,
+        "# rules for foo\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sleep, namespace: foo}\n---\n\
+         apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\n\
+         metadata: {name: to-legacy, namespace: foo}\n\
+         spec: {host: httpbin.legacy.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n",
+    )
+    .unwrap();
+    let (httpbin, rule) = (httpbin.display().to_string(), rule.display().to_string());
+    let args = ["check", "-f", &seed_file("cluster.yaml"), "-f", &httpbin, "-f", &rule];
+    let text = meshlock(&args);
+    assert_eq!(text.status.code(), Some(1), "ML303 is an error: {}", stderr(&text));
+    let out = stdout(&text);
+    let line = out
+        .lines()
+        .find(|l| l.contains("[ML303"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with(&format!("{rule}:6:1: error[ML303")), "{line}");
+    assert!(line.contains("DestinationRule foo/to-legacy"), "{line}");
+    let sarif = meshlock(&[&args[..], &["--format", "sarif"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let result = results.iter().find(|r| r["ruleId"] == "ML303").unwrap();
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("DestinationRule foo/to-legacy")
+    );
+    let physical = &result["locations"][0]["physicalLocation"];
+    assert_eq!(physical["artifactLocation"]["uri"], rule.as_str());
+    assert_eq!(
+        physical["region"],
+        serde_json::json!({"startLine": 6, "startColumn": 1})
+    );
+    // Findings about a Service port point at the Service (ML505 on the seed: every port).
+    let ml505 = results.iter().find(|r| r["ruleId"] == "ML505").unwrap();
+    assert!(
+        ml505["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64(),
+        "{ml505}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Writes a shared scenario's sources to files and returns the `-f` arguments.
+fn scenario_args(scenario: &str, dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("tests/scenarios").join(scenario)).unwrap();
+    let scenario: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let mut args = Vec::new();
+    for source in scenario["sources"].as_sequence().unwrap() {
+        let path = dir.join(source["name"].as_str().unwrap());
+        std::fs::write(&path, source["yaml"].as_str().unwrap()).unwrap();
+        args.extend(["-f".to_owned(), path.display().to_string()]);
+    }
+    args
+}
+
+#[test]
+fn ml204_hint_reads_the_services_that_select_the_workload() {
+    let dir = std::env::temp_dir().join(format!("meshlock-ml204-{}", std::process::id()));
+    let mut args = vec!["check".to_owned()];
+    args.extend(scenario_args(
+        "messages/ml204-hint-from-the-selecting-service.yaml",
+        &dir,
+    ));
+    let out = meshlock(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains("[ML204"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("its Services route 8000→8080"), "{line}");
+    assert!(
+        !line.contains("80 is the Service port"),
+        "sleep's Service is no hint: {line}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn plan_on_a_namespace_without_sidecars_says_no_sidecar() {
+    let file = seed_file("cluster.yaml");
+    let out = meshlock(&[
+        "plan",
+        "-f",
+        &file,
+        "--istio-version",
+        "current",
+        "--goal",
+        "namespace=legacy",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("`legacy` has no sidecar (stage no-sidecar)"), "{text}");
+    assert!(!text.contains("`legacy` already accepts mTLS"), "{text}");
+    assert!(!text.contains("to `legacy`'s sidecars"), "{text}");
+    assert!(text.contains("namespace legacy: no-sidecar"), "{text}");
+}
+
 #[test]
 fn stages_of_the_seed() {
     let out = meshlock(&["stages", "-f", &seed_file("cluster.yaml"), "--format", "json"]);

@@ -12,7 +12,7 @@ use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
 use crate::migrate::group::{Deciders, EdgeGroup, Effect, Grouper};
 use crate::migrate::stage::ClientLists;
-use crate::model::{AuthzAction, MtlsMode, WorkloadId, selector_matches};
+use crate::model::{AuthzAction, MtlsMode, OriginAuthn, WorkloadId, selector_matches};
 use crate::resolve::{authz, client, server};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,9 +98,10 @@ impl Mesh {
         selectors(self, &mut diagnostics);
         rules(self, &mut diagnostics);
         traffic(self, &table, &mut diagnostics);
+        authentication(self, &mut diagnostics);
         // Check reads the stages' counts only (it reports no stage lists).
         let stages = self.stages_with(&table, ClientLists::CountOnly);
-        migration(&stages, &mut diagnostics);
+        migration(self, &stages, &mut diagnostics);
         let exposure = exposure(self, &stages, &table, list_edges, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
@@ -180,6 +181,13 @@ impl Mesh {
 
 /// Names shown in a finding before "and N more".
 const NAMED: usize = 10;
+
+/// The document of the Service behind `fqdn:port`.
+fn service_origin<'a>(mesh: &'a Mesh, service_port: &str) -> Option<&'a crate::model::Origin> {
+    let (fqdn, _) = service_port.rsplit_once(':')?;
+    let index = mesh.service_index(&crate::model::Fqdn(fqdn.to_owned()))?;
+    mesh.services.get(index).map(|s| &s.origin)
+}
 
 fn names(ids: &BTreeSet<String>) -> String {
     let shown: Vec<&str> = ids.iter().take(NAMED).map(String::as_str).collect();
@@ -369,9 +377,12 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// ML302–ML306 from the evaluated edges and the configuration.
+/// ML302–ML306 from the evaluated edges and the configuration. A finding about failing edges names
+/// the resource that decides them (the server's policy for a refusal, the client's DestinationRule
+/// for what it sends) and points at that resource's document, so SARIF marks the line to change.
 fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
-    let mut by: BTreeMap<(Reason, String), BTreeSet<String>> = BTreeMap::new();
+    let mut by: BTreeMap<(Reason, String, Option<String>), BTreeSet<String>> = BTreeMap::new();
+    let mut deciders = Deciders::new(mesh);
     for column in &table.columns {
         let reported = |r: &Response| {
             matches!(
@@ -383,36 +394,45 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for cell in table.column_cells(mesh, column).filter(|c| reported(c.response)) {
-            by.entry((cell.response.reason, column.to.clone()))
+            by.entry((cell.response.reason, column.to.clone(), deciders.of(&cell)))
                 .or_default()
                 .insert(cell.client.id.to_string());
         }
     }
-    for ((reason, to), clients) in by {
+    for ((reason, to, decider), clients) in by {
+        let by_whom = decider
+            .as_ref()
+            .map(|d| format!(" (decided by `{d}`)"))
+            .unwrap_or_default();
         let (code, what) = match reason {
             Reason::PlaintextToStrict => (
                 Code::StrictPlaintextCallers,
-                format!("`{to}` is STRICT and refuses plaintext from {}", names(&clients)),
+                format!(
+                    "`{to}` is STRICT and refuses plaintext from {}{by_whom}",
+                    names(&clients)
+                ),
             ),
             Reason::MtlsToNoSidecar => (
                 Code::MtlsToNoSidecar,
                 format!(
-                    "{} send ISTIO_MUTUAL to `{to}`, which has no sidecar: 503",
+                    "{} send ISTIO_MUTUAL to `{to}`, which has no sidecar: 503{by_whom}",
                     names(&clients)
                 ),
             ),
             Reason::TlsOriginationRejected => (
                 Code::UserTlsToSidecar,
                 format!(
-                    "{} originate SIMPLE/MUTUAL TLS to `{to}`, which does not terminate it: 503",
+                    "{} originate SIMPLE/MUTUAL TLS to `{to}`, which does not terminate it: 503{by_whom}",
                     names(&clients)
                 ),
             ),
             _ => continue,
         };
+        let origin = decider.as_deref().and_then(|d| mesh.origin_of_resource(d));
         out.push(
             Diagnostic::error(code, what)
-                .with_help("`meshlock explain --from CLIENT --to HOST:PORT` shows the decision chain"),
+                .with_help("`meshlock explain --from CLIENT --to HOST:PORT` shows the decision chain")
+                .at(origin_location(origin)),
         );
     }
     if mesh.settings.auto_mtls && mesh.settings.istio_version.has_peer_authentication() {
@@ -449,8 +469,118 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// ML401: ports that can be locked now.
-fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
+/// ML506 (Part A decision 17): authentication by end-user JWT, which meshlock does not evaluate,
+/// is reported with the service ports whose outcomes assume something about the token.
+fn authentication(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
+    if mesh.settings.istio_version.has_v1alpha1_authn() {
+        // Istio 1.0–1.4 apply one Policy per service port, `peers` and `origins` together: the
+        // Policy that decides the port's mTLS decides its origin authentication too. The check runs
+        // in the server's sidecar, so ports without one are not affected.
+        let mut by_policy: BTreeMap<String, (OriginAuthn, BTreeSet<String>, crate::model::Origin)> = BTreeMap::new();
+        for service in &mesh.services {
+            if !mesh.endpoints_of(service).iter().any(|w| w.sidecar.present) {
+                continue;
+            }
+            for port in &service.ports {
+                let (Some(policy), _) = server::v1alpha1_policy(mesh, service, port) else {
+                    continue;
+                };
+                if policy.origin == OriginAuthn::None {
+                    continue;
+                }
+                by_policy
+                    .entry(policy.meta.display_ref())
+                    .or_insert_with(|| (policy.origin, BTreeSet::new(), policy.meta.origin.clone()))
+                    .1
+                    .insert(format!("{}:{}", service.fqdn, port.port));
+            }
+        }
+        for (policy, (origin, ports, at)) in by_policy {
+            let text = match origin {
+                OriginAuthn::BoundToMissingOrigin => format!(
+                    "`{policy}` binds the principal to the origin (`principalBinding: USE_ORIGIN`) but lists no `origins`: Istio answers 401 to every request on {}; meshlock's outcomes there assume authentication passes",
+                    names(&ports)
+                ),
+                _ => format!(
+                    "`{policy}` requires an end-user JWT (`origins`) on {}: a request without a valid token gets 401; meshlock's outcomes there assume a valid token",
+                    names(&ports)
+                ),
+            };
+            out.push(
+                Diagnostic::warning(Code::JwtNotEvaluated, text)
+                    .with_help("meshlock does not evaluate JWTs; check those ports with a real token, or set `originIsOptional: true`")
+                    .at(at.location()),
+            );
+        }
+    }
+    // `requestPrincipals` come only from tokens a RequestAuthentication validated: without one
+    // they never match, as meshlock assumes; with one, the answer depends on the token.
+    for policy in &mesh.authorization_policies {
+        let on_token = policy.rules.iter().any(|r| {
+            r.unsupported
+                .iter()
+                .any(|u| u.contains("requestPrincipals") || u.contains("request.auth."))
+        });
+        if !on_token {
+            continue;
+        }
+        let mut ports = BTreeSet::new();
+        let mut validators = BTreeSet::new();
+        for (service, endpoints) in mesh.services.iter().zip(&mesh.endpoints) {
+            for workload in endpoints
+                .iter()
+                .filter_map(|i| mesh.workloads.get(*i))
+                .filter(|w| w.sidecar.present && authz::applies(mesh, policy, w))
+            {
+                let validating: Vec<String> = mesh
+                    .request_authentications
+                    .iter()
+                    .filter(|ra| request_authentication_applies(mesh, ra, workload))
+                    .map(|ra| ra.meta.display_ref())
+                    .collect();
+                if validating.is_empty() {
+                    continue;
+                }
+                validators.extend(validating);
+                ports.extend(service.ports.iter().map(|p| format!("{}:{}", service.fqdn, p.port)));
+            }
+        }
+        if ports.is_empty() {
+            continue;
+        }
+        out.push(
+            Diagnostic::warning(
+                Code::JwtNotEvaluated,
+                format!(
+                    "`{}` matches request principals, which {} sets from a valid JWT: meshlock treats the rule as never matching, so its outcomes on {} assume the request's token does not satisfy it",
+                    policy.meta.display_ref(),
+                    names(&validators),
+                    names(&ports)
+                ),
+            )
+            .with_help("meshlock does not evaluate JWTs; check those ports with and without a real token")
+            .at(origin_location(Some(&policy.meta.origin))),
+        );
+    }
+}
+
+/// Which workloads a RequestAuthentication reaches: like an AuthorizationPolicy, its own namespace
+/// or, from the root namespace, every namespace; a selector narrows it to matching labels.
+fn request_authentication_applies(
+    mesh: &Mesh,
+    ra: &crate::model::RequestAuthentication,
+    workload: &crate::model::Workload,
+) -> bool {
+    let scope = ra.meta.namespace == mesh.settings.root_namespace || ra.meta.namespace == workload.id.namespace;
+    scope
+        && ra
+            .selector
+            .as_ref()
+            .is_none_or(|s| selector_matches(s, &workload.labels))
+}
+
+/// ML401: ports that can be locked now; each points at its Service.
+fn migration(mesh: &Mesh, stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
     for s in stages.services.iter().filter(|s| s.ready_to_lock()) {
         out.push(
             Diagnostic::info(
@@ -460,7 +590,8 @@ fn migration(stages: &crate::migrate::Stages, out: &mut Vec<Diagnostic>) {
                     s.service
                 ),
             )
-            .with_help("`meshlock plan` emits the lock-down step and its rollback"),
+            .with_help("`meshlock plan` emits the lock-down step and its rollback")
+            .at(origin_location(service_origin(mesh, &s.service))),
         );
     }
 }
@@ -554,9 +685,13 @@ fn exposure(
                 }
                 if policies.is_empty() {
                     let text = format!("`{id}` accepts plaintext from {} with no authorization", who.text());
-                    out.push(Diagnostic::info(Code::PlaintextWithoutAuthorization, text.clone()).with_help(
-                        "in PERMISSIVE mode plaintext carries no identity; lock down once callers use mTLS, or restrict it with an AuthorizationPolicy",
-                    ));
+                    out.push(
+                        Diagnostic::info(Code::PlaintextWithoutAuthorization, text.clone())
+                            .with_help(
+                                "in PERMISSIVE mode plaintext carries no identity; lock down once callers use mTLS, or restrict it with an AuthorizationPolicy",
+                            )
+                            .at(origin_location(Some(&service.origin))),
+                    );
                     findings.push(text);
                 }
             }

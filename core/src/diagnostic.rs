@@ -68,6 +68,7 @@ pub enum Code {
     AllowNeedsMtls,
     DenyBypassedByPlaintext,
     PlaintextWithoutAuthorization,
+    JwtNotEvaluated,
 }
 
 /// What the catalogue says about one code.
@@ -83,7 +84,7 @@ pub struct Entry {
 }
 
 impl Code {
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 37] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -120,6 +121,7 @@ impl Code {
         Code::AllowNeedsMtls,
         Code::DenyBypassedByPlaintext,
         Code::PlaintextWithoutAuthorization,
+        Code::JwtNotEvaluated,
     ];
 
     pub fn entry(self) -> Entry {
@@ -375,6 +377,13 @@ impl Code {
                 severity: Severity::Info,
                 why: "In PERMISSIVE mode plaintext requests carry no identity and get no authentication: the port is open to any caller in plaintext.",
                 fix: "Lock the port to STRICT once its callers use mTLS, or restrict it with an AuthorizationPolicy.",
+            },
+            Code::JwtNotEvaluated => Entry {
+                id: "ML506",
+                slug: "jwt-not-evaluated",
+                severity: Severity::Warning,
+                why: "End-user authentication depends on the request's JWT, which YAML does not hold: a v1alpha1 Policy with `origins` (or `principalBinding: USE_ORIGIN`) answers 401 to a request without a valid token, and an AuthorizationPolicy on `requestPrincipals` matches only requests whose token a RequestAuthentication validated. meshlock models the mTLS outcome and says which outcomes assume which token.",
+                fix: "Check the named ports with a real token (`curl -H \"Authorization: Bearer $TOKEN\"`); make `origins` optional (`originIsOptional: true`) where plaintext probes without a token must pass.",
             },
         }
     }

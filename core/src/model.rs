@@ -4,6 +4,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::diagnostic::Location;
 use crate::settings::CLUSTER_DOMAIN;
 
 pub type Labels = BTreeMap<String, String>;
@@ -77,6 +78,23 @@ pub struct Origin {
     pub document: usize,
     /// YAML path prefix inside the document (`items[3]` for a `kind: List` item).
     pub path: String,
+    /// 1-based line and column where the document (or `kind: List` item) starts in the source:
+    /// findings about the resource point there (SARIF regions).
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Origin {
+    /// Where a finding about this resource points: its source, document and first line.
+    pub fn location(&self) -> Location {
+        Location {
+            source: self.source.clone(),
+            document: Some(self.document),
+            path: (!self.path.is_empty()).then(|| self.path.clone()),
+            line: self.line,
+            column: self.column,
+        }
+    }
 }
 
 /// Identity and age of an Istio resource; age decides ties (Part A §4).
@@ -267,6 +285,29 @@ pub struct AuthnPolicy {
     pub targets: Vec<PolicyTarget>,
     /// From the first `mtls` peer; `Disable` when there is none (no TLS filter chain at all).
     pub mode: MtlsMode,
+    /// End-user (JWT) authentication, which meshlock does not evaluate (Part A decision 17).
+    pub origin: OriginAuthn,
+}
+
+/// What a v1alpha1 Policy's `origins` / `principalBinding` ask of a request's JWT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OriginAuthn {
+    /// No `origins`, or optional ones: a request without a token passes.
+    #[default]
+    None,
+    /// `origins` listed and not optional: a request without a valid JWT gets 401.
+    Required,
+    /// `principalBinding: USE_ORIGIN` with no `origins`: Istio's authentication filter fails every
+    /// request (401); its validation was meant to reject such a Policy but does not.
+    BoundToMissingOrigin,
+}
+
+/// `security.istio.io` RequestAuthentication: which workloads validate JWTs. The tokens themselves
+/// are not evaluated; the resource only tells which `requestPrincipals` can ever match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestAuthentication {
+    pub meta: Meta,
+    pub selector: Option<Labels>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

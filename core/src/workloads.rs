@@ -204,13 +204,7 @@ fn unrewritten_probes(doc: &WorkloadDoc, sidecar: &Sidecar, version: IstioVersio
 }
 
 fn location_of(doc: &WorkloadDoc) -> Location {
-    Location {
-        source: doc.origin.source.clone(),
-        document: Some(doc.origin.document),
-        path: (!doc.origin.path.is_empty()).then(|| doc.origin.path.clone()),
-        line: None,
-        column: None,
-    }
+    doc.origin.location()
 }
 
 /// The controller that best describes a workload when there are no pods.

@@ -15,8 +15,9 @@ use std::num::NonZeroUsize;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
     AuthnPolicy, AuthorizationPolicy, AuthzAction, AuthzRule, DestinationRule, Fqdn, Match, Meta, MtlsMode, Namespace,
-    OperationMatch, Origin, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, RbacConfig, RbacMode, RbacRule,
-    RbacSubject, Service, ServicePort, ServiceRole, ServiceRoleBinding, SourceMatch, TargetPort, TlsMode,
+    OperationMatch, Origin, OriginAuthn, PeerAuthentication, PolicyTarget, Port, PortRef, PortTls, RbacConfig,
+    RbacMode, RbacRule, RbacSubject, RequestAuthentication, Service, ServicePort, ServiceRole, ServiceRoleBinding,
+    SourceMatch, TargetPort, TlsMode,
 };
 use decode::{decode_object, decode_plain};
 use locate::YamlPath;
@@ -96,6 +97,7 @@ pub enum Resource {
     RbacConfig(RbacConfig),
     ServiceRole(ServiceRole),
     ServiceRoleBinding(ServiceRoleBinding),
+    RequestAuthentication(RequestAuthentication),
     Caller(CallerDoc),
     MeshConfig(MeshConfigDoc),
 }
@@ -256,6 +258,7 @@ fn key_of(resource: &Resource) -> ResourceKey {
         Resource::RbacConfig(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
         Resource::ServiceRole(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
         Resource::ServiceRoleBinding(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
+        Resource::RequestAuthentication(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
     }
 }
 
@@ -282,10 +285,13 @@ impl DocContext<'_> {
     }
 
     fn origin(&self) -> Origin {
+        let (line, column) = self.doc.start();
         Origin {
             source: self.source.name.clone(),
             document: self.index,
             path: self.prefix.to_string(),
+            line: Some(line),
+            column: Some(column),
         }
     }
 }
@@ -424,6 +430,7 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
         ("authentication.istio.io", "Policy" | "MeshPolicy") => reader.authn_policy(kind),
         ("security.istio.io", "PeerAuthentication") => reader.peer_authentication(),
         ("security.istio.io", "AuthorizationPolicy") => reader.authorization_policy(),
+        ("security.istio.io", "RequestAuthentication") => reader.request_authentication(),
         ("networking.istio.io", "DestinationRule") => reader.destination_rule(),
         ("networking.k8s.io" | "extensions", "Ingress") => reader.ingress(),
         ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {
@@ -456,7 +463,7 @@ fn ignore_reason(group: &str, kind: &str) -> &'static str {
             "endpoints are derived from Service selectors and workload labels"
         }
         ("networking.istio.io", _) => "this Istio networking kind does not change which TLS a sidecar uses",
-        ("security.istio.io", _) => "this security kind (JWT RequestAuthentication) does not change mTLS",
+        ("security.istio.io", _) => "this security kind does not change mTLS",
         ("authentication.istio.io", _) => "only Policy and MeshPolicy decide mTLS in this API",
         _ => "this kind does not take part in mutual TLS",
     }
@@ -830,6 +837,16 @@ impl ObjectReader<'_> {
                 (Some(wire::V1alpha1Mode::Permissive), _) | (_, Some(true)) => MtlsMode::Permissive,
                 _ => MtlsMode::Strict,
             });
+        // Part A decision 17: end-user JWTs are not evaluated, only noted. Istio's authentication
+        // filter answers 401 to a request without a valid token when `origins` are required, and
+        // to every request when the principal is bound to an origin that no method provides.
+        let use_origin = matches!(&policy.spec.principal_binding, Some(wire::IntOrString::Int(1)))
+            || matches!(&policy.spec.principal_binding, Some(wire::IntOrString::String(s)) if s == "USE_ORIGIN");
+        let origin = match (policy.spec.origins.is_empty(), use_origin) {
+            (true, true) => OriginAuthn::BoundToMissingOrigin,
+            (false, _) if policy.spec.origin_is_optional != Some(true) => OriginAuthn::Required,
+            _ => OriginAuthn::None,
+        };
         let meta = self.meta(kind, &policy.metadata, name);
         let meta = if mesh_wide {
             Meta {
@@ -844,6 +861,25 @@ impl ObjectReader<'_> {
             mesh_wide,
             targets,
             mode,
+            origin,
+        })));
+        out
+    }
+
+    fn request_authentication(&self) -> Vec<Read> {
+        let mut out = Vec::new();
+        let Some((ra, unknown)) = self.decode_spec::<wire::RequestAuthentication>(&mut out) else {
+            return out;
+        };
+        self.report_unknown(unknown, &mut out);
+        let Some(name) = self.name(&ra.metadata, &mut out) else {
+            return out;
+        };
+        let meta = self.meta("RequestAuthentication", &ra.metadata, name);
+        let selector = ra.spec.selector.map(|s| s.match_labels).filter(|s| !s.is_empty());
+        out.push(Read::Modelled(Resource::RequestAuthentication(RequestAuthentication {
+            meta,
+            selector,
         })));
         out
     }

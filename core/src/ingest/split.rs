@@ -19,6 +19,24 @@ pub struct Document<'a> {
     pub first_line: usize,
 }
 
+impl Document<'_> {
+    /// 1-based line and column of the document's first content (its first key, or the `{` of a
+    /// JSON object), past blank and comment lines: where findings about its resource point.
+    /// A line scan, not a parse, so every resource can carry it at no real cost.
+    pub fn start(&self) -> (usize, usize) {
+        for (i, line) in self.text.lines().enumerate() {
+            let content = line.trim_start();
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let column = line.chars().count() - content.chars().count() + 1;
+            // A `kind: List` item is padded to its column, so this is its first key.
+            return (self.first_line + i, column);
+        }
+        (self.first_line, 1)
+    }
+}
+
 fn is_marker(line: &str, marker: &str) -> bool {
     line.strip_prefix(marker)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
@@ -446,6 +464,17 @@ mod tests {
             "{:?}",
             items[1].text
         );
+        // Where findings about each item point: its first key (past `- `), or its `{`.
+        assert_eq!(items[0].start(), (14, 3));
+        assert_eq!(items[1].start(), (18, 3));
+        assert_eq!(doc.start(), (10, 1));
+    }
+
+    #[test]
+    fn a_document_starts_at_its_first_content_line() {
+        let docs = split("# header\n---\n\n  # note\n  a: 1\n").unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].start(), (5, 3));
     }
 }
 

@@ -262,9 +262,10 @@ pub struct AuthnPolicySpec {
     pub targets: Vec<TargetSelector>,
     pub peers: Vec<PeerAuthenticationMethod>,
     pub peer_is_optional: Option<bool>,
-    pub origins: Option<ReadPast>,
+    pub origins: Vec<ReadPast>,
     pub origin_is_optional: Option<bool>,
-    pub principal_binding: Option<ReadPast>,
+    /// `USE_PEER` (0) or `USE_ORIGIN` (1).
+    pub principal_binding: Option<IntOrString>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -447,6 +448,23 @@ pub struct AuthorizationPolicySpec {
     pub action: Option<AuthzAction>,
     pub provider: Option<ReadPast>,
     pub rules: Vec<AuthzRule>,
+}
+
+/// `security.istio.io` RequestAuthentication. Every field of the schema is declared.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestAuthentication {
+    pub metadata: ObjectMeta,
+    pub spec: RequestAuthenticationSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RequestAuthenticationSpec {
+    pub selector: Option<WorkloadSelector>,
+    pub target_ref: Option<ReadPast>,
+    pub target_refs: Option<ReadPast>,
+    pub jwt_rules: Option<ReadPast>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::hosts;
 use crate::mesh::{Mesh, origin_location};
-use crate::model::{Meta, PortRef, selector_matches};
+use crate::model::{Meta, Port, PortRef, selector_matches};
 
 pub fn lint(mesh: &Mesh) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -172,31 +172,51 @@ fn merged_destination_rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 fn unexposed_ports(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for pa in &mesh.peer_authentications {
         let Some(selector) = pa.selector.as_ref() else { continue };
-        let selected: Vec<_> = mesh
+        let selected: Vec<(usize, &crate::model::Workload)> = mesh
             .workloads
             .iter()
-            .filter(|w| w.id.namespace == pa.meta.namespace && selector_matches(selector, &w.labels))
+            .enumerate()
+            .filter(|(_, w)| w.id.namespace == pa.meta.namespace && selector_matches(selector, &w.labels))
             .collect();
         if selected.is_empty() {
             continue;
         }
+        // Only the Services in front of the selected workloads say which Service port leads to
+        // which container port: another Service of the namespace (sleep's port 80) is no hint.
+        let fronting: Vec<(&crate::model::ServicePort, Port)> = mesh
+            .services
+            .iter()
+            .zip(&mesh.endpoints)
+            .filter(|(_, endpoints)| endpoints.iter().any(|i| selected.iter().any(|(j, _)| i == j)))
+            .flat_map(|(s, endpoints)| {
+                s.ports.iter().filter_map(move |sp| {
+                    endpoints
+                        .iter()
+                        .filter_map(|i| mesh.workloads.get(*i))
+                        .find_map(|w| w.container_port(sp))
+                        .map(|target| (sp, target))
+                })
+            })
+            .collect();
         for port in pa.port_level.keys() {
             if selected
                 .iter()
-                .any(|w| w.container_ports.iter().any(|p| p.port == *port))
+                .any(|(_, w)| w.container_ports.iter().any(|p| p.port == *port))
             {
                 continue;
             }
             // The common mistake: the Service port instead of the container port.
-            let service_hint = mesh
-                .services
-                .iter()
-                .filter(|s| s.namespace == pa.meta.namespace)
-                .flat_map(|s| s.ports.iter())
-                .find(|sp| sp.port == *port)
-                .and_then(|sp| selected.first().and_then(|w| w.container_port(sp)))
-                .map(|target| format!("{port} is the Service port; the workload port is {target}"))
-                .unwrap_or_else(|| format!("no selected workload declares container port {port}"));
+            let service_hint = match fronting.iter().find(|(sp, _)| sp.port == *port) {
+                Some((_, target)) => format!("{port} is the Service port; the workload port is {target}"),
+                None if fronting.is_empty() => format!("no selected workload declares container port {port}"),
+                None => {
+                    let routes: Vec<String> = fronting.iter().map(|(sp, t)| format!("{}→{t}", sp.port)).collect();
+                    format!(
+                        "no selected workload declares container port {port} (its Services route {})",
+                        routes.join(", ")
+                    )
+                }
+            };
             out.push(
                 Diagnostic::warning(
                     Code::PortNotExposed,

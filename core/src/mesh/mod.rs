@@ -59,6 +59,8 @@ pub struct Mesh {
     pub(crate) destination_rules: Vec<DestinationRule>,
     pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
     pub(crate) rbac: crate::model::LegacyRbac,
+    /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
+    pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -200,6 +202,19 @@ impl Mesh {
             && selector_rules(self) == selector_rules(other)
     }
 
+    /// The document of a resource named as explanations name it (`DestinationRule foo/to-legacy`,
+    /// `MeshPolicy default`); of the first one for merged rules (`… + …`).
+    pub(crate) fn origin_of_resource(&self, display: &str) -> Option<&Origin> {
+        let first = display.split(" + ").next().unwrap_or(display);
+        let first = first.split(", ").next().unwrap_or(first);
+        let (kind, rest) = first.split_once(' ')?;
+        let (namespace, name) = rest.split_once('/').unwrap_or(("", rest));
+        self.resources
+            .iter()
+            .find(|s| s.key.0 == kind && s.key.1 == namespace && s.key.2 == name)
+            .and_then(|s| origin_of(&s.resource))
+    }
+
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
         self.services_by_fqdn.get(fqdn).copied()
     }
@@ -227,6 +242,7 @@ fn is_policy(resource: &Resource) -> bool {
             | Resource::RbacConfig(_)
             | Resource::ServiceRole(_)
             | Resource::ServiceRoleBinding(_)
+            | Resource::RequestAuthentication(_)
     )
 }
 
@@ -299,6 +315,7 @@ fn meta_of(resource: &Resource) -> Option<&Meta> {
         Resource::RbacConfig(r) => Some(&r.meta),
         Resource::ServiceRole(r) => Some(&r.meta),
         Resource::ServiceRoleBinding(r) => Some(&r.meta),
+        Resource::RequestAuthentication(r) => Some(&r.meta),
         _ => None,
     }
 }
@@ -312,6 +329,7 @@ fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
         Resource::RbacConfig(r) => Some(&mut r.meta),
         Resource::ServiceRole(r) => Some(&mut r.meta),
         Resource::ServiceRoleBinding(r) => Some(&mut r.meta),
+        Resource::RequestAuthentication(r) => Some(&mut r.meta),
         _ => None,
     }
 }
@@ -325,13 +343,7 @@ fn origin_of(resource: &Resource) -> Option<&Origin> {
 }
 
 pub(crate) fn origin_location(origin: Option<&Origin>) -> Location {
-    origin.map_or_else(Location::default, |o| Location {
-        source: o.source.clone(),
-        document: Some(o.document),
-        path: (!o.path.is_empty()).then(|| o.path.clone()),
-        line: None,
-        column: None,
-    })
+    origin.map_or_else(Location::default, Origin::location)
 }
 
 /// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`).
@@ -428,6 +440,7 @@ fn build(
     let mut workload_docs = Vec::new();
     let mut callers = Vec::new();
     let mut rbac = crate::model::LegacyRbac::default();
+    let mut request_authentications = Vec::new();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     // A resource of an API the selected release does not have: counted per kind, reported once.
     let mut not_on_this_release = |kind: &'static str, why: &str, stored: &Stored| {
@@ -464,6 +477,10 @@ fn build(
             Resource::RbacConfig(r) => rbac.configs.push(r.clone()),
             Resource::ServiceRole(r) => rbac.roles.push(r.clone()),
             Resource::ServiceRoleBinding(r) => rbac.bindings.push(r.clone()),
+            Resource::RequestAuthentication(_) if !version.has_peer_authentication() => {
+                not_on_this_release("RequestAuthentication", "introduced in Istio 1.5", stored);
+            }
+            Resource::RequestAuthentication(r) => request_authentications.push(r.clone()),
             Resource::MeshConfig(_) => {}
         }
     }
@@ -477,6 +494,9 @@ fn build(
             .with_help(match kind {
                 "PeerAuthentication" => {
                     "use `authentication.istio.io/v1alpha1` Policy on this release, or pass a later `--istio-version`"
+                }
+                "RequestAuthentication" => {
+                    "use v1alpha1 Policy `origins` on this release, or pass a later `--istio-version`"
                 }
                 "rbac.istio.io" => {
                     "convert them to `security.istio.io` AuthorizationPolicy, or pass the release they were written for"
@@ -539,6 +559,7 @@ fn build(
         destination_rules,
         authorization_policies,
         rbac,
+        request_authentications,
         diagnostics: Vec::new(),
     };
     diagnostics.extend(lint::lint(&mesh));

@@ -472,6 +472,15 @@ impl Planner<'_> {
     // ------------------------------------------------------------ PeerAuthentication era
 
     fn namespace_with_peer_authentication(&mut self, namespace: &str) -> Result<(), PlanError> {
+        // Said as `stages` says it: a namespace whose service ports have no sidecar behind them
+        // accepts plaintext only whatever its policy (no sidecar, no TLS), so PERMISSIVE, auto
+        // mTLS and STRICT mean nothing there; clients that sent it mTLS would fail.
+        if self.stages.namespaces.get(namespace) == Some(&Stage::NoSidecar) {
+            self.notes.push(format!(
+                "`{namespace}` has no sidecar (stage no-sidecar): nothing to lock (its callers keep plaintext)"
+            ));
+            return Ok(());
+        }
         let existing = self.current.namespace_policy(namespace).map(|m| m.name.clone());
         let name = existing.unwrap_or_else(|| "default".to_owned());
         match server::namespace_mode(&self.current, namespace) {
