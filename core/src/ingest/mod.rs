@@ -54,6 +54,9 @@ pub struct WorkloadDoc {
     pub namespace: String,
     pub name: String,
     pub owners: Vec<(String, String)>,
+    /// A Pod that ran: it has `ownerReferences` or a `status`, as `kubectl get` prints it. A Pod
+    /// without either is a manifest (like a Deployment as written); controllers are always templates.
+    pub ran: bool,
     pub template_labels: BTreeMap<String, String>,
     pub template_annotations: BTreeMap<String, String>,
     pub spec: wire::PodSpec,
@@ -584,12 +587,20 @@ impl ObjectReader<'_> {
         out
     }
 
-    fn workload(&self, kind: &'static str, meta: wire::ObjectMeta, template: wire::PodTemplate, out: &mut Vec<Read>) {
+    fn workload(
+        &self,
+        kind: &'static str,
+        meta: wire::ObjectMeta,
+        template: wire::PodTemplate,
+        has_status: bool,
+        out: &mut Vec<Read>,
+    ) {
         let Some(name) = self.name(&meta, out) else { return };
         out.push(Read::Modelled(Resource::Workload(WorkloadDoc {
             kind,
             namespace: self.namespace_of(&meta),
             name,
+            ran: kind == "Pod" && (has_status || !meta.owner_references.is_empty()),
             owners: meta
                 .owner_references
                 .iter()
@@ -609,7 +620,7 @@ impl ObjectReader<'_> {
                 metadata: pod.metadata.clone(),
                 spec: pod.spec,
             };
-            self.workload("Pod", pod.metadata, template, &mut out);
+            self.workload("Pod", pod.metadata, template, pod.status.is_some(), &mut out);
         }
         out
     }
@@ -626,7 +637,7 @@ impl ObjectReader<'_> {
         };
         let mut out = Vec::new();
         if let Some(c) = self.decode::<wire::Controller>(&mut out) {
-            self.workload(kind, c.metadata, c.spec.template, &mut out);
+            self.workload(kind, c.metadata, c.spec.template, false, &mut out);
         }
         out
     }
@@ -634,7 +645,13 @@ impl ObjectReader<'_> {
     fn cron_job(&self) -> Vec<Read> {
         let mut out = Vec::new();
         if let Some(c) = self.decode::<wire::CronJob>(&mut out) {
-            self.workload("CronJob", c.metadata, c.spec.job_template.spec.template, &mut out);
+            self.workload(
+                "CronJob",
+                c.metadata,
+                c.spec.job_template.spec.template,
+                false,
+                &mut out,
+            );
         }
         out
     }

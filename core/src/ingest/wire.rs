@@ -136,6 +136,8 @@ pub struct MeshConfig {
 pub struct Pod {
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
+    /// Present when the Pod was read from a cluster (`kubectl get -o yaml`): only its presence counts.
+    pub status: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -153,6 +155,8 @@ pub struct PodSpec {
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     pub name: String,
+    /// `auto` on an `istio-proxy` container is Istio's injection placeholder (gateway templates).
+    pub image: Option<String>,
     pub ports: Vec<ContainerPort>,
     pub readiness_probe: Option<Probe>,
     pub liveness_probe: Option<Probe>,
