@@ -507,6 +507,11 @@ fn build(
                         })
                         .map(|(i, _)| i)
                         .collect(),
+                    None if is_api_server_service(svc) => workloads
+                        .iter()
+                        .position(|w| w.id.namespace == API_SERVER.0 && w.id.name == API_SERVER.1)
+                        .into_iter()
+                        .collect(),
                     None => Vec::new(),
                 })
                 .collect();
@@ -534,6 +539,14 @@ fn build(
     let mut mesh = mesh;
     mesh.diagnostics = diagnostics.clone();
     mesh
+}
+
+/// The API server's identity as a caller (admission webhooks) and as the endpoint of `kubernetes.default`.
+const API_SERVER: (&str, &str) = ("external", "kube-apiserver");
+
+/// `default/kubernetes` without a selector: the Service the API server keeps for itself.
+fn is_api_server_service(service: &Service) -> bool {
+    service.namespace == "default" && service.name == "kubernetes" && service.selector.is_none()
 }
 
 /// Callers outside the mesh as clients that call only their targets: declared ones, ingress
@@ -581,6 +594,18 @@ fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], servi
             &c.reason,
             &c.origin,
             targets,
+        );
+    }
+    // The Kubernetes API server serves the Service `default/kubernetes` (it keeps that Service's
+    // endpoints itself, without a selector) and is never injected: an endpoint without a sidecar.
+    if let Some(api) = services.iter().find(|s| is_api_server_service(s)) {
+        add(
+            WorkloadId::new(API_SERVER.0, API_SERVER.1),
+            "KubeApiServer",
+            false,
+            "the Kubernetes API server runs without a sidecar",
+            &api.origin,
+            Vec::new(),
         );
     }
     // The kubelet probes pods directly; the edge is shown on the service port that reaches the probed
