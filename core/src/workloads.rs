@@ -231,7 +231,9 @@ fn controller_rank(kind: &str) -> u8 {
 fn not_injected_pod() -> Sidecar {
     Sidecar {
         present: false,
-        reason: "the pod has no istio-proxy container and no injection status".to_owned(),
+        reason:
+            "the pod ran (it has ownerReferences or a status) with no istio-proxy container and no injection status"
+                .to_owned(),
     }
 }
 
