@@ -116,6 +116,8 @@ impl fmt::Display for Reason {
 
 /// curl's exit code when the server closes the connection without an answer ("Empty reply from server").
 const CURL_EMPTY_REPLY: u8 = 52;
+/// curl's exit code when the TLS handshake fails ("SSL connect error").
+const CURL_TLS_HANDSHAKE: u8 = 35;
 
 /// What one request does: status as curl prints it, curl's exit code, the transport attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -139,9 +141,9 @@ impl Response {
             Reason::TlsOriginationRejected => (503, 0, None),
             // The transport of a 403 is whatever reached the server: see `Response::denied`.
             Reason::RbacDenied => (403, 0, None),
-            // `curl https://…` against an app that speaks plaintext, or a STRICT sidecar without
-            // a client certificate: the handshake fails (Part B §5 row a′).
-            Reason::TlsHandshakeFailed => (0, 35, None),
+            // `curl https://…` that a STRICT sidecar without a client certificate, or an app that
+            // cannot terminate what arrives, refuses: the handshake fails (Part B §5 row a′).
+            Reason::TlsHandshakeFailed => (0, CURL_TLS_HANDSHAKE, None),
             Reason::NoEndpoints if client_has_sidecar => (503, 0, None),
             Reason::NoEndpoints | Reason::UnknownPort => (0, 7, None),
             Reason::UnknownHost => (0, 6, None),
@@ -183,6 +185,22 @@ impl Response {
                 closed
             }
             _ => self,
+        }
+    }
+
+    /// A failure that curl meets inside its own TLS handshake (`https://`): no proxy can answer in
+    /// HTTP, a closed or refused connection ends the handshake: `000`, curl exit 35. Failures
+    /// before any connection (unknown host, nothing listening) keep their exit code.
+    fn inside_app_tls(self) -> Self {
+        let connected = self.status != Status(0) || self.curl_exit == CURL_EMPTY_REPLY || self.curl_exit == 56;
+        if self.reason.verdict() == Verdict::Fail && connected {
+            Self {
+                status: Status(0),
+                curl_exit: CURL_TLS_HANDSHAKE,
+                ..self
+            }
+        } else {
+            self
         }
     }
 
@@ -296,20 +314,8 @@ impl Mesh {
                 ),
             );
         };
-        if target.https {
-            let result = Response::new(Reason::TlsHandshakeFailed, sidecar);
-            let text = "curl speaks TLS without a client certificate; meshlock assumes the app serves plaintext HTTP \
-                        and a STRICT sidecar requires Istio's certificates: the TLS handshake fails, curl exits 35"
-                .to_owned();
-            return outcome(
-                client.id.clone(),
-                to,
-                result,
-                vec![Step::new(Side::Network, None, text)],
-                Vec::new(),
-            );
-        }
-        self.evaluate_port(client, service, port, &target.path, true)
+        let app = if target.https { App::Tls } else { App::Plaintext };
+        self.evaluate_port_as(client, service, port, &target.path, true, app)
     }
 
     /// The outcome for one client and service port; `explain` adds the decision chain.
@@ -320,6 +326,18 @@ impl Mesh {
         port: &ServicePort,
         path: &str,
         explain: bool,
+    ) -> Outcome {
+        self.evaluate_port_as(client, service, port, path, explain, App::Plaintext)
+    }
+
+    fn evaluate_port_as(
+        &self,
+        client: &Workload,
+        service: &Service,
+        port: &ServicePort,
+        path: &str,
+        explain: bool,
+        app: App,
     ) -> Outcome {
         let to = format!("{}:{}", service.fqdn, port.port);
         let endpoints = self.endpoints_of(service);
@@ -350,6 +368,15 @@ impl Mesh {
             if let Some(why) = &carriage.why {
                 steps.push(Step::new(Side::Network, None, why.clone()));
             }
+            if app == App::Tls {
+                steps.push(Step::new(
+                    Side::Network,
+                    None,
+                    "`https://`: curl speaks TLS itself, without a client certificate, and the app behind the port \
+                     terminates it; sidecars cannot read HTTP inside it and carry the connection as TCP"
+                        .to_owned(),
+                ));
+            }
         }
         let mut per_endpoint: Vec<(Response, WorkloadId)> = Vec::new();
         let mut server_steps = Vec::new();
@@ -375,8 +402,13 @@ impl Mesh {
                 container_port,
                 inbound_tcp: carriage.inbound == Protocol::Tcp,
             };
-            let (response, endpoint_steps) = self.endpoint_response(origination, client, &at, path);
-            let response = response.carried(&carriage, client.sidecar.present);
+            let (response, endpoint_steps) = match app {
+                App::Plaintext => {
+                    let (response, steps) = self.endpoint_response(origination, client, &at, path);
+                    (response.carried(&carriage, client.sidecar.present), steps)
+                }
+                App::Tls => self.app_tls_response(origination, client, &at),
+            };
             if explain {
                 server_steps.extend(endpoint_steps);
             }
@@ -385,6 +417,10 @@ impl Mesh {
         if per_endpoint.is_empty() {
             let result =
                 Response::new(Reason::NoEndpoints, client.sidecar.present).carried(&carriage, client.sidecar.present);
+            let result = match app {
+                App::Plaintext => result,
+                App::Tls => result.inside_app_tls(),
+            };
             if explain {
                 steps.extend(server_steps);
                 steps.push(Step::new(
@@ -395,7 +431,7 @@ impl Mesh {
                         service.namespace, service.name
                     ),
                 ));
-                steps.push(result_step(&result, client.sidecar.present));
+                steps.push(result_step(&result, client.sidecar.present, app));
             }
             return outcome(client.id.clone(), to, result, steps, Vec::new());
         }
@@ -421,7 +457,7 @@ impl Mesh {
             .unwrap_or_else(|| Response::new(Reason::NoEndpoints, false));
         if explain {
             steps.extend(server_steps);
-            steps.push(result_step(&worst, client.sidecar.present));
+            steps.push(result_step(&worst, client.sidecar.present, app));
         }
         if alternatives.len() < 2 {
             alternatives.clear();
@@ -503,6 +539,132 @@ impl Mesh {
     }
 }
 
+impl Mesh {
+    /// `curl https://…`: the client app's own TLS (no client certificate) meets one endpoint whose
+    /// app terminates TLS (Part A: `https://` probes mean the app serves TLS). It works when that
+    /// TLS reaches the app unwrapped, or wrapped in Istio mTLS that the server's sidecar unwraps;
+    /// every failure happens inside curl's TLS handshake: `000`, curl exit 35.
+    fn app_tls_response(
+        &self,
+        origination: Origination,
+        client: &Workload,
+        at: &Endpoint<'_>,
+    ) -> (Response, Vec<Step>) {
+        let endpoint = at.workload;
+        let step = |text: String| Step::new(Side::Server, None, text);
+        let failed = Response::new(Reason::TlsHandshakeFailed, client.sidecar.present);
+        if !endpoint.sidecar.present {
+            let what = format!("{} has no sidecar ({})", endpoint.id, endpoint.sidecar.reason);
+            return match origination {
+                // Passed on as it is: the app terminates curl's TLS itself.
+                Origination::Plaintext | Origination::AutoPerEndpoint { .. } => (
+                    Response::new(Reason::Plaintext, client.sidecar.present),
+                    vec![step(format!(
+                        "{what}: curl's TLS arrives as curl sent it (no Istio mTLS) and the app terminates it"
+                    ))],
+                ),
+                Origination::Mtls => (
+                    failed,
+                    vec![step(format!(
+                        "{what}: the client's sidecar wraps curl's TLS in Istio mTLS, which the app cannot terminate"
+                    ))],
+                ),
+                Origination::UserTls(mode) => (
+                    failed,
+                    vec![step(format!(
+                        "{what}: the client's sidecar wraps curl's TLS in its own TLS ({mode}); inside it the app \
+                         finds a second TLS handshake, not HTTP"
+                    ))],
+                ),
+            };
+        }
+        let server = server::server_mode(self, at.service, at.port, endpoint, at.container_port);
+        let mode = server.mode;
+        let described = describe_server(endpoint, at.container_port, &server);
+        let sends_mtls = match origination {
+            Origination::Plaintext => false,
+            Origination::Mtls => true,
+            // TLS inside TLS: whichever side terminates the sidecar's TLS finds curl's handshake
+            // where it expects HTTP.
+            Origination::UserTls(mode) => {
+                let text = format!(
+                    "the client's sidecar wraps curl's TLS in its own TLS ({mode}): no side unwraps both, the handshake fails"
+                );
+                return (failed, vec![described, step(text)]);
+            }
+            Origination::AutoPerEndpoint { honour_disable } => !(honour_disable && mode == MtlsMode::Disable),
+        };
+        // Istio's inbound filter chains: STRICT has only mTLS chains, so TLS without an Istio client
+        // certificate fails (row a′); PERMISSIVE has a chain for TLS that is not Istio's, and DISABLE
+        // a chain for any transport, both handing the connection to the app as TCP; Istio mTLS is
+        // terminated by STRICT and PERMISSIVE (the app then gets curl's TLS) but passed as is by
+        // DISABLE, where the app meets Istio's handshake.
+        let (reason, text) = match (sends_mtls, mode) {
+            (true, MtlsMode::Disable) => (
+                Reason::TlsHandshakeFailed,
+                "the client's sidecar wraps curl's TLS in Istio mTLS; in DISABLE mode the server's sidecar passes it \
+                 to the app, which cannot terminate Istio mTLS",
+            ),
+            (true, _) => (
+                Reason::Mtls,
+                "the client's sidecar wraps curl's TLS in Istio mTLS; the server's sidecar terminates it and hands \
+                 curl's TLS to the app",
+            ),
+            (false, MtlsMode::Strict) => (
+                Reason::TlsHandshakeFailed,
+                "curl's TLS arrives without Istio mTLS; the STRICT sidecar demands an Istio client certificate, which \
+                 curl does not present",
+            ),
+            (false, MtlsMode::Disable) => (
+                Reason::Plaintext,
+                "curl's TLS arrives without Istio mTLS; in DISABLE mode the server's sidecar passes it to the app \
+                 untouched",
+            ),
+            (false, _) => (
+                Reason::Plaintext,
+                "curl's TLS arrives without Istio mTLS; a PERMISSIVE sidecar passes TLS that is not Istio's to the \
+                 app untouched",
+            ),
+        };
+        let mut steps = vec![described, step(text.to_owned())];
+        if reason.verdict() == Verdict::Fail {
+            return (failed, steps);
+        }
+        // The sidecar sees a TCP connection: authorization is evaluated as on a TCP port.
+        let principal = sends_mtls.then(|| authz::principal_of(self, &client.id.namespace, &client.service_account));
+        let request = authz::Request {
+            principal,
+            namespace: sends_mtls.then_some(client.id.namespace.as_str()),
+            port: at.container_port,
+            method: "GET",
+            path: "/",
+            host: &at.service.fqdn.0,
+            service_port: at.port.port,
+            tcp: true,
+        };
+        let transport = if sends_mtls {
+            Transport::Mtls
+        } else {
+            Transport::Plaintext
+        };
+        match authz::denial(self, endpoint, &request) {
+            Some(denied) => {
+                steps.push(denied);
+                (Response::denied(transport).inside_app_tls(), steps)
+            }
+            None => (Response::new(reason, client.sidecar.present), steps),
+        }
+    }
+}
+
+/// What the client app speaks to the port: plaintext HTTP (`http://`, the default) or its own TLS
+/// (`https://`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum App {
+    Plaintext,
+    Tls,
+}
+
 /// One endpoint of a service port.
 struct Endpoint<'a> {
     workload: &'a Workload,
@@ -529,7 +691,23 @@ fn describe_server(endpoint: &Workload, container_port: Port, server: &server::S
     )
 }
 
-fn result_step(result: &Response, client_has_sidecar: bool) -> Step {
+fn result_step(result: &Response, client_has_sidecar: bool, app: App) -> Step {
+    if app == App::Tls {
+        let text = match result.reason {
+            Reason::Mtls => "curl's TLS reaches the app inside Istio mTLS: the app answers".to_owned(),
+            Reason::Plaintext => {
+                "curl's TLS reaches the app as curl sent it (the app's own TLS, no Istio mTLS): the app answers"
+                    .to_owned()
+            }
+            Reason::TlsHandshakeFailed => "the TLS handshake fails: curl prints 000 and exits 35".to_owned(),
+            reason if result.curl_exit == CURL_TLS_HANDSHAKE => format!(
+                "{}; the connection ends inside curl's TLS handshake: curl prints 000 and exits 35",
+                failure_cause(reason)
+            ),
+            _ => return result_step(result, client_has_sidecar, App::Plaintext),
+        };
+        return Step::new(Side::Result, None, format!("{} → {text}", result.status));
+    }
     if result.curl_exit == CURL_EMPTY_REPLY {
         let text = format!(
             "{}; over TCP no proxy answers in HTTP: the connection is closed, curl prints 000 and exits 52",
@@ -605,5 +783,36 @@ fn target_name(port: &ServicePort) -> String {
     match &port.target {
         TargetPort::Number(n) => n.to_string(),
         TargetPort::Name(name) => name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_inside_curls_tls_handshake_exit_35() {
+        // A proxy's 503 or 403, or a closed TCP connection, cannot reach curl mid-handshake.
+        for (reason, sidecar) in [
+            (Reason::NoEndpoints, true),
+            (Reason::MtlsToNoSidecar, true),
+            (Reason::PlaintextToStrict, false),
+        ] {
+            let r = Response::new(reason, sidecar).inside_app_tls();
+            assert_eq!((r.status, r.curl_exit, r.reason), (Status(0), 35, reason));
+        }
+        let denied = Response::denied(Transport::Plaintext).inside_app_tls();
+        assert_eq!((denied.status, denied.curl_exit), (Status(0), 35));
+        assert_eq!(denied.transport, Some(Transport::Plaintext));
+        // Nothing connected, or nothing failed: unchanged.
+        for (reason, sidecar) in [
+            (Reason::NoEndpoints, false),
+            (Reason::UnknownHost, true),
+            (Reason::Mtls, true),
+            (Reason::Plaintext, false),
+        ] {
+            let r = Response::new(reason, sidecar);
+            assert_eq!(r.inside_app_tls(), r);
+        }
     }
 }

@@ -17,6 +17,10 @@ const PROXY_CONTAINER: &str = "istio-proxy";
 const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 const INJECT_KEY: &str = "sidecar.istio.io/inject";
 const TEMPLATE_HASH: &str = "pod-template-hash";
+/// Istio's injection placeholder: `image: auto` on an `istio-proxy` container (gateway templates).
+const PLACEHOLDER_IMAGE: &str = "auto";
+/// How a predicted injection's reason starts (after any note on why it was predicted).
+const PREDICTED: &str = "injection predicted";
 /// Ambient mode's enrolment label, on a namespace or a pod (`none` opts a pod out).
 const DATAPLANE_MODE: &str = "istio.io/dataplane-mode";
 /// Namespaces the injector never touches (1.1 `initializer.go`; still skipped by the webhook).
@@ -45,11 +49,21 @@ pub fn derive(
             .first()
             .copied()
             .or_else(|| members.iter().copied().min_by_key(|d| controller_rank(d.kind)));
+        // A Pod that ran is a fact; a Pod written as a manifest and a controller's template are
+        // predicted (Part A: a Pod is a fact only when it ran).
+        let mut sidecar_of = |doc: &WorkloadDoc| {
+            detect(doc).unwrap_or_else(|| {
+                let namespace = namespaces.get(&doc.namespace);
+                if namespace.is_none() {
+                    missing_namespaces
+                        .entry(doc.namespace.clone())
+                        .or_insert_with(|| location_of(doc));
+                }
+                predict(doc, namespace, version)
+            })
+        };
         let mut workload = if let Some(first_pod) = pods.first() {
-            let states: Vec<Sidecar> = pods
-                .iter()
-                .map(|p| detect(p).unwrap_or_else(not_injected_pod))
-                .collect();
+            let states: Vec<Sidecar> = pods.iter().map(|p| sidecar_of(p)).collect();
             let injected = states.iter().filter(|s| s.present).count();
             let sidecar = if injected == 0 || injected == states.len() {
                 states.first().cloned().unwrap_or_else(not_injected_pod)
@@ -80,15 +94,7 @@ pub fn derive(
             let Some(controller) = representative else {
                 continue;
             };
-            let sidecar = detect(controller).unwrap_or_else(|| {
-                let namespace = namespaces.get(&controller.namespace);
-                if namespace.is_none() {
-                    missing_namespaces
-                        .entry(controller.namespace.clone())
-                        .or_insert_with(|| location_of(controller));
-                }
-                predict(controller, namespace, version)
-            });
+            let sidecar = sidecar_of(controller);
             build(&id, controller, sidecar, None, version)
         };
         if let Some(doc) = representative
@@ -184,7 +190,7 @@ fn unrewritten_probes(doc: &WorkloadDoc, sidecar: &Sidecar, version: IstioVersio
         .template_annotations
         .get("sidecar.istio.io/rewriteAppHTTPProbers")
         .map(String::as_str);
-    let predicted = sidecar.reason.starts_with("injection predicted");
+    let predicted = sidecar.reason.contains(PREDICTED);
     let rewritten = predicted && (annotation == Some("true") || (version.minor() >= 10 && annotation != Some("false")));
     if rewritten {
         return Vec::new();
@@ -219,7 +225,9 @@ fn controller_rank(kind: &str) -> u8 {
 fn not_injected_pod() -> Sidecar {
     Sidecar {
         present: false,
-        reason: "the pod has no istio-proxy container and no injection status".to_owned(),
+        reason:
+            "the pod ran (it has ownerReferences or a status) with no istio-proxy container and no injection status"
+                .to_owned(),
     }
 }
 
@@ -232,16 +240,26 @@ fn in_ambient_mode(doc: &WorkloadDoc, namespace: Option<&Namespace>) -> bool {
     }
 }
 
-/// An injected pod or template: the proxy container, or the injector's status annotation.
+/// An injected pod or template: the proxy container, or the injector's status annotation. `None`
+/// when the injection is to be predicted: a controller's template, a Pod written as a manifest,
+/// or a template whose `istio-proxy` is Istio's `image: auto` placeholder.
 fn detect(doc: &WorkloadDoc) -> Option<Sidecar> {
     let spec = &doc.spec;
-    if spec.containers.iter().any(|c| c.name == PROXY_CONTAINER) {
+    let proxy = |containers: &[crate::ingest::wire::Container]| {
+        containers
+            .iter()
+            .find(|c| c.name == PROXY_CONTAINER)
+            .map(|c| c.image.as_deref() == Some(PLACEHOLDER_IMAGE))
+    };
+    let in_containers = proxy(&spec.containers);
+    let in_init = proxy(&spec.init_containers);
+    if in_containers == Some(false) {
         return Some(Sidecar {
             present: true,
             reason: "the pod has an istio-proxy container".to_owned(),
         });
     }
-    if spec.init_containers.iter().any(|c| c.name == PROXY_CONTAINER) {
+    if in_init == Some(false) {
         return Some(Sidecar {
             present: true,
             reason: "the pod has istio-proxy as a native sidecar (in initContainers)".to_owned(),
@@ -253,14 +271,45 @@ fn detect(doc: &WorkloadDoc) -> Option<Sidecar> {
             reason: format!("the pod carries the `{STATUS_ANNOTATION}` annotation"),
         });
     }
-    if doc.kind == "Pod" {
+    // The placeholder is filled in by the injection webhook when it injects, so whether a proxy
+    // runs depends on the same rules as any template; it is not yet a sidecar.
+    if in_containers.is_some() || in_init.is_some() {
+        return None;
+    }
+    if doc.kind == "Pod" && doc.ran {
         return Some(not_injected_pod());
     }
     None
 }
 
-/// Predicts what the injection webhook does with this template when its pods are created.
+/// Why a template's injection is predicted rather than read, prefixed to the prediction.
+fn prediction_basis(doc: &WorkloadDoc) -> Option<&'static str> {
+    let placeholder = doc
+        .spec
+        .containers
+        .iter()
+        .chain(&doc.spec.init_containers)
+        .any(|c| c.name == PROXY_CONTAINER && c.image.as_deref() == Some(PLACEHOLDER_IMAGE));
+    if placeholder {
+        Some("its istio-proxy container has `image: auto`, Istio's injection placeholder")
+    } else if doc.kind == "Pod" {
+        Some("the Pod has neither ownerReferences nor a status: a manifest, not a running pod")
+    } else {
+        None
+    }
+}
+
+/// Predicts what the injection webhook does with this template when its pods are created; for a
+/// Pod manifest or an `image: auto` placeholder, the reason says so first.
 fn predict(doc: &WorkloadDoc, namespace: Option<&Namespace>, version: IstioVersion) -> Sidecar {
+    let mut sidecar = predict_injection(doc, namespace, version);
+    if let Some(basis) = prediction_basis(doc) {
+        sidecar.reason = format!("{basis}; {}", sidecar.reason);
+    }
+    sidecar
+}
+
+fn predict_injection(doc: &WorkloadDoc, namespace: Option<&Namespace>, version: IstioVersion) -> Sidecar {
     let no = |reason: String| Sidecar { present: false, reason };
     if doc.spec.host_network {
         return no("hostNetwork pods are never injected".to_owned());
@@ -314,7 +363,7 @@ fn predict(doc: &WorkloadDoc, namespace: Option<&Namespace>, version: IstioVersi
     }
     Sidecar {
         present: true,
-        reason: format!("injection predicted: {selected_by}"),
+        reason: format!("{PREDICTED}: {selected_by}"),
     }
 }
 
@@ -411,6 +460,71 @@ mod tests {
         assert_eq!(strip_template_hash("httpbin-5b8c9d", Some(&h), false), "httpbin");
         assert_eq!(strip_template_hash("httpbin", Some(&h), true), "httpbin");
         assert_eq!(strip_template_hash("web-x", None, true), "web-x");
+    }
+
+    fn pod(ran: bool, proxy_image: Option<&str>) -> WorkloadDoc {
+        let mut containers = vec![crate::ingest::wire::Container {
+            name: "app".to_owned(),
+            ..Default::default()
+        }];
+        if let Some(image) = proxy_image {
+            containers.push(crate::ingest::wire::Container {
+                name: PROXY_CONTAINER.to_owned(),
+                image: Some(image.to_owned()),
+                ..Default::default()
+            });
+        }
+        WorkloadDoc {
+            kind: "Pod",
+            namespace: "foo".to_owned(),
+            name: "web".to_owned(),
+            owners: Vec::new(),
+            ran,
+            template_labels: Labels::new(),
+            template_annotations: Labels::new(),
+            spec: crate::ingest::wire::PodSpec {
+                containers,
+                ..Default::default()
+            },
+            origin: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_pod_is_a_fact_only_when_it_ran() {
+        let enabled = Namespace {
+            name: "foo".to_owned(),
+            labels: [("istio-injection".to_owned(), "enabled".to_owned())].into(),
+        };
+        let current = IstioVersion::CURRENT;
+        // Ran without istio-proxy: no sidecar, whatever the namespace says.
+        let ran = detect(&pod(true, None)).unwrap();
+        assert!(!ran.present);
+        // A manifest: predicted, and the reason says why it was predicted.
+        let manifest = pod(false, None);
+        assert!(detect(&manifest).is_none());
+        let predicted = predict(&manifest, Some(&enabled), current);
+        assert!(predicted.present, "{predicted:?}");
+        assert!(
+            predicted
+                .reason
+                .starts_with("the Pod has neither ownerReferences nor a status")
+        );
+        assert!(predicted.reason.contains("istio-injection=enabled"));
+        assert!(!predict(&manifest, None, current).present);
+        // `image: auto` is a placeholder even on a pod that ran; a real image is a sidecar.
+        let placeholder = pod(true, Some("auto"));
+        assert!(detect(&placeholder).is_none());
+        let predicted = predict(&placeholder, None, current);
+        assert!(
+            !predicted.present && predicted.reason.contains("image: auto"),
+            "{predicted:?}"
+        );
+        assert!(
+            detect(&pod(false, Some("docker.io/istio/proxyv2:1.28.0")))
+                .unwrap()
+                .present
+        );
     }
 
     #[test]

@@ -103,6 +103,50 @@ fn bookinfo_gives_a_full_matrix() {
     assert_eq!(matrix.edges.len(), 24);
 }
 
+/// Issue 13 item 5: bookinfo behind Istio's sample `bookinfo-ingress.yaml` (class `istio`, as in
+/// Istio's `samples/bookinfo/platform/kube/`), mesh-wide STRICT: the gateway sends mTLS, so `check`
+/// finds no plaintext caller of a STRICT port.
+#[test]
+fn bookinfo_behind_istios_ingress_under_strict() {
+    let Some(bookinfo) = shared("istio-samples/current/bookinfo.yaml") else {
+        return;
+    };
+    let ingress = Source::new(
+        "bookinfo-ingress.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: gateway\n  annotations:\n    \
+         kubernetes.io/ingress.class: \"istio\"\nspec:\n  rules:\n    - http:\n        paths:\n          - path: \
+         /productpage\n            pathType: Exact\n            backend:\n              service:\n                \
+         name: productpage\n                port:\n                  number: 9080\n",
+    );
+    // Bookinfo's instructions label the namespace for injection, then STRICT mesh-wide.
+    let strict = Source::new(
+        "strict.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: default, labels: {istio-injection: enabled}}\n---\n\
+         apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: \
+         istio-system}\nspec: {mtls: {mode: STRICT}}\n",
+    );
+    let mesh = load(&[bookinfo, ingress, strict]);
+    let report = mesh.check();
+    let strict_callers: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::StrictPlaintextCallers)
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(strict_callers.is_empty(), "{strict_callers:?}");
+    let outcome = mesh
+        .probe("istio-system/istio-ingressgateway", "productpage.default:9080")
+        .unwrap();
+    assert_eq!(
+        (outcome.status.to_string(), outcome.reason.as_str()),
+        ("200".to_owned(), "mtls")
+    );
+    assert!(
+        mesh.probe("external/ingress-default-gateway", "productpage.default:9080")
+            .is_err()
+    );
+}
+
 #[test]
 fn hostile_inputs_are_refused_with_a_diagnostic() {
     let deep = format!(

@@ -55,6 +55,9 @@ pub struct WorkloadDoc {
     pub namespace: String,
     pub name: String,
     pub owners: Vec<(String, String)>,
+    /// A Pod that ran: it has `ownerReferences` or a `status`, as `kubectl get` prints it. A Pod
+    /// without either is a manifest (like a Deployment as written); controllers are always templates.
+    pub ran: bool,
     pub template_labels: BTreeMap<String, String>,
     pub template_annotations: BTreeMap<String, String>,
     pub spec: wire::PodSpec,
@@ -67,7 +70,13 @@ pub struct MeshConfigDoc {
     pub enable_auto_mtls: Option<bool>,
     pub root_namespace: Option<String>,
     pub trust_domain: Option<String>,
+    pub ingress_class: Option<String>,
+    pub ingress_service: Option<String>,
+    pub ingress_controller_mode: Option<String>,
 }
+
+/// The Ingress annotation that names its class (read before `spec.ingressClassName`).
+const INGRESS_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
 /// A caller outside the mesh: declared (`ExternalCaller`) or inferred (Ingress backends, admission
 /// webhooks). Targets are resolved to service ports when the mesh is built.
@@ -82,6 +91,9 @@ pub struct CallerDoc {
     pub reason: String,
     /// Host (resolved from `namespace` like a probe) and service port.
     pub targets: Vec<(String, PortRef)>,
+    /// An Ingress's class: the `kubernetes.io/ingress.class` annotation (read first, as Istio does),
+    /// else `spec.ingressClassName`; `None` for other callers and for an Ingress without a class.
+    pub ingress_class: Option<String>,
     pub origin: Origin,
 }
 
@@ -591,12 +603,20 @@ impl ObjectReader<'_> {
         out
     }
 
-    fn workload(&self, kind: &'static str, meta: wire::ObjectMeta, template: wire::PodTemplate, out: &mut Vec<Read>) {
+    fn workload(
+        &self,
+        kind: &'static str,
+        meta: wire::ObjectMeta,
+        template: wire::PodTemplate,
+        has_status: bool,
+        out: &mut Vec<Read>,
+    ) {
         let Some(name) = self.name(&meta, out) else { return };
         out.push(Read::Modelled(Resource::Workload(WorkloadDoc {
             kind,
             namespace: self.namespace_of(&meta),
             name,
+            ran: kind == "Pod" && (has_status || !meta.owner_references.is_empty()),
             owners: meta
                 .owner_references
                 .iter()
@@ -616,7 +636,7 @@ impl ObjectReader<'_> {
                 metadata: pod.metadata.clone(),
                 spec: pod.spec,
             };
-            self.workload("Pod", pod.metadata, template, &mut out);
+            self.workload("Pod", pod.metadata, template, pod.status.is_some(), &mut out);
         }
         out
     }
@@ -633,7 +653,7 @@ impl ObjectReader<'_> {
         };
         let mut out = Vec::new();
         if let Some(c) = self.decode::<wire::Controller>(&mut out) {
-            self.workload(kind, c.metadata, c.spec.template, &mut out);
+            self.workload(kind, c.metadata, c.spec.template, false, &mut out);
         }
         out
     }
@@ -641,7 +661,13 @@ impl ObjectReader<'_> {
     fn cron_job(&self) -> Vec<Read> {
         let mut out = Vec::new();
         if let Some(c) = self.decode::<wire::CronJob>(&mut out) {
-            self.workload("CronJob", c.metadata, c.spec.job_template.spec.template, &mut out);
+            self.workload(
+                "CronJob",
+                c.metadata,
+                c.spec.job_template.spec.template,
+                false,
+                &mut out,
+            );
         }
         out
     }
@@ -749,6 +775,9 @@ impl ObjectReader<'_> {
                     enable_auto_mtls: config.enable_auto_mtls,
                     root_namespace: config.root_namespace,
                     trust_domain: config.trust_domain,
+                    ingress_class: config.ingress_class,
+                    ingress_service: config.ingress_service,
+                    ingress_controller_mode: config.ingress_controller_mode,
                 })));
             }
             Err(e) => out.push(self.error(
@@ -1327,6 +1356,7 @@ impl ObjectReader<'_> {
             }
             .to_owned(),
             targets,
+            ingress_class: None,
             origin: self.ctx.origin(),
         })));
         out
@@ -1341,36 +1371,63 @@ impl ObjectReader<'_> {
             return out;
         };
         let namespace = self.namespace_of(&ingress.metadata);
-        let backends = ingress
-            .spec
-            .default_backend
-            .iter()
-            .chain(
-                ingress
-                    .spec
-                    .rules
-                    .iter()
-                    .filter_map(|r| r.http.as_ref())
-                    .flat_map(|h| h.paths.iter().map(|p| &p.backend)),
-            )
-            .filter_map(|b| b.service.as_ref());
+        let backends = ingress.spec.default_backend.iter().chain(&ingress.spec.backend).chain(
+            ingress
+                .spec
+                .rules
+                .iter()
+                .filter_map(|r| r.http.as_ref())
+                .flat_map(|h| h.paths.iter().map(|p| &p.backend)),
+        );
         let mut targets = Vec::new();
-        for svc in backends {
-            let port = match (svc.port.number.and_then(Port::parse), &svc.port.name) {
-                (Some(n), _) => PortRef::Number(n),
-                (None, Some(n)) => PortRef::Name(n.clone()),
+        for backend in backends {
+            let (service, port) = match (&backend.service, &backend.service_name) {
+                (Some(svc), _) => {
+                    let port = match (svc.port.number.and_then(Port::parse), &svc.port.name) {
+                        (Some(n), _) => PortRef::Number(n),
+                        (None, Some(n)) => PortRef::Name(n.clone()),
+                        (None, None) => continue,
+                    };
+                    (&svc.name, port)
+                }
+                (None, Some(service)) => {
+                    let port = match &backend.service_port {
+                        Some(wire::IntOrString::Int(n)) => match Port::parse(*n) {
+                            Some(n) => PortRef::Number(n),
+                            None => continue,
+                        },
+                        Some(wire::IntOrString::String(n)) => PortRef::Name(n.clone()),
+                        None => continue,
+                    };
+                    (service, port)
+                }
                 (None, None) => continue,
             };
-            targets.push((format!("{}.{namespace}", svc.name), port));
+            targets.push((format!("{service}.{namespace}"), port));
         }
+        let ingress_class = ingress
+            .metadata
+            .annotations
+            .get(INGRESS_CLASS_ANNOTATION)
+            .or(ingress.spec.ingress_class_name.as_ref())
+            .cloned();
+        let reason = match &ingress_class {
+            Some(class) => {
+                format!(
+                    "the ingress controller serving Ingress {namespace}/{name} (class `{class}`; assumed without a sidecar)"
+                )
+            }
+            None => format!("the ingress controller serving Ingress {namespace}/{name} (assumed without a sidecar)"),
+        };
         out.push(Read::Modelled(Resource::Caller(CallerDoc {
             source_key: ("Ingress", namespace.clone(), name.clone()),
             kind: "IngressController",
             namespace: "external".to_owned(),
             name: format!("ingress-{namespace}-{name}"),
             sidecar: false,
-            reason: format!("the ingress controller serving Ingress {namespace}/{name} (assumed without a sidecar)"),
+            reason,
             targets,
+            ingress_class,
             origin: self.ctx.origin(),
         })));
         out
@@ -1399,6 +1456,7 @@ impl ObjectReader<'_> {
             sidecar: false,
             reason: "the Kubernetes API server (no sidecar) calls admission webhooks".to_owned(),
             targets,
+            ingress_class: None,
             origin: self.ctx.origin(),
         })));
         out

@@ -127,6 +127,11 @@ pub struct MeshConfig {
     pub enable_auto_mtls: Option<bool>,
     pub root_namespace: Option<String>,
     pub trust_domain: Option<String>,
+    /// The Ingress class Istio serves (`istio`) and the gateway Service that serves it.
+    pub ingress_class: Option<String>,
+    pub ingress_service: Option<String>,
+    /// `OFF`, `STRICT` (the default: only Ingresses of Istio's class) or `DEFAULT` (also those without a class).
+    pub ingress_controller_mode: Option<String>,
 }
 
 // ---------------------------------------------------------------- workloads
@@ -136,6 +141,8 @@ pub struct MeshConfig {
 pub struct Pod {
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
+    /// Present when the Pod was read from a cluster (`kubectl get -o yaml`): only its presence counts.
+    pub status: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -153,6 +160,8 @@ pub struct PodSpec {
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     pub name: String,
+    /// `auto` on an `istio-proxy` container is Istio's injection placeholder (gateway templates).
+    pub image: Option<String>,
     pub ports: Vec<ContainerPort>,
     pub readiness_probe: Option<Probe>,
     pub liveness_probe: Option<Probe>,
@@ -559,7 +568,10 @@ pub struct Ingress {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IngressSpec {
+    pub ingress_class_name: Option<String>,
     pub default_backend: Option<IngressBackend>,
+    /// `networking.k8s.io/v1beta1` and `extensions/v1beta1`: the default backend.
+    pub backend: Option<IngressBackend>,
     pub rules: Vec<IngressRule>,
 }
 
@@ -582,9 +594,12 @@ pub struct IngressPath {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct IngressBackend {
     pub service: Option<IngressService>,
+    /// `v1beta1`: `serviceName` and `servicePort` (a number or a port name).
+    pub service_name: Option<String>,
+    pub service_port: Option<IntOrString>,
 }
 
 #[derive(Debug, Default, Deserialize)]

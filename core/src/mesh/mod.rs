@@ -519,7 +519,8 @@ fn build(
         None => {
             let mut workloads = workloads::derive(&workload_docs, &namespaces, version, diagnostics);
             services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-            workloads.extend(outside_callers(&callers, &workloads, &services));
+            let gateway = IngressGateway::new(&resources, &settings.root_namespace);
+            workloads.extend(outside_callers(&callers, &workloads, &services, &gateway));
             workloads.sort_by(|a, b| a.id.cmp(&b.id));
             let services_by_fqdn = services.iter().enumerate().map(|(i, s)| (s.fqdn.clone(), i)).collect();
             let endpoints: Vec<Vec<usize>> = services
@@ -532,6 +533,11 @@ fn build(
                             w.id.namespace == svc.namespace && crate::model::selector_matches(selector, &w.labels)
                         })
                         .map(|(i, _)| i)
+                        .collect(),
+                    None if is_api_server_service(svc) => workloads
+                        .iter()
+                        .position(|w| w.id.namespace == API_SERVER.0 && w.id.name == API_SERVER.1)
+                        .into_iter()
                         .collect(),
                     None => Vec::new(),
                 })
@@ -568,9 +574,64 @@ fn build(
     mesh
 }
 
+/// The API server's identity as a caller (admission webhooks) and as the endpoint of `kubernetes.default`.
+const API_SERVER: (&str, &str) = ("external", "kube-apiserver");
+
+/// `default/kubernetes` without a selector: the Service the API server keeps for itself.
+fn is_api_server_service(service: &Service) -> bool {
+    service.namespace == "default" && service.name == "kubernetes" && service.selector.is_none()
+}
+
+/// Istio's ingress gateway as the server of `Ingress` resources: which of them it serves and where
+/// it runs (mesh config `ingressClass`, `ingressService`, `ingressControllerMode`).
+struct IngressGateway {
+    class: String,
+    /// `OFF`, `STRICT` or `DEFAULT`.
+    mode: String,
+    id: WorkloadId,
+}
+
+impl IngressGateway {
+    fn new(resources: &[Arc<Stored>], root_namespace: &str) -> Self {
+        let config = resources.iter().find_map(|s| match &s.resource {
+            Resource::MeshConfig(m) => Some(m),
+            _ => None,
+        });
+        let field = |get: fn(&MeshConfigDoc) -> Option<&String>, default: &str| {
+            config.and_then(get).cloned().unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            class: field(|m| m.ingress_class.as_ref(), "istio"),
+            mode: field(|m| m.ingress_controller_mode.as_ref(), "STRICT").to_ascii_uppercase(),
+            id: WorkloadId::new(
+                root_namespace,
+                field(|m| m.ingress_service.as_ref(), "istio-ingressgateway"),
+            ),
+        }
+    }
+
+    /// Istio's rule for an Ingress (its ingress controller's `shouldProcessIngressWithClass`):
+    /// nothing when the mode is OFF; a class equal to the mesh's `ingressClass`; no class only in
+    /// DEFAULT mode (the default mode, STRICT, leaves Ingresses without a class to other controllers).
+    /// `spec.ingressClassName: istio` is taken as Istio's class: the IngressClass `istio` that
+    /// Istio's docs create names Istio's controller.
+    fn serves(&self, class: Option<&str>) -> bool {
+        match (self.mode.as_str(), class) {
+            ("OFF", _) => false,
+            (_, Some(class)) => class == self.class,
+            (mode, None) => mode == "DEFAULT",
+        }
+    }
+}
+
 /// Callers outside the mesh as clients that call only their targets: declared ones, ingress
 /// controllers, the API server calling webhooks, and the kubelet probing through sidecars.
-fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], services: &[Service]) -> Vec<Workload> {
+fn outside_callers(
+    callers: &[&ingest::CallerDoc],
+    workloads: &[Workload],
+    services: &[Service],
+    gateway: &IngressGateway,
+) -> Vec<Workload> {
     let service_port = |host: &str, namespace: &str, port: &PortRef| -> Option<String> {
         let fqdn = crate::hosts::resolve_probe_host(host, namespace)?;
         let svc = services.iter().find(|s| s.fqdn == fqdn)?;
@@ -600,12 +661,32 @@ fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], servi
                 calls.dedup();
             }
         };
+    // The gateway's pods when the input holds them: they call every service already.
+    let gateway_in_input = workloads.iter().any(|w| w.id == gateway.id)
+        || services
+            .iter()
+            .filter(|s| s.namespace == gateway.id.namespace && s.name == gateway.id.name)
+            .filter_map(|s| s.selector.as_ref())
+            .any(|sel| {
+                workloads
+                    .iter()
+                    .any(|w| w.id.namespace == gateway.id.namespace && crate::model::selector_matches(sel, &w.labels))
+            });
+    let mut gateway_targets: Vec<String> = Vec::new();
+    let mut gateway_origin: Option<&Origin> = None;
     for c in callers {
         let targets = c
             .targets
             .iter()
             .filter_map(|(host, port)| service_port(host, &c.namespace, port))
             .collect();
+        // Decision 16: an Ingress of Istio's class is served by Istio's ingress gateway, a proxy that
+        // originates mTLS where a sidecar would (auto mTLS, DestinationRules), not by a sidecar-less caller.
+        if c.kind == "IngressController" && gateway.serves(c.ingress_class.as_deref()) {
+            gateway_targets.extend(targets);
+            gateway_origin.get_or_insert(&c.origin);
+            continue;
+        }
         add(
             WorkloadId::new(c.namespace.clone(), c.name.clone()),
             c.kind,
@@ -613,6 +694,26 @@ fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], servi
             &c.reason,
             &c.origin,
             targets,
+        );
+    }
+    if let Some(origin) = gateway_origin.filter(|_| !gateway_in_input) {
+        let reason = format!(
+            "Istio's ingress gateway serving Ingress class `{}` (a proxy: it sends mTLS like a sidecar)",
+            gateway.class
+        );
+        let id = gateway.id.clone();
+        add(id, "IngressGateway", true, &reason, origin, gateway_targets);
+    }
+    // The Kubernetes API server serves the Service `default/kubernetes` (it keeps that Service's
+    // endpoints itself, without a selector) and is never injected: an endpoint without a sidecar.
+    if let Some(api) = services.iter().find(|s| is_api_server_service(s)) {
+        add(
+            WorkloadId::new(API_SERVER.0, API_SERVER.1),
+            "KubeApiServer",
+            false,
+            "the Kubernetes API server runs without a sidecar",
+            &api.origin,
+            Vec::new(),
         );
     }
     // The kubelet probes pods directly; the edge is shown on the service port that reaches the probed
@@ -656,5 +757,34 @@ fn outside_callers(callers: &[&ingest::CallerDoc], workloads: &[Workload], servi
             targets,
         );
     }
+    if let Some(w) = by_id.get_mut(&gateway.id).filter(|w| w.kind == "IngressGateway") {
+        // The service account Istio's installers give the gateway (`<service>-service-account`).
+        w.service_account = format!("{}-service-account", gateway.id.name);
+    }
     by_id.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gateway(mode: &str) -> IngressGateway {
+        IngressGateway {
+            class: "istio".to_owned(),
+            mode: mode.to_owned(),
+            id: WorkloadId::new("istio-system", "istio-ingressgateway"),
+        }
+    }
+
+    #[test]
+    fn which_ingresses_istio_serves() {
+        let strict = gateway("STRICT");
+        assert!(strict.serves(Some("istio")));
+        assert!(!strict.serves(Some("nginx")));
+        assert!(!strict.serves(None));
+        let default = gateway("DEFAULT");
+        assert!(default.serves(None));
+        assert!(!default.serves(Some("nginx")));
+        assert!(!gateway("OFF").serves(Some("istio")));
+    }
 }
