@@ -477,7 +477,7 @@ fn authentication(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         // Policy that decides the port's mTLS decides its origin authentication too. The check runs
         // in the server's sidecar, so ports without one are not affected.
         let mut by_policy: BTreeMap<String, (OriginAuthn, BTreeSet<String>, crate::model::Origin)> = BTreeMap::new();
-        for service in &mesh.services {
+        for service in mesh.services.iter() {
             if !mesh.endpoints_of(service).iter().any(|w| w.sidecar.present) {
                 continue;
             }
@@ -526,7 +526,7 @@ fn authentication(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         }
         let mut ports = BTreeSet::new();
         let mut validators = BTreeSet::new();
-        for (service, endpoints) in mesh.services.iter().zip(&mesh.endpoints) {
+        for (service, endpoints) in mesh.services.iter().zip(mesh.endpoints.iter()) {
             for workload in endpoints
                 .iter()
                 .filter_map(|i| mesh.workloads.get(*i))

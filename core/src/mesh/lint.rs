@@ -186,7 +186,7 @@ fn unexposed_ports(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         let fronting: Vec<(&crate::model::ServicePort, Port)> = mesh
             .services
             .iter()
-            .zip(&mesh.endpoints)
+            .zip(mesh.endpoints.iter())
             .filter(|(_, endpoints)| endpoints.iter().any(|i| selected.iter().any(|(j, _)| i == j)))
             .flat_map(|(s, endpoints)| {
                 s.ports.iter().filter_map(move |sp| {
