@@ -479,6 +479,8 @@ export interface Plan {
   /** What needs no step, and why. */
   notes: Array<string>
   steps: Array<PlanStep>
+  /** How many edges the held-back lock-downs would break (`blockers` lists them). */
+  blockedEdges: number
   blockers: Array<Blocker>
   /** The lock-downs held back (step names, unnumbered). */
   heldBack: Array<string>

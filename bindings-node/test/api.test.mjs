@@ -389,7 +389,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
 
   test('plan: on the seed, legacy/sleep blocks every lock step', needs('mesh.plan'), () => {
     const plan = Mesh.seed().plan({ goal: 'strict' })
-    assertKeys(plan, ['goal', 'notes', 'steps', 'blockers', 'heldBack', 'blockingClients', 'remedySet', 'final'])
+    assertKeys(plan, ['goal', 'notes', 'steps', 'blockedEdges', 'blockers', 'heldBack', 'blockingClients', 'remedySet', 'final'])
     assert.deepEqual(plan.goal, { type: 'strict' })
     assert.deepEqual(
       plan.steps.map((s) => s.name),

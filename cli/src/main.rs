@@ -425,8 +425,10 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
         .map(|w| meshlock::model::parse_client(w).map_err(|e| Failure(e.to_string())))
         .collect::<Result<_, _>>()?;
     let observations = args.metrics.as_deref().map(read_metrics).transpose()?;
+    // Per-edge lists only where they are shown: JSON and `--all`.
+    let list_edges = matches!(args.format, ProbeFormat::Json) || args.detail.all;
     let plan = mesh
-        .plan_with_observations(&args.goal, &allow, observations.as_ref())
+        .plan_with(&args.goal, &allow, observations.as_ref(), list_edges)
         .map_err(|e| Failure(e.to_string()))?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;

@@ -438,7 +438,7 @@ pub fn plan(plan: &crate::migrate::Plan) -> String {
 
 pub fn plan_with(plan: &crate::migrate::Plan, detail: Detail) -> String {
     let mut out = format!("# meshlock plan: goal `{}`\n\n", plan.goal);
-    let blocked_edges = plan.blockers.len();
+    let blocked_edges = plan.blocked_edges;
     let clients: usize = plan.blocking_clients.iter().map(|g| g.clients.len()).sum();
     let _ = writeln!(
         out,
@@ -482,15 +482,16 @@ pub fn plan_with(plan: &crate::migrate::Plan, detail: Detail) -> String {
         for yaml in &step.delete {
             let _ = writeln!(out, "Delete:\n\n```yaml\n{yaml}```\n");
         }
-        let mut groups: BTreeMap<&str, usize> = BTreeMap::new();
-        for c in &step.delta {
-            *groups.entry(c.change.as_str()).or_default() += 1;
+        // Counted from the groups, which every plan holds (`delta` only when edges are listed).
+        let mut changes: BTreeMap<&str, usize> = BTreeMap::new();
+        for g in &step.groups {
+            *changes.entry(g.change.as_str()).or_default() += g.edges;
         }
-        let summary: Vec<String> = groups.iter().map(|(g, n)| format!("{g}: {n}")).collect();
+        let summary: Vec<String> = changes.iter().map(|(g, n)| format!("{g}: {n}")).collect();
         let _ = writeln!(
             out,
             "Predicted changes ({}): {}\n",
-            step.delta.len(),
+            changes.values().sum::<usize>(),
             summary.join(", ")
         );
         if detail.all {
@@ -510,7 +511,7 @@ pub fn plan_with(plan: &crate::migrate::Plan, detail: Detail) -> String {
         }
         let _ = writeln!(out, "\nRollback: {}.\n", undo.join(", then "));
     }
-    if !plan.blockers.is_empty() {
+    if plan.blocked_edges > 0 {
         blocked(&mut out, plan, detail);
     }
     let f = &plan.final_state;

@@ -480,6 +480,8 @@ class Plan(_Result):
     goal: Goal
     notes: Tuple[str, ...]
     steps: Tuple[PlanStep, ...]
+    blocked_edges: int
+    """How many edges the held-back lock-downs would break (``blockers`` lists them)."""
     blockers: Tuple[Blocker, ...]
     held_back: Tuple[str, ...]
     """The lock-downs held back (step names, without the number)."""
@@ -515,6 +517,7 @@ class Plan(_Result):
             Goal._from(d["goal"]),
             tuple(d["notes"]),
             tuple(PlanStep._from(s) for s in d["steps"]),
+            d["blocked_edges"],
             tuple(Blocker._from(b) for b in d["blockers"]),
             tuple(d["held_back"]),
             tuple(ClientGroup._from(g) for g in d["blocking_clients"]),

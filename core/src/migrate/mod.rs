@@ -1,5 +1,6 @@
 //! Migrate: stages derived from the model, the planner, simulation and diff.
 
+mod blocked;
 pub mod diff;
 pub mod group;
 pub mod plan;

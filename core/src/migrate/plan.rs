@@ -4,7 +4,7 @@
 //! its breaks are reported as blockers with remedies.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -12,12 +12,10 @@ use crate::classes::{ClassTable, touched_services};
 use crate::evaluate::{Reason, Transport, Verdict};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
+use crate::migrate::blocked::Blocked;
 use crate::migrate::diff::{EdgeChange, delta_of};
-use crate::migrate::group::{
-    ClientGroup, Deciders, EdgeGroup, by_client, change_groups, clients_text, names_text, namespace_sizes,
-    services_text,
-};
-use crate::migrate::stage::{ClientLists, Stage, Stages};
+use crate::migrate::group::{ClientGroup, Deciders, EdgeGroup, by_client, change_groups, names_text, namespace_sizes};
+use crate::migrate::stage::{ClientLists, Stage, Stages, is_mtls_failure};
 use crate::model::ResourceRef;
 use crate::model::{Meta, MtlsMode, Service, WorkloadId};
 use crate::resolve::server;
@@ -84,6 +82,7 @@ pub struct PlanStep {
     /// Applying `rollback` and deleting `rollback_delete` restores the state before this step.
     pub rollback: Vec<String>,
     pub rollback_delete: Vec<String>,
+    /// Every edge that changes, when the plan lists edges; else empty (`groups` count them).
     pub delta: Vec<EdgeChange>,
     /// `delta` grouped by effect, change, reason after and deciding resource.
     pub groups: Vec<EdgeGroup>,
@@ -93,7 +92,7 @@ pub struct PlanStep {
     pub prechecks: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyKind {
     InjectClient,
@@ -102,7 +101,7 @@ pub enum RemedyKind {
     FixDestinationRule,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Remedy {
     pub kind: RemedyKind,
     /// What it acts on: the namespace to inject, the rule to fix, the port (or, before 1.5, the
@@ -158,6 +157,10 @@ pub struct Plan {
     /// What needs no step, and why (e.g. a server that already accepts mTLS).
     pub notes: Vec<String>,
     pub steps: Vec<PlanStep>,
+    /// How many edges the held-back lock-downs would break.
+    pub blocked_edges: usize,
+    /// Those edges with their remedies, when the plan lists edges (`Mesh::plan`, JSON, `--all`);
+    /// else empty.
     pub blockers: Vec<Blocker>,
     /// The lock-downs held back (step names, without the number).
     pub held_back: Vec<String>,
@@ -229,8 +232,10 @@ struct Planner<'a> {
     /// Observed traffic: a lock-down is held back by observed plaintext senders too.
     observations: Option<&'a crate::telemetry::Observations>,
     allow_break: &'a [WorkloadId],
+    /// Whether steps keep their per-edge `delta` (the blockers are listed at the end).
+    list_edges: bool,
     steps: Vec<PlanStep>,
-    blockers: Vec<Blocker>,
+    blocked: Blocked<'a>,
     notes: Vec<String>,
 }
 
@@ -248,16 +253,30 @@ impl Mesh {
         allow_break: &[WorkloadId],
         observations: Option<&crate::telemetry::Observations>,
     ) -> Result<Plan, PlanError> {
+        self.plan_with(goal, allow_break, observations, true)
+    }
+
+    /// As `plan_with_observations`; `list_edges`: also list every blocked edge (`blockers`) and
+    /// every step's changed edges (`delta`), which JSON and `--all` show. Without it the plan holds
+    /// counts and groups: its memory does not grow with the number of edges.
+    pub fn plan_with(
+        &self,
+        goal: &Goal,
+        allow_break: &[WorkloadId],
+        observations: Option<&crate::telemetry::Observations>,
+        list_edges: bool,
+    ) -> Result<Plan, PlanError> {
         let table = ClassTable::new(self);
         let namespaces = self.plan_order(goal, &table)?;
         let mut planner = Planner {
             current: self.clone(),
-            stages: self.stages_with(&table, ClientLists::Keep),
+            stages: self.stages_with(&table, ClientLists::CountOnly),
+            blocked: Blocked::new(self, &table),
             table,
             observations,
             allow_break,
+            list_edges,
             steps: Vec::new(),
-            blockers: Vec::new(),
             notes: Vec::new(),
         };
         for namespace in &namespaces {
@@ -273,20 +292,19 @@ impl Mesh {
             planner.mesh_wide()?;
         }
         let final_state = summary(&planner.current, &planner.table, &planner.stages);
-        let mut held_back: Vec<String> = planner.blockers.iter().map(|b| b.step.clone()).collect();
-        held_back.sort();
-        held_back.dedup();
-        let blocking_clients = by_client(
-            &namespace_sizes(self),
-            planner.blockers.iter().map(|b| (&b.client, b.step.as_str())),
-            names_text,
-        );
-        let remedy_set = remedy_set(self, &planner.blockers, held_back.len());
+        let held_back = planner.blocked.held_back();
+        let blocking_clients = by_client(&namespace_sizes(self), planner.blocked.client_steps(), names_text);
+        let remedy_set = planner.blocked.remedy_set(self, held_back.len());
         Ok(Plan {
             goal: goal.clone(),
             notes: planner.notes,
             steps: planner.steps,
-            blockers: planner.blockers,
+            blocked_edges: planner.blocked.len(),
+            blockers: if list_edges {
+                planner.blocked.blockers()
+            } else {
+                Vec::new()
+            },
             held_back,
             blocking_clients,
             remedy_set,
@@ -360,8 +378,7 @@ impl Planner<'_> {
         if changes.is_empty() && stages.is_empty() && !candidate.is_goal {
             return Ok(false);
         }
-        if let Some(observed) = self.observed_blockers(&candidate, &after) {
-            self.blockers.extend(observed);
+        if self.observed_blockers(&candidate, &after) {
             return Ok(false);
         }
         let breaks: Vec<&EdgeChange> = changes
@@ -369,17 +386,15 @@ impl Planner<'_> {
             .filter(|c| c.breaks() && !self.allow_break.contains(&c.from))
             .collect();
         if !breaks.is_empty() {
+            let step = self.blocked.step(&candidate.name);
             let mut parts = RemedyParts::new(&self.current);
             for b in breaks {
-                let after = b.after.map(|a| a.status.to_string()).unwrap_or_default();
-                self.blockers.push(Blocker {
-                    client: b.from.clone(),
-                    service: b.to.clone(),
-                    would_get: after,
-                    reason: b.after.map_or(Reason::NoEndpoints, |a| a.reason),
-                    step: candidate.name.clone(),
-                    remedies: if offer_remedies { parts.of(b) } else { Vec::new() },
-                });
+                let remedies = if offer_remedies {
+                    parts.of(&mut self.blocked, b)
+                } else {
+                    Vec::new()
+                };
+                self.blocked.push(&b.from, &b.to, b.after, step, &remedies);
             }
             return Ok(false);
         }
@@ -395,7 +410,7 @@ impl Planner<'_> {
             delete: candidate.delete.iter().map(ResourceRef::to_yaml).collect(),
             rollback,
             rollback_delete,
-            delta: changes,
+            delta: if self.list_edges { changes } else { Vec::new() },
             groups,
             stages,
             prechecks: candidate.prechecks,
@@ -407,9 +422,12 @@ impl Planner<'_> {
     }
 
     /// Observed plaintext senders into the services this step locks (not allowed to break).
-    fn observed_blockers(&self, candidate: &Candidate, after: &Stages) -> Option<Vec<Blocker>> {
-        let observations = self.observations?;
-        let mut blockers = Vec::new();
+    /// Whether observed plaintext senders hold this step back; records them as blockers.
+    fn observed_blockers(&mut self, candidate: &Candidate, after: &Stages) -> bool {
+        let Some(observations) = self.observations else {
+            return false;
+        };
+        let mut observed = Vec::new();
         for s in after
             .services
             .iter()
@@ -428,22 +446,26 @@ impl Planner<'_> {
                     continue;
                 }
                 let id = crate::model::parse_client(&sender).unwrap_or_else(|_| WorkloadId::new("", sender.clone()));
-                blockers.push(Blocker {
-                    client: id,
-                    service: s.service.clone(),
-                    would_get: "observed plaintext".to_owned(),
-                    reason: Reason::PlaintextToStrict,
-                    step: candidate.name.clone(),
-                    remedies: vec![Remedy {
-                        kind: RemedyKind::AllowBreak,
-                        target: sender.clone(),
-                        description: format!("the mesh saw `{sender}` send plaintext to `{host}`; move it to mTLS first, or accept the break"),
-                        action: Some(format!("--allow-break {sender}")),
-                    }],
-                });
+                let remedy = Remedy {
+                    kind: RemedyKind::AllowBreak,
+                    target: sender.clone(),
+                    description: format!(
+                        "the mesh saw `{sender}` send plaintext to `{host}`; move it to mTLS first, or accept the break"
+                    ),
+                    action: Some(format!("--allow-break {sender}")),
+                };
+                observed.push((id, s.service.clone(), remedy));
             }
         }
-        (!blockers.is_empty()).then_some(blockers)
+        if observed.is_empty() {
+            return false;
+        }
+        let step = self.blocked.step(&candidate.name);
+        for (id, service, remedy) in observed {
+            let remedy = self.blocked.remedy(remedy);
+            self.blocked.push_observed(&id, &service, step, &[remedy]);
+        }
+        true
     }
 
     /// Restores replaced and deleted resources as they were written; deletes created ones.
@@ -540,9 +562,19 @@ impl Planner<'_> {
     fn mesh_wide(&mut self) -> Result<(), PlanError> {
         // Every service port must be locked; one broken only for clients the user let break counts.
         let stages = &self.stages;
+        // The planner's stages only count their failing clients: who fails is read from the table.
+        let (mesh, table) = (&self.current, &self.table);
+        let only_allowed_fail = |s: &crate::migrate::ServiceStage| {
+            table.columns.iter().filter(|c| c.to == s.service).all(|column| {
+                table
+                    .column_cells(mesh, column)
+                    .filter(|cell| is_mtls_failure(cell.response.reason))
+                    .all(|cell| self.allow_break.contains(&cell.client.id))
+            })
+        };
         let locked = |s: &crate::migrate::ServiceStage| match s.stage {
             Stage::Locked | Stage::NoSidecar => true,
-            Stage::Broken => s.mode == Some(MtlsMode::Strict) && s.failing.iter().all(|c| self.allow_break.contains(c)),
+            Stage::Broken => s.mode == Some(MtlsMode::Strict) && only_allowed_fail(s),
             _ => false,
         };
         if let Some(open) = stages.services.iter().find(|s| !locked(s)) {
@@ -759,15 +791,15 @@ fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChang
     out
 }
 
-/// The narrowest ways out of a break, most targeted first.
 /// The narrowest ways out for blocked edges, assembled from parts shared by every edge of one client
-/// or one service port and built once each: a 10,000-pod plan has millions of blocked edges.
+/// or one service port and built once each per step: a 10,000-pod plan has millions of blocked
+/// edges. Remedies are stored once in `Blocked`; edges point at them.
 struct RemedyParts<'m> {
     mesh: &'m Mesh,
     /// Per client: injecting it (when it has no sidecar), and accepting its breaks.
-    clients: HashMap<WorkloadId, (Option<Remedy>, Remedy)>,
+    clients: HashMap<WorkloadId, (Option<u32>, u32)>,
     /// Per service port (`fqdn:port`): keeping it PERMISSIVE.
-    ports: HashMap<String, Option<Remedy>>,
+    ports: HashMap<String, Option<u32>>,
 }
 
 impl<'m> RemedyParts<'m> {
@@ -781,23 +813,27 @@ impl<'m> RemedyParts<'m> {
 
     /// In order: inject the client, fix the DestinationRule that decides, keep the port
     /// PERMISSIVE, accept the break.
-    fn of(&mut self, broken: &EdgeChange) -> Vec<Remedy> {
+    fn of(&mut self, store: &mut Blocked<'_>, broken: &EdgeChange) -> Vec<u32> {
         let mesh = self.mesh;
-        let (inject, allow) = self
-            .clients
-            .entry(broken.from.clone())
-            .or_insert_with(|| client_remedies(mesh, &broken.from))
-            .clone();
-        let keep = self
-            .ports
-            .entry(broken.to.clone())
-            .or_insert_with(|| keep_permissive(mesh, &broken.to))
-            .clone();
-        let mut out: Vec<Remedy> = inject.into_iter().collect();
-        out.extend(fix_destination_rule(mesh, broken));
-        out.extend(keep);
-        out.push(allow);
-        out
+        let (inject, allow) = match self.clients.get(&broken.from) {
+            Some(&parts) => parts,
+            None => {
+                let (inject, allow) = client_remedies(mesh, &broken.from);
+                let parts = (inject.map(|r| store.remedy(r)), store.remedy(allow));
+                self.clients.insert(broken.from.clone(), parts);
+                parts
+            }
+        };
+        let keep = match self.ports.get(&broken.to) {
+            Some(&keep) => keep,
+            None => {
+                let keep = keep_permissive(mesh, &broken.to).map(|r| store.remedy(r));
+                self.ports.insert(broken.to.clone(), keep);
+                keep
+            }
+        };
+        let fix = fix_destination_rule(mesh, broken).map(|r| store.remedy(r));
+        inject.into_iter().chain(fix).chain(keep).chain([allow]).collect()
     }
 }
 
@@ -956,159 +992,4 @@ fn destination_rule_yaml(service: &Service, name: &str, mode: &str) -> String {
         ns = service.namespace,
         host = service.fqdn,
     )
-}
-
-/// The remedy set: a lock-down is released only when every edge it would break is dealt with, so
-/// the plan looks for the smallest set of remedies that deals with all of them. Minimum set cover
-/// is NP-hard; this is the greedy approximation (each pick deals with the most blocked edges left,
-/// within a factor ln(n) of the optimum). Injection is per namespace (one label, not one entry per
-/// workload); accepting a break is not a remedy here but an alternative.
-fn remedy_set(mesh: &Mesh, blockers: &[Blocker], lock_downs: usize) -> Vec<RemedyChoice> {
-    // Candidates by (kind, target): the blocked edges (indices into `blockers`) each deals with.
-    let mut by_key: BTreeMap<(u8, String), (Remedy, Vec<usize>)> = BTreeMap::new();
-    for (i, b) in blockers.iter().enumerate() {
-        for r in b.remedies.iter().filter(|r| r.kind != RemedyKind::AllowBreak) {
-            // Injection first, then rules, then ports kept PERMISSIVE: the order breaks ties.
-            let rank = match r.kind {
-                RemedyKind::InjectClient => 0,
-                RemedyKind::FixDestinationRule => 1,
-                _ => 2,
-            };
-            let edges = &mut by_key
-                .entry((rank, r.target.clone()))
-                .or_insert_with(|| (r.clone(), Vec::new()))
-                .1;
-            if edges.last() != Some(&i) {
-                edges.push(i);
-            }
-        }
-    }
-    let candidates: Vec<(Remedy, Vec<usize>)> = by_key.into_values().collect();
-    // The greedy choice with gains kept up to date: taking a remedy lowers the gain of every other
-    // remedy covering the same edges, so each step costs the candidates plus the edges it covers,
-    // not a recount of every edge.
-    let mut covering: Vec<Vec<usize>> = vec![Vec::new(); blockers.len()];
-    for (c, (_, edges)) in candidates.iter().enumerate() {
-        for &i in edges {
-            if let Some(list) = covering.get_mut(i) {
-                list.push(c);
-            }
-        }
-    }
-    let mut gain: Vec<usize> = candidates.iter().map(|(_, edges)| edges.len()).collect();
-    let mut open: HashMap<&str, usize> = HashMap::new();
-    for b in blockers {
-        *open.entry(b.step.as_str()).or_insert(0) += 1;
-    }
-    let mut done = vec![false; blockers.len()];
-    let mut released = 0;
-    let mut out = Vec::new();
-    loop {
-        // The largest gain; among equals the first candidate in key order.
-        let mut best: Option<usize> = None;
-        for (c, &g) in gain.iter().enumerate() {
-            if g > 0 && best.is_none_or(|b| g > gain.get(b).copied().unwrap_or(0)) {
-                best = Some(c);
-            }
-        }
-        let Some((c, (remedy, edges))) = best.and_then(|c| Some((c, candidates.get(c)?))) else {
-            break;
-        };
-        let taken = gain.get(c).copied().unwrap_or(0);
-        for &i in edges {
-            if done.get(i).copied().unwrap_or(true) {
-                continue;
-            }
-            if let Some(d) = done.get_mut(i) {
-                *d = true;
-            }
-            for &other in covering.get(i).map(Vec::as_slice).unwrap_or_default() {
-                if let Some(g) = gain.get_mut(other) {
-                    *g = g.saturating_sub(1);
-                }
-            }
-            if let Some(left) = blockers.get(i).and_then(|b| open.get_mut(b.step.as_str())) {
-                *left -= 1;
-                if *left == 0 {
-                    released += 1;
-                }
-            }
-        }
-        out.push(choice(mesh, blockers, remedy.clone(), edges, taken, released));
-        if released == lock_downs {
-            break;
-        }
-    }
-    out
-}
-
-/// A chosen remedy, said at the scale it acts on, with the alternatives for its edges.
-fn choice(
-    mesh: &Mesh,
-    blockers: &[Blocker],
-    remedy: Remedy,
-    edges: &[usize],
-    gain: usize,
-    released: usize,
-) -> RemedyChoice {
-    let picked: Vec<&Blocker> = edges.iter().filter_map(|&i| blockers.get(i)).collect();
-    let clients: BTreeSet<&WorkloadId> = picked.iter().map(|b| &b.client).collect();
-    let ports: BTreeSet<String> = picked.iter().map(|b| b.service.clone()).collect();
-    let sizes = namespace_sizes(mesh);
-    let (description, action) = match remedy.kind {
-        RemedyKind::InjectClient => {
-            let ns = &remedy.target;
-            let whole = mesh
-                .workloads
-                .iter()
-                .filter(|w| &w.id.namespace == ns)
-                .all(|w| !w.sidecar.present);
-            let n = clients.len();
-            let plural = if n == 1 { "" } else { "s" };
-            if whole {
-                (
-                    format!(
-                        "label namespace {ns} ({n} client{plural}) and restart its workloads: they get sidecars and send mTLS"
-                    ),
-                    Some(format!(
-                        "kubectl label namespace {ns} istio-injection=enabled && kubectl rollout restart deployment -n {ns}"
-                    )),
-                )
-            } else {
-                let names: Vec<&str> = clients.iter().map(|c| c.name.as_str()).collect();
-                (
-                    format!("inject the {n} sidecar-less client{plural} in {ns}: they then send mTLS"),
-                    Some(format!(
-                        "kubectl label namespace {ns} istio-injection=enabled --overwrite && kubectl rollout restart deployment {} -n {ns}",
-                        names.join(" ")
-                    )),
-                )
-            }
-        }
-        _ => (remedy.description.clone(), remedy.action.clone()),
-    };
-    let mut alternatives = Vec::new();
-    if remedy.kind != RemedyKind::KeepPermissive {
-        let what = if ports.len() == 1 {
-            services_text(&ports)
-        } else {
-            format!("the {} ports", ports.len())
-        };
-        alternatives.push(format!("keep {what} PERMISSIVE"));
-    }
-    let who = if clients.len() <= 2 {
-        clients_text(&clients, &sizes)
-    } else {
-        format!("the {} clients", clients.len())
-    };
-    alternatives.push(format!("accept the breaks (`--allow-break` {who})"));
-    RemedyChoice {
-        kind: remedy.kind,
-        target: remedy.target,
-        description,
-        action,
-        edges: gain,
-        released,
-        alternatives,
-    }
 }

@@ -171,7 +171,8 @@ impl Mesh {
     }
 
     /// The stages of this mesh, a change of the mesh `previous` was computed for, whose table was
-    /// rebuilt for the services `touched` says yes to: the other services' stages are kept.
+    /// rebuilt for the services `touched` says yes to: the other services' stages are kept. Like
+    /// the planner's, which calls it, they count clients without listing them.
     pub(crate) fn stages_rebuilt(
         &self,
         table: &ClassTable,
@@ -185,7 +186,7 @@ impl Mesh {
             .zip(0..)
             .filter_map(|(c, i)| match previous.services.get(i) {
                 Some(kept) if same_columns && !touched(c.service) && kept.service == c.to => Some(Arc::clone(kept)),
-                _ => self.service_stage(table, c, ClientLists::Keep).map(Arc::new),
+                _ => self.service_stage(table, c, ClientLists::CountOnly).map(Arc::new),
             })
             .collect();
         self.aggregate_stages(services)

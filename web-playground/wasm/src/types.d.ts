@@ -433,6 +433,8 @@ export interface Plan {
   /** What needs no step, and why. */
   notes: string[];
   steps: PlanStep[];
+  /** How many edges the held-back lock-downs would break (`blockers` lists them). */
+  blockedEdges: number;
   blockers: Blocker[];
   /** The lock-downs held back (step names, without the number). */
   heldBack: string[];
