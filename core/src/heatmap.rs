@@ -8,7 +8,6 @@
 //! the map without materialising every edge of the mesh.
 
 use serde::Serialize;
-use std::collections::HashMap;
 
 use crate::classes::ClassTable;
 use crate::evaluate::{Response, Transport, Verdict};
@@ -181,8 +180,7 @@ impl Index {
             .collect();
         names.sort();
         names.dedup();
-        let at: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-        let find = |ns: &str| at.get(ns).copied().unwrap_or(0);
+        let find = |ns: &str| names.binary_search_by(|n| n.as_str().cmp(ns)).unwrap_or(0);
         let of_client = mesh.workloads.iter().map(|w| find(&w.id.namespace)).collect();
         let of_column = table
             .columns
