@@ -169,6 +169,8 @@ export class SourceEditor {
   }
 
   private markersFor(source: SourceState, doc: Text): CmDiagnostic[] {
+    // A file the editor does not hold: its lines are not the placeholder's.
+    if (source.file !== undefined) return []
     return this.diagnostics.filter((d) => d.source === source.name).map((d) => toCmDiagnostic(doc, d))
   }
 

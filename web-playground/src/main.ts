@@ -838,7 +838,8 @@ async function openFiles(files: File[]): Promise<void> {
       sources.push({ name: file.name, file: file.size })
     } else sources.push({ name: file.name, text: await file.text() })
   }
-  load({ v: 1, sources, settings: state.settings, view: { ...DEFAULT_VIEW } })
+  // A cluster dump is new input: an example's settings (the seed's Istio 1.1) do not carry over.
+  load({ v: 1, sources, settings: state.view.example ? {} : state.settings, view: { ...DEFAULT_VIEW } })
 }
 
 $('open-file-button').addEventListener('click', () => $('open-file').click())
