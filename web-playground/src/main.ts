@@ -200,7 +200,14 @@ function scheduleHash(): void {
 
 // ---- analysis -------------------------------------------------------------------------------
 
-function scheduleAnalyze(delay: number): void {
+/** Changes with the input (sources, settings), not when the engine restarts and analyses it again. */
+let inputId = 0
+/** Operations that stopped the engine on an input (`op inputId …`): not requested again on their own,
+ * or a large mesh would crash, restart, analyse and crash again. */
+const crashed = new Set<string>()
+
+function scheduleAnalyze(delay: number, sameInput = false): void {
+  if (!sameInput) inputId++
   clearTimeout(analyzeTimer)
   document.body.dataset['busy'] = '1'
   analyzeTimer = window.setTimeout(analyze, delay)
@@ -261,7 +268,7 @@ async function analyze(): Promise<void> {
   }
 }
 
-engine.onRestart = () => scheduleAnalyze(0)
+engine.onRestart = () => scheduleAnalyze(0, true)
 
 function setStatus(text: string, kind: 'ok' | 'busy' | 'error'): void {
   const status = $('status')
@@ -459,13 +466,21 @@ function planMatrix(): MatrixData | null {
 /** Asks the engine for what the open view needs and does not have yet (the plan, the check report). */
 function refreshPanels(): void {
   if (!analysis || stale) return
-  if (state.view.view === 'plan' && planned?.key !== planKey()) void requestPlan()
+  if (state.view.view === 'plan' && planned?.key !== planKey()) {
+    if (crashed.has(planCrashKey())) {
+      planned = { key: planKey(), plan: null, error: 'the engine stopped while planning this input (too large for the browser?): `meshlock plan` on the command line plans it', busy: false, matrices: [], simulated: new Map() }
+      renderResults()
+    } else void requestPlan()
+  }
   const edges = analysis.map.edges
-  if (!checked && (state.view.view === 'check' || edges <= CHECK_EAGERLY_UP_TO)) void requestCheck()
+  if (!checked && !crashed.has(`check ${inputId}`) && (state.view.view === 'check' || edges <= CHECK_EAGERLY_UP_TO)) void requestCheck()
 }
+
+const planCrashKey = (): string => `plan ${inputId} ${state.view.goal} ${state.view.allowBreak.join(',')}`
 
 async function requestPlan(): Promise<void> {
   const key = planKey()
+  const crashKey = planCrashKey()
   const mine: PlanState = { key, plan: null, error: null, busy: true, matrices: [], simulated: new Map() }
   planned = mine
   document.body.dataset['plan'] = 'busy'
@@ -477,6 +492,7 @@ async function requestPlan(): Promise<void> {
     mine.matrices = analysis.matrix ? stepMatrices(analysis.matrix, plan) : []
     if (state.view.planStep && !plan.steps.some((s) => s.name === state.view.planStep)) state = { ...state, view: { ...state.view, planStep: null } }
   } catch (err) {
+    if (err instanceof EngineFailure && err.code === 'internal') crashed.add(crashKey)
     if (planned !== mine) return
     mine.error = err instanceof Error ? `${(err as EngineFailure).code ?? 'error'}: ${err.message}` : String(err)
   }
@@ -545,11 +561,16 @@ function renderPlanPanel(): void {
 
 async function requestCheck(): Promise<void> {
   const mine = { revision: applied, report: null as CheckReport | null, busy: true }
+  const crashKey = `check ${inputId}`
   checked = mine
   try {
     mine.report = await engine.call({ op: 'check' })
-  } catch {
-    // Shown as "checking…" until the next analysis; the status line has the engine's error.
+  } catch (err) {
+    // Shown as "checking…" until the next analysis.
+    if (err instanceof EngineFailure && err.code === 'internal') {
+      crashed.add(crashKey)
+      setStatus(`the engine stopped while checking this input (too large for the browser?): \`meshlock check\` on the command line checks it`, 'error')
+    }
   }
   mine.busy = false
   if (checked !== mine) return
@@ -568,7 +589,12 @@ function renderCheckPanel(): void {
   updateCheckTab()
   renderCheck(
     $('check'),
-    { report: stale ? null : (checked?.report ?? null), failure, busy: checked?.busy ?? false },
+    {
+      report: stale ? null : (checked?.report ?? null),
+      failure,
+      busy: checked?.busy ?? false,
+      error: crashed.has(`check ${inputId}`) ? 'The engine stopped while checking this input (too large for the browser?): `meshlock check` on the command line checks it.' : null,
+    },
     (d) => editor.reveal(d),
     async () => {
       const sarif = await engine.call({ op: 'sarif', sources: engineSources(editor.sources()), settings: engineSettings(state.settings), files: fileSources() })

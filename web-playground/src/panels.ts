@@ -269,6 +269,8 @@ export interface CheckPanel {
   /** The input does not load: its diagnostics (what `check` reports for it). */
   failure: Diagnostic[] | null
   busy: boolean
+  /** Why there is no report (the engine stopped on this input). */
+  error?: string | null
 }
 
 export function renderCheck(host: HTMLElement, panel: CheckPanel, reveal: (d: Diagnostic) => void, sarif: () => void): void {
@@ -284,7 +286,7 @@ export function renderCheck(host: HTMLElement, panel: CheckPanel, reveal: (d: Di
         ? `The input does not load: ${count(counts.error, 'error')}.`
         : s
           ? `${count(counts.error, 'error')}, ${count(counts.warning, 'warning')}, ${count(counts.info, 'note')} · ${count(s.edges, 'edge')}: ${s.ok} ok, ${s.failing} failing, ${s.mtls} over mTLS, ${s.plaintext} plaintext`
-          : 'checking…',
+          : (panel.error ?? 'checking…'),
     }),
   )
   const download = el('button', { type: 'button', id: 'download-sarif', textContent: 'Download SARIF', disabled: !panel.report && !panel.failure })

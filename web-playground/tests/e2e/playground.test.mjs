@@ -526,8 +526,22 @@ describe('playground in Chromium', () => {
     assert.equal(pair.rows * pair.cols, target.edges)
     assert.deepEqual(pair.froms, [target.from])
     assert.ok(pair.failing > 0, 'the broken pair shows failing cells')
-    // And back to the map.
+    // The pair as a graph: both namespaces drawn, none cut off.
     await page.selectOption('#filter-verdict', 'all')
+    await page.click('#view-graph')
+    await page.waitForSelector('svg.graph')
+    const graph = await page.evaluate(() => {
+      const svg = document.querySelector('svg.graph')
+      const width = Number(svg.getAttribute('width'))
+      const boxes = [...svg.querySelectorAll('.ns-box')].map((r) => Number(r.getAttribute('x')) + Number(r.getAttribute('width')))
+      return { labels: [...svg.querySelectorAll('.ns-label')].map((l) => l.textContent), inside: boxes.every((right) => right <= width), edges: svg.querySelectorAll('.edge').length }
+    })
+    await shot(page, '09-10k-pods-pair-graph')
+    assert.deepEqual(graph.labels.sort(), [`namespace ${target.from}`, `namespace ${target.to}`].sort())
+    assert.ok(graph.inside)
+    assert.equal(graph.edges, target.edges)
+    // And back to the map.
+    await page.click('#view-matrix')
     await page.click('#drill-back')
     await page.waitForSelector('#heatmap .heat')
     assert.equal(await page.locator('#matrix').isHidden(), true)
