@@ -98,7 +98,7 @@ function remedySet(plan: Plan): HTMLElement | null {
   const section = el('section', { className: 'remedy-set' })
   const released = plan.remedySet.at(-1)?.released ?? 0
   section.append(
-    el('h3', { textContent: `To unblock: ${plan.remedySet.length} remedy${plan.remedySet.length === 1 ? '' : 'ies'} → ${released} of ${plan.heldBack.length} held-back lock-downs` }),
+    el('h3', { textContent: `To unblock: ${plan.remedySet.length} ${plan.remedySet.length === 1 ? 'remedy' : 'remedies'} → ${released} of ${plan.heldBack.length} held-back lock-downs` }),
     el('p', { className: 'muted', textContent: 'Chosen greedily (each covers the most blocked edges left), in order; each line says what it and those before it release.' }),
   )
   const list = el('ol', { className: 'remedies' })

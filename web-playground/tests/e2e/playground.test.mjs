@@ -20,8 +20,8 @@ const HERE = fileURLToPath(new URL('.', import.meta.url))
 const DIST = join(HERE, '..', '..', 'dist')
 const ARTIFACTS = join(HERE, 'artifacts')
 const REPO = join(HERE, '..', '..', '..')
-/** The realistic 10,000-pod dump, generated once by ../shared/tools/gen_cluster.py (gitignored). */
-const DUMP = join(HERE, '.cache', 'pods-10k-seed42.yaml')
+/** Realistic dumps, generated once by ../shared/tools/gen_cluster.py into a gitignored cache. */
+const CACHE = join(HERE, '.cache')
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const TIMEOUT = 60_000
 
@@ -41,18 +41,19 @@ const GUIDE = {
   "3'": { 'foo/sleep': '503', 'bar/sleep': '503', 'legacy/sleep': '000' },
 }
 
-/** `python3 ../shared/tools/gen_cluster.py --pods 10000 --seed 42` (run from the repository root), once. */
-function realisticDump() {
+/** `python3 ../shared/tools/gen_cluster.py --pods N --seed 42` (run from the repository root), once. */
+function realisticDump(pods = 10_000) {
+  const dump = join(CACHE, `pods-${pods % 1000 === 0 ? `${pods / 1000}k` : pods}-seed42.yaml`)
   let generateMs = 0
-  if (!existsSync(DUMP)) {
-    mkdirSync(join(HERE, '.cache'), { recursive: true })
+  if (!existsSync(dump)) {
+    mkdirSync(CACHE, { recursive: true })
     const started = Date.now()
-    const partial = `${DUMP}.partial`
-    execFileSync('python3', ['../shared/tools/gen_cluster.py', '--pods', '10000', '--seed', '42', '-o', relative(REPO, partial)], { cwd: REPO, stdio: 'inherit' })
-    renameSync(partial, DUMP)
+    const partial = `${dump}.partial`
+    execFileSync('python3', ['../shared/tools/gen_cluster.py', '--pods', String(pods), '--seed', '42', '-o', relative(REPO, partial)], { cwd: REPO, stdio: 'inherit' })
+    renameSync(partial, dump)
     generateMs = Date.now() - started
   }
-  return { path: DUMP, relative: relative(REPO, DUMP), bytes: statSync(DUMP).size, generateMs }
+  return { path: dump, relative: relative(REPO, dump), bytes: statSync(dump).size, generateMs }
 }
 
 let server
@@ -283,6 +284,10 @@ describe('playground in Chromium', () => {
     const kinds = await blockers.first().locator('.remedies li').evaluateAll((ls) => ls.map((l) => l.dataset.kind))
     assert.deepEqual([...kinds].sort(), ['allow-break', 'inject-client', 'keep-permissive'])
     assert.match((await blockers.first().textContent()) ?? '', /would get 000 \(plaintext-to-strict\)/)
+    // The remedy set: one remedy (label namespace legacy) releases the 4 lock-downs.
+    const remedies = page.locator('.remedy-set .remedies > li')
+    assert.deepEqual(await remedies.evaluateAll((ls) => ls.map((l) => [l.dataset.kind, l.dataset.target])), want.remedySet.map((r) => [r.kind, r.target]))
+    assert.match((await page.locator('.remedy-set h3').textContent()) ?? '', /1 remedy → 4 of 4 held-back lock-downs/)
 
     // Selecting a step: its YAML, its rollback, and the matrix after it with the changed cells marked.
     await page.click('.timeline button[data-step="01-client-mtls-httpbin-bar"]')
@@ -293,6 +298,10 @@ describe('playground in Chromium', () => {
     assert.match(apply, /host: httpbin\.bar\.svc\.cluster\.local/)
     assert.match(apply, /mode: ISTIO_MUTUAL/)
     assert.match((await page.locator('.step-detail pre.yaml[data-kind="rollback-delete"]').textContent()) ?? '', /name: httpbin-istio-mutual\n\s*namespace: bar/)
+    // Its changes grouped by cause: the groups count every changed edge.
+    const groups = await page.locator('.step-detail .edge-group').evaluateAll((gs) => gs.map((g) => [g.dataset.effect, Number(g.dataset.edges)]))
+    assert.deepEqual(groups, want.steps[0].groups.map((g) => [g.effect, g.edges]))
+    assert.equal(groups.reduce((n, [, edges]) => n + edges, 0), want.steps[0].delta.length)
     await page.waitForSelector('#matrix .grid[data-changed="4"]')
     const changed = page.locator('#matrix .cell.changed')
     assert.equal(await changed.count(), 4)
@@ -408,6 +417,40 @@ describe('playground in Chromium', () => {
     } finally {
       await context.setOffline(false)
     }
+    assert.deepEqual(problems, [])
+    await page.close()
+  })
+
+  test('a realistic 1,000-pod dump: the map (the engine’s numbers), a pair drilled into from the full matrix, the check panel', async () => {
+    const dump = realisticDump(1000)
+    const want = engine.load([{ name: 'pods-1k-seed42.yaml', text: readFileSync(dump.path, 'utf8') }]).namespaceMap()
+    const page = await newPage()
+    await page.goto(server.url)
+    await settled(page)
+    const before = await revision(page)
+    await page.setInputFiles('#open-file', dump.path)
+    await page.waitForFunction((n) => Number(document.body.dataset.revision ?? 0) > n && !document.body.dataset.busy, before, { timeout: 120_000 })
+    await page.waitForSelector('#heatmap .heat')
+    const map = await page.evaluate(() => window.meshlockPlayground.map())
+    assert.deepEqual(map, want)
+    assert.equal(map.clients, 416)
+    // Below 500,000 edges the page holds the whole matrix too: drilling filters it, no round trip.
+    assert.equal(await page.evaluate(() => window.meshlockPlayground.matrix()?.edges.length), map.edges)
+    const target = map.pairs.find((p) => p.worst === 'mtls-broken' && p.from !== p.to)
+    await page.locator(`#heatmap .heat[data-from="${target.from}"][data-to="${target.to}"]`).click()
+    await page.waitForSelector('#drill:not([hidden])')
+    await page.waitForSelector('#matrix .cell')
+    const grid = await page.evaluate(() => ({ rows: Number(document.querySelector('#matrix .grid').dataset.rows), cols: Number(document.querySelector('#matrix .grid').dataset.cols) }))
+    assert.equal(grid.rows * grid.cols, target.edges)
+    assert.equal(grid.rows, map.namespaces.find((n) => n.name === target.from).clients)
+    await shot(page, '11-1k-pods-pair')
+    await page.click('#drill-back')
+    await page.waitForSelector('#heatmap .heat')
+    await shot(page, '11-1k-pods-map')
+    // The check panel on opening (above 50,000 edges it is not run eagerly).
+    await page.click('#view-check')
+    await page.waitForFunction(() => document.body.dataset.check === document.body.dataset.revision, null, { timeout: 120_000 })
+    assert.match((await page.locator('.check-summary').textContent()) ?? '', new RegExp(`${map.edges} edges`))
     assert.deepEqual(problems, [])
     await page.close()
   })
