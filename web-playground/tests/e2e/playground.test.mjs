@@ -421,6 +421,39 @@ describe('playground in Chromium', () => {
     await page.close()
   })
 
+  test('the graph wraps many namespaces into rows: none is cut off', async () => {
+    // 12 namespaces, a client and a service in each: 12 groups, wider than the view in one row.
+    const docs = []
+    for (let i = 0; i < 12; i++) {
+      const ns = `team-${String(i).padStart(2, '0')}`
+      docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n  labels: {istio-injection: enabled}`)
+      docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: ${ns}\nspec:\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n  selector: {app: api}`)
+      docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: ${ns}\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: example/api\n        ports:\n        - containerPort: 8080`)
+    }
+    const page = await newPage()
+    await page.goto(server.url)
+    await settled(page)
+    const before = await revision(page)
+    await page.evaluate((yaml) => window.meshlockPlayground.load([{ name: 'teams.yaml', text: yaml }]), docs.join('\n---\n'))
+    await settled(page, before)
+    await page.click('#view-graph')
+    await page.waitForSelector('svg.graph')
+    const geo = await page.evaluate(() => {
+      const host = document.querySelector('#graph')
+      const svg = host.querySelector('svg.graph')
+      const boxes = [...svg.querySelectorAll('.ns-box')].map((r) => ({ x: Number(r.getAttribute('x')), y: Number(r.getAttribute('y')), right: Number(r.getAttribute('x')) + Number(r.getAttribute('width')), bottom: Number(r.getAttribute('y')) + Number(r.getAttribute('height')) }))
+      return { hostWidth: host.clientWidth, width: Number(svg.getAttribute('width')), height: Number(svg.getAttribute('height')), boxes, edges: svg.querySelectorAll('.edge').length }
+    })
+    await shot(page, '06-graph-12-namespaces')
+    assert.equal(geo.boxes.length, 12)
+    assert.equal(geo.edges, 12 * 12)
+    assert.ok(geo.width <= geo.hostWidth, `the drawing (${geo.width} px) fits the view (${geo.hostWidth} px)`)
+    assert.ok(geo.boxes.every((b) => b.x >= 0 && b.right <= geo.width && b.bottom <= geo.height))
+    assert.ok(new Set(geo.boxes.map((b) => b.y)).size > 1, 'namespaces wrap into rows')
+    assert.deepEqual(problems, [])
+    await page.close()
+  })
+
   test('a realistic 1,000-pod dump: the map (the engine’s numbers), a pair drilled into from the full matrix, the check panel', async () => {
     const dump = realisticDump(1000)
     const want = engine.load([{ name: 'pods-1k-seed42.yaml', text: readFileSync(dump.path, 'utf8') }]).namespaceMap()
