@@ -136,6 +136,50 @@ export interface Matrix {
   edges: Array<Edge>
 }
 
+/** What an edge means at a glance, best to worst: works over mTLS, works in plaintext, denied by the
+ * cluster's own authorization (403, or closed on TCP: intended), fails for another reason (no
+ * endpoints, unknown port), broken by the mTLS configuration. */
+export type OutcomeClass = 'ok-mtls' | 'ok-plaintext' | 'denied' | 'other-failure' | 'mtls-broken'
+
+/** Edges per outcome class. */
+export interface ClassCounts {
+  okMtls: number
+  okPlaintext: number
+  denied: number
+  otherFailure: number
+  mtlsBroken: number
+}
+
+/** A namespace of the map: its client workloads and service ports. */
+export interface MapNamespace {
+  name: string
+  clients: number
+  servicePorts: number
+}
+
+/** The edges from the clients of namespace `from` to the service ports of namespace `to`. */
+export interface NamespacePair {
+  from: string
+  to: string
+  edges: number
+  counts: ClassCounts
+  worst: OutcomeClass
+}
+
+/** Namespace × namespace (`meshlock matrix --by namespace`): the pairs that have edges, client
+ * namespace by client namespace; their counts add up to `totals`. */
+export interface NamespaceMap {
+  clients: number
+  servicePorts: number
+  edges: number
+  totals: ClassCounts
+  /** `null`: no edges. */
+  worst: OutcomeClass | null
+  /** Every namespace with a client or a service port, in name order. */
+  namespaces: MapNamespace[]
+  pairs: NamespacePair[]
+}
+
 /** A port's mTLS mode, as Istio spells it. */
 export type MtlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT'
 

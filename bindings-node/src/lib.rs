@@ -432,6 +432,27 @@ impl Mesh {
         Job::task(move || Json::of(&mesh.matrix()))
     }
 
+    /// Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome
+    /// class and the worst (`meshlock matrix --by namespace`). Memory does not grow with the edges.
+    #[napi(ts_return_type = "NamespaceMap")]
+    pub fn namespace_map<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        answer(env, || Ok(self.inner.namespace_map()))
+    }
+
+    /// The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
+    /// namespace on that side).
+    #[napi(ts_return_type = "Matrix")]
+    pub fn matrix_between<'env>(
+        &self,
+        env: &'env Env,
+        client_ns: Option<String>,
+        service_ns: Option<String>,
+    ) -> napi::Result<Unknown<'env>> {
+        answer(env, || {
+            Ok(self.inner.matrix_between(client_ns.as_deref(), service_ns.as_deref()))
+        })
+    }
+
     /// The matrix as a fixed-width text table.
     #[napi]
     pub fn matrix_table(&self, env: Env) -> napi::Result<String> {

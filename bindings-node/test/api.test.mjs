@@ -218,6 +218,24 @@ describe(`[${IMPL}] probe and matrix`, () => {
       assert.deepEqual(edge, probe)
     }
   })
+
+  test('namespaceMap: edges per outcome class for each namespace pair, adding up; matrixBetween: one pair', needs('mesh.namespaceMap', 'mesh.matrixBetween'), () => {
+    const mesh = Mesh.seed()
+    const map = mesh.namespaceMap()
+    assertKeys(map, ['clients', 'servicePorts', 'edges', 'totals', 'worst', 'namespaces', 'pairs'])
+    assertKeys(map.totals, ['okMtls', 'okPlaintext', 'denied', 'otherFailure', 'mtlsBroken'])
+    assertKeys(map.namespaces[0], ['name', 'clients', 'servicePorts'])
+    assertKeys(map.pairs[0], ['from', 'to', 'edges', 'counts', 'worst'])
+    assert.deepEqual(map.namespaces.map((n) => n.name), ['bar', 'foo', 'legacy'])
+    const matrix = mesh.matrix()
+    assert.equal(map.edges, matrix.edges.length)
+    assert.equal(map.pairs.reduce((n, p) => n + p.edges, 0), map.edges)
+    const pair = mesh.matrixBetween('legacy', 'foo')
+    assert.deepEqual(pair.clients.map((c) => c.id), ['legacy/sleep'])
+    assert.equal(pair.edges.length, map.pairs.find((p) => p.from === 'legacy' && p.to === 'foo').edges)
+    assert.deepEqual(mesh.matrixBetween(null, null), matrix)
+    assert.deepEqual(mesh.matrixBetween(), matrix)
+  })
 })
 
 describe(`[${IMPL}] check`, () => {

@@ -267,9 +267,19 @@ struct MatrixArgs {
     input: InputArgs,
     #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
     format: MatrixFormat,
+    /// `workload`: every client × every service port; `namespace`: per (client namespace, service
+    /// namespace) pair, the edges per outcome class and the worst (the playground's map).
+    #[arg(long, value_enum, default_value_t = MatrixBy::Workload)]
+    by: MatrixBy,
     /// Exit 1 when any edge fails.
     #[arg(long)]
     fail_on_broken: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MatrixBy {
+    Workload,
+    Namespace,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -328,6 +338,16 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 ProbeFormat::Json => emit(&json(&outcome)?)?,
             }
             Ok(gate(args.fail_on_broken, outcome.verdict == Verdict::Fail))
+        }
+        Command::Matrix(args) if args.by == MatrixBy::Namespace => {
+            let mesh = load(&args.input)?;
+            let map = mesh.namespace_map();
+            match args.format {
+                MatrixFormat::Json => emit(&json(&map)?)?,
+                MatrixFormat::Csv => emit(&map.csv())?,
+                MatrixFormat::Table | MatrixFormat::Md => emit(&map.table())?,
+            }
+            Ok(gate(args.fail_on_broken, map.any_failing()))
         }
         Command::Matrix(args) => {
             let mesh = load(&args.input)?;

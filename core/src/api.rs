@@ -1,7 +1,8 @@
 //! The boundary every binding shares: one error shape, a panic guard, and a JSON twin of each
 //! operation (`call_json`: a JSON request in, a JSON answer out).
 //!
-//! Ops: `load`, `probe`, `explain`, `matrix`, `check`, `ready` (`metrics`: a source), `stages`, `plan` (`goal`, `allow_break`), `diff`
+//! Ops: `load`, `probe`, `explain`, `matrix`, `namespace-map`, `matrix-between` (`client_namespace`,
+//! `service_namespace`, each optional), `check`, `ready` (`metrics`: a source), `stages`, `plan` (`goal`, `allow_break`), `diff`
 //! (`against`), `simulate` (`steps`: a list of source lists), `tour`.
 //! Request: `{"op": "probe", "sources": [{"name", "text", "namespace"?} | {"builtin": "seed"}],
 //! "settings": {...}, "apply": [sources]?, "from": "...", "to": "..."}`.
@@ -249,6 +250,26 @@ enum Call {
         #[serde(default)]
         apply: Vec<SourceSpec>,
     },
+    /// The namespace × namespace map: edges per outcome class for each pair, and the worst.
+    NamespaceMap {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+    },
+    /// The matrix of one namespace pair (a side left out: every namespace).
+    MatrixBetween {
+        sources: Vec<SourceSpec>,
+        #[serde(default)]
+        settings: MeshSettings,
+        #[serde(default)]
+        apply: Vec<SourceSpec>,
+        #[serde(default)]
+        client_namespace: Option<String>,
+        #[serde(default)]
+        service_namespace: Option<String>,
+    },
     Stages {
         sources: Vec<SourceSpec>,
         #[serde(default)]
@@ -390,6 +411,28 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             with_fields(to_value(&mesh.matrix())?, [("diagnostics", to_value(&diagnostics)?)])
         }
+        Call::NamespaceMap {
+            sources,
+            settings,
+            apply,
+        } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            with_fields(
+                to_value(&mesh.namespace_map())?,
+                [("diagnostics", to_value(&diagnostics)?)],
+            )
+        }
+        Call::MatrixBetween {
+            sources,
+            settings,
+            apply,
+            client_namespace,
+            service_namespace,
+        } => {
+            let (mesh, diagnostics) = load(sources, &settings, apply)?;
+            let matrix = mesh.matrix_between(client_namespace.as_deref(), service_namespace.as_deref());
+            with_fields(to_value(&matrix)?, [("diagnostics", to_value(&diagnostics)?)])
+        }
         Call::Stages {
             sources,
             settings,
@@ -521,6 +564,28 @@ mod tests {
         );
         let bad: Value = serde_json::from_str(&call_json(r#"{"op":"plan","sources":[],"goal":"lockdown"}"#)).unwrap();
         assert_eq!(bad["code"], "bad-request");
+    }
+
+    #[test]
+    fn namespace_map_through_json() {
+        let answer: Value =
+            serde_json::from_str(&call_json(r#"{"op":"namespace-map","sources":[{"builtin":"seed"}]}"#)).unwrap();
+        assert_eq!(answer["type"], "success");
+        let pairs = answer["pairs"].as_array().unwrap();
+        let sum: u64 = pairs.iter().map(|p| p["edges"].as_u64().unwrap()).sum();
+        assert_eq!(Some(sum), answer["edges"].as_u64());
+        let pair: Value = serde_json::from_str(&call_json(
+            r#"{"op":"matrix-between","sources":[{"builtin":"seed"}],"client_namespace":"legacy","service_namespace":"foo"}"#,
+        ))
+        .unwrap();
+        assert_eq!(pair["clients"].as_array().unwrap().len(), 1);
+        assert!(
+            pair["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["from"] == "legacy/sleep")
+        );
     }
 
     #[test]

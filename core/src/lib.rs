@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod evaluate;
 pub mod explain;
 pub mod generate;
+pub mod heatmap;
 pub mod hosts;
 pub mod ingest;
 pub mod matrix;

@@ -83,7 +83,7 @@ impl Mesh {
         MatrixStream { mesh: self }
     }
 
-    fn client_infos(&self) -> Vec<ClientInfo> {
+    pub(crate) fn client_infos(&self) -> Vec<ClientInfo> {
         self.workloads
             .iter()
             .map(|w| ClientInfo {
@@ -95,7 +95,7 @@ impl Mesh {
             .collect()
     }
 
-    fn service_port_infos(&self) -> Vec<ServicePortInfo> {
+    pub(crate) fn service_port_infos(&self) -> Vec<ServicePortInfo> {
         self.services
             .iter()
             .zip(self.endpoints.iter())

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["classes"],
     &["matrix"],
     &["migrate"],
-    &["check", "observe"],
+    &["check", "observe", "heatmap"],
     &["seed"],
     &["render"],
     &["api"],

@@ -229,6 +229,18 @@ class Mesh {
     return call(this.matrix, () => session.matrix())
   }
 
+  /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst. */
+  namespaceMap() {
+    const session = session_of(this, this.namespaceMap)
+    return call(this.namespaceMap, () => session.namespaceMap())
+  }
+
+  /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
+  matrixBetween(clientNs = null, serviceNs = null) {
+    const session = session_of(this, this.matrixBetween)
+    return call(this.matrixBetween, () => session.matrixBetween(clientNs ?? undefined, serviceNs ?? undefined))
+  }
+
   /** `matrix()` as a promise. WASM runs on the calling thread: use a worker to keep an event loop free. */
   matrixAsync() {
     return new Promise((resolve) => resolve(this.matrix()))

@@ -7,6 +7,7 @@ import type {
   Diff,
   ErrorCode as EngineErrorCode,
   Matrix,
+  NamespaceMap,
   Outcome,
   Plan,
   Reconciliation,
@@ -69,6 +70,11 @@ export type {
   TourStep,
   Transport,
   Verdict,
+  ClassCounts,
+  MapNamespace,
+  NamespaceMap,
+  NamespacePair,
+  OutcomeClass,
 } from '../wasm/src/types'
 
 /** `io`: a file could not be read; `unsupported`: not in this build (see `callJson`). */
@@ -146,6 +152,10 @@ export declare class Mesh {
   explain(from: string, to: string): string
   /** Every client workload × every service port. */
   matrix(): Matrix
+  /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst (`meshlock matrix --by namespace`). */
+  namespaceMap(): NamespaceMap
+  /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
+  matrixBetween(clientNs?: string | null, serviceNs?: string | null): Matrix
   /** `matrix()` as a promise (computed on the calling thread: WASM has no thread pool here). */
   matrixAsync(): Promise<Matrix>
   /** The static checker: the input's diagnostics plus the matrix-level findings, a summary, the failing edges and who may call what in plaintext. */

@@ -113,8 +113,10 @@ export class SourceEditor {
     ]
   }
 
-  private newState(text: string): EditorState {
-    return EditorState.create({ doc: text, extensions: this.extensions() })
+  private newState(text: string, readOnly = false): EditorState {
+    const extensions = this.extensions()
+    if (readOnly) extensions.push(EditorState.readOnly.of(true))
+    return EditorState.create({ doc: text, extensions })
   }
 
   setSeedText(text: string): void {
@@ -125,7 +127,10 @@ export class SourceEditor {
   setSources(sources: SourceState[], active: number): void {
     this.tabs = sources.map((source) => ({
       source: { ...source },
-      state: this.newState(source.builtin === 'seed' ? this.seedText : (source.text ?? '')),
+      state:
+        source.file !== undefined
+          ? this.newState(filePlaceholder(source.name, source.file), true)
+          : this.newState(source.builtin === 'seed' ? this.seedText : (source.text ?? '')),
     }))
     if (this.tabs.length === 0) this.tabs.push({ source: { name: 'input.yaml', text: '' }, state: this.newState('') })
     this.show(Math.min(Math.max(active, 0), this.tabs.length - 1))
@@ -134,6 +139,7 @@ export class SourceEditor {
   sources(): SourceState[] {
     return this.tabs.map(({ source, state }) => {
       if (source.builtin === 'seed') return { name: source.name, builtin: 'seed' }
+      if (source.file !== undefined) return source.namespace ? { name: source.name, file: source.file, namespace: source.namespace } : { name: source.name, file: source.file }
       const out: SourceState = { name: source.name, text: state.doc.toString() }
       if (source.namespace) out.namespace = source.namespace
       return out
@@ -163,6 +169,8 @@ export class SourceEditor {
   }
 
   private markersFor(source: SourceState, doc: Text): CmDiagnostic[] {
+    // A file the editor does not hold: its lines are not the placeholder's.
+    if (source.file !== undefined) return []
     return this.diagnostics.filter((d) => d.source === source.name).map((d) => toCmDiagnostic(doc, d))
   }
 
@@ -281,4 +289,9 @@ export class SourceEditor {
     frag.appendChild(add)
     this.tabBar.replaceChildren(frag)
   }
+}
+
+/** What the editor shows for a file too large for it (the engine reads the file itself). */
+export function filePlaceholder(name: string, bytes: number): string {
+  return `# ${name}: ${(bytes / 1e6).toFixed(1)} MB, opened from disk.\n# Too large to edit here: the engine reads the file itself (nothing is uploaded).\n# Its diagnostics are listed below the editor; open a smaller file or paste YAML to edit.\n`
 }

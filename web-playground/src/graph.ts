@@ -27,23 +27,37 @@ export interface GraphLayout {
   services: Map<number, { x: number; y: number }>
 }
 
-/** Namespaces left to right; in each, clients on the left, service ports on the right. */
-export function layout(matrix: MatrixData, window: Window): GraphLayout {
+/** The widest the graph gets before namespaces wrap to a new row (px). */
+export const GRAPH_MAX_WIDTH = 1600
+
+/**
+ * Namespaces in rows, left to right, wrapping at `maxWidth` so that none is cut off however many
+ * there are (the host scrolls down, never sideways past its width); in each, clients on the left,
+ * service ports on the right.
+ */
+export function layout(matrix: MatrixData, window: Window, maxWidth = GRAPH_MAX_WIDTH): GraphLayout {
   const namespaces = [
     ...new Set([...window.rows.map((r) => namespaceOf(matrix.clients[r]?.id ?? '')), ...window.cols.map((c) => matrix.services[c]?.namespace ?? '')]),
   ].sort()
   const out: GraphLayout = { width: 0, height: 0, groups: [], clients: new Map(), services: new Map() }
-  namespaces.forEach((namespace, i) => {
-    const x = PAD + i * (GROUP_W + GROUP_GAP)
-    const rows = window.rows.filter((r) => namespaceOf(matrix.clients[r]?.id ?? '') === namespace)
-    const cols = window.cols.filter((c) => matrix.services[c]?.namespace === namespace)
-    rows.forEach((r, k) => out.clients.set(r, { x: x + 16, y: PAD + 34 + k * (NODE_H + 10) }))
-    cols.forEach((c, k) => out.services.set(c, { x: x + GROUP_W - 16, y: PAD + 34 + k * (NODE_H + 10) }))
-    const h = 44 + Math.max(rows.length, cols.length, 1) * (NODE_H + 10)
-    out.groups.push({ namespace, x, y: PAD, w: GROUP_W, h })
-    out.height = Math.max(out.height, PAD * 2 + h)
-  })
-  out.width = PAD * 2 + namespaces.length * (GROUP_W + GROUP_GAP)
+  const perRow = Math.max(1, Math.min(namespaces.length, Math.floor((maxWidth - PAD * 2 + GROUP_GAP) / (GROUP_W + GROUP_GAP))))
+  let y = PAD
+  for (let first = 0; first < namespaces.length; first += perRow) {
+    let rowHeight = 0
+    namespaces.slice(first, first + perRow).forEach((namespace, i) => {
+      const x = PAD + i * (GROUP_W + GROUP_GAP)
+      const rows = window.rows.filter((r) => namespaceOf(matrix.clients[r]?.id ?? '') === namespace)
+      const cols = window.cols.filter((c) => matrix.services[c]?.namespace === namespace)
+      rows.forEach((r, k) => out.clients.set(r, { x: x + 16, y: y + 34 + k * (NODE_H + 10) }))
+      cols.forEach((c, k) => out.services.set(c, { x: x + GROUP_W - 16, y: y + 34 + k * (NODE_H + 10) }))
+      const h = 44 + Math.max(rows.length, cols.length, 1) * (NODE_H + 10)
+      out.groups.push({ namespace, x, y, w: GROUP_W, h })
+      rowHeight = Math.max(rowHeight, h)
+    })
+    y += rowHeight + GROUP_GAP
+  }
+  out.width = PAD * 2 + Math.min(perRow, namespaces.length) * (GROUP_W + GROUP_GAP) - (namespaces.length ? GROUP_GAP : 0)
+  out.height = Math.max(y - GROUP_GAP + PAD, PAD * 2)
   return out
 }
 
@@ -70,7 +84,7 @@ export function drawGraph(
     root.replaceChildren(note)
     return false
   }
-  const geo = layout(matrix, window)
+  const geo = layout(matrix, window, root.clientWidth || GRAPH_MAX_WIDTH)
   const top = svg('svg', { class: 'graph', width: geo.width, height: geo.height, viewBox: `0 0 ${geo.width} ${geo.height}`, role: 'img' })
   svg('title', {}, top).textContent = 'reachability graph: namespaces, client workloads (circles) and service ports (boxes)'
   const defs = svg('defs', {}, top)

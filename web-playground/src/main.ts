@@ -1,17 +1,18 @@
 // The playground page: wires the editor, the engine worker, the matrix, the tour and sharing.
 // Every outcome comes from the engine (meshlock's core, compiled to WebAssembly).
-import type { CheckReport, Diagnostic, Edge, Matrix, Plan, Tour } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, Edge, Matrix, NamespaceMap, Plan, Tour } from 'meshlock-wasm'
 import { SourceEditor } from './editor'
 import { Engine, EngineFailure } from './engine'
 import type { Example } from './examples'
 import { EXAMPLES as examples, grouped } from './examples'
 import { drawGraph } from './graph'
 import { MatrixGrid } from './grid'
+import { CLASSES, HeatMap, describePair, pairIndex, pairKey } from './heatmap'
 import { cellIcons } from './icons'
-import { LEGEND, type MatrixData, clientNamespaces, expandMatrix, filterMatrix, serviceNamespaces, shortTarget, summarize, tone, lock } from './matrix'
+import { LEGEND, type MatrixData, expandMatrix, filterMatrix, shortTarget, tone, lock } from './matrix'
 import { diagnosticList, renderCheck, renderPlan } from './panels'
 import { changedCells, planYaml, stepMatrices } from './plan'
-import type { Analysis, Explanation } from './protocol'
+import type { Analysis, Explanation, FileSources } from './protocol'
 import {
   DEFAULT_VIEW,
   type PlaygroundState,
@@ -21,6 +22,7 @@ import {
   decodeState,
   engineSettings,
   engineSources,
+  isFileSource,
   seedState,
 } from './state'
 import { stepState } from './tour'
@@ -71,6 +73,23 @@ const editor = new SourceEditor($('editor'), $('tabs'), (sources, tab) => {
   scheduleAnalyze(250)
 })
 const grid = new MatrixGrid($('matrix').appendChild(document.createElement('div')), (edge) => select(edge))
+const heatmap = new HeatMap($('heatmap').appendChild(document.createElement('div')), (pair) => setView({ clientNs: pair.from, serviceNs: pair.to, selected: null }))
+
+/** Above this many clients the matrix view opens on the map of namespaces (click a cell to drill in). */
+const MAP_ABOVE_CLIENTS = 50
+/** Grids of namespace pairs from the engine, when the analysis has no full matrix (by `pairKey`). */
+let pairGrids = new Map<string, MatrixData | 'busy' | 'error'>()
+/** Files opened from disk too large for the editor, by source name (see `SourceState.file`). */
+const openedFiles = new Map<string, File>()
+/** Files larger than this go to the engine directly instead of into the editor. */
+const EDITOR_FILE_LIMIT = 2_000_000
+
+function fileSources(): FileSources {
+  return state.sources.filter(isFileSource).flatMap((s) => {
+    const file = openedFiles.get(s.name)
+    return file ? [{ name: s.name, namespace: s.namespace ?? null, file }] : []
+  })
+}
 
 // ---- settings bar ---------------------------------------------------------------------------
 
@@ -157,6 +176,11 @@ function load(next: PlaygroundState): void {
 function scheduleHash(): void {
   clearTimeout(hashTimer)
   hashTimer = window.setTimeout(async () => {
+    if (state.sources.some(isFileSource)) {
+      $('share').title = 'a link cannot hold a file opened from disk'
+      $('share').setAttribute('aria-disabled', 'true')
+      return
+    }
     const snapshot = { ...state, sources: editor.sources(), view: { ...state.view, tab: editor.activeTab } }
     try {
       const fragment = await engine.call({ op: 'encode', state: snapshot })
@@ -176,7 +200,14 @@ function scheduleHash(): void {
 
 // ---- analysis -------------------------------------------------------------------------------
 
-function scheduleAnalyze(delay: number): void {
+/** Changes with the input (sources, settings), not when the engine restarts and analyses it again. */
+let inputId = 0
+/** Operations that stopped the engine on an input (`op inputId …`): not requested again on their own,
+ * or a large mesh would crash, restart, analyse and crash again. */
+const crashed = new Set<string>()
+
+function scheduleAnalyze(delay: number, sameInput = false): void {
+  if (!sameInput) inputId++
   clearTimeout(analyzeTimer)
   document.body.dataset['busy'] = '1'
   analyzeTimer = window.setTimeout(analyze, delay)
@@ -187,9 +218,10 @@ async function analyze(): Promise<void> {
   const started = performance.now()
   setStatus('analysing…', 'busy')
   try {
-    const result = await engine.call({ op: 'analyze', sources: engineSources(state.sources), settings: engineSettings(state.settings) })
+    const result = await engine.call({ op: 'analyze', sources: engineSources(state.sources), settings: engineSettings(state.settings), files: fileSources() })
     if (mine !== revision) return
     analysis = result
+    pairGrids = new Map()
     stale = false
     failure = null
     planned = null
@@ -200,9 +232,10 @@ async function analyze(): Promise<void> {
     const total = performance.now() - started
     document.body.dataset['lastMs'] = total.toFixed(1)
     document.body.dataset['engineMs'] = result.engineMs.toFixed(1)
-    const s = summarize(result.matrix)
+    const m = result.map
+    const t = m.totals
     setStatus(
-      `${result.matrix.clients.length} clients × ${result.matrix.services.length} service ports: ${s.fail} failing, ${s.mtls} over mTLS, ${s.plaintext} plaintext · ${Math.round(total)} ms`,
+      `${m.clients} clients × ${m.servicePorts} service ports: ${failingOf(m)} failing (${t.mtlsBroken} broken by mTLS, ${t.denied} denied by authorization), ${t.okMtls} over mTLS, ${t.okPlaintext} plaintext · ${Math.round(total)} ms`,
       'ok',
     )
     if (state.view.selected) void explain(state.view.selected.from, state.view.selected.to, false)
@@ -235,7 +268,7 @@ async function analyze(): Promise<void> {
   }
 }
 
-engine.onRestart = () => scheduleAnalyze(0)
+engine.onRestart = () => scheduleAnalyze(0, true)
 
 function setStatus(text: string, kind: 'ok' | 'busy' | 'error'): void {
   const status = $('status')
@@ -265,36 +298,101 @@ function fillFilter(id: string, values: string[], current: string, all: string):
 
 const VIEWS: ViewName[] = ['matrix', 'graph', 'plan', 'check']
 
+const failingOf = (m: NamespaceMap): number => m.totals.denied + m.totals.otherFailure + m.totals.mtlsBroken
+
+/** Whether the matrix view opens on the map: a large mesh, or one whose edges the page does not hold. */
+function mapMode(): boolean {
+  return !!analysis && (analysis.map.clients > MAP_ABOVE_CLIENTS || !analysis.matrix)
+}
+
+/** Both namespaces chosen: one cell of the map, drilled into. */
+function drilled(): boolean {
+  return !!state.view.clientNs && !!state.view.serviceNs
+}
+
+/** The grid to show: the full matrix, or (without one) the engine's grid of the drilled pair. */
+function shownGrid(): MatrixData | null {
+  if (!analysis) return null
+  if (analysis.matrix) return analysis.matrix
+  if (!drilled()) return null
+  const key = pairKey(state.view.clientNs, state.view.serviceNs)
+  const got = pairGrids.get(key)
+  if (got === undefined) void requestPair(state.view.clientNs, state.view.serviceNs)
+  return typeof got === 'object' ? got : null
+}
+
+async function requestPair(clientNs: string, serviceNs: string): Promise<void> {
+  const key = pairKey(clientNs, serviceNs)
+  const grids = pairGrids
+  grids.set(key, 'busy')
+  document.body.dataset['pair'] = 'busy'
+  try {
+    grids.set(key, await engine.call({ op: 'pair', clientNs, serviceNs }))
+  } catch {
+    grids.set(key, 'error')
+  }
+  if (grids !== pairGrids) return
+  document.body.dataset['pair'] = key.replace('\u0000', '→')
+  renderResults()
+}
+
 function renderResults(): void {
   const view = state.view.view
   for (const v of VIEWS) $(`view-${v}`).setAttribute('aria-selected', String(v === view))
   $('plan').hidden = view !== 'plan'
   $('check').hidden = view !== 'check'
   if (view === 'check') renderCheckPanel()
-  const matrix = analysis?.matrix
   $('matrix').classList.toggle('stale', stale)
+  $('heatmap').classList.toggle('stale', stale)
   $('graph').classList.toggle('stale', stale)
   $('plan').classList.toggle('stale', stale)
-  if (!matrix || !analysis) {
+  if (!analysis) {
     $('matrix').hidden = view === 'check'
+    $('heatmap').hidden = true
     return
   }
-  const s = analysis.settings
+  const { map, settings: s } = analysis
   $('resolved').textContent = `in force: Istio ${s.istioVersion} (${s.istioVersionOrigin}), auto mTLS ${s.autoMtls ? 'on' : 'off'} (${s.autoMtlsOrigin}), root ${s.rootNamespace}`
-  fillFilter('filter-client', clientNamespaces(matrix), state.view.clientNs, 'all namespaces')
-  fillFilter('filter-service', serviceNamespaces(matrix), state.view.serviceNs, 'all namespaces')
+  fillFilter('filter-client', map.namespaces.filter((n) => n.clients > 0).map((n) => n.name), state.view.clientNs, 'all namespaces')
+  fillFilter('filter-service', map.namespaces.filter((n) => n.servicePorts > 0).map((n) => n.name), state.view.serviceNs, 'all namespaces')
   $<HTMLSelectElement>('filter-verdict').value = state.view.verdict
-  const shown = view === 'plan' ? (planMatrix() ?? matrix) : matrix
-  const window = filterMatrix(shown, state.view)
-  const summary = summarize(shown)
-  $('summary').textContent = `${window.rows.length}/${shown.clients.length} clients · ${window.cols.length}/${shown.services.length} ports · ${summary.fail} failing`
-  $('matrix').hidden = view === 'graph' || view === 'check'
+  const onMap = mapMode() && !drilled() && view !== 'plan'
+  const full = shownGrid()
+  const shown = view === 'plan' ? (planMatrix() ?? analysis.matrix) : full
+  document.body.dataset['mapMode'] = mapMode() ? '1' : ''
+  // The drill bar: which pair the grid shows, and the way back to the map.
+  const drill = $('drill')
+  drill.hidden = !(mapMode() && drilled() && (view === 'matrix' || view === 'graph'))
+  if (!drill.hidden) {
+    const pair = pairIndex(map).get(pairKey(state.view.clientNs, state.view.serviceNs))
+    $('drill-title').textContent = `clients in ${state.view.clientNs} → services in ${state.view.serviceNs}`
+    const loading = !shown && pairGrids.get(pairKey(state.view.clientNs, state.view.serviceNs)) === 'busy'
+    $('drill-counts').textContent = loading ? 'loading the pair’s grid…' : pair ? describePair(pair).replace(/^.*?: /, '') : 'no edges between these namespaces'
+  }
+  $('legend-grid').hidden = onMap && view === 'matrix'
+  $('legend-map').hidden = !(onMap && view === 'matrix')
+  $('heatmap').hidden = !(onMap && view === 'matrix')
+  $('matrix').hidden = view === 'graph' || view === 'check' || (onMap && view === 'matrix') || !shown
   $('graph').hidden = view !== 'graph'
   $('legend-changed').hidden = view !== 'plan'
+  if (onMap) {
+    $('summary').textContent = `${map.namespaces.length} namespaces · ${map.clients} clients · ${map.servicePorts} ports · ${map.edges} edges, ${failingOf(map)} failing`
+  } else if (shown) {
+    const w = filterMatrix(shown, state.view)
+    $('summary').textContent = `${w.rows.length}/${map.clients} clients · ${w.cols.length}/${map.servicePorts} ports · ${failingOf(map)} failing in the mesh`
+  }
   if (view === 'plan') renderPlanPanel()
-  if (view === 'graph') drawGraph($('graph'), matrix, window, state.view.verdict, state.view.selected, select)
-  else if (view === 'plan') grid.set(shown, window, state.view.verdict, state.view.selected, changedCells(selectedStep()))
-  else grid.set(matrix, window, state.view.verdict, state.view.selected)
+  if (view === 'matrix' && onMap) heatmap.set(map, state.view.clientNs, state.view.serviceNs)
+  else if (view === 'graph') {
+    if (shown) drawGraph($('graph'), shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected, select)
+    else {
+      const note = document.createElement('p')
+      note.className = 'graph-too-large'
+      note.textContent = `${map.edges} edges are too many to draw: open a cell of the map (Matrix view) or choose a namespace on each side.`
+      $('graph').replaceChildren(note)
+    }
+  } else if (shown && view === 'plan') grid.set(shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected, changedCells(selectedStep()))
+  else if (shown) grid.set(shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected)
   markExample()
 }
 
@@ -320,8 +418,22 @@ for (const v of VIEWS) {
   })
 }
 
+$('drill-back').addEventListener('click', () => setView({ clientNs: '', serviceNs: '', selected: null }))
+
 function renderLegend(): void {
-  $('legend').replaceChildren(
+  const gridLegend = Object.assign(document.createElement('span'), { className: 'legend-set', id: 'legend-grid' })
+  const mapLegend = Object.assign(document.createElement('span'), { className: 'legend-set', id: 'legend-map', hidden: true })
+  mapLegend.append(
+    Object.assign(document.createElement('span'), { className: 'legend-item', textContent: 'each cell: edges from the row’s clients to the column’s services, coloured by the worst; the bar shows the mix:' }),
+    ...CLASSES.map((c) => {
+      const span = document.createElement('span')
+      span.className = `legend-item seg-${c.cls}`
+      span.innerHTML = '<span class="map-swatch"></span>'
+      span.append(c.label)
+      return span
+    }),
+  )
+  gridLegend.append(
     ...LEGEND.map((item) => {
       const span = document.createElement('span')
       span.className = `legend-item tone-${item.tone}`
@@ -332,6 +444,7 @@ function renderLegend(): void {
     Object.assign(document.createElement('span'), { className: 'legend-item', textContent: '◆ sidecar · ◇ no sidecar' }),
     Object.assign(document.createElement('span'), { className: 'legend-item legend-changed', id: 'legend-changed', hidden: true, innerHTML: '<span class="swatch changed-swatch"></span>changed by the selected step' }),
   )
+  $('legend').replaceChildren(gridLegend, mapLegend)
 }
 
 // ---- plan and check -------------------------------------------------------------------------
@@ -353,13 +466,21 @@ function planMatrix(): MatrixData | null {
 /** Asks the engine for what the open view needs and does not have yet (the plan, the check report). */
 function refreshPanels(): void {
   if (!analysis || stale) return
-  if (state.view.view === 'plan' && planned?.key !== planKey()) void requestPlan()
-  const edges = analysis.matrix.cells.length
-  if (!checked && (state.view.view === 'check' || edges <= CHECK_EAGERLY_UP_TO)) void requestCheck()
+  if (state.view.view === 'plan' && planned?.key !== planKey()) {
+    if (crashed.has(planCrashKey())) {
+      planned = { key: planKey(), plan: null, error: 'the engine stopped while planning this input (too large for the browser?): `meshlock plan` on the command line plans it', busy: false, matrices: [], simulated: new Map() }
+      renderResults()
+    } else void requestPlan()
+  }
+  const edges = analysis.map.edges
+  if (!checked && !crashed.has(`check ${inputId}`) && (state.view.view === 'check' || edges <= CHECK_EAGERLY_UP_TO)) void requestCheck()
 }
+
+const planCrashKey = (): string => `plan ${inputId} ${state.view.goal} ${state.view.allowBreak.join(',')}`
 
 async function requestPlan(): Promise<void> {
   const key = planKey()
+  const crashKey = planCrashKey()
   const mine: PlanState = { key, plan: null, error: null, busy: true, matrices: [], simulated: new Map() }
   planned = mine
   document.body.dataset['plan'] = 'busy'
@@ -368,9 +489,10 @@ async function requestPlan(): Promise<void> {
     const plan = await engine.call({ op: 'plan', goal: state.view.goal, allowBreak: state.view.allowBreak })
     if (planned !== mine || !analysis) return
     mine.plan = plan
-    mine.matrices = stepMatrices(analysis.matrix, plan)
+    mine.matrices = analysis.matrix ? stepMatrices(analysis.matrix, plan) : []
     if (state.view.planStep && !plan.steps.some((s) => s.name === state.view.planStep)) state = { ...state, view: { ...state.view, planStep: null } }
   } catch (err) {
+    if (err instanceof EngineFailure && err.code === 'internal') crashed.add(crashKey)
     if (planned !== mine) return
     mine.error = err instanceof Error ? `${(err as EngineFailure).code ?? 'error'}: ${err.message}` : String(err)
   }
@@ -397,7 +519,6 @@ async function simulateIfNeeded(): Promise<void> {
 }
 
 function renderPlanPanel(): void {
-  const matrix = analysis?.matrix
   const step = selectedStep()
   renderPlan(
     $('plan'),
@@ -407,9 +528,9 @@ function renderPlanPanel(): void {
       busy: planned?.busy ?? true,
       goal: state.view.goal,
       allowBreak: state.view.allowBreak,
-      namespaces: matrix ? serviceNamespaces(matrix) : [],
+      namespaces: analysis ? analysis.map.namespaces.filter((n) => n.servicePorts > 0).map((n) => n.name) : [],
       selected: state.view.planStep,
-      matrixNote: step && !planMatrix() ? 'The engine is simulating the steps up to this one; the matrix below is the mesh as it is.' : null,
+      matrixNote: !analysis?.matrix && analysis ? `The mesh has ${analysis.map.edges} edges: the plan’s changes are listed, not drawn.` : step && !planMatrix() ? 'The engine is simulating the steps up to this one; the matrix below is the mesh as it is.' : null,
     },
     {
       goal: (goal) => {
@@ -440,11 +561,16 @@ function renderPlanPanel(): void {
 
 async function requestCheck(): Promise<void> {
   const mine = { revision: applied, report: null as CheckReport | null, busy: true }
+  const crashKey = `check ${inputId}`
   checked = mine
   try {
     mine.report = await engine.call({ op: 'check' })
-  } catch {
-    // Shown as "checking…" until the next analysis; the status line has the engine's error.
+  } catch (err) {
+    // Shown as "checking…" until the next analysis.
+    if (err instanceof EngineFailure && err.code === 'internal') {
+      crashed.add(crashKey)
+      setStatus(`the engine stopped while checking this input (too large for the browser?): \`meshlock check\` on the command line checks it`, 'error')
+    }
   }
   mine.busy = false
   if (checked !== mine) return
@@ -463,10 +589,15 @@ function renderCheckPanel(): void {
   updateCheckTab()
   renderCheck(
     $('check'),
-    { report: stale ? null : (checked?.report ?? null), failure, busy: checked?.busy ?? false },
+    {
+      report: stale ? null : (checked?.report ?? null),
+      failure,
+      busy: checked?.busy ?? false,
+      error: crashed.has(`check ${inputId}`) ? 'The engine stopped while checking this input (too large for the browser?): `meshlock check` on the command line checks it.' : null,
+    },
     (d) => editor.reveal(d),
     async () => {
-      const sarif = await engine.call({ op: 'sarif', sources: engineSources(editor.sources()), settings: engineSettings(state.settings) })
+      const sarif = await engine.call({ op: 'sarif', sources: engineSources(editor.sources()), settings: engineSettings(state.settings), files: fileSources() })
       download('meshlock.sarif', 'application/sarif+json', `${JSON.stringify(sarif, null, 2)}\n`)
     },
   )
@@ -711,10 +842,50 @@ function download(name: string, type: string, text: string): void {
 }
 
 $('download-csv').addEventListener('click', async () => {
+  if (analysis && !analysis.matrix) return setStatus(`${analysis.map.edges} edges are too many for a download here: \`meshlock matrix --format csv\` streams them`, 'error')
   if (analysis) download('meshlock-matrix.csv', 'text/csv', await engine.call({ op: 'csv' }))
 })
 $('download-json').addEventListener('click', () => {
-  if (analysis) download('meshlock-matrix.json', 'application/json', JSON.stringify(expandMatrix(analysis.matrix), null, 2))
+  if (analysis && !analysis.matrix) return setStatus(`${analysis.map.edges} edges are too many for a download here: \`meshlock matrix --format json\` streams them`, 'error')
+  if (analysis?.matrix) download('meshlock-matrix.json', 'application/json', JSON.stringify(expandMatrix(analysis.matrix), null, 2))
+})
+
+// ---- opening files ---------------------------------------------------------------------------
+
+/** Opens files as the input (replacing the sources): small ones into the editor, large ones (a
+ * kubectl dump of thousands of pods) straight to the engine, which reads them in its worker. */
+async function openFiles(files: File[]): Promise<void> {
+  if (files.length === 0) return
+  openedFiles.clear()
+  const sources: PlaygroundState['sources'] = []
+  for (const file of files) {
+    if (file.size > EDITOR_FILE_LIMIT) {
+      openedFiles.set(file.name, file)
+      sources.push({ name: file.name, file: file.size })
+    } else sources.push({ name: file.name, text: await file.text() })
+  }
+  // A cluster dump is new input: an example's settings (the seed's Istio 1.1) do not carry over.
+  load({ v: 1, sources, settings: state.view.example ? {} : state.settings, view: { ...DEFAULT_VIEW } })
+}
+
+$('open-file-button').addEventListener('click', () => $('open-file').click())
+$('open-file').addEventListener('change', (event) => {
+  const input = event.target as HTMLInputElement
+  void openFiles([...(input.files ?? [])])
+  input.value = ''
+})
+const dropZone = $('editor')
+dropZone.addEventListener('dragover', (event) => {
+  if (!event.dataTransfer?.types.includes('Files')) return
+  event.preventDefault()
+  dropZone.classList.add('drop-target')
+})
+dropZone.addEventListener('dragleave', () => dropZone.classList.remove('drop-target'))
+dropZone.addEventListener('drop', (event) => {
+  dropZone.classList.remove('drop-target')
+  if (!event.dataTransfer?.files.length) return
+  event.preventDefault()
+  void openFiles([...event.dataTransfer.files])
 })
 
 // ---- start ----------------------------------------------------------------------------------
@@ -726,13 +897,18 @@ declare global {
       load(sources: PlaygroundState['sources'], settings?: SettingsState): void
       state(): PlaygroundState
       matrix(): Matrix | null
+      map(): NamespaceMap | null
+      /** Opens files as the file picker does. */
+      open(files: File[]): Promise<void>
     }
   }
 }
 window.meshlockPlayground = {
   load: (sources, settings = {}) => load({ v: 1, sources, settings, view: { ...DEFAULT_VIEW } }),
   state: () => ({ ...state, sources: editor.sources() }),
-  matrix: () => (analysis ? expandMatrix(analysis.matrix) : null),
+  matrix: () => (analysis?.matrix ? expandMatrix(analysis.matrix) : null),
+  map: () => analysis?.map ?? null,
+  open: (files) => openFiles(files),
 }
 
 async function start(): Promise<void> {

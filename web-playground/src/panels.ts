@@ -1,6 +1,6 @@
 // The plan and check panels: DOM only, from the engine's results (`Plan`, `CheckReport`). Every step,
 // blocker, remedy and finding is the engine's; these arrange them.
-import type { CheckReport, Diagnostic, Plan, PlanStep } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, EdgeGroup, Plan, PlanStep } from 'meshlock-wasm'
 import { shortTarget } from './matrix'
 import { allowBreakChoices, changeSummary, goalChoices } from './plan'
 
@@ -60,6 +60,66 @@ function yamlBlock(kind: string, title: string, docs: string[]): HTMLElement[] {
   return [el('h4', { textContent: title }), pre]
 }
 
+/** Cells listed one by one under a step; the groups count every one. */
+const MAX_DELTA = 200
+
+const EFFECT_WORDS: Record<EdgeGroup['effect'], string> = {
+  'mtls-broken': 'broken by mTLS configuration',
+  denied: 'denied by authorization (expected)',
+  'other-failure': 'failing for another reason',
+  breaks: 'breaks',
+  'still-denied': 'still denied (by authorization before and after)',
+  'still-failing': 'still failing',
+  repaired: 'repaired',
+  changed: 'changes transport',
+  'added-or-removed': 'added or removed',
+}
+
+/** Edge groups (the engine's grouping by effect, change, reason and deciding resource). */
+export function edgeGroups(groups: EdgeGroup[]): HTMLElement {
+  const list = el('ul', { className: 'edge-groups' })
+  for (const g of groups) {
+    const li = el(
+      'li',
+      { className: `edge-group effect-${g.effect}` },
+      el('strong', { textContent: `${g.edges} × ${g.change}` }),
+      ` ${EFFECT_WORDS[g.effect]} [${g.reason}]${g.resource ? ` by ${g.resource}` : ''}: ${g.clientsText} → ${g.servicesText}`,
+    )
+    li.dataset['effect'] = g.effect
+    li.dataset['edges'] = String(g.edges)
+    list.appendChild(li)
+  }
+  return list
+}
+
+/** The plan's remedy set: the fewest remedies found that release the held-back lock-downs. */
+function remedySet(plan: Plan): HTMLElement | null {
+  if (plan.remedySet.length === 0) return null
+  const section = el('section', { className: 'remedy-set' })
+  const released = plan.remedySet.at(-1)?.released ?? 0
+  section.append(
+    el('h3', { textContent: `To unblock: ${plan.remedySet.length} ${plan.remedySet.length === 1 ? 'remedy' : 'remedies'} → ${released} of ${plan.heldBack.length} held-back lock-downs` }),
+    el('p', { className: 'muted', textContent: 'Chosen greedily (each covers the most blocked edges left), in order; each line says what it and those before it release.' }),
+  )
+  const list = el('ol', { className: 'remedies' })
+  for (const r of plan.remedySet) {
+    const li = el('li', {}, el('span', { className: 'remedy-kind', textContent: r.kind }), ` ${r.description} `, el('span', { className: 'muted', textContent: `(${r.edges} blocked edges; ${r.released} lock-downs released so far)` }))
+    li.dataset['kind'] = r.kind
+    li.dataset['target'] = r.target
+    if (r.alternatives.length) li.appendChild(el('div', { className: 'muted', textContent: `or: ${r.alternatives.join('; ')}` }))
+    if (r.action) li.appendChild(el('details', {}, el('summary', { textContent: 'how' }), el('pre', { className: 'yaml', textContent: r.action })))
+    list.appendChild(li)
+  }
+  section.appendChild(list)
+  if (plan.blockingClients.length) {
+    section.append(
+      el('h4', { textContent: 'Blocking clients, each once' }),
+      el('ul', { className: 'blocking-clients' }, ...plan.blockingClients.map((g) => el('li', { textContent: `${g.clientsText} → holds back ${g.holdsText}` }))),
+    )
+  }
+  return section
+}
+
 function stepDetail(step: PlanStep): HTMLElement {
   const section = el('section', { className: 'step-detail' })
   section.dataset['step'] = step.name
@@ -81,14 +141,18 @@ function stepDetail(step: PlanStep): HTMLElement {
       el('ul', { className: 'stage-changes' }, ...stages.map(([what, s]) => el('li', { textContent: `${shortTarget(what)}: ${s.before} → ${s.after}` }))),
     )
   }
+  if (step.groups.length) {
+    section.append(el('h4', { textContent: `What changes, grouped by cause (${step.groups.length} group${step.groups.length === 1 ? '' : 's'} of ${step.delta.length} edges)` }), edgeGroups(step.groups))
+  }
   section.append(el('h4', { textContent: `Changed cells (${step.delta.length}): highlighted in the matrix` }))
   const delta = el('ul', { className: 'delta' })
-  for (const c of step.delta) {
+  for (const c of step.delta.slice(0, MAX_DELTA)) {
     const li = el('li', { textContent: `${c.from} → ${shortTarget(c.to)}: ${c.change}${c.after ? ` (${c.after.status})` : ''}` })
     li.dataset['from'] = c.from
     li.dataset['to'] = c.to
     delta.appendChild(li)
   }
+  if (step.delta.length > MAX_DELTA) delta.appendChild(el('li', { className: 'muted', textContent: `… and ${step.delta.length - MAX_DELTA} more (the groups above count them all)` }))
   section.appendChild(delta)
   return section
 }
@@ -181,6 +245,8 @@ export function renderPlan(host: HTMLElement, panel: PlanPanel, on: PlanActions)
   const step = plan.steps.find((s) => s.name === panel.selected)
   if (step) parts.push(stepDetail(step))
   if (panel.matrixNote) parts.push(el('p', { className: 'muted', textContent: panel.matrixNote }))
+  const remedies = remedySet(plan)
+  if (remedies) parts.push(remedies)
   const held = blockers(plan)
   if (held) parts.push(held)
   if (plan.steps.length === 0) parts.push(el('p', { className: 'muted', textContent: 'No step is needed or possible without breaking a working edge.' }))
@@ -203,6 +269,8 @@ export interface CheckPanel {
   /** The input does not load: its diagnostics (what `check` reports for it). */
   failure: Diagnostic[] | null
   busy: boolean
+  /** Why there is no report (the engine stopped on this input). */
+  error?: string | null
 }
 
 export function renderCheck(host: HTMLElement, panel: CheckPanel, reveal: (d: Diagnostic) => void, sarif: () => void): void {
@@ -218,7 +286,7 @@ export function renderCheck(host: HTMLElement, panel: CheckPanel, reveal: (d: Di
         ? `The input does not load: ${count(counts.error, 'error')}.`
         : s
           ? `${count(counts.error, 'error')}, ${count(counts.warning, 'warning')}, ${count(counts.info, 'note')} · ${count(s.edges, 'edge')}: ${s.ok} ok, ${s.failing} failing, ${s.mtls} over mTLS, ${s.plaintext} plaintext`
-          : 'checking…',
+          : (panel.error ?? 'checking…'),
     }),
   )
   const download = el('button', { type: 'button', id: 'download-sarif', textContent: 'Download SARIF', disabled: !panel.report && !panel.failure })

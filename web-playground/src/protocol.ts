@@ -1,5 +1,5 @@
 // Messages between the page (engine.ts) and the engine's Web Worker (worker.ts).
-import type { CheckReport, Diagnostic, Outcome, Plan, ResolvedSettings, SarifLog, Source, Tour } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, NamespaceMap, Outcome, Plan, ResolvedSettings, SarifLog, Source, Tour } from 'meshlock-wasm'
 import type { MatrixData } from './matrix'
 import type { PlaygroundState } from './state'
 import type { engineSettings, engineSources } from './state'
@@ -10,8 +10,15 @@ export interface EngineError {
   diagnostics: Diagnostic[]
 }
 
+/** Files opened from disk, read by the worker (a 130 MB dump never passes through the editor). */
+export type FileSources = Array<{ name: string; namespace: string | null; file: Blob }>
+
 export interface Analysis {
-  matrix: MatrixData
+  /** Every client × every service port; `null` above `FULL_MATRIX_UP_TO` edges (the map and the
+   * grids of its pairs are what the page shows then). */
+  matrix: MatrixData | null
+  /** Namespace × namespace: edges per outcome class, the worst (the engine's `namespaceMap`). */
+  map: NamespaceMap
   diagnostics: Diagnostic[]
   settings: ResolvedSettings
   /** Milliseconds spent in the engine (load + matrix), measured in the worker. */
@@ -24,12 +31,14 @@ export interface Explanation {
 }
 
 export type Request =
-  | { op: 'analyze'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings> }
+  | { op: 'analyze'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings>; files?: FileSources }
+  /** The grid of the clients in `clientNs` × the service ports in `serviceNs` (`null`: all). */
+  | { op: 'pair'; clientNs: string | null; serviceNs: string | null }
   /** `step`: explain in the mesh after that many steps of the last plan (0 or absent: as it is). */
   | { op: 'explain'; from: string; to: string; step?: number }
   | { op: 'check' }
   /** SARIF of `check` on these sources (an input that does not load is reported, not thrown). */
-  | { op: 'sarif'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings> }
+  | { op: 'sarif'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings>; files?: FileSources }
   | { op: 'plan'; goal: string; allowBreak: string[] }
   /** The matrix after the first `steps` steps of the last plan, simulated by the engine. */
   | { op: 'simulate'; steps: number }
@@ -40,6 +49,7 @@ export type Request =
 
 export interface Answers {
   analyze: Analysis
+  pair: MatrixData
   explain: Explanation
   check: CheckReport
   sarif: SarifLog

@@ -11,6 +11,9 @@ export interface SourceState {
   text?: string
   namespace?: string
   builtin?: 'seed'
+  /** A file opened from disk too large for the editor (its size in bytes): the page keeps the
+   * `File` and the engine reads it; a share link cannot hold it. */
+  file?: number
 }
 
 export interface SettingsState {
@@ -73,11 +76,14 @@ export function seedState(): PlaygroundState {
   return { v: 1, sources: [{ name: SEED_NAME, builtin: 'seed' }], settings: { istioVersion: '1.1' }, view: { ...DEFAULT_VIEW } }
 }
 
-/** The sources as the engine takes them. */
+/** Whether a source is a file opened from disk that the editor does not hold. */
+export const isFileSource = (s: SourceState): boolean => s.file !== undefined
+
+/** The sources as the engine takes them (files opened from disk go separately: see `isFileSource`). */
 export function engineSources(
   sources: SourceState[],
 ): Array<{ builtin: 'seed' } | { name: string; text: string; namespace: string | null }> {
-  return sources.map((s) => (s.builtin === 'seed' ? { builtin: 'seed' } : { name: s.name, text: s.text ?? '', namespace: s.namespace ?? null }))
+  return sources.filter((s) => !isFileSource(s)).map((s) => (s.builtin === 'seed' ? { builtin: 'seed' } : { name: s.name, text: s.text ?? '', namespace: s.namespace ?? null }))
 }
 
 /** The settings as the engine takes them (absent keys left out). */

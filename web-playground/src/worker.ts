@@ -4,7 +4,7 @@
 // explaining a cell after a step).
 import init, { type Plan, type PlanInput, Session, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
 import { type MatrixData, compactMatrix } from './matrix'
-import type { Answers, EngineError, Reply, Request } from './protocol'
+import type { Answers, EngineError, FileSources, Reply, Request } from './protocol'
 import { encodeState } from './state'
 
 let session: Session | null = null
@@ -12,6 +12,10 @@ let plan: Plan | null = null
 /** `after[k]`: the mesh after the first k + 1 steps of `plan`. */
 let after: Session[] = []
 const ready = init()
+
+/** Above this many edges the page gets the map and the grids of its pairs, not every edge: a
+ * 10,000-pod dump has ~23 million edges, whose JSON would not fit in a JavaScript string. */
+const FULL_MATRIX_UP_TO = 500_000
 
 class Failure {
   readonly name = 'MeshlockError'
@@ -78,9 +82,13 @@ function handle(request: Request): Answers[keyof Answers] {
       forgetPlan()
       session?.free()
       session = next
-      const matrix = grid(next.matrix())
-      return { matrix, diagnostics: next.diagnostics, settings: next.settings, engineMs: performance.now() - started }
+      // The map first: it builds the class table that the matrix (or a pair's grid) then reads.
+      const map = next.namespaceMap()
+      const matrix = map.edges <= FULL_MATRIX_UP_TO ? grid(next.matrixBetween(null, null)) : null
+      return { matrix, map, diagnostics: next.diagnostics, settings: next.settings, engineMs: performance.now() - started }
     }
+    case 'pair':
+      return grid(loaded().matrixBetween(request.clientNs, request.serviceNs))
     case 'explain': {
       const mesh = meshAfter(request.step ?? 0)
       return { outcome: mesh.probe(request.from, request.to), text: mesh.explain(request.from, request.to) }
@@ -113,12 +121,20 @@ function handle(request: Request): Answers[keyof Answers] {
   }
 }
 
+/** Files opened from disk, read here (off the page's main thread) and added to the sources. */
+async function withFiles(request: Request): Promise<Request> {
+  if ((request.op !== 'analyze' && request.op !== 'sarif') || !request.files?.length) return request
+  const files: FileSources = request.files
+  const read = await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.file.text(), namespace: f.namespace })))
+  return { ...request, sources: [...request.sources, ...read], files: [] }
+}
+
 self.onmessage = async (event: MessageEvent<{ id: number; request: Request }>) => {
   const { id, request } = event.data
   let reply: Reply
   try {
     await ready
-    reply = { id, ok: true, value: handle(request) }
+    reply = { id, ok: true, value: handle(await withFiles(request)) }
   } catch (err) {
     reply = { id, ok: false, ...errorOf(err) }
   }

@@ -3,7 +3,7 @@
 // (pkg-node/meshlock_wasm.d.ts): compiles only if each says what the code relies on.
 import * as adapter from '../../node/index.cjs'
 import { Mesh, MeshlockError, check, checkSarif, diff, load, tour } from '../../node/index.cjs'
-import type { Diagnostic, Diff, Edge, Matrix, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../node/index.cjs'
+import type { Diagnostic, Diff, Edge, Matrix, NamespaceMap, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../node/index.cjs'
 import init, { Session, checkSourcesSarif, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
 import type { MeshlockErrorShape, Plan as EnginePlan, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
 import * as full from '../../pkg-node/meshlock_wasm.js'
@@ -59,7 +59,9 @@ async function browser(): Promise<void> {
   await init()
   const session: Session = Session.load([{ builtin: 'seed' }], { istioVersion: '1.1' })
   const o: Outcome = session.probe('legacy/sleep', 'httpbin.foo:8000')
-  const m: Matrix = session.matrix()
+  const m: Matrix = session.matrixBetween(null, null)
+  const map: NamespaceMap = session.namespaceMap()
+  const pair: Matrix = session.matrixBetween(map.pairs[0]?.from, undefined)
   const d: Diagnostic[] = session.diagnostics
   const text: string = session.explain('legacy/sleep', 'httpbin.foo:8000') + session.matrixCsv() + version()
   const t: EngineTour = engineTour()
@@ -70,7 +72,9 @@ async function browser(): Promise<void> {
   const report: number = checkSourcesSarif('x: 1', null).runs.length + session.check().diagnostics.length
   // @ts-expect-error: the browser build leaves out what the playground does not call
   session.ready('istio_requests_total 1')
-  void [after, report]
+  void [after, report, pair]
+  // @ts-expect-error: the browser build reads matrixBetween (the full build keeps matrix())
+  session.matrix()
   const s: full.Session = full.Session.load([{ builtin: 'seed' }], full.seedSettings())
   const n: full.Session = s.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
   const sarif: string = full.Session.diff(s, n).changes[0]?.change ?? s.checkSarif().version

@@ -16,6 +16,8 @@
 
 use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
+use meshlock::classes::ClassTable;
+use meshlock::heatmap;
 use meshlock::migrate::StepInput;
 use meshlock::render::{self, Style};
 #[cfg(feature = "full")]
@@ -44,6 +46,22 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub struct Session {
     mesh: Mesh,
+    /// The class table, built on first use by the namespace map and pair matrices (a map and its
+    /// drill-downs then read one table).
+    table: std::cell::OnceCell<ClassTable>,
+}
+
+impl Session {
+    fn new(mesh: Mesh) -> Self {
+        Session {
+            mesh,
+            table: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn table(&self) -> &ClassTable {
+        self.table.get_or_init(|| ClassTable::new(&self.mesh))
+    }
 }
 
 #[wasm_bindgen]
@@ -55,9 +73,9 @@ impl Session {
         #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
     ) -> Result<Session, JsValue> {
         run(|| {
-            Ok(Session {
-                mesh: Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
-            })
+            Ok(Session::new(
+                Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
+            ))
         })
     }
 
@@ -66,11 +84,7 @@ impl Session {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
     ) -> Result<Session, JsValue> {
-        run(|| {
-            Ok(Session {
-                mesh: self.mesh.apply(&sources_from(sources)?)?.mesh,
-            })
-        })
+        run(|| Ok(Session::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
     }
 
     /// The diagnostics found while loading this mesh (warnings and notes; errors make `load` throw).
@@ -96,10 +110,26 @@ impl Session {
         run(|| Ok(render::explain(&self.mesh.probe(from, to)?, Style::PLAIN)))
     }
 
-    /// Every client workload × every service port.
-    #[wasm_bindgen(unchecked_return_type = "Matrix")]
-    pub fn matrix(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.matrix()))
+    /// The namespace × namespace map: per (client namespace, service namespace) pair, the edges
+    /// per outcome class and the worst. Streamed from the class table: memory does not grow with
+    /// the number of edges, and nothing per edge crosses to JavaScript.
+    #[wasm_bindgen(js_name = namespaceMap, unchecked_return_type = "NamespaceMap")]
+    pub fn namespace_map(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(heatmap::namespace_map_of(&self.mesh, self.table())))
+    }
+
+    /// The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
+    /// namespace on that side): one cell of the map, drilled into.
+    #[wasm_bindgen(js_name = matrixBetween, unchecked_return_type = "Matrix")]
+    pub fn matrix_between(&self, client_ns: Option<String>, service_ns: Option<String>) -> Result<JsValue, JsValue> {
+        run_js(|| {
+            Ok(heatmap::matrix_between_of(
+                &self.mesh,
+                self.table(),
+                client_ns.as_deref(),
+                service_ns.as_deref(),
+            ))
+        })
     }
 
     /// The static checker: the input's diagnostics plus the matrix-level findings, a summary,
@@ -167,6 +197,13 @@ impl Session {
 #[cfg(feature = "full")]
 #[wasm_bindgen]
 impl Session {
+    /// Every client workload × every service port (the playground reads `matrixBetween(null,
+    /// null)`, which shares the map's class table).
+    #[wasm_bindgen(unchecked_return_type = "Matrix")]
+    pub fn matrix(&self) -> Result<JsValue, JsValue> {
+        run_js(|| Ok(self.mesh.matrix()))
+    }
+
     /// `check()` as SARIF 2.1.0 (keys as SARIF spells them), for code-scanning uploads.
     #[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
     pub fn check_sarif(&self) -> Result<JsValue, JsValue> {
