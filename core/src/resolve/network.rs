@@ -233,7 +233,7 @@ pub fn verdict(mesh: &Mesh, client: &Workload, server: &Workload, port: Port, ex
                         Side::Network,
                         Some(p.meta.display_ref()),
                         format!(
-                            "{} is isolated for {what} (by {}); {what} rule {i} admits {} on port {port}",
+                            "{} is isolated for {what} (by {}); {what} rule {i} admits {} on container port {port}",
                             isolated.id,
                             names.join(", "),
                             peer.id
@@ -244,13 +244,14 @@ pub fn verdict(mesh: &Mesh, client: &Workload, server: &Workload, port: Port, ex
             None => {
                 out.denied = true;
                 if explain {
-                    let mut why: Vec<String> = Vec::new();
-                    for p in &policies {
-                        why.push(why_not(p, direction, server, port));
-                    }
+                    let named = policies.len() > 1;
+                    let why: Vec<String> = policies
+                        .iter()
+                        .map(|p| why_not(p, direction, server, port, named))
+                        .collect();
                     let text = format!(
-                        "{} is isolated for {what} (selected by {}); no rule admits {} {} {} on port {port}: {}; \
-                         the packets are dropped",
+                        "{} is isolated for {what} (selected by {}); no rule admits {} {} {} on container port \
+                         {port}: {}; the packets are dropped",
                         isolated.id,
                         names.join(", "),
                         match direction {
@@ -295,15 +296,19 @@ fn labels_text(labels: &Labels) -> String {
 }
 
 /// Why no rule of `policy` admits the pair, rule by rule.
-fn why_not(policy: &NetworkPolicy, direction: Direction, dest: &Workload, port: Port) -> String {
-    let name = policy.meta.display_ref();
+fn why_not(policy: &NetworkPolicy, direction: Direction, dest: &Workload, port: Port, named: bool) -> String {
+    let name = if named {
+        format!("{}: ", policy.meta.display_ref())
+    } else {
+        String::new()
+    };
     let rules = direction.rules(policy).unwrap_or_default();
     if rules.is_empty() {
         let what = match direction {
             Direction::Ingress => "ingress",
             Direction::Egress => "egress",
         };
-        return format!("{name} has no {what} rule (it admits nothing)");
+        return format!("{name}no {what} rule (nothing is admitted)");
     }
     let mut parts = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
@@ -319,7 +324,7 @@ fn why_not(policy: &NetworkPolicy, direction: Direction, dest: &Workload, port: 
             .collect();
         parts.push(format!("rule {i} admits only {}", peers.join(" or ")));
     }
-    format!("{name}: {}", parts.join(", "))
+    format!("{name}{}", parts.join(", "))
 }
 
 fn port_text(p: &NetPort) -> String {
