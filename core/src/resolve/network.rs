@@ -24,8 +24,9 @@
 //! - Pod IPs are not in the input. An `ipBlock` peer matches a pod only when its CIDR is `/0`
 //!   (every address); a narrower CIDR is assumed to hold no pod IP, and `except` ranges too
 //!   (reported as ML308, `ip-block-peer`). `ipBlock` is meant for cluster-external addresses.
-//! - Callers outside the cluster (declared `ExternalCaller`s, ingress controllers and Istio's
-//!   gateway when their pods are not in the input, the API server calling webhooks) are not pods:
+//! - Istio's ingress gateway, when its pods are not in the input, is a pod of the root namespace
+//!   without labels. Other callers (declared `ExternalCaller`s, other ingress controllers, the
+//!   API server calling webhooks) are outside the pod network:
 //!   selectors never match them, only `ipBlock` peers do, by their declared `address` (without
 //!   one, only a `/0` block). They are never isolated for egress.
 //! - A workload's pods are evaluated as distinct pods (a pod's traffic to itself, always allowed
@@ -54,6 +55,9 @@ enum Party {
 fn party(w: &Workload) -> Party {
     match (&w.calls, w.kind) {
         (None, _) => Party::Pod,
+        // Istio's ingress gateway when its pods are not in the input: still a pod of its namespace
+        // (labels unknown), so namespace selectors match it.
+        (Some(_), "IngressGateway") => Party::Pod,
         (Some(_), "Kubelet") => Party::Node,
         (Some(_), _) => Party::Outside,
     }
@@ -385,7 +389,29 @@ pub fn client_signatures(mesh: &Mesh) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Cidr;
+    use crate::model::{Cidr, LabelExpression, LabelSelector, Labels, SelectorOperator};
+
+    #[test]
+    fn label_selector_operators() {
+        let labels: Labels = [("app".to_owned(), "web".to_owned())].into_iter().collect();
+        let expr = |key: &str, operator, values: &[&str]| LabelSelector {
+            match_labels: Labels::new(),
+            match_expressions: vec![LabelExpression {
+                key: key.to_owned(),
+                operator,
+                values: values.iter().map(|v| (*v).to_owned()).collect(),
+            }],
+        };
+        assert!(LabelSelector::default().matches(&labels));
+        assert!(expr("app", SelectorOperator::In, &["web", "api"]).matches(&labels));
+        assert!(!expr("app", SelectorOperator::In, &["api"]).matches(&labels));
+        assert!(!expr("tier", SelectorOperator::In, &["a"]).matches(&labels));
+        assert!(expr("tier", SelectorOperator::NotIn, &["a"]).matches(&labels));
+        assert!(!expr("app", SelectorOperator::NotIn, &["web"]).matches(&labels));
+        assert!(expr("app", SelectorOperator::Exists, &[]).matches(&labels));
+        assert!(expr("tier", SelectorOperator::DoesNotExist, &[]).matches(&labels));
+        assert!(!expr("app", SelectorOperator::DoesNotExist, &[]).matches(&labels));
+    }
 
     #[test]
     fn cidrs() {
