@@ -43,6 +43,7 @@ export type Reason =
   | 'tls-origination-rejected'
   | 'rbac-denied'
   | 'tls-handshake-failed'
+  | 'network-policy'
   | 'no-endpoints'
   | 'unknown-port'
   | 'unknown-host'

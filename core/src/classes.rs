@@ -10,7 +10,13 @@
 //! - its labels, only through `workloadSelector` rules of its own namespace;
 //! - its identity (principal, namespace), only through the authorization that applies to the port's
 //!   endpoints, and there only through glob matches against the patterns those rules name
-//!   (`resolve::authz::identity_patterns`). Clients matching the same patterns are alike.
+//!   (`resolve::authz::identity_patterns`). Clients matching the same patterns are alike;
+//! - what NetworkPolicy reads of it (`resolve::network::client_signatures`): whether it is a pod,
+//!   the node or outside the cluster, which egress-isolating policies select it (its labels and
+//!   namespace), and which ingress peers of any policy match it (its labels, its namespace and that
+//!   namespace's labels, its declared address). Clients alike in all of these meet the same
+//!   NetworkPolicy verdict on every connection; the signature is part of the group key and is kept
+//!   when a column folds namespaces together.
 //!
 //! Each port's outcome for a class is evaluated on one member of the class (its representative)
 //! by the same `evaluate_port` that probes use, so a class-table edge equals the edge evaluated alone
@@ -182,12 +188,12 @@ fn build_column(
         outcome: Vec::new(),
         responses: Vec::new(),
     };
-    let mut class_by_key: HashMap<(u32, bool, u32), u32> = HashMap::new();
+    let mut class_by_key: HashMap<GroupKey, u32> = HashMap::new();
     for key in &groups.keys {
         let key = if special.contains(&key.0) {
             *key
         } else {
-            (OTHER_NAMESPACE, key.1, 0)
+            (OTHER_NAMESPACE, key.1, 0, key.3)
         };
         let next = class_by_key.len() as u32;
         let class = *class_by_key.entry(key).or_insert(next);
@@ -270,12 +276,16 @@ impl ClassTable {
     }
 }
 
-/// Clients grouped by namespace, sidecar, and labels where a `workloadSelector` rule could read them.
+/// (namespace id, sidecar, label set id, network signature id); label set 0 = labels not read.
+type GroupKey = (u32, bool, u32, u32);
+
+/// Clients grouped by namespace, sidecar, labels where a `workloadSelector` rule could read them,
+/// and what NetworkPolicy reads of them.
 #[derive(Debug, Clone)]
 struct Groups {
     group_of: Vec<u32>,
-    /// Per group: (namespace id, sidecar, label set id); label set 0 = labels not read.
-    keys: Vec<(u32, bool, u32)>,
+    /// Per group: its key.
+    keys: Vec<GroupKey>,
     /// Per group: its first workload.
     representative: Vec<usize>,
     namespace_ids: HashMap<String, u32>,
@@ -291,7 +301,8 @@ impl Groups {
         }
         let mut namespace_ids: HashMap<String, u32> = HashMap::new();
         let mut label_ids: HashMap<&Labels, u32> = HashMap::new();
-        let mut group_ids: HashMap<(u32, bool, u32), u32> = HashMap::new();
+        let mut group_ids: HashMap<GroupKey, u32> = HashMap::new();
+        let network = crate::resolve::network::client_signatures(mesh);
         let mut groups = Groups {
             group_of: Vec::with_capacity(mesh.workloads.len()),
             keys: Vec::new(),
@@ -307,7 +318,7 @@ impl Groups {
             } else {
                 0
             };
-            let key = (ns, client.sidecar.present, labels);
+            let key = (ns, client.sidecar.present, labels, network.get(w).copied().unwrap_or(0));
             let next = group_ids.len() as u32;
             let group = *group_ids.entry(key).or_insert_with(|| {
                 groups.keys.push(key);

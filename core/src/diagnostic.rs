@@ -61,6 +61,7 @@ pub enum Code {
     HeadlessMixedEndpoints,
     UserTlsToSidecar,
     AmbientNotModelled,
+    IpBlockPeer,
     ReadyToLock,
     DisableToStrict,
     AuthzCustomSkipped,
@@ -84,7 +85,7 @@ pub struct Entry {
 }
 
 impl Code {
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -114,6 +115,7 @@ impl Code {
         Code::HeadlessMixedEndpoints,
         Code::UserTlsToSidecar,
         Code::AmbientNotModelled,
+        Code::IpBlockPeer,
         Code::ReadyToLock,
         Code::DisableToStrict,
         Code::AuthzCustomSkipped,
@@ -328,6 +330,13 @@ impl Code {
                 severity: Severity::Warning,
                 why: "In ambient mode (`istio.io/dataplane-mode=ambient`) ztunnel, not a sidecar, carries mutual TLS; meshlock models sidecars only, so these workloads are shown as without one and their outcomes are not Istio's.",
                 fix: "Check ambient workloads on the cluster itself; the sidecar workloads' answers stand.",
+            },
+            Code::IpBlockPeer => Entry {
+                id: "ML308",
+                slug: "ip-block-peer",
+                severity: Severity::Warning,
+                why: "Pod IPs are not in the input: meshlock assumes a NetworkPolicy `ipBlock` narrower than `0.0.0.0/0` (or `::/0`) holds no pod, and that its `except` ranges hold none either. It admits only `ExternalCaller`s declared with an `address` in it. If the range covers your pod network, the pods it admits are reported as denied (`network-policy`).",
+                fix: "Select in-cluster callers with `podSelector` / `namespaceSelector` (pod IPs change with every restart), and keep `ipBlock` for callers outside the cluster; declare those with `spec.address` on an `ExternalCaller`.",
             },
             Code::ReadyToLock => Entry {
                 id: "ML401",

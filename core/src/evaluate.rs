@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::resolve::client::{self, ClientChoice, Origination};
 use crate::resolve::protocol::{self, Carriage, Protocol};
-use crate::resolve::{authz, server};
+use crate::resolve::{authz, network, server};
 
 /// The HTTP status curl prints with `%{http_code}`; 0 prints as `000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,13 +64,14 @@ pub enum Reason {
     TlsOriginationRejected,
     RbacDenied,
     TlsHandshakeFailed,
+    NetworkPolicy,
     NoEndpoints,
     UnknownPort,
     UnknownHost,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 12] = [
         Reason::Mtls,
         Reason::Plaintext,
         Reason::PlaintextToStrict,
@@ -79,6 +80,7 @@ impl Reason {
         Reason::TlsOriginationRejected,
         Reason::RbacDenied,
         Reason::TlsHandshakeFailed,
+        Reason::NetworkPolicy,
         Reason::NoEndpoints,
         Reason::UnknownPort,
         Reason::UnknownHost,
@@ -94,6 +96,7 @@ impl Reason {
             Reason::TlsOriginationRejected => "tls-origination-rejected",
             Reason::RbacDenied => "rbac-denied",
             Reason::TlsHandshakeFailed => "tls-handshake-failed",
+            Reason::NetworkPolicy => "network-policy",
             Reason::NoEndpoints => "no-endpoints",
             Reason::UnknownPort => "unknown-port",
             Reason::UnknownHost => "unknown-host",
@@ -118,6 +121,8 @@ impl fmt::Display for Reason {
 const CURL_EMPTY_REPLY: u8 = 52;
 /// curl's exit code when the TLS handshake fails ("SSL connect error").
 const CURL_TLS_HANDSHAKE: u8 = 35;
+/// curl's exit code when its timeout expires ("Operation timed out").
+const CURL_TIMEOUT: u8 = 28;
 
 /// What one request does: status as curl prints it, curl's exit code, the transport attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -144,6 +149,13 @@ impl Response {
             // `curl https://…` that a STRICT sidecar without a client certificate, or an app that
             // cannot terminate what arrives, refuses: the handshake fails (Part B §5 row a′).
             Reason::TlsHandshakeFailed => (0, CURL_TLS_HANDSHAKE, None),
+            // NetworkPolicy drops the packets (`resolve::network`). Without a sidecar, curl's SYNs go
+            // unanswered until its timeout (`--max-time` / `--connect-timeout`, which scripts set):
+            // 000, exit 28. A client sidecar accepts curl's connection, and its own connection
+            // upstream times out (Envoy's connect timeout, 10 s in Istio): 503 (`UF`,
+            // "upstream connect error … connection timeout"), or a closed connection over TCP.
+            Reason::NetworkPolicy if client_has_sidecar => (503, 0, None),
+            Reason::NetworkPolicy => (0, CURL_TIMEOUT, None),
             Reason::NoEndpoints if client_has_sidecar => (503, 0, None),
             Reason::NoEndpoints | Reason::UnknownPort => (0, 7, None),
             Reason::UnknownHost => (0, 6, None),
@@ -174,11 +186,12 @@ impl Response {
                 },
                 (Protocol::Tcp, ..) => closed,
             },
-            Reason::PlaintextToStrict | Reason::NoEndpoints if !client_has_sidecar => self,
+            Reason::PlaintextToStrict | Reason::NoEndpoints | Reason::NetworkPolicy if !client_has_sidecar => self,
             Reason::PlaintextToStrict
             | Reason::MtlsToNoSidecar
             | Reason::MtlsToDisabled
             | Reason::TlsOriginationRejected
+            | Reason::NetworkPolicy
             | Reason::NoEndpoints
                 if carriage.outbound == Protocol::Tcp =>
             {
@@ -395,6 +408,27 @@ impl Mesh {
                 }
                 continue;
             };
+            // Below Istio: packets that NetworkPolicy drops never reach the server's sidecar.
+            let network = network::verdict(self, client, endpoint, container_port, explain);
+            if explain {
+                server_steps.extend(network.steps);
+            }
+            if network.denied {
+                let dropped = Response::new(Reason::NetworkPolicy, client.sidecar.present);
+                let response = match app {
+                    App::Plaintext => dropped.carried(&carriage, client.sidecar.present),
+                    // The sidecars carry `https://` as TCP: a client sidecar closes curl's connection
+                    // mid-handshake (exit 35); without one, curl's handshake never starts.
+                    App::Tls if client.sidecar.present => Response {
+                        status: Status(0),
+                        curl_exit: CURL_TLS_HANDSHAKE,
+                        ..dropped
+                    },
+                    App::Tls => dropped,
+                };
+                per_endpoint.push((response, endpoint.id.clone()));
+                continue;
+            }
             let at = Endpoint {
                 workload: endpoint,
                 service,
@@ -739,6 +773,13 @@ fn result_step(result: &Response, client_has_sidecar: bool, app: App) -> Step {
         }
         Reason::RbacDenied => "the server's sidecar denies the request: 403 RBAC: access denied".to_owned(),
         Reason::TlsHandshakeFailed => "the TLS handshake fails: curl exits 35".to_owned(),
+        Reason::NetworkPolicy if client_has_sidecar => {
+            "NetworkPolicy drops the packets: the client's sidecar gives up after its connect timeout and answers 503"
+                .to_owned()
+        }
+        Reason::NetworkPolicy => {
+            "NetworkPolicy drops the packets: nothing answers and curl times out (000, exit 28)".to_owned()
+        }
         Reason::NoEndpoints if client_has_sidecar => "no endpoints: the client's sidecar answers 503".to_owned(),
         Reason::NoEndpoints | Reason::UnknownPort => "nothing accepts the connection: curl exits 7".to_owned(),
         Reason::UnknownHost => "the name does not resolve: curl exits 6".to_owned(),
@@ -754,6 +795,7 @@ fn failure_cause(reason: Reason) -> &'static str {
         Reason::MtlsToDisabled => "mTLS reaches a sidecar in DISABLE mode",
         Reason::TlsOriginationRejected => "the sidecar originates TLS that the server side does not terminate",
         Reason::RbacDenied => "the server's sidecar denies the connection",
+        Reason::NetworkPolicy => "NetworkPolicy drops the packets and the client's sidecar's connection times out",
         Reason::NoEndpoints => "no endpoints",
         _ => "the request fails",
     }

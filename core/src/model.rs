@@ -216,6 +216,9 @@ pub struct Workload {
     pub calls: Option<Vec<String>>,
     /// Ports the kubelet probes over plaintext through the sidecar (HTTP probes not rewritten).
     pub unrewritten_probes: Vec<TargetPort>,
+    /// A declared caller's IP address (`ExternalCaller` `spec.address`), for NetworkPolicy
+    /// `ipBlock` peers; pods have none in the model.
+    pub address: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,7 +249,7 @@ pub struct Service {
 }
 
 /// A port named in a v1alpha1 target or a DestinationRule port-level entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PortRef {
     Number(Port),
     Name(String),
@@ -348,6 +351,156 @@ pub struct DestinationRule {
 /// Whether `selector` ⊆ `labels`.
 pub fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// A Kubernetes label selector (`matchLabels` and `matchExpressions`, all required); an empty one
+/// selects everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct LabelSelector {
+    pub match_labels: Labels,
+    pub match_expressions: Vec<LabelExpression>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LabelExpression {
+    pub key: String,
+    pub operator: SelectorOperator,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl LabelSelector {
+    /// Kubernetes' `LabelSelectorAsSelector`: every `matchLabels` pair and every expression must
+    /// hold; `NotIn` and `DoesNotExist` hold for a label that is absent.
+    pub fn matches(&self, labels: &Labels) -> bool {
+        selector_matches(&self.match_labels, labels)
+            && self.match_expressions.iter().all(|e| {
+                let value = labels.get(&e.key);
+                match e.operator {
+                    SelectorOperator::In => value.is_some_and(|v| e.values.contains(v)),
+                    SelectorOperator::NotIn => value.is_none_or(|v| !e.values.contains(v)),
+                    SelectorOperator::Exists => value.is_some(),
+                    SelectorOperator::DoesNotExist => value.is_none(),
+                }
+            })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+impl fmt::Display for LabelSelector {
+    /// `{}` for the empty selector, else `{app=web, tier in (a, b), !legacy}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for e in &self.match_expressions {
+            parts.push(match e.operator {
+                SelectorOperator::In => format!("{} in ({})", e.key, e.values.join(", ")),
+                SelectorOperator::NotIn => format!("{} notin ({})", e.key, e.values.join(", ")),
+                SelectorOperator::Exists => e.key.clone(),
+                SelectorOperator::DoesNotExist => format!("!{}", e.key),
+            });
+        }
+        write!(f, "{{{}}}", parts.join(", "))
+    }
+}
+
+/// An IP range (`10.0.0.0/8`, `::/0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    pub address: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = text.trim().split_once('/')?;
+        let address: std::net::IpAddr = address.parse().ok()?;
+        let prefix: u8 = prefix.parse().ok()?;
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        (prefix <= max).then_some(Self { address, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.address, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+
+    /// `0.0.0.0/0` or `::/0`: every address of its family.
+    pub fn is_everything(&self) -> bool {
+        self.prefix == 0
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix)
+    }
+}
+
+/// One peer of a NetworkPolicy rule (`from` / `to` entry).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NetPeer {
+    /// `podSelector` and/or `namespaceSelector`. Without a namespace selector: pods of the
+    /// policy's namespace; without a pod selector: every pod of the selected namespaces.
+    Pods {
+        pods: Option<LabelSelector>,
+        namespaces: Option<LabelSelector>,
+    },
+    IpBlock {
+        cidr: Cidr,
+        except: Vec<Cidr>,
+    },
+    /// A peer the API server rejects (none, or `ipBlock` with a selector): it admits nothing.
+    Invalid,
+}
+
+/// One `ports` entry of a NetworkPolicy rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NetPort {
+    /// `TCP` (the default), `UDP` or `SCTP`, upper case.
+    pub protocol: String,
+    /// `None`: every port of that protocol.
+    pub port: Option<PortRef>,
+    /// With a numeric `port`: the range `port..=end_port`.
+    pub end_port: Option<Port>,
+}
+
+/// One ingress or egress rule: the traffic it admits. Empty `ports`: every port; empty `peers`
+/// (a missing or empty `from`/`to`): every source or destination.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NetRule {
+    pub ports: Vec<NetPort>,
+    pub peers: Vec<NetPeer>,
+}
+
+/// `networking.k8s.io/v1` NetworkPolicy, with `policyTypes` defaulted as the API server does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkPolicy {
+    pub meta: Meta,
+    pub pod_selector: LabelSelector,
+    /// `Some`: the selected pods are isolated for ingress and admit what these rules allow
+    /// (none when empty); `None`: the policy says nothing about ingress.
+    pub ingress: Option<Vec<NetRule>>,
+    pub egress: Option<Vec<NetRule>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

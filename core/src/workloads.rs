@@ -171,6 +171,7 @@ fn build(
             .unwrap_or_else(|| "default".to_owned()),
         container_ports,
         unrewritten_probes: unrewritten_probes(doc, &sidecar, version),
+        address: None,
         sidecar,
         origin: controller.unwrap_or(doc).origin.clone(),
         calls: None,

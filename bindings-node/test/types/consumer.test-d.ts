@@ -65,6 +65,7 @@ function describe(reason: Reason): string {
     case 'tls-origination-rejected':
     case 'rbac-denied':
     case 'tls-handshake-failed':
+    case 'network-policy':
     case 'no-endpoints':
     case 'unknown-port':
     case 'unknown-host':

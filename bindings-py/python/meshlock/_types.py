@@ -71,6 +71,7 @@ class Reason(_StrEnum):
     TLS_ORIGINATION_REJECTED = "tls-origination-rejected"
     RBAC_DENIED = "rbac-denied"
     TLS_HANDSHAKE_FAILED = "tls-handshake-failed"
+    NETWORK_POLICY = "network-policy"
     NO_ENDPOINTS = "no-endpoints"
     UNKNOWN_PORT = "unknown-port"
     UNKNOWN_HOST = "unknown-host"

@@ -5,6 +5,7 @@
 
 mod decode;
 pub mod locate;
+mod netpol;
 mod parallel;
 mod split;
 pub(crate) mod wire;
@@ -94,6 +95,8 @@ pub struct CallerDoc {
     /// An Ingress's class: the `kubernetes.io/ingress.class` annotation (read first, as Istio does),
     /// else `spec.ingressClassName`; `None` for other callers and for an Ingress without a class.
     pub ingress_class: Option<String>,
+    /// A declared caller's IP address (`spec.address`), matched by NetworkPolicy `ipBlock` peers.
+    pub address: Option<std::net::IpAddr>,
     pub origin: Origin,
 }
 
@@ -112,6 +115,7 @@ pub enum Resource {
     RequestAuthentication(RequestAuthentication),
     Caller(CallerDoc),
     MeshConfig(MeshConfigDoc),
+    NetworkPolicy(crate::model::NetworkPolicy),
 }
 
 /// (kind, namespace, name): a second resource with the same key replaces the first.
@@ -271,6 +275,7 @@ fn key_of(resource: &Resource) -> ResourceKey {
         Resource::ServiceRole(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
         Resource::ServiceRoleBinding(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
         Resource::RequestAuthentication(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
+        Resource::NetworkPolicy(n) => (n.meta.kind, n.meta.namespace.clone(), n.meta.name.clone()),
     }
 }
 
@@ -445,6 +450,7 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
         ("security.istio.io", "RequestAuthentication") => reader.request_authentication(),
         ("networking.istio.io", "DestinationRule") => reader.destination_rule(),
         ("networking.k8s.io" | "extensions", "Ingress") => reader.ingress(),
+        ("networking.k8s.io", "NetworkPolicy") => reader.network_policy(),
         ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {
             reader.webhooks("ValidatingWebhookConfiguration")
         }
@@ -1341,6 +1347,27 @@ impl ObjectReader<'_> {
                 }
             }
         }
+        let address = match caller
+            .spec
+            .address
+            .as_deref()
+            .map(|a| a.trim().parse::<std::net::IpAddr>())
+        {
+            None => None,
+            Some(Ok(ip)) => Some(ip),
+            Some(Err(_)) => {
+                out.push(self.error(
+                    Code::InvalidValue,
+                    YamlPath::default().key("spec").key("address"),
+                    format!(
+                        "`{}` is not an IP address",
+                        caller.spec.address.as_deref().unwrap_or_default()
+                    ),
+                    "write the caller's address as an IPv4 or IPv6 address, e.g. `203.0.113.7`",
+                ));
+                return out;
+            }
+        };
         let sidecar = caller.spec.sidecar;
         let namespace = self.namespace_of(&caller.metadata);
         out.push(Read::Modelled(Resource::Caller(CallerDoc {
@@ -1357,6 +1384,7 @@ impl ObjectReader<'_> {
             .to_owned(),
             targets,
             ingress_class: None,
+            address,
             origin: self.ctx.origin(),
         })));
         out
@@ -1428,6 +1456,7 @@ impl ObjectReader<'_> {
             reason,
             targets,
             ingress_class,
+            address: None,
             origin: self.ctx.origin(),
         })));
         out
@@ -1457,6 +1486,7 @@ impl ObjectReader<'_> {
             reason: "the Kubernetes API server (no sidecar) calls admission webhooks".to_owned(),
             targets,
             ingress_class: None,
+            address: None,
             origin: self.ctx.origin(),
         })));
         out

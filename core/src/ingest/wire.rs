@@ -653,6 +653,8 @@ pub struct ExternalCallerSpec {
     pub targets: Vec<String>,
     /// Whether the caller has an Istio sidecar (default: no).
     pub sidecar: bool,
+    /// Its IP address, for NetworkPolicy `ipBlock` peers (optional).
+    pub address: Option<String>,
 }
 
 // ---------------------------------------------------------------- rbac.istio.io/v1alpha1 (Istio 1.0–1.5)

@@ -61,6 +61,8 @@ pub struct Mesh {
     pub(crate) rbac: crate::model::LegacyRbac,
     /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
     pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
+    /// Kubernetes NetworkPolicies (`resolve::network`).
+    pub(crate) network_policies: Vec<crate::model::NetworkPolicy>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -126,6 +128,7 @@ impl Mesh {
             .chain(self.destination_rules.iter().map(|d| &d.meta))
             .chain(self.authorization_policies.iter().map(|a| &a.meta))
             .chain(self.rbac.metas())
+            .chain(self.network_policies.iter().map(|n| &n.meta))
     }
 
     /// The resource with this key as it was written, for rollbacks.
@@ -179,9 +182,9 @@ impl Mesh {
             .collect()
     }
 
-    /// Whether `other` has the same clients, services, endpoints, authorization and settings, and
-    /// the same DestinationRules with a `workloadSelector`: what the class table's groups and
-    /// identity partitions are built from.
+    /// Whether `other` has the same clients, services, endpoints, authorization, NetworkPolicies,
+    /// namespaces and settings, and the same DestinationRules with a `workloadSelector`: what the
+    /// class table's groups and identity partitions are built from.
     pub(crate) fn same_clients_and_authorization(&self, other: &Mesh) -> bool {
         fn selector_rules(m: &Mesh) -> Vec<&DestinationRule> {
             m.destination_rules
@@ -199,6 +202,8 @@ impl Mesh {
             && same(&self.endpoints, &other.endpoints)
             && self.authorization_policies == other.authorization_policies
             && self.rbac == other.rbac
+            && self.network_policies == other.network_policies
+            && self.namespaces == other.namespaces
             && selector_rules(self) == selector_rules(other)
     }
 
@@ -243,6 +248,7 @@ fn is_policy(resource: &Resource) -> bool {
             | Resource::ServiceRole(_)
             | Resource::ServiceRoleBinding(_)
             | Resource::RequestAuthentication(_)
+            | Resource::NetworkPolicy(_)
     )
 }
 
@@ -316,6 +322,7 @@ fn meta_of(resource: &Resource) -> Option<&Meta> {
         Resource::ServiceRole(r) => Some(&r.meta),
         Resource::ServiceRoleBinding(r) => Some(&r.meta),
         Resource::RequestAuthentication(r) => Some(&r.meta),
+        Resource::NetworkPolicy(n) => Some(&n.meta),
         _ => None,
     }
 }
@@ -330,6 +337,7 @@ fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
         Resource::ServiceRole(r) => Some(&mut r.meta),
         Resource::ServiceRoleBinding(r) => Some(&mut r.meta),
         Resource::RequestAuthentication(r) => Some(&mut r.meta),
+        Resource::NetworkPolicy(n) => Some(&mut n.meta),
         _ => None,
     }
 }
@@ -441,6 +449,7 @@ fn build(
     let mut callers = Vec::new();
     let mut rbac = crate::model::LegacyRbac::default();
     let mut request_authentications = Vec::new();
+    let mut network_policies = Vec::new();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     // A resource of an API the selected release does not have: counted per kind, reported once.
     let mut not_on_this_release = |kind: &'static str, why: &str, stored: &Stored| {
@@ -481,6 +490,7 @@ fn build(
                 not_on_this_release("RequestAuthentication", "introduced in Istio 1.5", stored);
             }
             Resource::RequestAuthentication(r) => request_authentications.push(r.clone()),
+            Resource::NetworkPolicy(n) => network_policies.push(n.clone()),
             Resource::MeshConfig(_) => {}
         }
     }
@@ -566,6 +576,7 @@ fn build(
         authorization_policies,
         rbac,
         request_authentications,
+        network_policies,
         diagnostics: Vec::new(),
     };
     diagnostics.extend(lint::lint(&mesh));
@@ -654,6 +665,7 @@ fn outside_callers(
                 origin: origin.clone(),
                 calls: Some(Vec::new()),
                 unrewritten_probes: Vec::new(),
+                address: None,
             });
             if let Some(calls) = entry.calls.as_mut() {
                 calls.extend(targets);
@@ -674,6 +686,7 @@ fn outside_callers(
             });
     let mut gateway_targets: Vec<String> = Vec::new();
     let mut gateway_origin: Option<&Origin> = None;
+    let mut addresses = Vec::new();
     for c in callers {
         let targets = c
             .targets
@@ -695,6 +708,9 @@ fn outside_callers(
             &c.origin,
             targets,
         );
+        if let Some(address) = c.address {
+            addresses.push((WorkloadId::new(c.namespace.clone(), c.name.clone()), address));
+        }
     }
     if let Some(origin) = gateway_origin.filter(|_| !gateway_in_input) {
         let reason = format!(
@@ -756,6 +772,11 @@ fn outside_callers(
             &origin,
             targets,
         );
+    }
+    for (id, address) in addresses {
+        if let Some(w) = by_id.get_mut(&id) {
+            w.address = Some(address);
+        }
     }
     if let Some(w) = by_id.get_mut(&gateway.id).filter(|w| w.kind == "IngressGateway") {
         // The service account Istio's installers give the gateway (`<service>-service-account`).

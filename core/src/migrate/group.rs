@@ -317,7 +317,7 @@ impl<'a> Deciders<'a> {
             | Reason::MtlsToNoSidecar
             | Reason::TlsOriginationRejected
             | Reason::TlsHandshakeFailed => Side::Client,
-            Reason::NoEndpoints | Reason::UnknownPort | Reason::UnknownHost => Side::Network,
+            Reason::NetworkPolicy | Reason::NoEndpoints | Reason::UnknownPort | Reason::UnknownHost => Side::Network,
         };
         let last = |on: Option<Side>| {
             outcome

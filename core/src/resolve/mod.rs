@@ -2,5 +2,6 @@
 
 pub mod authz;
 pub mod client;
+pub mod network;
 pub mod protocol;
 pub mod server;
