@@ -204,8 +204,12 @@ export interface Exposure {
   /** `fqdn:port`. */
   service: string
   mode: MtlsMode | null
-  /** Workloads `namespace/name`. */
+  /** How many clients call it in plaintext and get through. */
+  plaintextClients: number
+  /** Those workloads, `namespace/name`. */
   plaintextCallers: Array<string>
+  /** The first ten of them, `and N more`. */
+  plaintextCallersText: string
   /** `Kind ns/name` of the AuthorizationPolicies that apply to the endpoints; empty: none. */
   authorization: Array<string>
   findings: Array<string>
@@ -520,6 +524,8 @@ export interface Plan {
   /** What needs no step, and why. */
   notes: Array<string>
   steps: Array<PlanStep>
+  /** How many edges the held-back lock-downs would break (`blockers` lists them). */
+  blockedEdges: number
   blockers: Array<Blocker>
   /** The lock-downs held back (step names, unnumbered). */
   heldBack: Array<string>
