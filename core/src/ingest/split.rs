@@ -6,11 +6,6 @@
 use saphyr_parser::{Event, Parser, Span};
 use std::borrow::Cow;
 
-use crate::diagnostic::{Code, Diagnostic};
-
-/// Largest source meshlock reads: far above a 50,000-pod dump, far below what would exhaust memory.
-pub const MAX_SOURCE_BYTES: usize = 1 << 30;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document<'a> {
     /// Borrowed for a whole document; owned for a `kind: List` item (indented to its column).
@@ -43,19 +38,10 @@ fn is_marker(line: &str, marker: &str) -> bool {
 }
 
 /// Documents with content; empty ones (only blanks and comments) are skipped as Kubernetes does.
-pub fn split(text: &str) -> Result<Vec<Document<'_>>, Box<Diagnostic>> {
-    if text.len() > MAX_SOURCE_BYTES {
-        return Err(Box::new(
-            Diagnostic::error(
-                Code::InputLimit,
-                format!(
-                    "source is {} bytes; meshlock reads at most {MAX_SOURCE_BYTES}",
-                    text.len()
-                ),
-            )
-            .with_help("split the input into several files"),
-        ));
-    }
+/// Limits are checked before (`ingest::limits`).
+pub fn split(text: &str) -> Vec<Document<'_>> {
+    // A byte order mark (a file read by a binding as is) is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut docs = Vec::new();
     let mut start = 0usize;
     let mut first_line = 1usize;
@@ -78,7 +64,7 @@ pub fn split(text: &str) -> Result<Vec<Document<'_>>, Box<Diagnostic>> {
         offset += line.len();
     }
     push(&mut docs, text.get(start..).unwrap_or_default(), first_line);
-    Ok(docs)
+    docs
 }
 
 fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
@@ -409,7 +395,7 @@ mod tests {
     #[test]
     fn splits_on_markers_and_keeps_lines() {
         let text = "# header\n---\na: 1\n---\n\n--- {b: 2}\n...\nc: |\n  ---x\n";
-        let docs = split(text).unwrap();
+        let docs = split(text);
         assert_eq!(docs.len(), 3);
         assert_eq!(
             docs[0],
@@ -472,7 +458,7 @@ mod tests {
 
     #[test]
     fn a_document_starts_at_its_first_content_line() {
-        let docs = split("# header\n---\n\n  # note\n  a: 1\n").unwrap();
+        let docs = split("# header\n---\n\n  # note\n  a: 1\n");
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].start(), (5, 3));
     }
