@@ -68,11 +68,17 @@ pub fn split(text: &str) -> Vec<Document<'_>> {
 }
 
 fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
-    let has_content = text.lines().any(|l| {
-        let t = l.trim();
-        !t.is_empty() && !t.starts_with('#')
-    });
-    if has_content {
+    let mut content = text
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('#'));
+    let first = content.next();
+    // A document that is only `null` is skipped too, as kubectl skips it.
+    let null = first.is_some_and(|t| {
+        let value = t.split(" #").next().unwrap_or(t).trim_end();
+        matches!(value, "null" | "Null" | "NULL" | "~")
+    }) && content.next().is_none();
+    if first.is_some() && !null {
         docs.push(Document {
             text: Cow::Borrowed(text),
             first_line,
@@ -85,7 +91,8 @@ fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
 /// found with the event parser's spans, so no generic tree of the whole list is built.
 pub fn list_items(doc: &Document<'_>) -> Result<Vec<Document<'static>>, &'static str> {
     let text = doc.text.as_ref();
-    let mut events = Parser::new_from_str(text).filter_map(Result::ok);
+    // The parser repeats its error forever: the events end at the first one.
+    let mut events = Parser::new_from_str(text).map_while(Result::ok);
     let mut offsets = ByteOffsets::new(text);
     let mut items = Vec::new();
     let mut depth = 0usize;
