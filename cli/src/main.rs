@@ -229,6 +229,33 @@ struct InputArgs {
     /// A caller outside the mesh, without a sidecar: `NS/NAME=HOST:PORT[,HOST:PORT…]`. Repeatable.
     #[arg(long = "caller", value_name = "NS/NAME=TARGETS")]
     callers: Vec<String>,
+    /// Largest input read, all sources together, in bytes (default 1 GiB).
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::CLI_MAX_INPUT_BYTES, help_heading = "Limits")]
+    max_input_bytes: u64,
+    /// Most documents read, the items of `kind: List` documents included.
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::default().max_documents, help_heading = "Limits")]
+    max_documents: u64,
+    /// Deepest nesting of maps and lists in a document (YAML decoding stops at 128 anyway).
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::default().max_depth, help_heading = "Limits")]
+    max_depth: u32,
+    /// Most nodes that YAML aliases (`*name`) may expand to in a document.
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::default().max_alias_nodes, help_heading = "Limits")]
+    max_alias_nodes: u64,
+    /// Longest string (scalar) in bytes.
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::default().max_string_bytes, help_heading = "Limits")]
+    max_string_bytes: u64,
+}
+
+impl InputArgs {
+    fn limits(&self) -> meshlock::Limits {
+        meshlock::Limits {
+            max_input_bytes: self.max_input_bytes,
+            max_documents: self.max_documents,
+            max_depth: self.max_depth,
+            max_alias_nodes: self.max_alias_nodes,
+            max_string_bytes: self.max_string_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -545,7 +572,7 @@ fn simulate(args: SimulateArgs, style: Style) -> Result<u8, Failure> {
             None => (false, spec.as_str()),
         };
         let mut sources = Vec::new();
-        read_sources(Path::new(file), &mut sources)?;
+        read_sources(Path::new(file), &mut sources, &mut 0, &args.input.limits())?;
         for source in &mut sources {
             source.namespace.clone_from(&args.input.namespace);
         }
@@ -609,9 +636,11 @@ fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure>
             "no input: give -f SRC (files, directories, or - for stdin)".to_owned(),
         ));
     }
+    let limits = input.limits();
     let mut sources = Vec::new();
+    let mut total = 0u64;
     for path in &input.files {
-        read_sources(path, &mut sources)?;
+        read_sources(path, &mut sources, &mut total, &limits)?;
     }
     for source in &mut sources {
         source.namespace.clone_from(&input.namespace);
@@ -624,6 +653,7 @@ fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure>
         auto_mtls: input.auto_mtls.map(|v| matches!(v, OnOff::On)),
         root_namespace: input.root_namespace.clone(),
         trust_domain: None,
+        limits,
     };
     Ok((sources, settings))
 }
@@ -660,17 +690,33 @@ fn caller_source(spec: &str) -> Result<Source, Failure> {
     Ok(Source::new(format!("--caller {spec}"), yaml))
 }
 
-fn read_sources(path: &Path, out: &mut Vec<Source>) -> Result<(), Failure> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
-        out.push(Source::new("<stdin>", text));
-        return Ok(());
-    }
+/// Reads `path` (a file, a directory, or `-`) into `out`; `total` counts the bytes read so far, which
+/// the input limit bounds before a file is read.
+fn read_sources(path: &Path, out: &mut Vec<Source>, total: &mut u64, limits: &meshlock::Limits) -> Result<(), Failure> {
+    let name = if path.as_os_str() == "-" {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let too_big = |size: u64| {
+        meshlock::ingest::input_bytes_exceeded(size, limits).map(|d| {
+            bad_input(&[d.at(meshlock::Location {
+                source: name.clone(),
+                ..meshlock::Location::default()
+            })])
+        })
+    };
     let cannot = |e: std::io::Error| Failure(format!("cannot read `{}`: {e}", path.display()));
-    if path.is_dir() {
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        let room = limits.max_input_bytes.saturating_sub(*total).saturating_add(1);
+        std::io::stdin()
+            .lock()
+            .take(room)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
+        bytes
+    } else if path.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(cannot)?
             .filter_map(Result::ok)
@@ -679,19 +725,21 @@ fn read_sources(path: &Path, out: &mut Vec<Source>) -> Result<(), Failure> {
             .collect();
         entries.sort();
         for entry in entries {
-            read_sources(&entry, out)?;
+            read_sources(&entry, out, total, limits)?;
         }
         return Ok(());
+    } else {
+        let size = std::fs::metadata(path).map_err(cannot)?.len();
+        if let Some(failure) = too_big(total.saturating_add(size)) {
+            return Err(failure);
+        }
+        std::fs::read(path).map_err(cannot)?
+    };
+    *total = total.saturating_add(bytes.len() as u64);
+    if let Some(failure) = too_big(*total) {
+        return Err(failure);
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
-    if bytes.len() > meshlock::ingest::MAX_SOURCE_BYTES {
-        return Err(Failure(format!(
-            "`{}` is larger than meshlock reads ({} bytes)",
-            path.display(),
-            meshlock::ingest::MAX_SOURCE_BYTES
-        )));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| Failure(format!("`{}` is not UTF-8 text: {e}", path.display())))?;
-    out.push(Source::new(path.display().to_string(), text));
+    let source = meshlock::ingest::source_from_bytes(&name, &bytes).map_err(|d| bad_input(&[*d]))?;
+    out.push(source);
     Ok(())
 }

@@ -167,8 +167,8 @@ impl Code {
                 id: "ML106",
                 slug: "input-limit",
                 severity: Severity::Error,
-                why: "The input is larger, deeper or expands more aliases than meshlock accepts; refusing protects the machine.",
-                fix: "Split the input into several files; remove anchors that expand exponentially.",
+                why: "The input is larger, has more documents, nests deeper, expands more aliases or holds a longer string than meshlock accepts; it is refused before it is parsed, which protects the machine (and the browser tab).",
+                fix: "The message names the limit. If the input is trusted, raise it: `--max-input-bytes`, `--max-documents`, `--max-depth`, `--max-alias-nodes`, `--max-string-bytes` on the command line, `limits.max_…` in the settings of the bindings and the playground. Otherwise split the input, or remove anchors that expand exponentially.",
             },
             Code::MissingField => Entry {
                 id: "ML107",

@@ -38,4 +38,4 @@ pub use ingest::Source;
 pub use matrix::{Edge, Matrix};
 pub use mesh::{LoadError, Loaded, Mesh};
 pub use model::{ProbeError, ResourceRef, Target};
-pub use settings::{IstioVersion, MeshSettings, ResolvedSettings};
+pub use settings::{IstioVersion, Limits, MeshSettings, ResolvedSettings};

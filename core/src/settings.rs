@@ -122,6 +122,56 @@ pub struct MeshSettings {
     pub auto_mtls: Option<bool>,
     pub root_namespace: Option<String>,
     pub trust_domain: Option<String>,
+    /// How much input meshlock reads before refusing it (safe defaults).
+    pub limits: Limits,
+}
+
+/// Limits on the input, enforced before it is parsed: a hostile or mistaken input is refused with
+/// `ML106 input-limit`, naming the limit and how to raise it, instead of exhausting time or memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Bytes of all sources read together (CLI `--max-input-bytes`).
+    pub max_input_bytes: u64,
+    /// Documents of all sources, the items of `kind: List` documents included (`--max-documents`).
+    pub max_documents: u64,
+    /// Nesting of collections (maps and lists) in one document, its own map included
+    /// (`--max-depth`). YAML decoding stops at 128 levels whatever this says.
+    pub max_depth: u32,
+    /// Nodes that aliases (`*name`) expand to in one document, the YAML "billion laughs"
+    /// (`--max-alias-nodes`).
+    pub max_alias_nodes: u64,
+    /// Bytes of one scalar (a string, a key) (`--max-string-bytes`).
+    pub max_string_bytes: u64,
+}
+
+impl Limits {
+    /// The CLI's input size: it reads files from disk, where a cluster dump can be large.
+    pub const CLI_MAX_INPUT_BYTES: u64 = 1 << 30;
+
+    /// Every limit at its default but the input size.
+    pub fn with_max_input_bytes(self, max_input_bytes: u64) -> Self {
+        Self {
+            max_input_bytes,
+            ..self
+        }
+    }
+}
+
+impl Default for Limits {
+    /// Defaults far above a 50,000-pod cluster dump and any real manifest, far below what would
+    /// exhaust a browser tab: 256 MiB of input (bindings and WASM; the CLI reads 1 GiB), a million
+    /// documents, 128 levels of nesting (the YAML decoder's own bound), 100,000 nodes expanded from aliases, 4 MiB strings (an
+    /// object in etcd is at most 1.5 MiB).
+    fn default() -> Self {
+        Self {
+            max_input_bytes: 256 << 20,
+            max_documents: 1_000_000,
+            max_depth: 128,
+            max_alias_nodes: 100_000,
+            max_string_bytes: 4 << 20,
+        }
+    }
 }
 
 /// Where a resolved setting came from, so the user can tell a default from an explicit choice.

@@ -163,7 +163,7 @@ fn settings(s: &Settings) -> MeshSettings {
             .map(|v| v.parse::<IstioVersion>().expect("version")),
         auto_mtls: s.auto_mtls,
         root_namespace: s.root_namespace.clone(),
-        trust_domain: None,
+        ..MeshSettings::default()
     }
 }
 

@@ -31,11 +31,29 @@ pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, Deco
         }
     }
     let mut unknown = Vec::new();
+    if let Some(merged) = merged(text) {
+        return match serde_ignored::deserialize(merged, |p| unknown.push(YamlPath::from_ignored(&p))) {
+            Ok(value) => Ok(Decoded { value, unknown }),
+            Err(error) => Err(DecodeError { error }),
+        };
+    }
     let de = yaml_serde::Deserializer::from_str(text);
     match serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p))) {
         Ok(value) => Ok(Decoded { value, unknown }),
         Err(error) => Err(DecodeError { error }),
     }
+}
+
+/// The document with its merge keys (`<<: *base`) applied, as Kubernetes' YAML reader applies
+/// them; `None` when it has none (or does not parse: the plain decode reports that). Positions are
+/// lost, so an error in a merged document is located by its path.
+fn merged(text: &str) -> Option<yaml_serde::Value> {
+    if !text.contains("<<") {
+        return None;
+    }
+    let mut value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
+    value.apply_merge().ok()?;
+    Some(value)
 }
 
 /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest quietly:
@@ -46,6 +64,9 @@ pub fn decode_plain<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
         && let Ok(value) = serde_json::from_str(text)
     {
         return Ok(value);
+    }
+    if let Some(merged) = merged(text) {
+        return T::deserialize(merged).map_err(|error| DecodeError { error });
     }
     yaml_serde::from_str(text).map_err(|error| DecodeError { error })
 }
@@ -126,9 +147,31 @@ impl DecodeError {
             _ => (YamlPath::default(), message.to_owned()),
         };
         let (code, help) = classify(&message);
+        let message = if message.contains("more than one document") {
+            "content after the end of the document (a stray `]` or `}`, or a second document without `---`)".to_owned()
+        } else {
+            message
+        };
         let mut location = ctx.location(&full, position);
         if position.is_none() && location.line.is_none() {
             location = ctx.location(&YamlPath::default(), None);
+        }
+        if message.contains("control characters") {
+            // libyaml's reader reports a character offset in the message, not a line.
+            let text = ctx.doc.text.as_ref();
+            if let Some(at) = text.find(|c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                let before = text.get(..at).unwrap_or_default();
+                let line = before.matches('\n').count();
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                location.line = Some(line + ctx.doc.first_line);
+                location.column = Some(column);
+            }
+        }
+        if location.line.is_none() {
+            // Not found by path (the text does not parse): the document's first line.
+            let (line, column) = ctx.doc.start();
+            location.line = Some(line);
+            location.column = Some(column);
         }
         Diagnostic::error(code, message).with_help(help).at(location)
     }

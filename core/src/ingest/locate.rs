@@ -87,7 +87,8 @@ impl fmt::Display for YamlPath {
 /// 1-based line and column of `path` in `text`: the key for a mapping entry, the item for a
 /// sequence element. `None` when the path is not in the text (or the text does not parse).
 pub fn locate(text: &str, path: &YamlPath) -> Option<(usize, usize)> {
-    let mut events = Parser::new_from_str(text).filter_map(Result::ok);
+    // The parser repeats its error forever: the events end at the first one.
+    let mut events = Parser::new_from_str(text).map_while(Result::ok);
     // Skip to the document's root node.
     loop {
         match events.next()? {
@@ -168,6 +169,21 @@ fn skip_rest<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>, first: &E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_syntax_error_ends_the_search() {
+        // The parser returns its error again and again: skipping errors never ended (found by the
+        // hostile corpus, `tests/hostile/cases/json-trailing-garbage.json`).
+        assert_eq!(
+            locate("{\"kind\": \"Service\"} }\n", &YamlPath::default().key("x")),
+            None
+        );
+        let doc = super::super::split::Document {
+            text: "kind: List\nitems:\n- a\n} }\n".into(),
+            first_line: 1,
+        };
+        let _ = super::super::split::list_items(&doc);
+    }
 
     const SEED_POLICY: &str = "apiVersion: \"authentication.istio.io/v1alpha1\"
 kind: \"Policy\"

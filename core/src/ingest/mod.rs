@@ -4,10 +4,12 @@
 //! into the typed struct for its kind, never into one generic tree for the whole input.
 
 mod decode;
+mod limits;
 pub mod locate;
 mod netpol;
 mod parallel;
 mod split;
+mod text;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
@@ -20,9 +22,11 @@ use crate::model::{
     RbacMode, RbacRule, RbacSubject, RequestAuthentication, Service, ServicePort, ServiceRole, ServiceRoleBinding,
     SourceMatch, TargetPort, TlsMode,
 };
+use crate::settings::Limits;
 use decode::{decode_object, decode_plain};
+pub use limits::input_bytes as input_bytes_exceeded;
 use locate::YamlPath;
-pub use split::MAX_SOURCE_BYTES;
+pub use text::source_from_bytes;
 
 /// One input file (or stdin, or a string): a name for diagnostics and its text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -136,31 +140,56 @@ pub struct Ingested {
     pub documents: usize,
 }
 
-/// Decodes every document of every source, on every available core. `first_seq` numbers resources
-/// in input order.
+/// Decodes every document of every source, on every available core, under the default
+/// [`Limits`]. `first_seq` numbers resources in input order.
 pub fn ingest(sources: &[Source], first_seq: u64) -> Ingested {
-    ingest_with_threads(sources, first_seq, parallel::available())
+    ingest_limited(sources, first_seq, &Limits::default())
+}
+
+/// [`ingest`] under `limits`.
+pub fn ingest_limited(sources: &[Source], first_seq: u64, limits: &Limits) -> Ingested {
+    ingest_with(sources, first_seq, parallel::available(), limits)
 }
 
 /// [`ingest`] on at most `threads` threads (`1`: the single-threaded floor benchmarks compare
 /// with). The result is the same for every thread count: documents, and the items of a
 /// `kind: List`, are decoded independently and kept in input order.
 pub fn ingest_with_threads(sources: &[Source], first_seq: u64, threads: NonZeroUsize) -> Ingested {
+    ingest_with(sources, first_seq, threads, &Limits::default())
+}
+
+/// [`ingest_with_threads`] under `limits`: a source past a limit is refused with `ML106
+/// input-limit` before any of it is decoded.
+pub fn ingest_with(sources: &[Source], first_seq: u64, threads: NonZeroUsize, limits: &Limits) -> Ingested {
     let mut out = Ingested::default();
+    let total: u64 = sources.iter().map(|s| s.text.len() as u64).sum();
+    if let Some(diag) = limits::input_bytes(total, limits) {
+        out.diagnostics.push(diag.at(Location {
+            source: sources.first().map(|s| s.name.clone()).unwrap_or_default(),
+            ..Location::default()
+        }));
+        return out;
+    }
     let mut ignored: BTreeMap<(String, String), (String, Vec<usize>)> = BTreeMap::new();
     let mut seq = first_seq;
+    let mut remaining = limits.max_documents;
     for source in sources {
-        let documents = match split::split(&source.text) {
-            Ok(docs) => docs,
-            Err(diag) => {
-                out.diagnostics.push(diag.at(Location {
-                    source: source.name.clone(),
-                    ..Location::default()
-                }));
-                continue;
-            }
-        };
-        for (index, reads) in read_documents(source, &documents, threads).into_iter().enumerate() {
+        let documents = split::split(&source.text);
+        if documents.len() as u64 > remaining {
+            let index = usize::try_from(remaining).unwrap_or(usize::MAX);
+            let line = documents.get(index).map(|d| d.start().0);
+            out.diagnostics.push(limits::documents(limits).at(Location {
+                source: source.name.clone(),
+                document: Some(index),
+                line,
+                column: line.map(|_| 1),
+                ..Location::default()
+            }));
+            return out;
+        }
+        remaining -= documents.len() as u64;
+        let reads = read_documents(source, &documents, threads, limits, &mut remaining);
+        for (index, reads) in reads.into_iter().enumerate() {
             out.documents += 1;
             for outcome in reads {
                 match outcome {
@@ -216,8 +245,13 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::model::ResourceRef>, 
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let limits = Limits::default();
+    let total: u64 = sources.iter().map(|s| s.text.len() as u64).sum();
+    if let Some(diag) = limits::input_bytes(total, &limits) {
+        return Err(vec![diag]);
+    }
     for source in sources {
-        let documents = split::split(&source.text).map_err(|d| vec![*d])?;
+        let documents = split::split(&source.text);
         for (index, doc) in documents.iter().enumerate() {
             let ctx = DocContext {
                 source,
@@ -225,6 +259,11 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::model::ResourceRef>, 
                 doc,
                 prefix: YamlPath::default(),
             };
+            if let Err(exceeded) = limits::check(&doc.text, &limits) {
+                let pos = exceeded.pos;
+                errors.push(exceeded.into_diagnostic().at(ctx.location(&YamlPath::default(), pos)));
+                continue;
+            }
             match decode_plain::<Named>(&doc.text) {
                 Ok(named) => {
                     let (Some(kind), Some(name)) = (named.kind, named.metadata.name) else {
@@ -327,15 +366,50 @@ enum Step {
 
 /// The outcomes of each document, in order. Documents are read in parallel, then the items of all
 /// `kind: List` documents: a `kubectl get -o yaml` dump is one List of thousands of items.
-fn read_documents(source: &Source, documents: &[split::Document<'_>], threads: NonZeroUsize) -> Vec<Vec<Read>> {
-    let steps = parallel::map(documents, threads, |index, doc| {
-        read_document(&DocContext {
+fn read_documents(
+    source: &Source,
+    documents: &[split::Document<'_>],
+    threads: NonZeroUsize,
+    limits: &Limits,
+    remaining: &mut u64,
+) -> Vec<Vec<Read>> {
+    let mut steps = parallel::map(documents, threads, |index, doc| {
+        let ctx = DocContext {
             source,
             index,
             doc,
             prefix: YamlPath::default(),
-        })
+        };
+        if let Err(exceeded) = limits::check(&doc.text, limits) {
+            let pos = exceeded.pos;
+            return Step::Read(vec![Read::Diagnostic(
+                exceeded.into_diagnostic().at(ctx.location(&YamlPath::default(), pos)),
+            )]);
+        }
+        read_document(&ctx)
     });
+    // List items count as documents: past the limit, a List is refused whole.
+    for (index, step) in steps.iter_mut().enumerate() {
+        if let Step::List(items) = step {
+            match remaining.checked_sub(items.len() as u64) {
+                Some(left) => *remaining = left,
+                None => {
+                    let location = documents.get(index).map(|doc| {
+                        DocContext {
+                            source,
+                            index,
+                            doc,
+                            prefix: YamlPath::default(),
+                        }
+                        .location(&YamlPath::default().key("items"), None)
+                    });
+                    *step = Step::Read(vec![Read::Diagnostic(
+                        limits::documents(limits).at(location.unwrap_or_default()),
+                    )]);
+                }
+            }
+        }
+    }
     let items: Vec<(usize, usize, &split::Document<'_>)> = steps
         .iter()
         .enumerate()

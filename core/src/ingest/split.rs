@@ -6,11 +6,6 @@
 use saphyr_parser::{Event, Parser, Span};
 use std::borrow::Cow;
 
-use crate::diagnostic::{Code, Diagnostic};
-
-/// Largest source meshlock reads: far above a 50,000-pod dump, far below what would exhaust memory.
-pub const MAX_SOURCE_BYTES: usize = 1 << 30;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document<'a> {
     /// Borrowed for a whole document; owned for a `kind: List` item (indented to its column).
@@ -43,19 +38,10 @@ fn is_marker(line: &str, marker: &str) -> bool {
 }
 
 /// Documents with content; empty ones (only blanks and comments) are skipped as Kubernetes does.
-pub fn split(text: &str) -> Result<Vec<Document<'_>>, Box<Diagnostic>> {
-    if text.len() > MAX_SOURCE_BYTES {
-        return Err(Box::new(
-            Diagnostic::error(
-                Code::InputLimit,
-                format!(
-                    "source is {} bytes; meshlock reads at most {MAX_SOURCE_BYTES}",
-                    text.len()
-                ),
-            )
-            .with_help("split the input into several files"),
-        ));
-    }
+/// Limits are checked before (`ingest::limits`).
+pub fn split(text: &str) -> Vec<Document<'_>> {
+    // A byte order mark (a file read by a binding as is) is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut docs = Vec::new();
     let mut start = 0usize;
     let mut first_line = 1usize;
@@ -78,15 +64,21 @@ pub fn split(text: &str) -> Result<Vec<Document<'_>>, Box<Diagnostic>> {
         offset += line.len();
     }
     push(&mut docs, text.get(start..).unwrap_or_default(), first_line);
-    Ok(docs)
+    docs
 }
 
 fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
-    let has_content = text.lines().any(|l| {
-        let t = l.trim();
-        !t.is_empty() && !t.starts_with('#')
-    });
-    if has_content {
+    let mut content = text
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('#'));
+    let first = content.next();
+    // A document that is only `null` is skipped too, as kubectl skips it.
+    let null = first.is_some_and(|t| {
+        let value = t.split(" #").next().unwrap_or(t).trim_end();
+        matches!(value, "null" | "Null" | "NULL" | "~")
+    }) && content.next().is_none();
+    if first.is_some() && !null {
         docs.push(Document {
             text: Cow::Borrowed(text),
             first_line,
@@ -99,7 +91,8 @@ fn push<'a>(docs: &mut Vec<Document<'a>>, text: &'a str, first_line: usize) {
 /// found with the event parser's spans, so no generic tree of the whole list is built.
 pub fn list_items(doc: &Document<'_>) -> Result<Vec<Document<'static>>, &'static str> {
     let text = doc.text.as_ref();
-    let mut events = Parser::new_from_str(text).filter_map(Result::ok);
+    // The parser repeats its error forever: the events end at the first one.
+    let mut events = Parser::new_from_str(text).map_while(Result::ok);
     let mut offsets = ByteOffsets::new(text);
     let mut items = Vec::new();
     let mut depth = 0usize;
@@ -409,7 +402,7 @@ mod tests {
     #[test]
     fn splits_on_markers_and_keeps_lines() {
         let text = "# header\n---\na: 1\n---\n\n--- {b: 2}\n...\nc: |\n  ---x\n";
-        let docs = split(text).unwrap();
+        let docs = split(text);
         assert_eq!(docs.len(), 3);
         assert_eq!(
             docs[0],
@@ -472,7 +465,7 @@ mod tests {
 
     #[test]
     fn a_document_starts_at_its_first_content_line() {
-        let docs = split("# header\n---\n\n  # note\n  a: 1\n").unwrap();
+        let docs = split("# header\n---\n\n  # note\n  a: 1\n");
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].start(), (5, 3));
     }

@@ -93,9 +93,12 @@ pub struct Head {
 pub struct ObjectMeta {
     pub name: Option<String>,
     pub namespace: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub labels: Labels,
+    #[serde(default, deserialize_with = "nullable")]
     pub annotations: Labels,
     pub creation_timestamp: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub owner_references: Vec<OwnerReference>,
 }
 
@@ -110,13 +113,16 @@ pub struct OwnerReference {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Namespace {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ConfigMap {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub data: BTreeMap<String, String>,
 }
 
@@ -139,7 +145,9 @@ pub struct MeshConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Pod {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: PodSpec,
     /// Present when the Pod was read from a cluster (`kubectl get -o yaml`): only its presence counts.
     pub status: Option<serde::de::IgnoredAny>,
@@ -148,7 +156,9 @@ pub struct Pod {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodSpec {
+    #[serde(default, deserialize_with = "nullable")]
     pub containers: Vec<Container>,
+    #[serde(default, deserialize_with = "nullable")]
     pub init_containers: Vec<Container>,
     pub service_account_name: Option<String>,
     /// Deprecated alias of `serviceAccountName`, still printed by old clusters.
@@ -162,6 +172,7 @@ pub struct Container {
     pub name: String,
     /// `auto` on an `istio-proxy` container is Istio's injection placeholder (gateway templates).
     pub image: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ports: Vec<ContainerPort>,
     pub readiness_probe: Option<Probe>,
     pub liveness_probe: Option<Probe>,
@@ -181,7 +192,9 @@ pub struct ContainerPort {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct PodTemplate {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: PodSpec,
 }
 
@@ -189,20 +202,25 @@ pub struct PodTemplate {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Controller {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: ControllerSpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ControllerSpec {
+    #[serde(default, deserialize_with = "nullable")]
     pub template: PodTemplate,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CronJob {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: CronJobSpec,
 }
 
@@ -215,6 +233,7 @@ pub struct CronJobSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct JobTemplate {
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: ControllerSpec,
 }
 
@@ -223,7 +242,9 @@ pub struct JobTemplate {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Service {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: ServiceSpec,
 }
 
@@ -231,6 +252,7 @@ pub struct Service {
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceSpec {
     pub selector: Option<Labels>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ports: Vec<ServicePort>,
     #[serde(rename = "clusterIP")]
     pub cluster_ip: Option<String>,
@@ -261,16 +283,21 @@ pub enum IntOrString {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct AuthnPolicy {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: AuthnPolicySpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthnPolicySpec {
+    #[serde(default, deserialize_with = "nullable")]
     pub targets: Vec<TargetSelector>,
+    #[serde(default, deserialize_with = "nullable")]
     pub peers: Vec<PeerAuthenticationMethod>,
     pub peer_is_optional: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
     pub origins: Vec<ReadPast>,
     pub origin_is_optional: Option<bool>,
     /// `USE_PEER` (0) or `USE_ORIGIN` (1).
@@ -281,6 +308,7 @@ pub struct AuthnPolicySpec {
 #[serde(default)]
 pub struct TargetSelector {
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ports: Vec<PortSelector>,
     /// Declared in the proto but hidden and not implemented by Istio.
     pub labels: Option<ReadPast>,
@@ -331,7 +359,9 @@ where
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PeerAuthentication {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: PeerAuthenticationSpec,
 }
 
@@ -347,6 +377,7 @@ pub struct PeerAuthenticationSpec {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkloadSelector {
+    #[serde(default, deserialize_with = "nullable")]
     pub match_labels: Labels,
 }
 
@@ -370,7 +401,9 @@ pub enum PeerMode {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DestinationRule {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: DestinationRuleSpec,
 }
 
@@ -380,6 +413,7 @@ pub struct DestinationRuleSpec {
     pub host: Option<String>,
     pub traffic_policy: Option<TrafficPolicy>,
     pub subsets: Vec<Subset>,
+    #[serde(default, deserialize_with = "nullable")]
     pub export_to: Vec<String>,
     pub workload_selector: Option<WorkloadSelector>,
 }
@@ -391,6 +425,7 @@ pub struct TrafficPolicy {
     pub connection_pool: Option<ReadPast>,
     pub outlier_detection: Option<ReadPast>,
     pub tls: Option<ClientTls>,
+    #[serde(default, deserialize_with = "nullable")]
     pub port_level_settings: Vec<PortTrafficPolicy>,
     pub tunnel: Option<ReadPast>,
     pub proxy_protocol: Option<ReadPast>,
@@ -444,7 +479,9 @@ pub enum TlsMode {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct AuthorizationPolicy {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: AuthorizationPolicySpec,
 }
 
@@ -456,6 +493,7 @@ pub struct AuthorizationPolicySpec {
     pub target_refs: Option<ReadPast>,
     pub action: Option<AuthzAction>,
     pub provider: Option<ReadPast>,
+    #[serde(default, deserialize_with = "nullable")]
     pub rules: Vec<AuthzRule>,
 }
 
@@ -463,7 +501,9 @@ pub struct AuthorizationPolicySpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RequestAuthentication {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: RequestAuthenticationSpec,
 }
 
@@ -488,8 +528,11 @@ pub enum AuthzAction {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct AuthzRule {
+    #[serde(default, deserialize_with = "nullable")]
     pub from: Vec<AuthzFrom>,
+    #[serde(default, deserialize_with = "nullable")]
     pub to: Vec<AuthzTo>,
+    #[serde(default, deserialize_with = "nullable")]
     pub when: Vec<AuthzCondition>,
 }
 
@@ -502,17 +545,29 @@ pub struct AuthzFrom {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthzSource {
+    #[serde(default, deserialize_with = "nullable")]
     pub principals: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_principals: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub namespaces: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_namespaces: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub service_accounts: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_service_accounts: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub request_principals: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_request_principals: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ip_blocks: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_ip_blocks: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub remote_ip_blocks: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_remote_ip_blocks: Vec<String>,
 }
 
@@ -525,13 +580,21 @@ pub struct AuthzTo {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthzOperation {
+    #[serde(default, deserialize_with = "nullable")]
     pub hosts: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_hosts: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ports: Vec<IntOrString>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_ports: Vec<IntOrString>,
+    #[serde(default, deserialize_with = "nullable")]
     pub methods: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_methods: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub paths: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_paths: Vec<String>,
 }
 
@@ -539,7 +602,9 @@ pub struct AuthzOperation {
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthzCondition {
     pub key: String,
+    #[serde(default, deserialize_with = "nullable")]
     pub values: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub not_values: Vec<String>,
 }
 
@@ -561,7 +626,9 @@ pub struct HttpGet {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Ingress {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: IngressSpec,
 }
 
@@ -572,6 +639,7 @@ pub struct IngressSpec {
     pub default_backend: Option<IngressBackend>,
     /// `networking.k8s.io/v1beta1` and `extensions/v1beta1`: the default backend.
     pub backend: Option<IngressBackend>,
+    #[serde(default, deserialize_with = "nullable")]
     pub rules: Vec<IngressRule>,
 }
 
@@ -584,6 +652,7 @@ pub struct IngressRule {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct IngressHttp {
+    #[serde(default, deserialize_with = "nullable")]
     pub paths: Vec<IngressPath>,
 }
 
@@ -613,7 +682,9 @@ pub struct IngressService {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WebhookConfiguration {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub webhooks: Vec<Webhook>,
 }
 
@@ -642,7 +713,9 @@ pub struct WebhookService {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ExternalCaller {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: ExternalCallerSpec,
 }
 
@@ -650,6 +723,7 @@ pub struct ExternalCaller {
 #[serde(deny_unknown_fields, default)]
 pub struct ExternalCallerSpec {
     /// `HOST:PORT`, resolved from the caller's namespace like a probe target.
+    #[serde(default, deserialize_with = "nullable")]
     pub targets: Vec<String>,
     /// Whether the caller has an Istio sidecar (default: no).
     pub sidecar: bool,
@@ -663,7 +737,9 @@ pub struct ExternalCallerSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RbacConfig {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: RbacConfigSpec,
 }
 
@@ -688,29 +764,38 @@ pub enum RbacMode {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RbacTarget {
+    #[serde(default, deserialize_with = "nullable")]
     pub services: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub namespaces: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ServiceRole {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: ServiceRoleSpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ServiceRoleSpec {
+    #[serde(default, deserialize_with = "nullable")]
     pub rules: Vec<AccessRule>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AccessRule {
+    #[serde(default, deserialize_with = "nullable")]
     pub services: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub methods: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub paths: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ports: Vec<i64>,
     pub constraints: Option<ReadPast>,
     pub hosts: Option<ReadPast>,
@@ -723,13 +808,16 @@ pub struct AccessRule {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ServiceRoleBinding {
+    #[serde(default, deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
     pub spec: ServiceRoleBindingSpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceRoleBindingSpec {
+    #[serde(default, deserialize_with = "nullable")]
     pub subjects: Vec<RbacSubject>,
     pub role_ref: Option<RoleRef>,
     pub role: Option<String>,
@@ -742,9 +830,11 @@ pub struct ServiceRoleBindingSpec {
 pub struct RbacSubject {
     pub user: Option<String>,
     pub group: Option<ReadPast>,
+    #[serde(default, deserialize_with = "nullable")]
     pub properties: BTreeMap<String, String>,
     pub names: Option<ReadPast>,
     pub not_names: Option<ReadPast>,
+    #[serde(default, deserialize_with = "nullable")]
     pub namespaces: Vec<String>,
     pub not_namespaces: Option<ReadPast>,
     pub ips: Option<ReadPast>,
@@ -756,6 +846,16 @@ pub struct RbacSubject {
 pub struct RoleRef {
     pub kind: Option<String>,
     pub name: String,
+}
+
+/// `null` where a Kubernetes object has a map, a list or an object means "not set", as the API
+/// server reads it (`spec: null`, `labels: null`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 #[cfg(test)]

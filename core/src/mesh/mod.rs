@@ -69,7 +69,7 @@ pub struct Mesh {
 impl Mesh {
     /// Reads every source and builds the model. Fails when any document has an error.
     pub fn load(sources: &[Source], settings: &MeshSettings) -> Result<Loaded, LoadError> {
-        let ingested = ingest::ingest(sources, 0);
+        let ingested = ingest::ingest_limited(sources, 0, &settings.limits);
         let mut diagnostics = ingested.diagnostics;
         let resources = merge(Vec::new(), ingested.resources, Some(&mut diagnostics));
         finish(resources, settings.clone(), ingested_seq(sources, 0), diagnostics, None)
@@ -94,7 +94,7 @@ impl Mesh {
     }
 
     fn change_with(&self, sources: &[Source], delete: &[ResourceRef], reuse: bool) -> Result<Loaded, LoadError> {
-        let ingested = ingest::ingest(sources, self.next_seq);
+        let ingested = ingest::ingest_limited(sources, self.next_seq, &self.requested.limits);
         let next_seq = ingested_seq(sources, self.next_seq).max(self.next_seq + ingested.resources.len() as u64);
         let only_policies = reuse
             && ingested.resources.iter().all(|s| is_policy(&s.resource))
