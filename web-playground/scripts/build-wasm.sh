@@ -66,7 +66,16 @@ gz=$(gzip -9 -c "$final" | wc -c | tr -d ' ')
 # Raised to 430,000 for the map of the mesh (issue 15: `namespaceMap`, `matrixBetween`): +4.7 KB
 # gzipped (423,080 → ~427,800), the map's one-pass count (~1.6 KB raw) and the two entry points'
 # serialisation; `matrix()` moved to the full build (the page reads `matrixBetween`) saved 0.25 KB.
-budget=${MESHLOCK_WASM_GZIP_BUDGET:-430000}
+# Raised to 525,000 (measured 518,860) when issues 13, 17 and 18 landed, each part measured by
+# building main before and after its merge: the fidelity items (https:// probes, Ingress served by
+# Istio, Pod manifests, JWT findings, findings located at the deciding resource) and NetworkPolicy
+# (a new resolve step and its reader) together +43 KB; input limits and kubectl's reading of files
+# (a streaming pre-scan for depth, aliases and sizes with saphyr-parser, UTF-16/BOM decoding,
+# `null` fields, merge keys) +48 KB. Merge keys first decoded the merged value, a second
+# deserializer per type (+130 KB): they are now written back as YAML and decoded as text.
+# Known cuts not yet made: the pre-scan on the YAML parser yaml_serde already links (libyaml-rs
+# events) instead of saphyr-parser, and one `nullable` deserializer shared by the wire types.
+budget=${MESHLOCK_WASM_GZIP_BUDGET:-525000}
 printf 'wasm size (browser module): raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
   "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
 if [ "$gz" -ge "$budget" ]; then

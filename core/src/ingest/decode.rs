@@ -15,6 +15,14 @@ pub struct Decoded<T> {
 
 pub struct DecodeError {
     error: yaml_serde::Error,
+    /// Whether the error's position is in the document as written (not in its merged rewrite).
+    positioned: bool,
+}
+
+impl DecodeError {
+    fn written(error: yaml_serde::Error) -> Self {
+        Self { error, positioned: true }
+    }
 }
 
 /// Decodes one document's text (a whole document or a `kind: List` item) into `T`.
@@ -30,30 +38,30 @@ pub fn decode_object<T: DeserializeOwned>(text: &str) -> Result<Decoded<T>, Deco
             return Ok(Decoded { value, unknown });
         }
     }
+    let merged = merged(text);
     let mut unknown = Vec::new();
-    if let Some(merged) = merged(text) {
-        return match serde_ignored::deserialize(merged, |p| unknown.push(YamlPath::from_ignored(&p))) {
-            Ok(value) => Ok(Decoded { value, unknown }),
-            Err(error) => Err(DecodeError { error }),
-        };
-    }
-    let de = yaml_serde::Deserializer::from_str(text);
+    let de = yaml_serde::Deserializer::from_str(merged.as_deref().unwrap_or(text));
     match serde_ignored::deserialize(de, |p| unknown.push(YamlPath::from_ignored(&p))) {
         Ok(value) => Ok(Decoded { value, unknown }),
-        Err(error) => Err(DecodeError { error }),
+        Err(error) => Err(DecodeError {
+            error,
+            positioned: merged.is_none(),
+        }),
     }
 }
 
 /// The document with its merge keys (`<<: *base`) applied, as Kubernetes' YAML reader applies
-/// them; `None` when it has none (or does not parse: the plain decode reports that). Positions are
-/// lost, so an error in a merged document is located by its path.
-fn merged(text: &str) -> Option<yaml_serde::Value> {
+/// them, written back as YAML; `None` when it has none (or does not parse: the plain decode
+/// reports that). Decoding that text, not the merged value, keeps one deserializer per type (a
+/// second costs the browser's module 100+ KB gzipped); positions are lost, so an error in a merged
+/// document is located by its path.
+fn merged(text: &str) -> Option<String> {
     if !text.contains("<<") {
         return None;
     }
     let mut value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
     value.apply_merge().ok()?;
-    Some(value)
+    yaml_serde::to_string(&value).ok()
 }
 
 /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest quietly:
@@ -65,10 +73,13 @@ pub fn decode_plain<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
     {
         return Ok(value);
     }
-    if let Some(merged) = merged(text) {
-        return T::deserialize(merged).map_err(|error| DecodeError { error });
+    match merged(text) {
+        Some(merged) => yaml_serde::from_str(&merged).map_err(|error| DecodeError {
+            error,
+            positioned: false,
+        }),
+        None => yaml_serde::from_str(text).map_err(DecodeError::written),
     }
-    yaml_serde::from_str(text).map_err(|error| DecodeError { error })
 }
 
 /// `apiVersion` and `kind` when they are a YAML document's first two lines, as `kubectl get -o yaml`
@@ -137,7 +148,11 @@ fn is_json(text: &str) -> bool {
 
 impl DecodeError {
     pub(super) fn into_diagnostic(self, ctx: &DocContext<'_>) -> Diagnostic {
-        let position = self.error.location().map(|l| (l.line(), l.column()));
+        let position = self
+            .error
+            .location()
+            .filter(|_| self.positioned)
+            .map(|l| (l.line(), l.column()));
         let raw = self.error.to_string();
         // yaml_serde writes `PATH: MESSAGE at line L column C`; meshlock shows path and position
         // in their own fields.
