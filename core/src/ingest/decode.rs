@@ -21,7 +21,10 @@ pub struct DecodeError {
 
 impl DecodeError {
     fn written(error: yaml_serde::Error) -> Self {
-        Self { error, positioned: true }
+        Self {
+            error,
+            positioned: true,
+        }
     }
 }
 
