@@ -33,6 +33,7 @@ const plan: Plan = {
   goal: { type: 'strict' },
   notes: ['`foo` already accepts mTLS'],
   steps: [step('01-client-mtls-httpbin-foo', [toMtls], { prechecks: ['kubectl get dr -n foo'] })],
+  blockedEdges: 1,
   blockers: [
     {
       client: 'legacy/sleep',
