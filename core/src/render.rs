@@ -566,7 +566,8 @@ fn blocked(out: &mut String, plan: &crate::migrate::Plan, detail: Detail) {
             out,
             "\nRemedy set (a greedy set cover: each pick deals with the most blocked edges left; a lock-down is released once all its blocked edges are):\n"
         );
-        for (i, r) in plan.remedy_set.iter().enumerate() {
+        let shown = detail.groups();
+        for (i, r) in plan.remedy_set.iter().enumerate().take(shown) {
             let _ = writeln!(
                 out,
                 "{}. {} → {} of {} lock-downs ({} blocked edges)",
@@ -584,6 +585,16 @@ fn blocked(out: &mut String, plan: &crate::migrate::Plan, detail: Detail) {
                 }
             }
             let _ = writeln!(out, "    alternatives: {}", r.alternatives.join("; or "));
+        }
+        if plan.remedy_set.len() > shown {
+            let rest = plan.remedy_set.get(shown..).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}. … {} more remedies for {} blocked edges (--all shows them)",
+                shown + 1,
+                rest.len(),
+                rest.iter().map(|r| r.edges).sum::<usize>()
+            );
         }
         let last = plan.remedy_set.last().map_or(0, |r| r.released);
         let together = if last == held.len() {

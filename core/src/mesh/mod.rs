@@ -519,6 +519,7 @@ fn build(
         );
     }
 
+    let reused = reuse.is_some();
     let (workloads, services, services_by_fqdn, endpoints) = match reuse {
         Some(previous) => (
             previous.workloads.clone(),
@@ -579,7 +580,11 @@ fn build(
         network_policies,
         diagnostics: Vec::new(),
     };
-    diagnostics.extend(lint::lint(&mesh));
+    // A policy-only what-if of the planner (`reuse`) is evaluated, never linted: nobody reads its
+    // findings, and linting every candidate of a large plan costs more than evaluating it.
+    if !reused {
+        diagnostics.extend(lint::lint(&mesh));
+    }
     let mut mesh = mesh;
     mesh.diagnostics = diagnostics.clone();
     mesh

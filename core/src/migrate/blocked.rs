@@ -200,7 +200,7 @@ impl<'m> Blocked<'m> {
 
     /// The smallest set of remedies found that releases the held-back lock-downs: a greedy set
     /// cover over the blocked edges (each pick deals with the most edges left). Gains are kept up
-    /// to date as edges are dealt with; each pick scans the edges once.
+    /// to date as edges are dealt with, so each pick costs the candidates plus the edges it covers.
     pub(crate) fn remedy_set(&self, mesh: &Mesh, lock_downs: usize) -> Vec<RemedyChoice> {
         // Candidates by (kind, target), in key order; the first edge's remedy stands for its
         // candidate. `candidate_of`: per stored remedy, its candidate (`NONE`: accepting a break,
@@ -225,18 +225,20 @@ impl<'m> Blocked<'m> {
             .collect();
         let representatives: Vec<u32> = by_key.into_values().collect();
         let candidates_of = |h: &Held| candidates(*h, &candidate_of);
-        let mut gain = vec![0usize; representatives.len()];
+        // Per candidate, the edges it deals with (a few per edge in all).
+        let mut edges_of: Vec<Vec<u32>> = vec![Vec::new(); representatives.len()];
         let mut open = vec![0usize; self.steps.len()];
-        for h in &self.edges {
+        for (i, h) in self.edges.iter().enumerate() {
             for c in candidates_of(h) {
-                if let Some(g) = gain.get_mut(c as usize) {
-                    *g += 1;
+                if let Some(list) = edges_of.get_mut(c as usize) {
+                    list.push(i as u32);
                 }
             }
             if let Some(n) = open.get_mut(h.step as usize) {
                 *n += 1;
             }
         }
+        let mut gain: Vec<usize> = edges_of.iter().map(Vec::len).collect();
         let mut done = vec![false; self.edges.len()];
         let mut released = 0;
         let mut out = Vec::new();
@@ -257,10 +259,12 @@ impl<'m> Blocked<'m> {
             let taken = gain.get(c).copied().unwrap_or(0);
             let mut clients: BTreeSet<&WorkloadId> = BTreeSet::new();
             let mut ports: BTreeSet<&str> = BTreeSet::new();
-            for (i, h) in self.edges.iter().enumerate() {
-                if !candidates_of(h).any(|x| x as usize == c) {
-                    continue;
-                }
+            for (i, h) in edges_of
+                .get(c)
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| Some((i as usize, self.edges.get(i as usize)?)))
+            {
                 clients.extend(self.client(h));
                 ports.insert(self.port(h));
                 if done.get(i).copied().unwrap_or(true) {

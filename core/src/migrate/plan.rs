@@ -345,8 +345,19 @@ impl Mesh {
             let into = table.column_cells(self, column).count();
             *degree.entry(ns.to_owned()).or_default() += into;
         }
-        for cell in table.cells(self) {
-            *degree.entry(cell.client.id.namespace.clone()).or_default() += 1;
+        // Out of a namespace: its clients' edges, counted per client, then added per namespace.
+        for (w, client) in self.workloads.iter().enumerate() {
+            let out = table
+                .columns
+                .iter()
+                .filter(|column| table.cell(w, client, column).is_some())
+                .count();
+            match degree.get_mut(&client.id.namespace) {
+                Some(d) => *d += out,
+                None => {
+                    degree.insert(client.id.namespace.clone(), out);
+                }
+            }
         }
         namespaces.sort_by_key(|n| (degree.get(n).copied().unwrap_or(0), n.clone()));
         Ok(namespaces)
@@ -889,12 +900,12 @@ fn client_remedies(mesh: &Mesh, id: &WorkloadId) -> (Option<Remedy>, Remedy) {
 }
 
 fn fix_destination_rule(mesh: &Mesh, broken: &EdgeChange) -> Option<Remedy> {
-    let client = mesh.workload(&broken.from);
-    let service = service_port(mesh, &broken.to);
-    // A sidecar client still sending plaintext: a DestinationRule decides it.
-    if let (Some(client), Some((svc, _))) = (client, service)
+    // A sidecar client still sending plaintext: a DestinationRule decides it. (The cheap test
+    // first: this runs for every blocked edge.)
+    if broken.after.is_some_and(|a| a.reason == Reason::PlaintextToStrict)
+        && let Some(client) = mesh.workload(&broken.from)
         && client.sidecar.present
-        && broken.after.is_some_and(|a| a.reason == Reason::PlaintextToStrict)
+        && let Some((svc, _)) = service_port(mesh, &broken.to)
         && let Some(choice) = crate::resolve::client::destination_rules(mesh, client, svc)
         && let Some(rule) = choice.rules.first()
     {
