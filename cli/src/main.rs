@@ -121,6 +121,8 @@ struct ReadyArgs {
     print_query: bool,
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     format: ProbeFormat,
+    #[command(flatten)]
+    detail: DetailArgs,
 }
 
 #[derive(Debug, Args)]
@@ -557,7 +559,7 @@ fn ready(args: ReadyArgs) -> Result<u8, Failure> {
     let mesh = load(&args.input)?;
     let reconciliation = mesh.reconcile(&read_metrics(metrics)?);
     match args.format {
-        ProbeFormat::Text => emit(&render::readiness(&reconciliation))?,
+        ProbeFormat::Text => emit(&render::readiness_with(&reconciliation, args.detail.detail()))?,
         ProbeFormat::Json => emit(&json(&reconciliation)?)?,
     }
     Ok(0)

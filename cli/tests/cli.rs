@@ -629,3 +629,46 @@ fn the_shared_scenarios_through_the_cli() {
         failures.join("\n")
     );
 }
+
+/// `ready` prints totals first and groups disagreements of one kind: here twelve callers the
+/// input does not hold, each sending to httpbin.foo.
+#[test]
+fn ready_groups_disagreements_by_kind() {
+    let dir = std::env::temp_dir().join(format!("meshlock-ready-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let metrics = dir.join("unknown.prom");
+    let series: String = (0..12)
+        .map(|i| {
+            format!(
+                "istio_requests_total{{reporter=\"destination\",destination_service=\"httpbin.foo.svc.cluster.local\",source_workload=\"job-{i}\",source_workload_namespace=\"batch\",connection_security_policy=\"mutual_tls\",response_code=\"200\"}} 5\n"
+            )
+        })
+        .collect();
+    std::fs::write(&metrics, series).unwrap();
+    let out = meshlock(&[
+        "ready",
+        "-f",
+        &seed_file("cluster.yaml"),
+        "--metrics",
+        metrics.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(
+        first, "5 service(s): 0 blocked, 1 ready, 4 no-traffic; 12 disagreement(s) with the model",
+        "{text}"
+    );
+    assert!(text.contains("  12 × unknown-caller: from batch/job-0, batch/job-1, batch/job-10 and 9 more (12) to httpbin.foo.svc.cluster.local (1)"), "{text}");
+    assert_eq!(text.matches("    e.g. ").count(), 3, "{text}");
+    let all = stdout(&meshlock(&[
+        "ready",
+        "-f",
+        &seed_file("cluster.yaml"),
+        "--metrics",
+        metrics.to_str().unwrap(),
+        "--all",
+    ]));
+    assert_eq!(all.matches("  unknown-caller: batch/job-").count(), 12, "{all}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,6 +1,6 @@
 //! Render: text for people (tables, prose, the tour), CSV and Markdown for tools.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -849,47 +849,73 @@ pub fn sarif(report: &crate::check::CheckReport) -> serde_json::Value {
 
 /// `meshlock ready`: readiness per service from observed traffic, then the disagreements.
 pub fn readiness(r: &crate::observe::Reconciliation) -> String {
+    readiness_with(r, Detail::DEFAULT)
+}
+
+/// `readiness`, totals first: service ports by readiness (blocked first, the actionable ones),
+/// each kind listed up to `detail`'s limit, then the disagreements grouped by kind.
+pub fn readiness_with(r: &crate::observe::Reconciliation, detail: Detail) -> String {
     use crate::observe::Readiness;
     let mut out = String::new();
-    for s in &r.services {
-        let stage = s.stage.map(|st| format!(" (model: {st})")).unwrap_or_default();
-        let line = match s.readiness {
-            Readiness::Ready => format!(
-                "{}: ready: only mTLS observed ({} requests){stage}",
-                s.service, s.mtls_requests
-            ),
-            Readiness::NoTraffic => format!(
-                "{}: no-traffic: nothing observed, readiness cannot be proven{stage}",
-                s.service
-            ),
-            Readiness::Blocked => {
-                let who: Vec<String> = s
-                    .plaintext_senders
-                    .iter()
-                    .map(|x| {
-                        let note = if x.client == "unknown" {
-                            " (a caller outside the mesh: no sidecar to name it)"
-                        } else if !x.in_model {
-                            " (not in the input)"
-                        } else {
-                            ""
-                        };
-                        format!("{} ({} requests){note}", x.client, x.requests)
-                    })
-                    .collect();
-                format!("{}: blocked: plaintext from {}{stage}", s.service, who.join(", "))
-            }
-        };
-        let _ = writeln!(out, "{line}");
+    let count = |kind: Readiness| r.services.iter().filter(|s| s.readiness == kind).count();
+    let _ = writeln!(
+        out,
+        "{} service(s): {} blocked, {} ready, {} no-traffic; {} disagreement(s) with the model\n",
+        r.services.len(),
+        count(Readiness::Blocked),
+        count(Readiness::Ready),
+        count(Readiness::NoTraffic),
+        r.disagreements.len()
+    );
+    let shown = detail.groups();
+    for kind in [Readiness::Blocked, Readiness::Ready, Readiness::NoTraffic] {
+        let services: Vec<_> = r.services.iter().filter(|s| s.readiness == kind).collect();
+        for s in services.iter().take(shown) {
+            let _ = writeln!(out, "{}", readiness_line(s));
+        }
+        if services.len() > shown {
+            let _ = writeln!(
+                out,
+                "… {} more {} services (--all shows them)",
+                services.len() - shown,
+                serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            );
+        }
     }
     if !r.disagreements.is_empty() {
         let _ = writeln!(out, "\ndisagreements between the model and the observed traffic:");
+        let mut by_kind: BTreeMap<String, Vec<&crate::observe::Disagreement>> = BTreeMap::new();
         for d in &r.disagreements {
             let kind = serde_json::to_value(&d.kind)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {kind}: {} → {}: {}", d.from, d.to, d.detail);
+            by_kind.entry(kind).or_default().push(d);
+        }
+        for (kind, list) in &by_kind {
+            if list.len() <= 2 || detail.all {
+                for d in list {
+                    let _ = writeln!(out, "  {kind}: {} → {}: {}", d.from, d.to, d.detail);
+                }
+                continue;
+            }
+            let from: BTreeSet<String> = list.iter().map(|d| d.from.clone()).collect();
+            let to: BTreeSet<String> = list.iter().map(|d| d.to.clone()).collect();
+            let _ = writeln!(
+                out,
+                "  {} × {kind}: from {} ({}) to {} ({})",
+                list.len(),
+                crate::migrate::group::names_text(&from),
+                from.len(),
+                crate::migrate::group::names_text(&to),
+                to.len()
+            );
+            for d in list.iter().take(detail.limit) {
+                let _ = writeln!(out, "    e.g. {} → {}: {}", d.from, d.to, d.detail);
+            }
         }
     }
     let _ = writeln!(
@@ -898,4 +924,37 @@ pub fn readiness(r: &crate::observe::Reconciliation) -> String {
         r.unobserved_model_edges
     );
     out
+}
+
+/// One service port's readiness, as `meshlock ready` prints it.
+fn readiness_line(s: &crate::observe::ServiceReadiness) -> String {
+    use crate::observe::Readiness;
+    let stage = s.stage.map(|st| format!(" (model: {st})")).unwrap_or_default();
+    match s.readiness {
+        Readiness::Ready => format!(
+            "{}: ready: only mTLS observed ({} requests){stage}",
+            s.service, s.mtls_requests
+        ),
+        Readiness::NoTraffic => format!(
+            "{}: no-traffic: nothing observed, readiness cannot be proven{stage}",
+            s.service
+        ),
+        Readiness::Blocked => {
+            let who: Vec<String> = s
+                .plaintext_senders
+                .iter()
+                .map(|x| {
+                    let note = if x.client == "unknown" {
+                        " (a caller outside the mesh: no sidecar to name it)"
+                    } else if !x.in_model {
+                        " (not in the input)"
+                    } else {
+                        ""
+                    };
+                    format!("{} ({} requests){note}", x.client, x.requests)
+                })
+                .collect();
+            format!("{}: blocked: plaintext from {}{stage}", s.service, who.join(", "))
+        }
+    }
 }
