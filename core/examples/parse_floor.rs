@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use meshlock::ingest::{self, Source};
+use meshlock::settings::Limits;
 
 fn main() -> ExitCode {
     let mut sources = Vec::new();
@@ -30,8 +31,10 @@ fn main() -> ExitCode {
         eprintln!("usage: parse_floor FILE...");
         return ExitCode::FAILURE;
     }
+    // The CLI's limits: a dump the CLI reads is a dump the floor reads.
+    let limits = Limits::default().with_max_input_bytes(Limits::CLI_MAX_INPUT_BYTES);
     let start = Instant::now();
-    let floor = ingest::ingest_with_threads(&sources, 0, NonZeroUsize::MIN);
+    let floor = ingest::ingest_with(&sources, 0, NonZeroUsize::MIN, &limits);
     let floor_secs = start.elapsed().as_secs_f64();
     println!(
         "floor (1 thread): {floor_secs:.3} s, {} resources",
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let start = Instant::now();
-    let all = ingest::ingest(&sources, 0);
+    let all = ingest::ingest_limited(&sources, 0, &limits);
     let secs = start.elapsed().as_secs_f64();
     println!(
         "ingest ({} threads): {secs:.3} s, {} resources ({:.2}x the floor)",

@@ -68,6 +68,15 @@ pub fn documents(limits: &Limits) -> Diagnostic {
 
 /// Checks one document's text against the nesting, alias and string limits.
 pub fn check(text: &str, limits: &Limits) -> Result<(), Exceeded> {
+    // A text written as JSON (kubectl's `-o json`) is measured exactly in its one pass; any other
+    // text by the upper bounds.
+    if let Some(json) = Json::of(text) {
+        return if json.depth > u64::from(limits.max_depth) || json.longest_string > limits.max_string_bytes {
+            scan(text, limits)
+        } else {
+            Ok(())
+        };
+    }
     let bound = Bounds::of(text);
     let deep = bound.flow_openers.saturating_add(bound.block_depth) > u64::from(limits.max_depth);
     let aliased = bound.aliases && bound.anchors;
@@ -110,6 +119,86 @@ impl Bounds {
             bounds.block_depth = bounds.block_depth.max(depth);
         }
         bounds
+    }
+}
+
+/// The nesting and the longest string of a text that is plainly JSON: one flow collection whose
+/// strings are double-quoted where JSON puts them, so that a YAML parser sees the same brackets
+/// (outside strings, every bracket is real). `None` for anything else — a quote after a plain
+/// scalar (`a"b`: YAML reads it as part of the scalar), single quotes, comments, tags, anchors,
+/// aliases, a plain key before `:`, raw newlines in strings, text after the top collection —
+/// which the upper bounds then measure.
+#[derive(Debug, Default)]
+struct Json {
+    depth: u64,
+    longest_string: u64,
+}
+
+impl Json {
+    fn of(text: &str) -> Option<Self> {
+        let trimmed = text.trim_start();
+        if !trimmed.starts_with('{') && !trimmed.starts_with('[') {
+            return None;
+        }
+        let mut json = Json::default();
+        let mut depth = 0u64;
+        // The last significant byte outside strings (`"` after a string); none yet: an opener.
+        let mut prev = b'[';
+        let mut bytes = trimmed.bytes();
+        while let Some(b) = bytes.next() {
+            if depth == 0 && prev != b'[' {
+                // Past the top collection: only whitespace may follow.
+                if !b.is_ascii_whitespace() {
+                    return None;
+                }
+                continue;
+            }
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' => continue,
+                b'{' | b'[' => {
+                    if !matches!(prev, b'{' | b'[' | b',' | b':') {
+                        return None;
+                    }
+                    depth += 1;
+                    json.depth = json.depth.max(depth);
+                }
+                b'}' | b']' => depth = depth.checked_sub(1)?,
+                b'"' => {
+                    if !matches!(prev, b'{' | b'[' | b',' | b':') {
+                        return None;
+                    }
+                    let mut length = 0u64;
+                    loop {
+                        match bytes.next()? {
+                            b'"' => break,
+                            b'\\' => {
+                                bytes.next()?;
+                            }
+                            b'\n' | b'\r' => return None,
+                            _ => {}
+                        }
+                        length += 1;
+                    }
+                    json.longest_string = json.longest_string.max(length);
+                }
+                // A key before `:` must be a string, as in JSON (a plain one may run on in YAML).
+                b':' if prev != b'"' => return None,
+                b':' | b',' => {}
+                b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => {
+                    // Numbers, true, false, null (and words: still no bracket or quote in them).
+                    if prev == b'"' {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+            if depth == 0 {
+                prev = b'}';
+                continue;
+            }
+            prev = b;
+        }
+        (depth == 0).then_some(json)
     }
 }
 
@@ -232,6 +321,25 @@ mod tests {
         let b = Bounds::of(doc);
         assert!(b.flow_openers + b.block_depth <= 128, "{b:?}");
         assert_eq!(check(doc, &limits()), Ok(()));
+    }
+
+    #[test]
+    fn json_is_measured_exactly() {
+        // A kubectl `-o json` object: many brackets, shallow, `&`, `*` and brackets in strings.
+        let item = r#"{"kind": "Pod", "metadata": {"name": "a", "annotations": {"s": "{\"a\":[1]} &x *x ]]]"}}, "spec": {"containers": [{"ports": [{"containerPort": 80}]}]}}"#;
+        let list = format!("{{\"kind\": \"List\", \"items\": [{}]}}", vec![item; 200].join(", "));
+        let json = Json::of(&list).unwrap();
+        assert_eq!(json.depth, 8, "{json:?}");
+        assert_eq!(check(&list, &limits()), Ok(()));
+        // Deep JSON is refused; closing brackets in a string do not hide the depth.
+        let n = 200_000;
+        let deep = format!("{{\"a\": \"]]]]\", \"b\": {}{}}}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(Json::of(&deep).map(|j| j.depth), Some(n as u64 + 1));
+        assert!(check(&deep, &limits()).is_err());
+        // Not plainly JSON: a quote inside a plain scalar, a plain key, single quotes, comments.
+        for text in [r#"[a"]]]", [[[1]]]]"#, r#"{a: "x"}"#, "['}}}', [1]]", "[1, # ]]\n 2]"] {
+            assert!(Json::of(text).is_none(), "{text}");
+        }
     }
 
     #[test]

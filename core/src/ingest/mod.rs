@@ -380,11 +380,15 @@ fn read_documents(
             doc,
             prefix: YamlPath::default(),
         };
-        if let Err(exceeded) = limits::check(&doc.text, limits) {
-            let pos = exceeded.pos;
-            return Step::Read(vec![Read::Diagnostic(
-                exceeded.into_diagnostic().at(ctx.location(&YamlPath::default(), pos)),
-            )]);
+        // A large List is recognised without decoding it whole (which would hold its every
+        // event), by parsers that stop at their own nesting limits; its items are checked against
+        // the limits one by one (below): checking it whole would scan a dump of hundreds of
+        // megabytes event by event, and its length alone passes the string limit.
+        if let Some(items) = split::list_scan(doc) {
+            return list_step(&ctx, items);
+        }
+        if let Err(exceeded) = within_limits(&ctx, limits) {
+            return Step::Read(exceeded);
         }
         read_document(&ctx)
     });
@@ -420,12 +424,16 @@ fn read_documents(
         .flatten()
         .collect();
     let mut item_reads = parallel::map(&items, threads, |_, &(index, i, doc)| {
-        read_item(&DocContext {
+        let ctx = DocContext {
             source,
             index,
             doc,
             prefix: YamlPath::default().key("items").index(i),
-        })
+        };
+        match within_limits(&ctx, limits) {
+            Ok(()) => read_item(&ctx),
+            Err(exceeded) => exceeded,
+        }
     })
     .into_iter();
     steps
@@ -437,11 +445,18 @@ fn read_documents(
         .collect()
 }
 
+/// The document (or List item) against the nesting, alias and string limits, before it is decoded.
+fn within_limits(ctx: &DocContext<'_>, limits: &Limits) -> Result<(), Vec<Read>> {
+    limits::check(&ctx.doc.text, limits).map_err(|exceeded| {
+        let pos = exceeded.pos;
+        vec![Read::Diagnostic(
+            exceeded.into_diagnostic().at(ctx.location(&YamlPath::default(), pos)),
+        )]
+    })
+}
+
+/// A document that is not plainly a List (`read_documents` has looked for one).
 fn read_document(ctx: &DocContext<'_>) -> Step {
-    // A large List is recognised without decoding it whole (which would hold its every event).
-    if let Some(items) = split::list_scan(ctx.doc) {
-        return list_step(ctx, items);
-    }
     let (head, quick) = match read_head(ctx) {
         Ok(head) => head,
         Err(reads) => return Step::Read(reads),
