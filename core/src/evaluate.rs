@@ -7,7 +7,7 @@ use crate::explain::{Side, Step};
 use crate::hosts;
 use crate::mesh::Mesh;
 use crate::model::{
-    MtlsMode, Port, ProbeError, Service, ServicePort, Target, TargetPort, Workload, WorkloadId, parse_client,
+    MtlsMode, Port, ProbeError, Service, ServicePort, Target, TargetPort, TlsMode, Workload, WorkloadId, parse_client,
 };
 use crate::resolve::client::{self, ClientChoice, Origination};
 use crate::resolve::protocol::{self, Carriage, Protocol};
@@ -525,19 +525,12 @@ impl Mesh {
             );
             return (Response::new(reason, client_sidecar), vec![step]);
         }
-        let server = server::server_mode(self, at.service, at.port, endpoint, at.container_port);
-        let mode = server.mode;
-        let described = describe_server(endpoint, at.container_port, &server);
-        let sends_mtls = match origination {
-            Origination::Plaintext => false,
-            Origination::Mtls => true,
-            Origination::UserTls(_) => {
-                return (
-                    Response::new(Reason::TlsOriginationRejected, client_sidecar),
-                    vec![described],
-                );
-            }
-            Origination::AutoPerEndpoint { honour_disable } => !(honour_disable && mode == MtlsMode::Disable),
+        let (mode, described, sends) = self.server_side(origination, at);
+        let Ok(sends_mtls) = sends else {
+            return (
+                Response::new(Reason::TlsOriginationRejected, client_sidecar),
+                vec![described],
+            );
         };
         let reason = match (sends_mtls, mode) {
             (true, MtlsMode::Disable) => Reason::MtlsToDisabled,
@@ -578,6 +571,22 @@ impl Mesh {
     /// app terminates TLS (Part A: `https://` probes mean the app serves TLS). It works when that
     /// TLS reaches the app unwrapped, or wrapped in Istio mTLS that the server's sidecar unwraps;
     /// every failure happens inside curl's TLS handshake: `000`, curl exit 35.
+    /// At an endpoint with a sidecar: its mode for the port, the step that says who decided it,
+    /// and whether the client's sidecar sends it Istio mTLS (`Err`: the sidecar originates the TLS
+    /// of a DestinationRule, SIMPLE or MUTUAL, instead).
+    fn server_side(&self, origination: Origination, at: &Endpoint<'_>) -> (MtlsMode, Step, Result<bool, TlsMode>) {
+        let server = server::server_mode(self, at.service, at.port, at.workload, at.container_port);
+        let mode = server.mode;
+        let described = describe_server(at.workload, at.container_port, &server);
+        let sends = match origination {
+            Origination::Plaintext => Ok(false),
+            Origination::Mtls => Ok(true),
+            Origination::UserTls(tls) => Err(tls),
+            Origination::AutoPerEndpoint { honour_disable } => Ok(!(honour_disable && mode == MtlsMode::Disable)),
+        };
+        (mode, described, sends)
+    }
+
     fn app_tls_response(
         &self,
         origination: Origination,
@@ -612,21 +621,17 @@ impl Mesh {
                 ),
             };
         }
-        let server = server::server_mode(self, at.service, at.port, endpoint, at.container_port);
-        let mode = server.mode;
-        let described = describe_server(endpoint, at.container_port, &server);
-        let sends_mtls = match origination {
-            Origination::Plaintext => false,
-            Origination::Mtls => true,
+        let (mode, described, sends) = self.server_side(origination, at);
+        let sends_mtls = match sends {
+            Ok(sends_mtls) => sends_mtls,
             // TLS inside TLS: whichever side terminates the sidecar's TLS finds curl's handshake
             // where it expects HTTP.
-            Origination::UserTls(mode) => {
+            Err(tls) => {
                 let text = format!(
-                    "the client's sidecar wraps curl's TLS in its own TLS ({mode}): no side unwraps both, the handshake fails"
+                    "the client's sidecar wraps curl's TLS in its own TLS ({tls}): no side unwraps both, the handshake fails"
                 );
                 return (failed, vec![described, step(text)]);
             }
-            Origination::AutoPerEndpoint { honour_disable } => !(honour_disable && mode == MtlsMode::Disable),
         };
         // Istio's inbound filter chains: STRICT has only mTLS chains, so TLS without an Istio client
         // certificate fails (row a′); PERMISSIVE has a chain for TLS that is not Istio's, and DISABLE
