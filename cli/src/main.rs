@@ -373,8 +373,8 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             let map = mesh.namespace_map();
             match args.format {
                 MatrixFormat::Json => emit(&json(&map)?)?,
-                MatrixFormat::Csv => emit(&map.csv())?,
-                MatrixFormat::Table | MatrixFormat::Md => emit(&map.table())?,
+                MatrixFormat::Csv => emit(&render::namespace_map_csv(&map))?,
+                MatrixFormat::Table | MatrixFormat::Md => emit(&render::namespace_map(&map))?,
             }
             Ok(gate(args.fail_on_broken, map.any_failing()))
         }

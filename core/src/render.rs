@@ -958,3 +958,74 @@ fn readiness_line(s: &crate::observe::ServiceReadiness) -> String {
         }
     }
 }
+
+/// `matrix --by namespace`: the totals first, then one fixed-width line per namespace pair.
+pub fn namespace_map(map: &crate::heatmap::NamespaceMap) -> String {
+    let t = &map.totals;
+    let mut out = format!(
+        "{} clients × {} service ports in {} namespaces: {} edges: {} ok-mtls, {} ok-plaintext, {} denied, {} other-failure, {} mtls-broken\n",
+        map.clients,
+        map.service_ports,
+        map.namespaces.len(),
+        map.edges,
+        t.ok_mtls,
+        t.ok_plaintext,
+        t.denied,
+        t.other_failure,
+        t.mtls_broken
+    );
+    let width = |f: fn(&crate::heatmap::NamespacePair) -> usize, head: &str| {
+        map.pairs.iter().map(f).chain([head.chars().count()]).max().unwrap_or(0)
+    };
+    let from_w = width(|p| p.from.chars().count(), "clients in");
+    let to_w = width(|p| p.to.chars().count(), "services in");
+    let head: [&dyn std::fmt::Display; 9] = [
+        &"clients in",
+        &"services in",
+        &"edges",
+        &"ok-mtls",
+        &"ok-plaintext",
+        &"denied",
+        &"other-failure",
+        &"mtls-broken",
+        &"worst",
+    ];
+    let mut line = |cells: [&dyn std::fmt::Display; 9]| {
+        let [from, to, edges, mtls, plaintext, denied, other, broken, worst] = cells;
+        let _ = writeln!(
+            out,
+            "{from:<from_w$}  {to:<to_w$}  {edges:>9}  {mtls:>9}  {plaintext:>12}  {denied:>9}  {other:>13}  {broken:>11}  {worst}"
+        );
+    };
+    line(head);
+    for p in &map.pairs {
+        line(pair_cells(p));
+    }
+    out
+}
+
+/// `matrix --by namespace --format csv`: one row per namespace pair.
+pub fn namespace_map_csv(map: &crate::heatmap::NamespaceMap) -> String {
+    let mut out = String::from("from,to,edges,ok_mtls,ok_plaintext,denied,other_failure,mtls_broken,worst\n");
+    for p in &map.pairs {
+        let cells: Vec<String> = pair_cells(p).iter().map(ToString::to_string).collect();
+        let _ = writeln!(out, "{}", cells.join(","));
+    }
+    out
+}
+
+/// A namespace pair's cells, in the column order of the table and the CSV.
+fn pair_cells(p: &crate::heatmap::NamespacePair) -> [&dyn std::fmt::Display; 9] {
+    let c = &p.counts;
+    [
+        &p.from,
+        &p.to,
+        &p.edges,
+        &c.ok_mtls,
+        &c.ok_plaintext,
+        &c.denied,
+        &c.other_failure,
+        &c.mtls_broken,
+        &p.worst,
+    ]
+}
