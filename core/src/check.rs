@@ -5,7 +5,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::classes::ClassTable;
+use crate::classes::{Cell, Census, ClassTable, ClientSet, Column};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::matrix::Edge;
@@ -105,47 +105,38 @@ impl Mesh {
         let exposure = exposure(self, &stages, &table, list_edges, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
-        let mut groups = Grouper::new(self);
+        let mut groups = Grouper::of_table(self, &table);
         let mut deciders = Deciders::new(self);
-        // Column by column: the cells of one column with one response share their group, so the
-        // group's key and deciding resource are found once per (column, response), not per edge.
+        // Column by column, response by response: the clients of one column with one response
+        // share their group, so the group's key and deciding resource are found once per
+        // (column, response), and counts come from the census's groups, not from every edge.
         for column in &table.columns {
-            let mut failing_by_response: Vec<Vec<&WorkloadId>> = vec![Vec::new(); column.responses.len()];
-            let mut first_cell = vec![None; column.responses.len()];
-            for cell in table.column_cells(self, column) {
-                let r = cell.response;
-                edges += 1;
-                *by_status.entry(r.status).or_insert(0) += 1;
+            let census = table.census(self, column);
+            for (at, (r, &n)) in column.responses.iter().zip(&census.counts).enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                edges += n;
+                *by_status.entry(r.status).or_insert(0) += n;
                 if r.reason.verdict() == Verdict::Ok {
-                    ok += 1;
+                    ok += n;
                     match r.transport {
-                        Some(Transport::Mtls) => mtls += 1,
-                        Some(Transport::Plaintext) => plaintext += 1,
+                        Some(Transport::Mtls) => mtls += n,
+                        Some(Transport::Plaintext) => plaintext += n,
                         None => {}
                     }
                     continue;
                 }
-                let Some(at) = column.responses.iter().position(|x| x == r) else {
+                let Some(cell) = first_cell(self, &table, &census, column, at) else {
                     continue;
                 };
-                if let Some(list) = failing_by_response.get_mut(at) {
-                    list.push(&cell.client.id);
-                }
-                if let Some(first) = first_cell.get_mut(at) {
-                    first.get_or_insert(cell);
-                }
-            }
-            for (clients, cell) in failing_by_response.iter().zip(&first_cell) {
-                let Some(cell) = cell else { continue };
-                let r = cell.response;
-                groups.add_all(
+                let key = (
                     Effect::of_failure(r.reason),
                     r.status.to_string(),
                     r.reason,
-                    deciders.of(cell),
-                    clients,
-                    &column.to,
+                    deciders.of(&cell),
                 );
+                groups.add_census(key, &census, at, &column.to);
             }
         }
         let failing = if list_edges {
@@ -179,6 +170,18 @@ impl Mesh {
     }
 }
 
+/// The first cell of `column` that gets response `at` (a representative, for its deciding resource).
+fn first_cell<'a>(
+    mesh: &'a Mesh,
+    table: &'a ClassTable,
+    census: &Census,
+    column: &'a Column,
+    at: usize,
+) -> Option<Cell<'a>> {
+    let &w = census.first_clients(table, at, 1).first()?;
+    table.cell(w as usize, mesh.workloads.get(w as usize)?, column)
+}
+
 /// Names shown in a finding before "and N more".
 const NAMED: usize = 10;
 
@@ -194,6 +197,21 @@ fn names(ids: &BTreeSet<String>) -> String {
     with_more(shown, ids.len())
 }
 
+/// `names` of clients, ordered as their names are (`a-b/x` before `a/x`, unlike the ids).
+fn client_names(clients: &[&WorkloadId]) -> String {
+    fn text<'a>(id: &&'a WorkloadId) -> impl Iterator<Item = u8> + 'a {
+        id.namespace.bytes().chain(std::iter::once(b'/')).chain(id.name.bytes())
+    }
+    let mut first = clients.to_vec();
+    if first.len() > NAMED {
+        first.select_nth_unstable_by(NAMED, |a, b| text(a).cmp(text(b)));
+        first.truncate(NAMED);
+    }
+    first.sort_by(|a, b| text(a).cmp(text(b)));
+    let shown: Vec<String> = first.iter().map(ToString::to_string).collect();
+    with_more(shown.iter().map(String::as_str).collect(), clients.len())
+}
+
 /// `a, b, c` or `a, …, j and 5 more`.
 fn with_more(shown: Vec<&str>, total: usize) -> String {
     let more = if total > NAMED {
@@ -204,26 +222,39 @@ fn with_more(shown: Vec<&str>, total: usize) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// The first `NAMED` of a stream of clients in order, and how many there were: what a finding
-/// names, without a copy of every client.
-#[derive(Default)]
-struct Named<'a> {
-    first: BTreeSet<&'a WorkloadId>,
+/// The first `NAMED` clients of a response set and how many there are: what a finding names.
+struct Named {
+    first: Vec<String>,
     total: usize,
 }
 
-impl<'a> Named<'a> {
-    fn text(&self) -> String {
-        let shown: Vec<String> = self.first.iter().map(ToString::to_string).collect();
-        with_more(shown.iter().map(String::as_str).collect(), self.total)
+impl Named {
+    /// The clients of `column` that get a response `wanted` says yes to.
+    fn of(
+        mesh: &Mesh,
+        table: &ClassTable,
+        census: &Census,
+        column: &Column,
+        wanted: impl Fn(&Response) -> bool,
+    ) -> Self {
+        let mut first: Vec<u32> = Vec::new();
+        for (at, _) in column.responses.iter().enumerate().filter(|(_, r)| wanted(r)) {
+            first.extend(census.first_clients(table, at, NAMED));
+        }
+        first.sort_unstable();
+        first.truncate(NAMED);
+        Self {
+            first: first
+                .iter()
+                .filter_map(|&w| mesh.workloads.get(w as usize))
+                .map(|w| w.id.to_string())
+                .collect(),
+            total: census.count(column, wanted),
+        }
     }
 
-    fn add(&mut self, id: &'a WorkloadId) {
-        self.total += 1;
-        self.first.insert(id);
-        if self.first.len() > NAMED {
-            self.first.pop_last();
-        }
+    fn text(&self) -> String {
+        with_more(self.first.iter().map(String::as_str).collect(), self.total)
     }
 }
 
@@ -381,7 +412,7 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 /// the resource that decides them (the server's policy for a refusal, the client's DestinationRule
 /// for what it sends) and points at that resource's document, so SARIF marks the line to change.
 fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
-    let mut by: BTreeMap<(Reason, String, Option<String>), BTreeSet<String>> = BTreeMap::new();
+    let mut by: BTreeMap<(Reason, String, Option<String>), ClientSet> = BTreeMap::new();
     let mut deciders = Deciders::new(mesh);
     for column in &table.columns {
         let reported = |r: &Response| {
@@ -393,13 +424,23 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
         if !column.responses.iter().any(reported) {
             continue;
         }
-        for cell in table.column_cells(mesh, column).filter(|c| reported(c.response)) {
-            by.entry((cell.response.reason, column.to.clone(), deciders.of(&cell)))
+        let census = table.census(mesh, column);
+        for (at, r) in column.responses.iter().enumerate().filter(|(_, r)| reported(r)) {
+            let Some(cell) = first_cell(mesh, table, &census, column, at) else {
+                continue;
+            };
+            by.entry((r.reason, column.to.clone(), deciders.of(&cell)))
                 .or_default()
-                .insert(cell.client.id.to_string());
+                .add(&census, at);
         }
     }
-    for ((reason, to, decider), clients) in by {
+    for ((reason, to, decider), set) in by {
+        let clients: Vec<&WorkloadId> = set
+            .clients(table)
+            .iter()
+            .filter_map(|&w| mesh.workloads.get(w as usize))
+            .map(|w| &w.id)
+            .collect();
         let by_whom = decider
             .as_ref()
             .map(|d| format!(" (decided by `{d}`)"))
@@ -409,21 +450,21 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
                 Code::StrictPlaintextCallers,
                 format!(
                     "`{to}` is STRICT and refuses plaintext from {}{by_whom}",
-                    names(&clients)
+                    client_names(&clients)
                 ),
             ),
             Reason::MtlsToNoSidecar => (
                 Code::MtlsToNoSidecar,
                 format!(
                     "{} send ISTIO_MUTUAL to `{to}`, which has no sidecar: 503{by_whom}",
-                    names(&clients)
+                    client_names(&clients)
                 ),
             ),
             Reason::TlsOriginationRejected => (
                 Code::UserTlsToSidecar,
                 format!(
                     "{} originate SIMPLE/MUTUAL TLS to `{to}`, which does not terminate it: 503{by_whom}",
-                    names(&clients)
+                    client_names(&clients)
                 ),
             ),
             _ => continue,
@@ -631,20 +672,24 @@ fn exposure(
         }
         while let Some(column) = columns.next_if(|c| c.service == si) {
             let id = &column.to;
-            let mut callers: Vec<WorkloadId> = Vec::new();
-            let mut plaintext = Named::default();
-            let mut denied_plaintext = Named::default();
-            for cell in table.column_cells(mesh, column) {
-                let r = cell.response;
-                if r.transport == Some(Transport::Plaintext) && r.reason.verdict() == Verdict::Ok {
-                    plaintext.add(&cell.client.id);
-                    if list_callers {
-                        callers.push(cell.client.id.clone());
-                    }
-                } else if r.reason == Reason::RbacDenied && r.transport == Some(Transport::Plaintext) {
-                    denied_plaintext.add(&cell.client.id);
+            let census = table.census(mesh, column);
+            let plaintext_ok =
+                |r: &Response| r.transport == Some(Transport::Plaintext) && r.reason.verdict() == Verdict::Ok;
+            let denied = |r: &Response| r.reason == Reason::RbacDenied && r.transport == Some(Transport::Plaintext);
+            let plaintext = Named::of(mesh, table, &census, column, plaintext_ok);
+            let denied_plaintext = Named::of(mesh, table, &census, column, denied);
+            let mut callers: Vec<u32> = Vec::new();
+            if list_callers {
+                for (at, _) in column.responses.iter().enumerate().filter(|(_, r)| plaintext_ok(r)) {
+                    callers.extend(census.all_clients(table, at));
                 }
+                callers.sort_unstable();
             }
+            let callers: Vec<WorkloadId> = callers
+                .iter()
+                .filter_map(|&w| mesh.workloads.get(w as usize))
+                .map(|w| w.id.clone())
+                .collect();
             let mut findings = Vec::new();
             if denied_plaintext.total > 0 {
                 for p in applying

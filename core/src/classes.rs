@@ -54,14 +54,20 @@ pub struct Column {
 impl Column {
     /// The response `client` (workload index) gets on this port.
     pub fn response(&self, table: &ClassTable, client: usize) -> Option<&Response> {
+        self.responses.get(self.outcome_of(table, client)?)
+    }
+
+    /// The index in `responses` of what `client` gets.
+    fn outcome_of(&self, table: &ClassTable, client: usize) -> Option<usize> {
         let group = *table.groups.group_of.get(client)? as usize;
         let class = *self.class_of_group.get(group)? as usize;
         let identity = match self.identity {
             Some(p) => *table.identities.get(p)?.get(client)? as usize,
             None => 0,
         };
-        let at = *self.outcome.get(class * self.identity_classes + identity)?;
-        self.responses.get(at as usize)
+        self.outcome
+            .get(class * self.identity_classes + identity)
+            .map(|&at| at as usize)
     }
 }
 
@@ -276,6 +282,186 @@ impl ClassTable {
     }
 }
 
+/// Who gets each response of one column, without visiting every edge: whole client groups where
+/// the response depends on the group alone, single clients where it also depends on identity or
+/// the client calls only its targets. `check` and `stages` count and name from it.
+#[derive(Debug, Default)]
+pub struct Census {
+    /// Per response (index into `Column::responses`): how many clients get it.
+    pub counts: Vec<usize>,
+    /// Per response: the groups all of whose `members` get it.
+    groups: Vec<Vec<u32>>,
+    /// Per response: the other clients that get it, in workload order.
+    singles: Vec<Vec<u32>>,
+}
+
+impl Census {
+    /// How many clients get a response for which `wanted` says yes.
+    pub fn count(&self, column: &Column, wanted: impl Fn(&Response) -> bool) -> usize {
+        column
+            .responses
+            .iter()
+            .zip(&self.counts)
+            .filter(|(r, _)| wanted(r))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The first `limit` clients (workload indices, in workload order) that get response `at`.
+    pub fn first_clients(&self, table: &ClassTable, at: usize, limit: usize) -> Vec<u32> {
+        let (groups, singles) = self.recipients(at);
+        let mut out: Vec<u32> = singles.iter().take(limit).copied().collect();
+        for &g in groups {
+            out.extend(table.members(g).iter().take(limit));
+        }
+        out.sort_unstable();
+        out.truncate(limit);
+        out
+    }
+
+    /// Every client that gets response `at`, in workload order.
+    pub fn all_clients(&self, table: &ClassTable, at: usize) -> Vec<u32> {
+        self.first_clients(table, at, usize::MAX)
+    }
+
+    /// How many of the clients that get response `at` have a sidecar.
+    pub fn with_sidecar(&self, table: &ClassTable, mesh: &Mesh, at: usize) -> usize {
+        let (groups, singles) = self.recipients(at);
+        // The sidecar is part of a group's key: its members all have one or none.
+        let in_groups: usize = groups
+            .iter()
+            .filter(|&&g| table.groups.keys.get(g as usize).is_some_and(|k| k.1))
+            .map(|&g| table.members(g).len())
+            .sum();
+        let single = singles
+            .iter()
+            .filter(|&&w| mesh.workloads.get(w as usize).is_some_and(|c| c.sidecar.present))
+            .count();
+        in_groups + single
+    }
+
+    /// Response `at`'s whole groups and single clients.
+    fn recipients(&self, at: usize) -> (&[u32], &[u32]) {
+        (
+            self.groups.get(at).map_or(&[][..], Vec::as_slice),
+            self.singles.get(at).map_or(&[][..], Vec::as_slice),
+        )
+    }
+}
+
+/// A set of clients of one class table gathered from censuses, as bits: whole groups and single
+/// clients, so adding a census's response costs its groups, not its clients.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSet {
+    groups: Vec<u64>,
+    clients: Vec<u64>,
+}
+
+impl ClientSet {
+    pub fn add(&mut self, census: &Census, at: usize) {
+        let (groups, singles) = census.recipients(at);
+        for &g in groups {
+            set_bit(&mut self.groups, g as usize);
+        }
+        for &w in singles {
+            set_bit(&mut self.clients, w as usize);
+        }
+    }
+
+    /// The clients, in workload order.
+    pub fn clients(&self, table: &ClassTable) -> Vec<u32> {
+        let mut bits = self.clients.clone();
+        for g in ones(&self.groups) {
+            for &w in table.members(g as u32) {
+                set_bit(&mut bits, w as usize);
+            }
+        }
+        ones(&bits).map(|w| w as u32).collect()
+    }
+}
+
+fn set_bit(bits: &mut Vec<u64>, i: usize) {
+    let word = i / 64;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    if let Some(w) = bits.get_mut(word) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(i, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let bit = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            Some(i * 64 + bit)
+        })
+    })
+}
+
+impl ClassTable {
+    /// The census of one column: O(groups) when identity does not matter at the column, else
+    /// O(clients), plus the clients that call only their targets.
+    pub fn census(&self, mesh: &Mesh, column: &Column) -> Census {
+        let n = column.responses.len();
+        let mut census = Census {
+            counts: vec![0; n],
+            groups: vec![Vec::new(); n],
+            singles: vec![Vec::new(); n],
+        };
+        let single = |census: &mut Census, w: u32| {
+            if let Some(at) = column.outcome_of(self, w as usize) {
+                if let (Some(c), Some(s)) = (census.counts.get_mut(at), census.singles.get_mut(at)) {
+                    *c += 1;
+                    s.push(w);
+                }
+            }
+        };
+        match column.identity {
+            None => {
+                for (g, members) in self.groups.members.iter().enumerate() {
+                    let Some(&w) = members.first() else { continue };
+                    let Some(at) = column.outcome_of(self, w as usize) else {
+                        continue;
+                    };
+                    if let (Some(c), Some(gs)) = (census.counts.get_mut(at), census.groups.get_mut(at)) {
+                        *c += members.len();
+                        gs.push(g as u32);
+                    }
+                }
+            }
+            Some(_) => {
+                for members in &self.groups.members {
+                    for &w in members {
+                        single(&mut census, w);
+                    }
+                }
+            }
+        }
+        for &w in &self.groups.restricted {
+            let calls = mesh.workloads.get(w as usize).and_then(|c| c.calls.as_ref());
+            if calls.is_some_and(|calls| calls.contains(&column.to)) {
+                single(&mut census, w);
+            }
+        }
+        // Singles from the identity pass and the restricted callers interleave: keep workload order.
+        for s in &mut census.singles {
+            s.sort_unstable();
+        }
+        census
+    }
+
+    /// The members of `group`, in workload order.
+    pub fn members(&self, group: u32) -> &[u32] {
+        self.groups.members.get(group as usize).map_or(&[][..], Vec::as_slice)
+    }
+}
+
 /// (namespace id, sidecar, label set id, network signature id); label set 0 = labels not read.
 type GroupKey = (u32, bool, u32, u32);
 
@@ -288,6 +474,11 @@ struct Groups {
     keys: Vec<GroupKey>,
     /// Per group: its first workload.
     representative: Vec<usize>,
+    /// Per group: its members that may call every service, in workload order.
+    members: Vec<Vec<u32>>,
+    /// The callers outside the mesh that call only their targets (`Workload::calls`): they are
+    /// in no group's `members`, a census counts them one by one.
+    restricted: Vec<u32>,
     namespace_ids: HashMap<String, u32>,
 }
 
@@ -307,6 +498,8 @@ impl Groups {
             group_of: Vec::with_capacity(mesh.workloads.len()),
             keys: Vec::new(),
             representative: Vec::new(),
+            members: Vec::new(),
+            restricted: Vec::new(),
             namespace_ids: HashMap::new(),
         };
         for (w, client) in mesh.workloads.iter().enumerate() {
@@ -323,9 +516,14 @@ impl Groups {
             let group = *group_ids.entry(key).or_insert_with(|| {
                 groups.keys.push(key);
                 groups.representative.push(w);
+                groups.members.push(Vec::new());
                 next
             });
             groups.group_of.push(group);
+            match (client.calls.is_some(), groups.members.get_mut(group as usize)) {
+                (false, Some(members)) => members.push(w as u32),
+                _ => groups.restricted.push(w as u32),
+            }
         }
         groups.namespace_ids = namespace_ids;
         groups

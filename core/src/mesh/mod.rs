@@ -57,6 +57,9 @@ pub struct Mesh {
     pub(crate) authn_policies: Vec<AuthnPolicy>,
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) destination_rules: Vec<DestinationRule>,
+    /// Per namespace: its DestinationRules (indices into `destination_rules`, in order), for the
+    /// lookup every evaluation makes (`resolve::client::destination_rules`).
+    rules_by_namespace: HashMap<String, Vec<usize>>,
     pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
     pub(crate) rbac: crate::model::LegacyRbac,
     /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
@@ -66,7 +69,27 @@ pub struct Mesh {
     diagnostics: Vec<Diagnostic>,
 }
 
+fn index_by_namespace(rules: &[DestinationRule]) -> HashMap<String, Vec<usize>> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, dr) in rules.iter().enumerate() {
+        index.entry(dr.meta.namespace.clone()).or_default().push(i);
+    }
+    index
+}
+
 impl Mesh {
+    /// The DestinationRules of `namespace`, in input order.
+    pub(crate) fn destination_rules_in<'a>(
+        &'a self,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'a DestinationRule> + 'a {
+        self.rules_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.destination_rules.get(i))
+    }
+
     /// Reads every source and builds the model. Fails when any document has an error.
     pub fn load(sources: &[Source], settings: &MeshSettings) -> Result<Loaded, LoadError> {
         let ingested = ingest::ingest_limited(sources, 0, &settings.limits);
@@ -573,6 +596,7 @@ fn build(
         endpoints,
         authn_policies,
         peer_authentications,
+        rules_by_namespace: index_by_namespace(&destination_rules),
         destination_rules,
         authorization_policies,
         rbac,

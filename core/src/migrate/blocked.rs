@@ -366,7 +366,7 @@ fn choice(
         alternatives.push(format!("keep {what} PERMISSIVE"));
     }
     let who = if clients.len() <= 2 {
-        clients_text(clients, &sizes)
+        clients_text(&clients.iter().copied().collect::<Vec<_>>(), &sizes)
     } else {
         format!("the {} clients", clients.len())
     };

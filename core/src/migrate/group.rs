@@ -6,7 +6,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::classes::Cell;
+use crate::classes::{Cell, Census, ClassTable, ClientSet};
 use crate::evaluate::{Reason, Response, Verdict};
 use crate::explain::Side;
 use crate::mesh::Mesh;
@@ -119,6 +119,8 @@ type Key = (Effect, String, Reason, Option<String>);
 struct Tally<'a> {
     edges: usize,
     clients: BTreeSet<&'a WorkloadId>,
+    /// Clients added from a class table's censuses (`add_census`).
+    from_table: ClientSet,
     services: BTreeSet<&'a str>,
     examples: Vec<EdgeRef>,
 }
@@ -127,6 +129,8 @@ struct Tally<'a> {
 pub struct Grouper<'a> {
     sizes: BTreeMap<String, usize>,
     groups: BTreeMap<Key, Tally<'a>>,
+    /// The mesh and class table that `add_census` reads.
+    table: Option<(&'a Mesh, &'a ClassTable)>,
 }
 
 impl<'a> Grouper<'a> {
@@ -134,6 +138,48 @@ impl<'a> Grouper<'a> {
         Self {
             sizes: namespace_sizes(mesh),
             groups: BTreeMap::new(),
+            table: None,
+        }
+    }
+
+    /// A grouper of the cells of `table`, a class table of `mesh`, added by `add_census`.
+    pub fn of_table(mesh: &'a Mesh, table: &'a ClassTable) -> Self {
+        Self {
+            table: Some((mesh, table)),
+            ..Self::new(mesh)
+        }
+    }
+
+    /// The edges of one column `to` that get response `at` of its `census`, alike in effect,
+    /// change, reason and resource. Costs the census's groups, not its edges.
+    pub fn add_census(
+        &mut self,
+        key: (Effect, String, Reason, Option<String>),
+        census: &Census,
+        at: usize,
+        to: &'a str,
+    ) {
+        let Some((mesh, table)) = self.table else { return };
+        let edges = census.counts.get(at).copied().unwrap_or(0);
+        if edges == 0 {
+            return;
+        }
+        let tally = self.groups.entry(key).or_default();
+        tally.edges += edges;
+        tally.from_table.add(census, at);
+        tally.services.insert(to);
+        let room = MAX_EXAMPLES.saturating_sub(tally.examples.len());
+        if room > 0 {
+            let first = census.first_clients(table, at, room);
+            tally.examples.extend(
+                first
+                    .iter()
+                    .filter_map(|&w| mesh.workloads.get(w as usize))
+                    .map(|client| EdgeRef {
+                        from: client.id.clone(),
+                        to: to.to_owned(),
+                    }),
+            );
         }
     }
 
@@ -146,49 +192,53 @@ impl<'a> Grouper<'a> {
         from: &'a WorkloadId,
         to: &'a str,
     ) {
-        self.add_all(effect, change, reason, resource, &[from], to);
-    }
-
-    /// Many edges of one service port `to` alike in effect, change, reason and resource.
-    pub fn add_all(
-        &mut self,
-        effect: Effect,
-        change: String,
-        reason: Reason,
-        resource: Option<String>,
-        clients: &[&'a WorkloadId],
-        to: &'a str,
-    ) {
-        if clients.is_empty() {
-            return;
-        }
         let tally = self.groups.entry((effect, change, reason, resource)).or_default();
-        tally.edges += clients.len();
-        tally.clients.extend(clients.iter().copied());
+        tally.edges += 1;
+        tally.clients.insert(from);
         tally.services.insert(to);
-        let room = MAX_EXAMPLES.saturating_sub(tally.examples.len());
-        tally.examples.extend(clients.iter().take(room).map(|&from| EdgeRef {
-            from: from.clone(),
-            to: to.to_owned(),
-        }));
+        if tally.examples.len() < MAX_EXAMPLES {
+            tally.examples.push(EdgeRef {
+                from: from.clone(),
+                to: to.to_owned(),
+            });
+        }
     }
 
     /// The groups, by effect, largest first.
     pub fn finish(self) -> Vec<EdgeGroup> {
+        let table = self.table;
         let mut out: Vec<EdgeGroup> = self
             .groups
             .into_iter()
-            .map(|((effect, change, reason, resource), t)| EdgeGroup {
-                effect,
-                change,
-                reason,
-                resource,
-                edges: t.edges,
-                clients: t.clients.len(),
-                clients_text: clients_text(&t.clients, &self.sizes),
-                services: t.services.len(),
-                services_text: services_text(&t.services),
-                examples: t.examples,
+            .map(|((effect, change, reason, resource), t)| {
+                // Both sets are in id order (workloads are sorted by id).
+                let mut clients: Vec<&WorkloadId> = match table {
+                    Some((mesh, table)) => t
+                        .from_table
+                        .clients(table)
+                        .iter()
+                        .filter_map(|&w| mesh.workloads.get(w as usize))
+                        .map(|w| &w.id)
+                        .collect(),
+                    None => Vec::new(),
+                };
+                if !t.clients.is_empty() {
+                    let mut all: BTreeSet<&WorkloadId> = t.clients;
+                    all.extend(clients);
+                    clients = all.into_iter().collect();
+                }
+                EdgeGroup {
+                    effect,
+                    change,
+                    reason,
+                    resource,
+                    edges: t.edges,
+                    clients: clients.len(),
+                    clients_text: clients_text(&clients, &self.sizes),
+                    services: t.services.len(),
+                    services_text: services_text(&t.services),
+                    examples: t.examples,
+                }
             })
             .collect();
         out.sort_by_key(|g| (g.effect, std::cmp::Reverse(g.edges)));
@@ -210,10 +260,14 @@ const SHOWN: usize = 3;
 
 /// `ns/a`, `ns/a, ns/b`, `ns/* (20 clients)`, `12 of 30 clients in ns`; more than three
 /// namespaces: `139 clients in 9 namespaces: …, …, …, …`.
-pub fn clients_text(clients: &BTreeSet<&WorkloadId>, sizes: &BTreeMap<String, usize>) -> String {
-    let mut by_ns: BTreeMap<&str, Vec<&WorkloadId>> = BTreeMap::new();
+pub fn clients_text(clients: &[&WorkloadId], sizes: &BTreeMap<String, usize>) -> String {
+    // `clients` are in id order: each namespace is one run.
+    let mut by_ns: Vec<(&str, Vec<&WorkloadId>)> = Vec::new();
     for &c in clients {
-        by_ns.entry(c.namespace.as_str()).or_default().push(c);
+        match by_ns.last_mut() {
+            Some((ns, ids)) if *ns == c.namespace => ids.push(c),
+            _ => by_ns.push((c.namespace.as_str(), vec![c])),
+        }
     }
     let parts: Vec<String> = by_ns
         .iter()
@@ -341,6 +395,7 @@ pub fn change_groups<'c>(
     let mut grouper = Grouper {
         sizes,
         groups: BTreeMap::new(),
+        table: None,
     };
     for c in changes {
         let reason = c.after.or(c.before).map_or(Reason::NoEndpoints, |s| s.reason);
@@ -386,7 +441,7 @@ pub fn by_client<'p>(
     let mut out: Vec<ClientGroup> = per_set
         .into_iter()
         .map(|(set, clients)| ClientGroup {
-            clients_text: clients_text(&clients, sizes),
+            clients_text: clients_text(&clients.iter().copied().collect::<Vec<_>>(), sizes),
             holds_text: holds_text(&set),
             clients: clients.into_iter().cloned().collect(),
             holds: set.into_iter().collect(),

@@ -206,33 +206,45 @@ impl Mesh {
             })
             .collect();
         let mode = modes.iter().copied().max();
-        let mut failing = Vec::new();
-        let mut blockers = Vec::new();
-        let (mut mtls_clients, mut plaintext_clients, mut sidecar_plaintext, mut failing_clients) = (0, 0, 0, 0);
+        let census = table.census(self, column);
         let keep = lists == ClientLists::Keep;
-        for cell in table.column_cells(self, column) {
-            let r = cell.response;
+        let (mut mtls_clients, mut plaintext_clients, mut sidecar_plaintext, mut failing_clients) = (0, 0, 0, 0);
+        let (mut failing, mut blockers): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        for (at, (r, &n)) in column.responses.iter().zip(&census.counts).enumerate() {
             if is_mtls_failure(r.reason) {
-                failing_clients += 1;
+                failing_clients += n;
                 if keep {
-                    failing.push(cell.client.id.clone());
+                    failing.extend(census.all_clients(table, at));
                 }
             }
             if r.transport == Some(Transport::Mtls) && r.reason != Reason::MtlsToNoSidecar {
-                mtls_clients += 1;
+                mtls_clients += n;
             }
             // A stage is about mTLS: a plaintext caller that authorization denies (403, or closed
             // on TCP) is refused before and after a lock-down, so it neither counts nor blocks.
             if r.transport == Some(Transport::Plaintext) && r.reason.verdict() == Verdict::Ok {
-                plaintext_clients += 1;
-                if cell.client.sidecar.present {
-                    sidecar_plaintext += 1;
-                } else if keep && mode == Some(MtlsMode::Permissive) {
-                    // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
-                    blockers.push(cell.client.id.clone());
+                plaintext_clients += n;
+                sidecar_plaintext += census.with_sidecar(table, self, at);
+                // Only a port that could be locked has blockers: the plaintext callers without a sidecar.
+                if keep && mode == Some(MtlsMode::Permissive) {
+                    blockers.extend(
+                        census
+                            .all_clients(table, at)
+                            .into_iter()
+                            .filter(|&w| self.workloads.get(w as usize).is_some_and(|c| !c.sidecar.present)),
+                    );
                 }
             }
         }
+        let ids = |mut clients: Vec<u32>| -> Vec<WorkloadId> {
+            clients.sort_unstable();
+            clients
+                .iter()
+                .filter_map(|&w| self.workloads.get(w as usize))
+                .map(|w| w.id.clone())
+                .collect()
+        };
+        let (failing, blockers) = (ids(failing), ids(blockers));
         let stage = match mode {
             None => Stage::NoSidecar,
             Some(_) if failing_clients > 0 => Stage::Broken,

@@ -278,9 +278,8 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
     let mut chosen: Option<RuleChoice<'a>> = None;
     for (namespace, label) in order {
         let in_ns: Vec<&DestinationRule> = mesh
-            .destination_rules
-            .iter()
-            .filter(|d| d.meta.namespace == namespace && rule_match(d, service).is_some())
+            .destination_rules_in(namespace)
+            .filter(|d| rule_match(d, service).is_some())
             .filter(|d| match &d.workload_selector {
                 // A rule with a workloadSelector applies only to matching clients in its namespace.
                 Some(sel) => namespace == client_ns && selector_matches(sel, &client.labels),
@@ -324,10 +323,18 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
 
 /// Specificity of a rule's resolved host against the service, if it matches.
 pub(crate) fn rule_match(dr: &DestinationRule, service: &Service) -> Option<(bool, usize)> {
-    hosts::match_specificity(
-        &hosts::resolve_in_namespace(&dr.host, &dr.meta.namespace),
-        &service.fqdn,
-    )
+    if dr.host.contains('.') || dr.host.starts_with('*') {
+        return hosts::match_specificity(&dr.host, &service.fqdn);
+    }
+    // A short name resolves to `host.namespace.svc.<domain>` and matches only that FQDN: compare
+    // it without building the name (this runs for every rule of a namespace on every lookup).
+    let fqdn = service.fqdn.0.as_str();
+    let rest = fqdn
+        .strip_prefix(dr.host.as_str())
+        .and_then(|r| r.strip_prefix('.'))
+        .and_then(|r| r.strip_prefix(dr.meta.namespace.as_str()))
+        .and_then(|r| r.strip_prefix(".svc."))?;
+    (rest == crate::settings::CLUSTER_DOMAIN).then_some((true, fqdn.len()))
 }
 
 /// `exportTo` (Part C §2): up to 1.6 only the first entry counts, `.` private, anything else
