@@ -197,18 +197,23 @@ fn names(ids: &BTreeSet<String>) -> String {
     with_more(shown, ids.len())
 }
 
-/// `names` of clients, ordered as their names are (`a-b/x` before `a/x`, unlike the ids).
+/// `names` of clients given in id order, ordered as their names are: ids order by namespace, then
+/// name; names by `namespace/`, then name, which differs only between namespaces (`a-b/x` comes
+/// before `a/x`). So the namespaces' runs are reordered, not the clients.
 fn client_names(clients: &[&WorkloadId]) -> String {
-    fn text<'a>(id: &&'a WorkloadId) -> impl Iterator<Item = u8> + 'a {
-        id.namespace.bytes().chain(std::iter::once(b'/')).chain(id.name.bytes())
+    let runs = clients.chunk_by(|a, b| a.namespace == b.namespace);
+    let mut runs: Vec<&[&WorkloadId]> = runs.collect();
+    fn text<'a>(run: &[&'a WorkloadId]) -> impl Iterator<Item = u8> + 'a {
+        let namespace = run.first().map_or("", |id| id.namespace.as_str());
+        namespace.bytes().chain(std::iter::once(b'/'))
     }
-    let mut first = clients.to_vec();
-    if first.len() > NAMED {
-        first.select_nth_unstable_by(NAMED, |a, b| text(a).cmp(text(b)));
-        first.truncate(NAMED);
-    }
-    first.sort_by(|a, b| text(a).cmp(text(b)));
-    let shown: Vec<String> = first.iter().map(ToString::to_string).collect();
+    runs.sort_by(|a, b| text(a).cmp(text(b)));
+    let shown: Vec<String> = runs
+        .iter()
+        .flat_map(|r| r.iter())
+        .take(NAMED)
+        .map(ToString::to_string)
+        .collect();
     with_more(shown.iter().map(String::as_str).collect(), clients.len())
 }
 
@@ -309,31 +314,57 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let mut shadowed: BTreeMap<String, Shadowing> = BTreeMap::new();
     let mut decided_without_tls: BTreeMap<String, (BTreeSet<String>, Option<crate::model::Origin>)> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    for client in mesh.workloads.iter().filter(|w| w.sidecar.present) {
-        // Clients alike in namespace and labels see the same rules.
-        let selectors_here = mesh
-            .destination_rules
-            .iter()
-            .any(|d| d.workload_selector.is_some() && d.meta.namespace == client.id.namespace);
-        let labels = if selectors_here {
-            client.labels.clone()
-        } else {
-            Default::default()
-        };
-        if !seen.insert((client.id.namespace.clone(), labels)) {
+    let with_selectors: BTreeSet<&str> = mesh
+        .destination_rules
+        .iter()
+        .filter(|d| d.workload_selector.is_some())
+        .map(|d| d.meta.namespace.as_str())
+        .collect();
+    // Clients alike in namespace and labels see the same rules: one representative each.
+    let representatives: Vec<&crate::model::Workload> = mesh
+        .workloads
+        .iter()
+        .filter(|w| w.sidecar.present)
+        .filter(|client| {
+            let labels = if with_selectors.contains(client.id.namespace.as_str()) {
+                client.labels.clone()
+            } else {
+                Default::default()
+            };
+            seen.insert((client.id.namespace.clone(), labels))
+        })
+        .collect();
+    let mut by_namespace: BTreeMap<&str, Vec<&crate::model::Workload>> = BTreeMap::new();
+    for client in representatives {
+        by_namespace
+            .entry(client.id.namespace.as_str())
+            .or_default()
+            .push(client);
+    }
+    let root = mesh.settings.root_namespace.as_str();
+    for service in mesh.services.iter() {
+        let matching: Vec<_> = mesh
+            .destination_rules_for(&service.fqdn)
+            .filter(|d| client::rule_match(d, service).is_some())
+            .collect();
+        if matching.is_empty() {
             continue;
         }
-        for service in mesh.services.iter() {
-            let Some(choice) = client::destination_rules(mesh, client, service) else {
-                continue;
-            };
-            let Some(winner) = choice.rules.first() else { continue };
+        // Only these namespaces can see other rules than the rest (as in `classes`): the rest
+        // share one lookup.
+        let mut special: Vec<&str> = vec![service.namespace.as_str(), root];
+        for dr in &matching {
+            special.push(dr.meta.namespace.as_str());
+            special.extend(dr.export_to.iter().map(String::as_str));
+        }
+        let mut record = |choice: &client::RuleChoice, namespace: &str| {
+            let Some(winner) = choice.rules.first() else { return };
             for loser in &choice.shadowed {
                 let entry = shadowed
                     .entry(loser.meta.display_ref())
                     .or_insert_with(|| (BTreeSet::new(), BTreeSet::new(), Some(loser.meta.origin.clone())));
                 entry.0.insert(winner.meta.display_ref());
-                entry.1.insert(client.id.namespace.clone());
+                entry.1.insert(namespace.to_owned());
             }
             if let Some(rule) = choice.rules.iter().find(|r| r.has_traffic_policy)
                 && rule.tls.is_none()
@@ -343,6 +374,26 @@ fn rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     .entry(rule.meta.display_ref())
                     .or_insert_with(|| (BTreeSet::new(), Some(rule.meta.origin.clone())));
                 entry.0.insert(service.fqdn.to_string());
+            }
+        };
+        special.sort_unstable();
+        special.dedup();
+        for client in special.iter().filter_map(|ns| by_namespace.get(ns)).flatten() {
+            if let Some(choice) = client::destination_rules(mesh, client, service) {
+                record(&choice, &client.id.namespace);
+            }
+        }
+        // The other namespaces share one lookup; only a shadowed rule names each of them.
+        let mut others = by_namespace.iter().filter(|(ns, _)| !special.contains(ns));
+        let folded = others
+            .next()
+            .and_then(|(ns, clients)| Some((ns, client::destination_rules(mesh, clients.first()?, service)?)));
+        if let Some((first, choice)) = folded {
+            record(&choice, first);
+            if !choice.shadowed.is_empty() {
+                for (namespace, _) in others {
+                    record(&choice, namespace);
+                }
             }
         }
     }
@@ -657,9 +708,9 @@ fn exposure(
         if sidecar_endpoints.is_empty() {
             continue;
         }
+        // A Service's endpoints are in its namespace.
         let applying: Vec<_> = mesh
-            .authorization_policies
-            .iter()
+            .authorization_in(&service.namespace)
             .filter(|p| sidecar_endpoints.iter().any(|w| authz::applies(mesh, p, w)))
             .collect();
         let mut policies: BTreeSet<String> = applying.iter().map(|p| p.meta.display_ref()).collect();

@@ -30,9 +30,6 @@ use crate::mesh::Mesh;
 use crate::model::{Labels, Workload};
 use crate::resolve::authz;
 
-/// Marks "any namespace that no rule of this port singles out" in a column's class key.
-const OTHER_NAMESPACE: u32 = u32::MAX;
-
 /// One service port: the outcome of every client, stored per class.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -62,7 +59,7 @@ impl Column {
         let group = *table.groups.group_of.get(client)? as usize;
         let class = *self.class_of_group.get(group)? as usize;
         let identity = match self.identity {
-            Some(p) => *table.identities.get(p)?.get(client)? as usize,
+            Some(p) => *table.identities.get(p)?.of_workload.get(client)? as usize,
             None => 0,
         };
         self.outcome
@@ -86,7 +83,7 @@ pub struct ClassTable {
     /// a rebuild does not touch.
     groups: Arc<Groups>,
     /// Per identity partition: per workload, its identity class.
-    identities: Arc<Vec<Vec<u32>>>,
+    identities: Arc<Vec<Partition>>,
     pub columns: Vec<Arc<Column>>,
 }
 
@@ -98,12 +95,7 @@ impl ClassTable {
             .iter()
             .map(|w| authz::principal_of(mesh, &w.id.namespace, &w.service_account))
             .collect();
-        let mut partitions = Partitions {
-            mesh,
-            principals: &principals,
-            by_patterns: HashMap::new(),
-            identities: Vec::new(),
-        };
+        let mut partitions = Partitions::new(mesh, &groups, &principals);
         let mut columns = Vec::new();
         for (si, service) in mesh.services.iter().enumerate() {
             let identity = partitions.for_endpoints(&mesh.endpoints_of(service));
@@ -118,9 +110,10 @@ impl ClassTable {
                 )));
             }
         }
+        let identities = partitions.identities;
         Self {
             groups: Arc::new(groups),
-            identities: Arc::new(partitions.identities),
+            identities: Arc::new(identities),
             columns,
         }
     }
@@ -162,7 +155,7 @@ impl ClassTable {
 fn build_column(
     mesh: &Mesh,
     groups: &Groups,
-    identities: &[Vec<u32>],
+    identities: &[Partition],
     si: usize,
     pi: usize,
     identity: Option<usize>,
@@ -190,22 +183,35 @@ fn build_column(
         to: format!("{}:{}", service.fqdn, port.port),
         class_of_group: Vec::with_capacity(groups.representative.len()),
         identity,
-        identity_classes: ids.map_or(1, |ids| ids.iter().copied().max().map_or(1, |m| m as usize + 1)),
+        identity_classes: ids.map_or(1, |p| p.classes),
         outcome: Vec::new(),
         responses: Vec::new(),
     };
-    let mut class_by_key: HashMap<GroupKey, u32> = HashMap::new();
-    for key in &groups.keys {
-        let key = if special.contains(&key.0) {
-            *key
+    // A group in a namespace the lookup singles out is a class of its own; the others fold by
+    // what else the key holds (`Groups::folded`).
+    let mut classes = 0u32;
+    let mut class_of_folded = vec![u32::MAX; groups.folded_keys];
+    for (key, &folded) in groups.keys.iter().zip(&groups.folded) {
+        let slot = if special.contains(&key.0) {
+            None
         } else {
-            (OTHER_NAMESPACE, key.1, 0, key.3)
+            class_of_folded.get_mut(folded as usize)
         };
-        let next = class_by_key.len() as u32;
-        let class = *class_by_key.entry(key).or_insert(next);
+        let class = match slot {
+            Some(class) if *class != u32::MAX => *class,
+            Some(class) => {
+                *class = classes;
+                classes += 1;
+                *class
+            }
+            None => {
+                classes += 1;
+                classes - 1
+            }
+        };
         column.class_of_group.push(class);
     }
-    column.outcome = vec![u16::MAX; class_by_key.len() * column.identity_classes];
+    column.outcome = vec![u16::MAX; classes as usize * column.identity_classes];
     let mut by_response: HashMap<Response, u16> = HashMap::new();
     let mut fill = |client: &Workload, slot: usize, column: &mut Column| {
         if column.outcome.get(slot).is_some_and(|&o| o == u16::MAX) {
@@ -221,10 +227,27 @@ fn build_column(
         }
     };
     match ids {
-        // Identity matters: every client's (class, identity) pair, on its first member.
+        // Identity matters: every (class, identity) pair, on its first member; a group whose
+        // members share their identity class is one pair.
         Some(ids) => {
-            for (w, client) in mesh.workloads.iter().enumerate() {
-                let (Some(&g), Some(&id)) = (groups.group_of.get(w), ids.get(w)) else {
+            for (g, members) in groups.members.iter().enumerate() {
+                let class = column.class_of_group.get(g).copied().unwrap_or(0) as usize;
+                let shared = ids.of_group.get(g).copied().flatten();
+                let pairs = members.iter().take(if shared.is_some() { 1 } else { members.len() });
+                for &w in pairs {
+                    let (Some(client), Some(&id)) = (mesh.workloads.get(w as usize), ids.of_workload.get(w as usize))
+                    else {
+                        continue;
+                    };
+                    fill(client, class * column.identity_classes + id as usize, &mut column);
+                }
+            }
+            for &w in &groups.restricted {
+                let (Some(client), Some(&g), Some(&id)) = (
+                    mesh.workloads.get(w as usize),
+                    groups.group_of.get(w as usize),
+                    ids.of_workload.get(w as usize),
+                ) else {
                     continue;
                 };
                 let class = column.class_of_group.get(g as usize).copied().unwrap_or(0) as usize;
@@ -405,8 +428,8 @@ fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
 }
 
 impl ClassTable {
-    /// The census of one column: O(groups) when identity does not matter at the column, else
-    /// O(clients), plus the clients that call only their targets.
+    /// The census of one column: O(groups), plus the members of groups whose identity differs
+    /// at the column and the clients that call only their targets.
     pub fn census(&self, mesh: &Mesh, column: &Column) -> Census {
         let n = column.responses.len();
         let mut census = Census {
@@ -422,25 +445,26 @@ impl ClassTable {
                 }
             }
         };
-        match column.identity {
-            None => {
-                for (g, members) in self.groups.members.iter().enumerate() {
-                    let Some(&w) = members.first() else { continue };
-                    let Some(at) = column.outcome_of(self, w as usize) else {
-                        continue;
-                    };
-                    if let (Some(c), Some(gs)) = (census.counts.get_mut(at), census.groups.get_mut(at)) {
-                        *c += members.len();
-                        gs.push(g as u32);
-                    }
+        let partition = column.identity.and_then(|p| self.identities.get(p));
+        for (g, members) in self.groups.members.iter().enumerate() {
+            // The whole group gets one response unless its members differ in identity here.
+            let whole = match partition {
+                None => true,
+                Some(p) => p.of_group.get(g).copied().flatten().is_some(),
+            };
+            if !whole {
+                for &w in members {
+                    single(&mut census, w);
                 }
+                continue;
             }
-            Some(_) => {
-                for members in &self.groups.members {
-                    for &w in members {
-                        single(&mut census, w);
-                    }
-                }
+            let Some(&w) = members.first() else { continue };
+            let Some(at) = column.outcome_of(self, w as usize) else {
+                continue;
+            };
+            if let (Some(c), Some(gs)) = (census.counts.get_mut(at), census.groups.get_mut(at)) {
+                *c += members.len();
+                gs.push(g as u32);
             }
         }
         for &w in &self.groups.restricted {
@@ -474,6 +498,10 @@ struct Groups {
     keys: Vec<GroupKey>,
     /// Per group: its first workload.
     representative: Vec<usize>,
+    /// Per group: the id of its key without namespace and labels (sidecar, network signature),
+    /// which is its class in a column that does not tell its namespace apart; `folded_keys` ids.
+    folded: Vec<u32>,
+    folded_keys: usize,
     /// Per group: its members that may call every service, in workload order.
     members: Vec<Vec<u32>>,
     /// The callers outside the mesh that call only their targets (`Workload::calls`): they are
@@ -498,6 +526,8 @@ impl Groups {
             group_of: Vec::with_capacity(mesh.workloads.len()),
             keys: Vec::new(),
             representative: Vec::new(),
+            folded: Vec::new(),
+            folded_keys: 0,
             members: Vec::new(),
             restricted: Vec::new(),
             namespace_ids: HashMap::new(),
@@ -525,6 +555,12 @@ impl Groups {
                 _ => groups.restricted.push(w as u32),
             }
         }
+        let mut folded_ids: HashMap<(bool, u32), u32> = HashMap::new();
+        for key in &groups.keys {
+            let next = folded_ids.len() as u32;
+            groups.folded.push(*folded_ids.entry((key.1, key.3)).or_insert(next));
+        }
+        groups.folded_keys = folded_ids.len();
         groups.namespace_ids = namespace_ids;
         groups
     }
@@ -533,8 +569,7 @@ impl Groups {
     fn special_namespaces(&self, mesh: &Mesh, service: &crate::model::Service) -> Vec<u32> {
         let mut names: Vec<&str> = vec![service.namespace.as_str(), mesh.settings.root_namespace.as_str()];
         for dr in mesh
-            .destination_rules
-            .iter()
+            .destination_rules_for(&service.fqdn)
             .filter(|d| crate::resolve::client::rule_match(d, service).is_some())
         {
             names.push(dr.meta.namespace.as_str());
@@ -547,15 +582,112 @@ impl Groups {
     }
 }
 
+/// Clients by what the authorization at some ports reads of their identity.
+#[derive(Debug)]
+struct Partition {
+    /// Per workload: its identity class.
+    of_workload: Vec<u32>,
+    classes: usize,
+    /// Per client group: the identity class all its members share, when they do (a group is one
+    /// namespace, so patterns on namespaces never split it; principals may).
+    of_group: Vec<Option<u32>>,
+}
+
 /// Identity partitions, one per distinct set of patterns that authorization reads.
 struct Partitions<'a> {
     mesh: &'a Mesh,
+    groups: &'a Groups,
     principals: &'a [String],
+    /// Workloads by principal, and by namespace (workloads are sorted by id: each namespace is
+    /// one run): so a pattern finds its matches by binary search, not by visiting every client.
+    by_principal: Vec<u32>,
+    namespace_runs: Vec<(&'a str, std::ops::Range<usize>)>,
     by_patterns: HashMap<authz::IdentityPatterns, usize>,
-    identities: Vec<Vec<u32>>,
+    identities: Vec<Partition>,
 }
 
-impl Partitions<'_> {
+impl<'a> Partitions<'a> {
+    fn new(mesh: &'a Mesh, groups: &'a Groups, principals: &'a [String]) -> Self {
+        let mut by_principal: Vec<u32> = (0..principals.len() as u32).collect();
+        by_principal.sort_by(|&a, &b| principals.get(a as usize).cmp(&principals.get(b as usize)));
+        let mut namespace_runs: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
+        for (w, client) in mesh.workloads.iter().enumerate() {
+            match namespace_runs.last_mut() {
+                Some((ns, run)) if *ns == client.id.namespace => run.end = w + 1,
+                _ => namespace_runs.push((client.id.namespace.as_str(), w..w + 1)),
+            }
+        }
+        Self {
+            mesh,
+            groups,
+            principals,
+            by_principal,
+            namespace_runs,
+            by_patterns: HashMap::new(),
+            identities: Vec::new(),
+        }
+    }
+
+    /// Per workload, which of `patterns` its identity matches, as bits (at most 64 patterns).
+    fn masks(&self, patterns: &authz::IdentityPatterns) -> Option<Vec<u64>> {
+        let (principal_patterns, namespace_patterns) = patterns.patterns();
+        if principal_patterns.len() + namespace_patterns.len() > 64 {
+            return None;
+        }
+        let mut masks = vec![0u64; self.principals.len()];
+        let mut set = |w: usize, bit: usize| {
+            if let Some(m) = masks.get_mut(w) {
+                *m |= 1 << bit;
+            }
+        };
+        let principal = |i: u32| self.principals.get(i as usize).map_or("", String::as_str);
+        for (bit, pattern) in principal_patterns.iter().enumerate() {
+            let hits: &[u32] = match authz::Glob::of(pattern) {
+                authz::Glob::Any => &self.by_principal,
+                authz::Glob::Prefix(x) | authz::Glob::Exact(x) => {
+                    let exact = matches!(authz::Glob::of(pattern), authz::Glob::Exact(_));
+                    let start = self.by_principal.partition_point(|&i| principal(i) < x);
+                    let rest = self.by_principal.get(start..).unwrap_or_default();
+                    let len = rest.partition_point(|&i| {
+                        if exact {
+                            principal(i) == x
+                        } else {
+                            principal(i).starts_with(x)
+                        }
+                    });
+                    rest.get(..len).unwrap_or_default()
+                }
+                authz::Glob::Suffix(x) => {
+                    for &i in self.by_principal.iter().filter(|&&i| principal(i).ends_with(x)) {
+                        set(i as usize, bit);
+                    }
+                    &[]
+                }
+            };
+            for &i in hits {
+                set(i as usize, bit);
+            }
+        }
+        let offset = principal_patterns.len();
+        for (bit, pattern) in namespace_patterns.iter().enumerate() {
+            let glob = authz::Glob::of(pattern);
+            for (ns, run) in &self.namespace_runs {
+                let hit = match glob {
+                    authz::Glob::Any => true,
+                    authz::Glob::Prefix(x) => ns.starts_with(x),
+                    authz::Glob::Suffix(x) => ns.ends_with(x),
+                    authz::Glob::Exact(x) => *ns == x,
+                };
+                if hit {
+                    for w in run.clone() {
+                        set(w, offset + bit);
+                    }
+                }
+            }
+        }
+        Some(masks)
+    }
+
     /// The partition for a port whose endpoints are `endpoints`; `None` when no authorization
     /// there reads who the client is.
     fn for_endpoints(&mut self, endpoints: &[&Workload]) -> Option<usize> {
@@ -570,19 +702,58 @@ impl Partitions<'_> {
         if let Some(&p) = self.by_patterns.get(&patterns) {
             return Some(p);
         }
-        let mut class_ids: HashMap<Vec<bool>, u32> = HashMap::new();
-        let ids = self
-            .mesh
-            .workloads
+        // Classes numbered in workload order of first appearance.
+        let (of_workload, classes): (Vec<u32>, usize) = match self.masks(&patterns) {
+            Some(masks) => {
+                let mut class_ids: Vec<u64> = Vec::new();
+                let mut by_mask: HashMap<u64, u32> = HashMap::new();
+                let ids = masks
+                    .iter()
+                    .map(|&mask| {
+                        // Few classes: a linear look before hashing.
+                        if let Some(at) = class_ids.iter().take(8).position(|&m| m == mask) {
+                            return at as u32;
+                        }
+                        let next = class_ids.len() as u32;
+                        *by_mask.entry(mask).or_insert_with(|| {
+                            class_ids.push(mask);
+                            next
+                        })
+                    })
+                    .collect();
+                (ids, class_ids.len())
+            }
+            None => {
+                let mut class_ids: HashMap<Vec<bool>, u32> = HashMap::new();
+                let ids = self
+                    .mesh
+                    .workloads
+                    .iter()
+                    .zip(self.principals)
+                    .map(|(w, principal)| {
+                        let signature = patterns.signature(principal, &w.id.namespace);
+                        let next = class_ids.len() as u32;
+                        *class_ids.entry(signature).or_insert(next)
+                    })
+                    .collect();
+                (ids, class_ids.len())
+            }
+        };
+        let of_group = self
+            .groups
+            .members
             .iter()
-            .zip(self.principals)
-            .map(|(w, principal)| {
-                let signature = patterns.signature(principal, &w.id.namespace);
-                let next = class_ids.len() as u32;
-                *class_ids.entry(signature).or_insert(next)
+            .map(|members| {
+                let mut ids = members.iter().filter_map(|&w| of_workload.get(w as usize));
+                let first = ids.next().copied();
+                ids.all(|id| Some(*id) == first).then_some(first).flatten()
             })
             .collect();
-        self.identities.push(ids);
+        self.identities.push(Partition {
+            of_workload,
+            classes: classes.max(1),
+            of_group,
+        });
         let p = self.identities.len() - 1;
         self.by_patterns.insert(patterns, p);
         Some(p)

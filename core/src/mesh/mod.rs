@@ -57,10 +57,12 @@ pub struct Mesh {
     pub(crate) authn_policies: Vec<AuthnPolicy>,
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) destination_rules: Vec<DestinationRule>,
-    /// Per namespace: its DestinationRules (indices into `destination_rules`, in order), for the
-    /// lookup every evaluation makes (`resolve::client::destination_rules`).
-    rules_by_namespace: HashMap<String, Vec<usize>>,
+    /// DestinationRules by the host they name, resolved in their namespace; wildcards apart: for
+    /// the lookup every evaluation makes (`resolve::client::destination_rules`).
+    rules_by_host: RulesByHost,
     pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
+    /// Per namespace: its AuthorizationPolicies (indices, in order), for `authorization_at`.
+    authorization_by_namespace: HashMap<String, Vec<usize>>,
     pub(crate) rbac: crate::model::LegacyRbac,
     /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
     pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
@@ -69,25 +71,88 @@ pub struct Mesh {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn index_by_namespace(rules: &[DestinationRule]) -> HashMap<String, Vec<usize>> {
+/// Per service FQDN, the DestinationRules whose host matches it (the exact name resolved in the
+/// rule's namespace, or a wildcard), in input order.
+#[derive(Debug, Clone, Default)]
+struct RulesByHost {
+    by_service: HashMap<String, Vec<usize>>,
+}
+
+impl RulesByHost {
+    fn new(rules: &[DestinationRule], services: &[Service]) -> Self {
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut wildcards = Vec::new();
+        for (i, dr) in rules.iter().enumerate() {
+            if dr.host.starts_with('*') {
+                wildcards.push(i);
+            } else {
+                exact
+                    .entry(crate::hosts::resolve_in_namespace(&dr.host, &dr.meta.namespace))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let by_service = services
+            .iter()
+            .map(|service| {
+                let mut matching: Vec<usize> = exact.get(&service.fqdn.0).cloned().unwrap_or_default();
+                matching.extend(wildcards.iter().copied().filter(|&i| {
+                    rules
+                        .get(i)
+                        .is_some_and(|dr| crate::hosts::match_specificity(&dr.host, &service.fqdn).is_some())
+                }));
+                matching.sort_unstable();
+                (service.fqdn.0.clone(), matching)
+            })
+            .filter(|(_, matching)| !matching.is_empty())
+            .collect();
+        Self { by_service }
+    }
+}
+
+/// Per namespace, the indices of the resources in it, in order.
+fn index_by_namespace<'a>(metas: impl Iterator<Item = &'a crate::model::Meta>) -> HashMap<String, Vec<usize>> {
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, dr) in rules.iter().enumerate() {
-        index.entry(dr.meta.namespace.clone()).or_default().push(i);
+    for (i, meta) in metas.enumerate() {
+        index.entry(meta.namespace.clone()).or_default().push(i);
     }
     index
 }
 
 impl Mesh {
-    /// The DestinationRules of `namespace`, in input order.
-    pub(crate) fn destination_rules_in<'a>(
+    /// The DestinationRules that may match the host `fqdn`, in input order: for a service of this
+    /// mesh exactly those that match it, for another host every rule
+    /// (`resolve::client::rule_match` decides).
+    pub(crate) fn destination_rules_for<'a>(&'a self, fqdn: &Fqdn) -> impl Iterator<Item = &'a DestinationRule> + 'a {
+        let (indices, all) = match self.rules_by_host.by_service.get(&fqdn.0) {
+            Some(matching) => (matching.as_slice(), 0..0),
+            None if self.services_by_fqdn.contains_key(fqdn) => (&[][..], 0..0),
+            // Not a service of this mesh (never indexed): every rule may name it.
+            None => (&[][..], 0..self.destination_rules.len()),
+        };
+        indices
+            .iter()
+            .copied()
+            .chain(all)
+            .filter_map(|i| self.destination_rules.get(i))
+    }
+
+    /// The AuthorizationPolicies of `namespace` and of the root namespace (the ones that can apply
+    /// to a workload of `namespace`), in input order.
+    pub(crate) fn authorization_in<'a>(
         &'a self,
         namespace: &str,
-    ) -> impl Iterator<Item = &'a DestinationRule> + 'a {
-        self.rules_by_namespace
-            .get(namespace)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.destination_rules.get(i))
+    ) -> impl Iterator<Item = &'a AuthorizationPolicy> + 'a {
+        let of = |ns: &str| self.authorization_by_namespace.get(ns).map_or(&[][..], Vec::as_slice);
+        let own = of(namespace);
+        let root = if namespace == self.settings.root_namespace {
+            &[][..]
+        } else {
+            of(&self.settings.root_namespace)
+        };
+        let mut indices: Vec<usize> = own.iter().chain(root).copied().collect();
+        indices.sort_unstable();
+        indices.into_iter().filter_map(|i| self.authorization_policies.get(i))
     }
 
     /// Reads every source and builds the model. Fails when any document has an error.
@@ -560,14 +625,18 @@ fn build(
             let endpoints: Vec<Vec<usize>> = services
                 .iter()
                 .map(|svc| match &svc.selector {
-                    Some(selector) => workloads
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, w)| {
-                            w.id.namespace == svc.namespace && crate::model::selector_matches(selector, &w.labels)
-                        })
-                        .map(|(i, _)| i)
-                        .collect(),
+                    // Workloads are sorted by id, so a namespace's are one run.
+                    Some(selector) => {
+                        let start = workloads.partition_point(|w| w.id.namespace < svc.namespace);
+                        let end = workloads.partition_point(|w| w.id.namespace <= svc.namespace);
+                        (start..end)
+                            .filter(|&i| {
+                                workloads
+                                    .get(i)
+                                    .is_some_and(|w| crate::model::selector_matches(selector, &w.labels))
+                            })
+                            .collect()
+                    }
                     None if is_api_server_service(svc) => workloads
                         .iter()
                         .position(|w| w.id.namespace == API_SERVER.0 && w.id.name == API_SERVER.1)
@@ -584,6 +653,7 @@ fn build(
             )
         }
     };
+    let rules_by_host = RulesByHost::new(&destination_rules, &services);
     let mesh = Mesh {
         resources,
         requested,
@@ -596,8 +666,9 @@ fn build(
         endpoints,
         authn_policies,
         peer_authentications,
-        rules_by_namespace: index_by_namespace(&destination_rules),
+        rules_by_host,
         destination_rules,
+        authorization_by_namespace: index_by_namespace(authorization_policies.iter().map(|p| &p.meta)),
         authorization_policies,
         rbac,
         request_authentications,

@@ -111,8 +111,7 @@ pub fn denial(mesh: &Mesh, endpoint: &Workload, request: &Request<'_>) -> Option
         return Some(step);
     }
     let applicable: Vec<&AuthorizationPolicy> = mesh
-        .authorization_policies
-        .iter()
+        .authorization_in(&endpoint.id.namespace)
         .filter(|p| applies(mesh, p, endpoint))
         .collect();
     let over = if request.principal.is_some() {
@@ -190,6 +189,11 @@ impl IdentityPatterns {
         }
     }
 
+    /// The principal patterns, then the namespace patterns (the order of `signature`).
+    pub fn patterns(&self) -> (&[String], &[String]) {
+        (&self.principals, &self.namespaces)
+    }
+
     /// Which patterns the client's principal and namespace match.
     pub fn signature(&self, principal: &str, namespace: &str) -> Vec<bool> {
         self.principals
@@ -207,8 +211,7 @@ pub fn identity_patterns(mesh: &Mesh, endpoint: &Workload) -> IdentityPatterns {
         list(&mut out).extend(m.values.iter().chain(&m.not_values).cloned());
     };
     for policy in mesh
-        .authorization_policies
-        .iter()
+        .authorization_in(&endpoint.id.namespace)
         .filter(|p| applies(mesh, p, endpoint))
     {
         for rule in &policy.rules {
@@ -330,16 +333,35 @@ fn matches(m: &Match, attribute: Option<&str>) -> bool {
 
 /// Istio's string match: exact, `*` (any), `prefix*` or `*suffix`.
 fn glob(pattern: &str, value: &str) -> bool {
-    if pattern == "*" {
-        return true;
+    match Glob::of(pattern) {
+        Glob::Any => true,
+        Glob::Prefix(prefix) => value.starts_with(prefix),
+        Glob::Suffix(suffix) => value.ends_with(suffix),
+        Glob::Exact(exact) => exact == value,
     }
-    if let Some(prefix) = pattern.strip_suffix('*') {
-        return value.starts_with(prefix);
+}
+
+/// An authorization pattern: `*`, `prefix*`, `*suffix` or an exact value (Istio's string match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Glob<'a> {
+    Any,
+    Prefix(&'a str),
+    Suffix(&'a str),
+    Exact(&'a str),
+}
+
+impl<'a> Glob<'a> {
+    pub fn of(pattern: &'a str) -> Self {
+        if pattern == "*" {
+            Glob::Any
+        } else if let Some(prefix) = pattern.strip_suffix('*') {
+            Glob::Prefix(prefix)
+        } else if let Some(suffix) = pattern.strip_prefix('*') {
+            Glob::Suffix(suffix)
+        } else {
+            Glob::Exact(pattern)
+        }
     }
-    if let Some(suffix) = pattern.strip_prefix('*') {
-        return value.ends_with(suffix);
-    }
-    pattern == value
 }
 
 #[cfg(test)]

@@ -275,11 +275,16 @@ pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Servic
     if root != client_ns && root != service.namespace {
         order.push((root, "root namespace"));
     }
+    let matching: Vec<&DestinationRule> = mesh
+        .destination_rules_for(&service.fqdn)
+        .filter(|d| rule_match(d, service).is_some())
+        .collect();
     let mut chosen: Option<RuleChoice<'a>> = None;
     for (namespace, label) in order {
-        let in_ns: Vec<&DestinationRule> = mesh
-            .destination_rules_in(namespace)
-            .filter(|d| rule_match(d, service).is_some())
+        let in_ns: Vec<&DestinationRule> = matching
+            .iter()
+            .copied()
+            .filter(|d| d.meta.namespace == namespace)
             .filter(|d| match &d.workload_selector {
                 // A rule with a workloadSelector applies only to matching clients in its namespace.
                 Some(sel) => namespace == client_ns && selector_matches(sel, &client.labels),
