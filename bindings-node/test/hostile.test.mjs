@@ -23,7 +23,7 @@ import { test } from 'node:test'
 
 import { IMPL, meshlock } from './impl.mjs'
 
-const { MeshlockError, check, load } = meshlock
+const { MeshlockError, check, checkSarif, load } = meshlock
 
 const HOSTILE = fileURLToPath(new URL('../../tests/hostile/', import.meta.url))
 const GENERATE = fileURLToPath(new URL('../../scripts/hostile-gen', import.meta.url))
@@ -132,6 +132,10 @@ test(`a file over the bindings' input limit (256 MiB) is refused before it is re
     )
     assert.deepEqual(
       check([path]).diagnostics.map((d) => d.code),
+      ['ML106'],
+    )
+    assert.deepEqual(
+      checkSarif([path]).runs[0].results.map((r) => r.ruleId),
       ['ML106'],
     )
     assert.ok(process.resourceUsage().maxRSS - before < 64 * 1024, 'the file was read')

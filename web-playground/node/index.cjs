@@ -367,19 +367,34 @@ function engine_sources(wasm, sources, options) {
   return { sources: list(sources).map((s) => path_or_inline_source(wasm, s, opts)), settings: opts.settings }
 }
 
+/**
+ * `engine_sources` for `check`: `{ unread }` (the diagnostics) when a file was refused before it
+ * was read (past the size limit), which `check` reports as it reports YAML that does not load.
+ */
+function check_input(wasm, sources, options) {
+  try {
+    return engine_sources(wasm, sources, options)
+  } catch (err) {
+    if (err && err.name === 'MeshlockError' && err.code === 'invalid-input') {
+      return { unread: err.diagnostics, settings: split_options(options).settings }
+    }
+    throw err
+  }
+}
+
 /** The static checker on files and inline sources: an input that does not load is reported, not thrown. */
 function check(sources, options) {
   return call(check, (wasm) => {
-    const input = engine_sources(wasm, sources, options)
-    return wasm.checkSources(input.sources, input.settings)
+    const input = check_input(wasm, sources, options)
+    return input.unread ? wasm.checkDiagnostics(input.unread, input.settings) : wasm.checkSources(input.sources, input.settings)
   })
 }
 
 /** `check(sources, options)` as SARIF 2.1.0. */
 function checkSarif(sources, options) {
   return call(checkSarif, (wasm) => {
-    const input = engine_sources(wasm, sources, options)
-    return wasm.checkSourcesSarif(input.sources, input.settings)
+    const input = check_input(wasm, sources, options)
+    return input.unread ? wasm.checkDiagnosticsSarif(input.unread, input.settings) : wasm.checkSourcesSarif(input.sources, input.settings)
   })
 }
 

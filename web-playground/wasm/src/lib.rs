@@ -263,6 +263,34 @@ pub fn check_sources_sarif(
     run(|| plain_js(&render::sarif(&checked(sources, settings)?)))
 }
 
+/// The report `checkSources` gives for input that could not be read (a file past the size limit),
+/// from the diagnostics of the error it threw (`MeshlockError.diagnostics`): how the Node adapter's
+/// `check` reports what it refused before reading.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = checkDiagnostics, unchecked_return_type = "CheckReport")]
+pub fn check_diagnostics(
+    #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run_js(|| unread(diagnostics, settings))
+}
+
+/// `checkDiagnostics` as SARIF 2.1.0.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = checkDiagnosticsSarif, unchecked_return_type = "SarifLog")]
+pub fn check_diagnostics_sarif(
+    #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run(|| plain_js(&render::sarif(&unread(diagnostics, settings)?)))
+}
+
+#[cfg(feature = "full")]
+fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
+    settings_from(settings)?;
+    Ok(CheckReport::from_diagnostics(from_js(diagnostics, "bad diagnostics")?))
+}
+
 fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
     let settings = settings_from(settings)?;
     // Bytes that are not text are reported as YAML that does not load is (their ML101).
