@@ -768,6 +768,12 @@ export declare class Mesh {
 }
 
 /**
+ * Test hook: unwinds inside the guard exactly as a panic in core would, to prove that it reaches
+ * JavaScript as a `MeshlockError` with code `internal`, never as a crash of the process.
+ */
+export declare function __unwindForTests(message: string): void
+
+/**
  * The JSON twin of every operation (`{"op": "probe", ...}`, see the core's `api` module): a JSON
  * request in, a JSON answer out (`{"type": "success" | "failure", ...}`, snake_case keys);
  * never throws.

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Mesh = nativeBinding.Mesh
+module.exports.__unwindForTests = nativeBinding.__unwindForTests
 module.exports.callJson = nativeBinding.callJson
 module.exports.check = nativeBinding.check
 module.exports.checkSarif = nativeBinding.checkSarif

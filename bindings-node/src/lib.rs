@@ -170,13 +170,13 @@ fn read_file(path: &str) -> Result<String, ApiError> {
     std::fs::read_to_string(path).map_err(|e| ApiError::new("io", format!("cannot read `{path}`: {e}")))
 }
 
-/// A string is a file path, read as the CLI reads a file argument.
+/// A string is a file path, read as the CLI reads a file argument (its bytes decoded as kubectl
+/// decodes them; larger than the input limit: refused before it is read).
 fn path_or_inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
     match value {
         Value::String(path) => Ok(Source {
-            text: read_file(&path)?,
-            name: path,
             namespace: opts.namespace.clone(),
+            ..api::read_source(&path, &opts.settings.limits)?
         }),
         other => inline_source(other, opts),
     }
@@ -267,10 +267,15 @@ fn step_input(index: usize, value: Value) -> Result<StepInput, ApiError> {
 /// `check` of sources: an input that does not load is reported in the report, not thrown.
 fn check_sources(sources: Value, opts: Option<Value>) -> Result<CheckReport, ApiError> {
     let opts = options(opts)?;
-    let sources = list(sources)
+    let sources = match list(sources)
         .into_iter()
         .map(|s| path_or_inline_source(s, &opts))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+    {
+        // A file that is not text (or over the size limit) does not load either: reported.
+        Err(err) if err.code == "invalid-input" => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
+        other => other?,
+    };
     Ok(match meshlock::Mesh::load(&sources, &opts.settings) {
         Ok(loaded) => loaded.mesh.check(),
         Err(err) => CheckReport::from_diagnostics(err.diagnostics),
@@ -603,6 +608,16 @@ pub fn tour_text(env: Env) -> napi::Result<String> {
 #[napi]
 pub fn call_json(request: String) -> String {
     api::call_json(&request)
+}
+
+/// Test hook: unwinds inside the guard exactly as a panic in core would, to prove that it reaches
+/// JavaScript as a `MeshlockError` with code `internal`, never as a crash of the process.
+#[doc(hidden)]
+#[napi(js_name = "__unwindForTests")]
+pub fn unwind_for_tests(env: Env, message: String) -> napi::Result<()> {
+    run(&env, || -> Result<(), ApiError> {
+        std::panic::resume_unwind(Box::new(message))
+    })
 }
 
 #[cfg(test)]

@@ -768,6 +768,13 @@ describe(`[${IMPL}] errors`, () => {
     assert.equal(new MeshlockError('x').code, 'internal')
   })
 
+  test('a panic inside meshlock reaches JS as MeshlockError code internal, and the binding keeps working', () => {
+    // Native: an unwind caught at the boundary; WASM (no unwinding): the aborted instance, replaced.
+    const panic = native ? () => meshlock.__unwindForTests('boom') : () => meshlock.__panicForTests()
+    throwsMeshlock(panic, 'internal', (err) => assert.match(err.message, /internal error in meshlock/))
+    assert.equal(Mesh.seed().probe('legacy/sleep', 'httpbin.foo:8000').status, '200')
+  })
+
   test('a thrown error has a JS stack that points at the caller', () => {
     try {
       Mesh.seed().probe('nope', 'x')

@@ -305,6 +305,32 @@ fn check(py: Python<'_>, sources: &str, settings: &str) -> PyResult<String> {
     })
 }
 
+/// JSON: the `CheckReport` of input that does not load, from its diagnostics (a JSON list, as
+/// `MeshlockError.diagnostics` holds them): what `check` answers for a file that is not text.
+/// `settings` are checked as `check` checks them.
+#[pyfunction]
+fn check_diagnostics(py: Python<'_>, diagnostics: &str, settings: &str) -> PyResult<String> {
+    run(py, || {
+        parse::<MeshSettings>("settings", settings)?;
+        checked(&CheckReport::from_diagnostics(parse("diagnostics", diagnostics)?))
+    })
+}
+
+/// Refuses a file of `size` bytes before it is read when it is larger than the input limit (the
+/// bindings' default, 256 MiB): `MeshlockError` (`invalid-input`, ML106).
+#[pyfunction]
+fn check_input_size(py: Python<'_>, name: &str, size: u64) -> PyResult<()> {
+    detached(py, || api::check_input_size(name, size, &meshlock::Limits::default()))
+}
+
+/// The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order
+/// mark dropped, UTF-16 with a byte order mark decoded, anything else must be UTF-8). Bytes that
+/// are not text raise `MeshlockError` (`invalid-input`, with the located ML101).
+#[pyfunction]
+fn decode_source(py: Python<'_>, name: &str, data: &[u8]) -> PyResult<String> {
+    detached(py, || Ok(api::source_from_file(name, data.to_vec())?.text))
+}
+
 /// JSON: the source of the built-in seed cluster (`{"name", "text", "namespace"}`).
 #[pyfunction]
 fn seed_source(py: Python<'_>) -> PyResult<String> {
@@ -353,6 +379,9 @@ fn _meshlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tour, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(check_diagnostics, m)?)?;
+    m.add_function(wrap_pyfunction!(check_input_size, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_source, m)?)?;
     m.add_function(wrap_pyfunction!(seed_source, m)?)?;
     m.add_function(wrap_pyfunction!(seed_settings, m)?)?;
     m.add_function(wrap_pyfunction!(call_json, m)?)?;

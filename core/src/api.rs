@@ -21,13 +21,14 @@ use crate::model::WorkloadId;
 use crate::model::{ProbeError, parse_client};
 use crate::render::{self, Style};
 use crate::seed::{self, TourError};
-use crate::settings::MeshSettings;
+use crate::settings::{Limits, MeshSettings};
 
 /// The one error shape of every binding: a stable code, a message, and the input diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `invalid-input`, `bad-request`, `unknown-client`, `bad-client`, `bad-target`, `internal`.
+    /// `invalid-input`, `bad-request`, `unknown-client`, `bad-client`, `bad-target`, `io` (a file
+    /// that cannot be read), `internal`.
     pub code: String,
     pub message: String,
     pub diagnostics: Vec<Diagnostic>,
@@ -86,6 +87,50 @@ impl From<TourError> for ApiError {
     fn from(e: TourError) -> Self {
         Self::new("internal", e.to_string())
     }
+}
+
+/// A source from the bytes of a file, as the CLI reads a file argument
+/// ([`crate::ingest::source_from_bytes`]: a UTF-8 byte order mark dropped, UTF-16 with a byte order
+/// mark decoded, anything else must be UTF-8). Bytes that are not text are `invalid-input`, with
+/// the located ML101 diagnostic, as a load error would be. Plain UTF-8 becomes the text in place
+/// (no copy: a cluster dump can be hundreds of megabytes).
+pub fn source_from_file(name: &str, bytes: Vec<u8>) -> Result<Source, ApiError> {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) if !text.starts_with('\u{feff}') => return Ok(Source::new(name, text)),
+        Ok(text) => text.into_bytes(),
+        Err(not_utf8) => not_utf8.into_bytes(),
+    };
+    crate::ingest::source_from_bytes(name, &bytes).map_err(|diagnostic| {
+        LoadError {
+            diagnostics: vec![*diagnostic],
+        }
+        .into()
+    })
+}
+
+/// Refuses input of `size` bytes (a file named `name`, with what was read before it) when it is
+/// larger than `limits.max_input_bytes`, before it is read: `invalid-input`, ML106, as loading it
+/// would answer after reading it all.
+pub fn check_input_size(name: &str, size: u64, limits: &Limits) -> Result<(), ApiError> {
+    match crate::ingest::input_bytes_exceeded(size, limits) {
+        None => Ok(()),
+        Some(diagnostic) => Err(LoadError {
+            diagnostics: vec![diagnostic.at(crate::diagnostic::Location {
+                source: name.to_owned(),
+                ..crate::diagnostic::Location::default()
+            })],
+        }
+        .into()),
+    }
+}
+
+/// The file at `path`, read as the CLI reads a file argument: refused before it is read when it is
+/// larger than `limits.max_input_bytes` ([`check_input_size`]), `io` when it cannot be read, then
+/// decoded by [`source_from_file`].
+pub fn read_source(path: &str, limits: &Limits) -> Result<Source, ApiError> {
+    let cannot = |e: std::io::Error| ApiError::new("io", format!("cannot read `{path}`: {e}"));
+    check_input_size(path, std::fs::metadata(path).map_err(cannot)?.len(), limits)?;
+    source_from_file(path, std::fs::read(path).map_err(cannot)?)
 }
 
 /// Runs `f`, turning a panic (a bug in meshlock) into an `internal` error, so that no panic
@@ -614,6 +659,39 @@ mod tests {
             keys_to_snake(json!({"istioVersion": "1.1", "a": [{"autoMtls": true}]})),
             json!({"istio_version": "1.1", "a": [{"auto_mtls": true}]})
         );
+    }
+
+    #[test]
+    fn files_are_read_as_the_cli_reads_them() {
+        let err = source_from_file("x.yaml", b"a: 1\nb: \xFF\n".to_vec()).unwrap_err();
+        assert_eq!(err.code, "invalid-input");
+        let d = &err.diagnostics[0];
+        assert_eq!(
+            (d.code.id(), d.location.line, d.location.column),
+            ("ML101", Some(2), Some(4))
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a: 1\r\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(source_from_file("x.yaml", utf16).unwrap().text, "a: 1\r\n");
+        assert_eq!(
+            source_from_file("x.yaml", b"\xEF\xBB\xBFa: 1\n".to_vec()).unwrap().text,
+            "a: 1\n"
+        );
+        assert_eq!(
+            read_source("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
+            "io"
+        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/hostile/cases/crlf.yaml");
+        let source = read_source(path, &Limits::default()).unwrap();
+        assert!(source.text.contains("\r\n") && source.name == path);
+        let err = read_source(path, &Limits::default().with_max_input_bytes(10)).unwrap_err();
+        assert_eq!(
+            (err.code.as_str(), err.diagnostics[0].code.id()),
+            ("invalid-input", "ML106")
+        );
+        assert_eq!(err.diagnostics[0].location.source, path);
     }
 
     #[test]

@@ -428,9 +428,21 @@ impl Serialize for Code {
     }
 }
 
+/// A code read back from its id (`ML105`), as a binding hands back the diagnostics it was given.
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        Code::ALL
+            .into_iter()
+            .find(|code| code.id() == id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown diagnostic code `{id}`")))
+    }
+}
+
 /// Where a diagnostic points: the source (file name), the document in it (0-based), the YAML path
 /// inside the document, and the 1-based line and column in the source.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Location {
     pub source: String,
     pub document: Option<usize>,
@@ -448,6 +460,29 @@ pub struct Diagnostic {
     pub help: Option<String>,
     #[serde(flatten)]
     pub location: Location,
+}
+
+/// A diagnostic as it is read back (its `name` is the code's slug, whatever the input says).
+#[derive(Deserialize)]
+struct DiagnosticData {
+    code: Code,
+    severity: Severity,
+    message: String,
+    #[serde(default)]
+    help: Option<String>,
+    #[serde(flatten)]
+    location: Location,
+}
+
+impl<'de> Deserialize<'de> for Diagnostic {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let data = DiagnosticData::deserialize(d)?;
+        Ok(Diagnostic {
+            help: data.help,
+            location: data.location,
+            ..Diagnostic::new(data.code, data.severity, data.message)
+        })
+    }
 }
 
 impl Diagnostic {
@@ -531,5 +566,20 @@ mod tests {
         let slugs: HashSet<_> = Code::ALL.iter().map(|c| c.slug()).collect();
         assert_eq!(ids.len(), Code::ALL.len());
         assert_eq!(slugs.len(), Code::ALL.len());
+    }
+
+    #[test]
+    fn diagnostics_read_back_as_they_were_written() {
+        let written = Diagnostic::error(Code::YamlSyntax, "not text")
+            .with_help("save it as UTF-8")
+            .at(Location {
+                source: "a.yaml".to_owned(),
+                line: Some(3),
+                column: Some(1),
+                ..Location::default()
+            });
+        let json = serde_json::to_string(&written).unwrap();
+        assert_eq!(serde_json::from_str::<Diagnostic>(&json).unwrap(), written);
+        assert!(serde_json::from_str::<Diagnostic>(r#"{"code":"ML999","severity":"error","message":"x"}"#).is_err());
     }
 }

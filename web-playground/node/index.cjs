@@ -3,7 +3,9 @@
 // for tests (MESHLOCK_IMPL=wasm) and for hosts without a native addon.
 //
 // Conversion and error mapping only: every decision is in the core (web-playground/wasm wraps it).
-// - file paths are read here (the native addon reads them in Rust), with the same error code `io`;
+// - file paths are read here (the native addon reads them in Rust), with the same error code `io`,
+//   their bytes passed to the engine (`{name, bytes}`), which decodes them as the native addon and the
+//   CLI do;
 // - errors thrown by the engine (`name: 'MeshlockError'`, `.code`, `.diagnostics`) become instances
 //   of this module's `MeshlockError` class;
 // - a panic in the engine aborts the WebAssembly instance (wasm32 has no unwinding): it surfaces as a
@@ -99,16 +101,28 @@ function inline_source(source, opts) {
   return source
 }
 
-/** A string is a file path, read as the CLI reads a file argument. */
-function path_or_inline_source(source, opts) {
+/**
+ * A string is a file path, read as the CLI reads a file argument: refused before it is read when
+ * larger than the input limit; its bytes go to the engine, which decodes them as the CLI does
+ * (never `'utf8'` here, which would replace bytes that are not text and misread UTF-16).
+ */
+function path_or_inline_source(wasm, source, opts) {
   if (typeof source !== 'string') return source
-  let text
+  const cannot = (err) => new MeshlockError(`cannot read \`${source}\`: ${err.message}`, { code: 'io' })
+  let size
   try {
-    text = fs.readFileSync(source, 'utf8')
+    size = fs.statSync(source).size
   } catch (err) {
-    throw new MeshlockError(`cannot read \`${source}\`: ${err.message}`, { code: 'io' })
+    throw cannot(err)
   }
-  return { name: source, text, namespace: opts.namespace }
+  wasm.checkInputSize(source, size, opts.settings)
+  let bytes
+  try {
+    bytes = fs.readFileSync(source)
+  } catch (err) {
+    throw cannot(err)
+  }
+  return { name: source, bytes, namespace: opts.namespace }
 }
 
 /** Observed traffic: a string is a file path (read here); `{name, text}` passes as it is. */
@@ -198,7 +212,7 @@ class Mesh {
   static load(sources, options) {
     return call(Mesh.load, (wasm) => {
       const opts = split_options(options)
-      return new Mesh(wasm.Session.load(list(sources).map((s) => path_or_inline_source(s, opts)), opts.settings), SESSION)
+      return new Mesh(wasm.Session.load(list(sources).map((s) => path_or_inline_source(wasm, s, opts)), opts.settings), SESSION)
     })
   }
 
@@ -348,24 +362,39 @@ function diff(before, after) {
 }
 
 /** Sources (file paths and inline sources) and settings, as `load()` takes them, for the engine. */
-function engine_sources(sources, options) {
+function engine_sources(wasm, sources, options) {
   const opts = split_options(options)
-  return { sources: list(sources).map((s) => path_or_inline_source(s, opts)), settings: opts.settings }
+  return { sources: list(sources).map((s) => path_or_inline_source(wasm, s, opts)), settings: opts.settings }
+}
+
+/**
+ * `engine_sources` for `check`: `{ unread }` (the diagnostics) when a file was refused before it
+ * was read (past the size limit), which `check` reports as it reports YAML that does not load.
+ */
+function check_input(wasm, sources, options) {
+  try {
+    return engine_sources(wasm, sources, options)
+  } catch (err) {
+    if (err && err.name === 'MeshlockError' && err.code === 'invalid-input') {
+      return { unread: err.diagnostics, settings: split_options(options).settings }
+    }
+    throw err
+  }
 }
 
 /** The static checker on files and inline sources: an input that does not load is reported, not thrown. */
 function check(sources, options) {
   return call(check, (wasm) => {
-    const input = engine_sources(sources, options)
-    return wasm.checkSources(input.sources, input.settings)
+    const input = check_input(wasm, sources, options)
+    return input.unread ? wasm.checkDiagnostics(input.unread, input.settings) : wasm.checkSources(input.sources, input.settings)
   })
 }
 
 /** `check(sources, options)` as SARIF 2.1.0. */
 function checkSarif(sources, options) {
   return call(checkSarif, (wasm) => {
-    const input = engine_sources(sources, options)
-    return wasm.checkSourcesSarif(input.sources, input.settings)
+    const input = check_input(wasm, sources, options)
+    return input.unread ? wasm.checkDiagnosticsSarif(input.unread, input.settings) : wasm.checkSourcesSarif(input.sources, input.settings)
   })
 }
 

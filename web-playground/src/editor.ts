@@ -291,7 +291,9 @@ export class SourceEditor {
   }
 }
 
-/** What the editor shows for a file too large for it (the engine reads the file itself). */
+/** What the editor shows for a file it does not hold: too large, or not UTF-8 text (the engine
+ * reads the file itself). */
 export function filePlaceholder(name: string, bytes: number): string {
-  return `# ${name}: ${(bytes / 1e6).toFixed(1)} MB, opened from disk.\n# Too large to edit here: the engine reads the file itself (nothing is uploaded).\n# Its diagnostics are listed below the editor; open a smaller file or paste YAML to edit.\n`
+  const size = bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${bytes} bytes`
+  return `# ${name}: ${size}, opened from disk.\n# Too large to edit here, or not UTF-8: the engine reads the file itself (nothing is uploaded).\n# Its diagnostics are listed below the editor; open a smaller file or paste YAML to edit.\n`
 }

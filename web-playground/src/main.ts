@@ -852,20 +852,32 @@ $('download-json').addEventListener('click', () => {
 
 // ---- opening files ---------------------------------------------------------------------------
 
-/** Opens files as the input (replacing the sources): small ones into the editor, large ones (a
- * kubectl dump of thousands of pods) straight to the engine, which reads them in its worker. */
+/** Opens files as the input (replacing the sources): small UTF-8 ones into the editor; large ones
+ * (a kubectl dump of thousands of pods) and any other bytes (UTF-16, or not text at all) straight to
+ * the engine, which reads them in its worker and decodes them as the CLI decodes a file. */
 async function openFiles(files: File[]): Promise<void> {
   if (files.length === 0) return
   openedFiles.clear()
   const sources: PlaygroundState['sources'] = []
   for (const file of files) {
-    if (file.size > EDITOR_FILE_LIMIT) {
+    const text = file.size > EDITOR_FILE_LIMIT ? null : utf8(await file.arrayBuffer())
+    if (text === null) {
       openedFiles.set(file.name, file)
       sources.push({ name: file.name, file: file.size })
-    } else sources.push({ name: file.name, text: await file.text() })
+    } else sources.push({ name: file.name, text })
   }
   // A cluster dump is new input: an example's settings (the seed's Istio 1.1) do not carry over.
   load({ v: 1, sources, settings: state.view.example ? {} : state.settings, view: { ...DEFAULT_VIEW } })
+}
+
+/** The text of UTF-8 bytes (a byte order mark dropped, as the engine drops it); `null` for any
+ * other bytes, which `Blob.text()` would silently replace with U+FFFD. */
+function utf8(bytes: ArrayBuffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    return null
+  }
 }
 
 $('open-file-button').addEventListener('click', () => $('open-file').click())

@@ -1,5 +1,5 @@
 // Messages between the page (engine.ts) and the engine's Web Worker (worker.ts).
-import type { CheckReport, Diagnostic, NamespaceMap, Outcome, Plan, ResolvedSettings, SarifLog, Source, Tour } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, FileSourceInput, NamespaceMap, Outcome, Plan, ResolvedSettings, SarifLog, Source, Tour } from 'meshlock-wasm'
 import type { MatrixData } from './matrix'
 import type { PlaygroundState } from './state'
 import type { engineSettings, engineSources } from './state'
@@ -12,6 +12,9 @@ export interface EngineError {
 
 /** Files opened from disk, read by the worker (a 130 MB dump never passes through the editor). */
 export type FileSources = Array<{ name: string; namespace: string | null; file: Blob }>
+
+/** The sources the engine loads: the editor's, then (in the worker) the files' bytes. */
+export type EngineSources = Array<ReturnType<typeof engineSources>[number] | FileSourceInput>
 
 export interface Analysis {
   /** Every client × every service port; `null` above `FULL_MATRIX_UP_TO` edges (the map and the
@@ -31,14 +34,14 @@ export interface Explanation {
 }
 
 export type Request =
-  | { op: 'analyze'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings>; files?: FileSources }
+  | { op: 'analyze'; sources: EngineSources; settings: ReturnType<typeof engineSettings>; files?: FileSources }
   /** The grid of the clients in `clientNs` × the service ports in `serviceNs` (`null`: all). */
   | { op: 'pair'; clientNs: string | null; serviceNs: string | null }
   /** `step`: explain in the mesh after that many steps of the last plan (0 or absent: as it is). */
   | { op: 'explain'; from: string; to: string; step?: number }
   | { op: 'check' }
   /** SARIF of `check` on these sources (an input that does not load is reported, not thrown). */
-  | { op: 'sarif'; sources: ReturnType<typeof engineSources>; settings: ReturnType<typeof engineSettings>; files?: FileSources }
+  | { op: 'sarif'; sources: EngineSources; settings: ReturnType<typeof engineSettings>; files?: FileSources }
   | { op: 'plan'; goal: string; allowBreak: string[] }
   /** The matrix after the first `steps` steps of the last plan, simulated by the engine. */
   | { op: 'simulate'; steps: number }

@@ -2,7 +2,7 @@
 // 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain`, `csv`,
 // `check` and `plan`, and the last plan with the meshes after its steps (built on demand, for
 // explaining a cell after a step).
-import init, { type Plan, type PlanInput, Session, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
+import init, { type Plan, type PlanInput, Session, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
 import { type MatrixData, compactMatrix } from './matrix'
 import type { Answers, EngineError, FileSources, Reply, Request } from './protocol'
 import { encodeState } from './state'
@@ -121,11 +121,19 @@ function handle(request: Request): Answers[keyof Answers] {
   }
 }
 
-/** Files opened from disk, read here (off the page's main thread) and added to the sources. */
+/** Files opened from disk, read here (off the page's main thread) and added to the sources: each
+ * refused unread when the input would pass the size limit, its bytes given to the engine, which
+ * decodes them as the CLI decodes a file (`Blob.text()` would replace bytes that are not text, and
+ * misread UTF-16). */
 async function withFiles(request: Request): Promise<Request> {
   if ((request.op !== 'analyze' && request.op !== 'sarif') || !request.files?.length) return request
   const files: FileSources = request.files
-  const read = await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.file.text(), namespace: f.namespace })))
+  let total = 0
+  for (const f of files) {
+    total += f.file.size
+    checkInputSize(f.name, total, request.settings)
+  }
+  const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()), namespace: f.namespace })))
   return { ...request, sources: [...request.sources, ...read], files: [] }
 }
 

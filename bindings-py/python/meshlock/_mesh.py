@@ -40,13 +40,18 @@ _SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def _read(path: StrPath) -> List[Source]:
-    """Like the CLI: a file is one source named by its path; a directory is its manifests, sorted."""
+    """Like the CLI: a file is one source named by its path, its bytes decoded as kubectl decodes
+    them (line ends kept as they are; bytes that are not text raise ``MeshlockError`` with code
+    ``invalid-input`` and the located diagnostic, and so does a file past the input limit, before
+    it is read); a directory is its manifests, sorted."""
     if isinstance(path, str) and "\n" in path:
         raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
     p = Path(path)
     if p.is_dir():
         return [s for child in sorted(p.iterdir()) if child.is_file() and child.suffix in _SUFFIXES for s in _read(child)]
-    return [Source(os.fspath(path), p.read_text(encoding="utf-8"))]
+    name = os.fspath(path)
+    _meshlock.check_input_size(name, p.stat().st_size)  # past the input limit: refused unread
+    return [Source(name, _meshlock.decode_source(name, p.read_bytes()))]
 
 
 def _gather(
@@ -378,8 +383,14 @@ def check(
     """``meshlock check`` of manifests (inputs as in ``Mesh.load``): the report of the mesh, or,
     when the input does not load, a report of its errors (never ``MeshlockError("invalid-input")``:
     for CI, where the errors are the findings). A bad setting still raises ``bad-request``."""
-    sources = _gather(inputs, text, docs, namespace, "<text>")
     settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain)
+    try:
+        sources = _gather(inputs, text, docs, namespace, "<text>")
+    except MeshlockError as error:
+        if error.code != "invalid-input":
+            raise
+        # A file whose bytes are not text does not load either: reported with its located error.
+        return CheckReport._from(json.loads(_meshlock.check_diagnostics(json.dumps(error.diagnostics), settings)))
     return CheckReport._from(json.loads(_meshlock.check(_sources_json(sources), settings)))
 
 

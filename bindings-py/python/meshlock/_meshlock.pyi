@@ -12,6 +12,9 @@ __all__ = [
     "tour",
     "diff",
     "check",
+    "check_diagnostics",
+    "check_input_size",
+    "decode_source",
     "seed_source",
     "seed_settings",
     "call_json",
@@ -62,6 +65,19 @@ def diff(before: Mesh, after: Mesh) -> str:
 def check(sources: str, settings: str) -> str:
     """JSON: the ``CheckReport`` of ``sources`` under ``settings`` (as in ``Mesh.load``), with ``text`` and
     ``sarif``; input that does not load is reported, not raised."""
+
+def check_diagnostics(diagnostics: str, settings: str) -> str:
+    """JSON: the ``CheckReport`` of input that does not load, from its diagnostics (JSON, as
+    ``MeshlockError.diagnostics`` holds them), with ``text`` and ``sarif``; ``settings`` checked as in ``check``."""
+
+def check_input_size(name: str, size: int) -> None:
+    """Raises ``MeshlockError("invalid-input")`` (ML106) when a file of ``size`` bytes is larger than
+    the input limit (256 MiB): called before the file is read."""
+
+def decode_source(name: str, data: bytes) -> str:
+    """The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order mark
+    dropped, UTF-16 with a byte order mark decoded); bytes that are not text raise
+    ``MeshlockError("invalid-input")`` with the located diagnostic."""
 
 def seed_source() -> str:
     """JSON: the built-in seed cluster's ``Source``."""

@@ -245,6 +245,42 @@ describe('playground in Chromium', () => {
     await page.close()
   })
 
+  test('hostile files opened as a user would: the codes of tests/hostile/expect.txt, located', async () => {
+    // One bad byte in a Pod (the engine decodes the file: ML101 at line 24; `Blob.text()` replaced it
+    // with U+FFFD and the file loaded), UTF-16 with a byte order mark (decoded as kubectl does: it
+    // loads; read as UTF-8 it was ML101), nesting 1,000 deep (ML106, through the editor).
+    const expected = new Map(
+      readFileSync(join(REPO, 'tests', 'hostile', 'expect.txt'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'))
+        .map((l) => l.trim().split(/\s+/))
+        .map(([file, outcome, line]) => [file, { outcome, line }]),
+    )
+    const page = await newPage()
+    await page.goto(server.url)
+    await settled(page)
+    for (const file of ['cases/invalid-utf8.yaml', 'cases/utf16le-bom.yaml', 'cases/deep-flow-1000.yaml']) {
+      const want = expected.get(file)
+      assert.ok(want, `${file} is in expect.txt`)
+      const before = await revision(page)
+      await page.setInputFiles('#open-file', join(REPO, 'tests', 'hostile', file))
+      await settled(page, before)
+      const shown = await page.evaluate(() => {
+        const d = document.querySelector('#diagnostics .diag[data-severity="error"]')
+        return { status: document.querySelector('#status').dataset.kind, error: d ? { code: d.dataset.code, where: d.querySelector('.diag-where').textContent } : null }
+      })
+      if (want.outcome === 'ok') {
+        assert.deepEqual(shown, { status: 'ok', error: null }, file)
+      } else {
+        assert.equal(shown.status, 'error', file)
+        assert.equal(shown.error?.code, want.outcome, file)
+        assert.match(shown.error?.where ?? '', new RegExp(`^${file.split('/').pop().replace('.', '\\.')}:${want.line}:\\d+$`), file)
+      }
+    }
+    assert.deepEqual(problems, [])
+    await page.close()
+  })
+
   test('the graph view draws the seed, edges coloured by outcome', async () => {
     const page = await newPage()
     await page.goto(server.url)

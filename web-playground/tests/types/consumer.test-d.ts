@@ -4,7 +4,7 @@
 import * as adapter from '../../node/index.cjs'
 import { Mesh, MeshlockError, check, checkSarif, diff, load, tour } from '../../node/index.cjs'
 import type { Diagnostic, Diff, Edge, Matrix, NamespaceMap, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../node/index.cjs'
-import init, { Session, checkSourcesSarif, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
+import init, { Session, checkInputSize, checkSourcesSarif, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
 import type { MeshlockErrorShape, Plan as EnginePlan, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
 import * as full from '../../pkg-node/meshlock_wasm.js'
 
@@ -70,6 +70,12 @@ async function browser(): Promise<void> {
   const p: EnginePlan = session.plan({ goal: 'mesh-strict', allowBreak: ['legacy/sleep'] })
   const after: Matrix | undefined = session.simulate([{ name: 'a', apply: p.steps[0]?.apply.map((text) => ({ name: 'a.yaml', text })) ?? [] }])[0]?.matrix
   const report: number = checkSourcesSarif('x: 1', null).runs.length + session.check().diagnostics.length
+  // A file's bytes, decoded by the engine; its size checked before it is read.
+  checkInputSize('a.yaml', 120, { istioVersion: '1.1' })
+  const opened: Session = Session.load([{ builtin: 'seed' }, { name: 'a.yaml', bytes: new Uint8Array([120, 58, 32, 49]), namespace: null }], null)
+  // @ts-expect-error: a step applies YAML text, not bytes
+  session.simulate([{ name: 'a', apply: [{ name: 'a.yaml', bytes: new Uint8Array() }] }])
+  void opened
   // @ts-expect-error: the browser build leaves out what the playground does not call
   session.ready('istio_requests_total 1')
   void [after, report, pair]

@@ -66,10 +66,11 @@ impl Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// Loads YAML (`text`, one source named `input.yaml`) or a list of sources, under `settings`.
-    /// Throws a `MeshlockError` (code `invalid-input`, with diagnostics) when the input has errors.
+    /// Loads YAML (`text`, one source named `input.yaml`) or a list of sources (a file's bytes are
+    /// decoded as the CLI decodes a file), under `settings`. Throws a `MeshlockError` (code
+    /// `invalid-input`, with diagnostics) when the input has errors.
     pub fn load(
-        #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
         #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
     ) -> Result<Session, JsValue> {
         run(|| {
@@ -82,7 +83,7 @@ impl Session {
     /// What-if: a new session with `sources` applied (same kind/namespace/name replaces).
     pub fn apply(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     ) -> Result<Session, JsValue> {
         run(|| Ok(Session::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
     }
@@ -247,7 +248,7 @@ impl Session {
 #[cfg(feature = "full")]
 #[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
-    #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     run_js(|| checked(sources, settings))
@@ -256,17 +257,64 @@ pub fn check_sources(
 /// `checkSources` as SARIF 2.1.0.
 #[wasm_bindgen(js_name = checkSourcesSarif, unchecked_return_type = "SarifLog")]
 pub fn check_sources_sarif(
-    #[wasm_bindgen(unchecked_param_type = "string | SourceInput[]")] sources: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     run(|| plain_js(&render::sarif(&checked(sources, settings)?)))
 }
 
+/// The report `checkSources` gives for input that could not be read (a file past the size limit),
+/// from the diagnostics of the error it threw (`MeshlockError.diagnostics`): how the Node adapter's
+/// `check` reports what it refused before reading.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = checkDiagnostics, unchecked_return_type = "CheckReport")]
+pub fn check_diagnostics(
+    #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run_js(|| unread(diagnostics, settings))
+}
+
+/// `checkDiagnostics` as SARIF 2.1.0.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = checkDiagnosticsSarif, unchecked_return_type = "SarifLog")]
+pub fn check_diagnostics_sarif(
+    #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run(|| plain_js(&render::sarif(&unread(diagnostics, settings)?)))
+}
+
+#[cfg(feature = "full")]
+fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
+    settings_from(settings)?;
+    Ok(CheckReport::from_diagnostics(from_js(diagnostics, "bad diagnostics")?))
+}
+
 fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
-    Ok(match Mesh::load(&sources_from(sources)?, &settings_from(settings)?) {
+    let settings = settings_from(settings)?;
+    // Bytes that are not text are reported as YAML that does not load is (their ML101).
+    let sources = match sources_from(sources) {
+        Err(err) if err.code == "invalid-input" => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
+        other => other?,
+    };
+    Ok(match Mesh::load(&sources, &settings) {
         Ok(loaded) => loaded.mesh.check(),
         Err(err) => CheckReport::from_diagnostics(err.diagnostics),
     })
+}
+
+/// Throws a `MeshlockError` (code `invalid-input`, ML106) when `size` bytes of input (the file
+/// `name` and what was read before it) are more than `settings.limits.maxInputBytes` (default
+/// 256 MiB): called before a file is read, so that an oversized file is refused without reading it.
+#[wasm_bindgen(js_name = checkInputSize)]
+pub fn check_input_size(
+    name: &str,
+    size: f64,
+    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+) -> Result<(), JsValue> {
+    // A JS number counts bytes exactly up to 2^53; `as` saturates anything stranger.
+    run(|| api::check_input_size(name, size as u64, &settings_from(settings)?.limits))
 }
 
 /// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
@@ -379,12 +427,40 @@ impl SourcesInput {
     }
 }
 
+const BAD_SOURCES: &str = "bad sources (a YAML string or a list of {name, text, namespace?} | {name, bytes, namespace?} | {builtin: \"seed\"})";
+
+/// Sources to load: a YAML string, or a list whose items are `{name, text, namespace?}`,
+/// `{builtin: "seed"}`, or a file's content as `{name, bytes: Uint8Array, namespace?}`, decoded as
+/// the CLI decodes a file (bytes that are not text: `invalid-input`, with the located ML101).
 fn sources_from(value: JsValue) -> Result<Vec<Source>, ApiError> {
-    from_js::<SourcesInput>(
-        value,
-        "bad sources (a YAML string or a list of {name, text, namespace?} | {builtin: \"seed\"})",
-    )?
-    .resolve()
+    let Some(items) = value.dyn_ref::<js_sys::Array>() else {
+        return from_js::<SourcesInput>(value, BAD_SOURCES)?.resolve();
+    };
+    let mut sources = Vec::new();
+    for item in items.iter() {
+        let bytes = js_sys::Reflect::get(&item, &JsValue::from_str("bytes"))
+            .ok()
+            .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok());
+        match bytes {
+            Some(bytes) => sources.push(file_source(&item, bytes.to_vec())?),
+            None => sources.extend(api::resolve_sources(vec![from_js::<SourceSpec>(item, BAD_SOURCES)?])?),
+        }
+    }
+    Ok(sources)
+}
+
+/// `{name, bytes, namespace?}`: the bytes decoded as the CLI decodes a file argument.
+fn file_source(item: &JsValue, bytes: Vec<u8>) -> Result<Source, ApiError> {
+    let text = |key: &str| {
+        js_sys::Reflect::get(item, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let name = text("name").ok_or_else(|| bad_request(BAD_SOURCES, "`name` must be a string"))?;
+    Ok(Source {
+        namespace: text("namespace"),
+        ..api::source_from_file(&name, bytes)?
+    })
 }
 
 /// One step of `simulate`: sources to delete (as `kubectl delete -f`), then sources to apply.

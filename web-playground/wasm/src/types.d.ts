@@ -34,6 +34,11 @@ export interface Source {
 /** An input source: inline YAML, or the built-in seed cluster. */
 export type SourceInput = { name: string; text: string; namespace?: string | null } | { builtin: "seed" };
 
+/** A file's content, decoded by the engine as the CLI decodes a file (a UTF-8 byte order mark
+ * dropped, UTF-16 with a byte order mark decoded; bytes that are not text are refused with ML101,
+ * not replaced as `Blob.text()` would). */
+export type FileSourceInput = { name: string; bytes: Uint8Array; namespace?: string | null };
+
 /** What the caller asks for; the rest comes from the input and the release defaults. */
 export interface MeshSettingsInput {
   /** `"1.0"` … `"1.28"` or `"current"`. */

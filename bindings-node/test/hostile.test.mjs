@@ -1,0 +1,145 @@
+// The hostile corpus (tests/hostile/) through the implementation chosen by MESHLOCK_IMPL (impl.mjs):
+// the native addon (scripts/test-node) or the WASM engine behind the same API (scripts/test-wasm),
+// with the expectations of tests/hostile/expect.txt, read in place (the one table every surface
+// replays). The big inputs are written by scripts/hostile-gen when tests/hostile/generated is
+// missing, as the core's test does.
+//
+// Each case is a file path, read as `load(paths)` and `check(paths)` read it (its bytes decoded as
+// the CLI decodes a file argument). The contract for input that does not load: `load` throws a
+// `MeshlockError` with code `invalid-input` whose first error diagnostic is the case's code at its
+// line; `check` never throws for it and returns that first error among its diagnostics, as data.
+// An `ok` case loads without an error diagnostic.
+//
+// Each case (load and check) is timed against a generous bound (a guard against hangs and
+// quadratic blow-ups, not a benchmark); the time and the process's peak RSS after each case are
+// reported (`t.diagnostic`).
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'node:test'
+
+import { IMPL, meshlock } from './impl.mjs'
+
+const { MeshlockError, check, checkSarif, load } = meshlock
+
+const HOSTILE = fileURLToPath(new URL('../../tests/hostile/', import.meta.url))
+const GENERATE = fileURLToPath(new URL('../../scripts/hostile-gen', import.meta.url))
+/** Per case, load and check together: generous (WASM, a shared machine). */
+const BOUND_MS = 30_000
+
+/** `[{ file, outcome, line }]`: `outcome` is `ok` or the first error's code, `line` null for `ok`. */
+function cases() {
+  return readFileSync(`${HOSTILE}expect.txt`, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const [file, outcome, line] = l.trim().split(/\s+/)
+      return { file, outcome, line: line === '-' ? null : Number(line) }
+    })
+}
+
+/** Writes tests/hostile/generated when missing; the reason when it could not (null: done). */
+function generated() {
+  if (existsSync(`${HOSTILE}generated`)) return null
+  try {
+    execFileSync(GENERATE, { stdio: 'inherit', timeout: 600_000 })
+    return null
+  } catch (err) {
+    return `${GENERATE} failed: ${err.message}`
+  }
+}
+
+/** `[code, line]` of the first error diagnostic, or `['ok', null]`. */
+function firstError(diagnostics) {
+  const d = diagnostics.find((d) => d.severity === 'error')
+  return d ? [d.code, d.line] : ['ok', null]
+}
+
+/** The failures of one case, loaded and checked. */
+function run(path, { outcome, line }) {
+  const want = [outcome, line]
+  const failures = []
+  let loaded
+  try {
+    loaded = firstError(load([path]).diagnostics)
+  } catch (err) {
+    if (!(err instanceof MeshlockError)) throw err
+    if (err.code !== 'invalid-input') failures.push(`load threw code ${err.code}, not invalid-input: ${err.message}`)
+    loaded = firstError(err.diagnostics)
+    const first = err.diagnostics.find((d) => d.severity === 'error')
+    if (first && (first.source !== path || first.column === null)) {
+      failures.push(`load: error without a full location: ${JSON.stringify(first)}`)
+    }
+  }
+  if (JSON.stringify(loaded) !== JSON.stringify(want)) failures.push(`load: want ${want}, got ${loaded}`)
+  // check: the errors are data, never thrown.
+  const report = check([path])
+  if (outcome === 'ok') {
+    const input = report.diagnostics.find((d) => d.severity === 'error' && d.code.startsWith('ML1'))
+    if (input) failures.push(`check: an ok case has an input error: ${JSON.stringify(input)}`)
+  } else {
+    const checked = firstError(report.diagnostics)
+    if (JSON.stringify(checked) !== JSON.stringify(want)) failures.push(`check: want ${want}, got ${checked}`)
+  }
+  return failures
+}
+
+test(`the hostile corpus gives the expected codes in bounded time (MESHLOCK_IMPL=${IMPL})`, (t) => {
+  const skipped = generated()
+  const failures = []
+  const rows = []
+  for (const c of cases()) {
+    if (c.file.startsWith('generated/') && skipped !== null) continue
+    const path = `${HOSTILE}${c.file}`
+    const started = performance.now()
+    try {
+      failures.push(...run(path, c).map((f) => `${c.file}: ${f}`))
+    } catch (err) {
+      failures.push(`${c.file}: threw ${err && err.name}: ${err && err.message}`)
+    }
+    const took = performance.now() - started
+    const rss = process.resourceUsage().maxRSS / 1024
+    rows.push(`${took.toFixed(1).padStart(9)} ms  peak RSS ${rss.toFixed(1).padStart(7)} MiB  ${c.outcome.padEnd(6)} ${c.file}`)
+    if (took > BOUND_MS) failures.push(`${c.file}: took ${took.toFixed(0)} ms, more than ${BOUND_MS} ms`)
+  }
+  t.diagnostic(`hostile corpus through ${IMPL} (load + check per case):`)
+  for (const row of rows) t.diagnostic(row)
+  if (skipped !== null) t.diagnostic(`SKIPPED: the generated hostile inputs: ${skipped}`)
+  assert.deepEqual(failures, [])
+})
+
+test(`a file over the bindings' input limit (256 MiB) is refused before it is read (MESHLOCK_IMPL=${IMPL})`, () => {
+  // A sparse file one byte over 256 MiB (the CLI's limit is 1 GiB): nothing is written or read.
+  const dir = mkdtempSync(join(tmpdir(), 'meshlock-hostile-'))
+  try {
+    const path = join(dir, 'huge.yaml')
+    writeFileSync(path, '')
+    truncateSync(path, 256 * 1024 * 1024 + 1)
+    const before = process.resourceUsage().maxRSS
+    assert.throws(
+      () => load([path]),
+      (err) => {
+        assert.ok(err instanceof MeshlockError)
+        assert.equal(err.code, 'invalid-input')
+        const [first] = err.diagnostics
+        assert.deepEqual([first.code, first.source], ['ML106', path])
+        assert.match(first.message, /268435456.*max_input_bytes/)
+        return true
+      },
+    )
+    assert.deepEqual(
+      check([path]).diagnostics.map((d) => d.code),
+      ['ML106'],
+    )
+    assert.deepEqual(
+      checkSarif([path]).runs[0].results.map((r) => r.ruleId),
+      ['ML106'],
+    )
+    assert.ok(process.resourceUsage().maxRSS - before < 64 * 1024, 'the file was read')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
