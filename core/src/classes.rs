@@ -391,6 +391,13 @@ impl ClientSet {
         }
     }
 
+    /// Single clients (workload indices).
+    pub fn add_clients(&mut self, clients: &[u32]) {
+        for &w in clients {
+            set_bit(&mut self.clients, w as usize);
+        }
+    }
+
     /// The clients, in workload order.
     pub fn clients(&self, table: &ClassTable) -> Vec<u32> {
         let mut bits = self.clients.clone();

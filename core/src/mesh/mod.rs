@@ -345,10 +345,20 @@ fn merge(
     incoming: Vec<Stored>,
     mut duplicates: Option<&mut Vec<Diagnostic>>,
 ) -> Vec<Arc<Stored>> {
-    let mut index: HashMap<ingest::ResourceKey, usize> =
-        base.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
+    // A what-if adds a few resources to many: look them up one by one rather than index the base.
+    let few = incoming.len() <= 16;
+    let mut index: HashMap<ingest::ResourceKey, usize> = if few {
+        HashMap::new()
+    } else {
+        base.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect()
+    };
     for mut stored in incoming {
-        match index.get(&stored.key) {
+        let found = if few {
+            base.iter().position(|s| s.key == stored.key)
+        } else {
+            index.get(&stored.key).copied()
+        };
+        match found.as_ref() {
             Some(&i) => {
                 if let Some(diags) = duplicates.as_deref_mut() {
                     let (kind, ns, name) = &stored.key;
@@ -374,7 +384,9 @@ fn merge(
                 }
             }
             None => {
-                index.insert(stored.key.clone(), base.len());
+                if !few {
+                    index.insert(stored.key.clone(), base.len());
+                }
                 stamp(&mut stored);
                 base.push(Arc::new(stored));
             }

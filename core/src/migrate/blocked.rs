@@ -82,9 +82,28 @@ impl<'m> Blocked<'m> {
         i
     }
 
-    /// A blocked edge; `remedies` are indices from `remedy`, at most four.
-    pub(crate) fn push(&mut self, from: &WorkloadId, to: &str, after: Option<EdgeState>, step: u32, remedies: &[u32]) {
-        self.add(from, to, after, false, step, remedies);
+    /// A blocked edge from the mesh's workload `client` to the initial table's column `column`
+    /// (the planner's steps keep both): no lookup by name.
+    pub(crate) fn push_index(
+        &mut self,
+        client: u32,
+        column: u32,
+        after: Option<EdgeState>,
+        step: u32,
+        remedies: &[u32],
+    ) {
+        let mut slots = [NONE; 4];
+        for (slot, &r) in slots.iter_mut().zip(remedies) {
+            *slot = r;
+        }
+        self.edges.push(Held {
+            client,
+            port: column,
+            step,
+            after,
+            observed: false,
+            remedies: slots,
+        });
     }
 
     /// An observed plaintext sender into `to`, which the model alone would not hold back.

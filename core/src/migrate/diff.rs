@@ -145,9 +145,96 @@ pub(crate) fn delta_of(
     changes
 }
 
-fn change(from: WorkloadId, to: String, before: Option<EdgeState>, after: Option<EdgeState>) -> EdgeChange {
+/// The edges of one service port that one planner step changes alike: the clients (workload
+/// indices, in order) whose response there goes from `before` to `after`.
+#[derive(Debug, Clone)]
+pub(crate) struct ChangeSet {
+    pub column: usize,
+    pub before: EdgeState,
+    pub after: EdgeState,
+    pub clients: Vec<u32>,
+}
+
+impl ChangeSet {
+    pub fn breaks(&self) -> bool {
+        self.before.verdict == Verdict::Ok && self.after.verdict == Verdict::Fail
+    }
+
+    /// `mtls → fail`.
+    pub fn label(&self) -> String {
+        change_label(Some(self.before), Some(self.after))
+    }
+
+    /// Its edges, one by one.
+    pub fn edges<'a>(&'a self, mesh: &'a Mesh, to: &'a str) -> impl Iterator<Item = EdgeChange> + 'a {
+        self.clients
+            .iter()
+            .filter_map(|&w| mesh.workloads().get(w as usize))
+            .map(move |client| change(client.id.clone(), to.to_owned(), Some(self.before), Some(self.after)))
+    }
+}
+
+/// What a planner step (a policy-only change: same clients and columns, `after_table` rebuilt
+/// from `before_table`) changes, as sets: per touched column, a tight pass over the clients'
+/// response indices, no per-edge record. `None` when the shapes differ (use `delta_of`).
+pub(crate) fn change_sets(
+    mesh: &Mesh,
+    before_table: &ClassTable,
+    after_table: &ClassTable,
+    touched: impl Fn(usize) -> bool,
+) -> Option<Vec<ChangeSet>> {
+    if before_table.columns.len() != after_table.columns.len() {
+        return None;
+    }
+    let mut sets = Vec::new();
+    for (c, (old, new)) in before_table.columns.iter().zip(&after_table.columns).enumerate() {
+        if old.to != new.to {
+            return None;
+        }
+        if !touched(new.service) || std::sync::Arc::ptr_eq(old, new) {
+            continue;
+        }
+        // (before, after) response index pairs seen in this column, and their clients.
+        let mut pairs: Vec<((usize, usize), Vec<u32>)> = Vec::new();
+        for (w, client) in mesh.workloads().iter().enumerate() {
+            let (Some(a), Some(b)) = (before_table.cell(w, client, old), after_table.cell(w, client, new)) else {
+                continue;
+            };
+            if EdgeState::from(a.response) == EdgeState::from(b.response) {
+                continue;
+            }
+            let key = (
+                old.responses.iter().position(|r| r == a.response),
+                new.responses.iter().position(|r| r == b.response),
+            );
+            let (Some(x), Some(y)) = key else { continue };
+            match pairs.iter_mut().find(|(k, _)| *k == (x, y)) {
+                Some((_, clients)) => clients.push(w as u32),
+                None => pairs.push(((x, y), vec![w as u32])),
+            }
+        }
+        for ((x, y), clients) in pairs {
+            let (Some(a), Some(b)) = (old.responses.get(x), new.responses.get(y)) else {
+                continue;
+            };
+            sets.push(ChangeSet {
+                column: c,
+                before: EdgeState::from(a),
+                after: EdgeState::from(b),
+                clients,
+            });
+        }
+    }
+    Some(sets)
+}
+
+fn change_label(before: Option<EdgeState>, after: Option<EdgeState>) -> String {
     let side = |s: Option<EdgeState>| s.map_or("none", |s| s.label());
-    let label = format!("{} → {}", side(before), side(after));
+    format!("{} → {}", side(before), side(after))
+}
+
+fn change(from: WorkloadId, to: String, before: Option<EdgeState>, after: Option<EdgeState>) -> EdgeChange {
+    let label = change_label(before, after);
     EdgeChange {
         from,
         to,

@@ -131,6 +131,8 @@ pub struct Grouper<'a> {
     groups: BTreeMap<Key, Tally<'a>>,
     /// The mesh and class table that `add_census` reads.
     table: Option<(&'a Mesh, &'a ClassTable)>,
+    /// Examples offered out of edge order (`add_clients`): sorted and cut by `finish`.
+    examples_in_edge_order: bool,
 }
 
 impl<'a> Grouper<'a> {
@@ -139,6 +141,7 @@ impl<'a> Grouper<'a> {
             sizes: namespace_sizes(mesh),
             groups: BTreeMap::new(),
             table: None,
+            examples_in_edge_order: false,
         }
     }
 
@@ -183,6 +186,31 @@ impl<'a> Grouper<'a> {
         }
     }
 
+    /// The edges from `clients` (workload indices, in order) to one column `to`, alike in effect,
+    /// change, reason and resource. Examples are kept in edge order (client, then service port):
+    /// each add offers its first ones and `finish` keeps the first of all.
+    pub fn add_clients(&mut self, key: (Effect, String, Reason, Option<String>), clients: &[u32], to: &'a str) {
+        let Some((mesh, _)) = self.table else { return };
+        if clients.is_empty() {
+            return;
+        }
+        self.examples_in_edge_order = true;
+        let tally = self.groups.entry(key).or_default();
+        tally.edges += clients.len();
+        tally.from_table.add_clients(clients);
+        tally.services.insert(to);
+        tally.examples.extend(
+            clients
+                .iter()
+                .take(MAX_EXAMPLES)
+                .filter_map(|&w| mesh.workloads.get(w as usize))
+                .map(|client| EdgeRef {
+                    from: client.id.clone(),
+                    to: to.to_owned(),
+                }),
+        );
+    }
+
     pub fn add(
         &mut self,
         effect: Effect,
@@ -207,10 +235,15 @@ impl<'a> Grouper<'a> {
     /// The groups, by effect, largest first.
     pub fn finish(self) -> Vec<EdgeGroup> {
         let table = self.table;
+        let sort_examples = self.examples_in_edge_order;
         let mut out: Vec<EdgeGroup> = self
             .groups
             .into_iter()
-            .map(|((effect, change, reason, resource), t)| {
+            .map(|((effect, change, reason, resource), mut t)| {
+                if sort_examples {
+                    t.examples.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+                    t.examples.truncate(MAX_EXAMPLES);
+                }
                 // Both sets are in id order (workloads are sorted by id).
                 let mut clients: Vec<&WorkloadId> = match table {
                     Some((mesh, table)) => t
@@ -396,6 +429,7 @@ pub fn change_groups<'c>(
         sizes,
         groups: BTreeMap::new(),
         table: None,
+        examples_in_edge_order: false,
     };
     for c in changes {
         let reason = c.after.or(c.before).map_or(Reason::NoEndpoints, |s| s.reason);

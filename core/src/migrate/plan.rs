@@ -13,11 +13,13 @@ use crate::evaluate::{Reason, Transport, Verdict};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
 use crate::migrate::blocked::Blocked;
-use crate::migrate::diff::{EdgeChange, delta_of};
-use crate::migrate::group::{ClientGroup, Deciders, EdgeGroup, by_client, change_groups, names_text, namespace_sizes};
+use crate::migrate::diff::{EdgeChange, EdgeState, change_sets};
+use crate::migrate::group::{
+    ClientGroup, Deciders, EdgeGroup, Effect, Grouper, by_client, names_text, namespace_sizes,
+};
 use crate::migrate::stage::{ClientLists, Stage, Stages, is_mtls_failure};
 use crate::model::ResourceRef;
-use crate::model::{Meta, MtlsMode, Service, WorkloadId};
+use crate::model::{Meta, MtlsMode, Service, Workload, WorkloadId};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,13 +181,16 @@ pub enum PlanError {
     /// A YAML the planner wrote did not load: a bug in meshlock, reported rather than hidden.
     #[error("internal: a planned resource does not load: {0}")]
     Internal(#[from] LoadError),
+    /// A planned policy changed the workloads or service ports (it never should): a bug.
+    #[error("internal: a planned step changed the mesh's workloads or service ports")]
+    ShapeChanged,
 }
 
 impl PlanError {
     pub fn code(&self) -> &'static str {
         match self {
             PlanError::UnknownNamespace(_) => "unknown-namespace",
-            PlanError::Internal(_) => "internal",
+            PlanError::Internal(_) | PlanError::ShapeChanged => "internal",
         }
     }
 }
@@ -236,6 +241,8 @@ struct Planner<'a> {
     list_edges: bool,
     steps: Vec<PlanStep>,
     blocked: Blocked<'a>,
+    /// Per column: its rank in `fqdn:port` order (edge order sorts by it).
+    port_rank: Vec<u32>,
     notes: Vec<String>,
 }
 
@@ -268,8 +275,17 @@ impl Mesh {
     ) -> Result<Plan, PlanError> {
         let table = ClassTable::new(self);
         let namespaces = self.plan_order(goal, &table)?;
+        let mut by_port: Vec<(usize, &str)> = table.columns.iter().map(|c| c.to.as_str()).enumerate().collect();
+        by_port.sort_by(|a, b| a.1.cmp(b.1));
+        let mut port_rank = vec![0; by_port.len()];
+        for (rank, (c, _)) in by_port.iter().enumerate() {
+            if let Some(r) = port_rank.get_mut(*c) {
+                *r = rank as u32;
+            }
+        }
         let mut planner = Planner {
             current: self.clone(),
+            port_rank,
             stages: self.stages_with(&table, ClientLists::CountOnly),
             blocked: Blocked::new(self, &table),
             table,
@@ -383,37 +399,79 @@ impl Planner<'_> {
             next_table.same_cells(&next, &ClassTable::new(&next)),
             "the incremental class table differs from a full build"
         );
-        let changes = delta_of(&self.current, &self.table, &next, &next_table, touched);
+        let sets = change_sets(&next, &self.table, &next_table, touched).ok_or(PlanError::ShapeChanged)?;
         let after = next.stages_rebuilt(&next_table, &self.stages, touched);
         let stages = stage_changes(&self.stages, &after);
-        if changes.is_empty() && stages.is_empty() && !candidate.is_goal {
+        if sets.is_empty() && stages.is_empty() && !candidate.is_goal {
             return Ok(false);
         }
         if self.observed_blockers(&candidate, &after) {
             return Ok(false);
         }
-        let breaks: Vec<&EdgeChange> = changes
+        // The broken edges the user did not accept, in edge order (client, then service port).
+        let workloads = next.workloads();
+        let accepted = |w: u32| {
+            !self.allow_break.is_empty()
+                && workloads
+                    .get(w as usize)
+                    .is_some_and(|c| self.allow_break.contains(&c.id))
+        };
+        let mut breaks: Vec<(u32, u32, EdgeState)> = sets
             .iter()
-            .filter(|c| c.breaks() && !self.allow_break.contains(&c.from))
+            .filter(|set| set.breaks())
+            .flat_map(|set| {
+                set.clients
+                    .iter()
+                    .filter(|&&w| !accepted(w))
+                    .map(move |&w| (w, set.column as u32, set.after))
+            })
             .collect();
         if !breaks.is_empty() {
+            breaks.sort_by_key(|&(w, c, _)| (w, self.port_rank.get(c as usize).copied().unwrap_or(u32::MAX)));
             let step = self.blocked.step(&candidate.name);
-            let mut parts = RemedyParts::new(&self.current);
-            for b in breaks {
+            let mut parts = RemedyParts::new(&self.current, &self.table);
+            for (w, c, after) in breaks {
                 let remedies = if offer_remedies {
-                    parts.of(&mut self.blocked, b)
+                    parts.of(&mut self.blocked, w, c, after)
                 } else {
                     Vec::new()
                 };
-                self.blocked.push(&b.from, &b.to, b.after, step, &remedies);
+                self.blocked.push_index(w, c, Some(after), step, &remedies);
             }
             return Ok(false);
         }
-        let (rollback, rollback_delete) = self.rollback_of(&candidate, &next);
+        let mut groups = Grouper::of_table(&next, &next_table);
         let mut deciders = Deciders::new(&next);
-        let groups = change_groups(namespace_sizes(&next), &changes, |c| {
-            deciders.of_edge(&next_table, &c.from, &c.to)
-        });
+        for set in &sets {
+            let Some(column) = next_table.columns.get(set.column) else {
+                continue;
+            };
+            let resource = set
+                .clients
+                .first()
+                .and_then(|&w| next_table.cell(w as usize, workloads.get(w as usize)?, column))
+                .and_then(|cell| deciders.of(&cell));
+            let key = (
+                Effect::of_change(Some(set.before), Some(set.after)),
+                set.label(),
+                set.after.reason,
+                resource,
+            );
+            groups.add_clients(key, &set.clients, &column.to);
+        }
+        let groups = groups.finish();
+        let delta = if self.list_edges {
+            let mut changes: Vec<EdgeChange> = sets
+                .iter()
+                .filter_map(|set| Some((set, &next_table.columns.get(set.column)?.to)))
+                .flat_map(|(set, to)| set.edges(&next, to))
+                .collect();
+            changes.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+            changes
+        } else {
+            Vec::new()
+        };
+        let (rollback, rollback_delete) = self.rollback_of(&candidate, &next);
         self.steps.push(PlanStep {
             name: format!("{:02}-{}", self.steps.len() + 1, candidate.name),
             description: candidate.description,
@@ -421,7 +479,7 @@ impl Planner<'_> {
             delete: candidate.delete.iter().map(ResourceRef::to_yaml).collect(),
             rollback,
             rollback_delete,
-            delta: if self.list_edges { changes } else { Vec::new() },
+            delta,
             groups,
             stages,
             prechecks: candidate.prechecks,
@@ -807,43 +865,53 @@ fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChang
 /// edges. Remedies are stored once in `Blocked`; edges point at them.
 struct RemedyParts<'m> {
     mesh: &'m Mesh,
-    /// Per client: injecting it (when it has no sidecar), and accepting its breaks.
-    clients: HashMap<WorkloadId, (Option<u32>, u32)>,
-    /// Per service port (`fqdn:port`): keeping it PERMISSIVE.
-    ports: HashMap<String, Option<u32>>,
+    table: &'m ClassTable,
+    /// Per client (workload index): injecting it (when it has no sidecar), and accepting its breaks.
+    clients: HashMap<u32, (Option<u32>, u32)>,
+    /// Per column: keeping its service port PERMISSIVE.
+    ports: HashMap<u32, Option<u32>>,
 }
 
 impl<'m> RemedyParts<'m> {
-    fn new(mesh: &'m Mesh) -> Self {
+    fn new(mesh: &'m Mesh, table: &'m ClassTable) -> Self {
         Self {
             mesh,
+            table,
             clients: HashMap::new(),
             ports: HashMap::new(),
         }
     }
 
-    /// In order: inject the client, fix the DestinationRule that decides, keep the port
-    /// PERMISSIVE, accept the break.
-    fn of(&mut self, store: &mut Blocked<'_>, broken: &EdgeChange) -> Vec<u32> {
+    /// For the edge from workload `w` to column `c`, in order: inject the client, fix the
+    /// DestinationRule that decides, keep the port PERMISSIVE, accept the break.
+    fn of(&mut self, store: &mut Blocked<'_>, w: u32, c: u32, after: EdgeState) -> Vec<u32> {
         let mesh = self.mesh;
-        let (inject, allow) = match self.clients.get(&broken.from) {
+        let Some(client) = mesh.workloads().get(w as usize) else {
+            return Vec::new();
+        };
+        let to = self
+            .table
+            .columns
+            .get(c as usize)
+            .map_or("", |column| column.to.as_str());
+        let (inject, allow) = match self.clients.get(&w) {
             Some(&parts) => parts,
             None => {
-                let (inject, allow) = client_remedies(mesh, &broken.from);
+                let (inject, allow) = client_remedies(client);
                 let parts = (inject.map(|r| store.remedy(r)), store.remedy(allow));
-                self.clients.insert(broken.from.clone(), parts);
+                self.clients.insert(w, parts);
                 parts
             }
         };
-        let keep = match self.ports.get(&broken.to) {
+        let keep = match self.ports.get(&c) {
             Some(&keep) => keep,
             None => {
-                let keep = keep_permissive(mesh, &broken.to).map(|r| store.remedy(r));
-                self.ports.insert(broken.to.clone(), keep);
+                let keep = keep_permissive(mesh, to).map(|r| store.remedy(r));
+                self.ports.insert(c, keep);
                 keep
             }
         };
-        let fix = fix_destination_rule(mesh, broken).map(|r| store.remedy(r));
+        let fix = fix_destination_rule(mesh, client, to, after).map(|r| store.remedy(r));
         inject.into_iter().chain(fix).chain(keep).chain([allow]).collect()
     }
 }
@@ -857,14 +925,10 @@ fn service_port<'a>(mesh: &'a Mesh, to: &str) -> Option<(&'a Service, &'a crate:
     Some((svc, port))
 }
 
-fn client_remedies(mesh: &Mesh, id: &WorkloadId) -> (Option<Remedy>, Remedy) {
-    let client = mesh.workload(id);
+fn client_remedies(client: &Workload) -> (Option<Remedy>, Remedy) {
+    let id = &client.id;
     let mut inject = None;
-    if let Some(client) = client
-        && !client.sidecar.present
-        && client.calls.is_none()
-    {
-        let id = &client.id;
+    if !client.sidecar.present && client.calls.is_none() {
         let restart = match client.kind {
             "Deployment" | "StatefulSet" | "DaemonSet" => {
                 format!(
@@ -899,13 +963,12 @@ fn client_remedies(mesh: &Mesh, id: &WorkloadId) -> (Option<Remedy>, Remedy) {
     (inject, allow)
 }
 
-fn fix_destination_rule(mesh: &Mesh, broken: &EdgeChange) -> Option<Remedy> {
+fn fix_destination_rule(mesh: &Mesh, client: &Workload, to: &str, after: EdgeState) -> Option<Remedy> {
     // A sidecar client still sending plaintext: a DestinationRule decides it. (The cheap test
     // first: this runs for every blocked edge.)
-    if broken.after.is_some_and(|a| a.reason == Reason::PlaintextToStrict)
-        && let Some(client) = mesh.workload(&broken.from)
+    if after.reason == Reason::PlaintextToStrict
         && client.sidecar.present
-        && let Some((svc, _)) = service_port(mesh, &broken.to)
+        && let Some((svc, _)) = service_port(mesh, to)
         && let Some(choice) = crate::resolve::client::destination_rules(mesh, client, svc)
         && let Some(rule) = choice.rules.first()
     {
