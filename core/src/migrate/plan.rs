@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::classes::{ClassTable, touched_services};
 use crate::evaluate::{Reason, Transport, Verdict};
+use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
 use crate::migrate::blocked::Blocked;
@@ -123,6 +124,11 @@ pub struct Blocker {
     /// The step that was held back.
     pub step: String,
     pub remedies: Vec<Remedy>,
+    /// What says the edge is used (`observed`, `declared`, `possible`), strongest first.
+    pub evidence: EvidenceSet,
+    /// The strongest evidence in words: `observed 40 requests in plaintext`, `declared by
+    /// TrafficIntent foo/callers`, `possible`.
+    pub evidence_text: String,
 }
 
 /// One remedy of the plan's remedy set, and what it releases.
@@ -170,6 +176,20 @@ pub struct Plan {
     pub remedy_set: Vec<RemedyChoice>,
     #[serde(rename = "final")]
     pub final_state: Summary,
+    /// The edges the plan protects (`--edges`); absent: all.
+    #[serde(skip_serializing_if = "EdgeScope::is_all")]
+    pub edges: EdgeScope,
+    /// Edges outside that scope that the steps break (each step's notes name them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub breaks_outside_scope: usize,
+    /// Blocked edges per strongest evidence (`observed` weighs more than `possible`), when the
+    /// plan weighs evidence or a scope.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub blocked_by_evidence: BTreeMap<crate::evidence::Evidence, usize>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +252,11 @@ struct Planner<'a> {
     /// Observed traffic: a lock-down is held back by observed plaintext senders too.
     observations: Option<&'a crate::telemetry::Observations>,
     allow_break: &'a [WorkloadId],
+    /// Declared and observed edges, and the edges the plan protects: a break outside the scope
+    /// does not hold a step back (it is noted).
+    evidence: &'a EdgeEvidence,
+    scope: EdgeScope,
+    breaks_outside_scope: usize,
     /// Whether steps keep their per-edge `delta` (the blockers are listed at the end).
     list_edges: bool,
     steps: Vec<PlanStep>,
@@ -266,15 +291,40 @@ impl Mesh {
         observations: Option<&crate::telemetry::Observations>,
         list_edges: bool,
     ) -> Result<Plan, PlanError> {
+        self.plan_in_scope(
+            goal,
+            allow_break,
+            observations,
+            list_edges,
+            &EdgeEvidence::of_mesh(self),
+            EdgeScope::All,
+        )
+    }
+
+    /// As `plan_with`, protecting only the edges `scope` keeps (`--edges declared,observed`):
+    /// a step that breaks edges outside it is emitted, and its note names them. Blockers carry
+    /// their evidence from `evidence` (declared and observed edges).
+    pub fn plan_in_scope(
+        &self,
+        goal: &Goal,
+        allow_break: &[WorkloadId],
+        observations: Option<&crate::telemetry::Observations>,
+        list_edges: bool,
+        evidence: &EdgeEvidence,
+        scope: EdgeScope,
+    ) -> Result<Plan, PlanError> {
         let table = ClassTable::new(self);
         let namespaces = self.plan_order(goal, &table)?;
         let mut planner = Planner {
             current: self.clone(),
             stages: self.stages_with(&table, ClientLists::CountOnly),
-            blocked: Blocked::new(self, &table),
+            blocked: Blocked::new(self, &table, evidence),
             table,
             observations,
             allow_break,
+            evidence,
+            scope,
+            breaks_outside_scope: 0,
             list_edges,
             steps: Vec::new(),
             notes: Vec::new(),
@@ -309,6 +359,13 @@ impl Mesh {
             blocking_clients,
             remedy_set,
             final_state,
+            edges: scope,
+            breaks_outside_scope: planner.breaks_outside_scope,
+            blocked_by_evidence: if evidence.is_empty() && scope.is_all() && observations.is_none() {
+                BTreeMap::new()
+            } else {
+                planner.blocked.by_evidence()
+            },
         })
     }
 
@@ -392,10 +449,14 @@ impl Planner<'_> {
         if self.observed_blockers(&candidate, &after) {
             return Ok(false);
         }
-        let breaks: Vec<&EdgeChange> = changes
+        let evidence_of = |c: &EdgeChange| {
+            let reason = c.before.map_or(Reason::Plaintext, |b| b.reason);
+            self.evidence.of_edge(&c.from, &c.to, reason)
+        };
+        let (breaks, outside): (Vec<&EdgeChange>, Vec<&EdgeChange>) = changes
             .iter()
             .filter(|c| c.breaks() && !self.allow_break.contains(&c.from))
-            .collect();
+            .partition(|c| self.scope.admits(evidence_of(c)));
         if !breaks.is_empty() {
             let step = self.blocked.step(&candidate.name);
             let mut parts = RemedyParts::new(&self.current);
@@ -405,9 +466,31 @@ impl Planner<'_> {
                 } else {
                     Vec::new()
                 };
-                self.blocked.push(&b.from, &b.to, b.after, step, &remedies);
+                self.blocked
+                    .push(&b.from, &b.to, b.after, evidence_of(b), step, &remedies);
             }
             return Ok(false);
+        }
+        if !outside.is_empty() {
+            self.breaks_outside_scope += outside.len();
+            let shown: Vec<String> = outside
+                .iter()
+                .take(3)
+                .map(|c| format!("{} → {} ({})", c.from, c.to, evidence_of(c)))
+                .collect();
+            let more = if outside.len() > 3 {
+                format!(" and {} more", outside.len() - 3)
+            } else {
+                String::new()
+            };
+            self.notes.push(format!(
+                "step `{:02}-{}` breaks {} edge(s) outside the scope `{}`: {}{more}",
+                self.steps.len() + 1,
+                candidate.name,
+                outside.len(),
+                self.scope,
+                shown.join(", ")
+            ));
         }
         let (rollback, rollback_delete) = self.rollback_of(&candidate, &next);
         let mut deciders = Deciders::new(&next);
@@ -438,6 +521,9 @@ impl Planner<'_> {
         let Some(observations) = self.observations else {
             return false;
         };
+        if !self.scope.admits_observed() {
+            return false;
+        }
         let mut observed = Vec::new();
         for s in after
             .services
@@ -465,16 +551,27 @@ impl Planner<'_> {
                     ),
                     action: Some(format!("--allow-break {sender}")),
                 };
-                observed.push((id, s.service.clone(), remedy));
+                let amount: f64 = observations
+                    .samples
+                    .iter()
+                    .filter(|x| {
+                        x.destination_service == host
+                            && x.security != crate::telemetry::Security::MutualTls
+                            && x.reporter != "source"
+                            && crate::telemetry::client_of(x) == sender
+                    })
+                    .map(|x| x.value)
+                    .sum();
+                observed.push((id, s.service.clone(), amount, remedy));
             }
         }
         if observed.is_empty() {
             return false;
         }
         let step = self.blocked.step(&candidate.name);
-        for (id, service, remedy) in observed {
+        for (id, service, amount, remedy) in observed {
             let remedy = self.blocked.remedy(remedy);
-            self.blocked.push_observed(&id, &service, step, &[remedy]);
+            self.blocked.push_observed(&id, &service, amount, step, &[remedy]);
         }
         true
     }
