@@ -119,12 +119,12 @@ impl Mesh {
         let mut diagnostics = self.diagnostics().to_vec();
         selectors(self, &mut diagnostics);
         rules(self, &mut diagnostics);
-        traffic(self, &table, &mut diagnostics);
+        traffic(self, table, &mut diagnostics);
         authentication(self, &mut diagnostics);
         // Check reads the stages' counts only (it reports no stage lists).
-        let stages = self.stages_with(&table, ClientLists::CountOnly);
+        let stages = self.stages_with(table, ClientLists::CountOnly);
         migration(self, &stages, &mut diagnostics);
-        let exposure = exposure(self, &stages, &table, list_edges, &mut diagnostics);
+        let exposure = exposure(self, &stages, table, list_edges, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
         let mut groups = Grouper::new(self);

@@ -208,42 +208,56 @@ impl<'m> Blocked<'m> {
         out
     }
 
+    /// Up to `n` named blockers with the strongest evidence (observed, then declared, then
+    /// possible), without naming every blocker.
+    pub(crate) fn strongest(&self, n: usize) -> Vec<Blocker> {
+        let mut picked: Vec<&Held> = Vec::new();
+        for kind in [Evidence::Observed, Evidence::Declared, Evidence::Possible] {
+            picked.extend(
+                self.edges
+                    .iter()
+                    .filter(|h| h.evidence.strongest() == Some(kind))
+                    .take(n - picked.len().min(n)),
+            );
+        }
+        picked.into_iter().filter_map(|h| self.named(h)).collect()
+    }
+
     /// The named blockers: the strongest evidence first (observed, declared, possible), then in
     /// the order they were found.
     pub(crate) fn blockers(&self) -> Vec<Blocker> {
         let mut edges: Vec<&Held> = self.edges.iter().collect();
         edges.sort_by_key(|h| h.evidence.strongest());
-        edges
-            .into_iter()
-            .filter_map(|h| {
-                let (would_get, reason) = if h.observed {
-                    ("observed plaintext".to_owned(), Reason::PlaintextToStrict)
-                } else {
-                    (
-                        h.after.map(|a| a.status.to_string()).unwrap_or_default(),
-                        h.after.map_or(Reason::NoEndpoints, |a| a.reason),
-                    )
-                };
-                let client = self.client(h)?;
-                let service = self.port(h);
-                let evidence_text = match self.observed_amounts.get(&(h.client, h.port)) {
-                    Some(amount) if h.observed => {
-                        format!("observed {} requests in plaintext", crate::evidence::amount(*amount))
-                    }
-                    _ => self.evidence.text(client, service, h.evidence),
-                };
-                Some(Blocker {
-                    client: client.clone(),
-                    service: service.to_owned(),
-                    would_get,
-                    reason,
-                    step: self.step_name(h).to_owned(),
-                    remedies: self.remedies_of(h).map(|(_, r)| r.clone()).collect(),
-                    evidence: h.evidence,
-                    evidence_text,
-                })
-            })
-            .collect()
+        edges.into_iter().filter_map(|h| self.named(h)).collect()
+    }
+
+    fn named(&self, h: &Held) -> Option<Blocker> {
+        let (would_get, reason) = if h.observed {
+            ("observed plaintext".to_owned(), Reason::PlaintextToStrict)
+        } else {
+            (
+                h.after.map(|a| a.status.to_string()).unwrap_or_default(),
+                h.after.map_or(Reason::NoEndpoints, |a| a.reason),
+            )
+        };
+        let client = self.client(h)?;
+        let service = self.port(h);
+        let evidence_text = match self.observed_amounts.get(&(h.client, h.port)) {
+            Some(amount) if h.observed => {
+                format!("observed {} requests in plaintext", crate::evidence::amount(*amount))
+            }
+            _ => self.evidence.text(client, service, h.evidence),
+        };
+        Some(Blocker {
+            client: client.clone(),
+            service: service.to_owned(),
+            would_get,
+            reason,
+            step: self.step_name(h).to_owned(),
+            remedies: self.remedies_of(h).map(|(_, r)| r.clone()).collect(),
+            evidence: h.evidence,
+            evidence_text,
+        })
     }
 
     /// The smallest set of remedies found that releases the held-back lock-downs: a greedy set

@@ -186,7 +186,13 @@ pub struct Plan {
     /// plan weighs evidence or a scope.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub blocked_by_evidence: BTreeMap<crate::evidence::Evidence, usize>,
+    /// A few blockers with the strongest evidence, named even when `blockers` is not listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub strongest_blockers: Vec<Blocker>,
 }
+
+/// Blockers named by their evidence in every plan that weighs evidence.
+const STRONGEST: usize = 10;
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -345,6 +351,7 @@ impl Mesh {
         let held_back = planner.blocked.held_back();
         let blocking_clients = by_client(&namespace_sizes(self), planner.blocked.client_steps(), names_text);
         let remedy_set = planner.blocked.remedy_set(self, held_back.len());
+        let weighed = !evidence.is_empty() || !scope.is_all() || observations.is_some();
         Ok(Plan {
             goal: goal.clone(),
             notes: planner.notes,
@@ -361,10 +368,15 @@ impl Mesh {
             final_state,
             edges: scope,
             breaks_outside_scope: planner.breaks_outside_scope,
-            blocked_by_evidence: if evidence.is_empty() && scope.is_all() && observations.is_none() {
-                BTreeMap::new()
-            } else {
+            blocked_by_evidence: if weighed {
                 planner.blocked.by_evidence()
+            } else {
+                BTreeMap::new()
+            },
+            strongest_blockers: if weighed {
+                planner.blocked.strongest(STRONGEST)
+            } else {
+                Vec::new()
             },
         })
     }
