@@ -459,6 +459,35 @@ pub fn diff_weighed(before: &Mesh, after: &Mesh, weighing: Weighing) -> Result<c
     ))
 }
 
+/// The JSON form of [`Weighing`] the bindings pass: `{"edges"?, "intents"?: [sources],
+/// "metrics"?: {"name", "text"}}` (`null` or absent keys: not given).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeighingRequest {
+    #[serde(default)]
+    pub edges: Option<String>,
+    #[serde(default)]
+    pub intents: Option<Vec<SourceSpec>>,
+    #[serde(default)]
+    pub metrics: Option<Source>,
+}
+
+impl WeighingRequest {
+    pub fn into_weighing(self) -> Result<Weighing, ApiError> {
+        weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)
+    }
+}
+
+/// A [`WeighingRequest`] from a JSON value (`null`: nothing given).
+pub fn weighing_value(value: Value) -> Result<Weighing, ApiError> {
+    if value.is_null() {
+        return Ok(Weighing::default());
+    }
+    serde_json::from_value::<WeighingRequest>(keys_to_snake(value))
+        .map_err(|e| ApiError::new("bad-request", format!("bad options: {e}")))?
+        .into_weighing()
+}
+
 fn weighing(edges: Option<String>, intents: Vec<SourceSpec>, metrics: Option<Source>) -> Result<Weighing, ApiError> {
     Ok(Weighing {
         edges,
