@@ -663,6 +663,10 @@ export interface PlanOptions {
   allowBreak?: Array<string> | null
   /** Observed traffic: observed plaintext senders hold a lock-down back too. */
   metrics?: MetricsInput | null
+  /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
+  edges?: string | null
+  /** Declared traffic: paths or sources of TrafficIntent YAML or intents CSV. */
+  intents?: Array<string | SourceInput> | string | SourceInput | null
 }
 
 /** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
@@ -746,4 +750,14 @@ export interface DiffScope {
   broken: number
   brokenOutside: number
   byEvidence: Partial<Record<Evidence, number>>
+}
+
+/** `check()`, `matrix()` and `diff()` options: which edges count, and their evidence. */
+export interface WeighOptions {
+  /** `all` (default), `possible`, or evidence kinds joined by commas (`declared,observed`). */
+  edges?: string | null
+  /** Declared traffic: paths or sources of TrafficIntent YAML or intents CSV. */
+  intents?: Array<string | SourceInput> | string | SourceInput | null
+  /** Observed traffic (`observed` evidence). */
+  metrics?: MetricsInput | null
 }

@@ -540,6 +540,18 @@ export interface PlanInput {
   /** Observed traffic: observed plaintext senders hold a lock-down back too. Only in the `full`
    * build (the Node adapter's); the browser's module rejects it as an unknown key. */
   metrics?: MetricsText | null;
+  /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
+  edges?: string | null;
+  /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
+  intents?: string | SourceInput[] | null;
+}
+
+/** `check()` and `matrix()` options: which edges count, and their evidence (`metrics`: `full`
+ * build only). */
+export interface WeighInput {
+  edges?: string | null;
+  intents?: string | SourceInput[] | null;
+  metrics?: MetricsText | null;
 }
 
 export type Readiness = "ready" | "blocked" | "no-traffic";
