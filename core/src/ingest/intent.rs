@@ -20,69 +20,159 @@
 //! the host resolved from the client's namespace as a probe's is. Every line is read or reported
 //! with its position; none is dropped.
 
-use serde::Deserialize;
+use yaml_serde::Value;
 
+use super::decode::decode_plain;
 use super::locate::YamlPath;
-use super::wire::{Labels, ObjectMeta, nullable};
 use super::{ObjectReader, Read, Resource};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::ingest::Source;
-use crate::model::{IntentPeer, IntentTarget, Origin, Port, TrafficIntent};
+use crate::model::{IntentPeer, IntentTarget, Labels, Origin, Port, TrafficIntent};
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Wire {
-    #[serde(deserialize_with = "nullable")]
-    pub metadata: ObjectMeta,
-    #[serde(deserialize_with = "nullable")]
-    pub spec: Spec,
-}
+// The document is read as a YAML value and walked here, not decoded into wire structs: typed
+// decoders cost the browser's module several KB each (decode.rs), and this kind has few fields.
+// Every field is still read or reported: unknown keys are ML104, wrong types ML102.
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Spec {
-    #[serde(deserialize_with = "nullable")]
-    pub from: Vec<From>,
-    #[serde(deserialize_with = "nullable")]
-    pub to: Vec<To>,
-}
+const FROM_KEYS: [&str; 4] = ["namespace", "workload", "matchLabels", "caller"];
+const TO_KEYS: [&str; 2] = ["service", "ports"];
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct From {
-    pub namespace: Option<String>,
-    pub workload: Option<String>,
-    pub match_labels: Option<Labels>,
-    pub caller: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct To {
-    pub service: Option<String>,
-    #[serde(deserialize_with = "nullable")]
-    pub ports: Vec<i64>,
+fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    value.as_mapping().and_then(|m| m.get(key)).filter(|v| !v.is_null())
 }
 
 impl ObjectReader<'_> {
+    /// A string field, or an error at its path.
+    fn text_at(&self, value: &Value, key: &str, path: &YamlPath, errors: &mut Vec<Read>) -> Option<String> {
+        let field = get(value, key)?;
+        match field.as_str() {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                errors.push(self.error(
+                    Code::InvalidValue,
+                    path.clone().key(key),
+                    format!("`{key}` must be a string"),
+                    "see the TrafficIntent format in the README",
+                ));
+                None
+            }
+        }
+    }
+
+    /// Keys of a mapping that are not `known`, as ML104 warnings; a value that is not a mapping
+    /// is an error.
+    fn keys_at(
+        &self,
+        value: &Value,
+        known: &[&str],
+        path: &YamlPath,
+        out: &mut Vec<Read>,
+        errors: &mut Vec<Read>,
+    ) -> bool {
+        let Some(map) = value.as_mapping() else {
+            errors.push(self.error(
+                Code::InvalidValue,
+                path.clone(),
+                "expected a mapping".to_owned(),
+                "see the TrafficIntent format in the README",
+            ));
+            return false;
+        };
+        let unknown = map
+            .keys()
+            .filter_map(Value::as_str)
+            .filter(|k| !known.contains(k))
+            .map(|k| path.clone().key(k))
+            .collect();
+        self.report_unknown(unknown, out);
+        true
+    }
+
+    /// A list field (absent: empty), or an error at its path.
+    fn list_at<'v>(&self, value: &'v Value, key: &str, path: &YamlPath, errors: &mut Vec<Read>) -> &'v [Value] {
+        match get(value, key) {
+            None => &[],
+            Some(Value::Sequence(items)) => items,
+            Some(_) => {
+                errors.push(self.error(
+                    Code::InvalidValue,
+                    path.clone().key(key),
+                    format!("`{key}` must be a list"),
+                    "see the TrafficIntent format in the README",
+                ));
+                &[]
+            }
+        }
+    }
+
     pub(super) fn traffic_intent(&self) -> Vec<Read> {
         let mut out = Vec::new();
-        let Some((intent, unknown)) = self.decode_spec::<Wire>(&mut out) else {
-            return out;
+        let doc = match decode_plain::<Value>(&self.ctx.doc.text) {
+            Ok(doc) => doc,
+            Err(err) => {
+                out.push(self.decode_error(err));
+                return out;
+            }
         };
-        self.report_unknown(unknown, &mut out);
-        let Some(name) = self.name(&intent.metadata, &mut out) else {
-            return out;
-        };
-        let namespace = self.namespace_of(&intent.metadata);
-        let spec = YamlPath::default().key("spec");
+        let root = YamlPath::default();
         let mut errors = Vec::new();
+        let metadata = get(&doc, "metadata").cloned().unwrap_or(Value::Null);
+        let meta_path = root.clone().key("metadata");
+        let name = self
+            .text_at(&metadata, "name", &meta_path, &mut errors)
+            .filter(|n| !n.is_empty());
+        let Some(name) = name else {
+            if errors.is_empty() {
+                errors.push(self.error(
+                    Code::MissingField,
+                    meta_path,
+                    "resource has no `metadata.name`".to_owned(),
+                    "add `metadata.name`",
+                ));
+            }
+            out.extend(errors);
+            return out;
+        };
+        let namespace = self
+            .text_at(&metadata, "namespace", &meta_path, &mut errors)
+            .or_else(|| self.ctx.source.namespace.clone())
+            .unwrap_or_else(|| "default".to_owned());
+        let spec_path = root.key("spec");
+        let spec = get(&doc, "spec").cloned().unwrap_or(Value::Null);
+        if !spec.is_null() {
+            self.keys_at(&spec, &["from", "to"], &spec_path, &mut out, &mut errors);
+        }
         let mut from = Vec::new();
-        for (i, f) in intent.spec.from.iter().enumerate() {
-            let path = spec.clone().key("from").index(i);
+        let from_items = self.list_at(&spec, "from", &spec_path, &mut errors);
+        for (i, f) in from_items.iter().enumerate() {
+            let path = spec_path.clone().key("from").index(i);
+            if !self.keys_at(f, &FROM_KEYS, &path, &mut out, &mut errors) {
+                continue;
+            }
             let location = self.ctx.location(&path, None);
-            if let Some(caller) = &f.caller {
-                if f.workload.is_some() || f.namespace.is_some() || f.match_labels.is_some() {
+            let field_namespace = self.text_at(f, "namespace", &path, &mut errors);
+            let field_workload = self.text_at(f, "workload", &path, &mut errors);
+            let caller = self.text_at(f, "caller", &path, &mut errors);
+            let labels = match get(f, "matchLabels") {
+                None => None,
+                Some(v) => match v.as_mapping().and_then(|m| {
+                    m.iter()
+                        .map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
+                        .collect::<Option<Labels>>()
+                }) {
+                    Some(labels) => Some(labels),
+                    None => {
+                        errors.push(self.error(
+                            Code::InvalidValue,
+                            path.clone().key("matchLabels"),
+                            "`matchLabels` must map label names to strings".to_owned(),
+                            "write `matchLabels: {app: sleep}`",
+                        ));
+                        continue;
+                    }
+                },
+            };
+            if let Some(caller) = caller {
+                if field_workload.is_some() || field_namespace.is_some() || labels.is_some() {
                     errors.push(self.error(
                         Code::InvalidValue,
                         path.clone().key("caller"),
@@ -91,7 +181,7 @@ impl ObjectReader<'_> {
                     ));
                     continue;
                 }
-                match crate::model::parse_client(caller) {
+                match crate::model::parse_client(&caller) {
                     Ok(id) => from.push(IntentPeer {
                         namespace: id.namespace,
                         workload: Some(id.name),
@@ -108,7 +198,7 @@ impl ObjectReader<'_> {
                 }
                 continue;
             }
-            if f.workload.is_none() && f.namespace.is_none() && f.match_labels.is_none() {
+            if field_workload.is_none() && field_namespace.is_none() && labels.is_none() {
                 errors.push(self.error(
                     Code::MissingField,
                     path,
@@ -117,19 +207,22 @@ impl ObjectReader<'_> {
                 ));
                 continue;
             }
-            let (ns, workload) = match f.workload.as_deref().map(|w| w.split_once('/')) {
+            let (ns, workload) = match field_workload.as_deref().map(|w| w.split_once('/')) {
                 Some(Some((ns, w))) => (ns.to_owned(), Some(w.to_owned())),
                 Some(None) => (
-                    f.namespace.clone().unwrap_or_else(|| namespace.clone()),
-                    f.workload.clone(),
+                    field_namespace.clone().unwrap_or_else(|| namespace.clone()),
+                    field_workload.clone(),
                 ),
-                None => (f.namespace.clone().unwrap_or_else(|| namespace.clone()), None),
+                None => (field_namespace.clone().unwrap_or_else(|| namespace.clone()), None),
             };
             if ns.is_empty() || workload.as_deref().is_some_and(|w| w.is_empty() || w.contains('/')) {
                 errors.push(self.error(
                     Code::InvalidValue,
                     path.key("workload"),
-                    format!("`{}` is not a workload name", f.workload.as_deref().unwrap_or_default()),
+                    format!(
+                        "`{}` is not a workload name",
+                        field_workload.as_deref().unwrap_or_default()
+                    ),
                     "write `workload: NAME` (in the intent's namespace or `namespace:`) or `workload: NS/NAME`",
                 ));
                 continue;
@@ -137,15 +230,20 @@ impl ObjectReader<'_> {
             from.push(IntentPeer {
                 namespace: ns,
                 workload: workload.filter(|w| w != "*"),
-                labels: f.match_labels.clone(),
+                labels,
                 external: false,
                 location,
             });
         }
         let mut to = Vec::new();
-        for (i, t) in intent.spec.to.iter().enumerate() {
-            let path = spec.clone().key("to").index(i);
-            let Some(service) = t.service.as_deref().filter(|s| !s.trim().is_empty()) else {
+        let to_items = self.list_at(&spec, "to", &spec_path, &mut errors);
+        for (i, t) in to_items.iter().enumerate() {
+            let path = spec_path.clone().key("to").index(i);
+            if !self.keys_at(t, &TO_KEYS, &path, &mut out, &mut errors) {
+                continue;
+            }
+            let service = self.text_at(t, "service", &path, &mut errors);
+            let Some(service) = service.filter(|s| !s.trim().is_empty()) else {
                 errors.push(self.error(
                     Code::MissingField,
                     path,
@@ -155,13 +253,13 @@ impl ObjectReader<'_> {
                 continue;
             };
             let mut ports = Vec::new();
-            for (j, p) in t.ports.iter().enumerate() {
-                match Port::parse(*p) {
+            for (j, p) in self.list_at(t, "ports", &path, &mut errors).iter().enumerate() {
+                match p.as_i64().and_then(Port::parse) {
                     Some(port) => ports.push(port),
                     None => errors.push(self.error(
                         Code::InvalidValue,
                         path.clone().key("ports").index(j),
-                        format!("`{p}` is not a port number"),
+                        "not a port number".to_owned(),
                         "ports are the Service's port numbers, 1–65535",
                     )),
                 }
@@ -172,11 +270,11 @@ impl ObjectReader<'_> {
                 location: self.ctx.location(&path, None),
             });
         }
-        if intent.spec.from.is_empty() || intent.spec.to.is_empty() {
-            let missing = if intent.spec.from.is_empty() { "from" } else { "to" };
+        if errors.is_empty() && (from_items.is_empty() || to_items.is_empty()) {
+            let missing = if from_items.is_empty() { "from" } else { "to" };
             errors.push(self.error(
                 Code::MissingField,
-                spec,
+                spec_path,
                 format!("TrafficIntent `{name}` has no `{missing}`"),
                 "a TrafficIntent lists who calls (`from`) and what (`to`)",
             ));

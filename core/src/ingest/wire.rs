@@ -850,7 +850,7 @@ pub struct RoleRef {
 
 /// `null` where a Kubernetes object has a map, a list or an object means "not set", as the API
 /// server reads it (`spec: null`, `labels: null`).
-pub(super) fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: serde::Deserialize<'de> + Default,
