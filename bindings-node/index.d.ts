@@ -94,6 +94,8 @@ export interface Edge {
   transport: Transport | null
   verdict: Verdict
   reason: Reason
+  /** Its evidence, when the matrix weighs evidence (`edges`, `intents`, `metrics`). */
+  evidence?: Array<Evidence>
 }
 
 export interface ClientInfo {
@@ -224,6 +226,8 @@ export interface CheckReport {
    * `summary.failing`. */
   groups: Array<EdgeGroup>
   exposure: Array<Exposure>
+  /** Evidence and edge scope, when intents, metrics or `edges` were given. */
+  scope?: ScopeReport
 }
 
 /** What a group of edges means for the migration. Failing edges (`check`): `mtls-broken` (a
@@ -419,6 +423,8 @@ export interface EdgeChange {
   /** `Kind namespace/name` of the changed resources that took part in deciding this edge (empty in
    * plan and simulate deltas). */
   cause: Array<string>
+  /** Its evidence before the change, when the diff weighs evidence. */
+  evidence?: Array<Evidence>
 }
 
 /** `diff(before, after)`: every changed edge, grouped. */
@@ -433,6 +439,8 @@ export interface Diff {
   broken: number
   /** Transitions the migration refuses (ML402: DISABLE straight to STRICT). */
   diagnostics: Array<Diagnostic>
+  /** The breaks that count under an edge scope. */
+  scope?: DiffScope
 }
 
 /** The plan's goal, as parsed from `PlanOptions.goal`. */
@@ -490,6 +498,10 @@ export interface Blocker {
   /** The step that was held back (unnumbered: `lock-httpbin-foo`). */
   step: string
   remedies: Array<Remedy>
+  /** What says the edge is used, strongest first. */
+  evidence: Array<Evidence>
+  /** The strongest evidence in words (`observed 35 requests in plaintext`). */
+  evidenceText: string
 }
 
 /** One remedy of the plan's remedy set, and what it releases. */
@@ -534,6 +546,14 @@ export interface Plan {
   /** The smallest set of remedies found that releases the held-back lock-downs, in order. */
   remedySet: Array<RemedyChoice>
   final: PlanSummary
+  /** The edges the plan protects; absent: all. */
+  edges?: string
+  /** Edges outside that scope that the steps break. */
+  breaksOutsideScope?: number
+  /** Blocked edges per strongest evidence, when the plan weighs evidence. */
+  blockedByEvidence?: Partial<Record<Evidence, number>>
+  /** A few blockers with the strongest evidence. */
+  strongestBlockers?: Array<Blocker>
 }
 
 /** One step of `simulate()`, after it is applied. */
@@ -643,6 +663,10 @@ export interface PlanOptions {
   allowBreak?: Array<string> | null
   /** Observed traffic: observed plaintext senders hold a lock-down back too. */
   metrics?: MetricsInput | null
+  /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
+  edges?: string | null
+  /** Declared traffic: paths or sources of TrafficIntent YAML or intents CSV. */
+  intents?: Array<string | SourceInput> | string | SourceInput | null
 }
 
 /** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
@@ -685,6 +709,59 @@ export declare class MeshlockError extends Error {
 
 // ---- The API (generated from src/lib.rs) ----
 
+/** Evidence for an edge: telemetry saw it, an intent declares it, nothing forbids it, or a
+ * NetworkPolicy or authorization refuses it. */
+export type Evidence = 'observed' | 'declared' | 'possible' | 'forbidden'
+
+/** A declared edge the model says cannot work (ML309). */
+export interface DeclaredFailure {
+  from: string
+  to: string
+  /** `000`, `503`, `403`, or `none` when the caller does not call the port. */
+  status: string
+  reason: Reason | null
+  intent: string
+}
+
+/** Undeclared working plaintext callers of a port with declared callers (ML310). */
+export interface UndeclaredExposure {
+  service: string
+  clients: number
+  callers: Array<string>
+  callersText: string
+}
+
+/** `check` under an edge scope. */
+export interface ScopeReport {
+  /** `all`, `possible`, or kinds such as `declared,observed`. */
+  edges: string
+  declared: number
+  observed: number
+  inScope: number
+  failing: number
+  broken: number
+  declaredFailing: Array<DeclaredFailure>
+  undeclaredPlaintext: Array<UndeclaredExposure>
+}
+
+/** A diff under an edge scope. */
+export interface DiffScope {
+  edges: string
+  broken: number
+  brokenOutside: number
+  byEvidence: Partial<Record<Evidence, number>>
+}
+
+/** `check()`, `matrix()` and `diff()` options: which edges count, and their evidence. */
+export interface WeighOptions {
+  /** `all` (default), `possible`, or evidence kinds joined by commas (`declared,observed`). */
+  edges?: string | null
+  /** Declared traffic: paths or sources of TrafficIntent YAML or intents CSV. */
+  intents?: Array<string | SourceInput> | string | SourceInput | null
+  /** Observed traffic (`observed` evidence). */
+  metrics?: MetricsInput | null
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -713,8 +790,11 @@ export declare class Mesh {
   probe(from: string, to: string): Outcome
   /** The probe's decision chain as plain text, as `meshlock explain` prints it. */
   explain(from: string, to: string): string
-  /** Every client workload × every service port. */
-  matrix(): Matrix
+  /**
+   * Every client workload × every service port. With `edges`, `intents` or `metrics`, only the
+   * edges in the scope, each with its `evidence`.
+   */
+  matrix(options?: WeighOptions): Matrix
   /** `matrix()` computed on the libuv thread pool, off the event loop. */
   matrixAsync(): Promise<Matrix>
   /**
@@ -735,8 +815,10 @@ export declare class Mesh {
    * The static checker to run in CI: the input's diagnostics, plus the findings that need the
    * evaluated matrix (traffic that breaks, ports ready to lock, authorization that depends on
    * mTLS), a summary, the failing edges and who may call what in plaintext.
+   * With `edges`, `intents` or `metrics`: the scope's counts, declared edges that fail and
+   * undeclared plaintext callers under `scope`.
    */
-  check(): CheckReport
+  check(options?: WeighOptions): CheckReport
   /** `check()` computed on the libuv thread pool, off the event loop. */
   checkAsync(): Promise<CheckReport>
   /** `check()` as SARIF 2.1.0, for code-scanning uploads (`github/codeql-action/upload-sarif`). */
@@ -793,7 +875,7 @@ export declare function checkSarif(sources: Array<string | SourceInput>, options
  * Every edge whose status or transport changes from `before` to `after`, grouped, each with the
  * resources that caused it; `diagnostics` holds the transitions the migration refuses (ML402).
  */
-export declare function diff(before: Mesh, after: Mesh): Diff
+export declare function diff(before: Mesh, after: Mesh, options?: WeighOptions): Diff
 
 /** Loads files (paths) and inline sources, in order, like several `-f` flags. */
 export declare function load(sources: Array<string | SourceInput>, options?: MeshOptions): Mesh

@@ -210,6 +210,43 @@ struct PlanOptions {
     goal: Option<String>,
     allow_break: Option<Vec<String>>,
     metrics: Option<Value>,
+    edges: Option<String>,
+    intents: Option<Value>,
+}
+
+/// `check()`, `matrix()` and `diff()` options: `edges` (a scope: `all`, `possible`,
+/// `declared,observed`…), `intents` (sources of TrafficIntent YAML or intents CSV), `metrics`
+/// (observed traffic).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WeighOptions {
+    edges: Option<String>,
+    intents: Option<Value>,
+    metrics: Option<Value>,
+}
+
+/// The core's [`api::Weighing`] of these options.
+fn weighing(edges: Option<String>, intents: Option<Value>, metrics: Option<Value>) -> Result<api::Weighing, ApiError> {
+    let opts = options(None)?;
+    Ok(api::Weighing {
+        edges,
+        intents: intents
+            .filter(|v| !v.is_null())
+            .map(list)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| path_or_inline_source(s, &opts))
+            .collect::<Result<_, _>>()?,
+        observations: metrics.filter(|m| !m.is_null()).map(observations).transpose()?,
+    })
+}
+
+fn weigh_options(options: Option<Value>) -> Result<api::Weighing, ApiError> {
+    let opts: WeighOptions = match options {
+        None | Some(Value::Null) => WeighOptions::default(),
+        Some(value) => serde_json::from_value(value).map_err(|e| bad_request("options", e))?,
+    };
+    weighing(opts.edges, opts.intents, opts.metrics)
 }
 
 fn plan(mesh: &meshlock::Mesh, options: Option<Value>) -> Result<Plan, ApiError> {
@@ -221,8 +258,8 @@ fn plan(mesh: &meshlock::Mesh, options: Option<Value>) -> Result<Plan, ApiError>
         opts.goal.as_deref().unwrap_or("strict"),
         &opts.allow_break.unwrap_or_default(),
     )?;
-    let observed = opts.metrics.filter(|m| !m.is_null()).map(observations).transpose()?;
-    Ok(mesh.plan_with_observations(&goal, &allow, observed.as_ref())?)
+    let weighing = weighing(opts.edges, opts.intents, opts.metrics)?;
+    api::plan_weighed(mesh, &goal, &allow, weighing)
 }
 
 /// One `simulate()` step: a list of sources to apply (named `step N`), or
@@ -424,10 +461,11 @@ impl Mesh {
         })
     }
 
-    /// Every client workload × every service port.
-    #[napi(ts_return_type = "Matrix")]
-    pub fn matrix<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
-        answer(env, || Ok(self.inner.matrix()))
+    /// Every client workload × every service port. With `edges`, `intents` or `metrics`, only the
+    /// edges in the scope, each with its `evidence`.
+    #[napi(ts_args_type = "options?: WeighOptions", ts_return_type = "Matrix")]
+    pub fn matrix<'env>(&self, env: &'env Env, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+        answer(env, || api::matrix_weighed(&self.inner, weigh_options(options)?))
     }
 
     /// `matrix()` computed on the libuv thread pool, off the event loop.
@@ -473,9 +511,11 @@ impl Mesh {
     /// The static checker to run in CI: the input's diagnostics, plus the findings that need the
     /// evaluated matrix (traffic that breaks, ports ready to lock, authorization that depends on
     /// mTLS), a summary, the failing edges and who may call what in plaintext.
-    #[napi(ts_return_type = "CheckReport")]
-    pub fn check<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
-        answer(env, || Ok(self.inner.check()))
+    /// With `edges`, `intents` or `metrics`: the scope's counts, declared edges that fail and
+    /// undeclared plaintext callers under `scope`.
+    #[napi(ts_args_type = "options?: WeighOptions", ts_return_type = "CheckReport")]
+    pub fn check<'env>(&self, env: &'env Env, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+        answer(env, || api::check_weighed(&self.inner, weigh_options(options)?))
     }
 
     /// `check()` computed on the libuv thread pool, off the event loop.
@@ -563,9 +603,14 @@ pub fn load_async(sources: Value, options: Option<Value>) -> AsyncTask<Job<Mesh>
 
 /// Every edge whose status or transport changes from `before` to `after`, grouped, each with the
 /// resources that caused it; `diagnostics` holds the transitions the migration refuses (ML402).
-#[napi(ts_return_type = "Diff")]
-pub fn diff<'env>(env: &'env Env, before: &Mesh, after: &Mesh) -> napi::Result<Unknown<'env>> {
-    answer(env, || Ok(meshlock::Mesh::diff(&before.inner, &after.inner)))
+#[napi(
+    ts_args_type = "before: Mesh, after: Mesh, options?: WeighOptions",
+    ts_return_type = "Diff"
+)]
+pub fn diff<'env>(env: &'env Env, before: &Mesh, after: &Mesh, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+    answer(env, || {
+        api::diff_weighed(&before.inner, &after.inner, weigh_options(options)?)
+    })
 }
 
 /// The static checker on files and inline sources, as `meshlock check`: an input that does not

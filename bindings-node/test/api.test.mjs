@@ -429,8 +429,10 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     assert.deepEqual([...new Set(plan.blockers.map((b) => b.client))], ['legacy/sleep'])
     assert.deepEqual(plan.blockers.map((b) => b.service).sort(), [...LOCK_STEPS].sort())
     for (const blocker of plan.blockers) {
-      assertKeys(blocker, ['client', 'service', 'wouldGet', 'reason', 'step', 'remedies'])
+      assertKeys(blocker, ['client', 'service', 'wouldGet', 'reason', 'step', 'remedies', 'evidence', 'evidenceText'])
       assert.deepEqual([blocker.wouldGet, blocker.reason], ['000', 'plaintext-to-strict'])
+      // Nothing declares or observed these edges: the model says they are possible.
+      assert.deepEqual([blocker.evidence, blocker.evidenceText], [['possible'], 'possible'])
       assert.match(blocker.step, /^lock-/)
       const kinds = blocker.remedies.map((r) => r.kind)
       for (const kind of ['inject-client', 'keep-permissive', 'allow-break']) assert.ok(kinds.includes(kind), kinds.join())

@@ -73,7 +73,7 @@ function keys(where, value, allowed, required = []) {
 }
 
 function parse(file) {
-  const scenario = keys(file, YAML.parse(readFileSync(file, 'utf8')), ['name', 'description', 'rule', 'settings', 'sources', 'expect'], [
+  const scenario = keys(file, YAML.parse(readFileSync(file, 'utf8')), ['name', 'description', 'rule', 'settings', 'sources', 'metrics', 'expect'], [
     'name',
     'description',
     'rule',
@@ -82,8 +82,19 @@ function parse(file) {
   ])
   keys(`${file}: settings`, scenario.settings ?? {}, ['istio_version', 'auto_mtls', 'root_namespace'])
   assert.ok(Array.isArray(scenario.sources), `${file}: sources must be a list`)
-  scenario.sources.forEach((s, i) => keys(`${file}: sources[${i}]`, s, ['builtin', 'name', 'namespace', 'yaml']))
-  const expect = keys(`${file}: expect`, scenario.expect, ['load', 'diagnostics', 'absent_diagnostics', 'probes', 'stages', 'plans'])
+  scenario.sources.forEach((s, i) => keys(`${file}: sources[${i}]`, s, ['builtin', 'name', 'namespace', 'yaml', 'csv']))
+  const expect = keys(`${file}: expect`, scenario.expect, [
+    'load',
+    'diagnostics',
+    'absent_diagnostics',
+    'probes',
+    'stages',
+    'plans',
+    'scope',
+    'evidence',
+  ])
+  keys(`${file}: expect.scope`, expect.scope ?? {}, ['edges', 'in_scope', 'failing', 'declared_failing', 'undeclared_plaintext'])
+  ;(expect.evidence ?? []).forEach((e, i) => keys(`${file}: expect.evidence[${i}]`, e, ['from', 'to', 'evidence'], ['from', 'to', 'evidence']))
   for (const [what, stage] of Object.entries(keys(`${file}: expect.stages`, expect.stages ?? {}, Object.keys(expect.stages ?? {})))) {
     assert.equal(typeof stage, 'string', `${file}: expect.stages.${what} must be a string`)
   }
@@ -91,13 +102,13 @@ function parse(file) {
     assert.ok(Array.isArray(value) && value.every((v) => typeof v === 'string'), `${where}: expected a list of strings`)
   ;(expect.plans ?? []).forEach((p, i) => {
     const where = `${file}: expect.plans[${i}]`
-    keys(where, p, ['goal', 'allow_break', 'steps', 'blockers', 'remedies', 'after'], ['goal', 'steps'])
+    keys(where, p, ['goal', 'allow_break', 'edges', 'steps', 'blockers', 'remedies', 'after'], ['goal', 'steps'])
     assert.equal(typeof p.goal, 'string', `${where}.goal must be a string`)
     strings(`${where}.steps`, p.steps)
     strings(`${where}.allow_break`, p.allow_break ?? [])
     strings(`${where}.remedies`, p.remedies ?? [])
     keys(`${where}.after`, p.after ?? {}, Object.keys(p.after ?? {}))
-    ;(p.blockers ?? []).forEach((b, j) => keys(`${where}.blockers[${j}]`, b, ['client', 'service'], ['client', 'service']))
+    ;(p.blockers ?? []).forEach((b, j) => keys(`${where}.blockers[${j}]`, b, ['client', 'service', 'evidence'], ['client', 'service']))
   })
   ;(expect.diagnostics ?? []).forEach((d, i) =>
     keys(`${file}: expect.diagnostics[${i}]`, d, ['code', 'source', 'document', 'line', 'column', 'path'], ['code']),
@@ -110,9 +121,10 @@ function parse(file) {
 
 function sources(scenario) {
   return scenario.sources.map((s) => {
-    if (s.builtin === 'seed' && s.yaml == null) return { builtin: 'seed' }
-    if (s.builtin == null && typeof s.yaml === 'string') {
-      return { name: s.name ?? 'input.yaml', text: s.yaml, ...(s.namespace != null && { namespace: s.namespace }) }
+    if (s.builtin === 'seed' && s.yaml == null && s.csv == null) return { builtin: 'seed' }
+    const text = s.yaml ?? s.csv
+    if (s.builtin == null && typeof text === 'string' && (s.yaml == null || s.csv == null)) {
+      return { name: s.name ?? 'input.yaml', text, ...(s.namespace != null && { namespace: s.namespace }) }
     }
     throw new Error(`${scenario.name}: bad source ${JSON.stringify(s)}`)
   })
@@ -191,12 +203,54 @@ function run(scenario) {
       failures.push(`probe ${want.from} -> ${want.to}: ${mismatches.join('; ')}\n${chain}`)
     }
   }
-  if (MIGRATION) failures.push(...migration(mesh, expect))
+  if (MIGRATION) failures.push(...migration(mesh, expect, metrics(scenario)))
+  failures.push(...evidence(mesh, expect, metrics(scenario)))
+  return failures
+}
+
+/** The scenario's observed traffic (a file of tests/telemetry/), as `{ name, text }`, or null. */
+function metrics(scenario) {
+  if (scenario.metrics == null) return null
+  return { name: scenario.metrics, text: readFileSync(new URL(`../../tests/telemetry/${scenario.metrics}`, import.meta.url), 'utf8') }
+}
+
+/** The `scope` and `evidence` expectations (core/tests/scenarios.rs, after the plans). */
+function evidence(mesh, expect, observed) {
+  const failures = []
+  if (expect.scope) {
+    const want = expect.scope
+    const got = mesh.check({ edges: want.edges ?? 'all', metrics: observed }).scope
+    if (!got) return ['check: no scope report']
+    for (const key of ['in_scope', 'failing']) {
+      if (want[key] !== undefined && want[key] !== got[camel(key)]) failures.push(`scope ${key}: want ${want[key]}, got ${got[camel(key)]}`)
+    }
+    if (want.declared_failing) {
+      const pairs = (list) => list.map((f) => `${f.from} → ${f.to}`).sort()
+      if (!isDeepStrictEqual(pairs(got.declaredFailing), pairs(want.declared_failing))) {
+        failures.push(`scope declared_failing: want ${json(pairs(want.declared_failing))}, got ${json(pairs(got.declaredFailing))}`)
+      }
+    }
+    if (want.undeclared_plaintext) {
+      const gotMap = Object.fromEntries(got.undeclaredPlaintext.map((x) => [x.service, [...x.callers].sort()]))
+      const wantMap = Object.fromEntries(Object.entries(want.undeclared_plaintext).map(([k, v]) => [k, [...v].sort()]))
+      if (!isDeepStrictEqual(gotMap, wantMap)) failures.push(`scope undeclared_plaintext: want ${json(wantMap)}, got ${json(gotMap)}`)
+    }
+  }
+  if ((expect.evidence ?? []).length > 0) {
+    const edges = mesh.matrix({ edges: 'all', metrics: observed }).edges
+    for (const want of expect.evidence) {
+      const edge = edges.find((e) => e.from === want.from && e.to === want.to)
+      const got = [...(edge?.evidence ?? [])].sort()
+      if (!isDeepStrictEqual(got, [...want.evidence].sort())) {
+        failures.push(`evidence of ${want.from} → ${want.to}: want ${json([...want.evidence].sort())}, got ${json(got)}`)
+      }
+    }
+  }
   return failures
 }
 
 /** The stage and plan expectations of a mesh that loads (core/tests/scenarios.rs, after the probes). */
-function migration(mesh, expect) {
+function migration(mesh, expect, observed = null) {
   const failures = []
   const wanted = Object.entries(expect.stages ?? {})
   if (wanted.length > 0) {
@@ -217,7 +271,7 @@ function migration(mesh, expect) {
   for (const want of expect.plans ?? []) {
     let plan
     try {
-      plan = mesh.plan({ goal: want.goal, allowBreak: want.allow_break ?? [] })
+      plan = mesh.plan({ goal: want.goal, allowBreak: want.allow_break ?? [], edges: want.edges ?? null, metrics: observed })
     } catch (err) {
       failures.push(`plan ${want.goal}: ${err.code ?? ''} ${err.message}`)
       continue
@@ -232,6 +286,11 @@ function migration(mesh, expect) {
       .sort(byClientThenService)
       .filter((b, i, all) => i === 0 || byClientThenService(all[i - 1], b) !== 0)
     const wantedBlockers = (want.blockers ?? []).map((b) => ({ client: b.client, service: b.service })).sort(byClientThenService)
+    for (const w of (want.blockers ?? []).filter((b) => b.evidence !== undefined)) {
+      if (!plan.blockers.some((b) => b.client === w.client && b.service === w.service && b.evidence[0] === w.evidence)) {
+        failures.push(`plan ${want.goal}: no blocker ${json(w)}`)
+      }
+    }
     if (!isDeepStrictEqual(blockers, wantedBlockers)) {
       failures.push(`plan ${want.goal} blockers: want ${json(wantedBlockers)}, got ${json(blockers)}`)
     }

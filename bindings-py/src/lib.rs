@@ -55,6 +55,14 @@ fn sources(json: &str) -> Result<Vec<meshlock::Source>, ApiError> {
 
 /// Metrics (Prometheus text exposition or API JSON), given as a JSON `Source`; malformed metrics
 /// are `invalid-metrics`, with a diagnostic per problem.
+/// The JSON `{"edges"?, "intents"?, "metrics"?}` of an operation that weighs edges.
+fn weighing_of(json: Option<&str>) -> Result<api::Weighing, ApiError> {
+    match json {
+        None => Ok(api::Weighing::default()),
+        Some(json) => parse::<api::WeighingRequest>("weighing", json)?.into_weighing(),
+    }
+}
+
 fn observations(json: &str) -> Result<Observations, ApiError> {
     let source: meshlock::Source = parse("metrics", json)?;
     Ok(Observations::parse(&source.name, &source.text)?)
@@ -155,9 +163,13 @@ impl PyMesh {
         run(py, || explained(&self.inner.probe(from_, to)?))
     }
 
-    /// JSON: the core's `Matrix`, its two renderings under `table` and `csv`.
-    fn matrix(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || tabled(&self.inner.matrix()))
+    /// JSON: the core's `Matrix`, its two renderings under `table` and `csv`. `weighing`: JSON
+    /// `{"edges"?, "intents"?, "metrics"?}`: only the edges in the scope, each with its evidence.
+    #[pyo3(signature = (weighing=None))]
+    fn matrix(&self, py: Python<'_>, weighing: Option<&str>) -> PyResult<String> {
+        run(py, || {
+            tabled(&api::matrix_weighed(&self.inner, weighing_of(weighing)?)?)
+        })
     }
 
     /// JSON: the core's `Stages` (per service port, namespace, mesh), rendered under `text`.
@@ -171,19 +183,32 @@ impl PyMesh {
     /// JSON: the core's `Plan` towards `goal` (`strict`, `mesh-strict`, `namespace=NS[,NS]`),
     /// allowing the `ns/workload` clients of `allow_break` to break, with observed traffic
     /// (`metrics`: a JSON `Source`) as extra evidence; the runbook under `text`.
-    #[pyo3(signature = (goal, allow_break, metrics=None))]
-    fn plan(&self, py: Python<'_>, goal: &str, allow_break: Vec<String>, metrics: Option<&str>) -> PyResult<String> {
+    /// `weighing`: JSON `{"edges"?, "intents"?}`: the edges the plan protects, declared traffic.
+    #[pyo3(signature = (goal, allow_break, metrics=None, weighing=None))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        goal: &str,
+        allow_break: Vec<String>,
+        metrics: Option<&str>,
+        weighing: Option<&str>,
+    ) -> PyResult<String> {
         run(py, || {
             let (goal, allow) = api::plan_request(goal, &allow_break)?;
-            let observed = metrics.map(observations).transpose()?;
-            let plan = self.inner.plan_with_observations(&goal, &allow, observed.as_ref())?;
+            let mut weighing = weighing_of(weighing)?;
+            weighing.observations = metrics.map(observations).transpose()?;
+            let plan = api::plan_weighed(&self.inner, &goal, &allow, weighing)?;
             rendered(&plan, render::plan(&plan))
         })
     }
 
     /// JSON: the core's `CheckReport`, rendered under `text`, its SARIF log under `sarif`.
-    fn check(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || checked(&self.inner.check()))
+    /// `weighing`: JSON `{"edges"?, "intents"?, "metrics"?}` (`CheckReport.scope`).
+    #[pyo3(signature = (weighing=None))]
+    fn check(&self, py: Python<'_>, weighing: Option<&str>) -> PyResult<String> {
+        run(py, || {
+            checked(&api::check_weighed(&self.inner, weighing_of(weighing)?)?)
+        })
     }
 
     /// JSON: a list of the core's `SimulatedStep`, one per step of `steps` (JSON: a list of source
@@ -283,10 +308,16 @@ fn tour(py: Python<'_>) -> PyResult<String> {
 /// JSON: the core's `Diff` from `before` to `after` (changed edges grouped, with their causes;
 /// `diagnostics`: transitions the migration refuses, ML402), rendered under `text`.
 #[pyfunction]
-fn diff(py: Python<'_>, before: PyRef<'_, PyMesh>, after: PyRef<'_, PyMesh>) -> PyResult<String> {
+#[pyo3(signature = (before, after, weighing=None))]
+fn diff(
+    py: Python<'_>,
+    before: PyRef<'_, PyMesh>,
+    after: PyRef<'_, PyMesh>,
+    weighing: Option<&str>,
+) -> PyResult<String> {
     let (before, after) = (&before.inner, &after.inner);
     run(py, || {
-        let diff = meshlock::Mesh::diff(before, after);
+        let diff = api::diff_weighed(before, after, weighing_of(weighing)?)?;
         rendered(&diff, render::diff(&diff))
     })
 }

@@ -25,15 +25,17 @@ from paths import SCENARIOS
 
 FILES = sorted(SCENARIOS.rglob("*.yaml"))
 
-SCENARIO_KEYS = {"name", "description", "rule", "settings", "sources", "expect"}
+SCENARIO_KEYS = {"name", "description", "rule", "settings", "sources", "metrics", "expect"}
 REQUIRED_KEYS = {"name", "description", "rule", "sources", "expect"}
 SETTINGS_KEYS = {"istio_version", "auto_mtls", "root_namespace"}
-SOURCE_KEYS = {"builtin", "name", "namespace", "yaml"}
-EXPECT_KEYS = {"load", "diagnostics", "absent_diagnostics", "probes", "stages", "plans"}
+SOURCE_KEYS = {"builtin", "name", "namespace", "yaml", "csv"}
+EXPECT_KEYS = {"load", "diagnostics", "absent_diagnostics", "probes", "stages", "plans", "scope", "evidence"}
+SCOPE_KEYS = {"edges", "in_scope", "failing", "declared_failing", "undeclared_plaintext"}
+EVIDENCE_KEYS = {"from", "to", "evidence"}
 DIAGNOSTIC_KEYS = {"code", "source", "document", "line", "column", "path"}
 PROBE_KEYS = {"from", "to", "status", "curl_exit", "transport", "verdict", "reason"}
-PLAN_KEYS = {"goal", "allow_break", "steps", "blockers", "remedies", "after"}
-BLOCKER_KEYS = {"client", "service"}
+PLAN_KEYS = {"goal", "allow_break", "edges", "steps", "blockers", "remedies", "after"}
+BLOCKER_KEYS = {"client", "service", "evidence"}
 
 
 def _keys(where: str, value: Any, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> Mapping[str, Any]:
@@ -60,17 +62,61 @@ def read(path: Path) -> Mapping[str, Any]:
     for i, plan in enumerate(expect.get("plans", [])):
         _keys(f"expect.plans[{i}]", plan, PLAN_KEYS, {"goal", "steps"})
         for j, b in enumerate(plan.get("blockers", [])):
-            _keys(f"expect.plans[{i}].blockers[{j}]", b, BLOCKER_KEYS, BLOCKER_KEYS)
+            _keys(f"expect.plans[{i}].blockers[{j}]", b, BLOCKER_KEYS, {"client", "service"})
+    if "scope" in expect:
+        _keys("expect.scope", expect["scope"], SCOPE_KEYS)
+    for i, e in enumerate(expect.get("evidence", [])):
+        _keys(f"expect.evidence[{i}]", e, EVIDENCE_KEYS, EVIDENCE_KEYS)
     return scenario
+
+
+def metrics(scenario: Mapping[str, Any]) -> Optional[meshlock.Source]:
+    """The scenario's observed traffic (a file of ``tests/telemetry/``), if any."""
+    file = scenario.get("metrics")
+    if file is None:
+        return None
+    return meshlock.Source(file, (SCENARIOS.parent / "telemetry" / file).read_text(encoding="utf-8"))
+
+
+def evidence(mesh: meshlock.Mesh, scenario: Mapping[str, Any]) -> List[str]:
+    """The ``scope`` and ``evidence`` checks of the Rust runner."""
+    failures: List[str] = []
+    expect = scenario["expect"]
+    observed = metrics(scenario)
+    if "scope" in expect:
+        want = expect["scope"]
+        got = mesh.check(edges=want.get("edges", "all"), metrics=observed).scope
+        assert got is not None, "check: no scope report"
+        for key in ("in_scope", "failing"):
+            if key in want and want[key] != got[key]:
+                failures.append(f"scope {key}: want {want[key]}, got {got[key]}")
+        if "declared_failing" in want:
+            declared = sorted((f["from"], f["to"]) for f in got["declared_failing"])
+            wanted = sorted((f["from"], f["to"]) for f in want["declared_failing"])
+            if declared != wanted:
+                failures.append(f"scope declared_failing: want {wanted}, got {declared}")
+        if "undeclared_plaintext" in want:
+            undeclared = {x["service"]: sorted(x["callers"]) for x in got["undeclared_plaintext"]}
+            wanted_x = {k: sorted(v) for k, v in want["undeclared_plaintext"].items()}
+            if undeclared != wanted_x:
+                failures.append(f"scope undeclared_plaintext: want {wanted_x}, got {undeclared}")
+    if expect.get("evidence"):
+        edges = {(e.from_, e.to): e for e in mesh.matrix(edges="all", metrics=observed).edges}
+        for want in expect["evidence"]:
+            edge = edges.get((want["from"], want["to"]))
+            kinds = sorted(edge.evidence or ()) if edge else []
+            if kinds != sorted(want["evidence"]):
+                failures.append(f"evidence of {want['from']} → {want['to']}: want {sorted(want['evidence'])}, got {kinds}")
+    return failures
 
 
 def sources(scenario: Mapping[str, Any]) -> List[meshlock.Source]:
     out = []
     for s in scenario["sources"]:
-        if s.get("builtin") == "seed" and "yaml" not in s:
+        if s.get("builtin") == "seed" and "yaml" not in s and "csv" not in s:
             out.append(meshlock.Source.seed())
-        elif "builtin" not in s and "yaml" in s:
-            out.append(meshlock.Source(s.get("name", "input.yaml"), s["yaml"], s.get("namespace")))
+        elif "builtin" not in s and ("yaml" in s) != ("csv" in s):
+            out.append(meshlock.Source(s.get("name", "input.yaml"), s.get("yaml", s.get("csv")), s.get("namespace")))
         else:
             raise AssertionError(f"{scenario['name']}: bad source {s!r}")
     return out
@@ -134,7 +180,7 @@ def run(scenario: Mapping[str, Any]) -> List[str]:
         mismatches = [f"{k} want {w!r} got {actual[k]!r}" for k, w in given.items() if w != actual[k]]
         if mismatches:
             failures.append(f"probe {want['from']} -> {want['to']}: {'; '.join(mismatches)}\n{got.text}")
-    return failures + migration(mesh, scenario)
+    return failures + migration(mesh, scenario) + evidence(mesh, scenario)
 
 
 def stage_of(stages: meshlock.Stages, what: str) -> Optional[str]:
@@ -161,7 +207,7 @@ def migration(mesh: meshlock.Mesh, scenario: Mapping[str, Any]) -> List[str]:
     for want in expect.get("plans", []):
         goal = want["goal"]
         try:
-            plan = mesh.plan(goal, want.get("allow_break", []))
+            plan = mesh.plan(goal, want.get("allow_break", []), metrics(scenario), edges=want.get("edges"))
         except meshlock.MeshlockError as e:
             failures.append(f"plan {goal}: {e.code}: {e}")
             continue
@@ -169,9 +215,12 @@ def migration(mesh: meshlock.Mesh, scenario: Mapping[str, Any]) -> List[str]:
         if steps != want["steps"]:
             failures.append(f"plan {goal} steps: want {want['steps']}, got {steps}")
         blockers = sorted({(b.client, b.service) for b in plan.blockers})
-        wanted = sorted((b["client"], b["service"]) for b in want.get("blockers", []))
+        wanted = sorted({(b["client"], b["service"]) for b in want.get("blockers", [])})
         if blockers != wanted:
             failures.append(f"plan {goal} blockers: want {wanted}, got {blockers}")
+        for w in (b for b in want.get("blockers", []) if "evidence" in b):
+            if not any((b.client, b.service) == (w["client"], w["service"]) and b.evidence[:1] == (w["evidence"],) for b in plan.blockers):
+                failures.append(f"plan {goal}: no blocker {w}")
         for b in plan.blockers:
             kinds = [r.kind.value for r in b.remedies]
             for kind in want.get("remedies", []):
@@ -240,9 +289,13 @@ def test_the_json_twin_agrees(path: Path) -> None:
     assert mesh.stages().to_dict() == stages
     for want in scenario["expect"].get("plans", []):
         allow = want.get("allow_break", [])
-        plan = twin("plan", scenario, goal=want["goal"], allow_break=allow)
+        observed = metrics(scenario)
+        weighing: Dict[str, Any] = {"edges": want.get("edges")}
+        if observed is not None:
+            weighing["metrics"] = observed.to_dict()
+        plan = twin("plan", scenario, goal=want["goal"], allow_break=allow, **weighing)
         assert (plan.pop("type"), plan.pop("diagnostics")) == ("success", diagnostics)
-        native = mesh.plan(want["goal"], allow)
+        native = mesh.plan(want["goal"], allow, observed, edges=want.get("edges"))
         assert native.text == plan.pop("text")
         assert native.to_dict() == plan
 
@@ -271,7 +324,7 @@ def test_the_groups_add_up(path: Path) -> None:
         clients = [c for g in groups for c in g.clients]
         assert len(clients) == len(set(clients)), "every client is in one group only"
     for want in scenario["expect"].get("plans", []):
-        plan = mesh.plan(want["goal"], want.get("allow_break", []))
+        plan = mesh.plan(want["goal"], want.get("allow_break", []), metrics(scenario), edges=want.get("edges"))
         for step in plan.steps:
             assert sum(g.edges for g in step.groups) == len(step.delta)
         assert set(plan.held_back) == {b.step for b in plan.blockers}

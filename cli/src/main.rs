@@ -68,7 +68,40 @@ struct CheckArgs {
     #[arg(long)]
     catalogue: bool,
     #[command(flatten)]
+    evidence: EvidenceArgs,
+    #[command(flatten)]
     detail: DetailArgs,
+}
+
+/// Which edges count, and the observed traffic that is evidence for them.
+#[derive(Debug, Clone, Args)]
+struct EvidenceArgs {
+    /// Edges that count: `all` (default), `possible` (not forbidden by a NetworkPolicy or a deny),
+    /// or evidence kinds `declared`, `observed`, `possible`, `forbidden` joined by commas.
+    #[arg(long, value_name = "SCOPE")]
+    edges: Option<meshlock::evidence::EdgeScope>,
+    /// Observed traffic (Prometheus text exposition or API JSON): `observed` evidence.
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
+}
+
+impl EvidenceArgs {
+    fn weighs(&self, input: &InputArgs) -> bool {
+        self.edges.is_some() || self.metrics.is_some() || !input.intents.is_empty()
+    }
+
+    fn scope(&self) -> meshlock::evidence::EdgeScope {
+        self.edges.unwrap_or_default()
+    }
+
+    /// The observed traffic as evidence (declared edges come with the mesh's intents).
+    fn evidence(&self) -> Result<meshlock::evidence::EdgeEvidence, Failure> {
+        let mut evidence = meshlock::evidence::EdgeEvidence::default();
+        if let Some(path) = &self.metrics {
+            evidence.observe(&read_metrics(path)?);
+        }
+        Ok(evidence)
+    }
 }
 
 /// How much of a grouped text answer to show.
@@ -168,6 +201,10 @@ struct PlanArgs {
     /// Observed traffic: lock-downs are also held back by observed plaintext senders.
     #[arg(long, value_name = "FILE")]
     metrics: Option<PathBuf>,
+    /// Edges the plan protects: `all` (default), `possible`, or evidence kinds such as
+    /// `declared,observed`; a step may break edges outside it (its note names them).
+    #[arg(long, value_name = "SCOPE")]
+    edges: Option<meshlock::evidence::EdgeScope>,
     /// Write `NN-<step>.yaml`, `NN-<step>.rollback.yaml` and `PLAN.md` into this directory.
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
@@ -197,6 +234,8 @@ struct DiffArgs {
     against: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
     #[command(flatten)]
     detail: DetailArgs,
 }
@@ -231,6 +270,10 @@ struct InputArgs {
     /// A caller outside the mesh, without a sidecar: `NS/NAME=HOST:PORT[,HOST:PORT…]`. Repeatable.
     #[arg(long = "caller", value_name = "NS/NAME=TARGETS")]
     callers: Vec<String>,
+    /// Declared traffic: `TrafficIntent` YAML, or CSV with the header `from,to`
+    /// (`NS/WORKLOAD` or `NS/*`, then `HOST:PORT`, `HOST:*` or `HOST`). Repeatable.
+    #[arg(long = "intents", value_name = "FILE")]
+    intents: Vec<PathBuf>,
     /// Largest input read, all sources together, in bytes (default 1 GiB).
     #[arg(long, value_name = "N", default_value_t = meshlock::Limits::CLI_MAX_INPUT_BYTES, help_heading = "Limits")]
     max_input_bytes: u64,
@@ -303,6 +346,8 @@ struct MatrixArgs {
     /// Exit 1 when any edge fails.
     #[arg(long)]
     fail_on_broken: bool,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -378,6 +423,42 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             }
             Ok(gate(args.fail_on_broken, map.any_failing()))
         }
+        Command::Matrix(args) if args.evidence.weighs(&args.input) => {
+            let mesh = load(&args.input)?;
+            let evidence = args.evidence.evidence()?;
+            let scope = args.evidence.scope();
+            let broken = match args.format {
+                MatrixFormat::Csv => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let mut broken = false;
+                    let rows = std::iter::once(render::CSV_HEADER_EVIDENCE.to_owned()).chain(
+                        mesh.edges_in_scope(&evidence, scope).map(|edge| {
+                            broken |= edge.verdict == Verdict::Fail;
+                            render::csv_row(&edge)
+                        }),
+                    );
+                    for row in rows {
+                        if out.write_all(row.as_bytes()).is_err() {
+                            return Ok(0);
+                        }
+                    }
+                    if out.flush().is_err() {
+                        return Ok(0);
+                    }
+                    broken
+                }
+                format => {
+                    let matrix = mesh.matrix_in_scope(&evidence, scope);
+                    emit(&match format {
+                        MatrixFormat::Json => json(&matrix)?,
+                        MatrixFormat::Md => render::matrix_markdown(&matrix),
+                        _ => render::matrix_table(&matrix, style),
+                    })?;
+                    matrix.edges.iter().any(|e| e.verdict == Verdict::Fail)
+                }
+            };
+            Ok(gate(args.fail_on_broken, broken))
+        }
         Command::Matrix(args) => {
             let mesh = load(&args.input)?;
             // CSV and JSON are streamed: a 10,000-pod cluster has millions of edges.
@@ -445,19 +526,25 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
         Command::Man => completions::man(),
         Command::Diff(args) => {
             let before = load(&args.input)?;
+            let weighs = args.evidence.weighs(&args.input);
             let after_input = InputArgs {
                 files: args.against.clone(),
                 ..args.input
             };
             let after = load(&after_input)?;
-            let diff = Mesh::diff(&before, &after);
+            let diff = if weighs {
+                Mesh::diff_in_scope(&before, &after, &args.evidence.evidence()?, args.evidence.scope())
+            } else {
+                Mesh::diff(&before, &after)
+            };
+            let broken = diff.scope.as_ref().map_or(diff.broken, |s| s.broken);
             let text = match args.format {
                 DiffFormat::Text => render::diff_with(&diff, args.detail.detail()),
                 DiffFormat::Json => json(&diff)?,
                 DiffFormat::Md => render::diff_markdown(&diff),
             };
             emit(&text)?;
-            Ok(if diff.broken > 0 || !diff.diagnostics.is_empty() {
+            Ok(if broken > 0 || !diff.diagnostics.is_empty() {
                 EXIT_BROKEN
             } else {
                 0
@@ -476,8 +563,19 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
     let observations = args.metrics.as_deref().map(read_metrics).transpose()?;
     // Per-edge lists only where they are shown: JSON and `--all`.
     let list_edges = matches!(args.format, ProbeFormat::Json) || args.detail.all;
+    let mut evidence = meshlock::evidence::EdgeEvidence::of_mesh(&mesh);
+    if let Some(observations) = &observations {
+        evidence.observe(observations);
+    }
     let plan = mesh
-        .plan_with(&args.goal, &allow, observations.as_ref(), list_edges)
+        .plan_in_scope(
+            &args.goal,
+            &allow,
+            observations.as_ref(),
+            list_edges,
+            &evidence,
+            args.edges.unwrap_or_default(),
+        )
         .map_err(|e| Failure(e.to_string()))?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
@@ -517,12 +615,17 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
     // chosen format, not a crash; in text they are the whole report: nothing else was analysed.
     let (report, loaded) = match Mesh::load(&sources, &settings) {
         // Text without --all shows groups only: the per-edge list is not built.
-        Ok(loaded) => (
-            loaded
-                .mesh
-                .check_with(!matches!(args.format, CheckFormat::Text) || args.detail.all),
-            true,
-        ),
+        Ok(loaded) => {
+            let list_edges = !matches!(args.format, CheckFormat::Text) || args.detail.all;
+            let mut evidence = meshlock::evidence::EdgeEvidence::of_mesh(&loaded.mesh);
+            evidence.merge(&args.evidence.evidence()?);
+            (
+                loaded
+                    .mesh
+                    .check_in_scope(list_edges, &evidence, &args.evidence.scope()),
+                true,
+            )
+        }
         Err(err) => (meshlock::check::CheckReport::from_diagnostics(err.diagnostics), false),
     };
     match args.format {
@@ -538,7 +641,14 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
     let failed = match args.fail_on {
         FailOn::Error => report.count(Severity::Error) > 0,
         FailOn::Warning => report.count(Severity::Error) + report.count(Severity::Warning) > 0,
-        FailOn::Broken => report.summary.failing > 0 || report.count(Severity::Error) > 0,
+        // Under a scope, the failing edges in it (what `--edges` keeps) count.
+        FailOn::Broken => {
+            let failing = match (&report.scope, args.evidence.edges) {
+                (Some(scope), Some(_)) => scope.failing,
+                _ => report.summary.failing,
+            };
+            failing > 0 || report.count(Severity::Error) > 0
+        }
     };
     Ok(if failed { EXIT_BROKEN } else { 0 })
 }
@@ -650,6 +760,9 @@ fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure>
     for caller in &input.callers {
         sources.push(caller_source(caller)?);
     }
+    for path in &input.intents {
+        read_intents(path, &mut sources, &mut total, &limits)?;
+    }
     let settings = MeshSettings {
         istio_version: input.istio_version,
         auto_mtls: input.auto_mtls.map(|v| matches!(v, OnOff::On)),
@@ -674,6 +787,33 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
         }
         Err(err) => Err(bad_input(&err.diagnostics)),
     }
+}
+
+/// `--intents FILE`: a source of declared traffic (TrafficIntent YAML or intents CSV) and nothing
+/// else, so that a cluster file passed by mistake is said, not merged.
+fn read_intents(path: &Path, out: &mut Vec<Source>, total: &mut u64, limits: &meshlock::Limits) -> Result<(), Failure> {
+    let first = out.len();
+    if path.is_dir() {
+        return Err(Failure(format!(
+            "--intents takes a file (TrafficIntent YAML or CSV), not the directory `{}`",
+            path.display()
+        )));
+    }
+    read_sources(path, out, total, limits)?;
+    for source in out.iter().skip(first) {
+        let is_intents = meshlock::ingest::intent::is_csv(&source.text)
+            || meshlock::ingest::ingest(std::slice::from_ref(source), 0)
+                .resources
+                .iter()
+                .all(|s| matches!(s.resource, meshlock::ingest::Resource::Intent(_)));
+        if !is_intents {
+            return Err(Failure(format!(
+                "--intents `{}` holds other kinds than TrafficIntent: pass cluster resources with -f",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `--caller ns/name=host:port,host:port` as the ExternalCaller document it stands for.

@@ -3,7 +3,9 @@
 //!
 //! Ops: `load`, `probe`, `explain`, `matrix`, `namespace-map`, `matrix-between` (`client_namespace`,
 //! `service_namespace`, each optional), `check`, `ready` (`metrics`: a source), `stages`, `plan` (`goal`, `allow_break`), `diff`
-//! (`against`), `simulate` (`steps`: a list of source lists), `tour`.
+//! (`against`), `simulate` (`steps`: a list of source lists), `tour`. `matrix`, `check`, `plan` and
+//! `diff` weigh edges ([`Weighing`]): `edges` (a scope: `all`, `possible`, `declared,observed`…),
+//! `intents` (sources: `TrafficIntent` YAML or intents CSV), `metrics` (observed traffic).
 //! Request: `{"op": "probe", "sources": [{"name", "text", "namespace"?} | {"builtin": "seed"}],
 //! "settings": {...}, "apply": [sources]?, "from": "...", "to": "..."}`.
 //! Answer: `{"type": "success", "diagnostics": [...], ...result}` or
@@ -14,6 +16,7 @@ use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::diagnostic::Diagnostic;
+use crate::evidence::{EdgeEvidence, EdgeScope};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
 use crate::migrate::{Goal, PlanError, StepInput};
@@ -294,6 +297,12 @@ enum Call {
         settings: MeshSettings,
         #[serde(default)]
         apply: Vec<SourceSpec>,
+        #[serde(default)]
+        edges: Option<String>,
+        #[serde(default)]
+        intents: Vec<SourceSpec>,
+        #[serde(default)]
+        metrics: Option<Source>,
     },
     /// The namespace × namespace map: edges per outcome class for each pair, and the worst.
     NamespaceMap {
@@ -333,6 +342,12 @@ enum Call {
         goal: String,
         #[serde(default)]
         allow_break: Vec<String>,
+        #[serde(default)]
+        edges: Option<String>,
+        #[serde(default)]
+        intents: Vec<SourceSpec>,
+        #[serde(default)]
+        metrics: Option<Source>,
     },
     Diff {
         sources: Vec<SourceSpec>,
@@ -340,6 +355,12 @@ enum Call {
         settings: MeshSettings,
         /// The other configuration (complete, not an overlay).
         against: Vec<SourceSpec>,
+        #[serde(default)]
+        edges: Option<String>,
+        #[serde(default)]
+        intents: Vec<SourceSpec>,
+        #[serde(default)]
+        metrics: Option<Source>,
     },
     Simulate {
         sources: Vec<SourceSpec>,
@@ -359,8 +380,167 @@ enum Call {
         sources: Vec<SourceSpec>,
         #[serde(default)]
         settings: MeshSettings,
+        #[serde(default)]
+        edges: Option<String>,
+        #[serde(default)]
+        intents: Vec<SourceSpec>,
+        #[serde(default)]
+        metrics: Option<Source>,
     },
     Tour,
+}
+
+/// How an operation weighs edges (every binding passes these once, here): `edges`, the scope
+/// (`all`, `possible`, `declared,observed`, …); `intents`, sources of declared traffic
+/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic.
+#[derive(Debug, Clone, Default)]
+pub struct Weighing {
+    pub edges: Option<String>,
+    pub intents: Vec<Source>,
+    pub observations: Option<crate::telemetry::Observations>,
+}
+
+/// A [`Weighing`] resolved on a mesh: the mesh with the intents, the evidence, the scope.
+pub struct Weighed {
+    /// The mesh with the intents applied (`None`: no intents, the mesh as given).
+    with_intents: Option<Mesh>,
+    pub evidence: EdgeEvidence,
+    pub scope: EdgeScope,
+    pub observations: Option<crate::telemetry::Observations>,
+    /// Whether anything was given: without, operations answer as they always did.
+    pub weighs: bool,
+}
+
+impl Weighed {
+    pub fn mesh<'a>(&'a self, base: &'a Mesh) -> &'a Mesh {
+        self.with_intents.as_ref().unwrap_or(base)
+    }
+}
+
+/// Parses an edge scope (`all`, `possible`, `declared,observed`, …).
+pub fn scope_request(edges: Option<&str>) -> Result<EdgeScope, ApiError> {
+    edges
+        .map(|e| {
+            e.parse::<EdgeScope>()
+                .map_err(|e| ApiError::new("bad-request", e.to_string()))
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+impl Weighing {
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_none() && self.intents.is_empty() && self.observations.is_none()
+    }
+
+    /// Applies the intents to `mesh` and gathers the evidence: the declared edges of its intents
+    /// and the observed traffic.
+    pub fn resolve(self, mesh: &Mesh) -> Result<Weighed, ApiError> {
+        let weighs = !self.is_empty();
+        let scope = scope_request(self.edges.as_deref())?;
+        let with_intents = if self.intents.is_empty() {
+            None
+        } else {
+            Some(mesh.apply(&self.intents)?.mesh)
+        };
+        let mut evidence = EdgeEvidence::of_mesh(with_intents.as_ref().unwrap_or(mesh));
+        if let Some(observations) = &self.observations {
+            evidence.observe(observations);
+        }
+        Ok(Weighed {
+            with_intents,
+            evidence,
+            scope,
+            observations: self.observations,
+            weighs,
+        })
+    }
+}
+
+/// `plan` weighing edges; `observations` also hold lock-downs back by observed plaintext senders.
+pub fn plan_weighed(
+    mesh: &Mesh,
+    goal: &Goal,
+    allow: &[WorkloadId],
+    weighing: Weighing,
+) -> Result<crate::migrate::Plan, ApiError> {
+    let w = weighing.resolve(mesh)?;
+    Ok(w.mesh(mesh)
+        .plan_in_scope(goal, allow, w.observations.as_ref(), true, &w.evidence, w.scope)?)
+}
+
+/// `check` weighing edges (`CheckReport::scope`).
+pub fn check_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::check::CheckReport, ApiError> {
+    let w = weighing.resolve(mesh)?;
+    Ok(w.mesh(mesh).check_in_scope(true, &w.evidence, &w.scope))
+}
+
+/// The matrix weighing edges: only those in the scope, each with its evidence.
+pub fn matrix_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::matrix::Matrix, ApiError> {
+    if weighing.is_empty() {
+        return Ok(mesh.matrix());
+    }
+    let w = weighing.resolve(mesh)?;
+    Ok(w.mesh(mesh).matrix_in_scope(&w.evidence, w.scope))
+}
+
+/// `diff` weighing edges (`Diff::scope`); the intents join both sides.
+pub fn diff_weighed(before: &Mesh, after: &Mesh, weighing: Weighing) -> Result<crate::migrate::Diff, ApiError> {
+    if weighing.is_empty() {
+        return Ok(Mesh::diff(before, after));
+    }
+    let intents = weighing.intents.clone();
+    let w = weighing.resolve(before)?;
+    let after_with = if intents.is_empty() {
+        None
+    } else {
+        Some(after.apply(&intents)?.mesh)
+    };
+    Ok(Mesh::diff_in_scope(
+        w.mesh(before),
+        after_with.as_ref().unwrap_or(after),
+        &w.evidence,
+        w.scope,
+    ))
+}
+
+/// The JSON form of [`Weighing`] the bindings pass: `{"edges"?, "intents"?: [sources],
+/// "metrics"?: {"name", "text"}}` (`null` or absent keys: not given).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeighingRequest {
+    #[serde(default)]
+    pub edges: Option<String>,
+    #[serde(default)]
+    pub intents: Option<Vec<SourceSpec>>,
+    #[serde(default)]
+    pub metrics: Option<Source>,
+}
+
+impl WeighingRequest {
+    pub fn into_weighing(self) -> Result<Weighing, ApiError> {
+        weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)
+    }
+}
+
+/// A [`WeighingRequest`] from a JSON value (`null`: nothing given).
+pub fn weighing_value(value: Value) -> Result<Weighing, ApiError> {
+    if value.is_null() {
+        return Ok(Weighing::default());
+    }
+    serde_json::from_value::<WeighingRequest>(keys_to_snake(value))
+        .map_err(|e| ApiError::new("bad-request", format!("bad options: {e}")))?
+        .into_weighing()
+}
+
+fn weighing(edges: Option<String>, intents: Vec<SourceSpec>, metrics: Option<Source>) -> Result<Weighing, ApiError> {
+    Ok(Weighing {
+        edges,
+        intents: resolve_sources(intents)?,
+        observations: metrics
+            .map(|m| crate::telemetry::Observations::parse(&m.name, &m.text))
+            .transpose()?,
+    })
 }
 
 fn default_goal() -> String {
@@ -452,9 +632,13 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             sources,
             settings,
             apply,
+            edges,
+            intents,
+            metrics,
         } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
-            with_fields(to_value(&mesh.matrix())?, [("diagnostics", to_value(&diagnostics)?)])
+            let matrix = matrix_weighed(&mesh, weighing(edges, intents, metrics)?)?;
+            with_fields(to_value(&matrix)?, [("diagnostics", to_value(&diagnostics)?)])
         }
         Call::NamespaceMap {
             sources,
@@ -492,10 +676,13 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             apply,
             goal,
             allow_break,
+            edges,
+            intents,
+            metrics,
         } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             let (goal, allow) = plan_request(&goal, &allow_break)?;
-            let plan = mesh.plan(&goal, &allow)?;
+            let plan = plan_weighed(&mesh, &goal, &allow, weighing(edges, intents, metrics)?)?;
             let text = Value::String(render::plan(&plan));
             with_fields(
                 to_value(&plan)?,
@@ -506,12 +693,15 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             sources,
             settings,
             against,
+            edges,
+            intents,
+            metrics,
         } => {
             let (before, mut diagnostics) = load(sources, &settings, Vec::new())?;
             let (after, more) = load(against, &settings, Vec::new())?;
             diagnostics.extend(more);
             // The diff's own findings (ML402) join the loading diagnostics under one key.
-            let diff = Mesh::diff(&before, &after);
+            let diff = diff_weighed(&before, &after, weighing(edges, intents, metrics)?)?;
             diagnostics.extend(diff.diagnostics.iter().cloned());
             with_fields(to_value(&diff)?, [("diagnostics", to_value(&diagnostics)?)])
         }
@@ -546,10 +736,25 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
                 [("diagnostics", to_value(&diagnostics)?)],
             )
         }
-        Call::Check { sources, settings } => {
+        Call::Check {
+            sources,
+            settings,
+            edges,
+            intents,
+            metrics,
+        } => {
             // An input that does not load is a finding of `check`, not a failure of the call.
-            let report = match Mesh::load(&resolve_sources(sources)?, &settings) {
-                Ok(loaded) => loaded.mesh.check(),
+            let weighing = weighing(edges, intents, metrics)?;
+            let mut all = resolve_sources(sources)?;
+            all.extend(weighing.intents.iter().cloned());
+            let report = match Mesh::load(&all, &settings) {
+                Ok(loaded) => check_weighed(
+                    &loaded.mesh,
+                    Weighing {
+                        intents: Vec::new(),
+                        ..weighing
+                    },
+                )?,
                 Err(err) => crate::check::CheckReport::from_diagnostics(err.diagnostics),
             };
             let sarif = render::sarif(&report);

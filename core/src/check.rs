@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::classes::{Cell, Census, ClassTable, ClientSet, Column};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
+use crate::evidence::{EdgeEvidence, EdgeScope};
 use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
 use crate::migrate::group::{Deciders, EdgeGroup, Effect, Grouper};
@@ -55,6 +56,10 @@ pub struct CheckReport {
     /// `summary.failing`.
     pub groups: Vec<EdgeGroup>,
     pub exposure: Vec<Exposure>,
+    /// Evidence and edge scope (`evidence`): present when intents, observations or a scope other
+    /// than `all` were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<crate::evidence::ScopeReport>,
 }
 
 impl CheckReport {
@@ -76,6 +81,7 @@ impl CheckReport {
             failing: Vec::new(),
             groups: Vec::new(),
             exposure: Vec::new(),
+            scope: None,
         }
     }
 
@@ -93,19 +99,35 @@ impl Mesh {
     /// (`Exposure::plaintext_callers`), which JSON and `--all` show. Without it the report holds
     /// groups and counts only: its memory does not grow with the number of edges.
     pub fn check_with(&self, list_edges: bool) -> CheckReport {
+        self.check_in_scope(list_edges, &EdgeEvidence::of_mesh(self), &EdgeScope::All)
+    }
+
+    /// `check_with` weighing evidence: the declared edges of the mesh's intents (and any others
+    /// in `evidence`), observed traffic, and the edges `scope` keeps (`CheckReport::scope`).
+    pub fn check_in_scope(&self, list_edges: bool, evidence: &EdgeEvidence, scope: &EdgeScope) -> CheckReport {
         let table = ClassTable::new(self);
+        let mut report = self.check_table(&table, list_edges);
+        if !evidence.is_empty() || !scope.is_all() || !self.intents().is_empty() {
+            let scoped =
+                crate::evidence::scope_report(self, &table, evidence, scope, list_edges, &mut report.diagnostics);
+            report.scope = Some(scoped);
+        }
+        report
+    }
+
+    fn check_table(&self, table: &ClassTable, list_edges: bool) -> CheckReport {
         let mut diagnostics = self.diagnostics().to_vec();
         selectors(self, &mut diagnostics);
         rules(self, &mut diagnostics);
-        traffic(self, &table, &mut diagnostics);
+        traffic(self, table, &mut diagnostics);
         authentication(self, &mut diagnostics);
         // Check reads the stages' counts only (it reports no stage lists).
-        let stages = self.stages_with(&table, ClientLists::CountOnly);
+        let stages = self.stages_with(table, ClientLists::CountOnly);
         migration(self, &stages, &mut diagnostics);
-        let exposure = exposure(self, &stages, &table, list_edges, &mut diagnostics);
+        let exposure = exposure(self, &stages, table, list_edges, &mut diagnostics);
         let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
         let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
-        let mut groups = Grouper::of_table(self, &table);
+        let mut groups = Grouper::of_table(self, table);
         let mut deciders = Deciders::new(self);
         // Column by column, response by response: the clients of one column with one response
         // share their group, so the group's key and deciding resource are found once per
@@ -127,7 +149,7 @@ impl Mesh {
                     }
                     continue;
                 }
-                let Some(cell) = first_cell(self, &table, &census, column, at) else {
+                let Some(cell) = first_cell(self, table, &census, column, at) else {
                     continue;
                 };
                 let key = (
@@ -166,6 +188,7 @@ impl Mesh {
             failing,
             groups,
             exposure,
+            scope: None,
         }
     }
 }

@@ -62,6 +62,9 @@ pub enum Code {
     UserTlsToSidecar,
     AmbientNotModelled,
     IpBlockPeer,
+    DeclaredEdgeFails,
+    UndeclaredPlaintext,
+    IntentMatchesNothing,
     ReadyToLock,
     DisableToStrict,
     AuthzCustomSkipped,
@@ -85,7 +88,7 @@ pub struct Entry {
 }
 
 impl Code {
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 41] = [
         Code::YamlSyntax,
         Code::InvalidValue,
         Code::IgnoredKind,
@@ -116,6 +119,9 @@ impl Code {
         Code::UserTlsToSidecar,
         Code::AmbientNotModelled,
         Code::IpBlockPeer,
+        Code::DeclaredEdgeFails,
+        Code::UndeclaredPlaintext,
+        Code::IntentMatchesNothing,
         Code::ReadyToLock,
         Code::DisableToStrict,
         Code::AuthzCustomSkipped,
@@ -337,6 +343,27 @@ impl Code {
                 severity: Severity::Warning,
                 why: "Pod IPs are not in the input: meshlock assumes a NetworkPolicy `ipBlock` narrower than `0.0.0.0/0` (or `::/0`) holds no pod, and that its `except` ranges hold none either. It admits only `ExternalCaller`s declared with an `address` in it. If the range covers your pod network, the pods it admits are reported as denied (`network-policy`).",
                 fix: "Select in-cluster callers with `podSelector` / `namespaceSelector` (pod IPs change with every restart), and keep `ipBlock` for callers outside the cluster; declare those with `spec.address` on an `ExternalCaller`.",
+            },
+            Code::DeclaredEdgeFails => Entry {
+                id: "ML309",
+                slug: "declared-edge-fails",
+                severity: Severity::Error,
+                why: "A `TrafficIntent` (or an intents CSV line) declares that this client calls this service port, but the model says the call fails: the traffic the team expects does not work (a NetworkPolicy or an authorization denies it, or mTLS settings break it), or, for a caller outside the mesh, it does not call that port at all.",
+                fix: "`meshlock explain --from CLIENT --to HOST:PORT` shows the resource that decides; admit the caller there (NetworkPolicy ingress, AuthorizationPolicy rule, mTLS mode), declare the caller's target, or remove the intent if the edge is no longer expected.",
+            },
+            Code::UndeclaredPlaintext => Entry {
+                id: "ML310",
+                slug: "undeclared-plaintext",
+                severity: Severity::Warning,
+                why: "The service port has declared callers (a `TrafficIntent` names it), and clients that no intent declares reach it in plaintext: nothing authenticates them, and nobody expects them (exposure).",
+                fix: "Declare the callers that are expected; lock the port to STRICT, or deny the others with an AuthorizationPolicy or a NetworkPolicy. `meshlock plan --edges declared` plans the lock-down on the declared edges alone.",
+            },
+            Code::IntentMatchesNothing => Entry {
+                id: "ML311",
+                slug: "intent-matches-nothing",
+                severity: Severity::Warning,
+                why: "An entry of a `TrafficIntent` (or an intents CSV line) names no workload, caller, service or port of the input: the edges it means are not declared, so a scope of `declared` edges leaves them out.",
+                fix: "Check the names against `meshlock matrix` (clients as `NS/WORKLOAD`, services as `HOST:PORT`); a caller outside the mesh must be declared with an `ExternalCaller`.",
             },
             Code::ReadyToLock => Entry {
                 id: "ML401",

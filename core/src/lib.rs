@@ -5,7 +5,8 @@
 //! → [`ingest`] (YAML → typed resources, with diagnostics) → [`mesh`] (the model under [`settings`],
 //! with its lint) → [`resolve`] (server mode, client TLS choice, authorization) → [`evaluate`]
 //! (what curl sees, with [`explain`]ations) → [`classes`] (the class table: each outcome once per
-//! class of clients that no rule tells apart) → [`matrix`] → [`migrate`] (stages, planner, diff),
+//! class of clients that no rule tells apart) → [`evidence`] (declared, observed, possible or
+//! forbidden edges, and the edge scope) → [`matrix`] → [`migrate`] (stages, planner, diff),
 //! [`check`], [`observe`] → [`render`] → [`api`] (JSON-in/JSON-out for the bindings). [`seed`]
 //! holds the guide's built-in cluster and tour.
 
@@ -14,6 +15,7 @@ pub mod check;
 pub mod classes;
 pub mod diagnostic;
 pub mod evaluate;
+pub mod evidence;
 pub mod explain;
 pub mod generate;
 pub mod heatmap;

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::classes::{Cell, ClassTable};
 use crate::evaluate::{Outcome, Reason, Status, Transport, Verdict};
+use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet, Resolved};
 use crate::mesh::Mesh;
 use crate::model::{Port, WorkloadId};
 use crate::settings::ResolvedSettings;
@@ -18,6 +19,10 @@ pub struct Edge {
     pub transport: Option<Transport>,
     pub verdict: Verdict,
     pub reason: Reason,
+    /// Its evidence (`observed`, `declared`, `possible`, `forbidden`), when the matrix weighs
+    /// evidence (`Mesh::edges_in_scope`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceSet>,
 }
 
 impl From<Outcome> for Edge {
@@ -30,6 +35,7 @@ impl From<Outcome> for Edge {
             transport: o.transport,
             verdict: o.verdict,
             reason: o.reason,
+            evidence: None,
         }
     }
 }
@@ -123,6 +129,33 @@ impl Mesh {
             table: ClassTable::new(self),
             client: 0,
             column: 0,
+            scoped: None,
+        }
+    }
+
+    /// The edges `scope` keeps, each with its evidence: the declared edges of the mesh's intents
+    /// and those of `evidence` (observed traffic), `possible` or `forbidden` from its response.
+    pub fn edges_in_scope(&self, evidence: &EdgeEvidence, scope: EdgeScope) -> Edges<'_> {
+        let table = ClassTable::new(self);
+        let mut all = EdgeEvidence::of_mesh(self);
+        all.merge(evidence);
+        let resolved = all.resolve(self, &table);
+        Edges {
+            mesh: self,
+            table,
+            client: 0,
+            column: 0,
+            scoped: Some((resolved, scope)),
+        }
+    }
+
+    /// `matrix` with `edges_in_scope`.
+    pub fn matrix_in_scope(&self, evidence: &EdgeEvidence, scope: EdgeScope) -> Matrix {
+        Matrix {
+            settings: self.settings.clone(),
+            clients: self.client_infos(),
+            services: self.service_port_infos(),
+            edges: self.edges_in_scope(evidence, scope).collect(),
         }
     }
 }
@@ -138,6 +171,7 @@ impl From<Cell<'_>> for Edge {
             transport: r.transport,
             verdict: r.reason.verdict(),
             reason: r.reason,
+            evidence: None,
         }
     }
 }
@@ -148,6 +182,9 @@ pub struct Edges<'a> {
     table: ClassTable,
     client: usize,
     column: usize,
+    /// The sparse evidence on `table` and the scope: edges carry their evidence, and only those
+    /// in the scope are returned.
+    scoped: Option<(Resolved, EdgeScope)>,
 }
 
 impl Iterator for Edges<'_> {
@@ -163,7 +200,15 @@ impl Iterator for Edges<'_> {
             };
             self.column += 1;
             if let Some(cell) = self.table.cell(self.client, client, column) {
-                return Some(Edge::from(cell));
+                let Some((resolved, scope)) = &self.scoped else {
+                    return Some(Edge::from(cell));
+                };
+                let evidence = resolved.evidence(self.column - 1, self.client, cell.response);
+                if scope.admits(evidence) {
+                    let mut edge = Edge::from(cell);
+                    edge.evidence = Some(evidence);
+                    return Some(edge);
+                }
             }
         }
     }

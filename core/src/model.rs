@@ -724,6 +724,44 @@ fn suggest(known: &[String]) -> String {
     }
 }
 
+/// `meshlock.dev/v1alpha1` TrafficIntent, or one line of an intents CSV: callers a team expects of
+/// its services. Intents change no outcome; they are evidence (`evidence`): a declared edge that
+/// cannot work is reported, undeclared plaintext callers are exposure, and a scope of
+/// `declared` edges limits what the planner, `check` and `diff` weigh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrafficIntent {
+    /// `TrafficIntent ns/name`, or `file.csv:LINE` for a CSV line.
+    pub display: String,
+    /// The namespace `to` hosts are resolved from (Kubernetes DNS, as from a pod there).
+    pub namespace: String,
+    pub from: Vec<IntentPeer>,
+    pub to: Vec<IntentTarget>,
+    pub origin: Origin,
+}
+
+/// Who is expected to call: one workload, a namespace (optionally narrowed by labels), or a
+/// caller outside the mesh (an `ExternalCaller`, an ingress controller, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentPeer {
+    pub namespace: String,
+    /// `None`: every workload of the namespace (that the labels select).
+    pub workload: Option<String>,
+    pub labels: Option<Labels>,
+    /// Must name a caller outside the mesh (`caller: NS/NAME`).
+    pub external: bool,
+    /// Where the entry is written, for diagnostics.
+    pub location: Location,
+}
+
+/// What is expected to be called: a service (a host resolved from the intent's namespace) and
+/// some of its ports (none listed: every port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentTarget {
+    pub host: String,
+    pub ports: Vec<Port>,
+    pub location: Location,
+}
+
 /// A parsed probe target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {

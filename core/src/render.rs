@@ -164,13 +164,18 @@ pub fn explain(outcome: &Outcome, style: Style) -> String {
 
 fn rows(matrix: &Matrix) -> impl Iterator<Item = [String; 6]> + '_ {
     matrix.edges.iter().map(|e| {
+        // Evidence, when the matrix weighs it, follows the reason: `plaintext (declared,possible)`.
+        let reason = match e.evidence {
+            Some(evidence) => format!("{} ({evidence})", e.reason.as_str()),
+            None => e.reason.as_str().to_owned(),
+        };
         [
             e.from.to_string(),
             e.to.clone(),
             e.status.to_string(),
             e.transport.map_or("-", |t| t.as_str()).to_owned(),
             if e.verdict == Verdict::Ok { "ok" } else { "fail" }.to_owned(),
-            e.reason.as_str().to_owned(),
+            reason,
         ]
     })
 }
@@ -203,10 +208,18 @@ pub fn matrix_table(matrix: &Matrix, style: Style) -> String {
 
 pub const CSV_HEADER: &str = "from,to,status,curl_exit,transport,verdict,reason\n";
 
+/// The CSV header when edges carry their evidence (`--edges`, `--intents`, `--metrics`).
+pub const CSV_HEADER_EVIDENCE: &str = "from,to,status,curl_exit,transport,verdict,reason,evidence\n";
+
 /// One CSV line; edges can be streamed through it without building the whole matrix.
 pub fn csv_row(e: &Edge) -> String {
+    // Evidence is one field, its kinds separated by `;`.
+    let evidence = e.evidence.map_or(String::new(), |set| {
+        let kinds: Vec<&str> = set.iter().map(crate::evidence::Evidence::as_str).collect();
+        format!(",{}", kinds.join(";"))
+    });
     format!(
-        "{},{},{},{},{},{},{}\n",
+        "{},{},{},{},{},{},{}{evidence}\n",
         e.from,
         e.to,
         e.status,
@@ -446,6 +459,13 @@ pub fn plan_with(plan: &crate::migrate::Plan, detail: Detail) -> String {
         plan.steps.len(),
         plan.held_back.len()
     );
+    if !plan.edges.is_all() {
+        let _ = writeln!(
+            out,
+            "Edges protected: `{}` ({} edge(s) outside the scope break; the notes name them).\n",
+            plan.edges, plan.breaks_outside_scope
+        );
+    }
     let notes = if detail.all {
         plan.notes.len()
     } else {
@@ -559,6 +579,29 @@ fn blocked(out: &mut String, plan: &crate::migrate::Plan, detail: Detail) {
         held.len(),
         crate::migrate::group::names_text(&held)
     );
+    if !plan.blocked_by_evidence.is_empty() {
+        let by: Vec<String> = plan
+            .blocked_by_evidence
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        let _ = writeln!(out, "Blocked edges by their strongest evidence: {}.\n", by.join(", "));
+        let shown = if detail.all {
+            plan.strongest_blockers.len()
+        } else {
+            detail.limit.max(1)
+        };
+        for b in plan.strongest_blockers.iter().take(shown) {
+            let _ = writeln!(
+                out,
+                "- `{}` → `{}` at step `{}`: {}",
+                b.client, b.service, b.step, b.evidence_text
+            );
+        }
+        if !plan.strongest_blockers.is_empty() {
+            let _ = writeln!(out);
+        }
+    }
     let _ = writeln!(out, "Blocking clients, each once, with the lock-downs it holds back:\n");
     client_groups(out, &plan.blocking_clients, detail);
     if !plan.remedy_set.is_empty() {
@@ -609,8 +652,17 @@ fn blocked(out: &mut String, plan: &crate::migrate::Plan, detail: Detail) {
         for b in &plan.blockers {
             let _ = writeln!(
                 out,
-                "- `{}` → `{}` would get {} ({}) at step `{}`. Remedies:",
-                b.client, b.service, b.would_get, b.reason, b.step
+                "- `{}` → `{}` would get {} ({}) at step `{}`{}. Remedies:",
+                b.client,
+                b.service,
+                b.would_get,
+                b.reason,
+                b.step,
+                if plan.blocked_by_evidence.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", b.evidence_text)
+                }
             );
             for r in &b.remedies {
                 let kind = serde_json::to_value(&r.kind)
@@ -660,6 +712,19 @@ pub fn diff_with(diff: &crate::migrate::Diff, detail: Detail) -> String {
         }
     } else {
         effects(&mut out, &diff.by_cause, detail, "");
+    }
+    if let Some(scope) = &diff.scope {
+        let by: Vec<String> = scope.by_evidence.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let by = if by.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", by.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "in scope `{}`: {} broken{by}; {} broken outside it",
+            scope.edges, scope.broken, scope.broken_outside
+        );
     }
     out.push_str(&diagnostics(&diff.diagnostics, Severity::Info));
     out
@@ -799,7 +864,64 @@ pub fn check_with(report: &crate::check::CheckReport, style: Style, detail: Deta
             let _ = writeln!(out, "  … {} more ports (--all shows them)", exposed.len() - shown);
         }
     }
+    if let Some(scope) = &report.scope {
+        scope_section(&mut out, scope, style, detail);
+    }
     out
+}
+
+/// `check`'s declared traffic and edge scope: what `--fail-on broken` counts, declared edges that
+/// fail, undeclared plaintext callers (exposure).
+fn scope_section(out: &mut String, scope: &crate::evidence::ScopeReport, style: Style, detail: Detail) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!(
+            "edges in scope `{}`: {}, {} failing ({} not forbidden); evidence: {} declared, {} observed",
+            scope.edges, scope.in_scope, scope.failing, scope.broken, scope.declared, scope.observed
+        ))
+    );
+    if !scope.declared_failing.is_empty() {
+        let _ = writeln!(
+            out,
+            "  declared edges that cannot work ({}):",
+            scope.declared_failing.len()
+        );
+        let shown = if detail.all {
+            scope.declared_failing.len()
+        } else {
+            detail.groups()
+        };
+        for f in scope.declared_failing.iter().take(shown) {
+            let why = f
+                .reason
+                .map_or("not called".to_owned(), |r| format!("{} [{r}]", f.status));
+            let _ = writeln!(out, "    {} → {}: {why} ({})", f.from, f.to, f.intent);
+        }
+        if scope.declared_failing.len() > shown {
+            let _ = writeln!(
+                out,
+                "    … {} more (--all shows them)",
+                scope.declared_failing.len() - shown
+            );
+        }
+    }
+    if !scope.undeclared_plaintext.is_empty() {
+        let _ = writeln!(
+            out,
+            "  exposure: undeclared callers in plaintext on {} port(s) with declared callers:",
+            scope.undeclared_plaintext.len()
+        );
+        for x in &scope.undeclared_plaintext {
+            let who = if detail.all && x.callers.len() == x.clients {
+                let all: Vec<String> = x.callers.iter().map(ToString::to_string).collect();
+                all.join(", ")
+            } else {
+                x.callers_text.clone()
+            };
+            let _ = writeln!(out, "    {}: plaintext from [{who}], not declared", x.service);
+        }
+    }
 }
 
 /// SARIF 2.1.0 for code scanning: one rule per catalogue entry, one result per diagnostic.

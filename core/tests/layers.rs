@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["resolve"],
     &["evaluate"],
     &["classes"],
+    &["evidence"],
     &["matrix"],
     &["migrate"],
     &["check", "observe", "heatmap"],

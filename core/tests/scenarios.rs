@@ -24,6 +24,8 @@ struct Scenario {
     #[serde(default)]
     settings: Settings,
     sources: Vec<ScenarioSource>,
+    /// Observed traffic: a file of `tests/telemetry/` (observed evidence for plans, `scope`, `evidence`).
+    metrics: Option<String>,
     expect: Expect,
 }
 
@@ -42,6 +44,8 @@ struct ScenarioSource {
     name: Option<String>,
     namespace: Option<String>,
     yaml: Option<String>,
+    /// An intents CSV (`from,to`), read like a YAML source.
+    csv: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +64,42 @@ struct Expect {
     stages: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     plans: Vec<ExpectPlan>,
+    /// `check` under an edge scope (`CheckReport::scope`).
+    scope: Option<ExpectScope>,
+    /// Edges' evidence, as the matrix gives it with the scenario's intents and metrics.
+    #[serde(default)]
+    evidence: Vec<ExpectEvidence>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectScope {
+    /// The scope (`all` when absent).
+    edges: Option<String>,
+    in_scope: Option<usize>,
+    failing: Option<usize>,
+    /// The exact set of declared edges that cannot work (not checked when absent).
+    declared_failing: Option<Vec<ExpectEdge>>,
+    /// Per service port with declared callers: the exact undeclared plaintext callers (not
+    /// checked when absent).
+    undeclared_plaintext: Option<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+struct ExpectEdge {
+    from: String,
+    to: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectEvidence {
+    from: String,
+    /// `fqdn:port`.
+    to: String,
+    /// The exact kinds.
+    evidence: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +108,8 @@ struct ExpectPlan {
     goal: String,
     #[serde(default)]
     allow_break: Vec<String>,
+    /// The edge scope (`all` when absent).
+    edges: Option<String>,
     /// The exact step names, in order.
     steps: Vec<String>,
     /// The exact set of blocked (client, service) pairs.
@@ -86,6 +128,8 @@ struct ExpectPlan {
 struct ExpectBlocker {
     client: String,
     service: String,
+    /// The blocker's strongest evidence (`observed`, `declared`, `possible`); not checked when absent.
+    evidence: Option<String>,
 }
 
 fn ok() -> String {
@@ -143,9 +187,9 @@ fn sources(scenario: &Scenario) -> Vec<Source> {
     scenario
         .sources
         .iter()
-        .map(|s| match (&s.builtin, &s.yaml) {
+        .map(|s| match (&s.builtin, s.yaml.as_ref().or(s.csv.as_ref())) {
             (Some(b), None) if b == "seed" => meshlock::seed::cluster_source(),
-            (None, Some(yaml)) => Source {
+            (None, Some(yaml)) if s.yaml.is_none() || s.csv.is_none() => Source {
                 name: s.name.clone().unwrap_or_else(|| "input.yaml".to_owned()),
                 text: yaml.clone(),
                 namespace: s.namespace.clone(),
@@ -202,6 +246,17 @@ fn run(scenario: &Scenario) -> Vec<String> {
         }
     }
     let Ok(loaded) = result else { return failures };
+    let observations = scenario.metrics.as_ref().map(|file| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/telemetry")
+            .join(file);
+        let text = std::fs::read_to_string(&path).expect("metrics file");
+        meshlock::telemetry::Observations::parse(file, &text).expect("metrics")
+    });
+    let mut evidence = meshlock::evidence::EdgeEvidence::of_mesh(&loaded.mesh);
+    if let Some(o) = &observations {
+        evidence.observe(o);
+    }
     for want in &scenario.expect.probes {
         let got = match loaded.mesh.probe(&want.from, &want.to) {
             Ok(o) => o,
@@ -264,7 +319,11 @@ fn run(scenario: &Scenario) -> Vec<String> {
             .iter()
             .map(|w| meshlock::model::parse_client(w).unwrap())
             .collect();
-        let plan = match loaded.mesh.plan(&goal, &allow) {
+        let scope: meshlock::evidence::EdgeScope = want.edges.as_deref().unwrap_or("all").parse().expect("edges");
+        let plan = match loaded
+            .mesh
+            .plan_in_scope(&goal, &allow, observations.as_ref(), true, &evidence, scope)
+        {
             Ok(plan) => plan,
             Err(e) => {
                 failures.push(format!("plan {}: {e}", want.goal));
@@ -284,13 +343,33 @@ fn run(scenario: &Scenario) -> Vec<String> {
             .map(|b| ExpectBlocker {
                 client: b.client.to_string(),
                 service: b.service.clone(),
+                evidence: None,
             })
             .collect();
         blockers.sort();
         blockers.dedup();
-        let mut wanted: Vec<&ExpectBlocker> = want.blockers.iter().collect();
+        let mut wanted: Vec<ExpectBlocker> = want
+            .blockers
+            .iter()
+            .map(|b| ExpectBlocker {
+                client: b.client.clone(),
+                service: b.service.clone(),
+                evidence: None,
+            })
+            .collect();
         wanted.sort();
-        if blockers.iter().collect::<Vec<_>>() != wanted {
+        wanted.dedup();
+        for w in want.blockers.iter().filter(|b| b.evidence.is_some()) {
+            let found = plan.blockers.iter().any(|b| {
+                b.client.to_string() == w.client
+                    && b.service == w.service
+                    && b.evidence.strongest().map(|e| e.as_str()) == w.evidence.as_deref()
+            });
+            if !found {
+                failures.push(format!("plan {}: no blocker {w:?}", want.goal));
+            }
+        }
+        if blockers != wanted {
             failures.push(format!(
                 "plan {} blockers: want {wanted:?}, got {blockers:?}",
                 want.goal
@@ -317,6 +396,73 @@ fn run(scenario: &Scenario) -> Vec<String> {
                 failures.push(format!(
                     "plan {} after: {key} want {value}, got {}",
                     want.goal, summary[key]
+                ));
+            }
+        }
+    }
+    if let Some(want) = &scenario.expect.scope {
+        let scope: meshlock::evidence::EdgeScope = want.edges.as_deref().unwrap_or("all").parse().expect("edges");
+        let report = loaded.mesh.check_in_scope(true, &evidence, &scope);
+        match &report.scope {
+            None => failures.push("check: no scope report".to_owned()),
+            Some(got) => {
+                if want.in_scope.is_some_and(|n| n != got.in_scope) {
+                    failures.push(format!(
+                        "scope in_scope: want {:?}, got {}",
+                        want.in_scope, got.in_scope
+                    ));
+                }
+                if want.failing.is_some_and(|n| n != got.failing) {
+                    failures.push(format!("scope failing: want {:?}, got {}", want.failing, got.failing));
+                }
+                let mut declared: Vec<ExpectEdge> = got
+                    .declared_failing
+                    .iter()
+                    .map(|f| ExpectEdge {
+                        from: f.from.to_string(),
+                        to: f.to.clone(),
+                    })
+                    .collect();
+                declared.sort();
+                let mut wanted: Vec<&ExpectEdge> = want.declared_failing.iter().flatten().collect();
+                wanted.sort();
+                if want.declared_failing.is_some() && declared.iter().collect::<Vec<_>>() != wanted {
+                    failures.push(format!("scope declared_failing: want {wanted:?}, got {declared:?}"));
+                }
+                let undeclared: std::collections::BTreeMap<String, Vec<String>> = got
+                    .undeclared_plaintext
+                    .iter()
+                    .map(|x| {
+                        let mut callers: Vec<String> = x.callers.iter().map(ToString::to_string).collect();
+                        callers.sort();
+                        (x.service.clone(), callers)
+                    })
+                    .collect();
+                let mut wanted = want.undeclared_plaintext.clone().unwrap_or_default();
+                wanted.values_mut().for_each(|v| v.sort());
+                if want.undeclared_plaintext.is_some() && undeclared != wanted {
+                    failures.push(format!(
+                        "scope undeclared_plaintext: want {wanted:?}, got {undeclared:?}"
+                    ));
+                }
+            }
+        }
+    }
+    if !scenario.expect.evidence.is_empty() {
+        let matrix = loaded
+            .mesh
+            .matrix_in_scope(&evidence, meshlock::evidence::EdgeScope::All);
+        for want in &scenario.expect.evidence {
+            let got = matrix.edge(&want.from, &want.to).and_then(|e| e.evidence);
+            let got: Option<Vec<&str>> = got.map(|set| set.iter().map(|k| k.as_str()).collect());
+            let mut wanted: Vec<&str> = want.evidence.iter().map(String::as_str).collect();
+            let mut got = got.unwrap_or_default();
+            wanted.sort();
+            got.sort();
+            if got != wanted {
+                failures.push(format!(
+                    "evidence of {} → {}: want {wanted:?}, got {got:?}",
+                    want.from, want.to
                 ));
             }
         }

@@ -136,3 +136,29 @@ fn sarif_of_the_published_policy() {
     );
     insta::assert_json_snapshot!(result);
 }
+
+const INTENTS_CSV: &str = include_str!("../../tests/intents/seed-httpbin-foo.csv");
+const TELEMETRY_STEP2: &str = include_str!("../../tests/telemetry/seed-step2.json");
+
+/// The seed with foo's intents (CSV): the plan protecting `declared,observed` edges, with the
+/// telemetry of step 2 (legacy/sleep observed in plaintext), and `check`'s scope section.
+#[test]
+fn plan_and_check_with_declared_and_observed_edges() {
+    let mesh = seed::mesh()
+        .unwrap()
+        .apply(&[Source::new("intents.csv", INTENTS_CSV)])
+        .unwrap()
+        .mesh;
+    let observations = meshlock::telemetry::Observations::parse("seed-step2.json", TELEMETRY_STEP2).unwrap();
+    let mut evidence = meshlock::evidence::EdgeEvidence::of_mesh(&mesh);
+    evidence.observe(&observations);
+    let scope: meshlock::evidence::EdgeScope = "declared,observed".parse().unwrap();
+    let goal: meshlock::migrate::Goal = "namespace=foo".parse().unwrap();
+    let plan = mesh
+        .plan_in_scope(&goal, &[], Some(&observations), false, &evidence, scope)
+        .unwrap();
+    let report = mesh.check_in_scope(false, &evidence, &scope);
+    let check = render::check(&report, Style::PLAIN);
+    let section = check.split("\nedges in scope").nth(1).unwrap_or_default();
+    insta::assert_snapshot!(format!("{}\n--- check\nedges in scope{section}", render::plan(&plan)));
+}

@@ -137,6 +137,16 @@ function metrics_input(metrics) {
   return { name: metrics, text }
 }
 
+/** `check()`/`matrix()` options: as `plan()`'s, a string `metrics` is a file path. */
+function weigh_input(options) {
+  if (options === undefined || options === null) return null
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw bad_request(`bad options: expected an object, got ${JSON.stringify(options)}`)
+  }
+  if (options.metrics === undefined || options.metrics === null) return options
+  return { ...options, metrics: metrics_input(options.metrics) }
+}
+
 /** `plan()` options: a string `metrics` is a file path, read here; the engine checks the rest. */
 function plan_input(options) {
   if (options === undefined || options === null) return null
@@ -237,10 +247,10 @@ class Mesh {
     return call(this.explain, () => session.explain(from, to))
   }
 
-  /** Every client workload × every service port. */
-  matrix() {
+  /** Every client workload × every service port; with `edges`, `intents` or `metrics`, the edges in the scope with their evidence. */
+  matrix(options) {
     const session = session_of(this, this.matrix)
-    return call(this.matrix, () => session.matrix())
+    return call(this.matrix, () => session.matrix(weigh_input(options)))
   }
 
   /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst. */
@@ -261,9 +271,9 @@ class Mesh {
   }
 
   /** The static checker: the input's diagnostics plus the matrix-level findings. */
-  check() {
+  check(options) {
     const session = session_of(this, this.check)
-    return call(this.check, () => session.check())
+    return call(this.check, () => session.check(weigh_input(options)))
   }
 
   /** `check()` as a promise (computed on the calling thread). */

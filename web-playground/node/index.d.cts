@@ -114,6 +114,17 @@ export interface PlanOptions {
   allowBreak?: Array<string> | null
   /** Observed traffic: observed plaintext senders hold a lock-down back too. */
   metrics?: MetricsInput | null
+  /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
+  edges?: string | null
+  /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
+  intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
+}
+
+/** `check()` and `matrix()` options: which edges count, and their evidence. */
+export interface WeighOptions {
+  edges?: string | null
+  intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
+  metrics?: MetricsInput | null
 }
 
 /** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
@@ -151,7 +162,7 @@ export declare class Mesh {
   /** The probe's decision chain as plain text. */
   explain(from: string, to: string): string
   /** Every client workload × every service port. */
-  matrix(): Matrix
+  matrix(options?: WeighOptions | null): Matrix
   /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst (`meshlock matrix --by namespace`). */
   namespaceMap(): NamespaceMap
   /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
@@ -159,7 +170,7 @@ export declare class Mesh {
   /** `matrix()` as a promise (computed on the calling thread: WASM has no thread pool here). */
   matrixAsync(): Promise<Matrix>
   /** The static checker: the input's diagnostics plus the matrix-level findings, a summary, the failing edges and who may call what in plaintext. */
-  check(): CheckReport
+  check(options?: WeighOptions | null): CheckReport
   /** `check()` as a promise (computed on the calling thread). */
   checkAsync(): Promise<CheckReport>
   /** `check()` as SARIF 2.1.0, for code-scanning uploads. */

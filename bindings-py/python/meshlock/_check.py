@@ -76,6 +76,10 @@ class CheckReport(_Result):
     """``failing`` grouped by effect, status, reason and deciding resource; the counts add up to
     ``summary.failing``."""
     exposure: Tuple[Exposure, ...]
+    scope: Optional[FrozenDict[str, Any]] = field(default=None, metadata={"omit_empty": True})
+    """Evidence and edge scope, when intents, metrics or ``edges=`` were given: ``edges``,
+    ``declared``, ``observed``, ``in_scope``, ``failing``, ``broken``, ``declared_failing`` (ML309)
+    and ``undeclared_plaintext`` (ML310, exposure)."""
     text: str = field(default="", compare=False, metadata=_TEXT)
     sarif_json: str = field(default="{}", compare=False, metadata=_TEXT)
     """The SARIF 2.1.0 log as JSON text, ready to write to a ``.sarif`` file."""
@@ -109,6 +113,7 @@ class CheckReport(_Result):
             tuple(Edge._from(e) for e in d["failing"]),
             tuple(EdgeGroup._from(g) for g in d["groups"]),
             tuple(Exposure._from(e) for e in d["exposure"]),
+            None if d.get("scope") is None else FrozenDict(d["scope"]),
             d.get("text", ""),
             json.dumps(d.get("sarif", {}), ensure_ascii=False),
         )

@@ -112,6 +112,22 @@ def _step_sources(index: int, step: SimulationStep, namespace: Optional[str]) ->
     return [s if s.namespace is not None or namespace is None else Source(s.name, s.text, namespace) for s in sources]
 
 
+def _weighing_json(
+    edges: Optional[str], intents: Optional[Union[Input, Iterable[Input]]], metrics: Optional[Metrics]
+) -> Optional[str]:
+    """The ``{"edges", "intents", "metrics"}`` of an operation that weighs edges; ``None``: nothing given."""
+    if edges is None and intents is None and metrics is None:
+        return None
+    weighing: Dict[str, Any] = {}
+    if edges is not None:
+        weighing["edges"] = edges
+    if intents is not None:
+        weighing["intents"] = [s.to_dict() for s in _gather(intents, None, None, None, "<intents>")]
+    if metrics is not None:
+        weighing["metrics"] = json.loads(_metrics_json(metrics))
+    return json.dumps(weighing, ensure_ascii=False)
+
+
 def _sources_json(sources: Iterable[Source]) -> str:
     return json.dumps([s.to_dict() for s in sources], ensure_ascii=False)
 
@@ -268,21 +284,40 @@ class Mesh:
         """The decision chain of ``probe(from_, to)`` in prose, as ``meshlock explain`` prints it."""
         return self.probe(from_, to).text
 
-    def matrix(self) -> Matrix:
-        """Every client workload × every service port."""
-        return Matrix._from(json.loads(self._inner.matrix()))
+    def matrix(
+        self,
+        *,
+        edges: Optional[str] = None,
+        intents: Optional[Union[Input, Iterable[Input]]] = None,
+        metrics: Optional[Metrics] = None,
+    ) -> Matrix:
+        """Every client workload × every service port. With ``edges`` (a scope: ``"all"``,
+        ``"possible"``, ``"declared,observed"``…), ``intents`` (TrafficIntent YAML or intents CSV,
+        as inputs) or ``metrics`` (observed traffic), only the edges in the scope, each with its
+        ``evidence``."""
+        return Matrix._from(json.loads(self._inner.matrix(_weighing_json(edges, intents, metrics))))
 
     def stages(self) -> Stages:
         """The migration stage of every service port, namespace and of the mesh (``meshlock stages``)."""
         return Stages._from(json.loads(self._inner.stages()))
 
-    def plan(self, goal: str = "strict", allow_break: Iterable[str] = (), metrics: Optional[Metrics] = None) -> Plan:
+    def plan(
+        self,
+        goal: str = "strict",
+        allow_break: Iterable[str] = (),
+        metrics: Optional[Metrics] = None,
+        *,
+        edges: Optional[str] = None,
+        intents: Optional[Union[Input, Iterable[Input]]] = None,
+    ) -> Plan:
         """Plans the migration to mutual TLS, one reversible step at a time (``meshlock plan``).
 
         ``goal``: ``"strict"`` (lock every namespace that can be locked), ``"mesh-strict"`` (then
         the whole mesh) or ``"namespace=NS[,NS…]"``. ``allow_break``: ``ns/workload`` clients that
         may break (their lock-down steps are no longer held back). ``metrics``: observed traffic
         (see ``Metrics``) as extra evidence: observed plaintext senders hold a lock-down back too.
+        ``edges``: the edges the plan protects (``"all"``, ``"possible"``, ``"declared,observed"``…);
+        ``intents``: declared traffic (TrafficIntent YAML or intents CSV, as inputs).
 
         Raises ``MeshlockError``: ``bad-request`` (unknown goal), ``bad-client`` (a malformed
         ``allow_break`` entry), ``unknown-namespace``, ``invalid-metrics``.
@@ -290,12 +325,21 @@ class Mesh:
         if isinstance(allow_break, str):
             allow_break = [allow_break]
         metrics_json = None if metrics is None else _metrics_json(metrics)
-        return Plan._from(json.loads(self._inner.plan(goal, list(allow_break), metrics_json)))
+        weighing = _weighing_json(edges, intents, None)
+        return Plan._from(json.loads(self._inner.plan(goal, list(allow_break), metrics_json, weighing)))
 
-    def check(self) -> CheckReport:
+    def check(
+        self,
+        *,
+        edges: Optional[str] = None,
+        intents: Optional[Union[Input, Iterable[Input]]] = None,
+        metrics: Optional[Metrics] = None,
+    ) -> CheckReport:
         """What ``meshlock check`` finds in this mesh: see ``CheckReport``. For input that may not
-        load, ``meshlock.check()`` reports the loading errors instead of raising."""
-        return CheckReport._from(json.loads(self._inner.check()))
+        load, ``meshlock.check()`` reports the loading errors instead of raising. ``edges``,
+        ``intents``, ``metrics``: as in ``plan``; the scope's counts, the declared edges that fail
+        and the undeclared plaintext callers are under ``scope``."""
+        return CheckReport._from(json.loads(self._inner.check(_weighing_json(edges, intents, metrics))))
 
     def simulate(self, steps: Iterable[SimulationStep], *, namespace: Optional[str] = None) -> Tuple[SimulatedStep, ...]:
         """Applies ``steps`` in order, each on the result of the previous one, and reports the mesh
@@ -394,11 +438,20 @@ def check(
     return CheckReport._from(json.loads(_meshlock.check(_sources_json(sources), settings)))
 
 
-def diff(before: Mesh, after: Mesh) -> Diff:
+def diff(
+    before: Mesh,
+    after: Mesh,
+    *,
+    edges: Optional[str] = None,
+    intents: Optional[Union[Input, Iterable[Input]]] = None,
+    metrics: Optional[Metrics] = None,
+) -> Diff:
     """Every edge whose status or transport changes from ``before`` to ``after`` (``meshlock
     diff``), grouped, each with the changed resources that caused it; refused transitions (ML402)
-    under ``diagnostics``."""
-    return Diff._from(json.loads(_meshlock.diff(before._inner, after._inner)))
+    under ``diagnostics``. ``edges``, ``intents``, ``metrics``: the breaks that count are those in
+    the scope (``scope``), each change with its ``evidence``."""
+    weighing = _weighing_json(edges, intents, metrics)
+    return Diff._from(json.loads(_meshlock.diff(before._inner, after._inner, weighing)))
 
 
 def tour() -> Tour:

@@ -37,15 +37,20 @@ class Mesh:
         """What-if: a new mesh with ``sources`` (JSON, as in ``load``) applied."""
     def probe(self, from_: str, to: str) -> str:
         """JSON: the core's ``Outcome``, plus its rendered explanation under ``text``."""
-    def matrix(self) -> str:
-        """JSON: the core's ``Matrix``, its renderings under ``table`` and ``csv``."""
+    def matrix(self, weighing: Optional[str] = None) -> str:
+        """JSON: the core's ``Matrix``, its renderings under ``table`` and ``csv``. ``weighing``: JSON
+        ``{"edges"?, "intents"?, "metrics"?}``: the edges in the scope, each with its ``evidence``."""
     def stages(self) -> str:
         """JSON: the core's ``Stages``, rendered under ``text``."""
-    def plan(self, goal: str, allow_break: Sequence[str], metrics: Optional[str] = None) -> str:
+    def plan(
+        self, goal: str, allow_break: Sequence[str], metrics: Optional[str] = None, weighing: Optional[str] = None
+    ) -> str:
         """JSON: the core's ``Plan`` (runbook under ``text``). ``goal``: ``strict``, ``mesh-strict`` or
-        ``namespace=NS[,NS]``; ``allow_break``: ``ns/workload`` clients; ``metrics``: JSON ``Source``."""
-    def check(self) -> str:
-        """JSON: the core's ``CheckReport``, its text under ``text``, its SARIF 2.1.0 log under ``sarif``."""
+        ``namespace=NS[,NS]``; ``allow_break``: ``ns/workload`` clients; ``metrics``: JSON ``Source``;
+        ``weighing``: JSON ``{"edges"?, "intents"?}``."""
+    def check(self, weighing: Optional[str] = None) -> str:
+        """JSON: the core's ``CheckReport``, its text under ``text``, its SARIF 2.1.0 log under ``sarif``;
+        ``weighing``: JSON ``{"edges"?, "intents"?, "metrics"?}``."""
     def simulate(self, steps: str) -> str:
         """JSON: list of the core's ``SimulatedStep``; ``steps``: JSON list of source lists (as in ``load``).
         Each step's stages are rendered under ``stages.text``, its matrix under ``matrix.table``/``matrix.csv``."""
@@ -59,8 +64,9 @@ class Mesh:
 def tour() -> str:
     """JSON: the core's ``Tour`` with the rendered tour under ``text`` and each row's outcome explained."""
 
-def diff(before: Mesh, after: Mesh) -> str:
-    """JSON: the core's ``Diff`` from ``before`` to ``after``, rendered under ``text``."""
+def diff(before: Mesh, after: Mesh, weighing: Optional[str] = None) -> str:
+    """JSON: the core's ``Diff`` from ``before`` to ``after``, rendered under ``text``; ``weighing``: JSON
+    ``{"edges"?, "intents"?, "metrics"?}``."""
 
 def check(sources: str, settings: str) -> str:
     """JSON: the ``CheckReport`` of ``sources`` under ``settings`` (as in ``Mesh.load``), with ``text`` and

@@ -270,6 +270,9 @@ class EdgeChange(_Result):
     after: Optional[EdgeState]
     change: str
     cause: Tuple[str, ...] = ()
+    evidence: Optional[Tuple[str, ...]] = field(default=None, metadata={"omit_empty": True})
+    """Its evidence before the change (``observed``, ``declared``, ``possible``, ``forbidden``), when
+    the diff weighs evidence."""
 
     @property
     def breaks(self) -> bool:
@@ -286,6 +289,7 @@ class EdgeChange(_Result):
             None if after is None else EdgeState._from(after),
             d["change"],
             tuple(d["cause"]),
+            None if d.get("evidence") is None else tuple(d["evidence"]),
         )
 
 
@@ -301,6 +305,9 @@ class Diff(_Result):
     """The changes grouped by effect, change, reason after and cause; the counts add up to ``len(diff)``."""
     broken: int
     diagnostics: Tuple[Diagnostic, ...] = field(default=(), repr=False)
+    scope: Optional[FrozenDict[str, Any]] = field(default=None, metadata={"omit_empty": True})
+    """Under an edge scope (``edges=``): ``edges``, ``broken`` (in the scope), ``broken_outside``,
+    ``by_evidence``."""
     text: str = field(default="", repr=False, compare=False, metadata=_TEXT)
 
     def __iter__(self) -> Iterator[EdgeChange]:
@@ -325,6 +332,7 @@ class Diff(_Result):
             tuple(EdgeGroup._from(g) for g in d["by_cause"]),
             d["broken"],
             tuple(Diagnostic._from(x) for x in d["diagnostics"]),
+            None if d.get("scope") is None else FrozenDict(d["scope"]),
             d.get("text", ""),
         )
 
@@ -446,11 +454,22 @@ class Blocker(_Result):
     reason: Reason
     step: str
     remedies: Tuple[Remedy, ...] = field(repr=False)
+    evidence: Tuple[str, ...] = ()
+    """What says the edge is used (``observed``, ``declared``, ``possible``), strongest first."""
+    evidence_text: str = ""
+    """The strongest evidence in words (``observed 35 requests in plaintext``)."""
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> Blocker:
         return cls(
-            d["client"], d["service"], d["would_get"], Reason(d["reason"]), d["step"], tuple(Remedy._from(r) for r in d["remedies"])
+            d["client"],
+            d["service"],
+            d["would_get"],
+            Reason(d["reason"]),
+            d["step"],
+            tuple(Remedy._from(r) for r in d["remedies"]),
+            tuple(d.get("evidence", ())),
+            d.get("evidence_text", ""),
         )
 
 
@@ -490,6 +509,14 @@ class Plan(_Result):
     remedy_set: Tuple[RemedyChoice, ...]
     """The smallest set of remedies found that releases the held-back lock-downs, in order."""
     final: PlanSummary
+    edges: Optional[str] = field(default=None, metadata={"omit_empty": True})
+    """The edges the plan protects (``edges=``); ``None``: all."""
+    breaks_outside_scope: int = field(default=0, metadata={"omit_empty": True})
+    """Edges outside that scope that the steps break (the notes name them)."""
+    blocked_by_evidence: FrozenDict[str, int] = field(default=FrozenDict(), metadata={"omit_empty": True})
+    """Blocked edges per strongest evidence, when the plan weighs evidence."""
+    strongest_blockers: Tuple[Blocker, ...] = field(default=(), repr=False, metadata={"omit_empty": True})
+    """A few blockers with the strongest evidence."""
     text: str = field(default="", compare=False, metadata=_TEXT)
 
     def step(self, name: str) -> Optional[PlanStep]:
@@ -523,6 +550,10 @@ class Plan(_Result):
             tuple(ClientGroup._from(g) for g in d["blocking_clients"]),
             tuple(RemedyChoice._from(r) for r in d["remedy_set"]),
             PlanSummary._from(d["final"]),
+            d.get("edges"),
+            d.get("breaks_outside_scope", 0),
+            FrozenDict(d.get("blocked_by_evidence", {})),
+            tuple(Blocker._from(b) for b in d.get("strongest_blockers", ())),
             d.get("text", ""),
         )
 

@@ -313,6 +313,9 @@ class Edge(_Result):
     transport: Optional[Transport]
     verdict: Verdict
     reason: Reason
+    evidence: Optional[Tuple[str, ...]] = field(default=None, metadata={"omit_empty": True})
+    """Its evidence (``observed``, ``declared``, ``possible``, ``forbidden``), when the matrix weighs
+    evidence (``Mesh.matrix(edges=…, intents=…, metrics=…)``)."""
 
     @property
     def ok(self) -> bool:
@@ -328,6 +331,7 @@ class Edge(_Result):
             _opt_enum(Transport, d["transport"]),
             Verdict(d["verdict"]),
             Reason(d["reason"]),
+            None if d.get("evidence") is None else tuple(d["evidence"]),
         )
 
 

@@ -4,6 +4,7 @@
 //! into the typed struct for its kind, never into one generic tree for the whole input.
 
 mod decode;
+pub mod intent;
 mod limits;
 pub mod locate;
 mod netpol;
@@ -120,6 +121,8 @@ pub enum Resource {
     Caller(CallerDoc),
     MeshConfig(MeshConfigDoc),
     NetworkPolicy(crate::model::NetworkPolicy),
+    /// Declared traffic (`TrafficIntent`, or a line of an intents CSV): evidence, not configuration.
+    Intent(crate::model::TrafficIntent),
 }
 
 /// (kind, namespace, name): a second resource with the same key replaces the first.
@@ -188,6 +191,18 @@ pub fn ingest_with(sources: &[Source], first_seq: u64, threads: NonZeroUsize, li
             return out;
         }
         remaining -= documents.len() as u64;
+        // Declared traffic as CSV (`--intents FILE`): one intent per line, or the lines' problems.
+        if intent::is_csv(&source.text) {
+            out.documents += 1;
+            let (intents, problems) = intent::read_csv(source);
+            out.diagnostics.extend(problems);
+            for resource in intents.into_iter().map(Resource::Intent) {
+                let key = key_of(&resource);
+                out.resources.push(Stored { key, seq, resource });
+                seq += 1;
+            }
+            continue;
+        }
         let reads = read_documents(source, &documents, threads, limits, &mut remaining);
         for (index, reads) in reads.into_iter().enumerate() {
             out.documents += 1;
@@ -315,6 +330,7 @@ fn key_of(resource: &Resource) -> ResourceKey {
         Resource::ServiceRoleBinding(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
         Resource::RequestAuthentication(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
         Resource::NetworkPolicy(n) => (n.meta.kind, n.meta.namespace.clone(), n.meta.name.clone()),
+        Resource::Intent(i) => ("TrafficIntent", i.namespace.clone(), i.display.clone()),
     }
 }
 
@@ -547,6 +563,7 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
             reader.webhooks("MutatingWebhookConfiguration")
         }
         ("meshlock.dev", "ExternalCaller") => reader.external_caller(),
+        ("meshlock.dev", "TrafficIntent") => reader.traffic_intent(),
         ("rbac.istio.io", "ClusterRbacConfig") => reader.rbac_config("ClusterRbacConfig"),
         ("rbac.istio.io", "RbacConfig") => reader.rbac_config("RbacConfig"),
         ("rbac.istio.io", "ServiceRole") => reader.service_role(),

@@ -15,6 +15,9 @@ pub fn lint(mesh: &Mesh) -> Vec<Diagnostic> {
     v1alpha1_conflicts(mesh, &mut out);
     merged_destination_rules(mesh, &mut out);
     unexposed_ports(mesh, &mut out);
+    if !mesh.intents.is_empty() {
+        out.extend(mesh.declared_edges().1);
+    }
     out
 }
 

@@ -12,6 +12,7 @@ use crate::model::{
 use crate::settings::{DEFAULT_ROOT_NAMESPACE, IstioVersion, MeshSettings, ResolvedSettings, SettingOrigin};
 use crate::workloads;
 
+mod intent;
 mod lint;
 
 /// Loading failed: the input holds errors. Every diagnostic (errors and the rest) is included.
@@ -68,6 +69,8 @@ pub struct Mesh {
     pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
     /// Kubernetes NetworkPolicies (`resolve::network`).
     pub(crate) network_policies: Vec<crate::model::NetworkPolicy>,
+    /// Declared traffic (`TrafficIntent`s and intents CSV lines): evidence, never configuration.
+    pub(crate) intents: Vec<crate::model::TrafficIntent>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -242,6 +245,11 @@ impl Mesh {
 
     pub fn services(&self) -> &[Service] {
         &self.services
+    }
+
+    /// The declared traffic of the input (`TrafficIntent` documents, intents CSV lines).
+    pub fn intents(&self) -> &[crate::model::TrafficIntent] {
+        &self.intents
     }
 
     pub fn workload(&self, id: &WorkloadId) -> Option<&Workload> {
@@ -446,6 +454,7 @@ fn origin_of(resource: &Resource) -> Option<&Origin> {
     match resource {
         Resource::Workload(w) => Some(&w.origin),
         Resource::Service(s) => Some(&s.origin),
+        Resource::Intent(i) => Some(&i.origin),
         other => meta_of(other).map(|m| &m.origin),
     }
 }
@@ -550,6 +559,7 @@ fn build(
     let mut rbac = crate::model::LegacyRbac::default();
     let mut request_authentications = Vec::new();
     let mut network_policies = Vec::new();
+    let mut intents = Vec::new();
     let mut removed: BTreeMap<&'static str, (String, Vec<Location>)> = BTreeMap::new();
     // A resource of an API the selected release does not have: counted per kind, reported once.
     let mut not_on_this_release = |kind: &'static str, why: &str, stored: &Stored| {
@@ -591,6 +601,7 @@ fn build(
             }
             Resource::RequestAuthentication(r) => request_authentications.push(r.clone()),
             Resource::NetworkPolicy(n) => network_policies.push(n.clone()),
+            Resource::Intent(i) => intents.push(i.clone()),
             Resource::MeshConfig(_) => {}
         }
     }
@@ -685,6 +696,7 @@ fn build(
         rbac,
         request_authentications,
         network_policies,
+        intents,
         diagnostics: Vec::new(),
     };
     // A policy-only what-if of the planner (`reuse`) is evaluated, never linted: nobody reads its

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::ClassTable;
 use crate::evaluate::Reason;
+use crate::evidence::{EdgeEvidence, Evidence, EvidenceSet};
 use crate::mesh::Mesh;
 use crate::migrate::diff::EdgeState;
 use crate::migrate::group::{clients_text, namespace_sizes, services_text};
@@ -28,6 +29,7 @@ struct Held {
     after: Option<EdgeState>,
     /// An observed plaintext sender rather than an edge of the model.
     observed: bool,
+    evidence: EvidenceSet,
     remedies: [u32; 4],
 }
 
@@ -42,10 +44,14 @@ pub(crate) struct Blocked<'m> {
     remedies: Vec<Remedy>,
     remedy_index: HashMap<Remedy, u32>,
     edges: Vec<Held>,
+    /// Declared and observed edges, for each blocker's evidence in words.
+    evidence: &'m EdgeEvidence,
+    /// Plaintext observed from senders the model does not hold, by (client, port).
+    observed_amounts: HashMap<(u32, u32), f64>,
 }
 
 impl<'m> Blocked<'m> {
-    pub(crate) fn new(mesh: &'m Mesh, table: &ClassTable) -> Self {
+    pub(crate) fn new(mesh: &'m Mesh, table: &ClassTable, evidence: &'m EdgeEvidence) -> Self {
         let ports: Vec<String> = table.columns.iter().map(|c| c.to.clone()).collect();
         let port_index = ports.iter().zip(0..).map(|(p, i)| (p.clone(), i)).collect();
         Self {
@@ -57,6 +63,8 @@ impl<'m> Blocked<'m> {
             remedies: Vec::new(),
             remedy_index: HashMap::new(),
             edges: Vec::new(),
+            evidence,
+            observed_amounts: HashMap::new(),
         }
     }
 
@@ -89,6 +97,7 @@ impl<'m> Blocked<'m> {
         client: u32,
         column: u32,
         after: Option<EdgeState>,
+        evidence: EvidenceSet,
         step: u32,
         remedies: &[u32],
     ) {
@@ -102,21 +111,29 @@ impl<'m> Blocked<'m> {
             step,
             after,
             observed: false,
+            evidence,
             remedies: slots,
         });
     }
 
-    /// An observed plaintext sender into `to`, which the model alone would not hold back.
-    pub(crate) fn push_observed(&mut self, from: &WorkloadId, to: &str, step: u32, remedies: &[u32]) {
-        self.add(from, to, None, true, step, remedies);
+    /// An observed plaintext sender into `to` (`amount`: what was observed), which the model
+    /// alone would not hold back.
+    pub(crate) fn push_observed(&mut self, from: &WorkloadId, to: &str, amount: f64, step: u32, remedies: &[u32]) {
+        let evidence = EvidenceSet::EMPTY.with(Evidence::Observed);
+        self.add(from, to, None, true, evidence, step, remedies);
+        if let Some(h) = self.edges.last() {
+            *self.observed_amounts.entry((h.client, h.port)).or_default() += amount;
+        }
     }
 
+    #[allow(clippy::too_many_arguments, reason = "one blocked edge's fields")]
     fn add(
         &mut self,
         from: &WorkloadId,
         to: &str,
         after: Option<EdgeState>,
         observed: bool,
+        evidence: EvidenceSet,
         step: u32,
         remedies: &[u32],
     ) {
@@ -149,6 +166,7 @@ impl<'m> Blocked<'m> {
             step,
             after,
             observed,
+            evidence,
             remedies: slots,
         });
     }
@@ -192,29 +210,67 @@ impl<'m> Blocked<'m> {
             .filter_map(|h| Some((self.client(h)?, self.step_name(h))))
     }
 
-    /// The named blockers, in the order they were found.
+    /// How many blocked edges have each strongest evidence (`observed`, `declared`, `possible`).
+    pub(crate) fn by_evidence(&self) -> BTreeMap<Evidence, usize> {
+        let mut out = BTreeMap::new();
+        for h in &self.edges {
+            if let Some(kind) = h.evidence.strongest() {
+                *out.entry(kind).or_default() += 1;
+            }
+        }
+        out
+    }
+
+    /// Up to `n` named blockers with the strongest evidence (observed, then declared, then
+    /// possible), without naming every blocker.
+    pub(crate) fn strongest(&self, n: usize) -> Vec<Blocker> {
+        let mut picked: Vec<&Held> = Vec::new();
+        for kind in [Evidence::Observed, Evidence::Declared, Evidence::Possible] {
+            picked.extend(
+                self.edges
+                    .iter()
+                    .filter(|h| h.evidence.strongest() == Some(kind))
+                    .take(n - picked.len().min(n)),
+            );
+        }
+        picked.into_iter().filter_map(|h| self.named(h)).collect()
+    }
+
+    /// The named blockers: the strongest evidence first (observed, declared, possible), then in
+    /// the order they were found.
     pub(crate) fn blockers(&self) -> Vec<Blocker> {
-        self.edges
-            .iter()
-            .filter_map(|h| {
-                let (would_get, reason) = if h.observed {
-                    ("observed plaintext".to_owned(), Reason::PlaintextToStrict)
-                } else {
-                    (
-                        h.after.map(|a| a.status.to_string()).unwrap_or_default(),
-                        h.after.map_or(Reason::NoEndpoints, |a| a.reason),
-                    )
-                };
-                Some(Blocker {
-                    client: self.client(h)?.clone(),
-                    service: self.port(h).to_owned(),
-                    would_get,
-                    reason,
-                    step: self.step_name(h).to_owned(),
-                    remedies: self.remedies_of(h).map(|(_, r)| r.clone()).collect(),
-                })
-            })
-            .collect()
+        let mut edges: Vec<&Held> = self.edges.iter().collect();
+        edges.sort_by_key(|h| h.evidence.strongest());
+        edges.into_iter().filter_map(|h| self.named(h)).collect()
+    }
+
+    fn named(&self, h: &Held) -> Option<Blocker> {
+        let (would_get, reason) = if h.observed {
+            ("observed plaintext".to_owned(), Reason::PlaintextToStrict)
+        } else {
+            (
+                h.after.map(|a| a.status.to_string()).unwrap_or_default(),
+                h.after.map_or(Reason::NoEndpoints, |a| a.reason),
+            )
+        };
+        let client = self.client(h)?;
+        let service = self.port(h);
+        let evidence_text = match self.observed_amounts.get(&(h.client, h.port)) {
+            Some(amount) if h.observed => {
+                format!("observed {} requests in plaintext", crate::evidence::amount(*amount))
+            }
+            _ => self.evidence.text(client, service, h.evidence),
+        };
+        Some(Blocker {
+            client: client.clone(),
+            service: service.to_owned(),
+            would_get,
+            reason,
+            step: self.step_name(h).to_owned(),
+            remedies: self.remedies_of(h).map(|(_, r)| r.clone()).collect(),
+            evidence: h.evidence,
+            evidence_text,
+        })
     }
 
     /// The smallest set of remedies found that releases the held-back lock-downs: a greedy set

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::classes::ClassTable;
 use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
+use crate::evidence::{EdgeEvidence, EdgeScope, Evidence, EvidenceSet};
 use crate::mesh::Mesh;
 use crate::migrate::group::{EdgeGroup, change_groups, namespace_sizes};
 use crate::migrate::stage::{Stage, Stages};
@@ -55,6 +56,9 @@ pub struct EdgeChange {
     pub change: String,
     /// The changed resources that took part in deciding this edge.
     pub cause: Vec<String>,
+    /// Its evidence before the change, when the diff weighs evidence (`Mesh::diff_in_scope`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceSet>,
 }
 
 impl EdgeChange {
@@ -76,6 +80,21 @@ pub struct Diff {
     pub broken: usize,
     /// Transitions the migration state machine refuses (ML402: DISABLE straight to STRICT).
     pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    /// The breaks that count under an edge scope (`Mesh::diff_in_scope`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<DiffScope>,
+}
+
+/// A diff under an edge scope: which of its breaks count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiffScope {
+    pub edges: EdgeScope,
+    /// Edges that break and are in the scope (what exits 1).
+    pub broken: usize,
+    /// Edges that break outside the scope.
+    pub broken_outside: usize,
+    /// The breaks in the scope per strongest evidence (`observed`, `declared`, `possible`).
+    pub by_evidence: BTreeMap<Evidence, usize>,
 }
 
 /// The edges that change between two meshes, without causes (cheap: used by the planner).
@@ -242,6 +261,7 @@ fn change(from: WorkloadId, to: String, before: Option<EdgeState>, after: Option
         after,
         change: label,
         cause: Vec::new(),
+        evidence: None,
     }
 }
 
@@ -265,6 +285,7 @@ impl Diff {
             by_cause,
             broken,
             diagnostics: Vec::new(),
+            scope: None,
         }
     }
 }
@@ -294,6 +315,40 @@ impl Mesh {
         }
         let mut diff = Diff::grouped(changes, namespace_sizes(after));
         diff.diagnostics = refused_transitions(&before.stages(), &after.stages());
+        diff
+    }
+
+    /// `diff`, each changed edge with its evidence before the change; the breaks that count are
+    /// those `scope` keeps (`Diff::scope`). `evidence` adds to the declared edges of both sides'
+    /// intents (observed traffic, say).
+    pub fn diff_in_scope(before: &Mesh, after: &Mesh, evidence: &EdgeEvidence, scope: EdgeScope) -> Diff {
+        let mut all = EdgeEvidence::of_mesh(before);
+        all.merge(&EdgeEvidence::of_mesh(after));
+        all.merge(evidence);
+        let mut diff = Mesh::diff(before, after);
+        let (mut broken, mut broken_outside) = (0, 0);
+        let mut by_evidence = BTreeMap::new();
+        for c in &mut diff.changes {
+            let reason = c.before.or(c.after).map_or(Reason::Plaintext, |s| s.reason);
+            let set = all.of_edge(&c.from, &c.to, reason);
+            c.evidence = Some(set);
+            if c.breaks() {
+                if scope.admits(set) {
+                    broken += 1;
+                    if let Some(kind) = set.strongest() {
+                        *by_evidence.entry(kind).or_default() += 1;
+                    }
+                } else {
+                    broken_outside += 1;
+                }
+            }
+        }
+        diff.scope = Some(DiffScope {
+            edges: scope,
+            broken,
+            broken_outside,
+            by_evidence,
+        });
         diff
     }
 }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::classes::{ClassTable, touched_services};
 use crate::evaluate::{Reason, Transport, Verdict};
+use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
 use crate::migrate::blocked::Blocked;
@@ -125,6 +126,11 @@ pub struct Blocker {
     /// The step that was held back.
     pub step: String,
     pub remedies: Vec<Remedy>,
+    /// What says the edge is used (`observed`, `declared`, `possible`), strongest first.
+    pub evidence: EvidenceSet,
+    /// The strongest evidence in words: `observed 40 requests in plaintext`, `declared by
+    /// TrafficIntent foo/callers`, `possible`.
+    pub evidence_text: String,
 }
 
 /// One remedy of the plan's remedy set, and what it releases.
@@ -172,6 +178,26 @@ pub struct Plan {
     pub remedy_set: Vec<RemedyChoice>,
     #[serde(rename = "final")]
     pub final_state: Summary,
+    /// The edges the plan protects (`--edges`); absent: all.
+    #[serde(skip_serializing_if = "EdgeScope::is_all")]
+    pub edges: EdgeScope,
+    /// Edges outside that scope that the steps break (each step's notes name them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub breaks_outside_scope: usize,
+    /// Blocked edges per strongest evidence (`observed` weighs more than `possible`), when the
+    /// plan weighs evidence or a scope.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub blocked_by_evidence: BTreeMap<crate::evidence::Evidence, usize>,
+    /// A few blockers with the strongest evidence, named even when `blockers` is not listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub strongest_blockers: Vec<Blocker>,
+}
+
+/// Blockers named by their evidence in every plan that weighs evidence.
+const STRONGEST: usize = 10;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -237,6 +263,11 @@ struct Planner<'a> {
     /// Observed traffic: a lock-down is held back by observed plaintext senders too.
     observations: Option<&'a crate::telemetry::Observations>,
     allow_break: &'a [WorkloadId],
+    /// Declared and observed edges, and the edges the plan protects: a break outside the scope
+    /// does not hold a step back (it is noted).
+    evidence: &'a EdgeEvidence,
+    scope: EdgeScope,
+    breaks_outside_scope: usize,
     /// Whether steps keep their per-edge `delta` (the blockers are listed at the end).
     list_edges: bool,
     steps: Vec<PlanStep>,
@@ -273,6 +304,28 @@ impl Mesh {
         observations: Option<&crate::telemetry::Observations>,
         list_edges: bool,
     ) -> Result<Plan, PlanError> {
+        self.plan_in_scope(
+            goal,
+            allow_break,
+            observations,
+            list_edges,
+            &EdgeEvidence::of_mesh(self),
+            EdgeScope::All,
+        )
+    }
+
+    /// As `plan_with`, protecting only the edges `scope` keeps (`--edges declared,observed`):
+    /// a step that breaks edges outside it is emitted, and its note names them. Blockers carry
+    /// their evidence from `evidence` (declared and observed edges).
+    pub fn plan_in_scope(
+        &self,
+        goal: &Goal,
+        allow_break: &[WorkloadId],
+        observations: Option<&crate::telemetry::Observations>,
+        list_edges: bool,
+        evidence: &EdgeEvidence,
+        scope: EdgeScope,
+    ) -> Result<Plan, PlanError> {
         let table = ClassTable::new(self);
         let namespaces = self.plan_order(goal, &table)?;
         let mut by_port: Vec<(usize, &str)> = table.columns.iter().map(|c| c.to.as_str()).enumerate().collect();
@@ -287,10 +340,13 @@ impl Mesh {
             current: self.clone(),
             port_rank,
             stages: self.stages_with(&table, ClientLists::CountOnly),
-            blocked: Blocked::new(self, &table),
+            blocked: Blocked::new(self, &table, evidence),
             table,
             observations,
             allow_break,
+            evidence,
+            scope,
+            breaks_outside_scope: 0,
             list_edges,
             steps: Vec::new(),
             notes: Vec::new(),
@@ -311,6 +367,7 @@ impl Mesh {
         let held_back = planner.blocked.held_back();
         let blocking_clients = by_client(&namespace_sizes(self), planner.blocked.client_steps(), names_text);
         let remedy_set = planner.blocked.remedy_set(self, held_back.len());
+        let weighed = !evidence.is_empty() || !scope.is_all() || observations.is_some();
         Ok(Plan {
             goal: goal.clone(),
             notes: planner.notes,
@@ -325,6 +382,18 @@ impl Mesh {
             blocking_clients,
             remedy_set,
             final_state,
+            edges: scope,
+            breaks_outside_scope: planner.breaks_outside_scope,
+            blocked_by_evidence: if weighed {
+                planner.blocked.by_evidence()
+            } else {
+                BTreeMap::new()
+            },
+            strongest_blockers: if weighed {
+                planner.blocked.strongest(STRONGEST)
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -408,7 +477,8 @@ impl Planner<'_> {
         if self.observed_blockers(&candidate, &after) {
             return Ok(false);
         }
-        // The broken edges the user did not accept, in edge order (client, then service port).
+        // The broken edges the user did not accept, in edge order (client, then service port),
+        // with their evidence: those outside the scope do not hold the step back.
         let workloads = next.workloads();
         let accepted = |w: u32| {
             !self.allow_break.is_empty()
@@ -416,29 +486,70 @@ impl Planner<'_> {
                     .get(w as usize)
                     .is_some_and(|c| self.allow_break.contains(&c.id))
         };
-        let mut breaks: Vec<(u32, u32, EdgeState)> = sets
+        let evidence_of = |w: u32, c: u32, before: EdgeState| {
+            let set = crate::evidence::of_response(before.reason);
+            match (
+                self.evidence.is_empty(),
+                workloads.get(w as usize),
+                self.table.columns.get(c as usize),
+            ) {
+                (false, Some(client), Some(column)) => set.union(self.evidence.sparse(&client.id, &column.to)),
+                _ => set,
+            }
+        };
+        let mut breaks: Vec<(u32, u32, EdgeState, EvidenceSet)> = sets
             .iter()
             .filter(|set| set.breaks())
             .flat_map(|set| {
-                set.clients
-                    .iter()
-                    .filter(|&&w| !accepted(w))
-                    .map(move |&w| (w, set.column as u32, set.after))
+                set.clients.iter().filter(|&&w| !accepted(w)).map(move |&w| {
+                    (
+                        w,
+                        set.column as u32,
+                        set.after,
+                        evidence_of(w, set.column as u32, set.before),
+                    )
+                })
             })
             .collect();
+        breaks.sort_by_key(|&(w, c, _, _)| (w, self.port_rank.get(c as usize).copied().unwrap_or(u32::MAX)));
+        let (breaks, outside): (Vec<_>, Vec<_>) = breaks.into_iter().partition(|b| self.scope.admits(b.3));
         if !breaks.is_empty() {
-            breaks.sort_by_key(|&(w, c, _)| (w, self.port_rank.get(c as usize).copied().unwrap_or(u32::MAX)));
             let step = self.blocked.step(&candidate.name);
             let mut parts = RemedyParts::new(&self.current, &self.table);
-            for (w, c, after) in breaks {
+            for (w, c, after, evidence) in breaks {
                 let remedies = if offer_remedies {
                     parts.of(&mut self.blocked, w, c, after)
                 } else {
                     Vec::new()
                 };
-                self.blocked.push_index(w, c, Some(after), step, &remedies);
+                self.blocked.push_index(w, c, Some(after), evidence, step, &remedies);
             }
             return Ok(false);
+        }
+        if !outside.is_empty() {
+            self.breaks_outside_scope += outside.len();
+            let shown: Vec<String> = outside
+                .iter()
+                .take(3)
+                .filter_map(|&(w, c, _, evidence)| {
+                    let from = &workloads.get(w as usize)?.id;
+                    let to = &self.table.columns.get(c as usize)?.to;
+                    Some(format!("{from} → {to} ({evidence})"))
+                })
+                .collect();
+            let more = if outside.len() > 3 {
+                format!(" and {} more", outside.len() - 3)
+            } else {
+                String::new()
+            };
+            self.notes.push(format!(
+                "step `{:02}-{}` breaks {} edge(s) outside the scope `{}`: {}{more}",
+                self.steps.len() + 1,
+                candidate.name,
+                outside.len(),
+                self.scope,
+                shown.join(", ")
+            ));
         }
         let mut groups = Grouper::of_table(&next, &next_table);
         let mut deciders = Deciders::new(&next);
@@ -496,6 +607,9 @@ impl Planner<'_> {
         let Some(observations) = self.observations else {
             return false;
         };
+        if !self.scope.admits_observed() {
+            return false;
+        }
         let mut observed = Vec::new();
         for s in after
             .services
@@ -523,16 +637,27 @@ impl Planner<'_> {
                     ),
                     action: Some(format!("--allow-break {sender}")),
                 };
-                observed.push((id, s.service.clone(), remedy));
+                let amount: f64 = observations
+                    .samples
+                    .iter()
+                    .filter(|x| {
+                        x.destination_service == host
+                            && x.security != crate::telemetry::Security::MutualTls
+                            && x.reporter != "source"
+                            && crate::telemetry::client_of(x) == sender
+                    })
+                    .map(|x| x.value)
+                    .sum();
+                observed.push((id, s.service.clone(), amount, remedy));
             }
         }
         if observed.is_empty() {
             return false;
         }
         let step = self.blocked.step(&candidate.name);
-        for (id, service, remedy) in observed {
+        for (id, service, amount, remedy) in observed {
             let remedy = self.blocked.remedy(remedy);
-            self.blocked.push_observed(&id, &service, step, &[remedy]);
+            self.blocked.push_observed(&id, &service, amount, step, &[remedy]);
         }
         true
     }

@@ -135,9 +135,14 @@ impl Session {
 
     /// The static checker: the input's diagnostics plus the matrix-level findings, a summary,
     /// the failing edges and who may call what in plaintext.
+    /// With `edges` or `intents` (and `metrics` in the `full` build): the scope's counts, the
+    /// declared edges that fail and the undeclared plaintext callers under `scope`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
-    pub fn check(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.check()))
+    pub fn check(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| api::check_weighed(&self.mesh, weigh_input(options)?))
     }
 
     /// Ordered steps towards the goal that never break a working edge, unless its client is in
@@ -158,7 +163,12 @@ impl Session {
                 opts.goal.as_deref().unwrap_or("strict"),
                 &opts.allow_break.unwrap_or_default(),
             )?;
-            Ok(self.mesh.plan_with_observations(&goal, &allow, observed.as_ref())?)
+            let weighing = api::Weighing {
+                edges: opts.edges.take(),
+                intents: opts.intents.take().unwrap_or_default().resolve()?,
+                observations: observed,
+            };
+            api::plan_weighed(&self.mesh, &goal, &allow, weighing)
         })
     }
 
@@ -201,8 +211,11 @@ impl Session {
     /// Every client workload × every service port (the playground reads `matrixBetween(null,
     /// null)`, which shares the map's class table).
     #[wasm_bindgen(unchecked_return_type = "Matrix")]
-    pub fn matrix(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.matrix()))
+    pub fn matrix(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| api::matrix_weighed(&self.mesh, weigh_input(options)?))
     }
 
     /// `check()` as SARIF 2.1.0 (keys as SARIF spells them), for code-scanning uploads.
@@ -479,6 +492,8 @@ struct StepSpec {
 struct PlanInput {
     goal: Option<String>,
     allow_break: Option<Vec<String>>,
+    edges: Option<String>,
+    intents: Option<SourcesInput>,
     #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
 }
@@ -494,6 +509,33 @@ impl PlanInput {
     fn observations(&mut self) -> Result<Option<meshlock::telemetry::Observations>, ApiError> {
         Ok(None)
     }
+}
+
+/// `check`/`matrix` options: `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
+/// `metrics` (observed traffic; `full` build only).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WeighInput {
+    edges: Option<String>,
+    intents: Option<SourcesInput>,
+    #[cfg(feature = "full")]
+    metrics: Option<MetricsInput>,
+}
+
+fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
+    let opts: WeighInput = match present(options) {
+        Some(v) => from_js_as_is(v, "bad options")?,
+        None => WeighInput::default(),
+    };
+    #[cfg(feature = "full")]
+    let observations = opts.metrics.map(MetricsInput::parse).transpose()?;
+    #[cfg(not(feature = "full"))]
+    let observations = None;
+    Ok(api::Weighing {
+        edges: opts.edges,
+        intents: opts.intents.unwrap_or_default().resolve()?,
+        observations,
+    })
 }
 
 /// Observed traffic: the text itself (named `metrics`), or `{name, text}`.

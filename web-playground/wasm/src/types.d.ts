@@ -120,6 +120,8 @@ export interface Edge {
   transport: Transport | null;
   verdict: Verdict;
   reason: Reason;
+  /** Its evidence, when the matrix weighs evidence (`edges`, `intents`, `metrics`). */
+  evidence?: Array<Evidence>;
 }
 
 export interface ClientInfo {
@@ -233,6 +235,8 @@ export interface CheckReport {
    * `summary.failing`. */
   groups: EdgeGroup[];
   exposure: Exposure[];
+  /** Evidence and edge scope, when intents, metrics or `edges` were given. */
+  scope?: ScopeReport;
 }
 
 /** What a group of edges means for the migration. Failing edges (`check`): `mtls-broken` (a
@@ -382,6 +386,8 @@ export interface EdgeChange {
   change: string;
   /** `Kind namespace/name` of the changed resources that took part in deciding this edge. */
   cause: string[];
+  /** Its evidence before the change, when the diff weighs evidence. */
+  evidence?: Array<Evidence>;
 }
 
 /** What changes between two configurations. */
@@ -396,6 +402,8 @@ export interface Diff {
   broken: number;
   /** Transitions the migration refuses (ML402: DISABLE straight to STRICT). */
   diagnostics: Diagnostic[];
+  /** The breaks that count under an edge scope. */
+  scope?: DiffScope;
 }
 
 /** The planner's goal. */
@@ -451,6 +459,10 @@ export interface Blocker {
   /** The step that was held back (without its number). */
   step: string;
   remedies: Remedy[];
+  /** What says the edge is used, strongest first. */
+  evidence: Array<Evidence>;
+  /** The strongest evidence in words (`observed 35 requests in plaintext`). */
+  evidenceText: string;
 }
 
 /** One remedy of the plan's remedy set, and what it releases. */
@@ -493,6 +505,14 @@ export interface Plan {
   /** The smallest set of remedies found that releases the held-back lock-downs, in order. */
   remedySet: RemedyChoice[];
   final: PlanSummary;
+  /** The edges the plan protects; absent: all. */
+  edges?: string;
+  /** Edges outside that scope that the steps break. */
+  breaksOutsideScope?: number;
+  /** Blocked edges per strongest evidence, when the plan weighs evidence. */
+  blockedByEvidence?: Partial<Record<Evidence, number>>;
+  /** A few blockers with the strongest evidence. */
+  strongestBlockers?: Array<Blocker>;
 }
 
 /** One simulated step: the edges it changed, and the stages and matrix after it. */
@@ -524,6 +544,18 @@ export interface PlanInput {
   allowBreak?: string[] | null;
   /** Observed traffic: observed plaintext senders hold a lock-down back too. Only in the `full`
    * build (the Node adapter's); the browser's module rejects it as an unknown key. */
+  metrics?: MetricsText | null;
+  /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
+  edges?: string | null;
+  /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
+  intents?: string | SourceInput[] | null;
+}
+
+/** `check()` and `matrix()` options: which edges count, and their evidence (`metrics`: `full`
+ * build only). */
+export interface WeighInput {
+  edges?: string | null;
+  intents?: string | SourceInput[] | null;
   metrics?: MetricsText | null;
 }
 
@@ -613,4 +645,47 @@ export interface MeshlockErrorShape extends Error {
   name: "MeshlockError";
   code: ErrorCode;
   diagnostics: Diagnostic[];
+}
+
+/** Evidence for an edge: telemetry saw it, an intent declares it, nothing forbids it, or a
+ * NetworkPolicy or authorization refuses it. */
+export type Evidence = 'observed' | 'declared' | 'possible' | 'forbidden';
+
+/** A declared edge the model says cannot work (ML309). */
+export interface DeclaredFailure {
+  from: string;
+  to: string;
+  /** `000`, `503`, `403`, or `none` when the caller does not call the port. */
+  status: string;
+  reason: Reason | null;
+  intent: string;
+}
+
+/** Undeclared working plaintext callers of a port with declared callers (ML310). */
+export interface UndeclaredExposure {
+  service: string;
+  clients: number;
+  callers: Array<string>;
+  callersText: string;
+}
+
+/** `check` under an edge scope. */
+export interface ScopeReport {
+  /** `all`, `possible`, or kinds such as `declared,observed`. */
+  edges: string;
+  declared: number;
+  observed: number;
+  inScope: number;
+  failing: number;
+  broken: number;
+  declaredFailing: Array<DeclaredFailure>;
+  undeclaredPlaintext: Array<UndeclaredExposure>;
+}
+
+/** A diff under an edge scope. */
+export interface DiffScope {
+  edges: string;
+  broken: number;
+  brokenOutside: number;
+  byEvidence: Partial<Record<Evidence, number>>;
 }
