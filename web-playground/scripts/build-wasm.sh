@@ -75,7 +75,13 @@ gz=$(gzip -9 -c "$final" | wc -c | tr -d ' ')
 # deserializer per type (+130 KB): they are now written back as YAML and decoded as text.
 # Known cuts not yet made: the pre-scan on the YAML parser yaml_serde already links (libyaml-rs
 # events) instead of saphyr-parser, and one `nullable` deserializer shared by the wire types.
-budget=${MESHLOCK_WASM_GZIP_BUDGET:-525000}
+# Raised to 580,000 (measured 571,877) in the session of issues 12, 17 and 18: bytes read by the
+# bindings as the CLI reads them (+3.1 KB: 519,349 → 522,427), declared traffic and evidence
+# (TrafficIntent reader and CSV, EdgeScope, scope report, evidence on blockers: +30.3 KB, measured
+# on its branch), and the 50k-pod work (per-column census, identity partitions by binary search,
+# DestinationRule and authorization indexes, set-based planner deltas: the rest, ~19 KB). The known
+# cuts above still stand; leaving intents out of the browser build would save ~30 KB.
+budget=${MESHLOCK_WASM_GZIP_BUDGET:-580000}
 printf 'wasm size (browser module): raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
   "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
 if [ "$gz" -ge "$budget" ]; then
