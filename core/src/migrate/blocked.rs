@@ -199,7 +199,19 @@ impl<'m> Blocked<'m> {
 
     /// The held-back steps' names, sorted, each once.
     pub(crate) fn held_back(&self) -> Vec<String> {
-        let held: BTreeSet<&str> = self.edges.iter().map(|h| self.step_name(h)).collect();
+        let mut any = vec![false; self.steps.len()];
+        for h in &self.edges {
+            if let Some(a) = any.get_mut(h.step as usize) {
+                *a = true;
+            }
+        }
+        let held: BTreeSet<&str> = self
+            .steps
+            .iter()
+            .zip(any)
+            .filter(|(_, a)| *a)
+            .map(|(s, _)| s.as_str())
+            .collect();
         held.into_iter().map(str::to_owned).collect()
     }
 
@@ -281,8 +293,16 @@ impl<'m> Blocked<'m> {
         // candidate. `candidate_of`: per stored remedy, its candidate (`NONE`: accepting a break,
         // which is no remedy to choose).
         let mut by_key: BTreeMap<(u8, &str), u32> = BTreeMap::new();
+        // Each stored remedy counts at its first edge (millions of edges share a few thousand).
+        let mut seen = vec![false; self.remedies.len()];
         for h in &self.edges {
             for (r, remedy) in self.remedies_of(h) {
+                if seen.get(r as usize).copied().unwrap_or(true) {
+                    continue;
+                }
+                if let Some(s) = seen.get_mut(r as usize) {
+                    *s = true;
+                }
                 if let Some(key) = candidate_key(remedy) {
                     by_key.entry(key).or_insert(r);
                 }

@@ -465,7 +465,13 @@ pub fn by_client<'p>(
     holds_text: impl Fn(&BTreeSet<String>) -> String,
 ) -> Vec<ClientGroup> {
     let mut per_client: BTreeMap<&WorkloadId, BTreeSet<String>> = BTreeMap::new();
+    // Pairs come in runs (a client's edges into one step): skip a repeat of the previous pair.
+    let mut last: Option<(&WorkloadId, &str)> = None;
     for (client, what) in pairs {
+        if last.is_some_and(|(c, w)| std::ptr::eq(c, client) && w == what) {
+            continue;
+        }
+        last = Some((client, what));
         per_client.entry(client).or_default().insert(what.to_owned());
     }
     let mut per_set: BTreeMap<BTreeSet<String>, BTreeSet<&WorkloadId>> = BTreeMap::new();

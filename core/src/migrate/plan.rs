@@ -223,13 +223,16 @@ impl PlanError {
 
 pub fn summary(mesh: &Mesh, table: &ClassTable, stages: &Stages) -> Summary {
     let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
-    for cell in table.cells(mesh) {
-        edges += 1;
-        if cell.response.reason.verdict() == Verdict::Ok {
-            ok += 1;
-            match cell.response.transport {
-                Some(Transport::Mtls) => mtls += 1,
-                _ => plaintext += 1,
+    for column in &table.columns {
+        let census = table.census(mesh, column);
+        for (r, &n) in column.responses.iter().zip(&census.counts) {
+            edges += n;
+            if r.reason.verdict() == Verdict::Ok {
+                ok += n;
+                match r.transport {
+                    Some(Transport::Mtls) => mtls += n,
+                    _ => plaintext += n,
+                }
             }
         }
     }
