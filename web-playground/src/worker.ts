@@ -96,7 +96,7 @@ function handle(request: Request): Answers[keyof Answers] {
     case 'csv':
       return loaded().matrixCsv()
     case 'check':
-      return loaded().check()
+      return loaded().check(null)
     case 'sarif':
       return checkSourcesSarif(request.sources, request.settings)
     case 'plan': {

@@ -69,7 +69,7 @@ async function browser(): Promise<void> {
   const next: Session = session.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
   const p: EnginePlan = session.plan({ goal: 'mesh-strict', allowBreak: ['legacy/sleep'] })
   const after: Matrix | undefined = session.simulate([{ name: 'a', apply: p.steps[0]?.apply.map((text) => ({ name: 'a.yaml', text })) ?? [] }])[0]?.matrix
-  const report: number = checkSourcesSarif('x: 1', null).runs.length + session.check().diagnostics.length
+  const report: number = checkSourcesSarif('x: 1', null).runs.length + session.check(null).diagnostics.length
   // A file's bytes, decoded by the engine; its size checked before it is read.
   checkInputSize('a.yaml', 120, { istioVersion: '1.1' })
   const opened: Session = Session.load([{ builtin: 'seed' }, { name: 'a.yaml', bytes: new Uint8Array([120, 58, 32, 49]), namespace: null }], null)
