@@ -42,6 +42,8 @@ const plan: Plan = {
       reason: 'plaintext-to-strict',
       step: 'lock-httpbin-foo',
       remedies: [{ kind: 'allow-break', target: 'legacy/sleep', description: 'accept it', action: '--allow-break legacy/sleep' }],
+      evidence: ['possible'],
+      evidenceText: 'possible',
     },
   ],
   heldBack: ['lock-httpbin-foo'],
