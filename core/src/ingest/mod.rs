@@ -23,7 +23,7 @@ use crate::model::{
     SourceMatch, TargetPort, TlsMode,
 };
 use crate::settings::Limits;
-use decode::{decode_object, decode_plain};
+use decode::{decode_object, decode_plain, pruned};
 pub use limits::input_bytes as input_bytes_exceeded;
 use locate::YamlPath;
 pub use text::source_from_bytes;
@@ -521,6 +521,7 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
         ctx,
         api_version,
         quick,
+        pruned: std::cell::Cell::new(None),
     };
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
@@ -581,6 +582,8 @@ struct ObjectReader<'a> {
     ctx: &'a DocContext<'a>,
     /// The head was only scanned, not decoded.
     quick: bool,
+    /// The document without its unknown fields, when it has some: the `yaml` of its [`Meta`].
+    pruned: std::cell::Cell<Option<String>>,
 }
 
 impl ObjectReader<'_> {
@@ -631,7 +634,9 @@ impl ObjectReader<'_> {
         }
     }
 
+    /// Reports the unknown fields; the resource's [`Meta::yaml`] is then written without them.
     fn report_unknown(&self, unknown: Vec<YamlPath>, out: &mut Vec<Read>) {
+        self.pruned.set(pruned(&self.ctx.doc.text, &unknown));
         for path in unknown {
             let field = match path.segments().last() {
                 Some(locate::Segment::Key(k)) => k.clone(),
@@ -668,7 +673,10 @@ impl ObjectReader<'_> {
     }
 
     fn meta(&self, kind: &'static str, meta: &wire::ObjectMeta, name: String) -> Meta {
-        let yaml = self.ctx.doc.text.clone().into_owned();
+        let yaml = self
+            .pruned
+            .take()
+            .unwrap_or_else(|| self.ctx.doc.text.clone().into_owned());
         let mut namespaced = self.namespace_of(meta);
         if kind == "MeshPolicy" {
             namespaced.clear();

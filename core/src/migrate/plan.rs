@@ -17,7 +17,7 @@ use crate::migrate::diff::{EdgeChange, delta_of};
 use crate::migrate::group::{ClientGroup, Deciders, EdgeGroup, by_client, change_groups, names_text, namespace_sizes};
 use crate::migrate::stage::{ClientLists, Stage, Stages, is_mtls_failure};
 use crate::model::ResourceRef;
-use crate::model::{Meta, MtlsMode, Service, WorkloadId};
+use crate::model::{Meta, MtlsMode, Service, WorkloadId, yaml_str};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -618,7 +618,8 @@ impl Planner<'_> {
             let mut apply = vec![
                 "apiVersion: authentication.istio.io/v1alpha1\nkind: MeshPolicy\nmetadata:\n  name: default\nspec:\n  peers:\n  - mtls: {}\n".to_owned(),
                 format!(
-                    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: default\n  namespace: {root}\nspec:\n  host: \"*.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n"
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: default\n  namespace: {}\nspec:\n  host: \"*.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n",
+                    yaml_str(&root)
                 ),
             ];
             for service in self.current.services.iter() {
@@ -929,7 +930,10 @@ fn keep_permissive(mesh: &Mesh, to: &str) -> Option<Remedy> {
     let service = service_port(mesh, to);
     if let Some((svc, port)) = service {
         let selector = svc.selector.clone().unwrap_or_default();
-        let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let labels: Vec<String> = selector
+            .iter()
+            .map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_str(v)))
+            .collect();
         let target = mesh
             .endpoints_of(svc)
             .first()
@@ -937,9 +941,9 @@ fn keep_permissive(mesh: &Mesh, to: &str) -> Option<Remedy> {
             .map_or_else(|| port.port.to_string(), |p| p.to_string());
         if mesh.uses_peer_authentication() {
             let action = format!(
-                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}-keep-permissive\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
-                name = svc.name,
-                ns = svc.namespace,
+                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
+                name = yaml_str(&format!("{}-keep-permissive", svc.name)),
+                ns = yaml_str(&svc.namespace),
                 labels = labels.join(", "),
             );
             return Some(Remedy {
@@ -984,6 +988,7 @@ fn lock_prechecks(mesh: &Mesh, namespace: &str, service: Option<&Service>) -> Ve
 }
 
 fn peer_authentication_yaml(namespace: &str, name: &str, mode: &str) -> String {
+    let (namespace, name) = (yaml_str(namespace), yaml_str(name));
     format!(
         "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  mtls:\n    mode: {mode}\n"
     )
@@ -992,15 +997,17 @@ fn peer_authentication_yaml(namespace: &str, name: &str, mode: &str) -> String {
 fn v1alpha1_policy_yaml(service: &Service, name: &str, mode: &str) -> String {
     format!(
         "apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  targets:\n  - name: {svc}\n  peers:\n  - mtls:\n      mode: {mode}\n",
-        ns = service.namespace,
-        svc = service.name,
+        name = yaml_str(name),
+        ns = yaml_str(&service.namespace),
+        svc = yaml_str(&service.name),
     )
 }
 
 fn destination_rule_yaml(service: &Service, name: &str, mode: &str) -> String {
     format!(
         "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  host: {host}\n  trafficPolicy:\n    tls:\n      mode: {mode}\n",
-        ns = service.namespace,
-        host = service.fqdn,
+        name = yaml_str(name),
+        ns = yaml_str(&service.namespace),
+        host = yaml_str(&service.fqdn.0),
     )
 }
