@@ -500,6 +500,11 @@ fn read_item(ctx: &DocContext<'_>) -> Vec<Read> {
     }
 }
 
+/// Whether `name` may name an object (the API server's path segment rule).
+fn is_path_segment(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '%']) && name != "." && name != ".."
+}
+
 /// The kinds meshlock models, by API group (without version) and kind. Each reader decodes the
 /// whole document first; an ignored kind is decoded here when its head was only scanned (`quick`),
 /// so that a YAML error in it is reported all the same.
@@ -650,7 +655,34 @@ impl ObjectReader<'_> {
         }
     }
 
+    /// The object's name, when it has one that Kubernetes accepts, as are its namespace and owners'
+    /// names: a name is a path segment of the API (no `/` or `%`, not `.` or `..`), and meshlock
+    /// writes workloads as `NAMESPACE/NAME`.
     fn name(&self, meta: &wire::ObjectMeta, out: &mut Vec<Read>) -> Option<String> {
+        let metadata = || YamlPath::default().key("metadata");
+        // An empty name is a missing one (below); an empty namespace is the default one. An owner
+        // without a name would name its pods' workload `` (the client `NAMESPACE/`).
+        let mut names = vec![(metadata().key("name"), meta.name.as_deref().filter(|n| !n.is_empty()))];
+        let namespace = meta.namespace.as_deref().or(self.ctx.source.namespace.as_deref());
+        names.push((metadata().key("namespace"), namespace.filter(|n| !n.is_empty())));
+        for (i, owner) in meta.owner_references.iter().enumerate() {
+            let item = metadata().key("ownerReferences").index(i);
+            let path = if owner.name.is_empty() { item } else { item.key("name") };
+            names.push((path, Some(&owner.name)));
+        }
+        for (path, name) in names {
+            if let Some(name) = name.filter(|n| !is_path_segment(n)) {
+                out.push(self.error(
+                    Code::InvalidValue,
+                    path,
+                    format!(
+                        "`{name}` is not a name Kubernetes accepts: it is empty, contains `/` or `%`, or is `.` or `..`"
+                    ),
+                    "Kubernetes names are DNS names: lower-case letters, digits, `-` and `.`",
+                ));
+                return None;
+            }
+        }
         match meta.name.as_deref().filter(|n| !n.is_empty()) {
             Some(name) => Some(name.to_owned()),
             None => {
