@@ -500,9 +500,32 @@ fn read_item(ctx: &DocContext<'_>) -> Vec<Read> {
     }
 }
 
-/// Whether `name` may name an object (the API server's path segment rule).
-fn is_path_segment(name: &str) -> bool {
-    !name.is_empty() && !name.contains(['/', '%']) && name != "." && name != ".."
+/// The API server's rules for names, as far as meshlock's identities depend on them (it is lenient
+/// elsewhere: `tests/hostile/cases/unicode-names.yaml`).
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Any object: a path segment of the API (meshlock writes workloads `NAMESPACE/NAME`).
+    Segment,
+    /// A namespace or a Service (DNS labels): no `.` either, or `NAME.NAMESPACE.svc…` would name
+    /// another host.
+    Label,
+}
+
+impl Rule {
+    fn accepts(self, name: &str) -> bool {
+        let segment = !name.is_empty() && !name.contains(['/', '%']) && name != "." && name != "..";
+        match self {
+            Rule::Segment => segment,
+            Rule::Label => segment && !name.contains('.'),
+        }
+    }
+
+    fn says(self) -> &'static str {
+        match self {
+            Rule::Segment => "it is empty, contains `/` or `%`, or is `.` or `..`",
+            Rule::Label => "a namespace's or a Service's name is a DNS label: no `.`, `/` or `%`",
+        }
+    }
 }
 
 /// The kinds meshlock models, by API group (without version) and kind. Each reader decodes the
@@ -670,16 +693,12 @@ impl ObjectReader<'_> {
             let path = if owner.name.is_empty() { item } else { item.key("name") };
             names.push((path, Some(&owner.name)));
         }
-        for (path, name) in names {
-            if let Some(name) = name.filter(|n| !is_path_segment(n)) {
-                out.push(self.error(
-                    Code::InvalidValue,
-                    path,
-                    format!(
-                        "`{name}` is not a name Kubernetes accepts: it is empty, contains `/` or `%`, or is `.` or `..`"
-                    ),
-                    "Kubernetes names are DNS names: lower-case letters, digits, `-` and `.`",
-                ));
+        for (i, (path, name)) in names.into_iter().enumerate() {
+            // The second is the namespace: a DNS label, as the Namespace's own name.
+            let rule = if i == 1 { Rule::Label } else { Rule::Segment };
+            if let Some(name) = name
+                && !self.valid_name(name, rule, path, out)
+            {
                 return None;
             }
         }
@@ -695,6 +714,20 @@ impl ObjectReader<'_> {
                 None
             }
         }
+    }
+
+    /// Whether `name` follows `rule`; if not, says so at `path`.
+    fn valid_name(&self, name: &str, rule: Rule, path: YamlPath, out: &mut Vec<Read>) -> bool {
+        if rule.accepts(name) {
+            return true;
+        }
+        out.push(self.error(
+            Code::InvalidValue,
+            path,
+            format!("`{name}` is not a name Kubernetes accepts: {}", rule.says()),
+            "Kubernetes names are DNS names: lower-case letters, digits and `-` (and `.` outside namespaces and Services)",
+        ));
+        false
     }
 
     fn namespace_of(&self, meta: &wire::ObjectMeta) -> String {
@@ -729,6 +762,7 @@ impl ObjectReader<'_> {
         let mut out = Vec::new();
         if let Some(ns) = self.decode::<wire::Namespace>(&mut out)
             && let Some(name) = self.name(&ns.metadata, &mut out)
+            && self.valid_name(&name, Rule::Label, YamlPath::parse("metadata.name"), &mut out)
         {
             out.push(Read::Modelled(Resource::Namespace(Namespace {
                 name,
@@ -815,6 +849,10 @@ impl ObjectReader<'_> {
         let Some(name) = self.name(&svc.metadata, &mut out) else {
             return out;
         };
+        // `NAME.NAMESPACE.svc…`: a dot in either would make another host.
+        if !self.valid_name(&name, Rule::Label, YamlPath::parse("metadata.name"), &mut out) {
+            return out;
+        }
         if svc.spec.service_type.as_deref() == Some("ExternalName") {
             out.push(Read::Ignored {
                 kind: "Service (ExternalName)".to_owned(),
