@@ -513,17 +513,22 @@ enum Rule {
 
 impl Rule {
     fn accepts(self, name: &str) -> bool {
-        let segment = !name.is_empty() && !name.contains(['/', '%']) && name != "." && name != "..";
+        let segment = !name.is_empty()
+            && !name.contains(['/', '%'])
+            && !name.contains(char::is_whitespace)
+            && name != "."
+            && name != "..";
         match self {
             Rule::Segment => segment,
-            Rule::Label => segment && !name.contains('.'),
+            // And no delimiter of a probe's target (`HOST:PORT/PATH?QUERY`).
+            Rule::Label => segment && !name.contains(['.', ':', '?', '#']),
         }
     }
 
     fn says(self) -> &'static str {
         match self {
-            Rule::Segment => "it is empty, contains `/` or `%`, or is `.` or `..`",
-            Rule::Label => "a namespace's or a Service's name is a DNS label: no `.`, `/` or `%`",
+            Rule::Segment => "it is empty, contains `/`, `%` or a space, or is `.` or `..`",
+            Rule::Label => "a namespace's or a Service's name is a DNS label: no `.`, `:`, `/`, `%`, `?`, `#` or space",
         }
     }
 }
