@@ -14,7 +14,10 @@ pub fn settings(text: &str) -> MeshSettings {
         match word.split_once('=') {
             Some(("istio", v)) => settings.istio_version = v.parse::<IstioVersion>().ok(),
             Some(("auto-mtls", v)) => settings.auto_mtls = Some(v == "on"),
-            Some(("root", v)) => settings.root_namespace = Some(v.to_owned()),
+            // A namespace name: the CLI and the bindings take `--root-namespace` as given.
+            Some(("root", v)) if v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => {
+                settings.root_namespace = Some(v.to_owned());
+            }
             _ => {}
         }
     }

@@ -521,14 +521,19 @@ impl Rule {
         match self {
             Rule::Segment => segment,
             // And no delimiter of a probe's target (`HOST:PORT/PATH?QUERY`).
-            Rule::Label => segment && !name.contains(['.', ':', '?', '#']),
+            // Nor upper case: hosts are matched in lower case (DNS).
+            Rule::Label => {
+                segment && !name.contains(['.', ':', '?', '#']) && !name.contains(|c: char| c.is_ascii_uppercase())
+            }
         }
     }
 
     fn says(self) -> &'static str {
         match self {
             Rule::Segment => "it is empty, contains `/`, `%` or a space, or is `.` or `..`",
-            Rule::Label => "a namespace's or a Service's name is a DNS label: no `.`, `:`, `/`, `%`, `?`, `#` or space",
+            Rule::Label => {
+                "a namespace's or a Service's name is a DNS label: no upper case, `.`, `:`, `/`, `%`, `?`, `#` or space"
+            }
         }
     }
 }
@@ -948,6 +953,13 @@ impl ObjectReader<'_> {
         match yaml_serde::from_str::<Option<wire::MeshConfig>>(mesh) {
             Ok(config) => {
                 let config = config.unwrap_or_default();
+                // The planner writes its mesh-wide step into the root namespace.
+                let path = YamlPath::default().key("data").key("mesh");
+                if let Some(root) = &config.root_namespace
+                    && !self.valid_name(root, Rule::Label, path, &mut out)
+                {
+                    return out;
+                }
                 out.push(Read::Modelled(Resource::MeshConfig(MeshConfigDoc {
                     namespace,
                     enable_auto_mtls: config.enable_auto_mtls,
