@@ -929,20 +929,28 @@ fn fix_destination_rule(mesh: &Mesh, broken: &EdgeChange) -> Option<Remedy> {
 fn keep_permissive(mesh: &Mesh, to: &str) -> Option<Remedy> {
     let service = service_port(mesh, to);
     if let Some((svc, port)) = service {
-        let selector = svc.selector.clone().unwrap_or_default();
+        let endpoint = mesh.endpoints_of(svc).first().copied();
+        // A workload-specific PeerAuthentication that already selects the endpoints is older than
+        // a new one and would win (the oldest decides): the fix rewrites that one instead.
+        let existing = endpoint.and_then(|w| server::peer_layers(mesh, w).workload);
+        let (name, selector) = match existing {
+            Some(p) => (p.meta.name.clone(), p.selector.clone().unwrap_or_default()),
+            None => (
+                format!("{}-keep-permissive", svc.name),
+                svc.selector.clone().unwrap_or_default(),
+            ),
+        };
         let labels: Vec<String> = selector
             .iter()
             .map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_str(v)))
             .collect();
-        let target = mesh
-            .endpoints_of(svc)
-            .first()
+        let target = endpoint
             .and_then(|w| w.container_port(port))
             .map_or_else(|| port.port.to_string(), |p| p.to_string());
         if mesh.uses_peer_authentication() {
             let action = format!(
                 "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
-                name = yaml_str(&format!("{}-keep-permissive", svc.name)),
+                name = yaml_str(&name),
                 ns = yaml_str(&svc.namespace),
                 labels = labels.join(", "),
             );
