@@ -108,7 +108,8 @@ pub struct Meta {
     /// Input order: stands in for age when there are no timestamps.
     pub seq: u64,
     pub origin: Origin,
-    /// The resource as written, so that a plan can restore it exactly on rollback.
+    /// The resource as written, so that a plan can restore it exactly on rollback; without the
+    /// unknown fields it had (ML104), as the API server stores it after pruning them.
     pub yaml: String,
 }
 
@@ -645,12 +646,34 @@ impl ResourceRef {
         let ns = if self.namespace.is_empty() {
             String::new()
         } else {
-            format!("\n  namespace: {}", self.namespace)
+            format!("\n  namespace: {}", yaml_str(&self.namespace))
         };
         format!(
             "apiVersion: {}\nkind: {}\nmetadata:\n  name: {}{ns}\n",
-            self.api_version, self.kind, self.name
+            yaml_str(&self.api_version),
+            yaml_str(&self.kind),
+            yaml_str(&self.name)
         )
+    }
+}
+
+/// `text` as a YAML string scalar in the YAML meshlock writes: bare when no YAML reader (1.2, or
+/// the 1.1 of Kubernetes' `sigs.k8s.io/yaml`) could take it for anything but that string, else
+/// double-quoted. A namespace `null`, a name `123` or a label value `true` stays a string.
+pub fn yaml_str(text: &str) -> String {
+    let plain = text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+        && !matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null"
+        );
+    if plain {
+        text.to_owned()
+    } else {
+        // JSON's string syntax is YAML's double-quoted scalar.
+        serde_json::Value::String(text.to_owned()).to_string()
     }
 }
 
@@ -810,5 +833,48 @@ pub fn parse_client(text: &str) -> Result<WorkloadId, ProbeError> {
     match text.trim().split_once('/') {
         Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => Ok(WorkloadId::new(ns, name)),
         _ => Err(ProbeError::BadClient(text.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_str_keeps_strings_strings() {
+        for plain in [
+            "foo",
+            "httpbin.foo.svc.cluster.local",
+            "security.istio.io/v1beta1",
+            "a-b_c",
+            "v1",
+        ] {
+            assert_eq!(yaml_str(plain), plain);
+        }
+        for (text, quoted) in [
+            ("null", "\"null\""),
+            ("True", "\"True\""),
+            ("on", "\"on\""),
+            ("123", "\"123\""),
+            ("1.0", "\"1.0\""),
+            ("", "\"\""),
+            ("*.local", "\"*.local\""),
+            ("a: b", "\"a: b\""),
+            ("say \"hi\"", "\"say \\\"hi\\\"\""),
+        ] {
+            assert_eq!(yaml_str(text), quoted);
+            let read: String = yaml_serde::from_str(&yaml_str(text)).unwrap();
+            assert_eq!(read, text);
+        }
+        let delete = ResourceRef {
+            api_version: "security.istio.io/v1beta1".to_owned(),
+            kind: "PeerAuthentication".to_owned(),
+            namespace: "null".to_owned(),
+            name: "123".to_owned(),
+        };
+        assert_eq!(
+            delete.to_yaml(),
+            "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: \"123\"\n  namespace: \"null\"\n"
+        );
     }
 }

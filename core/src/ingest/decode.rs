@@ -67,6 +67,46 @@ fn merged(text: &str) -> Option<String> {
     yaml_serde::to_string(&value).ok()
 }
 
+/// The document without the fields at `unknown` (the unknown fields meshlock reported, ML104), as
+/// the API server stores an object after pruning the fields its structural schema does not declare
+/// (and as `kubectl apply`'s strict field validation wants it): what a rollback restores. `None`
+/// when there is nothing to prune or the text cannot be rewritten.
+pub fn pruned(text: &str, unknown: &[YamlPath]) -> Option<String> {
+    use super::locate::Segment;
+    use yaml_serde::Value;
+    if unknown.is_empty() {
+        return None;
+    }
+    let mut value: Value = yaml_serde::from_str(merged(text).as_deref().unwrap_or(text)).ok()?;
+    for path in unknown {
+        let (last, parents) = path.segments().split_last()?;
+        let mut node = &mut value;
+        for segment in parents {
+            node = match (segment, node) {
+                (Segment::Key(k), Value::Mapping(map)) => map.iter_mut().find(|(key, _)| key_is(key, k))?.1,
+                (Segment::Index(i), Value::Sequence(items)) => items.get_mut(*i)?,
+                _ => return None,
+            };
+        }
+        let (Segment::Key(k), Value::Mapping(map)) = (last, node) else {
+            return None;
+        };
+        let key = map.keys().find(|key| key_is(key, k))?.clone();
+        map.remove(&key);
+    }
+    yaml_serde::to_string(&value).ok()
+}
+
+/// Whether a YAML map key reads as `name` (`8080:` is the key `8080`).
+fn key_is(key: &yaml_serde::Value, name: &str) -> bool {
+    match key {
+        yaml_serde::Value::String(s) => s == name,
+        yaml_serde::Value::Number(n) => n.to_string() == name,
+        yaml_serde::Value::Bool(b) => b.to_string() == name,
+        _ => false,
+    }
+}
+
 /// Decodes a Kubernetes kind, of which meshlock reads a few fields and skips the rest quietly:
 /// no unknown-field tracking, so one generic layer less per type.
 pub fn decode_plain<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
@@ -262,5 +302,28 @@ mod tests {
             .unwrap();
         assert_eq!(decoded.value.name.as_deref(), Some("a"));
         assert_eq!(decoded.unknown.len(), 1);
+    }
+
+    #[test]
+    fn pruned_drops_exactly_the_unknown_fields() {
+        let text = "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: {name: a}\nspec:\n  mtl: {mode: STRICT}\n  portLevelMtls:\n    8080: {mode: DISABLE, mdoe: x}\n  list: [{keep: 1, drop: 2}]\n";
+        let unknown = [
+            YamlPath::parse("spec.mtl"),
+            YamlPath::parse("spec.portLevelMtls.8080.mdoe"),
+            YamlPath::parse("spec.list[0].drop"),
+        ];
+        let out = pruned(text, &unknown).unwrap();
+        let value: yaml_serde::Value = yaml_serde::from_str(&out).unwrap();
+        let want: yaml_serde::Value = yaml_serde::from_str(
+            "{apiVersion: security.istio.io/v1beta1, kind: PeerAuthentication, metadata: {name: a}, spec: {portLevelMtls: {8080: {mode: DISABLE}}, list: [{keep: 1}]}}",
+        )
+        .unwrap();
+        assert_eq!(value, want);
+        assert_eq!(pruned(text, &[]), None);
+        assert_eq!(pruned(text, &[YamlPath::parse("spec.nothere")]), None);
+        assert_eq!(
+            pruned("{spec: {a: 1}, x: 1}", &[YamlPath::parse("spec.a")]).as_deref(),
+            Some("spec: {}\nx: 1\n")
+        );
     }
 }

@@ -24,7 +24,7 @@ use crate::model::{
     SourceMatch, TargetPort, TlsMode,
 };
 use crate::settings::Limits;
-use decode::{decode_object, decode_plain};
+use decode::{decode_object, decode_plain, pruned};
 pub use limits::input_bytes as input_bytes_exceeded;
 use locate::YamlPath;
 pub use text::source_from_bytes;
@@ -516,6 +516,44 @@ fn read_item(ctx: &DocContext<'_>) -> Vec<Read> {
     }
 }
 
+/// The API server's rules for names, as far as meshlock's identities depend on them (it is lenient
+/// elsewhere: `tests/hostile/cases/unicode-names.yaml`).
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Any object: a path segment of the API (meshlock writes workloads `NAMESPACE/NAME`).
+    Segment,
+    /// A namespace or a Service (DNS labels): no `.` either, or `NAME.NAMESPACE.svc…` would name
+    /// another host.
+    Label,
+}
+
+impl Rule {
+    fn accepts(self, name: &str) -> bool {
+        let segment = !name.is_empty()
+            && !name.contains(['/', '%'])
+            && !name.contains(char::is_whitespace)
+            && name != "."
+            && name != "..";
+        match self {
+            Rule::Segment => segment,
+            // And no delimiter of a probe's target (`HOST:PORT/PATH?QUERY`).
+            // Nor upper case: hosts are matched in lower case (DNS).
+            Rule::Label => {
+                segment && !name.contains(['.', ':', '?', '#']) && !name.contains(|c: char| c.is_ascii_uppercase())
+            }
+        }
+    }
+
+    fn says(self) -> &'static str {
+        match self {
+            Rule::Segment => "it is empty, contains `/`, `%` or a space, or is `.` or `..`",
+            Rule::Label => {
+                "a namespace's or a Service's name is a DNS label: no upper case, `.`, `:`, `/`, `%`, `?`, `#` or space"
+            }
+        }
+    }
+}
+
 /// The kinds meshlock models, by API group (without version) and kind. Each reader decodes the
 /// whole document first; an ignored kind is decoded here when its head was only scanned (`quick`),
 /// so that a YAML error in it is reported all the same.
@@ -537,6 +575,7 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
         ctx,
         api_version,
         quick,
+        pruned: std::cell::Cell::new(None),
     };
     match (group, kind) {
         ("", "Namespace") => reader.namespace(),
@@ -598,6 +637,8 @@ struct ObjectReader<'a> {
     ctx: &'a DocContext<'a>,
     /// The head was only scanned, not decoded.
     quick: bool,
+    /// The document without its unknown fields, when it has some: the `yaml` of its [`Meta`].
+    pruned: std::cell::Cell<Option<String>>,
 }
 
 impl ObjectReader<'_> {
@@ -648,7 +689,9 @@ impl ObjectReader<'_> {
         }
     }
 
+    /// Reports the unknown fields; the resource's [`Meta::yaml`] is then written without them.
     fn report_unknown(&self, unknown: Vec<YamlPath>, out: &mut Vec<Read>) {
+        self.pruned.set(pruned(&self.ctx.doc.text, &unknown));
         for path in unknown {
             let field = match path.segments().last() {
                 Some(locate::Segment::Key(k)) => k.clone(),
@@ -662,7 +705,30 @@ impl ObjectReader<'_> {
         }
     }
 
+    /// The object's name, when it has one that Kubernetes accepts, as are its namespace and owners'
+    /// names: a name is a path segment of the API (no `/` or `%`, not `.` or `..`), and meshlock
+    /// writes workloads as `NAMESPACE/NAME`.
     fn name(&self, meta: &wire::ObjectMeta, out: &mut Vec<Read>) -> Option<String> {
+        let metadata = || YamlPath::default().key("metadata");
+        // An empty name is a missing one (below); an empty namespace is the default one. An owner
+        // without a name would name its pods' workload `` (the client `NAMESPACE/`).
+        let mut names = vec![(metadata().key("name"), meta.name.as_deref().filter(|n| !n.is_empty()))];
+        let namespace = meta.namespace.as_deref().or(self.ctx.source.namespace.as_deref());
+        names.push((metadata().key("namespace"), namespace.filter(|n| !n.is_empty())));
+        for (i, owner) in meta.owner_references.iter().enumerate() {
+            let item = metadata().key("ownerReferences").index(i);
+            let path = if owner.name.is_empty() { item } else { item.key("name") };
+            names.push((path, Some(&owner.name)));
+        }
+        for (i, (path, name)) in names.into_iter().enumerate() {
+            // The second is the namespace: a DNS label, as the Namespace's own name.
+            let rule = if i == 1 { Rule::Label } else { Rule::Segment };
+            if let Some(name) = name
+                && !self.valid_name(name, rule, path, out)
+            {
+                return None;
+            }
+        }
         match meta.name.as_deref().filter(|n| !n.is_empty()) {
             Some(name) => Some(name.to_owned()),
             None => {
@@ -677,6 +743,20 @@ impl ObjectReader<'_> {
         }
     }
 
+    /// Whether `name` follows `rule`; if not, says so at `path`.
+    fn valid_name(&self, name: &str, rule: Rule, path: YamlPath, out: &mut Vec<Read>) -> bool {
+        if rule.accepts(name) {
+            return true;
+        }
+        out.push(self.error(
+            Code::InvalidValue,
+            path,
+            format!("`{name}` is not a name Kubernetes accepts: {}", rule.says()),
+            "Kubernetes names are DNS names: lower-case letters, digits and `-` (and `.` outside namespaces and Services)",
+        ));
+        false
+    }
+
     fn namespace_of(&self, meta: &wire::ObjectMeta) -> String {
         meta.namespace
             .clone()
@@ -685,7 +765,10 @@ impl ObjectReader<'_> {
     }
 
     fn meta(&self, kind: &'static str, meta: &wire::ObjectMeta, name: String) -> Meta {
-        let yaml = self.ctx.doc.text.clone().into_owned();
+        let yaml = self
+            .pruned
+            .take()
+            .unwrap_or_else(|| self.ctx.doc.text.clone().into_owned());
         let mut namespaced = self.namespace_of(meta);
         if kind == "MeshPolicy" {
             namespaced.clear();
@@ -706,6 +789,7 @@ impl ObjectReader<'_> {
         let mut out = Vec::new();
         if let Some(ns) = self.decode::<wire::Namespace>(&mut out)
             && let Some(name) = self.name(&ns.metadata, &mut out)
+            && self.valid_name(&name, Rule::Label, YamlPath::parse("metadata.name"), &mut out)
         {
             out.push(Read::Modelled(Resource::Namespace(Namespace {
                 name,
@@ -792,6 +876,10 @@ impl ObjectReader<'_> {
         let Some(name) = self.name(&svc.metadata, &mut out) else {
             return out;
         };
+        // `NAME.NAMESPACE.svc…`: a dot in either would make another host.
+        if !self.valid_name(&name, Rule::Label, YamlPath::parse("metadata.name"), &mut out) {
+            return out;
+        }
         if svc.spec.service_type.as_deref() == Some("ExternalName") {
             out.push(Read::Ignored {
                 kind: "Service (ExternalName)".to_owned(),
@@ -882,6 +970,13 @@ impl ObjectReader<'_> {
         match yaml_serde::from_str::<Option<wire::MeshConfig>>(mesh) {
             Ok(config) => {
                 let config = config.unwrap_or_default();
+                // The planner writes its mesh-wide step into the root namespace.
+                let path = YamlPath::default().key("data").key("mesh");
+                if let Some(root) = &config.root_namespace
+                    && !self.valid_name(root, Rule::Label, path, &mut out)
+                {
+                    return out;
+                }
                 out.push(Read::Modelled(Resource::MeshConfig(MeshConfigDoc {
                     namespace,
                     enable_auto_mtls: config.enable_auto_mtls,

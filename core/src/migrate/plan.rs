@@ -20,7 +20,7 @@ use crate::migrate::group::{
 };
 use crate::migrate::stage::{ClientLists, Stage, Stages, is_mtls_failure};
 use crate::model::ResourceRef;
-use crate::model::{Meta, MtlsMode, Service, Workload, WorkloadId};
+use crate::model::{Meta, MtlsMode, Service, Workload, WorkloadId, yaml_str};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -804,7 +804,8 @@ impl Planner<'_> {
             let mut apply = vec![
                 "apiVersion: authentication.istio.io/v1alpha1\nkind: MeshPolicy\nmetadata:\n  name: default\nspec:\n  peers:\n  - mtls: {}\n".to_owned(),
                 format!(
-                    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: default\n  namespace: {root}\nspec:\n  host: \"*.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n"
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: default\n  namespace: {}\nspec:\n  host: \"*.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n",
+                    yaml_str(&root)
                 ),
             ];
             for service in self.current.services.iter() {
@@ -1119,18 +1120,29 @@ fn fix_destination_rule(mesh: &Mesh, client: &Workload, to: &str, after: EdgeSta
 fn keep_permissive(mesh: &Mesh, to: &str) -> Option<Remedy> {
     let service = service_port(mesh, to);
     if let Some((svc, port)) = service {
-        let selector = svc.selector.clone().unwrap_or_default();
-        let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        let target = mesh
-            .endpoints_of(svc)
-            .first()
+        let endpoint = mesh.endpoints_of(svc).first().copied();
+        // A workload-specific PeerAuthentication that already selects the endpoints is older than
+        // a new one and would win (the oldest decides): the fix rewrites that one instead.
+        let existing = endpoint.and_then(|w| server::peer_layers(mesh, w).workload);
+        let (name, selector) = match existing {
+            Some(p) => (p.meta.name.clone(), p.selector.clone().unwrap_or_default()),
+            None => (
+                format!("{}-keep-permissive", svc.name),
+                svc.selector.clone().unwrap_or_default(),
+            ),
+        };
+        let labels: Vec<String> = selector
+            .iter()
+            .map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_str(v)))
+            .collect();
+        let target = endpoint
             .and_then(|w| w.container_port(port))
             .map_or_else(|| port.port.to_string(), |p| p.to_string());
         if mesh.uses_peer_authentication() {
             let action = format!(
-                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}-keep-permissive\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
-                name = svc.name,
-                ns = svc.namespace,
+                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
+                name = yaml_str(&name),
+                ns = yaml_str(&svc.namespace),
                 labels = labels.join(", "),
             );
             return Some(Remedy {
@@ -1175,6 +1187,7 @@ fn lock_prechecks(mesh: &Mesh, namespace: &str, service: Option<&Service>) -> Ve
 }
 
 fn peer_authentication_yaml(namespace: &str, name: &str, mode: &str) -> String {
+    let (namespace, name) = (yaml_str(namespace), yaml_str(name));
     format!(
         "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  mtls:\n    mode: {mode}\n"
     )
@@ -1183,15 +1196,17 @@ fn peer_authentication_yaml(namespace: &str, name: &str, mode: &str) -> String {
 fn v1alpha1_policy_yaml(service: &Service, name: &str, mode: &str) -> String {
     format!(
         "apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  targets:\n  - name: {svc}\n  peers:\n  - mtls:\n      mode: {mode}\n",
-        ns = service.namespace,
-        svc = service.name,
+        name = yaml_str(name),
+        ns = yaml_str(&service.namespace),
+        svc = yaml_str(&service.name),
     )
 }
 
 fn destination_rule_yaml(service: &Service, name: &str, mode: &str) -> String {
     format!(
         "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  host: {host}\n  trafficPolicy:\n    tls:\n      mode: {mode}\n",
-        ns = service.namespace,
-        host = service.fqdn,
+        name = yaml_str(name),
+        ns = yaml_str(&service.namespace),
+        host = yaml_str(&service.fqdn.0),
     )
 }
