@@ -965,6 +965,10 @@ impl ObjectReader<'_> {
             });
             return out;
         }
+        // Its namespace is the root namespace unless the config names one: a name like any other.
+        if self.name(&cm.metadata, &mut out).is_none() {
+            return out;
+        }
         let namespace = self.namespace_of(&cm.metadata);
         let mesh = cm.data.get("mesh").map(String::as_str).unwrap_or_default();
         match yaml_serde::from_str::<Option<wire::MeshConfig>>(mesh) {
