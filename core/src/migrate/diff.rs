@@ -195,7 +195,7 @@ impl ChangeSet {
 
 /// What a planner step (a policy-only change: same clients and columns, `after_table` rebuilt
 /// from `before_table`) changes, as sets: per touched column, a tight pass over the clients'
-/// response indices, no per-edge record. `None` when the shapes differ (use `delta_of`).
+/// responses, no per-edge record. `None` when the columns differ (the planner reports it as a bug).
 pub(crate) fn change_sets(
     mesh: &Mesh,
     before_table: &ClassTable,
@@ -213,36 +213,27 @@ pub(crate) fn change_sets(
         if !touched(new.service) || std::sync::Arc::ptr_eq(old, new) {
             continue;
         }
-        // (before, after) response index pairs seen in this column, and their clients.
-        let mut pairs: Vec<((usize, usize), Vec<u32>)> = Vec::new();
+        // The (before, after) pairs seen in this column, and their clients.
+        let mut pairs: Vec<((EdgeState, EdgeState), Vec<u32>)> = Vec::new();
         for (w, client) in mesh.workloads().iter().enumerate() {
             let (Some(a), Some(b)) = (before_table.cell(w, client, old), after_table.cell(w, client, new)) else {
                 continue;
             };
-            if EdgeState::from(a.response) == EdgeState::from(b.response) {
+            let key = (EdgeState::from(a.response), EdgeState::from(b.response));
+            if key.0 == key.1 {
                 continue;
             }
-            let key = (
-                old.responses.iter().position(|r| r == a.response),
-                new.responses.iter().position(|r| r == b.response),
-            );
-            let (Some(x), Some(y)) = key else { continue };
-            match pairs.iter_mut().find(|(k, _)| *k == (x, y)) {
+            match pairs.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, clients)) => clients.push(w as u32),
-                None => pairs.push(((x, y), vec![w as u32])),
+                None => pairs.push((key, vec![w as u32])),
             }
         }
-        for ((x, y), clients) in pairs {
-            let (Some(a), Some(b)) = (old.responses.get(x), new.responses.get(y)) else {
-                continue;
-            };
-            sets.push(ChangeSet {
-                column: c,
-                before: EdgeState::from(a),
-                after: EdgeState::from(b),
-                clients,
-            });
-        }
+        sets.extend(pairs.into_iter().map(|((before, after), clients)| ChangeSet {
+            column: c,
+            before,
+            after,
+            clients,
+        }));
     }
     Some(sets)
 }
