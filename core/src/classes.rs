@@ -491,6 +491,12 @@ impl ClassTable {
     pub fn members(&self, group: u32) -> &[u32] {
         self.groups.members.get(group as usize).map_or(&[][..], Vec::as_slice)
     }
+
+    /// The group of client `w` (workload index): clients no rule tells apart by namespace, labels,
+    /// sidecar or network.
+    pub(crate) fn group_of(&self, w: usize) -> Option<u32> {
+        self.groups.group_of.get(w).copied()
+    }
 }
 
 /// (namespace id, sidecar, label set id, network signature id); label set 0 = labels not read.

@@ -1,7 +1,10 @@
-//! The planner's blocked edges, kept compact. A lock-down held back on a large cluster blocks
-//! millions of edges, so each is a few indices into the plan's stores (clients, service ports,
-//! held-back steps, remedies); the named `Blocker`s are built only when a full list is asked for
-//! (JSON, `--all`, the bindings). Counts, blocking clients and the remedy set read the compact form.
+//! The planner's blocked edges, kept as sets. A lock-down held back on a large cluster blocks
+//! millions of edges, so they are stored as the planner finds them: per held-back step, per change
+//! set (one service port, one state after, its clients in workload order), with what the set's
+//! edges share stored once. Of their remedies only the DestinationRule to fix varies by client,
+//! as an index into a few stored rules; injecting or accepting a client is read from the client.
+//! The named `Blocker`s are built only when a full list is asked for (JSON, `--all`, the
+//! bindings). Counts, blocking clients and the remedy set read the sets.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -12,38 +15,104 @@ use crate::mesh::Mesh;
 use crate::migrate::diff::EdgeState;
 use crate::migrate::group::{clients_text, namespace_sizes, services_text};
 use crate::migrate::plan::{Blocker, Remedy, RemedyChoice, RemedyKind};
+use crate::migrate::remedy::{RuleFix, client_remedies, injectable, keep_permissive, service_port};
 use crate::model::{Workload, WorkloadId};
 
-/// No remedy in this slot of `Held::remedies`.
+/// No index in this slot.
 const NONE: u32 = u32::MAX;
 
-/// A blocked edge: the client (index into the planned mesh's workloads, which the planner's
-/// policy-only steps never change, then into `Blocked::senders`), the service port and the
-/// held-back step (indices into `Blocked`'s stores), what the client would get, and its remedies,
-/// most targeted first.
-#[derive(Debug, Clone, Copy)]
-struct Held {
+/// The clients a held-back step would break alike on one service port, as the planner hands
+/// them over.
+pub(crate) struct BrokenClients {
+    /// The column in the planner's class tables (steps keep the columns).
+    pub column: u32,
+    pub after: EdgeState,
+    /// The evidence of every edge of the set (read from its response before the step)…
+    pub evidence: EvidenceSet,
+    /// …but these clients', which adds declared or observed edges: (client, its evidence), in
+    /// client order.
+    pub sparse: Vec<(u32, EvidenceSet)>,
+    /// Workload indices (the planner's steps keep the workloads), in order.
+    pub clients: Vec<u32>,
+}
+
+impl BrokenClients {
+    fn evidence_at(&self, at: usize) -> EvidenceSet {
+        let Some(&client) = self.clients.get(at) else {
+            return self.evidence;
+        };
+        match self.sparse.binary_search_by_key(&client, |&(w, _)| w) {
+            Ok(i) => self.sparse.get(i).map_or(self.evidence, |&(_, e)| e),
+            Err(_) => self.evidence,
+        }
+    }
+}
+
+/// A set with the step it holds back and its remedies.
+struct HeldSet {
+    step: u32,
+    broken: BrokenClients,
+    /// `None`: the step offers no remedies (not a lock-down).
+    remedies: Option<SetRemedies>,
+}
+
+struct SetRemedies {
+    /// Keeping the service port PERMISSIVE (index into `Blocked::remedies`), when it can be.
+    keep: Option<u32>,
+    /// Per client (as `BrokenClients::clients`): the rule to fix (index into `Blocked::rules`) or
+    /// `NONE`; empty when no client has one.
+    fixes: Vec<u32>,
+}
+
+impl SetRemedies {
+    fn fix_at(&self, at: usize) -> Option<u32> {
+        self.fixes.get(at).copied().filter(|&f| f != NONE)
+    }
+}
+
+/// An observed plaintext sender into a service that the model alone would not hold back.
+struct ObservedHeld {
+    /// Index into the mesh's workloads, then into `Blocked::senders`.
     client: u32,
     port: u32,
     step: u32,
-    after: Option<EdgeState>,
-    /// An observed plaintext sender rather than an edge of the model.
-    observed: bool,
-    evidence: EvidenceSet,
-    remedies: [u32; 4],
+    remedy: u32,
 }
 
-/// Every blocker of a plan, in the order the planner found them.
+/// What the planner recorded, in order: a step's sets, or one observed sender.
+enum Entry {
+    Sets(std::ops::Range<usize>),
+    Observed(usize),
+}
+
+/// One blocked edge: a client of a set, or an observed sender.
+#[derive(Debug, Clone, Copy)]
+enum Edge {
+    InSet { set: usize, at: usize },
+    Observed(usize),
+}
+
+/// Every blocker of a plan, in the order the planner found them: step by step, a step's edges by
+/// client, then by service port.
 pub(crate) struct Blocked<'m> {
     clients: &'m [Workload],
     /// Clients that are not workloads of the mesh (observed senders), after `clients`.
     senders: Vec<WorkloadId>,
+    /// The class table's columns (`fqdn:port`), then the services of observed senders.
     ports: Vec<String>,
     port_index: HashMap<String, u32>,
+    /// Per column: its rank in `fqdn:port` order.
+    port_rank: Vec<u32>,
     steps: Vec<String>,
     remedies: Vec<Remedy>,
     remedy_index: HashMap<Remedy, u32>,
-    edges: Vec<Held>,
+    rules: Vec<RuleFix>,
+    rule_index: HashMap<RuleFix, u32>,
+    sets: Vec<HeldSet>,
+    observed: Vec<ObservedHeld>,
+    entries: Vec<Entry>,
+    len: usize,
+    by_evidence: BTreeMap<Evidence, usize>,
     /// Declared and observed edges, for each blocker's evidence in words.
     evidence: &'m EdgeEvidence,
     /// Plaintext observed from senders the model does not hold, by (client, port).
@@ -54,18 +123,38 @@ impl<'m> Blocked<'m> {
     pub(crate) fn new(mesh: &'m Mesh, table: &ClassTable, evidence: &'m EdgeEvidence) -> Self {
         let ports: Vec<String> = table.columns.iter().map(|c| c.to.clone()).collect();
         let port_index = ports.iter().zip(0..).map(|(p, i)| (p.clone(), i)).collect();
+        let mut by_port: Vec<(usize, &str)> = ports.iter().map(String::as_str).enumerate().collect();
+        by_port.sort_by(|a, b| a.1.cmp(b.1));
+        let mut port_rank = vec![0; by_port.len()];
+        for (rank, (c, _)) in by_port.iter().enumerate() {
+            if let Some(r) = port_rank.get_mut(*c) {
+                *r = rank as u32;
+            }
+        }
         Self {
             clients: mesh.workloads(),
             senders: Vec::new(),
             ports,
             port_index,
+            port_rank,
             steps: Vec::new(),
             remedies: Vec::new(),
             remedy_index: HashMap::new(),
-            edges: Vec::new(),
+            rules: Vec::new(),
+            rule_index: HashMap::new(),
+            sets: Vec::new(),
+            observed: Vec::new(),
+            entries: Vec::new(),
+            len: 0,
+            by_evidence: BTreeMap::new(),
             evidence,
             observed_amounts: HashMap::new(),
         }
+    }
+
+    /// The rank of `column` in `fqdn:port` order: edges are ordered by client, then by it.
+    pub(crate) fn rank(&self, column: u32) -> u32 {
+        self.port_rank.get(column as usize).copied().unwrap_or(u32::MAX)
     }
 
     /// The index of a held-back step's name.
@@ -90,53 +179,95 @@ impl<'m> Blocked<'m> {
         i
     }
 
-    /// A blocked edge from the mesh's workload `client` to the initial table's column `column`
-    /// (the planner's steps keep both): no lookup by name.
-    pub(crate) fn push_index(
-        &mut self,
-        client: u32,
-        column: u32,
-        after: Option<EdgeState>,
-        evidence: EvidenceSet,
-        step: u32,
-        remedies: &[u32],
-    ) {
-        let mut slots = [NONE; 4];
-        for (slot, &r) in slots.iter_mut().zip(remedies) {
-            *slot = r;
+    fn rule(&mut self, rule: RuleFix) -> u32 {
+        if let Some(&i) = self.rule_index.get(&rule) {
+            return i;
         }
-        self.edges.push(Held {
-            client,
-            port: column,
-            step,
-            after,
-            observed: false,
-            evidence,
-            remedies: slots,
-        });
+        let i = self.rules.len() as u32;
+        self.rules.push(rule.clone());
+        self.rule_index.insert(rule, i);
+        i
+    }
+
+    /// The clients one step would break. `remedies`: the mesh before the step and its class
+    /// table, when the step offers remedies (lock-downs).
+    pub(crate) fn push_step(&mut self, step: u32, broken: Vec<BrokenClients>, remedies: Option<(&Mesh, &ClassTable)>) {
+        let start = self.sets.len();
+        // Per step (the mesh is fixed): each port's PERMISSIVE remedy, each client group's rule.
+        let mut keeps: HashMap<u32, Option<u32>> = HashMap::new();
+        let mut rules: HashMap<(u32, u32), u32> = HashMap::new();
+        for broken in broken.into_iter().filter(|b| !b.clients.is_empty()) {
+            self.len += broken.clients.len();
+            let plain = broken.clients.len() - broken.sparse.len();
+            for (kind, n) in broken
+                .sparse
+                .iter()
+                .map(|&(_, e)| (e.strongest(), 1))
+                .chain([(broken.evidence.strongest(), plain)])
+            {
+                if let Some(kind) = kind
+                    && n > 0
+                {
+                    *self.by_evidence.entry(kind).or_default() += n;
+                }
+            }
+            let remedies =
+                remedies.map(|(mesh, table)| self.set_remedies(mesh, table, &broken, &mut keeps, &mut rules));
+            self.sets.push(HeldSet { step, broken, remedies });
+        }
+        if self.sets.len() > start {
+            self.entries.push(Entry::Sets(start..self.sets.len()));
+        }
+    }
+
+    fn set_remedies(
+        &mut self,
+        mesh: &Mesh,
+        table: &ClassTable,
+        broken: &BrokenClients,
+        keeps: &mut HashMap<u32, Option<u32>>,
+        rules: &mut HashMap<(u32, u32), u32>,
+    ) -> SetRemedies {
+        let to = self.ports.get(broken.column as usize).cloned().unwrap_or_default();
+        let keep = match keeps.get(&broken.column) {
+            Some(&keep) => keep,
+            None => {
+                let keep = keep_permissive(mesh, &to).map(|r| self.remedy(r));
+                keeps.insert(broken.column, keep);
+                keep
+            }
+        };
+        let mut fixes = Vec::new();
+        if broken.after.reason == Reason::PlaintextToStrict
+            && let Some((service, _)) = service_port(mesh, &to)
+        {
+            // The rule that decides depends on the client's namespace and labels only: alike
+            // within a client group of the class table.
+            for &w in &broken.clients {
+                let group = table.group_of(w as usize).map(|g| (g, broken.column));
+                let fix = match (group.and_then(|key| rules.get(&key)), mesh.workloads().get(w as usize)) {
+                    (Some(&fix), _) => fix,
+                    (None, Some(client)) => {
+                        let fix = RuleFix::of(mesh, client, service, broken.after).map_or(NONE, |r| self.rule(r));
+                        if let Some(key) = group {
+                            rules.insert(key, fix);
+                        }
+                        fix
+                    }
+                    (None, None) => NONE,
+                };
+                fixes.push(fix);
+            }
+            if fixes.iter().all(|&f| f == NONE) {
+                fixes = Vec::new();
+            }
+        }
+        SetRemedies { keep, fixes }
     }
 
     /// An observed plaintext sender into `to` (`amount`: what was observed), which the model
     /// alone would not hold back.
-    pub(crate) fn push_observed(&mut self, from: &WorkloadId, to: &str, amount: f64, step: u32, remedies: &[u32]) {
-        let evidence = EvidenceSet::EMPTY.with(Evidence::Observed);
-        self.add(from, to, None, true, evidence, step, remedies);
-        if let Some(h) = self.edges.last() {
-            *self.observed_amounts.entry((h.client, h.port)).or_default() += amount;
-        }
-    }
-
-    #[allow(clippy::too_many_arguments, reason = "one blocked edge's fields")]
-    fn add(
-        &mut self,
-        from: &WorkloadId,
-        to: &str,
-        after: Option<EdgeState>,
-        observed: bool,
-        evidence: EvidenceSet,
-        step: u32,
-        remedies: &[u32],
-    ) {
+    pub(crate) fn push_observed(&mut self, from: &WorkloadId, to: &str, amount: f64, step: u32, remedy: u32) {
         let client = match self.clients.binary_search_by(|w| w.id.cmp(from)) {
             Ok(i) => i,
             Err(_) => match self.senders.iter().position(|s| s == from) {
@@ -146,7 +277,7 @@ impl<'m> Blocked<'m> {
                     self.clients.len() + self.senders.len() - 1
                 }
             },
-        };
+        } as u32;
         let port = match self.port_index.get(to) {
             Some(&p) => p,
             None => {
@@ -156,52 +287,93 @@ impl<'m> Blocked<'m> {
                 p
             }
         };
-        let mut slots = [NONE; 4];
-        for (slot, &r) in slots.iter_mut().zip(remedies) {
-            *slot = r;
-        }
-        self.edges.push(Held {
-            client: client as u32,
+        *self.observed_amounts.entry((client, port)).or_default() += amount;
+        *self.by_evidence.entry(Evidence::Observed).or_default() += 1;
+        self.len += 1;
+        self.entries.push(Entry::Observed(self.observed.len()));
+        self.observed.push(ObservedHeld {
+            client,
             port,
             step,
-            after,
-            observed,
-            evidence,
-            remedies: slots,
+            remedy,
         });
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.edges.len()
+        self.len
     }
 
-    fn client(&self, h: &Held) -> Option<&WorkloadId> {
-        let i = h.client as usize;
+    fn client(&self, i: u32) -> Option<&WorkloadId> {
+        let i = i as usize;
         match self.clients.get(i) {
             Some(w) => Some(&w.id),
             None => self.senders.get(i - self.clients.len()),
         }
     }
 
-    fn port(&self, h: &Held) -> &str {
-        self.ports.get(h.port as usize).map_or("", String::as_str)
+    fn port(&self, i: u32) -> &str {
+        self.ports.get(i as usize).map_or("", String::as_str)
     }
 
-    fn step_name(&self, h: &Held) -> &str {
-        self.steps.get(h.step as usize).map_or("", String::as_str)
+    fn step_name(&self, i: u32) -> &str {
+        self.steps.get(i as usize).map_or("", String::as_str)
     }
 
-    fn remedies_of<'s>(&'s self, h: &'s Held) -> impl Iterator<Item = (u32, &'s Remedy)> + 's {
-        h.remedies
-            .iter()
-            .filter_map(|&r| self.remedies.get(r as usize).map(|remedy| (r, remedy)))
+    /// Calls `visit` on every blocked edge in order until it returns false.
+    fn visit_in_order(&self, mut visit: impl FnMut(Edge) -> bool) {
+        for entry in &self.entries {
+            match entry {
+                Entry::Observed(i) => {
+                    if !visit(Edge::Observed(*i)) {
+                        return;
+                    }
+                }
+                Entry::Sets(range) => {
+                    // Each set is in client order; a step's sets interleave by client.
+                    let mut edges: Vec<(u32, u32, usize, usize)> = Vec::new();
+                    for (set, held) in self.sets.iter().enumerate().take(range.end).skip(range.start) {
+                        let rank = self.rank(held.broken.column);
+                        edges.extend(
+                            held.broken
+                                .clients
+                                .iter()
+                                .enumerate()
+                                .map(|(at, &w)| (w, rank, set, at)),
+                        );
+                    }
+                    if range.len() > 1 {
+                        edges.sort_unstable_by_key(|&(w, rank, _, _)| (w, rank));
+                    }
+                    for (_, _, set, at) in edges {
+                        if !visit(Edge::InSet { set, at }) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn evidence_of(&self, edge: Edge) -> EvidenceSet {
+        match edge {
+            Edge::InSet { set, at } => self
+                .sets
+                .get(set)
+                .map_or(EvidenceSet::EMPTY, |s| s.broken.evidence_at(at)),
+            Edge::Observed(_) => EvidenceSet::EMPTY.with(Evidence::Observed),
+        }
     }
 
     /// The held-back steps' names, sorted, each once.
     pub(crate) fn held_back(&self) -> Vec<String> {
         let mut any = vec![false; self.steps.len()];
-        for h in &self.edges {
-            if let Some(a) = any.get_mut(h.step as usize) {
+        let steps = self
+            .sets
+            .iter()
+            .map(|s| s.step)
+            .chain(self.observed.iter().map(|o| o.step));
+        for step in steps {
+            if let Some(a) = any.get_mut(step as usize) {
                 *a = true;
             }
         }
@@ -215,126 +387,143 @@ impl<'m> Blocked<'m> {
         held.into_iter().map(str::to_owned).collect()
     }
 
-    /// Every blocker as (client, held-back step), in order.
-    pub(crate) fn client_steps(&self) -> impl Iterator<Item = (&WorkloadId, &str)> {
-        self.edges
-            .iter()
-            .filter_map(|h| Some((self.client(h)?, self.step_name(h))))
-    }
-
-    /// How many blocked edges have each strongest evidence (`observed`, `declared`, `possible`).
-    pub(crate) fn by_evidence(&self) -> BTreeMap<Evidence, usize> {
-        let mut out = BTreeMap::new();
-        for h in &self.edges {
-            if let Some(kind) = h.evidence.strongest() {
-                *out.entry(kind).or_default() += 1;
+    /// Every blocking client with each step it holds back, once per step it was recorded for.
+    pub(crate) fn client_steps(&self) -> Vec<(&WorkloadId, &str)> {
+        let mut out = Vec::new();
+        let mut seen = vec![false; self.clients.len() + self.senders.len()];
+        for entry in &self.entries {
+            let held: Vec<(u32, u32)> = match entry {
+                Entry::Observed(i) => self.observed.get(*i).map(|o| (o.client, o.step)).into_iter().collect(),
+                Entry::Sets(range) => self
+                    .sets
+                    .get(range.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|s| s.broken.clients.iter().map(|&w| (w, s.step)))
+                    .collect(),
+            };
+            for &(client, step) in &held {
+                if let Some(s) = seen.get_mut(client as usize)
+                    && !*s
+                {
+                    *s = true;
+                    out.extend(self.client(client).map(|id| (id, self.step_name(step))));
+                }
+            }
+            for &(client, _) in &held {
+                if let Some(s) = seen.get_mut(client as usize) {
+                    *s = false;
+                }
             }
         }
         out
     }
 
+    /// How many blocked edges have each strongest evidence (`observed`, `declared`, `possible`).
+    pub(crate) fn by_evidence(&self) -> BTreeMap<Evidence, usize> {
+        self.by_evidence.clone()
+    }
+
     /// Up to `n` named blockers with the strongest evidence (observed, then declared, then
     /// possible), without naming every blocker.
     pub(crate) fn strongest(&self, n: usize) -> Vec<Blocker> {
-        let mut picked: Vec<&Held> = Vec::new();
-        for kind in [Evidence::Observed, Evidence::Declared, Evidence::Possible] {
-            picked.extend(
-                self.edges
-                    .iter()
-                    .filter(|h| h.evidence.strongest() == Some(kind))
-                    .take(n - picked.len().min(n)),
-            );
-        }
-        picked.into_iter().filter_map(|h| self.named(h)).collect()
+        let kinds = [Evidence::Observed, Evidence::Declared, Evidence::Possible];
+        let mut first: [Vec<Edge>; 3] = Default::default();
+        self.visit_in_order(|edge| {
+            let strongest = self.evidence_of(edge).strongest();
+            if let Some(list) = kinds
+                .iter()
+                .position(|&k| Some(k) == strongest)
+                .and_then(|k| first.get_mut(k))
+                && list.len() < n
+            {
+                list.push(edge);
+            }
+            first.iter().any(|list| list.len() < n)
+        });
+        let picked: Vec<Edge> = first.into_iter().flatten().take(n).collect();
+        picked.into_iter().filter_map(|e| self.named(e)).collect()
     }
 
     /// The named blockers: the strongest evidence first (observed, declared, possible), then in
     /// the order they were found.
     pub(crate) fn blockers(&self) -> Vec<Blocker> {
-        let mut edges: Vec<&Held> = self.edges.iter().collect();
-        edges.sort_by_key(|h| h.evidence.strongest());
-        edges.into_iter().filter_map(|h| self.named(h)).collect()
+        let mut edges: Vec<(Option<Evidence>, Edge)> = Vec::with_capacity(self.len);
+        self.visit_in_order(|edge| {
+            edges.push((self.evidence_of(edge).strongest(), edge));
+            true
+        });
+        edges.sort_by_key(|&(kind, _)| kind);
+        edges.into_iter().filter_map(|(_, e)| self.named(e)).collect()
     }
 
-    fn named(&self, h: &Held) -> Option<Blocker> {
-        let (would_get, reason) = if h.observed {
-            ("observed plaintext".to_owned(), Reason::PlaintextToStrict)
-        } else {
-            (
-                h.after.map(|a| a.status.to_string()).unwrap_or_default(),
-                h.after.map_or(Reason::NoEndpoints, |a| a.reason),
-            )
-        };
-        let client = self.client(h)?;
-        let service = self.port(h);
-        let evidence_text = match self.observed_amounts.get(&(h.client, h.port)) {
-            Some(amount) if h.observed => {
-                format!("observed {} requests in plaintext", crate::evidence::amount(*amount))
+    fn named(&self, edge: Edge) -> Option<Blocker> {
+        let evidence = self.evidence_of(edge);
+        match edge {
+            Edge::Observed(i) => {
+                let o = self.observed.get(i)?;
+                let client = self.client(o.client)?;
+                let service = self.port(o.port);
+                let evidence_text = match self.observed_amounts.get(&(o.client, o.port)) {
+                    Some(amount) => format!("observed {} requests in plaintext", crate::evidence::amount(*amount)),
+                    None => self.evidence.text(client, service, evidence),
+                };
+                Some(Blocker {
+                    client: client.clone(),
+                    service: service.to_owned(),
+                    would_get: "observed plaintext".to_owned(),
+                    reason: Reason::PlaintextToStrict,
+                    step: self.step_name(o.step).to_owned(),
+                    remedies: self.remedies.get(o.remedy as usize).cloned().into_iter().collect(),
+                    evidence,
+                    evidence_text,
+                })
             }
-            _ => self.evidence.text(client, service, h.evidence),
+            Edge::InSet { set, at } => {
+                let held = self.sets.get(set)?;
+                let w = *held.broken.clients.get(at)?;
+                let client = self.clients.get(w as usize)?;
+                let service = self.port(held.broken.column);
+                Some(Blocker {
+                    client: client.id.clone(),
+                    service: service.to_owned(),
+                    would_get: held.broken.after.status.to_string(),
+                    reason: held.broken.after.reason,
+                    step: self.step_name(held.step).to_owned(),
+                    remedies: self.remedies_of(held, at, client),
+                    evidence,
+                    evidence_text: self.evidence.text(&client.id, service, evidence),
+                })
+            }
+        }
+    }
+
+    /// A set's edge's remedies, most targeted first: inject the client, fix the DestinationRule
+    /// that decides, keep the port PERMISSIVE, accept the break.
+    fn remedies_of(&self, held: &HeldSet, at: usize, client: &Workload) -> Vec<Remedy> {
+        let Some(remedies) = &held.remedies else {
+            return Vec::new();
         };
-        Some(Blocker {
-            client: client.clone(),
-            service: service.to_owned(),
-            would_get,
-            reason,
-            step: self.step_name(h).to_owned(),
-            remedies: self.remedies_of(h).map(|(_, r)| r.clone()).collect(),
-            evidence: h.evidence,
-            evidence_text,
-        })
+        let (inject, allow) = client_remedies(client);
+        let fqdn = fqdn_of(self.port(held.broken.column));
+        let fix = remedies
+            .fix_at(at)
+            .and_then(|f| self.rules.get(f as usize))
+            .map(|rule| rule.remedy(&client.id, fqdn));
+        let keep = remedies.keep.and_then(|k| self.remedies.get(k as usize)).cloned();
+        inject.into_iter().chain(fix).chain(keep).chain([allow]).collect()
     }
 
     /// The smallest set of remedies found that releases the held-back lock-downs: a greedy set
-    /// cover over the blocked edges (each pick deals with the most edges left). Gains are kept up
-    /// to date as edges are dealt with, so each pick costs the candidates plus the edges it covers.
+    /// cover over the blocked edges (each pick deals with the most edges left). Edges alike for
+    /// the cover (same step, same candidates) are counted together; gains are kept up to date as
+    /// they are dealt with.
     pub(crate) fn remedy_set(&self, mesh: &Mesh, lock_downs: usize) -> Vec<RemedyChoice> {
-        // Candidates by (kind, target), in key order; the first edge's remedy stands for its
-        // candidate. `candidate_of`: per stored remedy, its candidate (`NONE`: accepting a break,
-        // which is no remedy to choose).
-        let mut by_key: BTreeMap<(u8, &str), u32> = BTreeMap::new();
-        // Each stored remedy counts at its first edge (millions of edges share a few thousand).
-        let mut seen = vec![false; self.remedies.len()];
-        for h in &self.edges {
-            for (r, remedy) in self.remedies_of(h) {
-                if seen.get(r as usize).copied().unwrap_or(true) {
-                    continue;
-                }
-                if let Some(s) = seen.get_mut(r as usize) {
-                    *s = true;
-                }
-                if let Some(key) = candidate_key(remedy) {
-                    by_key.entry(key).or_insert(r);
-                }
-            }
-        }
-        let keys: HashMap<(u8, &str), u32> = by_key.keys().copied().zip(0..).collect();
-        let candidate_of: Vec<u32> = self
-            .remedies
-            .iter()
-            .map(|remedy| {
-                candidate_key(remedy)
-                    .and_then(|key| keys.get(&key).copied())
-                    .unwrap_or(NONE)
-            })
-            .collect();
-        let representatives: Vec<u32> = by_key.into_values().collect();
-        let candidates_of = |h: &Held| candidates(*h, &candidate_of);
-        // Per candidate, the edges it deals with (a few per edge in all).
-        let mut edges_of: Vec<Vec<u32>> = vec![Vec::new(); representatives.len()];
-        let mut open = vec![0usize; self.steps.len()];
-        for (i, h) in self.edges.iter().enumerate() {
-            for c in candidates_of(h) {
-                if let Some(list) = edges_of.get_mut(c as usize) {
-                    list.push(i as u32);
-                }
-            }
-            if let Some(n) = open.get_mut(h.step as usize) {
-                *n += 1;
-            }
-        }
-        let mut gain: Vec<usize> = edges_of.iter().map(Vec::len).collect();
-        let mut done = vec![false; self.edges.len()];
+        let candidates = Candidates::of(self);
+        let cover = Cover::of(self, &candidates);
+        let mut gain = cover.gains(candidates.len());
+        let mut open = cover.open.clone();
+        let mut done = vec![false; cover.groups.len()];
         let mut released = 0;
         let mut out = Vec::new();
         loop {
@@ -345,41 +534,40 @@ impl<'m> Blocked<'m> {
                     best = Some(c);
                 }
             }
-            let Some((c, remedy)) = best.and_then(|c| {
-                let r = *representatives.get(c)?;
-                Some((c, self.remedies.get(r as usize)?))
-            }) else {
+            let Some((c, remedy)) = best.and_then(|c| Some((c, candidates.representatives.get(c)?))) else {
                 break;
             };
             let taken = gain.get(c).copied().unwrap_or(0);
-            let mut clients: BTreeSet<&WorkloadId> = BTreeSet::new();
-            let mut ports: BTreeSet<&str> = BTreeSet::new();
-            for (i, h) in edges_of
-                .get(c)
-                .into_iter()
-                .flatten()
-                .filter_map(|&i| Some((i as usize, self.edges.get(i as usize)?)))
-            {
-                clients.extend(self.client(h));
-                ports.insert(self.port(h));
-                if done.get(i).copied().unwrap_or(true) {
+            for &g in cover.groups_of.get(c).into_iter().flatten() {
+                let (Some(group), Some(d)) = (cover.groups.get(g as usize), done.get_mut(g as usize)) else {
+                    continue;
+                };
+                if *d {
                     continue;
                 }
-                if let Some(d) = done.get_mut(i) {
-                    *d = true;
-                }
-                for other in candidates_of(h) {
+                *d = true;
+                for other in group.candidates.into_iter().filter(|&o| o != NONE) {
                     if let Some(g) = gain.get_mut(other as usize) {
-                        *g = g.saturating_sub(1);
+                        *g = g.saturating_sub(group.edges);
                     }
                 }
-                if let Some(left) = open.get_mut(h.step as usize) {
-                    *left -= 1;
+                if let Some(left) = open.get_mut(group.step as usize) {
+                    *left -= group.edges;
                     if *left == 0 {
                         released += 1;
                     }
                 }
             }
+            let clients: BTreeSet<&WorkloadId> = cover
+                .clients
+                .get(c)
+                .map(|bits| ones(bits).filter_map(|w| self.clients.get(w)).map(|w| &w.id).collect())
+                .unwrap_or_default();
+            let ports: BTreeSet<&str> = cover
+                .ports
+                .get(c)
+                .map(|bits| ones(bits).map(|p| self.port(p as u32)).collect())
+                .unwrap_or_default();
             out.push(choice(mesh, &clients, &ports, remedy.clone(), taken, released));
             if released == lock_downs {
                 break;
@@ -389,24 +577,283 @@ impl<'m> Blocked<'m> {
     }
 }
 
-/// The candidates of the remedy set that deal with a blocked edge.
-fn candidates(h: Held, candidate_of: &[u32]) -> impl Iterator<Item = u32> + '_ {
-    h.remedies
-        .into_iter()
-        .filter_map(|r| candidate_of.get(r as usize).copied())
-        .filter(|&c| c != NONE)
+/// The `fqdn` of `fqdn:port`.
+fn fqdn_of(to: &str) -> &str {
+    to.rsplit_once(':').map_or(to, |(host, _)| host)
 }
 
-/// A remedy's candidate in the remedy set: injection first, then rules, then ports kept
-/// PERMISSIVE (the order breaks ties), by target. Accepting a break is no remedy to choose.
-fn candidate_key(remedy: &Remedy) -> Option<(u8, &str)> {
-    let rank = match remedy.kind {
-        RemedyKind::AllowBreak => return None,
-        RemedyKind::InjectClient => 0,
-        RemedyKind::FixDestinationRule => 1,
-        RemedyKind::KeepPermissive => 2,
-    };
-    Some((rank, remedy.target.as_str()))
+/// The remedies the cover chooses from, by (kind, target) in key order: injection first, then
+/// rules, then ports kept PERMISSIVE (the order breaks ties), by target. Accepting a break is no
+/// remedy to choose. Each stands as the remedy of its first edge.
+struct Candidates {
+    representatives: Vec<Remedy>,
+    /// Per workload: injecting its namespace (`NONE`: not injectable, or never blocking).
+    inject: Vec<u32>,
+    /// Per stored rule: fixing it.
+    fix: Vec<u32>,
+    /// Per stored remedy: keeping its port PERMISSIVE.
+    keep: Vec<u32>,
+}
+
+/// A candidate's first edge: in step order, then by client and port.
+#[derive(Clone, Copy)]
+enum First {
+    Inject(u32),
+    Fix { rule: u32, client: u32, column: u32 },
+    Keep(u32),
+}
+
+impl Candidates {
+    fn of<'b>(blocked: &'b Blocked<'_>) -> Self {
+        let mut first: BTreeMap<(u8, &'b str), First> = BTreeMap::new();
+        for entry in &blocked.entries {
+            let Entry::Sets(range) = entry else { continue };
+            // The step's first edge (by client, then port) for each candidate it holds.
+            let mut in_step: HashMap<(u8, &'b str), ((u32, u32), First)> = HashMap::new();
+            let mut offer = |key: (u8, &'b str), at: (u32, u32), f: First| {
+                if first.contains_key(&key) {
+                    return;
+                }
+                let slot = in_step.entry(key).or_insert((at, f));
+                if at < slot.0 {
+                    *slot = (at, f);
+                }
+            };
+            for held in blocked.sets.get(range.clone()).unwrap_or_default() {
+                let Some(remedies) = &held.remedies else { continue };
+                let (column, rank) = (held.broken.column, blocked.rank(held.broken.column));
+                if let Some((&w, remedy)) = held
+                    .broken
+                    .clients
+                    .first()
+                    .zip(remedies.keep.and_then(|k| Some((k, blocked.remedies.get(k as usize)?))))
+                {
+                    offer((2, remedy.1.target.as_str()), (w, rank), First::Keep(remedy.0));
+                }
+                let mut previous: Option<(u8, &'b str)> = None;
+                for (at, &w) in held.broken.clients.iter().enumerate() {
+                    let Some(client) = blocked.clients.get(w as usize) else {
+                        continue;
+                    };
+                    let (key, f) = match remedies.fix_at(at) {
+                        _ if injectable(client) => ((0, client.id.namespace.as_str()), First::Inject(w)),
+                        Some(rule) => match blocked.rules.get(rule as usize) {
+                            Some(fix) => (
+                                (1, fix.rule.as_str()),
+                                First::Fix {
+                                    rule,
+                                    client: w,
+                                    column,
+                                },
+                            ),
+                            None => continue,
+                        },
+                        None => continue,
+                    };
+                    // Clients come in order: only a run's first can come first.
+                    if previous != Some(key) {
+                        offer(key, (w, rank), f);
+                        previous = Some(key);
+                    }
+                }
+            }
+            for (key, (_, f)) in in_step {
+                first.entry(key).or_insert(f);
+            }
+        }
+        let index: HashMap<(u8, &str), u32> = first.keys().copied().zip(0..).collect();
+        let representatives = first.values().filter_map(|&f| blocked.first_remedy(f)).collect();
+        let inject = blocked
+            .clients
+            .iter()
+            .map(|w| {
+                let key = (0, w.id.namespace.as_str());
+                if injectable(w) {
+                    index.get(&key).copied().unwrap_or(NONE)
+                } else {
+                    NONE
+                }
+            })
+            .collect();
+        let fix = blocked
+            .rules
+            .iter()
+            .map(|r| index.get(&(1, r.rule.as_str())).copied().unwrap_or(NONE))
+            .collect();
+        let keep = blocked
+            .remedies
+            .iter()
+            .map(|r| match r.kind {
+                RemedyKind::KeepPermissive => index.get(&(2, r.target.as_str())).copied().unwrap_or(NONE),
+                _ => NONE,
+            })
+            .collect();
+        Self {
+            representatives,
+            inject,
+            fix,
+            keep,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.representatives.len()
+    }
+
+    /// The candidates of the edge to client `w` at position `at` of a set.
+    fn of_edge(&self, remedies: &SetRemedies, at: usize, w: u32) -> [u32; 3] {
+        let pick = |list: &[u32], i: Option<u32>| i.and_then(|i| list.get(i as usize).copied()).unwrap_or(NONE);
+        [
+            pick(&self.inject, Some(w)),
+            pick(&self.fix, remedies.fix_at(at)),
+            pick(&self.keep, remedies.keep),
+        ]
+    }
+}
+
+impl Blocked<'_> {
+    fn first_remedy(&self, first: First) -> Option<Remedy> {
+        match first {
+            First::Inject(w) => client_remedies(self.clients.get(w as usize)?).0,
+            First::Fix { rule, client, column } => Some(
+                self.rules
+                    .get(rule as usize)?
+                    .remedy(&self.clients.get(client as usize)?.id, fqdn_of(self.port(column))),
+            ),
+            First::Keep(k) => self.remedies.get(k as usize).cloned(),
+        }
+    }
+}
+
+/// Blocked edges alike for the cover: one step, the same candidates.
+struct CoverGroup {
+    step: u32,
+    candidates: [u32; 3],
+    edges: usize,
+}
+
+/// The blocked edges as the cover reads them.
+struct Cover {
+    groups: Vec<CoverGroup>,
+    /// Per candidate: its groups.
+    groups_of: Vec<Vec<u32>>,
+    /// Per candidate: the clients (workload bits) and ports (column bits) of its edges.
+    clients: Vec<Vec<u64>>,
+    ports: Vec<Vec<u64>>,
+    /// Per step: its blocked edges (a lock-down is released when none is left).
+    open: Vec<usize>,
+}
+
+impl Cover {
+    fn of(blocked: &Blocked<'_>, candidates: &Candidates) -> Self {
+        let n = candidates.len();
+        let mut cover = Cover {
+            groups: Vec::new(),
+            groups_of: vec![Vec::new(); n],
+            clients: vec![Vec::new(); n],
+            ports: vec![Vec::new(); n],
+            open: vec![0; blocked.steps.len()],
+        };
+        let mut index: HashMap<(u32, [u32; 3]), u32> = HashMap::new();
+        for o in &blocked.observed {
+            if let Some(n) = cover.open.get_mut(o.step as usize) {
+                *n += 1;
+            }
+        }
+        for held in &blocked.sets {
+            let clients = &held.broken.clients;
+            if let Some(n) = cover.open.get_mut(held.step as usize) {
+                *n += clients.len();
+            }
+            let Some(remedies) = &held.remedies else { continue };
+            // Runs of clients with the same candidates count as one.
+            let mut run: Option<([u32; 3], usize)> = None;
+            for (at, &w) in clients.iter().enumerate() {
+                let of = candidates.of_edge(remedies, at, w);
+                for c in of.into_iter().filter(|&c| c != NONE) {
+                    if let Some(bits) = cover.clients.get_mut(c as usize) {
+                        set_bit(bits, w as usize);
+                    }
+                    if let Some(bits) = cover.ports.get_mut(c as usize) {
+                        set_bit(bits, held.broken.column as usize);
+                    }
+                }
+                match &mut run {
+                    Some((same, edges)) if *same == of => *edges += 1,
+                    _ => {
+                        if let Some((of, edges)) = run.take() {
+                            cover.add(&mut index, held.step, of, edges);
+                        }
+                        run = Some((of, 1));
+                    }
+                }
+            }
+            if let Some((of, edges)) = run {
+                cover.add(&mut index, held.step, of, edges);
+            }
+        }
+        cover
+    }
+
+    fn add(&mut self, index: &mut HashMap<(u32, [u32; 3]), u32>, step: u32, candidates: [u32; 3], edges: usize) {
+        if candidates.iter().all(|&c| c == NONE) {
+            return;
+        }
+        let next = self.groups.len() as u32;
+        let g = *index.entry((step, candidates)).or_insert(next);
+        if g == next {
+            self.groups.push(CoverGroup {
+                step,
+                candidates,
+                edges: 0,
+            });
+            for c in candidates.into_iter().filter(|&c| c != NONE) {
+                if let Some(list) = self.groups_of.get_mut(c as usize) {
+                    list.push(g);
+                }
+            }
+        }
+        if let Some(group) = self.groups.get_mut(g as usize) {
+            group.edges += edges;
+        }
+    }
+
+    /// Per candidate: the edges it deals with.
+    fn gains(&self, candidates: usize) -> Vec<usize> {
+        let mut gain = vec![0; candidates];
+        for group in &self.groups {
+            for c in group.candidates.into_iter().filter(|&c| c != NONE) {
+                if let Some(g) = gain.get_mut(c as usize) {
+                    *g += group.edges;
+                }
+            }
+        }
+        gain
+    }
+}
+
+fn set_bit(bits: &mut Vec<u64>, i: usize) {
+    let word = i / 64;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    if let Some(w) = bits.get_mut(word) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(i, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let bit = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            Some(i * 64 + bit)
+        })
+    })
 }
 
 /// A chosen remedy, said at the scale it acts on, with the alternatives for its edges.

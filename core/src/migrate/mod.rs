@@ -4,6 +4,7 @@ mod blocked;
 pub mod diff;
 pub mod group;
 pub mod plan;
+mod remedy;
 pub mod simulate;
 pub mod stage;
 

@@ -13,14 +13,14 @@ use crate::evaluate::{Reason, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
-use crate::migrate::blocked::Blocked;
-use crate::migrate::diff::{EdgeChange, EdgeState, change_sets};
+use crate::migrate::blocked::{Blocked, BrokenClients};
+use crate::migrate::diff::{EdgeChange, change_sets};
 use crate::migrate::group::{
     ClientGroup, Deciders, EdgeGroup, Effect, Grouper, by_client, names_text, namespace_sizes,
 };
 use crate::migrate::stage::{ClientLists, Stage, Stages, is_mtls_failure};
 use crate::model::ResourceRef;
-use crate::model::{Meta, MtlsMode, Service, Workload, WorkloadId, yaml_str};
+use crate::model::{Meta, MtlsMode, Service, WorkloadId, yaml_str};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,8 +275,6 @@ struct Planner<'a> {
     list_edges: bool,
     steps: Vec<PlanStep>,
     blocked: Blocked<'a>,
-    /// Per column: its rank in `fqdn:port` order (edge order sorts by it).
-    port_rank: Vec<u32>,
     notes: Vec<String>,
 }
 
@@ -331,17 +329,8 @@ impl Mesh {
     ) -> Result<Plan, PlanError> {
         let table = ClassTable::new(self);
         let namespaces = self.plan_order(goal, &table)?;
-        let mut by_port: Vec<(usize, &str)> = table.columns.iter().map(|c| c.to.as_str()).enumerate().collect();
-        by_port.sort_by(|a, b| a.1.cmp(b.1));
-        let mut port_rank = vec![0; by_port.len()];
-        for (rank, (c, _)) in by_port.iter().enumerate() {
-            if let Some(r) = port_rank.get_mut(*c) {
-                *r = rank as u32;
-            }
-        }
         let mut planner = Planner {
             current: self.clone(),
-            port_rank,
             stages: self.stages_with(&table, ClientLists::CountOnly),
             blocked: Blocked::new(self, &table, evidence),
             table,
@@ -401,7 +390,7 @@ impl Mesh {
     }
 
     /// PeerAuthentication decides servers from 1.6 (and in 1.5 once one exists); before, v1alpha1.
-    fn uses_peer_authentication(&self) -> bool {
+    pub(super) fn uses_peer_authentication(&self) -> bool {
         let version = self.settings.istio_version;
         version.has_peer_authentication() && (!version.has_v1alpha1_authn() || self.authn_policies.is_empty())
     }
@@ -480,8 +469,8 @@ impl Planner<'_> {
         if self.observed_blockers(&candidate, &after) {
             return Ok(false);
         }
-        // The broken edges the user did not accept, in edge order (client, then service port),
-        // with their evidence: those outside the scope do not hold the step back.
+        // The broken edges the user did not accept, with their evidence: those outside the scope
+        // do not hold the step back.
         let workloads = next.workloads();
         let accepted = |w: u32| {
             !self.allow_break.is_empty()
@@ -489,52 +478,49 @@ impl Planner<'_> {
                     .get(w as usize)
                     .is_some_and(|c| self.allow_break.contains(&c.id))
         };
-        let evidence_of = |w: u32, c: u32, before: EdgeState| {
-            let set = crate::evidence::of_response(before.reason);
-            match (
-                self.evidence.is_empty(),
-                workloads.get(w as usize),
-                self.table.columns.get(c as usize),
-            ) {
-                (false, Some(client), Some(column)) => set.union(self.evidence.sparse(&client.id, &column.to)),
-                _ => set,
-            }
-        };
-        let mut breaks: Vec<(u32, u32, EdgeState, EvidenceSet)> = sets
-            .iter()
-            .filter(|set| set.breaks())
-            .flat_map(|set| {
-                set.clients.iter().filter(|&&w| !accepted(w)).map(move |&w| {
-                    (
-                        w,
-                        set.column as u32,
-                        set.after,
-                        evidence_of(w, set.column as u32, set.before),
-                    )
-                })
-            })
-            .collect();
-        breaks.sort_by_key(|&(w, c, _, _)| (w, self.port_rank.get(c as usize).copied().unwrap_or(u32::MAX)));
-        let (breaks, outside): (Vec<_>, Vec<_>) = breaks.into_iter().partition(|b| self.scope.admits(b.3));
-        if !breaks.is_empty() {
-            let step = self.blocked.step(&candidate.name);
-            let mut parts = RemedyParts::new(&self.current, &self.table);
-            for (w, c, after, evidence) in breaks {
-                let remedies = if offer_remedies {
-                    parts.of(&mut self.blocked, w, c, after)
-                } else {
-                    Vec::new()
+        let mut broken = Vec::new();
+        let mut outside: Vec<(u32, u32, EvidenceSet)> = Vec::new();
+        for set in sets.iter().filter(|set| set.breaks()) {
+            let column = set.column as u32;
+            let to = self.table.columns.get(set.column).map_or("", |c| c.to.as_str());
+            let evidence = crate::evidence::of_response(set.before.reason);
+            let mut held = BrokenClients {
+                column,
+                after: set.after,
+                evidence,
+                sparse: Vec::new(),
+                clients: Vec::new(),
+            };
+            for &w in set.clients.iter().filter(|&&w| !accepted(w)) {
+                let edge = match workloads.get(w as usize) {
+                    Some(client) if !self.evidence.is_empty() => evidence.union(self.evidence.sparse(&client.id, to)),
+                    _ => evidence,
                 };
-                self.blocked.push_index(w, c, Some(after), evidence, step, &remedies);
+                if !self.scope.admits(edge) {
+                    outside.push((w, column, edge));
+                    continue;
+                }
+                if edge != evidence {
+                    held.sparse.push((w, edge));
+                }
+                held.clients.push(w);
             }
+            broken.push(held);
+        }
+        if broken.iter().any(|b| !b.clients.is_empty()) {
+            let step = self.blocked.step(&candidate.name);
+            let remedies = offer_remedies.then_some((&self.current, &self.table));
+            self.blocked.push_step(step, broken, remedies);
             return Ok(false);
         }
         if !outside.is_empty() {
             self.breaks_outside_scope += outside.len();
+            // Named in edge order: by client, then service port.
+            outside.sort_by_key(|&(w, c, _)| (w, self.blocked.rank(c)));
             let shown: Vec<String> = outside
                 .iter()
                 .take(3)
-                .filter_map(|&(w, c, _, evidence)| {
+                .filter_map(|&(w, c, evidence)| {
                     let from = &workloads.get(w as usize)?.id;
                     let to = &self.table.columns.get(c as usize)?.to;
                     Some(format!("{from} → {to} ({evidence})"))
@@ -660,7 +646,7 @@ impl Planner<'_> {
         let step = self.blocked.step(&candidate.name);
         for (id, service, amount, remedy) in observed {
             let remedy = self.blocked.remedy(remedy);
-            self.blocked.push_observed(&id, &service, amount, step, &[remedy]);
+            self.blocked.push_observed(&id, &service, amount, step, remedy);
         }
         true
     }
@@ -987,188 +973,6 @@ fn stage_changes(before: &Stages, after: &Stages) -> BTreeMap<String, StageChang
         );
     }
     out
-}
-
-/// The narrowest ways out for blocked edges, assembled from parts shared by every edge of one client
-/// or one service port and built once each per step: a 10,000-pod plan has millions of blocked
-/// edges. Remedies are stored once in `Blocked`; edges point at them.
-struct RemedyParts<'m> {
-    mesh: &'m Mesh,
-    table: &'m ClassTable,
-    /// Per client (workload index): injecting it (when it has no sidecar), and accepting its breaks.
-    clients: HashMap<u32, (Option<u32>, u32)>,
-    /// Per column: keeping its service port PERMISSIVE.
-    ports: HashMap<u32, Option<u32>>,
-}
-
-impl<'m> RemedyParts<'m> {
-    fn new(mesh: &'m Mesh, table: &'m ClassTable) -> Self {
-        Self {
-            mesh,
-            table,
-            clients: HashMap::new(),
-            ports: HashMap::new(),
-        }
-    }
-
-    /// For the edge from workload `w` to column `c`, in order: inject the client, fix the
-    /// DestinationRule that decides, keep the port PERMISSIVE, accept the break.
-    fn of(&mut self, store: &mut Blocked<'_>, w: u32, c: u32, after: EdgeState) -> Vec<u32> {
-        let mesh = self.mesh;
-        let Some(client) = mesh.workloads().get(w as usize) else {
-            return Vec::new();
-        };
-        let to = self
-            .table
-            .columns
-            .get(c as usize)
-            .map_or("", |column| column.to.as_str());
-        let (inject, allow) = match self.clients.get(&w) {
-            Some(&parts) => parts,
-            None => {
-                let (inject, allow) = client_remedies(client);
-                let parts = (inject.map(|r| store.remedy(r)), store.remedy(allow));
-                self.clients.insert(w, parts);
-                parts
-            }
-        };
-        let keep = match self.ports.get(&c) {
-            Some(&keep) => keep,
-            None => {
-                let keep = keep_permissive(mesh, to).map(|r| store.remedy(r));
-                self.ports.insert(c, keep);
-                keep
-            }
-        };
-        let fix = fix_destination_rule(mesh, client, to, after).map(|r| store.remedy(r));
-        inject.into_iter().chain(fix).chain(keep).chain([allow]).collect()
-    }
-}
-
-fn service_port<'a>(mesh: &'a Mesh, to: &str) -> Option<(&'a Service, &'a crate::model::ServicePort)> {
-    let (fqdn, port) = to.rsplit_once(':')?;
-    let svc = mesh
-        .service_index(&crate::model::Fqdn(fqdn.to_owned()))
-        .and_then(|i| mesh.services.get(i))?;
-    let port = svc.ports.iter().find(|p| p.port.to_string() == port)?;
-    Some((svc, port))
-}
-
-fn client_remedies(client: &Workload) -> (Option<Remedy>, Remedy) {
-    let id = &client.id;
-    let mut inject = None;
-    if !client.sidecar.present && client.calls.is_none() {
-        let restart = match client.kind {
-            "Deployment" | "StatefulSet" | "DaemonSet" => {
-                format!(
-                    "kubectl rollout restart {} {} -n {}",
-                    client.kind.to_ascii_lowercase(),
-                    id.name,
-                    id.namespace
-                )
-            }
-            "Job" | "CronJob" => format!(
-                "re-run {} `{}`: pods created after the label are injected",
-                client.kind, id.name
-            ),
-            _ => format!("delete and recreate pod `{}` in `{}`", id.name, id.namespace),
-        };
-        inject = Some(Remedy {
-            kind: RemedyKind::InjectClient,
-            target: id.namespace.clone(),
-            description: format!("inject a sidecar into `{id}`; it then sends mTLS"),
-            action: Some(format!(
-                "kubectl label namespace {} istio-injection=enabled && {restart}",
-                id.namespace
-            )),
-        });
-    }
-    let allow = Remedy {
-        kind: RemedyKind::AllowBreak,
-        target: id.to_string(),
-        description: format!("accept that `{id}` breaks"),
-        action: Some(format!("--allow-break {id}")),
-    };
-    (inject, allow)
-}
-
-fn fix_destination_rule(mesh: &Mesh, client: &Workload, to: &str, after: EdgeState) -> Option<Remedy> {
-    // A sidecar client still sending plaintext: a DestinationRule decides it. (The cheap test
-    // first: this runs for every blocked edge.)
-    if after.reason == Reason::PlaintextToStrict
-        && client.sidecar.present
-        && let Some((svc, _)) = service_port(mesh, to)
-        && let Some(choice) = crate::resolve::client::destination_rules(mesh, client, svc)
-        && let Some(rule) = choice.rules.first()
-    {
-        return Some(Remedy {
-            kind: RemedyKind::FixDestinationRule,
-            target: rule.meta.display_ref(),
-            description: format!(
-                "`{}` (found in the {}) decides `{}`'s TLS to `{}` without ISTIO_MUTUAL: set `trafficPolicy.tls.mode: ISTIO_MUTUAL` in it (and in its portLevelSettings)",
-                rule.meta.display_ref(),
-                choice.found_in,
-                client.id,
-                svc.fqdn
-            ),
-            action: None,
-        });
-    }
-    None
-}
-
-fn keep_permissive(mesh: &Mesh, to: &str) -> Option<Remedy> {
-    let service = service_port(mesh, to);
-    if let Some((svc, port)) = service {
-        let endpoint = mesh.endpoints_of(svc).first().copied();
-        // A workload-specific PeerAuthentication that already selects the endpoints is older than
-        // a new one and would win (the oldest decides): the fix rewrites that one instead.
-        let existing = endpoint.and_then(|w| server::peer_layers(mesh, w).workload);
-        let (name, selector) = match existing {
-            Some(p) => (p.meta.name.clone(), p.selector.clone().unwrap_or_default()),
-            None => (
-                format!("{}-keep-permissive", svc.name),
-                svc.selector.clone().unwrap_or_default(),
-            ),
-        };
-        let labels: Vec<String> = selector
-            .iter()
-            .map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_str(v)))
-            .collect();
-        let target = endpoint
-            .and_then(|w| w.container_port(port))
-            .map_or_else(|| port.port.to_string(), |p| p.to_string());
-        if mesh.uses_peer_authentication() {
-            let action = format!(
-                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{{labels}}}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    {target}:\n      mode: PERMISSIVE\n",
-                name = yaml_str(&name),
-                ns = yaml_str(&svc.namespace),
-                labels = labels.join(", "),
-            );
-            return Some(Remedy {
-                kind: RemedyKind::KeepPermissive,
-                target: to.to_owned(),
-                description: format!(
-                    "keep `{}` port {} PERMISSIVE (container port {target}) while the rest locks down; plaintext stays unauthenticated there",
-                    svc.fqdn, port.port
-                ),
-                action: Some(action),
-            });
-        } else {
-            // In 1.1 a port-specific Policy does not reliably beat a port-less one (store order
-            // decides), so the narrowest safe choice is not locking this service.
-            return Some(Remedy {
-                kind: RemedyKind::KeepPermissive,
-                target: svc.fqdn.to_string(),
-                description: format!(
-                    "keep `{}` PERMISSIVE: skip this lock step (to lock its other ports, list them in the Policy's `targets[].ports`); plaintext stays unauthenticated there",
-                    svc.fqdn
-                ),
-                action: None,
-            });
-        }
-    }
-    None
 }
 
 fn lock_prechecks(mesh: &Mesh, namespace: &str, service: Option<&Service>) -> Vec<String> {
