@@ -487,6 +487,37 @@ impl ClassTable {
         census
     }
 
+    /// Per column, how many clients have an edge into it; per client (workload index), how many
+    /// columns it has an edge into: what `cell` says of every edge, counted from the columns'
+    /// censuses (whole groups at once), not edge by edge.
+    pub fn degrees(&self, mesh: &Mesh) -> (Vec<usize>, Vec<usize>) {
+        let mut into = Vec::with_capacity(self.columns.len());
+        let mut per_group = vec![0usize; self.groups.members.len()];
+        let mut out = vec![0usize; mesh.workloads.len()];
+        for column in &self.columns {
+            let census = self.census(mesh, column);
+            into.push(census.counts.iter().sum());
+            for &g in census.groups.iter().flatten() {
+                if let Some(n) = per_group.get_mut(g as usize) {
+                    *n += 1;
+                }
+            }
+            for &w in census.singles.iter().flatten() {
+                if let Some(n) = out.get_mut(w as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        for (members, &n) in self.groups.members.iter().zip(&per_group) {
+            for &w in members {
+                if let Some(o) = out.get_mut(w as usize) {
+                    *o += n;
+                }
+            }
+        }
+        (into, out)
+    }
+
     /// The members of `group`, in workload order.
     pub fn members(&self, group: u32) -> &[u32] {
         self.groups.members.get(group as usize).map_or(&[][..], Vec::as_slice)
@@ -825,6 +856,10 @@ pub fn touched_services(before: &Mesh, after: &Mesh) -> Vec<bool> {
 
 /// The resources that differ between two lists (added, removed or changed), from either side.
 fn changed<'a, T: PartialEq>(before: &'a [T], after: &'a [T], meta: impl Fn(&T) -> &crate::model::Meta) -> Vec<&'a T> {
+    // A what-if change shares the kinds it leaves alone.
+    if std::ptr::eq(before, after) {
+        return Vec::new();
+    }
     let key = |t: &'a T| {
         let m = meta(t);
         (m.kind, m.namespace.as_str(), m.name.as_str())

@@ -14,6 +14,9 @@ use crate::workloads;
 
 mod intent;
 mod lint;
+mod shared;
+
+use shared::Shared;
 
 /// Loading failed: the input holds errors. Every diagnostic (errors and the rest) is included.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -47,7 +50,9 @@ pub struct Mesh {
     requested: MeshSettings,
     next_seq: u64,
     pub(crate) settings: ResolvedSettings,
-    pub(crate) namespaces: BTreeMap<String, Namespace>,
+    /// Namespaces and policies are shared too, kind by kind, with the what-if changes that do not
+    /// change that kind (a planner's step changes one PeerAuthentication, say).
+    pub(crate) namespaces: Arc<BTreeMap<String, Namespace>>,
     /// Workloads, services and endpoints are shared between a mesh and its policy-only what-if
     /// changes (the planner's candidates), which never change them.
     pub(crate) workloads: Arc<[Workload]>,
@@ -55,22 +60,22 @@ pub struct Mesh {
     services_by_fqdn: Arc<HashMap<Fqdn, usize>>,
     /// Per service (same index): the workloads its selector picks.
     pub(crate) endpoints: Arc<[Vec<usize>]>,
-    pub(crate) authn_policies: Vec<AuthnPolicy>,
-    pub(crate) peer_authentications: Vec<PeerAuthentication>,
-    pub(crate) destination_rules: Vec<DestinationRule>,
+    pub(crate) authn_policies: Shared<AuthnPolicy>,
+    pub(crate) peer_authentications: Shared<PeerAuthentication>,
+    pub(crate) destination_rules: Shared<DestinationRule>,
     /// DestinationRules by the host they name, resolved in their namespace; wildcards apart: for
     /// the lookup every evaluation makes (`resolve::client::destination_rules`).
-    rules_by_host: RulesByHost,
-    pub(crate) authorization_policies: Vec<AuthorizationPolicy>,
+    rules_by_host: Arc<RulesByHost>,
+    pub(crate) authorization_policies: Shared<AuthorizationPolicy>,
     /// Per namespace: its AuthorizationPolicies (indices, in order), for `authorization_at`.
-    authorization_by_namespace: HashMap<String, Vec<usize>>,
-    pub(crate) rbac: crate::model::LegacyRbac,
+    authorization_by_namespace: Arc<HashMap<String, Vec<usize>>>,
+    pub(crate) rbac: Arc<crate::model::LegacyRbac>,
     /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
-    pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
+    pub(crate) request_authentications: Shared<crate::model::RequestAuthentication>,
     /// Kubernetes NetworkPolicies (`resolve::network`).
-    pub(crate) network_policies: Vec<crate::model::NetworkPolicy>,
+    pub(crate) network_policies: Shared<crate::model::NetworkPolicy>,
     /// Declared traffic (`TrafficIntent`s and intents CSV lines): evidence, never configuration.
-    pub(crate) intents: Vec<crate::model::TrafficIntent>,
+    pub(crate) intents: Shared<crate::model::TrafficIntent>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -200,13 +205,22 @@ impl Mesh {
             .filter(|s| !delete.iter().any(|d| names(d, &s.key)))
             .cloned()
             .collect();
+        let mut kinds = ChangedKinds::default();
+        for stored in ingested.resources.iter().chain(
+            self.resources
+                .iter()
+                .filter(|s| delete.iter().any(|d| names(d, &s.key)))
+                .map(|s| &**s),
+        ) {
+            kinds.add(&stored.resource);
+        }
         let resources = merge(kept, ingested.resources, None);
         finish(
             resources,
             self.requested.clone(),
             next_seq,
             ingested.diagnostics,
-            only_policies.then_some(self),
+            only_policies.then_some((self, kinds)),
         )
     }
 
@@ -289,7 +303,7 @@ impl Mesh {
                 .collect()
         }
         // Shared (a what-if change of this mesh) is the same without comparing.
-        fn same<T: PartialEq>(a: &Arc<[T]>, b: &Arc<[T]>) -> bool {
+        fn same<T: PartialEq + ?Sized>(a: &Arc<T>, b: &Arc<T>) -> bool {
             Arc::ptr_eq(a, b) || a == b
         }
         self.settings == other.settings
@@ -297,9 +311,9 @@ impl Mesh {
             && same(&self.services, &other.services)
             && same(&self.endpoints, &other.endpoints)
             && self.authorization_policies == other.authorization_policies
-            && self.rbac == other.rbac
+            && same(&self.rbac, &other.rbac)
             && self.network_policies == other.network_policies
-            && self.namespaces == other.namespaces
+            && same(&self.namespaces, &other.namespaces)
             && selector_rules(self) == selector_rules(other)
     }
 
@@ -463,13 +477,42 @@ pub(crate) fn origin_location(origin: Option<&Origin>) -> Location {
     origin.map_or_else(Location::default, Origin::location)
 }
 
-/// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`).
+/// The kinds of policy a what-if change adds, replaces or deletes: a mesh built from it shares
+/// the others with the mesh it changes.
+#[derive(Debug, Clone, Copy, Default)]
+struct ChangedKinds {
+    authn: bool,
+    peer: bool,
+    rules: bool,
+    authorization: bool,
+    rbac: bool,
+    request_authentication: bool,
+    network: bool,
+}
+
+impl ChangedKinds {
+    fn add(&mut self, resource: &Resource) {
+        match resource {
+            Resource::AuthnPolicy(_) => self.authn = true,
+            Resource::PeerAuthentication(_) => self.peer = true,
+            Resource::DestinationRule(_) => self.rules = true,
+            Resource::AuthorizationPolicy(_) => self.authorization = true,
+            Resource::RbacConfig(_) | Resource::ServiceRole(_) | Resource::ServiceRoleBinding(_) => self.rbac = true,
+            Resource::RequestAuthentication(_) => self.request_authentication = true,
+            Resource::NetworkPolicy(_) => self.network = true,
+            _ => {}
+        }
+    }
+}
+
+/// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`), and the kinds
+/// of policy changed.
 fn finish(
     resources: Vec<Arc<Stored>>,
     requested: MeshSettings,
     next_seq: u64,
     mut diagnostics: Vec<Diagnostic>,
-    reuse: Option<&Mesh>,
+    reuse: Option<(&Mesh, ChangedKinds)>,
 ) -> Result<Loaded, LoadError> {
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError { diagnostics });
@@ -543,10 +586,15 @@ fn build(
     requested: MeshSettings,
     next_seq: u64,
     diagnostics: &mut Vec<Diagnostic>,
-    reuse: Option<&Mesh>,
+    reuse: Option<(&Mesh, ChangedKinds)>,
 ) -> Mesh {
     let settings = resolve_settings(&requested, &resources, diagnostics);
-    let reuse = reuse.filter(|m| m.settings == settings);
+    let (reuse, changed) = match reuse.filter(|(m, _)| m.settings == settings) {
+        Some((m, changed)) => (Some(m), changed),
+        None => (None, ChangedKinds::default()),
+    };
+    // What the previous mesh shares: every kind this change leaves as it was.
+    let shared = |kind_changed: fn(&ChangedKinds) -> bool| reuse.filter(|_| !kind_changed(&changed));
     let version = settings.istio_version;
     let mut namespaces = BTreeMap::new();
     let mut services = Vec::new();
@@ -571,6 +619,7 @@ fn build(
     };
     for stored in &resources {
         match &stored.resource {
+            Resource::Namespace(_) | Resource::Intent(_) if reuse.is_some() => {}
             Resource::Namespace(n) => {
                 namespaces.insert(n.name.clone(), n.clone());
             }
@@ -580,12 +629,16 @@ fn build(
             Resource::AuthnPolicy(p) if !version.has_v1alpha1_authn() => {
                 not_on_this_release(p.meta.kind, "removed in Istio 1.6", stored);
             }
+            Resource::AuthnPolicy(_) if shared(|c| c.authn).is_some() => {}
             Resource::AuthnPolicy(p) => authn_policies.push(p.clone()),
             Resource::PeerAuthentication(_) if !version.has_peer_authentication() => {
                 not_on_this_release("PeerAuthentication", "introduced in Istio 1.5", stored);
             }
+            Resource::PeerAuthentication(_) if shared(|c| c.peer).is_some() => {}
             Resource::PeerAuthentication(p) => peer_authentications.push(p.clone()),
+            Resource::DestinationRule(_) if shared(|c| c.rules).is_some() => {}
             Resource::DestinationRule(d) => destination_rules.push(d.clone()),
+            Resource::AuthorizationPolicy(_) if shared(|c| c.authorization).is_some() => {}
             Resource::AuthorizationPolicy(a) => authorization_policies.push(a.clone()),
             Resource::Caller(c) => callers.push(c),
             Resource::RbacConfig(_) | Resource::ServiceRole(_) | Resource::ServiceRoleBinding(_)
@@ -593,13 +646,17 @@ fn build(
             {
                 not_on_this_release("rbac.istio.io", "legacy RBAC was removed in Istio 1.6", stored);
             }
+            Resource::RbacConfig(_) | Resource::ServiceRole(_) | Resource::ServiceRoleBinding(_)
+                if shared(|c| c.rbac).is_some() => {}
             Resource::RbacConfig(r) => rbac.configs.push(r.clone()),
             Resource::ServiceRole(r) => rbac.roles.push(r.clone()),
             Resource::ServiceRoleBinding(r) => rbac.bindings.push(r.clone()),
             Resource::RequestAuthentication(_) if !version.has_peer_authentication() => {
                 not_on_this_release("RequestAuthentication", "introduced in Istio 1.5", stored);
             }
+            Resource::RequestAuthentication(_) if shared(|c| c.request_authentication).is_some() => {}
             Resource::RequestAuthentication(r) => request_authentications.push(r.clone()),
+            Resource::NetworkPolicy(_) if shared(|c| c.network).is_some() => {}
             Resource::NetworkPolicy(n) => network_policies.push(n.clone()),
             Resource::Intent(i) => intents.push(i.clone()),
             Resource::MeshConfig(_) => {}
@@ -676,27 +733,47 @@ fn build(
             )
         }
     };
-    let rules_by_host = RulesByHost::new(&destination_rules, &services);
+    let rules_by_host = match shared(|c| c.rules) {
+        Some(previous) => Arc::clone(&previous.rules_by_host),
+        None => Arc::new(RulesByHost::new(&destination_rules, &services)),
+    };
+    // A kind shared with the previous mesh, or the list just read.
+    fn or_new<T>(previous: Option<&Shared<T>>, new: Vec<T>) -> Shared<T> {
+        previous.map_or_else(|| new.into(), Shared::clone)
+    }
+    let authorization_by_namespace = match shared(|c| c.authorization) {
+        Some(previous) => Arc::clone(&previous.authorization_by_namespace),
+        None => Arc::new(index_by_namespace(authorization_policies.iter().map(|p| &p.meta))),
+    };
     let mesh = Mesh {
         resources,
         requested,
         next_seq,
         settings,
-        namespaces,
+        namespaces: reuse.map_or_else(|| Arc::new(namespaces), |m| Arc::clone(&m.namespaces)),
         workloads,
         services,
         services_by_fqdn,
         endpoints,
-        authn_policies,
-        peer_authentications,
+        authn_policies: or_new(shared(|c| c.authn).map(|m| &m.authn_policies), authn_policies),
+        peer_authentications: or_new(
+            shared(|c| c.peer).map(|m| &m.peer_authentications),
+            peer_authentications,
+        ),
         rules_by_host,
-        destination_rules,
-        authorization_by_namespace: index_by_namespace(authorization_policies.iter().map(|p| &p.meta)),
-        authorization_policies,
-        rbac,
-        request_authentications,
-        network_policies,
-        intents,
+        destination_rules: or_new(shared(|c| c.rules).map(|m| &m.destination_rules), destination_rules),
+        authorization_by_namespace,
+        authorization_policies: or_new(
+            shared(|c| c.authorization).map(|m| &m.authorization_policies),
+            authorization_policies,
+        ),
+        rbac: shared(|c| c.rbac).map_or_else(|| Arc::new(rbac), |m| Arc::clone(&m.rbac)),
+        request_authentications: or_new(
+            shared(|c| c.request_authentication).map(|m| &m.request_authentications),
+            request_authentications,
+        ),
+        network_policies: or_new(shared(|c| c.network).map(|m| &m.network_policies), network_policies),
+        intents: or_new(reuse.map(|m| &m.intents), intents),
         diagnostics: Vec::new(),
     };
     // A policy-only what-if of the planner (`reuse`) is evaluated, never linted: nobody reads its

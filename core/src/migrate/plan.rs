@@ -415,20 +415,15 @@ impl Mesh {
             namespaces.retain(|n| wanted.contains(n));
         }
         let mut degree: BTreeMap<String, usize> = BTreeMap::new();
-        for column in &table.columns {
+        let (into, out) = table.degrees(self);
+        for (column, into) in table.columns.iter().zip(into) {
             let Some(ns) = column.to.split('.').nth(1) else {
                 continue;
             };
-            let into = table.column_cells(self, column).count();
             *degree.entry(ns.to_owned()).or_default() += into;
         }
         // Out of a namespace: its clients' edges, counted per client, then added per namespace.
-        for (w, client) in self.workloads.iter().enumerate() {
-            let out = table
-                .columns
-                .iter()
-                .filter(|column| table.cell(w, client, column).is_some())
-                .count();
+        for (client, out) in self.workloads.iter().zip(out) {
             match degree.get_mut(&client.id.namespace) {
                 Some(d) => *d += out,
                 None => {
