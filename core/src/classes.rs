@@ -410,7 +410,8 @@ impl ClientSet {
     }
 }
 
-fn set_bit(bits: &mut Vec<u64>, i: usize) {
+/// Sets bit `i`, growing `bits` as needed.
+pub(crate) fn set_bit(bits: &mut Vec<u64>, i: usize) {
     let word = i / 64;
     if bits.len() <= word {
         bits.resize(word + 1, 0);
@@ -420,7 +421,8 @@ fn set_bit(bits: &mut Vec<u64>, i: usize) {
     }
 }
 
-fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+/// The bits set, in order.
+pub(crate) fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
     bits.iter().enumerate().flat_map(|(i, &word)| {
         let mut rest = word;
         std::iter::from_fn(move || {

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::classes::ClassTable;
+use crate::classes::{ClassTable, ones, set_bit};
 use crate::evaluate::Reason;
 use crate::evidence::{EdgeEvidence, Evidence, EvidenceSet};
 use crate::mesh::Mesh;
@@ -595,6 +595,9 @@ struct Candidates {
     keep: Vec<u32>,
 }
 
+/// A candidate's (kind rank, target): its place in key order.
+type CandidateKey<'a> = (u8, &'a str);
+
 /// A candidate's first edge: in step order, then by client and port.
 #[derive(Clone, Copy)]
 enum First {
@@ -605,12 +608,12 @@ enum First {
 
 impl Candidates {
     fn of<'b>(blocked: &'b Blocked<'_>) -> Self {
-        let mut first: BTreeMap<(u8, &'b str), First> = BTreeMap::new();
+        let mut first: BTreeMap<CandidateKey<'b>, First> = BTreeMap::new();
         for entry in &blocked.entries {
             let Entry::Sets(range) = entry else { continue };
             // The step's first edge (by client, then port) for each candidate it holds.
-            let mut in_step: HashMap<(u8, &'b str), ((u32, u32), First)> = HashMap::new();
-            let mut offer = |key: (u8, &'b str), at: (u32, u32), f: First| {
+            let mut in_step: HashMap<CandidateKey<'b>, ((u32, u32), First)> = HashMap::new();
+            let mut offer = |key: CandidateKey<'b>, at: (u32, u32), f: First| {
                 if first.contains_key(&key) {
                     return;
                 }
@@ -630,7 +633,7 @@ impl Candidates {
                 {
                     offer((2, remedy.1.target.as_str()), (w, rank), First::Keep(remedy.0));
                 }
-                let mut previous: Option<(u8, &'b str)> = None;
+                let mut previous: Option<CandidateKey<'b>> = None;
                 for (at, &w) in held.broken.clients.iter().enumerate() {
                     let Some(client) = blocked.clients.get(w as usize) else {
                         continue;
@@ -661,7 +664,7 @@ impl Candidates {
                 first.entry(key).or_insert(f);
             }
         }
-        let index: HashMap<(u8, &str), u32> = first.keys().copied().zip(0..).collect();
+        let index: HashMap<CandidateKey<'_>, u32> = first.keys().copied().zip(0..).collect();
         let representatives = first.values().filter_map(|&f| blocked.first_remedy(f)).collect();
         let inject = blocked
             .clients
@@ -830,30 +833,6 @@ impl Cover {
         }
         gain
     }
-}
-
-fn set_bit(bits: &mut Vec<u64>, i: usize) {
-    let word = i / 64;
-    if bits.len() <= word {
-        bits.resize(word + 1, 0);
-    }
-    if let Some(w) = bits.get_mut(word) {
-        *w |= 1 << (i % 64);
-    }
-}
-
-fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    bits.iter().enumerate().flat_map(|(i, &word)| {
-        let mut rest = word;
-        std::iter::from_fn(move || {
-            if rest == 0 {
-                return None;
-            }
-            let bit = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            Some(i * 64 + bit)
-        })
-    })
 }
 
 /// A chosen remedy, said at the scale it acts on, with the alternatives for its edges.
