@@ -520,6 +520,58 @@ impl ClassTable {
         (into, out)
     }
 
+    /// Visits the clients whose response into one column differs between this table (`before`)
+    /// and `next` (`after`, the same column): `visit(clients, before, after)`, clients in workload
+    /// order within a call. When `next` was rebuilt from this table (same groups and identities),
+    /// whole groups are compared at once where the response depends on the group alone.
+    pub(crate) fn differing<'a>(
+        &'a self,
+        next: &'a ClassTable,
+        mesh: &'a Mesh,
+        before: &'a Column,
+        after: &'a Column,
+        mut visit: impl FnMut(&[u32], &'a Response, &'a Response),
+    ) {
+        let differ = |w: u32| {
+            let client = mesh.workloads.get(w as usize)?;
+            let (b, a) = (
+                self.cell(w as usize, client, before)?,
+                next.cell(w as usize, client, after)?,
+            );
+            (b.response != a.response).then_some((b.response, a.response))
+        };
+        let shared = Arc::ptr_eq(&self.groups, &next.groups)
+            && Arc::ptr_eq(&self.identities, &next.identities)
+            && before.identity == after.identity;
+        if !shared {
+            for w in 0..mesh.workloads.len() as u32 {
+                if let Some((b, a)) = differ(w) {
+                    visit(&[w], b, a);
+                }
+            }
+            return;
+        }
+        let partition = before.identity.and_then(|p| self.identities.get(p));
+        for (g, members) in self.groups.members.iter().enumerate() {
+            // As in `census`: one response for the whole group unless identity splits it here.
+            let whole = partition.is_none_or(|p| p.of_group.get(g).copied().flatten().is_some());
+            let singles: &[u32] = if whole { &[] } else { members };
+            if whole && let Some((b, a)) = members.first().and_then(|&w| differ(w)) {
+                visit(members, b, a);
+            }
+            for &w in singles {
+                if let Some((b, a)) = differ(w) {
+                    visit(&[w], b, a);
+                }
+            }
+        }
+        for &w in &self.groups.restricted {
+            if let Some((b, a)) = differ(w) {
+                visit(&[w], b, a);
+            }
+        }
+    }
+
     /// The members of `group`, in workload order.
     pub fn members(&self, group: u32) -> &[u32] {
         self.groups.members.get(group as usize).map_or(&[][..], Vec::as_slice)

@@ -215,19 +215,21 @@ pub(crate) fn change_sets(
         }
         // The (before, after) pairs seen in this column, and their clients.
         let mut pairs: Vec<((EdgeState, EdgeState), Vec<u32>)> = Vec::new();
-        for (w, client) in mesh.workloads().iter().enumerate() {
-            let (Some(a), Some(b)) = (before_table.cell(w, client, old), after_table.cell(w, client, new)) else {
-                continue;
-            };
-            let key = (EdgeState::from(a.response), EdgeState::from(b.response));
+        before_table.differing(after_table, mesh, old, new, |clients, a, b| {
+            let key = (EdgeState::from(a), EdgeState::from(b));
             if key.0 == key.1 {
-                continue;
+                return;
             }
             match pairs.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, clients)) => clients.push(w as u32),
-                None => pairs.push((key, vec![w as u32])),
+                Some((_, all)) => all.extend_from_slice(clients),
+                None => pairs.push((key, clients.to_vec())),
             }
+        });
+        // In edge order: clients by workload, pairs by their first client.
+        for (_, clients) in &mut pairs {
+            clients.sort_unstable();
         }
+        pairs.sort_by_key(|(_, clients)| clients.first().copied());
         sets.extend(pairs.into_iter().map(|((before, after), clients)| ChangeSet {
             column: c,
             before,
