@@ -212,17 +212,21 @@ struct PlanOptions {
     metrics: Option<Value>,
     edges: Option<String>,
     intents: Option<Value>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 /// `check()`, `matrix()` and `diff()` options: `edges` (a scope: `all`, `possible`,
 /// `declared,observed`…), `intents` (sources of TrafficIntent YAML or intents CSV), `metrics`
-/// (observed traffic).
+/// (observed traffic), `countsOnly` (`check`: no per-edge lists).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WeighOptions {
     edges: Option<String>,
     intents: Option<Value>,
     metrics: Option<Value>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 /// The core's [`api::Weighing`] of these options.
@@ -238,6 +242,7 @@ fn weighing(edges: Option<String>, intents: Option<Value>, metrics: Option<Value
             .map(|s| path_or_inline_source(s, &opts))
             .collect::<Result<_, _>>()?,
         observations: metrics.filter(|m| !m.is_null()).map(observations).transpose()?,
+        counts_only: false,
     })
 }
 
@@ -246,7 +251,10 @@ fn weigh_options(options: Option<Value>) -> Result<api::Weighing, ApiError> {
         None | Some(Value::Null) => WeighOptions::default(),
         Some(value) => serde_json::from_value(value).map_err(|e| bad_request("options", e))?,
     };
-    weighing(opts.edges, opts.intents, opts.metrics)
+    Ok(api::Weighing {
+        counts_only: opts.counts_only,
+        ..weighing(opts.edges, opts.intents, opts.metrics)?
+    })
 }
 
 fn plan(mesh: &meshlock::Mesh, options: Option<Value>) -> Result<Plan, ApiError> {
@@ -258,7 +266,10 @@ fn plan(mesh: &meshlock::Mesh, options: Option<Value>) -> Result<Plan, ApiError>
         opts.goal.as_deref().unwrap_or("strict"),
         &opts.allow_break.unwrap_or_default(),
     )?;
-    let weighing = weighing(opts.edges, opts.intents, opts.metrics)?;
+    let weighing = api::Weighing {
+        counts_only: opts.counts_only,
+        ..weighing(opts.edges, opts.intents, opts.metrics)?
+    };
     api::plan_weighed(mesh, &goal, &allow, weighing)
 }
 
@@ -302,7 +313,22 @@ fn step_input(index: usize, value: Value) -> Result<StepInput, ApiError> {
 }
 
 /// `check` of sources: an input that does not load is reported in the report, not thrown.
-fn check_sources(sources: Value, opts: Option<Value>) -> Result<CheckReport, ApiError> {
+/// `countsOnly` in the options: no per-edge lists.
+fn check_sources(sources: Value, mut opts: Option<Value>) -> Result<CheckReport, ApiError> {
+    let counts_only = match opts
+        .as_mut()
+        .and_then(Value::as_object_mut)
+        .and_then(|o| o.remove("countsOnly"))
+    {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(bad_request(
+                "options",
+                format!("`countsOnly` must be a boolean, got {other}"),
+            ));
+        }
+    };
     let opts = options(opts)?;
     let sources = match list(sources)
         .into_iter()
@@ -314,7 +340,7 @@ fn check_sources(sources: Value, opts: Option<Value>) -> Result<CheckReport, Api
         other => other?,
     };
     Ok(match meshlock::Mesh::load(&sources, &opts.settings) {
-        Ok(loaded) => loaded.mesh.check(),
+        Ok(loaded) => loaded.mesh.check_with(!counts_only),
         Err(err) => CheckReport::from_diagnostics(err.diagnostics),
     })
 }
@@ -616,7 +642,7 @@ pub fn diff<'env>(env: &'env Env, before: &Mesh, after: &Mesh, options: Option<V
 /// The static checker on files and inline sources, as `meshlock check`: an input that does not
 /// load is reported (its diagnostics, nothing else), not thrown.
 #[napi(
-    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions",
+    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions & { countsOnly?: boolean }",
     ts_return_type = "CheckReport"
 )]
 pub fn check<'env>(env: &'env Env, sources: Value, options: Option<Value>) -> napi::Result<Unknown<'env>> {

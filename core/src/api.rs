@@ -348,6 +348,9 @@ enum Call {
         intents: Vec<SourceSpec>,
         #[serde(default)]
         metrics: Option<Source>,
+        /// Counts and groups only, no blockers listed.
+        #[serde(default)]
+        counts_only: bool,
     },
     Diff {
         sources: Vec<SourceSpec>,
@@ -386,18 +389,24 @@ enum Call {
         intents: Vec<SourceSpec>,
         #[serde(default)]
         metrics: Option<Source>,
+        /// Counts and groups only, no failing edges or plaintext callers listed.
+        #[serde(default)]
+        counts_only: bool,
     },
     Tour,
 }
 
 /// How an operation weighs edges (every binding passes these once, here): `edges`, the scope
 /// (`all`, `possible`, `declared,observed`, …); `intents`, sources of declared traffic
-/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic.
+/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic;
+/// `counts_only`: `check` and `plan` answer with counts and groups, no per-edge lists (what a
+/// large cluster needs).
 #[derive(Debug, Clone, Default)]
 pub struct Weighing {
     pub edges: Option<String>,
     pub intents: Vec<Source>,
     pub observations: Option<crate::telemetry::Observations>,
+    pub counts_only: bool,
 }
 
 /// A [`Weighing`] resolved on a mesh: the mesh with the intents, the evidence, the scope.
@@ -409,6 +418,8 @@ pub struct Weighed {
     pub observations: Option<crate::telemetry::Observations>,
     /// Whether anything was given: without, operations answer as they always did.
     pub weighs: bool,
+    /// Per-edge lists are wanted (not `counts_only`).
+    pub list_edges: bool,
 }
 
 impl Weighed {
@@ -429,6 +440,7 @@ pub fn scope_request(edges: Option<&str>) -> Result<EdgeScope, ApiError> {
 }
 
 impl Weighing {
+    /// Nothing weighs the edges (`counts_only` changes what is listed, not what is counted).
     pub fn is_empty(&self) -> bool {
         self.edges.is_none() && self.intents.is_empty() && self.observations.is_none()
     }
@@ -453,6 +465,7 @@ impl Weighing {
             scope,
             observations: self.observations,
             weighs,
+            list_edges: !self.counts_only,
         })
     }
 }
@@ -465,23 +478,63 @@ pub fn plan_weighed(
     weighing: Weighing,
 ) -> Result<crate::migrate::Plan, ApiError> {
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh)
-        .plan_in_scope(goal, allow, w.observations.as_ref(), true, &w.evidence, w.scope)?)
+    let mesh = w.mesh(mesh);
+    plan_listing(mesh, w.list_edges, |list_edges| {
+        mesh.plan_in_scope(goal, allow, w.observations.as_ref(), list_edges, &w.evidence, w.scope)
+    })
+}
+
+/// Runs `plan(list_edges)` with the blockers listed when `list_edges` is asked for and every edge
+/// of `mesh` could be one within `limits.max_listed_edges`; else the plan's notes say that they
+/// are left out (its counts, groups and remedies are complete).
+pub fn plan_listing(
+    mesh: &Mesh,
+    list_edges: bool,
+    plan: impl FnOnce(bool) -> Result<crate::migrate::Plan, PlanError>,
+) -> Result<crate::migrate::Plan, ApiError> {
+    let edges = mesh.edge_count();
+    let limit = mesh.limits().max_listed_edges;
+    let fits = edges <= limit;
+    let mut plan = plan(list_edges && fits)?;
+    if list_edges && !fits && plan.blocked_edges > 0 {
+        plan.notes
+            .push(crate::ingest::listed_edges_exceeded("plan", edges, limit).message);
+    }
+    Ok(plan)
 }
 
 /// `check` weighing edges (`CheckReport::scope`).
 pub fn check_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::check::CheckReport, ApiError> {
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh).check_in_scope(true, &w.evidence, &w.scope))
+    Ok(w.mesh(mesh).check_in_scope(w.list_edges, &w.evidence, &w.scope))
 }
 
-/// The matrix weighing edges: only those in the scope, each with its evidence.
+/// The matrix weighing edges: only those in the scope, each with its evidence. Refused when the
+/// mesh has more edges (workloads × service ports) than `limits.max_listed_edges`: the matrix
+/// lists every edge (`namespace-map` and `matrix-between` answer a large mesh).
 pub fn matrix_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::matrix::Matrix, ApiError> {
     if weighing.is_empty() {
+        listable(mesh, "matrix")?;
         return Ok(mesh.matrix());
     }
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh).matrix_in_scope(&w.evidence, w.scope))
+    let mesh = w.mesh(mesh);
+    listable(mesh, "matrix")?;
+    Ok(mesh.matrix_in_scope(&w.evidence, w.scope))
+}
+
+/// Refuses an operation that lists every edge of a mesh with more than `max_listed_edges` edges,
+/// before it is evaluated (`invalid-input`, ML106 naming the limit).
+pub fn listable(mesh: &Mesh, operation: &str) -> Result<(), ApiError> {
+    let limit = mesh.limits().max_listed_edges;
+    let edges = mesh.edge_count();
+    if edges <= limit {
+        return Ok(());
+    }
+    Err(LoadError {
+        diagnostics: vec![crate::ingest::listed_edges_exceeded(operation, edges, limit)],
+    }
+    .into())
 }
 
 /// `diff` weighing edges (`Diff::scope`); the intents join both sides.
@@ -515,11 +568,16 @@ pub struct WeighingRequest {
     pub intents: Option<Vec<SourceSpec>>,
     #[serde(default)]
     pub metrics: Option<Source>,
+    #[serde(default)]
+    pub counts_only: bool,
 }
 
 impl WeighingRequest {
     pub fn into_weighing(self) -> Result<Weighing, ApiError> {
-        weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)
+        Ok(Weighing {
+            counts_only: self.counts_only,
+            ..weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)?
+        })
     }
 }
 
@@ -540,6 +598,7 @@ fn weighing(edges: Option<String>, intents: Vec<SourceSpec>, metrics: Option<Sou
         observations: metrics
             .map(|m| crate::telemetry::Observations::parse(&m.name, &m.text))
             .transpose()?,
+        counts_only: false,
     })
 }
 
@@ -679,10 +738,15 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             edges,
             intents,
             metrics,
+            counts_only,
         } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             let (goal, allow) = plan_request(&goal, &allow_break)?;
-            let plan = plan_weighed(&mesh, &goal, &allow, weighing(edges, intents, metrics)?)?;
+            let weighing = Weighing {
+                counts_only,
+                ..weighing(edges, intents, metrics)?
+            };
+            let plan = plan_weighed(&mesh, &goal, &allow, weighing)?;
             let text = Value::String(render::plan(&plan));
             with_fields(
                 to_value(&plan)?,
@@ -742,9 +806,13 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             edges,
             intents,
             metrics,
+            counts_only,
         } => {
             // An input that does not load is a finding of `check`, not a failure of the call.
-            let weighing = weighing(edges, intents, metrics)?;
+            let weighing = Weighing {
+                counts_only,
+                ..weighing(edges, intents, metrics)?
+            };
             let mut all = resolve_sources(sources)?;
             all.extend(weighing.intents.iter().cloned());
             let report = match Mesh::load(&all, &settings) {
@@ -836,6 +904,54 @@ mod tests {
                 .iter()
                 .all(|e| e["from"] == "legacy/sleep")
         );
+    }
+
+    #[test]
+    fn listed_edges_are_limited_counts_are_not() {
+        let call = |op: &str, limit: u64, extra: &str| -> Value {
+            let request = format!(
+                r#"{{"op":"{op}","sources":[{{"builtin":"seed"}}],"settings":{{"limits":{{"max_listed_edges":{limit}}}}}{extra}}}"#
+            );
+            serde_json::from_str(&call_json(&request)).unwrap()
+        };
+        let ml106 = |answer: &Value| {
+            answer["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["code"] == "ML106")
+                .count()
+        };
+        // The seed's 25 edges are all plaintext: `check` would list each as a plaintext caller.
+        let within = call("check", 25, "");
+        assert_eq!((within["summary"]["edges"].as_u64(), ml106(&within)), (Some(25), 0));
+        assert_eq!(within["exposure"][0]["plaintext_callers"].as_array().unwrap().len(), 5);
+        let past = call("check", 24, "");
+        assert_eq!((past["summary"]["edges"].as_u64(), ml106(&past)), (Some(25), 1));
+        assert_eq!(past["exposure"][0]["plaintext_callers"].as_array().unwrap().len(), 0);
+        assert_eq!(past["exposure"][0]["plaintext_clients"], 5);
+        let counts_only = call("check", 24, r#","counts_only":true"#);
+        assert_eq!(
+            (counts_only["summary"]["edges"].as_u64(), ml106(&counts_only)),
+            (Some(25), 0)
+        );
+
+        assert_eq!(call("matrix", 25, "")["edges"].as_array().unwrap().len(), 25);
+        let refused = call("matrix", 24, "");
+        assert_eq!(
+            (refused["type"].as_str(), refused["code"].as_str()),
+            (Some("failure"), Some("invalid-input"))
+        );
+        assert_eq!(refused["diagnostics"][0]["code"], "ML106");
+        assert!(refused["message"].as_str().unwrap().contains("max_listed_edges"));
+
+        let listed = call("plan", 25, "");
+        let held = call("plan", 24, "");
+        assert_eq!(listed["blocked_edges"], held["blocked_edges"]);
+        assert_eq!(listed["blockers"].as_array().unwrap().len(), 4);
+        assert!(held["blockers"].as_array().unwrap().is_empty());
+        let notes = held["notes"].as_array().unwrap();
+        assert!(notes.iter().any(|n| n.as_str().unwrap().contains("`max_listed_edges`")));
     }
 
     #[test]

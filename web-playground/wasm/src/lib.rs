@@ -167,6 +167,7 @@ impl Session {
                 edges: opts.edges.take(),
                 intents: opts.intents.take().unwrap_or_default().resolve()?,
                 observations: observed,
+                counts_only: opts.counts_only,
             };
             api::plan_weighed(&self.mesh, &goal, &allow, weighing)
         })
@@ -257,14 +258,15 @@ impl Session {
 }
 
 /// The static checker on sources, as `meshlock check`: an input that does not load is reported
-/// (its diagnostics, nothing else), not thrown.
+/// (its diagnostics, nothing else), not thrown. `countsOnly`: no per-edge lists.
 #[cfg(feature = "full")]
 #[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+    #[wasm_bindgen(js_name = countsOnly)] counts_only: Option<bool>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(sources, settings))
+    run_js(|| checked(sources, settings, counts_only.unwrap_or(false)))
 }
 
 /// `checkSources` as SARIF 2.1.0.
@@ -273,7 +275,7 @@ pub fn check_sources_sarif(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run(|| plain_js(&render::sarif(&checked(sources, settings)?)))
+    run(|| plain_js(&render::sarif(&checked(sources, settings, false)?)))
 }
 
 /// The report `checkSources` gives for input that could not be read (a file past the size limit),
@@ -304,7 +306,7 @@ fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport
     Ok(CheckReport::from_diagnostics(from_js(diagnostics, "bad diagnostics")?))
 }
 
-fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
+fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Result<CheckReport, ApiError> {
     let settings = settings_from(settings)?;
     // Bytes that are not text are reported as YAML that does not load is (their ML101).
     let sources = match sources_from(sources) {
@@ -312,7 +314,7 @@ fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, A
         other => other?,
     };
     Ok(match Mesh::load(&sources, &settings) {
-        Ok(loaded) => loaded.mesh.check(),
+        Ok(loaded) => loaded.mesh.check_with(!counts_only),
         Err(err) => CheckReport::from_diagnostics(err.diagnostics),
     })
 }
@@ -496,6 +498,9 @@ struct PlanInput {
     intents: Option<SourcesInput>,
     #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
+    /// No blockers listed (counts, groups and remedies stay complete).
+    #[serde(default)]
+    counts_only: bool,
 }
 
 impl PlanInput {
@@ -512,7 +517,7 @@ impl PlanInput {
 }
 
 /// `check`/`matrix` options: `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
-/// `metrics` (observed traffic; `full` build only).
+/// `metrics` (observed traffic; `full` build only), `countsOnly` (`check`: no per-edge lists).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WeighInput {
@@ -520,6 +525,8 @@ struct WeighInput {
     intents: Option<SourcesInput>,
     #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
@@ -535,6 +542,7 @@ fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
         edges: opts.edges,
         intents: opts.intents.unwrap_or_default().resolve()?,
         observations,
+        counts_only: opts.counts_only,
     })
 }
 
