@@ -37,16 +37,16 @@ fn run<T: Serialize>(py: Python<'_>, f: impl FnOnce() -> Result<T, ApiError> + S
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_string(value).map_err(ApiError::unserialisable)
 }
 
 fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_value(value).map_err(ApiError::unserialisable)
 }
 
 /// Reads a JSON argument with the core's serde types; a bad one is the JSON twin's `bad-request`.
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
-    serde_json::from_str(json).map_err(|e| ApiError::new("bad-request", format!("bad {what}: {e}")))
+    serde_json::from_str(json).map_err(|e| ApiError::bad_request(what, e))
 }
 
 fn sources(json: &str) -> Result<Vec<meshlock::Source>, ApiError> {

@@ -26,69 +26,128 @@ use crate::render::{self, Style};
 use crate::seed::{self, TourError};
 use crate::settings::{Limits, MeshSettings};
 
+/// The stable code of every failure, the same on every surface (`MeshlockError.code`, the JSON
+/// twin's `code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The input does not load (or is past a limit): its diagnostics say where and why.
+    InvalidInput,
+    /// A request, option or setting the operation does not accept.
+    BadRequest,
+    /// A probe's client names no workload of the mesh.
+    UnknownClient,
+    /// A client that is not `NAMESPACE/NAME`.
+    BadClient,
+    /// A probe's target that is not `HOST:PORT[/PATH]`.
+    BadTarget,
+    /// A plan goal names a namespace the mesh does not have.
+    UnknownNamespace,
+    /// Observed traffic that does not parse: its diagnostics say where.
+    InvalidMetrics,
+    /// A file that cannot be read.
+    Io,
+    /// A bug: meshlock failed where it should not (a panic is caught as this).
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid-input",
+            ErrorCode::BadRequest => "bad-request",
+            ErrorCode::UnknownClient => "unknown-client",
+            ErrorCode::BadClient => "bad-client",
+            ErrorCode::BadTarget => "bad-target",
+            ErrorCode::UnknownNamespace => "unknown-namespace",
+            ErrorCode::InvalidMetrics => "invalid-metrics",
+            ErrorCode::Io => "io",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The one error shape of every binding: a stable code, a message, and the input diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `invalid-input`, `bad-request`, `unknown-client`, `bad-client`, `bad-target`, `io` (a file
-    /// that cannot be read), `internal`.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             diagnostics: Vec::new(),
         }
+    }
+
+    fn with_diagnostics(code: ErrorCode, message: String, diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            code,
+            message,
+            diagnostics,
+        }
+    }
+
+    /// A request, option or setting that is not accepted: `bad {what}: {why}`.
+    pub fn bad_request(what: &str, why: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::BadRequest, format!("bad {what}: {why}"))
+    }
+
+    /// An answer that cannot be serialised (a bug).
+    pub fn unserialisable(why: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, format!("cannot serialise the answer: {why}"))
     }
 }
 
 impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
-        Self {
-            code: "invalid-input".to_owned(),
-            message: e.to_string(),
-            diagnostics: e.diagnostics,
-        }
+        Self::with_diagnostics(ErrorCode::InvalidInput, e.to_string(), e.diagnostics)
     }
 }
 
 impl From<ProbeError> for ApiError {
     fn from(e: ProbeError) -> Self {
-        Self::new(e.code(), e.to_string())
+        let code = match e {
+            ProbeError::UnknownClient { .. } => ErrorCode::UnknownClient,
+            ProbeError::BadClient(_) => ErrorCode::BadClient,
+            ProbeError::BadTarget(_) => ErrorCode::BadTarget,
+        };
+        Self::new(code, e.to_string())
     }
 }
 
 impl From<PlanError> for ApiError {
     fn from(e: PlanError) -> Self {
         match e {
-            PlanError::Internal(load) => Self {
-                code: "internal".to_owned(),
-                message: load.to_string(),
-                diagnostics: load.diagnostics,
-            },
-            other => Self::new(other.code(), other.to_string()),
+            PlanError::Internal(load) => {
+                Self::with_diagnostics(ErrorCode::Internal, load.to_string(), load.diagnostics)
+            }
+            PlanError::UnknownNamespace(_) => Self::new(ErrorCode::UnknownNamespace, e.to_string()),
+            PlanError::ShapeChanged => Self::new(ErrorCode::Internal, e.to_string()),
         }
     }
 }
 
 impl From<crate::telemetry::MetricsError> for ApiError {
     fn from(e: crate::telemetry::MetricsError) -> Self {
-        Self {
-            code: "invalid-metrics".to_owned(),
-            message: e.to_string(),
-            diagnostics: e.diagnostics,
-        }
+        Self::with_diagnostics(ErrorCode::InvalidMetrics, e.to_string(), e.diagnostics)
     }
 }
 
 impl From<TourError> for ApiError {
     fn from(e: TourError) -> Self {
-        Self::new("internal", e.to_string())
+        Self::new(ErrorCode::Internal, e.to_string())
     }
 }
 
@@ -131,7 +190,7 @@ pub fn check_input_size(name: &str, size: u64, limits: &Limits) -> Result<(), Ap
 /// larger than `limits.max_input_bytes` ([`check_input_size`]), `io` when it cannot be read, then
 /// decoded by [`source_from_file`].
 pub fn read_source(path: &str, limits: &Limits) -> Result<Source, ApiError> {
-    let cannot = |e: std::io::Error| ApiError::new("io", format!("cannot read `{path}`: {e}"));
+    let cannot = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("cannot read `{path}`: {e}"));
     check_input_size(path, std::fs::metadata(path).map_err(cannot)?.len(), limits)?;
     source_from_file(path, std::fs::read(path).map_err(cannot)?)
 }
@@ -146,7 +205,7 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> 
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
         Err(ApiError::new(
-            "internal",
+            ErrorCode::Internal,
             format!("internal error in meshlock (please report it): {what}"),
         ))
     })
@@ -163,8 +222,8 @@ pub fn to_camel_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
             &mut out,
             CamelKeys::default(),
         ))
-        .map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))?;
-    String::from_utf8(out).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+        .map_err(ApiError::unserialisable)?;
+    String::from_utf8(out).map_err(ApiError::unserialisable)
 }
 
 /// JavaScript options (`istioVersion`) back to the core's names (`istio_version`), recursively.
@@ -252,7 +311,7 @@ impl SourceSpec {
             SourceSpec::Inline(s) => Ok(s),
             SourceSpec::Builtin { builtin } if builtin == "seed" => Ok(seed::cluster_source()),
             SourceSpec::Builtin { builtin } => Err(ApiError::new(
-                "bad-request",
+                ErrorCode::BadRequest,
                 format!("unknown built-in source `{builtin}`: the only one is `seed`"),
             )),
         }
@@ -433,7 +492,7 @@ pub fn scope_request(edges: Option<&str>) -> Result<EdgeScope, ApiError> {
     edges
         .map(|e| {
             e.parse::<EdgeScope>()
-                .map_err(|e| ApiError::new("bad-request", e.to_string()))
+                .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))
         })
         .transpose()
         .map(Option::unwrap_or_default)
@@ -587,7 +646,7 @@ pub fn weighing_value(value: Value) -> Result<Weighing, ApiError> {
         return Ok(Weighing::default());
     }
     serde_json::from_value::<WeighingRequest>(keys_to_snake(value))
-        .map_err(|e| ApiError::new("bad-request", format!("bad options: {e}")))?
+        .map_err(|e| ApiError::bad_request("options", e))?
         .into_weighing()
 }
 
@@ -610,7 +669,7 @@ fn default_goal() -> String {
 pub fn plan_request(goal: &str, allow_break: &[String]) -> Result<(Goal, Vec<WorkloadId>), ApiError> {
     let goal = goal
         .parse::<Goal>()
-        .map_err(|e| ApiError::new("bad-request", e.to_string()))?;
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?;
     let allow = allow_break
         .iter()
         .map(|w| parse_client(w).map_err(ApiError::from))
@@ -634,7 +693,7 @@ fn load(
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_value(value).map_err(ApiError::unserialisable)
 }
 
 /// Adds fields to a serialised struct (always a JSON object).
@@ -839,8 +898,7 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
 /// The JSON twin of every operation; never panics, always answers JSON.
 pub fn call_json(request: &str) -> String {
     let answer = guard(|| {
-        let call: Call =
-            serde_json::from_str(request).map_err(|e| ApiError::new("bad-request", format!("bad request: {e}")))?;
+        let call: Call = serde_json::from_str(request).map_err(|e| ApiError::bad_request("request", e))?;
         dispatch(call)
     });
     let value = match answer {
@@ -985,7 +1043,7 @@ mod tests {
     #[test]
     fn files_are_read_as_the_cli_reads_them() {
         let err = source_from_file("x.yaml", b"a: 1\nb: \xFF\n".to_vec()).unwrap_err();
-        assert_eq!(err.code, "invalid-input");
+        assert_eq!(err.code, ErrorCode::InvalidInput);
         let d = &err.diagnostics[0];
         assert_eq!(
             (d.code.id(), d.location.line, d.location.column),
@@ -1002,7 +1060,7 @@ mod tests {
         );
         assert_eq!(
             read_source("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
-            "io"
+            ErrorCode::Io
         );
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/hostile/cases/crlf.yaml");
         let source = read_source(path, &Limits::default()).unwrap();
@@ -1018,6 +1076,6 @@ mod tests {
     #[test]
     fn guard_turns_panics_into_internal_errors() {
         let result: Result<(), ApiError> = guard(|| -> Result<(), ApiError> { std::panic::panic_any("boom") });
-        assert_eq!(result.unwrap_err().code, "internal");
+        assert_eq!(result.unwrap_err().code, ErrorCode::Internal);
     }
 }

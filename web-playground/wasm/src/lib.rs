@@ -14,7 +14,7 @@
 //! `types.d.ts`; in the `full` block unless the playground calls it (the browser's module has a size
 //! budget; the Node adapter's build has every operation).
 
-use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::classes::ClassTable;
 use meshlock::heatmap;
@@ -310,7 +310,7 @@ fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Re
     let settings = settings_from(settings)?;
     // Bytes that are not text are reported as YAML that does not load is (their ML101).
     let sources = match sources_from(sources) {
-        Err(err) if err.code == "invalid-input" => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
+        Err(err) if err.code == ErrorCode::InvalidInput => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
         other => other?,
     };
     Ok(match Mesh::load(&sources, &settings) {
@@ -392,7 +392,7 @@ fn run_js<T: Serialize>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<JsVal
 }
 
 fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("bad-request", format!("{what}: {e}"))
+    ApiError::new(ErrorCode::BadRequest, format!("{what}: {e}"))
 }
 
 /// A core result as a JS value: JSON text with camelCase keys (written by serde, in the core's
@@ -400,12 +400,12 @@ fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
 /// large matrix object by object, and smaller code than a second serializer.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     let text = api::to_camel_json(value)?;
-    js_sys::JSON::parse(&text).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+    js_sys::JSON::parse(&text).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
 /// A JSON value as it is (keys kept: SARIF's are camelCase already), through `JSON.parse`.
 fn plain_js(value: &Value) -> Result<JsValue, ApiError> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
@@ -585,7 +585,7 @@ fn js_error(e: ApiError) -> JsValue {
     error.set_name("MeshlockError");
     let diagnostics = to_js(&e.diagnostics).unwrap_or_else(|_| js_sys::Array::new().into());
     // Setting a property on a fresh Error object cannot fail; there is nothing better to do if it did.
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(&e.code));
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(e.code.as_str()));
     let _ = js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &diagnostics);
     error.into()
 }
