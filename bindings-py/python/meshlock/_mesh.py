@@ -43,6 +43,7 @@ def _read(path: StrPath, settings: str = "{}") -> List[Source]:
     it is read; ``settings``: JSON, whose ``limits`` apply); a directory is its manifests, sorted."""
     if isinstance(path, str) and "\n" in path:
         raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
+    Path(path).stat()  # a missing path raises FileNotFoundError, as open() would
     return [Source(s["name"], s["text"]) for s in json.loads(_meshlock.read_path(os.fspath(path), settings))]
 
 
