@@ -172,3 +172,21 @@ test(`listed edges are limited, counts are not (MESHLOCK_IMPL=${IMPL})`, () => {
   assert.equal(within.plan().blockers.length, 4)
   assert.equal(check(seed, { countsOnly: true, limits: { maxListedEdges: 1 } }).failing.length, 0)
 })
+
+test(`a directory is its manifests in name order, as the CLI reads -f DIR (MESHLOCK_IMPL=${IMPL})`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshlock-dir-'))
+  try {
+    const seed = readFileSync(fileURLToPath(new URL('../../core/seed/cluster.yaml', import.meta.url)))
+    writeFileSync(join(dir, 'a.yaml'), seed)
+    writeFileSync(join(dir, 'notes.txt'), '\u0000 not a manifest: never read')
+    writeFileSync(join(dir, 'z.json'), '{"apiVersion": "v1", "kind": ')
+    assert.throws(
+      () => load([dir]),
+      (err) => err instanceof MeshlockError && err.code === 'invalid-input' && err.diagnostics[0].source === join(dir, 'z.json'),
+    )
+    rmSync(join(dir, 'z.json'))
+    assert.equal(load([dir], { limits: { maxListedEdges: 25 } }).matrix().edges.length, 25)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -102,19 +102,35 @@ function inline_source(source, opts) {
 }
 
 /**
- * A string is a file path, read as the CLI reads a file argument: refused before it is read when
- * larger than the input limit; its bytes go to the engine, which decodes them as the CLI does
- * (never `'utf8'` here, which would replace bytes that are not text and misread UTF-16).
+ * A string is a file or directory path, read as the CLI reads `-f` (a directory: its `*.yaml`,
+ * `*.yml` and `*.json` files in name order): each file refused before it is read when larger than
+ * the input limit; its bytes go to the engine, which decodes them as the CLI does (never `'utf8'`
+ * here, which would replace bytes that are not text and misread UTF-16). Returns a list.
  */
-function path_or_inline_source(wasm, source, opts) {
-  if (typeof source !== 'string') return source
+function path_or_inline_sources(wasm, source, opts) {
+  if (typeof source !== 'string') return [source]
   const cannot = (err) => new MeshlockError(`cannot read \`${source}\`: ${err.message}`, { code: 'io' })
-  let size
+  let stat
   try {
-    size = fs.statSync(source).size
+    stat = fs.statSync(source)
   } catch (err) {
     throw cannot(err)
   }
+  if (stat.isDirectory()) {
+    let names
+    try {
+      names = fs.readdirSync(source)
+    } catch (err) {
+      throw cannot(err)
+    }
+    return names
+      .filter((name) => /\.(yaml|yml|json)$/.test(name))
+      .sort()
+      .map((name) => path.join(source, name))
+      .filter((file) => fs.statSync(file).isFile())
+      .flatMap((file) => path_or_inline_sources(wasm, file, opts))
+  }
+  const size = stat.size
   wasm.checkInputSize(source, size, opts.settings)
   let bytes
   try {
@@ -122,7 +138,7 @@ function path_or_inline_source(wasm, source, opts) {
   } catch (err) {
     throw cannot(err)
   }
-  return { name: source, bytes, namespace: opts.namespace }
+  return [{ name: source, bytes, namespace: opts.namespace }]
 }
 
 /** Observed traffic: a string is a file path (read here); `{name, text}` passes as it is. */
@@ -222,7 +238,7 @@ class Mesh {
   static load(sources, options) {
     return call(Mesh.load, (wasm) => {
       const opts = split_options(options)
-      return new Mesh(wasm.Session.load(list(sources).map((s) => path_or_inline_source(wasm, s, opts)), opts.settings), SESSION)
+      return new Mesh(wasm.Session.load(list(sources).flatMap((s) => path_or_inline_sources(wasm, s, opts)), opts.settings), SESSION)
     })
   }
 
@@ -374,7 +390,7 @@ function diff(before, after) {
 /** Sources (file paths and inline sources) and settings, as `load()` takes them, for the engine. */
 function engine_sources(wasm, sources, options) {
   const opts = split_options(options)
-  return { sources: list(sources).map((s) => path_or_inline_source(wasm, s, opts)), settings: opts.settings }
+  return { sources: list(sources).flatMap((s) => path_or_inline_sources(wasm, s, opts)), settings: opts.settings }
 }
 
 /**
