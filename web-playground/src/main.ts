@@ -171,6 +171,8 @@ function load(next: PlaygroundState): void {
   $<HTMLSelectElement>('examples').value = state.view.example ?? ''
   $<HTMLSelectElement>('filter-verdict').value = state.view.verdict
   showEvidenceFilter()
+  // An explanation of the previous input would outlive it (its outcome, its evidence).
+  if (!state.view.selected) $('explain').hidden = true
   $<HTMLTextAreaElement>('metrics').value = state.metrics ?? ''
   $<HTMLDetailsElement>('metrics-box').open = !!state.metrics
   updateTabOptions()
@@ -462,7 +464,7 @@ function showEvidenceFilter(): void {
 
 /** A new evidence scope: the engine weighs the loaded mesh again (the input is not read again). */
 function setEdges(edges: string): void {
-  state = { ...state, view: { ...state.view, edges, selected: null } }
+  state = { ...state, view: { ...state.view, edges } }
   showEvidenceFilter()
   scheduleHash()
   if (!analysis || stale || document.body.dataset['busy']) return scheduleAnalyze(0, true)
