@@ -37,16 +37,16 @@ fn run<T: Serialize>(py: Python<'_>, f: impl FnOnce() -> Result<T, ApiError> + S
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_string(value).map_err(ApiError::unserialisable)
 }
 
 fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_value(value).map_err(ApiError::unserialisable)
 }
 
 /// Reads a JSON argument with the core's serde types; a bad one is the JSON twin's `bad-request`.
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
-    serde_json::from_str(json).map_err(|e| ApiError::new("bad-request", format!("bad {what}: {e}")))
+    serde_json::from_str(json).map_err(|e| ApiError::bad_request(what, e))
 }
 
 fn sources(json: &str) -> Result<Vec<meshlock::Source>, ApiError> {
@@ -324,12 +324,14 @@ fn diff(
 
 /// JSON: `check` of `sources` (as in `Mesh.load`) under `settings`: the core's `CheckReport`, as
 /// `Mesh.check`. An input that does not load is reported (its diagnostics), not raised.
+/// `counts_only`: no per-edge lists.
 #[pyfunction]
-fn check(py: Python<'_>, sources: &str, settings: &str) -> PyResult<String> {
+#[pyo3(signature = (sources, settings, counts_only=false))]
+fn check(py: Python<'_>, sources: &str, settings: &str, counts_only: bool) -> PyResult<String> {
     run(py, || {
         let settings: MeshSettings = parse("settings", settings)?;
         let report = match meshlock::Mesh::load(&self::sources(sources)?, &settings) {
-            Ok(loaded) => loaded.mesh.check(),
+            Ok(loaded) => loaded.mesh.check_with(!counts_only),
             Err(err) => CheckReport::from_diagnostics(err.diagnostics),
         };
         checked(&report)
@@ -347,11 +349,15 @@ fn check_diagnostics(py: Python<'_>, diagnostics: &str, settings: &str) -> PyRes
     })
 }
 
-/// Refuses a file of `size` bytes before it is read when it is larger than the input limit (the
-/// bindings' default, 256 MiB): `MeshlockError` (`invalid-input`, ML106).
+/// Refuses a file of `size` bytes before it is read when it is larger than the input limit of
+/// `settings` (JSON `MeshSettings`; the bindings' default, 256 MiB): `MeshlockError`
+/// (`invalid-input`, ML106).
 #[pyfunction]
-fn check_input_size(py: Python<'_>, name: &str, size: u64) -> PyResult<()> {
-    detached(py, || api::check_input_size(name, size, &meshlock::Limits::default()))
+fn check_input_size(py: Python<'_>, name: &str, size: u64, settings: &str) -> PyResult<()> {
+    detached(py, || {
+        let settings: MeshSettings = parse("settings", settings)?;
+        api::check_input_size(name, size, &settings.limits)
+    })
 }
 
 /// The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order

@@ -289,6 +289,9 @@ struct InputArgs {
     /// Longest string (scalar) in bytes.
     #[arg(long, value_name = "N", default_value_t = meshlock::Limits::default().max_string_bytes, help_heading = "Limits")]
     max_string_bytes: u64,
+    /// Most edges one answer lists one by one (`check` JSON and `--all`, `plan` blockers).
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::CLI_MAX_LISTED_EDGES, help_heading = "Limits")]
+    max_listed_edges: u64,
 }
 
 impl InputArgs {
@@ -299,6 +302,7 @@ impl InputArgs {
             max_depth: self.max_depth,
             max_alias_nodes: self.max_alias_nodes,
             max_string_bytes: self.max_string_bytes,
+            max_listed_edges: self.max_listed_edges,
         }
     }
 }
@@ -567,8 +571,8 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
     if let Some(observations) = &observations {
         evidence.observe(observations);
     }
-    let plan = mesh
-        .plan_in_scope(
+    let plan = meshlock::api::plan_listing(&mesh, list_edges, |list_edges| {
+        mesh.plan_in_scope(
             &args.goal,
             &allow,
             observations.as_ref(),
@@ -576,7 +580,8 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
             &evidence,
             args.edges.unwrap_or_default(),
         )
-        .map_err(|e| Failure(e.to_string()))?;
+    })
+    .map_err(|e| Failure(e.to_string()))?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
         let write = |name: String, parts: &[String]| {

@@ -27,69 +27,128 @@ use crate::render::{self, Style};
 use crate::seed::{self, TourError};
 use crate::settings::{Limits, MeshSettings};
 
+/// The stable code of every failure, the same on every surface (`MeshlockError.code`, the JSON
+/// twin's `code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The input does not load (or is past a limit): its diagnostics say where and why.
+    InvalidInput,
+    /// A request, option or setting the operation does not accept.
+    BadRequest,
+    /// A probe's client names no workload of the mesh.
+    UnknownClient,
+    /// A client that is not `NAMESPACE/NAME`.
+    BadClient,
+    /// A probe's target that is not `HOST:PORT[/PATH]`.
+    BadTarget,
+    /// A plan goal names a namespace the mesh does not have.
+    UnknownNamespace,
+    /// Observed traffic that does not parse: its diagnostics say where.
+    InvalidMetrics,
+    /// A file that cannot be read.
+    Io,
+    /// A bug: meshlock failed where it should not (a panic is caught as this).
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid-input",
+            ErrorCode::BadRequest => "bad-request",
+            ErrorCode::UnknownClient => "unknown-client",
+            ErrorCode::BadClient => "bad-client",
+            ErrorCode::BadTarget => "bad-target",
+            ErrorCode::UnknownNamespace => "unknown-namespace",
+            ErrorCode::InvalidMetrics => "invalid-metrics",
+            ErrorCode::Io => "io",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The one error shape of every binding: a stable code, a message, and the input diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `invalid-input`, `bad-request`, `unknown-client`, `bad-client`, `bad-target`, `io` (a file
-    /// that cannot be read), `internal`.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             diagnostics: Vec::new(),
         }
+    }
+
+    fn with_diagnostics(code: ErrorCode, message: String, diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            code,
+            message,
+            diagnostics,
+        }
+    }
+
+    /// A request, option or setting that is not accepted: `bad {what}: {why}`.
+    pub fn bad_request(what: &str, why: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::BadRequest, format!("bad {what}: {why}"))
+    }
+
+    /// An answer that cannot be serialised (a bug).
+    pub fn unserialisable(why: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, format!("cannot serialise the answer: {why}"))
     }
 }
 
 impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
-        Self {
-            code: "invalid-input".to_owned(),
-            message: e.to_string(),
-            diagnostics: e.diagnostics,
-        }
+        Self::with_diagnostics(ErrorCode::InvalidInput, e.to_string(), e.diagnostics)
     }
 }
 
 impl From<ProbeError> for ApiError {
     fn from(e: ProbeError) -> Self {
-        Self::new(e.code(), e.to_string())
+        let code = match e {
+            ProbeError::UnknownClient { .. } => ErrorCode::UnknownClient,
+            ProbeError::BadClient(_) => ErrorCode::BadClient,
+            ProbeError::BadTarget(_) => ErrorCode::BadTarget,
+        };
+        Self::new(code, e.to_string())
     }
 }
 
 impl From<PlanError> for ApiError {
     fn from(e: PlanError) -> Self {
         match e {
-            PlanError::Internal(load) => Self {
-                code: "internal".to_owned(),
-                message: load.to_string(),
-                diagnostics: load.diagnostics,
-            },
-            other => Self::new(other.code(), other.to_string()),
+            PlanError::Internal(load) => {
+                Self::with_diagnostics(ErrorCode::Internal, load.to_string(), load.diagnostics)
+            }
+            PlanError::UnknownNamespace(_) => Self::new(ErrorCode::UnknownNamespace, e.to_string()),
+            PlanError::ShapeChanged => Self::new(ErrorCode::Internal, e.to_string()),
         }
     }
 }
 
 impl From<crate::telemetry::MetricsError> for ApiError {
     fn from(e: crate::telemetry::MetricsError) -> Self {
-        Self {
-            code: "invalid-metrics".to_owned(),
-            message: e.to_string(),
-            diagnostics: e.diagnostics,
-        }
+        Self::with_diagnostics(ErrorCode::InvalidMetrics, e.to_string(), e.diagnostics)
     }
 }
 
 impl From<TourError> for ApiError {
     fn from(e: TourError) -> Self {
-        Self::new("internal", e.to_string())
+        Self::new(ErrorCode::Internal, e.to_string())
     }
 }
 
@@ -132,7 +191,7 @@ pub fn check_input_size(name: &str, size: u64, limits: &Limits) -> Result<(), Ap
 /// larger than `limits.max_input_bytes` ([`check_input_size`]), `io` when it cannot be read, then
 /// decoded by [`source_from_file`].
 pub fn read_source(path: &str, limits: &Limits) -> Result<Source, ApiError> {
-    let cannot = |e: std::io::Error| ApiError::new("io", format!("cannot read `{path}`: {e}"));
+    let cannot = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("cannot read `{path}`: {e}"));
     check_input_size(path, std::fs::metadata(path).map_err(cannot)?.len(), limits)?;
     source_from_file(path, std::fs::read(path).map_err(cannot)?)
 }
@@ -147,7 +206,7 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> 
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
         Err(ApiError::new(
-            "internal",
+            ErrorCode::Internal,
             format!("internal error in meshlock (please report it): {what}"),
         ))
     })
@@ -164,8 +223,8 @@ pub fn to_camel_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
             &mut out,
             CamelKeys::default(),
         ))
-        .map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))?;
-    String::from_utf8(out).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+        .map_err(ApiError::unserialisable)?;
+    String::from_utf8(out).map_err(ApiError::unserialisable)
 }
 
 /// JavaScript options (`istioVersion`) back to the core's names (`istio_version`), recursively.
@@ -253,7 +312,7 @@ impl SourceSpec {
             SourceSpec::Inline(s) => Ok(s),
             SourceSpec::Builtin { builtin } if builtin == "seed" => Ok(seed::cluster_source()),
             SourceSpec::Builtin { builtin } => Err(ApiError::new(
-                "bad-request",
+                ErrorCode::BadRequest,
                 format!("unknown built-in source `{builtin}`: the only one is `seed`"),
             )),
         }
@@ -349,6 +408,9 @@ enum Call {
         intents: Vec<SourceSpec>,
         #[serde(default)]
         metrics: Option<Source>,
+        /// Counts and groups only, no blockers listed.
+        #[serde(default)]
+        counts_only: bool,
     },
     Diff {
         sources: Vec<SourceSpec>,
@@ -387,18 +449,24 @@ enum Call {
         intents: Vec<SourceSpec>,
         #[serde(default)]
         metrics: Option<Source>,
+        /// Counts and groups only, no failing edges or plaintext callers listed.
+        #[serde(default)]
+        counts_only: bool,
     },
     Tour,
 }
 
 /// How an operation weighs edges (every binding passes these once, here): `edges`, the scope
 /// (`all`, `possible`, `declared,observed`, …); `intents`, sources of declared traffic
-/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic.
+/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic;
+/// `counts_only`: `check` and `plan` answer with counts and groups, no per-edge lists (what a
+/// large cluster needs).
 #[derive(Debug, Clone, Default)]
 pub struct Weighing {
     pub edges: Option<String>,
     pub intents: Vec<Source>,
     pub observations: Option<crate::telemetry::Observations>,
+    pub counts_only: bool,
 }
 
 /// A [`Weighing`] resolved on a mesh: the mesh with the intents, the evidence, the scope.
@@ -410,6 +478,8 @@ pub struct Weighed {
     pub observations: Option<crate::telemetry::Observations>,
     /// Whether anything was given: without, operations answer as they always did.
     pub weighs: bool,
+    /// Per-edge lists are wanted (not `counts_only`).
+    pub list_edges: bool,
 }
 
 impl Weighed {
@@ -428,13 +498,14 @@ pub fn scope_request(edges: Option<&str>) -> Result<EdgeScope, ApiError> {
     edges
         .map(|e| {
             e.parse::<EdgeScope>()
-                .map_err(|e| ApiError::new("bad-request", e.to_string()))
+                .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))
         })
         .transpose()
         .map(Option::unwrap_or_default)
 }
 
 impl Weighing {
+    /// Nothing weighs the edges (`counts_only` changes what is listed, not what is counted).
     pub fn is_empty(&self) -> bool {
         self.edges.is_none() && self.intents.is_empty() && self.observations.is_none()
     }
@@ -459,6 +530,7 @@ impl Weighing {
             scope,
             observations: self.observations,
             weighs,
+            list_edges: !self.counts_only,
         })
     }
 }
@@ -471,23 +543,63 @@ pub fn plan_weighed(
     weighing: Weighing,
 ) -> Result<crate::migrate::Plan, ApiError> {
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh)
-        .plan_in_scope(goal, allow, w.observations.as_ref(), true, &w.evidence, w.scope)?)
+    let mesh = w.mesh(mesh);
+    plan_listing(mesh, w.list_edges, |list_edges| {
+        mesh.plan_in_scope(goal, allow, w.observations.as_ref(), list_edges, &w.evidence, w.scope)
+    })
+}
+
+/// Runs `plan(list_edges)` with the blockers listed when `list_edges` is asked for and every edge
+/// of `mesh` could be one within `limits.max_listed_edges`; else the plan's notes say that they
+/// are left out (its counts, groups and remedies are complete).
+pub fn plan_listing(
+    mesh: &Mesh,
+    list_edges: bool,
+    plan: impl FnOnce(bool) -> Result<crate::migrate::Plan, PlanError>,
+) -> Result<crate::migrate::Plan, ApiError> {
+    let edges = mesh.edge_count();
+    let limit = mesh.limits().max_listed_edges;
+    let fits = edges <= limit;
+    let mut plan = plan(list_edges && fits)?;
+    if list_edges && !fits && plan.blocked_edges > 0 {
+        plan.notes
+            .push(crate::ingest::listed_edges_exceeded("plan", edges, limit).message);
+    }
+    Ok(plan)
 }
 
 /// `check` weighing edges (`CheckReport::scope`).
 pub fn check_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::check::CheckReport, ApiError> {
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh).check_in_scope(true, &w.evidence, &w.scope))
+    Ok(w.mesh(mesh).check_in_scope(w.list_edges, &w.evidence, &w.scope))
 }
 
-/// The matrix weighing edges: only those in the scope, each with its evidence.
+/// The matrix weighing edges: only those in the scope, each with its evidence. Refused when the
+/// mesh has more edges (workloads × service ports) than `limits.max_listed_edges`: the matrix
+/// lists every edge (`namespace-map` and `matrix-between` answer a large mesh).
 pub fn matrix_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::matrix::Matrix, ApiError> {
     if weighing.is_empty() {
+        listable(mesh, "matrix")?;
         return Ok(mesh.matrix());
     }
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh).matrix_in_scope(&w.evidence, w.scope))
+    let mesh = w.mesh(mesh);
+    listable(mesh, "matrix")?;
+    Ok(mesh.matrix_in_scope(&w.evidence, w.scope))
+}
+
+/// Refuses an operation that lists every edge of a mesh with more than `max_listed_edges` edges,
+/// before it is evaluated (`invalid-input`, ML106 naming the limit).
+pub fn listable(mesh: &Mesh, operation: &str) -> Result<(), ApiError> {
+    let limit = mesh.limits().max_listed_edges;
+    let edges = mesh.edge_count();
+    if edges <= limit {
+        return Ok(());
+    }
+    Err(LoadError {
+        diagnostics: vec![crate::ingest::listed_edges_exceeded(operation, edges, limit)],
+    }
+    .into())
 }
 
 /// The namespace map weighing edges: each pair counts the edges in the scope. `table` is `mesh`'s
@@ -580,11 +692,16 @@ pub struct WeighingRequest {
     pub intents: Option<Vec<SourceSpec>>,
     #[serde(default)]
     pub metrics: Option<Source>,
+    #[serde(default)]
+    pub counts_only: bool,
 }
 
 impl WeighingRequest {
     pub fn into_weighing(self) -> Result<Weighing, ApiError> {
-        weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)
+        Ok(Weighing {
+            counts_only: self.counts_only,
+            ..weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)?
+        })
     }
 }
 
@@ -594,7 +711,7 @@ pub fn weighing_value(value: Value) -> Result<Weighing, ApiError> {
         return Ok(Weighing::default());
     }
     serde_json::from_value::<WeighingRequest>(keys_to_snake(value))
-        .map_err(|e| ApiError::new("bad-request", format!("bad options: {e}")))?
+        .map_err(|e| ApiError::bad_request("options", e))?
         .into_weighing()
 }
 
@@ -605,6 +722,7 @@ fn weighing(edges: Option<String>, intents: Vec<SourceSpec>, metrics: Option<Sou
         observations: metrics
             .map(|m| crate::telemetry::Observations::parse(&m.name, &m.text))
             .transpose()?,
+        counts_only: false,
     })
 }
 
@@ -616,7 +734,7 @@ fn default_goal() -> String {
 pub fn plan_request(goal: &str, allow_break: &[String]) -> Result<(Goal, Vec<WorkloadId>), ApiError> {
     let goal = goal
         .parse::<Goal>()
-        .map_err(|e| ApiError::new("bad-request", e.to_string()))?;
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?;
     let allow = allow_break
         .iter()
         .map(|w| parse_client(w).map_err(ApiError::from))
@@ -640,7 +758,7 @@ fn load(
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_value(value).map_err(ApiError::unserialisable)
 }
 
 /// Adds fields to a serialised struct (always a JSON object).
@@ -744,10 +862,15 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             edges,
             intents,
             metrics,
+            counts_only,
         } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             let (goal, allow) = plan_request(&goal, &allow_break)?;
-            let plan = plan_weighed(&mesh, &goal, &allow, weighing(edges, intents, metrics)?)?;
+            let weighing = Weighing {
+                counts_only,
+                ..weighing(edges, intents, metrics)?
+            };
+            let plan = plan_weighed(&mesh, &goal, &allow, weighing)?;
             let text = Value::String(render::plan(&plan));
             with_fields(
                 to_value(&plan)?,
@@ -807,9 +930,13 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             edges,
             intents,
             metrics,
+            counts_only,
         } => {
             // An input that does not load is a finding of `check`, not a failure of the call.
-            let weighing = weighing(edges, intents, metrics)?;
+            let weighing = Weighing {
+                counts_only,
+                ..weighing(edges, intents, metrics)?
+            };
             let mut all = resolve_sources(sources)?;
             all.extend(weighing.intents.iter().cloned());
             let report = match Mesh::load(&all, &settings) {
@@ -836,8 +963,7 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
 /// The JSON twin of every operation; never panics, always answers JSON.
 pub fn call_json(request: &str) -> String {
     let answer = guard(|| {
-        let call: Call =
-            serde_json::from_str(request).map_err(|e| ApiError::new("bad-request", format!("bad request: {e}")))?;
+        let call: Call = serde_json::from_str(request).map_err(|e| ApiError::bad_request("request", e))?;
         dispatch(call)
     });
     let value = match answer {
@@ -904,6 +1030,54 @@ mod tests {
     }
 
     #[test]
+    fn listed_edges_are_limited_counts_are_not() {
+        let call = |op: &str, limit: u64, extra: &str| -> Value {
+            let request = format!(
+                r#"{{"op":"{op}","sources":[{{"builtin":"seed"}}],"settings":{{"limits":{{"max_listed_edges":{limit}}}}}{extra}}}"#
+            );
+            serde_json::from_str(&call_json(&request)).unwrap()
+        };
+        let ml106 = |answer: &Value| {
+            answer["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["code"] == "ML106")
+                .count()
+        };
+        // The seed's 25 edges are all plaintext: `check` would list each as a plaintext caller.
+        let within = call("check", 25, "");
+        assert_eq!((within["summary"]["edges"].as_u64(), ml106(&within)), (Some(25), 0));
+        assert_eq!(within["exposure"][0]["plaintext_callers"].as_array().unwrap().len(), 5);
+        let past = call("check", 24, "");
+        assert_eq!((past["summary"]["edges"].as_u64(), ml106(&past)), (Some(25), 1));
+        assert_eq!(past["exposure"][0]["plaintext_callers"].as_array().unwrap().len(), 0);
+        assert_eq!(past["exposure"][0]["plaintext_clients"], 5);
+        let counts_only = call("check", 24, r#","counts_only":true"#);
+        assert_eq!(
+            (counts_only["summary"]["edges"].as_u64(), ml106(&counts_only)),
+            (Some(25), 0)
+        );
+
+        assert_eq!(call("matrix", 25, "")["edges"].as_array().unwrap().len(), 25);
+        let refused = call("matrix", 24, "");
+        assert_eq!(
+            (refused["type"].as_str(), refused["code"].as_str()),
+            (Some("failure"), Some("invalid-input"))
+        );
+        assert_eq!(refused["diagnostics"][0]["code"], "ML106");
+        assert!(refused["message"].as_str().unwrap().contains("max_listed_edges"));
+
+        let listed = call("plan", 25, "");
+        let held = call("plan", 24, "");
+        assert_eq!(listed["blocked_edges"], held["blocked_edges"]);
+        assert_eq!(listed["blockers"].as_array().unwrap().len(), 4);
+        assert!(held["blockers"].as_array().unwrap().is_empty());
+        let notes = held["notes"].as_array().unwrap();
+        assert!(notes.iter().any(|n| n.as_str().unwrap().contains("`max_listed_edges`")));
+    }
+
+    #[test]
     fn errors_are_data() {
         let answer: Value = serde_json::from_str(&call_json(r#"{"op":"probe"}"#)).unwrap();
         assert_eq!(answer["type"], "failure");
@@ -934,7 +1108,7 @@ mod tests {
     #[test]
     fn files_are_read_as_the_cli_reads_them() {
         let err = source_from_file("x.yaml", b"a: 1\nb: \xFF\n".to_vec()).unwrap_err();
-        assert_eq!(err.code, "invalid-input");
+        assert_eq!(err.code, ErrorCode::InvalidInput);
         let d = &err.diagnostics[0];
         assert_eq!(
             (d.code.id(), d.location.line, d.location.column),
@@ -951,7 +1125,7 @@ mod tests {
         );
         assert_eq!(
             read_source("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
-            "io"
+            ErrorCode::Io
         );
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/hostile/cases/crlf.yaml");
         let source = read_source(path, &Limits::default()).unwrap();
@@ -967,6 +1141,6 @@ mod tests {
     #[test]
     fn guard_turns_panics_into_internal_errors() {
         let result: Result<(), ApiError> = guard(|| -> Result<(), ApiError> { std::panic::panic_any("boom") });
-        assert_eq!(result.unwrap_err().code, "internal");
+        assert_eq!(result.unwrap_err().code, ErrorCode::Internal);
     }
 }

@@ -83,6 +83,12 @@ impl Mesh {
         }
     }
 
+    /// How many edges the matrix has: every workload calls every service port.
+    pub fn edge_count(&self) -> u64 {
+        let ports: usize = self.services.iter().map(|s| s.ports.len()).sum();
+        (self.workloads.len() as u64).saturating_mul(ports as u64)
+    }
+
     /// The matrix as `Matrix` serializes, with the edges written as they are read from the class
     /// table: memory does not grow with the number of edges.
     pub fn matrix_stream(&self) -> MatrixStream<'_> {

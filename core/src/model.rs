@@ -729,16 +729,6 @@ pub enum ProbeError {
     BadTarget(String),
 }
 
-impl ProbeError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProbeError::UnknownClient { .. } => "unknown-client",
-            ProbeError::BadClient(_) => "bad-client",
-            ProbeError::BadTarget(_) => "bad-target",
-        }
-    }
-}
-
 fn suggest(known: &[String]) -> String {
     if known.is_empty() {
         String::new()

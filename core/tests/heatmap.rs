@@ -166,6 +166,7 @@ fn weighings() -> Vec<meshlock::api::Weighing> {
                     edges: Some(edges.to_owned()),
                     intents: intents.clone(),
                     observations: Some(observations.clone()),
+                    ..Default::default()
                 },
             ]
         })
@@ -221,5 +222,5 @@ fn a_bad_scope_is_a_bad_request() {
     };
     let table = meshlock::classes::ClassTable::new(mesh);
     let err = meshlock::api::namespace_map_weighed(mesh, &table, weighing).unwrap_err();
-    assert_eq!(err.code, "bad-request");
+    assert_eq!(err.code, meshlock::api::ErrorCode::BadRequest);
 }

@@ -393,11 +393,13 @@ function check_input(wasm, sources, options) {
   }
 }
 
-/** The static checker on files and inline sources: an input that does not load is reported, not thrown. */
+/** The static checker on files and inline sources: an input that does not load is reported, not thrown.
+ * `countsOnly` in the options: no per-edge lists. */
 function check(sources, options) {
   return call(check, (wasm) => {
-    const input = check_input(wasm, sources, options)
-    return input.unread ? wasm.checkDiagnostics(input.unread, input.settings) : wasm.checkSources(input.sources, input.settings)
+    const { countsOnly = false, ...rest } = options ?? {}
+    const input = check_input(wasm, sources, rest)
+    return input.unread ? wasm.checkDiagnostics(input.unread, input.settings) : wasm.checkSources(input.sources, input.settings, countsOnly)
   })
 }
 

@@ -6,6 +6,7 @@ import type {
   Diagnostic,
   Diff,
   ErrorCode as EngineErrorCode,
+  Limits,
   Matrix,
   NamespaceMap,
   Outcome,
@@ -95,6 +96,8 @@ export interface MeshOptions {
   autoMtls?: boolean | null
   rootNamespace?: string | null
   trustDomain?: string | null
+  /** Raises the safe defaults for trusted input. */
+  limits?: Limits | null
   /** The namespace of file sources' documents without one. */
   namespace?: string | null
 }
@@ -118,6 +121,8 @@ export interface PlanOptions {
   edges?: string | null
   /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
   intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
+  /** Leave `blockers` empty (counts, groups and remedies stay complete). */
+  countsOnly?: boolean
 }
 
 /** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options: which edges count, and their evidence. */
@@ -125,6 +130,8 @@ export interface WeighOptions {
   edges?: string | null
   intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
   metrics?: MetricsInput | null
+  /** `check()`: no per-edge lists (`failing`, `plaintextCallers`). */
+  countsOnly?: boolean
 }
 
 /** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
@@ -202,7 +209,10 @@ export declare function loadAsync(sources: Array<string | SourceInput>, options?
 /** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes; `diagnostics` holds the transitions the migration refuses (ML402). */
 export declare function diff(before: Mesh, after: Mesh, options?: WeighOptions | null): Diff
 /** The static checker on files and inline sources, as `meshlock check`: an input that does not load is reported, not thrown. */
-export declare function check(sources: Array<string | SourceInput>, options?: MeshOptions): CheckReport
+export declare function check(
+  sources: Array<string | SourceInput>,
+  options?: MeshOptions & { countsOnly?: boolean },
+): CheckReport
 /** `check(sources, options)` as SARIF 2.1.0. */
 export declare function checkSarif(sources: Array<string | SourceInput>, options?: MeshOptions): SarifLog
 /** The seed guide replayed step by step on the built-in cluster. */

@@ -26,6 +26,7 @@ use crate::model::{
 use crate::settings::Limits;
 use decode::{decode_object, decode_plain, pruned};
 pub use limits::input_bytes as input_bytes_exceeded;
+pub use limits::listed_edges as listed_edges_exceeded;
 use locate::YamlPath;
 pub use text::source_from_bytes;
 
@@ -527,6 +528,19 @@ enum Rule {
     Label,
 }
 
+/// `yaml` (one document) with `metadata.namespace` set; `None` when it has no `metadata` map.
+fn with_namespace(yaml: &str, namespace: &str) -> Option<String> {
+    let mut doc: yaml_serde::Value = yaml_serde::from_str(yaml).ok()?;
+    let metadata = doc.get_mut("metadata")?.as_mapping_mut()?;
+    metadata.insert("namespace".into(), namespace.into());
+    yaml_serde::to_string(&doc).ok()
+}
+
+/// Why `name` is not a namespace name (a DNS label), when it is not one.
+pub fn namespace_name_error(name: &str) -> Option<&'static str> {
+    (!Rule::Label.accepts(name)).then(|| Rule::Label.says())
+}
+
 impl Rule {
     fn accepts(self, name: &str) -> bool {
         let segment = !name.is_empty()
@@ -773,6 +787,12 @@ impl ObjectReader<'_> {
         if kind == "MeshPolicy" {
             namespaced.clear();
         }
+        // Placed by the source's namespace (`kubectl apply -n`): written back (rollbacks) with
+        // it, so that they land where the resource is, applied with or without `-n`.
+        let yaml = match (&meta.namespace, &self.ctx.source.namespace) {
+            (None, Some(_)) if !namespaced.is_empty() => with_namespace(&yaml, &namespaced).unwrap_or(yaml),
+            _ => yaml,
+        };
         Meta {
             api_version: self.api_version.to_owned(),
             yaml,

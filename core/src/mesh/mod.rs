@@ -162,6 +162,7 @@ impl Mesh {
     pub fn load(sources: &[Source], settings: &MeshSettings) -> Result<Loaded, LoadError> {
         let ingested = ingest::ingest_limited(sources, 0, &settings.limits);
         let mut diagnostics = ingested.diagnostics;
+        diagnostics.extend(root_namespace_error(settings));
         let resources = merge(Vec::new(), ingested.resources, Some(&mut diagnostics));
         finish(resources, settings.clone(), ingested_seq(sources, 0), diagnostics, None)
     }
@@ -232,6 +233,11 @@ impl Mesh {
 
     pub fn settings(&self) -> &ResolvedSettings {
         &self.settings
+    }
+
+    /// The limits this mesh was loaded under; they also bound the edges an answer lists.
+    pub fn limits(&self) -> &crate::settings::Limits {
+        &self.requested.limits
     }
 
     /// The diagnostics found while loading (and resolving) this mesh.
@@ -461,6 +467,22 @@ fn origin_of(resource: &Resource) -> Option<&Origin> {
 
 pub(crate) fn origin_location(origin: Option<&Origin>) -> Location {
     origin.map_or_else(Location::default, Origin::location)
+}
+
+/// A root namespace setting that is no namespace name: the planner would write its mesh-wide
+/// step into it, and every root-level rule would be keyed by it.
+fn root_namespace_error(settings: &MeshSettings) -> Option<Diagnostic> {
+    let root = settings.root_namespace.as_deref()?;
+    let why = ingest::namespace_name_error(root)?;
+    Some(
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("the root namespace setting `{root}` is not a namespace name: {why}"),
+        )
+        .with_help(
+            "give Istio's root namespace as the cluster names it (`--root-namespace istio-system`, `root_namespace` in the settings), or leave it out to read it from the mesh config",
+        ),
+    )
 }
 
 /// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`).
@@ -918,6 +940,43 @@ mod tests {
             class: "istio".to_owned(),
             mode: mode.to_owned(),
             id: WorkloadId::new("istio-system", "istio-ingressgateway"),
+        }
+    }
+
+    #[test]
+    fn resources_placed_by_the_source_namespace_are_written_back_with_it() {
+        let text = "apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata:\n  name: default\nspec:\n  peers: [{mtls: {mode: PERMISSIVE}}]\n";
+        let placed = Mesh::load(
+            &[Source::new("p.yaml", text).in_namespace("foo")],
+            &MeshSettings::default(),
+        )
+        .unwrap()
+        .mesh;
+        let meta = placed.policy_metas().next().unwrap();
+        assert_eq!(meta.namespace, "foo");
+        let again = Mesh::load(&[Source::new("p.yaml", meta.yaml.clone())], &MeshSettings::default()).unwrap();
+        assert_eq!(again.mesh.policy_metas().next().unwrap().namespace, "foo");
+        // A document with its namespace is written back as it was.
+        let own = Mesh::load(
+            &[Source::new("p.yaml", meta.yaml.clone()).in_namespace("bar")],
+            &MeshSettings::default(),
+        )
+        .unwrap()
+        .mesh;
+        assert_eq!(own.policy_metas().next().unwrap().yaml, meta.yaml);
+    }
+
+    #[test]
+    fn a_root_namespace_setting_must_be_a_namespace_name() {
+        let settings = |root: &str| MeshSettings {
+            root_namespace: Some(root.to_owned()),
+            ..MeshSettings::default()
+        };
+        assert!(Mesh::load(&[], &settings("istio-config")).is_ok());
+        for bad in ["Bad NS", "", "a.b", "x/y"] {
+            let err = Mesh::load(&[], &settings(bad)).err().unwrap();
+            assert_eq!(err.diagnostics[0].code, Code::InvalidValue, "{bad}");
+            assert!(err.diagnostics[0].message.contains("root namespace"), "{bad}");
         }
     }
 

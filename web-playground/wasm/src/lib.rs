@@ -14,7 +14,7 @@
 //! `types.d.ts`; in the `full` block unless the playground calls it (the browser's module has a size
 //! budget; the Node adapter's build has every operation).
 
-use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::classes::ClassTable;
 use meshlock::migrate::StepInput;
@@ -176,6 +176,7 @@ impl Session {
                 edges: opts.edges.take(),
                 intents: opts.intents.take().unwrap_or_default().resolve()?,
                 observations: observed,
+                counts_only: opts.counts_only,
             };
             api::plan_weighed(&self.mesh, &goal, &allow, weighing)
         })
@@ -273,14 +274,15 @@ impl Session {
 }
 
 /// The static checker on sources, as `meshlock check`: an input that does not load is reported
-/// (its diagnostics, nothing else), not thrown.
+/// (its diagnostics, nothing else), not thrown. `countsOnly`: no per-edge lists.
 #[cfg(feature = "full")]
 #[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+    #[wasm_bindgen(js_name = countsOnly)] counts_only: Option<bool>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(sources, settings))
+    run_js(|| checked(sources, settings, counts_only.unwrap_or(false)))
 }
 
 /// `checkSources` as SARIF 2.1.0.
@@ -289,7 +291,7 @@ pub fn check_sources_sarif(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run(|| plain_js(&render::sarif(&checked(sources, settings)?)))
+    run(|| plain_js(&render::sarif(&checked(sources, settings, false)?)))
 }
 
 /// The report `checkSources` gives for input that could not be read (a file past the size limit),
@@ -320,15 +322,15 @@ fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport
     Ok(CheckReport::from_diagnostics(from_js(diagnostics, "bad diagnostics")?))
 }
 
-fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
+fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Result<CheckReport, ApiError> {
     let settings = settings_from(settings)?;
     // Bytes that are not text are reported as YAML that does not load is (their ML101).
     let sources = match sources_from(sources) {
-        Err(err) if err.code == "invalid-input" => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
+        Err(err) if err.code == ErrorCode::InvalidInput => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
         other => other?,
     };
     Ok(match Mesh::load(&sources, &settings) {
-        Ok(loaded) => loaded.mesh.check(),
+        Ok(loaded) => loaded.mesh.check_with(!counts_only),
         Err(err) => CheckReport::from_diagnostics(err.diagnostics),
     })
 }
@@ -406,7 +408,7 @@ fn run_js<T: Serialize>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<JsVal
 }
 
 fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("bad-request", format!("{what}: {e}"))
+    ApiError::new(ErrorCode::BadRequest, format!("{what}: {e}"))
 }
 
 /// A core result as a JS value: JSON text with camelCase keys (written by serde, in the core's
@@ -414,12 +416,12 @@ fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
 /// large matrix object by object, and smaller code than a second serializer.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     let text = api::to_camel_json(value)?;
-    js_sys::JSON::parse(&text).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+    js_sys::JSON::parse(&text).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
 /// A JSON value as it is (keys kept: SARIF's are camelCase already), through `JSON.parse`.
 fn plain_js(value: &Value) -> Result<JsValue, ApiError> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
@@ -511,17 +513,22 @@ struct PlanInput {
     edges: Option<String>,
     intents: Option<SourcesInput>,
     metrics: Option<MetricsInput>,
+    /// No blockers listed (counts, groups and remedies stay complete).
+    #[serde(default)]
+    counts_only: bool,
 }
 
 /// The options of every operation that weighs edges (`check`, `matrix`, `namespaceMap`,
 /// `matrixBetween`, `diff`): `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
-/// `metrics` (observed traffic).
+/// `metrics` (observed traffic), `countsOnly` (`check`: no per-edge lists).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WeighInput {
     edges: Option<String>,
     intents: Option<SourcesInput>,
     metrics: Option<MetricsInput>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
@@ -533,6 +540,7 @@ fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
         edges: opts.edges,
         intents: opts.intents.unwrap_or_default().resolve()?,
         observations: opts.metrics.map(MetricsInput::parse).transpose()?,
+        counts_only: opts.counts_only,
     })
 }
 
@@ -573,7 +581,7 @@ fn js_error(e: ApiError) -> JsValue {
     error.set_name("MeshlockError");
     let diagnostics = to_js(&e.diagnostics).unwrap_or_else(|_| js_sys::Array::new().into());
     // Setting a property on a fresh Error object cannot fail; there is nothing better to do if it did.
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(&e.code));
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(e.code.as_str()));
     let _ = js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &diagnostics);
     error.into()
 }
