@@ -174,16 +174,19 @@ fn read_file(path: &str) -> Result<String, ApiError> {
     std::fs::read_to_string(path).map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read `{path}`: {e}")))
 }
 
-/// A string is a file path, read as the CLI reads a file argument (its bytes decoded as kubectl
-/// decodes them; larger than the input limit: refused before it is read).
-fn path_or_inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
-    match value {
-        Value::String(path) => Ok(Source {
-            namespace: opts.namespace.clone(),
-            ..api::read_source(&path, &opts.settings.limits)?
-        }),
-        other => inline_source(other, opts),
+/// Sources in order: a string is a file or directory path, read as the CLI reads `-f` (bytes
+/// decoded as kubectl decodes them; all together refused past the input limit before a file is
+/// read); an object is an inline source.
+fn read_sources(values: Vec<Value>, opts: &Options) -> Result<Vec<Source>, ApiError> {
+    let mut reader = api::SourceReader::new(&opts.settings.limits);
+    reader.set_namespace(opts.namespace.clone());
+    for value in values {
+        match value {
+            Value::String(path) => reader.read_path(std::path::Path::new(&path))?,
+            other => reader.push(inline_source(other, opts)?)?,
+        }
     }
+    Ok(reader.into_sources())
 }
 
 /// Metrics given inline: the name is the source name in the metrics' diagnostics.
@@ -238,13 +241,7 @@ fn weighing(edges: Option<String>, intents: Option<Value>, metrics: Option<Value
     let opts = options(None)?;
     Ok(api::Weighing {
         edges,
-        intents: intents
-            .filter(|v| !v.is_null())
-            .map(list)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| path_or_inline_source(s, &opts))
-            .collect::<Result<_, _>>()?,
+        intents: read_sources(intents.filter(|v| !v.is_null()).map(list).unwrap_or_default(), &opts)?,
         observations: metrics.filter(|m| !m.is_null()).map(observations).transpose()?,
         counts_only: false,
     })
@@ -334,11 +331,7 @@ fn check_sources(sources: Value, mut opts: Option<Value>) -> Result<CheckReport,
         }
     };
     let opts = options(opts)?;
-    let sources = match list(sources)
-        .into_iter()
-        .map(|s| path_or_inline_source(s, &opts))
-        .collect::<Result<Vec<_>, _>>()
-    {
+    let sources = match read_sources(list(sources), &opts) {
         // A file that is not text (or over the size limit) does not load either: reported.
         Err(err) if err.code == ErrorCode::InvalidInput => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
         other => other?,
@@ -358,10 +351,7 @@ fn list(value: Value) -> Vec<Value> {
 
 fn load_mesh(sources: Value, opts: Option<Value>) -> Result<Mesh, ApiError> {
     let opts = options(opts)?;
-    let sources = list(sources)
-        .into_iter()
-        .map(|s| path_or_inline_source(s, &opts))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sources = read_sources(list(sources), &opts)?;
     Ok(Mesh::new(meshlock::Mesh::load(&sources, &opts.settings)?.mesh))
 }
 

@@ -349,23 +349,17 @@ fn check_diagnostics(py: Python<'_>, diagnostics: &str, settings: &str) -> PyRes
     })
 }
 
-/// Refuses a file of `size` bytes before it is read when it is larger than the input limit of
-/// `settings` (JSON `MeshSettings`; the bindings' default, 256 MiB): `MeshlockError`
-/// (`invalid-input`, ML106).
+/// JSON: the sources of `path` (a file, or a directory's manifests in name order), read as the
+/// CLI reads `-f` under the limits of `settings` (JSON `MeshSettings`): past the input limit,
+/// refused before a file is read; bytes that are not text, `invalid-input` with the located ML101.
 #[pyfunction]
-fn check_input_size(py: Python<'_>, name: &str, size: u64, settings: &str) -> PyResult<()> {
-    detached(py, || {
+fn read_path(py: Python<'_>, path: &str, settings: &str) -> PyResult<String> {
+    run(py, || {
         let settings: MeshSettings = parse("settings", settings)?;
-        api::check_input_size(name, size, &settings.limits)
+        let mut reader = api::SourceReader::new(&settings.limits);
+        reader.read_path(std::path::Path::new(path))?;
+        Ok(reader.into_sources())
     })
-}
-
-/// The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order
-/// mark dropped, UTF-16 with a byte order mark decoded, anything else must be UTF-8). Bytes that
-/// are not text raise `MeshlockError` (`invalid-input`, with the located ML101).
-#[pyfunction]
-fn decode_source(py: Python<'_>, name: &str, data: &[u8]) -> PyResult<String> {
-    detached(py, || Ok(api::source_from_file(name, data.to_vec())?.text))
 }
 
 /// JSON: the source of the built-in seed cluster (`{"name", "text", "namespace"}`).
@@ -417,8 +411,7 @@ fn _meshlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(check_diagnostics, m)?)?;
-    m.add_function(wrap_pyfunction!(check_input_size, m)?)?;
-    m.add_function(wrap_pyfunction!(decode_source, m)?)?;
+    m.add_function(wrap_pyfunction!(read_path, m)?)?;
     m.add_function(wrap_pyfunction!(seed_source, m)?)?;
     m.add_function(wrap_pyfunction!(seed_settings, m)?)?;
     m.add_function(wrap_pyfunction!(call_json, m)?)?;

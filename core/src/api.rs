@@ -187,13 +187,92 @@ pub fn check_input_size(name: &str, size: u64, limits: &Limits) -> Result<(), Ap
     }
 }
 
-/// The file at `path`, read as the CLI reads a file argument: refused before it is read when it is
-/// larger than `limits.max_input_bytes` ([`check_input_size`]), `io` when it cannot be read, then
-/// decoded by [`source_from_file`].
-pub fn read_source(path: &str, limits: &Limits) -> Result<Source, ApiError> {
-    let cannot = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("cannot read `{path}`: {e}"));
-    check_input_size(path, std::fs::metadata(path).map_err(cannot)?.len(), limits)?;
-    source_from_file(path, std::fs::read(path).map_err(cannot)?)
+/// Reads paths as every surface with a file system reads them (the CLI's `-f`, Python's and Node's
+/// paths): a file is one source named by its path, decoded by [`source_from_file`]; a directory is
+/// its `*.yaml`, `*.yml` and `*.json` files in name order (not recursive, as `kubectl apply -f
+/// DIR`). All that is read together is refused past `limits.max_input_bytes` before a file is read.
+/// Inline sources join in order (`push`), and count towards the limit too.
+pub struct SourceReader<'a> {
+    limits: &'a Limits,
+    total: u64,
+    sources: Vec<Source>,
+    namespace: Option<String>,
+}
+
+impl<'a> SourceReader<'a> {
+    pub fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            total: 0,
+            sources: Vec::new(),
+            namespace: None,
+        }
+    }
+
+    /// The namespace of the documents without one in the files read from now on (`kubectl
+    /// apply -n`).
+    pub fn set_namespace(&mut self, namespace: Option<String>) {
+        self.namespace = namespace;
+    }
+
+    /// A source given inline (its text, not a path).
+    pub fn push(&mut self, source: Source) -> Result<(), ApiError> {
+        self.total = self.total.saturating_add(source.text.len() as u64);
+        check_input_size(&source.name, self.total, self.limits)?;
+        self.sources.push(source);
+        Ok(())
+    }
+
+    /// Reads a file or a directory.
+    pub fn read_path(&mut self, path: &std::path::Path) -> Result<(), ApiError> {
+        if !path.is_dir() {
+            return self.read_file(path);
+        }
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| cannot_read(path, e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+            .collect();
+        entries.sort();
+        entries.iter().try_for_each(|entry| self.read_file(entry))
+    }
+
+    fn read_file(&mut self, path: &std::path::Path) -> Result<(), ApiError> {
+        let name = path.display().to_string();
+        let size = std::fs::metadata(path).map_err(|e| cannot_read(path, e))?.len();
+        check_input_size(&name, self.total.saturating_add(size), self.limits)?;
+        let bytes = std::fs::read(path).map_err(|e| cannot_read(path, e))?;
+        self.read_bytes(&name, bytes)
+    }
+
+    /// Bytes read by the host (stdin), named `name`.
+    pub fn read_bytes(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
+        self.total = self.total.saturating_add(bytes.len() as u64);
+        check_input_size(name, self.total, self.limits)?;
+        let mut source = source_from_file(name, bytes)?;
+        source.namespace.clone_from(&self.namespace);
+        self.sources.push(source);
+        Ok(())
+    }
+
+    /// How many more bytes may be read before the limit is passed (one more: to tell it was).
+    pub fn room(&self) -> u64 {
+        self.limits.max_input_bytes.saturating_sub(self.total).saturating_add(1)
+    }
+
+    /// The sources read so far, in order.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    pub fn into_sources(self) -> Vec<Source> {
+        self.sources
+    }
+}
+
+fn cannot_read(path: &std::path::Path, e: std::io::Error) -> ApiError {
+    ApiError::new(ErrorCode::Io, format!("cannot read `{}`: {e}", path.display()))
 }
 
 /// Runs `f`, turning a panic (a bug in meshlock) into an `internal` error, so that no panic
@@ -1124,18 +1203,48 @@ mod tests {
             "a: 1\n"
         );
         assert_eq!(
-            read_source("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
+            read_path("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
             ErrorCode::Io
         );
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/hostile/cases/crlf.yaml");
-        let source = read_source(path, &Limits::default()).unwrap();
+        let source = read_path(path, &Limits::default()).unwrap().remove(0);
         assert!(source.text.contains("\r\n") && source.name == path);
-        let err = read_source(path, &Limits::default().with_max_input_bytes(10)).unwrap_err();
+        let err = read_path(path, &Limits::default().with_max_input_bytes(10)).unwrap_err();
         assert_eq!(
             (err.code.as_str(), err.diagnostics[0].code.id()),
             ("invalid-input", "ML106")
         );
         assert_eq!(err.diagnostics[0].location.source, path);
+    }
+
+    fn read_path(path: &str, limits: &Limits) -> Result<Vec<Source>, ApiError> {
+        let mut reader = SourceReader::new(limits);
+        reader.read_path(std::path::Path::new(path))?;
+        Ok(reader.into_sources())
+    }
+
+    #[test]
+    fn directories_are_their_manifests_in_name_order_under_one_limit() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/scenarios/intent");
+        let names: Vec<String> = read_path(dir, &Limits::default().with_max_input_bytes(u64::MAX))
+            .map(|s| s.into_iter().map(|s| s.name).collect())
+            .unwrap_or_else(|e| vec![e.message]);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert!(names.len() > 3 && names == sorted, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+        );
+        let small = Limits::default().with_max_input_bytes(10);
+        let mut reader = SourceReader::new(&small);
+        reader.push(Source::new("a.yaml", "a: 1\n")).unwrap();
+        let err = reader.push(Source::new("b.yaml", "bb: 2\n")).unwrap_err();
+        assert_eq!(
+            (err.code, err.diagnostics[0].code.id()),
+            (ErrorCode::InvalidInput, "ML106")
+        );
     }
 
     #[test]

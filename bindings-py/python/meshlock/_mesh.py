@@ -36,9 +36,6 @@ StepItem = Union[str, Source, "os.PathLike[str]"]
 SimulationStep = Union[StepItem, Sequence[StepItem]]
 """One step of ``Mesh.simulate``: what to apply, one item or several."""
 
-_SUFFIXES = (".yaml", ".yml", ".json")
-
-
 def _read(path: StrPath, settings: str = "{}") -> List[Source]:
     """Like the CLI: a file is one source named by its path, its bytes decoded as kubectl decodes
     them (line ends kept as they are; bytes that are not text raise ``MeshlockError`` with code
@@ -46,12 +43,7 @@ def _read(path: StrPath, settings: str = "{}") -> List[Source]:
     it is read; ``settings``: JSON, whose ``limits`` apply); a directory is its manifests, sorted."""
     if isinstance(path, str) and "\n" in path:
         raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
-    p = Path(path)
-    if p.is_dir():
-        return [s for child in sorted(p.iterdir()) if child.is_file() and child.suffix in _SUFFIXES for s in _read(child, settings)]
-    name = os.fspath(path)
-    _meshlock.check_input_size(name, p.stat().st_size, settings)  # past the input limit: refused unread
-    return [Source(name, _meshlock.decode_source(name, p.read_bytes()))]
+    return [Source(s["name"], s["text"]) for s in json.loads(_meshlock.read_path(os.fspath(path), settings))]
 
 
 def _gather(

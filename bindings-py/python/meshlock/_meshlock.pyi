@@ -13,8 +13,7 @@ __all__ = [
     "diff",
     "check",
     "check_diagnostics",
-    "check_input_size",
-    "decode_source",
+    "read_path",
     "seed_source",
     "seed_settings",
     "call_json",
@@ -76,14 +75,11 @@ def check_diagnostics(diagnostics: str, settings: str) -> str:
     """JSON: the ``CheckReport`` of input that does not load, from its diagnostics (JSON, as
     ``MeshlockError.diagnostics`` holds them), with ``text`` and ``sarif``; ``settings`` checked as in ``check``."""
 
-def check_input_size(name: str, size: int, settings: str) -> None:
-    """Raises ``MeshlockError("invalid-input")`` (ML106) when a file of ``size`` bytes is larger than
-    the input limit of ``settings`` (JSON; default 256 MiB): called before the file is read."""
-
-def decode_source(name: str, data: bytes) -> str:
-    """The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order mark
-    dropped, UTF-16 with a byte order mark decoded); bytes that are not text raise
-    ``MeshlockError("invalid-input")`` with the located diagnostic."""
+def read_path(path: str, settings: str) -> str:
+    """JSON: the sources (``[{"name", "text", "namespace"}]``) of a file, or of a directory's
+    manifests in name order, read as the CLI reads ``-f`` under the limits of ``settings`` (JSON):
+    past the input limit, ``MeshlockError("invalid-input")`` (ML106) before a file is read; bytes
+    that are not text, ``invalid-input`` with the located ML101."""
 
 def seed_source() -> str:
     """JSON: the built-in seed cluster's ``Source``."""
