@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::classes::ClassTable;
 use crate::diagnostic::Diagnostic;
 use crate::evidence::{EdgeEvidence, EdgeScope};
 use crate::ingest::Source;
@@ -564,6 +565,11 @@ impl Weighed {
     pub fn mesh<'a>(&'a self, base: &'a Mesh) -> &'a Mesh {
         self.with_intents.as_ref().unwrap_or(base)
     }
+
+    /// Whether intents were applied: the weighed mesh is then another mesh, with its own class table.
+    pub fn applied_intents(&self) -> bool {
+        self.with_intents.is_some()
+    }
 }
 
 /// Parses an edge scope (`all`, `possible`, `declared,observed`, …).
@@ -673,6 +679,65 @@ pub fn listable(mesh: &Mesh, operation: &str) -> Result<(), ApiError> {
         diagnostics: vec![crate::ingest::listed_edges_exceeded(operation, edges, limit)],
     }
     .into())
+}
+
+/// The namespace map weighing edges: each pair counts the edges in the scope. `table` is `mesh`'s
+/// class table (the playground keeps one per mesh); intents, making another mesh, get their own.
+pub fn namespace_map_weighed(
+    mesh: &Mesh,
+    table: &ClassTable,
+    weighing: Weighing,
+) -> Result<crate::heatmap::NamespaceMap, ApiError> {
+    if weighing.is_empty() {
+        return Ok(crate::heatmap::namespace_map_of(mesh, table));
+    }
+    on_weighed_table(mesh, table, weighing, |mesh, table, in_scope| {
+        crate::heatmap::namespace_map_in_scope(mesh, table, in_scope)
+    })
+}
+
+/// The matrix of one namespace pair weighing edges: only those in the scope, each with its
+/// evidence (see [`namespace_map_weighed`] for `table`).
+pub fn matrix_between_weighed(
+    mesh: &Mesh,
+    table: &ClassTable,
+    client_ns: Option<&str>,
+    service_ns: Option<&str>,
+    weighing: Weighing,
+) -> Result<crate::matrix::Matrix, ApiError> {
+    if weighing.is_empty() {
+        return Ok(crate::heatmap::matrix_between_of(mesh, table, client_ns, service_ns));
+    }
+    on_weighed_table(mesh, table, weighing, |mesh, table, in_scope| {
+        crate::heatmap::matrix_between_in_scope(mesh, table, client_ns, service_ns, in_scope)
+    })
+}
+
+/// Runs `f` on the weighed mesh, its class table and the evidence resolved on that table.
+fn on_weighed_table<T>(
+    mesh: &Mesh,
+    table: &ClassTable,
+    weighing: Weighing,
+    f: impl FnOnce(&Mesh, &ClassTable, crate::heatmap::InScope<'_>) -> T,
+) -> Result<T, ApiError> {
+    let w = weighing.resolve(mesh)?;
+    let own_table;
+    let table = if w.applied_intents() {
+        own_table = ClassTable::new(w.mesh(mesh));
+        &own_table
+    } else {
+        table
+    };
+    let mesh = w.mesh(mesh);
+    let evidence = w.evidence.resolve(mesh, table);
+    Ok(f(
+        mesh,
+        table,
+        crate::heatmap::InScope {
+            evidence: &evidence,
+            scope: &w.scope,
+        },
+    ))
 }
 
 /// `diff` weighing edges (`Diff::scope`); the intents join both sides.

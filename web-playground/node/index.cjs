@@ -153,7 +153,7 @@ function metrics_input(metrics) {
   return { name: metrics, text }
 }
 
-/** `check()`/`matrix()` options: as `plan()`'s, a string `metrics` is a file path. */
+/** `check()`/`matrix()`/`diff()` options: as `plan()`'s, a string `metrics` is a file path. */
 function weigh_input(options) {
   if (options === undefined || options === null) return null
   if (typeof options !== 'object' || Array.isArray(options)) {
@@ -269,16 +269,16 @@ class Mesh {
     return call(this.matrix, () => session.matrix(weigh_input(options)))
   }
 
-  /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst. */
-  namespaceMap() {
+  /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst; with `edges`, those in the scope. */
+  namespaceMap(options) {
     const session = session_of(this, this.namespaceMap)
-    return call(this.namespaceMap, () => session.namespaceMap())
+    return call(this.namespaceMap, () => session.namespaceMap(weigh_input(options)))
   }
 
-  /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
-  matrixBetween(clientNs = null, serviceNs = null) {
+  /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side); with options, as `matrix()`'s. */
+  matrixBetween(clientNs = null, serviceNs = null, options = null) {
     const session = session_of(this, this.matrixBetween)
-    return call(this.matrixBetween, () => session.matrixBetween(clientNs ?? undefined, serviceNs ?? undefined))
+    return call(this.matrixBetween, () => session.matrixBetween(clientNs ?? undefined, serviceNs ?? undefined, weigh_input(options)))
   }
 
   /** `matrix()` as a promise. WASM runs on the calling thread: use a worker to keep an event loop free. */
@@ -377,13 +377,14 @@ function loadAsync(sources, options) {
   return new Promise((resolve) => resolve(Mesh.load(sources, options)))
 }
 
-/** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes. */
-function diff(before, after) {
+/** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes;
+ * with `edges`, `intents` or `metrics` (as `check()`'s), the changes in the scope with their evidence. */
+function diff(before, after, options) {
   return call(diff, (wasm) => {
     for (const [what, mesh] of [['before', before], ['after', after]]) {
       if (!(mesh instanceof Mesh)) throw bad_request(`bad \`${what}\`: expected a Mesh, got ${mesh === null ? 'null' : typeof mesh}`)
     }
-    return wasm.Session.diff(session_of(before, diff), session_of(after, diff))
+    return wasm.Session.diff(session_of(before, diff), session_of(after, diff), weigh_input(options))
   })
 }
 

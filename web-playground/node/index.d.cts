@@ -125,7 +125,7 @@ export interface PlanOptions {
   countsOnly?: boolean
 }
 
-/** `check()` and `matrix()` options: which edges count, and their evidence. */
+/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options: which edges count, and their evidence. */
 export interface WeighOptions {
   edges?: string | null
   intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
@@ -171,9 +171,9 @@ export declare class Mesh {
   /** Every client workload × every service port. */
   matrix(options?: WeighOptions | null): Matrix
   /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst (`meshlock matrix --by namespace`). */
-  namespaceMap(): NamespaceMap
+  namespaceMap(options?: WeighOptions | null): NamespaceMap
   /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
-  matrixBetween(clientNs?: string | null, serviceNs?: string | null): Matrix
+  matrixBetween(clientNs?: string | null, serviceNs?: string | null, options?: WeighOptions | null): Matrix
   /** `matrix()` as a promise (computed on the calling thread: WASM has no thread pool here). */
   matrixAsync(): Promise<Matrix>
   /** The static checker: the input's diagnostics plus the matrix-level findings, a summary, the failing edges and who may call what in plaintext. */
@@ -207,7 +207,7 @@ export declare function load(sources: Array<string | SourceInput>, options?: Mes
 /** `load()` as a promise (computed on the calling thread). */
 export declare function loadAsync(sources: Array<string | SourceInput>, options?: MeshOptions): Promise<Mesh>
 /** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes; `diagnostics` holds the transitions the migration refuses (ML402). */
-export declare function diff(before: Mesh, after: Mesh): Diff
+export declare function diff(before: Mesh, after: Mesh, options?: WeighOptions | null): Diff
 /** The static checker on files and inline sources, as `meshlock check`: an input that does not load is reported, not thrown. */
 export declare function check(
   sources: Array<string | SourceInput>,

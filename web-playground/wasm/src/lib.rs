@@ -17,10 +17,8 @@
 use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::classes::ClassTable;
-use meshlock::heatmap;
 use meshlock::migrate::StepInput;
 use meshlock::render::{self, Style};
-#[cfg(feature = "full")]
 use meshlock::telemetry::Observations;
 use meshlock::{Mesh, MeshSettings, Source};
 use serde::{Deserialize, Serialize};
@@ -113,30 +111,41 @@ impl Session {
 
     /// The namespace × namespace map: per (client namespace, service namespace) pair, the edges
     /// per outcome class and the worst. Streamed from the class table: memory does not grow with
-    /// the number of edges, and nothing per edge crosses to JavaScript.
+    /// the number of edges, and nothing per edge crosses to JavaScript. With `options`, only the
+    /// edges in its scope (`edges`) count.
     #[wasm_bindgen(js_name = namespaceMap, unchecked_return_type = "NamespaceMap")]
-    pub fn namespace_map(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(heatmap::namespace_map_of(&self.mesh, self.table())))
+    pub fn namespace_map(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| api::namespace_map_weighed(&self.mesh, self.table(), weigh_input(options)?))
     }
 
     /// The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
-    /// namespace on that side): one cell of the map, drilled into.
+    /// namespace on that side): one cell of the map, drilled into. With `options`, each edge
+    /// carries its evidence and only those in the scope are listed.
     #[wasm_bindgen(js_name = matrixBetween, unchecked_return_type = "Matrix")]
-    pub fn matrix_between(&self, client_ns: Option<String>, service_ns: Option<String>) -> Result<JsValue, JsValue> {
+    pub fn matrix_between(
+        &self,
+        client_ns: Option<String>,
+        service_ns: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
         run_js(|| {
-            Ok(heatmap::matrix_between_of(
+            api::matrix_between_weighed(
                 &self.mesh,
                 self.table(),
                 client_ns.as_deref(),
                 service_ns.as_deref(),
-            ))
+                weigh_input(options)?,
+            )
         })
     }
 
     /// The static checker: the input's diagnostics plus the matrix-level findings, a summary,
     /// the failing edges and who may call what in plaintext.
-    /// With `edges` or `intents` (and `metrics` in the `full` build): the scope's counts, the
-    /// declared edges that fail and the undeclared plaintext callers under `scope`.
+    /// With `edges`, `intents` or `metrics`: the scope's counts, the declared edges that fail and
+    /// the undeclared plaintext callers under `scope`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(
         &self,
@@ -158,7 +167,7 @@ impl Session {
                 Some(v) => from_js_as_is(v, "bad plan options")?,
                 None => PlanInput::default(),
             };
-            let observed = opts.observations()?;
+            let observed = opts.metrics.take().map(MetricsInput::parse).transpose()?;
             let (goal, allow) = api::plan_request(
                 opts.goal.as_deref().unwrap_or("strict"),
                 &opts.allow_break.unwrap_or_default(),
@@ -246,8 +255,15 @@ impl Session {
 
     /// Every edge whose status or transport changes from `before` to `after`, grouped, each with
     /// the resources that caused it; `diagnostics` holds the transitions the migration refuses.
-    pub fn diff(before: &Session, after: &Session) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(Mesh::diff(&before.mesh, &after.mesh)))
+    /// With `edges`, `intents` or `metrics` (as `check`'s), the changes in the scope, each with its
+    /// evidence, and `scope` (the intents join both sides).
+    #[wasm_bindgen(unchecked_return_type = "Diff")]
+    pub fn diff(
+        before: &Session,
+        after: &Session,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| api::diff_weighed(&before.mesh, &after.mesh, weigh_input(options)?))
     }
 
     /// The matrix as a fixed-width text table.
@@ -487,8 +503,8 @@ struct StepSpec {
     delete: Option<SourcesInput>,
 }
 
-/// `plan` options: the goal (default `strict`), the clients allowed to break, observed traffic
-/// (`full` build only: the playground has no metrics input).
+/// `plan` options: the goal (default `strict`), the clients allowed to break, and how edges are
+/// weighed (as [`WeighInput`]).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PlanInput {
@@ -496,34 +512,20 @@ struct PlanInput {
     allow_break: Option<Vec<String>>,
     edges: Option<String>,
     intents: Option<SourcesInput>,
-    #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
     /// No blockers listed (counts, groups and remedies stay complete).
     #[serde(default)]
     counts_only: bool,
 }
 
-impl PlanInput {
-    #[cfg(feature = "full")]
-    fn observations(&mut self) -> Result<Option<Observations>, ApiError> {
-        self.metrics.take().map(MetricsInput::parse).transpose()
-    }
-
-    /// The browser build has no metrics input: the plan assumes no observations.
-    #[cfg(not(feature = "full"))]
-    fn observations(&mut self) -> Result<Option<meshlock::telemetry::Observations>, ApiError> {
-        Ok(None)
-    }
-}
-
-/// `check`/`matrix` options: `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
-/// `metrics` (observed traffic; `full` build only), `countsOnly` (`check`: no per-edge lists).
+/// The options of every operation that weighs edges (`check`, `matrix`, `namespaceMap`,
+/// `matrixBetween`, `diff`): `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
+/// `metrics` (observed traffic), `countsOnly` (`check`: no per-edge lists).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WeighInput {
     edges: Option<String>,
     intents: Option<SourcesInput>,
-    #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
     #[serde(default)]
     counts_only: bool,
@@ -534,20 +536,15 @@ fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
         Some(v) => from_js_as_is(v, "bad options")?,
         None => WeighInput::default(),
     };
-    #[cfg(feature = "full")]
-    let observations = opts.metrics.map(MetricsInput::parse).transpose()?;
-    #[cfg(not(feature = "full"))]
-    let observations = None;
     Ok(api::Weighing {
         edges: opts.edges,
         intents: opts.intents.unwrap_or_default().resolve()?,
-        observations,
+        observations: opts.metrics.map(MetricsInput::parse).transpose()?,
         counts_only: opts.counts_only,
     })
 }
 
 /// Observed traffic: the text itself (named `metrics`), or `{name, text}`.
-#[cfg(feature = "full")]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum MetricsInput {
@@ -555,7 +552,6 @@ enum MetricsInput {
     Named { name: String, text: String },
 }
 
-#[cfg(feature = "full")]
 impl MetricsInput {
     fn parse(self) -> Result<Observations, ApiError> {
         let (name, text) = match self {

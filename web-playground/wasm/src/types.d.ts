@@ -562,8 +562,7 @@ export interface PlanInput {
   goal?: "strict" | "mesh-strict" | `namespace=${string}` | null;
   /** Clients (`namespace/name`) that may break. */
   allowBreak?: string[] | null;
-  /** Observed traffic: observed plaintext senders hold a lock-down back too. Only in the `full`
-   * build (the Node adapter's); the browser's module rejects it as an unknown key. */
+  /** Observed traffic: observed plaintext senders hold a lock-down back too. */
   metrics?: MetricsText | null;
   /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
@@ -574,9 +573,10 @@ export interface PlanInput {
   countsOnly?: boolean;
 }
 
-/** `check()` and `matrix()` options: which edges count, and their evidence (`metrics`: `full`
- * build only). */
+/** The options of every operation that weighs edges (`check()`, `matrix()`, `namespaceMap()`,
+ * `matrixBetween()`, `Session.diff()`): which edges count, and their evidence. */
 export interface WeighInput {
+  /** The scope: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
   intents?: string | SourceInput[] | null;
   metrics?: MetricsText | null;
