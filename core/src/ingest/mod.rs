@@ -126,6 +126,120 @@ pub enum Resource {
     Intent(crate::model::TrafficIntent),
 }
 
+// Every method matches every kind, with no catch-all arm: a new kind must say what it has, or a
+// replaced resource would silently lose its age, and a rollback its text.
+impl Resource {
+    /// (kind, namespace, name): a later resource with the same key replaces this one.
+    pub fn key(&self) -> ResourceKey {
+        match self {
+            Resource::Namespace(n) => ("Namespace", String::new(), n.name.clone()),
+            Resource::Workload(w) => (w.kind, w.namespace.clone(), w.name.clone()),
+            Resource::Service(s) => ("Service", s.namespace.clone(), s.name.clone()),
+            Resource::MeshConfig(m) => ("MeshConfig", m.namespace.clone(), "istio".to_owned()),
+            Resource::Caller(c) => c.source_key.clone(),
+            Resource::Intent(i) => ("TrafficIntent", i.namespace.clone(), i.display.clone()),
+            Resource::AuthnPolicy(p) => meta_key(&p.meta),
+            Resource::PeerAuthentication(p) => meta_key(&p.meta),
+            Resource::DestinationRule(d) => meta_key(&d.meta),
+            Resource::AuthorizationPolicy(a) => meta_key(&a.meta),
+            Resource::RbacConfig(r) => meta_key(&r.meta),
+            Resource::ServiceRole(r) => meta_key(&r.meta),
+            Resource::ServiceRoleBinding(r) => meta_key(&r.meta),
+            Resource::RequestAuthentication(r) => meta_key(&r.meta),
+            Resource::NetworkPolicy(n) => meta_key(&n.meta),
+        }
+    }
+
+    /// The identity, age and text (for rollbacks) of a policy; `None` for the kinds that have no [`Meta`].
+    pub fn meta(&self) -> Option<&Meta> {
+        match self {
+            Resource::AuthnPolicy(p) => Some(&p.meta),
+            Resource::PeerAuthentication(p) => Some(&p.meta),
+            Resource::DestinationRule(d) => Some(&d.meta),
+            Resource::AuthorizationPolicy(a) => Some(&a.meta),
+            Resource::RbacConfig(r) => Some(&r.meta),
+            Resource::ServiceRole(r) => Some(&r.meta),
+            Resource::ServiceRoleBinding(r) => Some(&r.meta),
+            Resource::RequestAuthentication(r) => Some(&r.meta),
+            Resource::NetworkPolicy(n) => Some(&n.meta),
+            Resource::Namespace(_)
+            | Resource::Workload(_)
+            | Resource::Service(_)
+            | Resource::Caller(_)
+            | Resource::MeshConfig(_)
+            | Resource::Intent(_) => None,
+        }
+    }
+
+    /// [`Resource::meta`], to change.
+    pub fn meta_mut(&mut self) -> Option<&mut Meta> {
+        match self {
+            Resource::AuthnPolicy(p) => Some(&mut p.meta),
+            Resource::PeerAuthentication(p) => Some(&mut p.meta),
+            Resource::DestinationRule(d) => Some(&mut d.meta),
+            Resource::AuthorizationPolicy(a) => Some(&mut a.meta),
+            Resource::RbacConfig(r) => Some(&mut r.meta),
+            Resource::ServiceRole(r) => Some(&mut r.meta),
+            Resource::ServiceRoleBinding(r) => Some(&mut r.meta),
+            Resource::RequestAuthentication(r) => Some(&mut r.meta),
+            Resource::NetworkPolicy(n) => Some(&mut n.meta),
+            Resource::Namespace(_)
+            | Resource::Workload(_)
+            | Resource::Service(_)
+            | Resource::Caller(_)
+            | Resource::MeshConfig(_)
+            | Resource::Intent(_) => None,
+        }
+    }
+
+    /// Where the resource was read, for diagnostics to point at.
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            Resource::Workload(w) => Some(&w.origin),
+            Resource::Service(s) => Some(&s.origin),
+            Resource::Intent(i) => Some(&i.origin),
+            // Not kept by these kinds' models. A caller keeps its document's origin, but
+            // diagnostics about callers have so far been placed without it.
+            Resource::Namespace(_) | Resource::MeshConfig(_) | Resource::Caller(_) => None,
+            Resource::AuthnPolicy(_)
+            | Resource::PeerAuthentication(_)
+            | Resource::DestinationRule(_)
+            | Resource::AuthorizationPolicy(_)
+            | Resource::RbacConfig(_)
+            | Resource::ServiceRole(_)
+            | Resource::ServiceRoleBinding(_)
+            | Resource::RequestAuthentication(_)
+            | Resource::NetworkPolicy(_) => self.meta().map(|m| &m.origin),
+        }
+    }
+
+    /// Server policies, DestinationRules, authorization: the kinds that neither make nor select
+    /// workloads, so that adding or removing them changes only the policies of a mesh.
+    pub fn is_policy(&self) -> bool {
+        match self {
+            Resource::AuthnPolicy(_)
+            | Resource::PeerAuthentication(_)
+            | Resource::DestinationRule(_)
+            | Resource::AuthorizationPolicy(_)
+            | Resource::RbacConfig(_)
+            | Resource::ServiceRole(_)
+            | Resource::ServiceRoleBinding(_)
+            | Resource::RequestAuthentication(_)
+            | Resource::NetworkPolicy(_) => true,
+            Resource::Namespace(_)
+            | Resource::Workload(_)
+            | Resource::Service(_)
+            | Resource::Caller(_)
+            | Resource::MeshConfig(_)
+            | Resource::Intent(_) => false,
+        }
+    }
+}
+
+fn meta_key(meta: &Meta) -> ResourceKey {
+    (meta.kind, meta.namespace.clone(), meta.name.clone())
+}
+
 /// (kind, namespace, name): a second resource with the same key replaces the first.
 pub type ResourceKey = (&'static str, String, String);
 
@@ -198,7 +312,7 @@ pub fn ingest_with(sources: &[Source], first_seq: u64, threads: NonZeroUsize, li
             let (intents, problems) = intent::read_csv(source);
             out.diagnostics.extend(problems);
             for resource in intents.into_iter().map(Resource::Intent) {
-                let key = key_of(&resource);
+                let key = resource.key();
                 out.resources.push(Stored { key, seq, resource });
                 seq += 1;
             }
@@ -210,7 +324,7 @@ pub fn ingest_with(sources: &[Source], first_seq: u64, threads: NonZeroUsize, li
             for outcome in reads {
                 match outcome {
                     Read::Modelled(resource) => {
-                        let key = key_of(&resource);
+                        let key = resource.key();
                         out.resources.push(Stored { key, seq, resource });
                         seq += 1;
                     }
@@ -313,26 +427,6 @@ pub fn references(sources: &[Source]) -> Result<Vec<crate::model::ResourceRef>, 
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
-}
-
-fn key_of(resource: &Resource) -> ResourceKey {
-    match resource {
-        Resource::Namespace(n) => ("Namespace", String::new(), n.name.clone()),
-        Resource::Workload(w) => (w.kind, w.namespace.clone(), w.name.clone()),
-        Resource::Service(s) => ("Service", s.namespace.clone(), s.name.clone()),
-        Resource::AuthnPolicy(p) => (p.meta.kind, p.meta.namespace.clone(), p.meta.name.clone()),
-        Resource::PeerAuthentication(p) => (p.meta.kind, p.meta.namespace.clone(), p.meta.name.clone()),
-        Resource::DestinationRule(d) => (d.meta.kind, d.meta.namespace.clone(), d.meta.name.clone()),
-        Resource::AuthorizationPolicy(a) => (a.meta.kind, a.meta.namespace.clone(), a.meta.name.clone()),
-        Resource::MeshConfig(m) => ("MeshConfig", m.namespace.clone(), "istio".to_owned()),
-        Resource::Caller(c) => c.source_key.clone(),
-        Resource::RbacConfig(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
-        Resource::ServiceRole(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
-        Resource::ServiceRoleBinding(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
-        Resource::RequestAuthentication(r) => (r.meta.kind, r.meta.namespace.clone(), r.meta.name.clone()),
-        Resource::NetworkPolicy(n) => (n.meta.kind, n.meta.namespace.clone(), n.meta.name.clone()),
-        Resource::Intent(i) => ("TrafficIntent", i.namespace.clone(), i.display.clone()),
-    }
 }
 
 struct DocContext<'a> {
