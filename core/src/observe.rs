@@ -4,9 +4,9 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::evaluate::Transport;
 use crate::mesh::Mesh;
 use crate::migrate::Stage;
+use crate::outcome::Transport;
 use crate::telemetry::{Observations, Security, client_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
