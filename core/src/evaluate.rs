@@ -1,4 +1,5 @@
-//! Evaluate: what curl in the client pod sees (Part B §5, Part A §2, §9, §10).
+//! Evaluate: what curl in the client pod sees, from what the client's sidecar originates, what the
+//! server's sidecar accepts and authorization; with several endpoints that differ, the worst.
 
 use crate::explain::{Side, Step};
 use crate::hosts;
@@ -253,7 +254,7 @@ impl Mesh {
             }
             return outcome(client.id.clone(), to, result, steps, Vec::new());
         }
-        // Part A §9: the headline is the worst outcome; all of them are listed.
+        // Endpoints that behave differently: the headline is the worst outcome; all of them are listed.
         let mut alternatives: Vec<Alternative> = Vec::new();
         for (result, id) in &per_endpoint {
             match alternatives.iter_mut().find(|a| a.response.reason == result.reason) {
@@ -280,7 +281,8 @@ impl Mesh {
         outcome(client.id.clone(), to, worst, steps, alternatives)
     }
 
-    /// Part B §5: what the client's origination meets at one endpoint, then authorization (§6).
+    /// What the client's origination meets at one endpoint (its sidecar's mode, or no sidecar),
+    /// then authorization.
     fn endpoint_response(
         &self,
         origination: Origination,
@@ -349,7 +351,7 @@ impl Mesh {
 
 impl Mesh {
     /// `curl https://…`: the client app's own TLS (no client certificate) meets one endpoint whose
-    /// app terminates TLS (Part A: `https://` probes mean the app serves TLS). It works when that
+    /// app terminates TLS (an `https://` probe means the app serves TLS). It works when that
     /// TLS reaches the app unwrapped, or wrapped in Istio mTLS that the server's sidecar unwraps;
     /// every failure happens inside curl's TLS handshake: `000`, curl exit 35.
     /// At an endpoint with a sidecar: its mode for the port, the step that says who decided it,
@@ -415,7 +417,7 @@ impl Mesh {
             }
         };
         // Istio's inbound filter chains: STRICT has only mTLS chains, so TLS without an Istio client
-        // certificate fails (row a′); PERMISSIVE has a chain for TLS that is not Istio's, and DISABLE
+        // certificate fails the handshake; PERMISSIVE has a chain for TLS that is not Istio's, and DISABLE
         // a chain for any transport, both handing the connection to the app as TCP; Istio mTLS is
         // terminated by STRICT and PERMISSIVE (the app then gets curl's TLS) but passed as is by
         // DISABLE, where the app meets Istio's handshake.

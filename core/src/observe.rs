@@ -1,5 +1,6 @@
-//! Observed traffic reconciled with the model before locking down (Part B §8): per service, ready or
-//! blocked by plaintext senders, and where the model and the traffic disagree.
+//! Observed traffic reconciled with the model before locking down: per service, ready or blocked
+//! by plaintext senders (series the destination reported with `connection_security_policy` other
+//! than `mutual_tls`), and where the model and the traffic disagree.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

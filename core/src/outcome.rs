@@ -140,7 +140,7 @@ impl Response {
             Reason::Mtls => (200, 0, Some(Transport::Mtls)),
             Reason::Plaintext => (200, 0, Some(Transport::Plaintext)),
             // A sidecar client gets 503 from its own proxy; without one, the server's proxy
-            // resets the connection: curl prints 000 and exits 56 (Part B §5 rows a, b).
+            // resets the connection (no TLS chain accepts plaintext): curl prints 000 and exits 56.
             Reason::PlaintextToStrict if client_has_sidecar => (503, 0, Some(Transport::Plaintext)),
             Reason::PlaintextToStrict => (0, CURL_RESET, Some(Transport::Plaintext)),
             Reason::MtlsToNoSidecar | Reason::MtlsToDisabled => (503, 0, Some(Transport::Mtls)),
@@ -148,7 +148,7 @@ impl Response {
             // The transport of a 403 is whatever reached the server: see `Response::denied`.
             Reason::RbacDenied => (403, 0, None),
             // `curl https://…` that a STRICT sidecar without a client certificate, or an app that
-            // cannot terminate what arrives, refuses: the handshake fails (Part B §5 row a′).
+            // cannot terminate what arrives, refuses: the handshake fails, curl exits 35.
             Reason::TlsHandshakeFailed => (0, CURL_TLS_HANDSHAKE, None),
             // NetworkPolicy drops the packets (`resolve::network`). Without a sidecar, curl's SYNs go
             // unanswered until its timeout (`--max-time` / `--connect-timeout`, which scripts set):

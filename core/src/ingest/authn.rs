@@ -87,7 +87,7 @@ impl ObjectReader<'_> {
                 (Some(wire::V1alpha1Mode::Permissive), _) | (_, Some(true)) => MtlsMode::Permissive,
                 _ => MtlsMode::Strict,
             });
-        // Part A decision 17: end-user JWTs are not evaluated, only noted. Istio's authentication
+        // End-user JWTs are not evaluated, only noted. Istio's authentication
         // filter answers 401 to a request without a valid token when `origins` are required, and
         // to every request when the principal is bound to an origin that no method provides.
         let use_origin = matches!(&policy.spec.principal_binding, Some(wire::IntOrString::Int(1)))

@@ -506,7 +506,7 @@ fn read_object(ctx: &DocContext<'_>, head: wire::Head, quick: bool) -> Vec<Read>
         ("", "Pod") => reader.pod(),
         ("apps" | "extensions", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
         | ("batch", "Job")
-        // Part A decision 15: Kubernetes' and OpenShift's older controllers carry pod templates too.
+        // Kubernetes' and OpenShift's older controllers carry pod templates too: they make workloads.
         | ("", "ReplicationController")
         | ("apps.openshift.io", "DeploymentConfig") => reader.controller(kind),
         ("batch", "CronJob") => reader.cron_job(),

@@ -65,7 +65,8 @@ pub struct Mesh {
     /// Per namespace: its AuthorizationPolicies (indices, in order), for `authorization_at`.
     authorization_by_namespace: HashMap<String, Vec<usize>>,
     pub(crate) rbac: crate::model::LegacyRbac,
-    /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
+    /// Read only to report what depends on a JWT (end-user authentication is noted, never
+    /// evaluated); no outcome uses them.
     pub(crate) request_authentications: Vec<crate::model::RequestAuthentication>,
     /// Kubernetes NetworkPolicies (`resolve::network`).
     pub(crate) network_policies: Vec<crate::model::NetworkPolicy>,
@@ -393,7 +394,8 @@ fn merge(
     base
 }
 
-/// The resource's age in input order (ties without timestamps, Part A §4) goes into its meta.
+/// The resource's age in input order goes into its meta: where several resources contend, the
+/// oldest wins, and without creation timestamps input order stands in for age.
 fn stamp(stored: &mut Stored) {
     if let Some(meta) = stored.resource.meta_mut() {
         meta.seq = stored.seq;
