@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::{Cell, Census, ClassTable, ClientSet, Column};
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope};
 use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
 use crate::migrate::group::{Deciders, EdgeGroup, Effect, Grouper};
 use crate::migrate::stage::ClientLists;
 use crate::model::{AuthzAction, MtlsMode, OriginAuthn, WorkloadId, selector_matches};
+use crate::outcome::{Reason, Response, Status, Transport, Verdict};
 use crate::resolve::{authz, client, server};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

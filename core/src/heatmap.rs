@@ -10,11 +10,11 @@
 use serde::Serialize;
 
 use crate::classes::ClassTable;
-use crate::evaluate::{Response, Transport, Verdict};
 use crate::evidence::{EdgeScope, Resolved};
 use crate::matrix::{Edge, Matrix};
 use crate::mesh::Mesh;
 use crate::migrate::group::Effect;
+use crate::outcome::{Response, Transport, Verdict};
 
 /// What an edge means at a glance, ordered from best to worst (the map colours a pair by its worst).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use crate::classes::{Cell, ClassTable};
-use crate::evaluate::{Outcome, Reason, Status, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet, Resolved};
 use crate::mesh::Mesh;
 use crate::model::{Port, WorkloadId};
+use crate::outcome::{Outcome, Reason, Status, Transport, Verdict};
 use crate::settings::ResolvedSettings;
 
 /// One cell: a client and a service port.

@@ -1,6 +1,6 @@
 //! Mesh settings: the Istio release whose rules apply, and the mesh config values that change them.
 //!
-//! Part A §1 of the semantics: behaviour that changed across Istio releases is a setting, not a guess.
+//! Behaviour that changed across Istio releases is a setting, not a guess.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,7 +41,8 @@ impl IstioVersion {
         self.minor >= 5
     }
 
-    /// 1.0–1.3 look up v1alpha1 Policies only in the service's namespace (Part C §5).
+    /// 1.0–1.3 look up v1alpha1 Policies only in the service's namespace; 1.4–1.5 match a targeted
+    /// FQDN from any namespace.
     pub fn v1alpha1_service_namespace_only(self) -> bool {
         self.minor <= 3
     }
@@ -51,17 +52,18 @@ impl IstioVersion {
         self.minor >= 5
     }
 
-    /// Auto mTLS honours workload/port DISABLE from 1.10 (Part B §4).
+    /// Auto mTLS honours workload/port DISABLE from 1.10 (before, it still sends mTLS there).
     pub fn auto_mtls_honours_workload_disable(self) -> bool {
         self.minor >= 10
     }
 
-    /// DestinationRule `exportTo` namespace names are honoured from 1.7 (Part C §2).
+    /// DestinationRule `exportTo` namespace names are honoured from 1.7; before, only the
+    /// first entry counts, `.` private and anything else public.
     pub fn export_to_namespaces(self) -> bool {
         self.minor >= 7
     }
 
-    /// A DestinationRule `portLevelSettings` entry may select a port by name up to 1.3 (Part C §5).
+    /// A DestinationRule `portLevelSettings` entry may select a port by name up to 1.3.
     pub fn port_level_by_name(self) -> bool {
         self.minor <= 3
     }

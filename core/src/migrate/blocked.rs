@@ -6,13 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::ClassTable;
-use crate::evaluate::Reason;
 use crate::evidence::{EdgeEvidence, Evidence, EvidenceSet};
 use crate::mesh::Mesh;
 use crate::migrate::diff::EdgeState;
 use crate::migrate::group::{clients_text, namespace_sizes, services_text};
 use crate::migrate::plan::{Blocker, Remedy, RemedyChoice, RemedyKind};
 use crate::model::{Workload, WorkloadId};
+use crate::outcome::Reason;
 
 /// No remedy in this slot of `Held::remedies`.
 const NONE: u32 = u32::MAX;
