@@ -590,7 +590,7 @@ impl Mesh {
     /// text exposition or the JSON of its HTTP API), reconciled with the model.
     #[napi(ts_args_type = "metrics: MetricsInput", ts_return_type = "Reconciliation")]
     pub fn ready<'env>(&self, env: &'env Env, metrics: Value) -> napi::Result<Unknown<'env>> {
-        answer(env, || Ok(self.inner.reconcile(&observations(metrics)?)))
+        answer(env, || Ok(self.inner.ready(&observations(metrics)?)))
     }
 
     /// The diagnostics found while loading this mesh (warnings and notes).

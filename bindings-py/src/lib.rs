@@ -247,8 +247,8 @@ impl PyMesh {
     /// `Source`), rendered under `text`. Malformed metrics raise `invalid-metrics`.
     fn ready(&self, py: Python<'_>, metrics: &str) -> PyResult<String> {
         run(py, || {
-            let reconciliation = self.inner.reconcile(&observations(metrics)?);
-            rendered(&reconciliation, render::readiness(&reconciliation))
+            let reconciliation = self.inner.ready(&observations(metrics)?);
+            rendered(&reconciliation, render::ready(&reconciliation))
         })
     }
 

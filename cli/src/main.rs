@@ -672,9 +672,9 @@ fn ready(args: ReadyArgs) -> Result<u8, Failure> {
         return Err(Failure("ready needs --metrics FILE (or --print-query)".to_owned()));
     };
     let mesh = load(&args.input)?;
-    let reconciliation = mesh.reconcile(&read_metrics(metrics)?);
+    let reconciliation = mesh.ready(&read_metrics(metrics)?);
     match args.format {
-        ProbeFormat::Text => emit(&render::readiness_with(&reconciliation, args.detail.detail()))?,
+        ProbeFormat::Text => emit(&render::ready_with(&reconciliation, args.detail.detail()))?,
         ProbeFormat::Json => emit(&json(&reconciliation)?)?,
     }
     Ok(0)

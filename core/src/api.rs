@@ -999,7 +999,7 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             let (mesh, diagnostics) = load(sources, &settings, Vec::new())?;
             let observations = crate::telemetry::Observations::parse(&metrics.name, &metrics.text)?;
             with_fields(
-                to_value(&mesh.reconcile(&observations))?,
+                to_value(&mesh.ready(&observations))?,
                 [("diagnostics", to_value(&diagnostics)?)],
             )
         }

@@ -88,7 +88,7 @@ type Tally = BTreeMap<(String, String), (f64, f64)>;
 
 impl Mesh {
     /// Compares what the mesh saw (destination-reported series) with the model.
-    pub fn reconcile(&self, observations: &Observations) -> Reconciliation {
+    pub fn ready(&self, observations: &Observations) -> Reconciliation {
         let edges = tally(observations);
         let known: BTreeSet<String> = self.workloads.iter().map(|w| w.id.to_string()).collect();
         let disagreements = self.disagreements(&edges, &known);

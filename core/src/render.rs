@@ -976,13 +976,13 @@ pub fn sarif(report: &crate::check::CheckReport) -> serde_json::Value {
 }
 
 /// `meshlock ready`: readiness per service from observed traffic, then the disagreements.
-pub fn readiness(r: &crate::observe::Reconciliation) -> String {
-    readiness_with(r, Detail::DEFAULT)
+pub fn ready(r: &crate::observe::Reconciliation) -> String {
+    ready_with(r, Detail::DEFAULT)
 }
 
 /// `readiness`, totals first: service ports by readiness (blocked first, the actionable ones),
 /// each kind listed up to `detail`'s limit, then the disagreements grouped by kind.
-pub fn readiness_with(r: &crate::observe::Reconciliation, detail: Detail) -> String {
+pub fn ready_with(r: &crate::observe::Reconciliation, detail: Detail) -> String {
     use crate::observe::Readiness;
     let mut out = String::new();
     let count = |kind: Readiness| r.services.iter().filter(|s| s.readiness == kind).count();

@@ -225,20 +225,20 @@ class Mesh {
     return call(Mesh.fromYaml, (wasm) => {
       if (typeof text !== 'string') throw bad_request('bad source: fromYaml takes YAML text')
       const opts = split_options(options)
-      return new Mesh(wasm.Session.load([inline_source(text, opts)], opts.settings), SESSION)
+      return new Mesh(wasm.Mesh.load([inline_source(text, opts)], opts.settings), SESSION)
     })
   }
 
   /** The guide's built-in cluster (`foo`, `bar`, `legacy`) under Istio 1.1 rules. */
   static seed() {
-    return call(Mesh.seed, (wasm) => new Mesh(wasm.Session.load([{ builtin: 'seed' }], wasm.seedSettings()), SESSION))
+    return call(Mesh.seed, (wasm) => new Mesh(wasm.Mesh.load([{ builtin: 'seed' }], wasm.seedSettings()), SESSION))
   }
 
   /** Loads files (paths) and inline sources, in order, like several `-f` flags. */
   static load(sources, options) {
     return call(Mesh.load, (wasm) => {
       const opts = split_options(options)
-      return new Mesh(wasm.Session.load(list(sources).flatMap((s) => path_or_inline_sources(wasm, s, opts)), opts.settings), SESSION)
+      return new Mesh(wasm.Mesh.load(list(sources).flatMap((s) => path_or_inline_sources(wasm, s, opts)), opts.settings), SESSION)
     })
   }
 
@@ -384,7 +384,7 @@ function diff(before, after, options) {
     for (const [what, mesh] of [['before', before], ['after', after]]) {
       if (!(mesh instanceof Mesh)) throw bad_request(`bad \`${what}\`: expected a Mesh, got ${mesh === null ? 'null' : typeof mesh}`)
     }
-    return wasm.Session.diff(session_of(before, diff), session_of(after, diff), weigh_input(options))
+    return wasm.Mesh.diff(session_of(before, diff), session_of(after, diff), weigh_input(options))
   })
 }
 

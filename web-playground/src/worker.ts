@@ -2,15 +2,15 @@
 // 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain`, `csv`,
 // `check` and `plan`, and the last plan with the meshes after its steps (built on demand, for
 // explaining a cell after a step).
-import init, { type Plan, type PlanInput, Session, type WeighInput, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
+import init, { type Plan, type PlanInput, Mesh, type WeighInput, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
 import { type MatrixData, compactMatrix } from './matrix'
 import type { Answers, EngineError, FileSources, Reply, Request, Scoped, Weigh } from './protocol'
 import { encodeState } from './state'
 
-let session: Session | null = null
+let session: Mesh | null = null
 let plan: Plan | null = null
 /** `after[k]`: the mesh after the first k + 1 steps of `plan`. */
-let after: Session[] = []
+let after: Mesh[] = []
 const ready = init()
 
 /** Above this many edges the page gets the map and the grids of its pairs, not every edge: a
@@ -26,7 +26,7 @@ class Failure {
   ) {}
 }
 
-function loaded(): Session {
+function loaded(): Mesh {
   if (!session) throw new Failure('bad-request', 'nothing is loaded')
   return session
 }
@@ -43,7 +43,7 @@ function stepSources(yaml: string[], name: string): Array<{ name: string; text: 
 }
 
 /** The mesh after the first `steps` steps of the last plan (steps that delete are simulated only). */
-function meshAfter(steps: number): Session {
+function meshAfter(steps: number): Mesh {
   const base = loaded()
   if (steps <= 0) return base
   if (!plan || steps > plan.steps.length) throw new Failure('bad-request', 'no such plan step: plan again')
@@ -68,7 +68,7 @@ function weighInput(weigh: Weigh): WeighInput {
 }
 
 /** The map and (for a mesh the page holds whole) the grid under the scope; `null` for `all`. */
-function scoped(mesh: Session, weigh: Weigh, whole: boolean): Scoped | null {
+function scoped(mesh: Mesh, weigh: Weigh, whole: boolean): Scoped | null {
   if (weigh.edges === 'all') return null
   const options = weighInput(weigh)
   return { edges: weigh.edges, map: mesh.namespaceMap(options), matrix: whole ? grid(mesh.matrixBetween(null, null, options)) : null }
@@ -90,7 +90,7 @@ function handle(request: Request): Answers[keyof Answers] {
   switch (request.op) {
     case 'analyze': {
       const started = performance.now()
-      const next = Session.load(request.sources, request.settings)
+      const next = Mesh.load(request.sources, request.settings)
       forgetPlan()
       session?.free()
       session = next

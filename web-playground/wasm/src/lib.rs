@@ -20,7 +20,7 @@ use meshlock::classes::ClassTable;
 use meshlock::migrate::StepInput;
 use meshlock::render::{self, Style};
 use meshlock::telemetry::Observations;
-use meshlock::{Mesh, MeshSettings, Source};
+use meshlock::{MeshSettings, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -40,18 +40,18 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// A loaded mesh: the model of one cluster under one set of settings.
+/// A loaded mesh: the model of one cluster under one set of settings (`Mesh`, as on every surface).
 #[wasm_bindgen]
-pub struct Session {
-    mesh: Mesh,
+pub struct Mesh {
+    mesh: meshlock::Mesh,
     /// The class table, built on first use by the namespace map and pair matrices (a map and its
     /// drill-downs then read one table).
     table: std::cell::OnceCell<ClassTable>,
 }
 
-impl Session {
-    fn new(mesh: Mesh) -> Self {
-        Session {
+impl Mesh {
+    fn new(mesh: meshlock::Mesh) -> Self {
+        Mesh {
             mesh,
             table: std::cell::OnceCell::new(),
         }
@@ -63,17 +63,17 @@ impl Session {
 }
 
 #[wasm_bindgen]
-impl Session {
+impl Mesh {
     /// Loads YAML (`text`, one source named `input.yaml`) or a list of sources (a file's bytes are
     /// decoded as the CLI decodes a file), under `settings`. Throws a `MeshlockError` (code
     /// `invalid-input`, with diagnostics) when the input has errors.
     pub fn load(
         #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
         #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
-    ) -> Result<Session, JsValue> {
+    ) -> Result<Mesh, JsValue> {
         run(|| {
-            Ok(Session::new(
-                Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
+            Ok(Mesh::new(
+                meshlock::Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
             ))
         })
     }
@@ -82,8 +82,8 @@ impl Session {
     pub fn apply(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
-    ) -> Result<Session, JsValue> {
-        run(|| Ok(Session::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
+    ) -> Result<Mesh, JsValue> {
+        run(|| Ok(Mesh::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
     }
 
     /// The diagnostics found while loading this mesh (warnings and notes; errors make `load` throw).
@@ -217,7 +217,7 @@ impl Session {
 /// of the browser's module to keep its download within budget (web-playground/README.md, "Size").
 #[cfg(feature = "full")]
 #[wasm_bindgen]
-impl Session {
+impl Mesh {
     /// Every client workload × every service port (the playground reads `matrixBetween(null,
     /// null)`, which shares the map's class table).
     #[wasm_bindgen(unchecked_return_type = "Matrix")]
@@ -249,7 +249,7 @@ impl Session {
     ) -> Result<JsValue, JsValue> {
         run_js(|| {
             let metrics: MetricsInput = from_js(metrics, "bad metrics (the text, or {name, text})")?;
-            Ok(self.mesh.reconcile(&metrics.parse()?))
+            Ok(self.mesh.ready(&metrics.parse()?))
         })
     }
 
@@ -259,8 +259,8 @@ impl Session {
     /// evidence, and `scope` (the intents join both sides).
     #[wasm_bindgen(unchecked_return_type = "Diff")]
     pub fn diff(
-        before: &Session,
-        after: &Session,
+        before: &Mesh,
+        after: &Mesh,
         #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         run_js(|| api::diff_weighed(&before.mesh, &after.mesh, weigh_input(options)?))
@@ -329,7 +329,7 @@ fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Re
         Err(err) if err.code == ErrorCode::InvalidInput => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
         other => other?,
     };
-    Ok(match Mesh::load(&sources, &settings) {
+    Ok(match meshlock::Mesh::load(&sources, &settings) {
         Ok(loaded) => loaded.mesh.check_with(!counts_only),
         Err(err) => CheckReport::from_diagnostics(err.diagnostics),
     })

@@ -574,7 +574,7 @@ export interface PlanInput {
 }
 
 /** The options of every operation that weighs edges (`check()`, `matrix()`, `namespaceMap()`,
- * `matrixBetween()`, `Session.diff()`): which edges count, and their evidence. */
+ * `matrixBetween()`, `Mesh.diff()`): which edges count, and their evidence. */
 export interface WeighInput {
   /** The scope: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
