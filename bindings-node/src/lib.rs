@@ -331,15 +331,11 @@ fn check_sources(sources: Value, mut opts: Option<Value>) -> Result<CheckReport,
         }
     };
     let opts = options(opts)?;
-    let sources = match read_sources(list(sources), &opts) {
-        // A file that is not text (or over the size limit) does not load either: reported.
-        Err(err) if err.code == ErrorCode::InvalidInput => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
-        other => other?,
+    let weighing = api::Weighing {
+        counts_only,
+        ..api::Weighing::default()
     };
-    Ok(match meshlock::Mesh::load(&sources, &opts.settings) {
-        Ok(loaded) => loaded.mesh.check_with(!counts_only),
-        Err(err) => CheckReport::from_diagnostics(err.diagnostics),
-    })
+    api::check_sources(read_sources(list(sources), &opts), &opts.settings, weighing)
 }
 
 fn list(value: Value) -> Vec<Value> {

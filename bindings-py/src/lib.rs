@@ -330,11 +330,11 @@ fn diff(
 fn check(py: Python<'_>, sources: &str, settings: &str, counts_only: bool) -> PyResult<String> {
     run(py, || {
         let settings: MeshSettings = parse("settings", settings)?;
-        let report = match meshlock::Mesh::load(&self::sources(sources)?, &settings) {
-            Ok(loaded) => loaded.mesh.check_with(!counts_only),
-            Err(err) => CheckReport::from_diagnostics(err.diagnostics),
+        let weighing = api::Weighing {
+            counts_only,
+            ..api::Weighing::default()
         };
-        checked(&report)
+        checked(&api::check_sources(self::sources(sources), &settings, weighing)?)
     })
 }
 

@@ -653,6 +653,34 @@ pub fn check_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::check::Ch
     Ok(w.mesh(mesh).check_in_scope(w.list_edges, &w.evidence, &w.scope))
 }
 
+/// `check` of the sources a host has read (`read`): input that does not load, or that reading
+/// refused (not text, past a limit: an `invalid-input` error), is the report's findings, not a
+/// failure of the call, as a linter reports in CI; other errors (`io`, `bad-request`) fail the
+/// call. The weighing's intents join the sources.
+pub fn check_sources(
+    read: Result<Vec<Source>, ApiError>,
+    settings: &MeshSettings,
+    weighing: Weighing,
+) -> Result<crate::check::CheckReport, ApiError> {
+    let mut sources = match read {
+        Err(err) if err.code == ErrorCode::InvalidInput => {
+            return Ok(crate::check::CheckReport::from_diagnostics(err.diagnostics));
+        }
+        other => other?,
+    };
+    sources.extend(weighing.intents.iter().cloned());
+    match Mesh::load(&sources, settings) {
+        Ok(loaded) => check_weighed(
+            &loaded.mesh,
+            Weighing {
+                intents: Vec::new(),
+                ..weighing
+            },
+        ),
+        Err(err) => Ok(crate::check::CheckReport::from_diagnostics(err.diagnostics)),
+    }
+}
+
 /// The matrix weighing edges: only those in the scope, each with its evidence. Refused when the
 /// mesh has more edges (workloads × service ports) than `limits.max_listed_edges`: the matrix
 /// lists every edge (`namespace-map` and `matrix-between` answer a large mesh).
@@ -1011,23 +1039,11 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             metrics,
             counts_only,
         } => {
-            // An input that does not load is a finding of `check`, not a failure of the call.
             let weighing = Weighing {
                 counts_only,
                 ..weighing(edges, intents, metrics)?
             };
-            let mut all = resolve_sources(sources)?;
-            all.extend(weighing.intents.iter().cloned());
-            let report = match Mesh::load(&all, &settings) {
-                Ok(loaded) => check_weighed(
-                    &loaded.mesh,
-                    Weighing {
-                        intents: Vec::new(),
-                        ..weighing
-                    },
-                )?,
-                Err(err) => crate::check::CheckReport::from_diagnostics(err.diagnostics),
-            };
+            let report = check_sources(resolve_sources(sources), &settings, weighing)?;
             let sarif = render::sarif(&report);
             with_fields(to_value(&report)?, [("sarif", sarif)])
         }

@@ -323,16 +323,11 @@ fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport
 }
 
 fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Result<CheckReport, ApiError> {
-    let settings = settings_from(settings)?;
-    // Bytes that are not text are reported as YAML that does not load is (their ML101).
-    let sources = match sources_from(sources) {
-        Err(err) if err.code == ErrorCode::InvalidInput => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
-        other => other?,
+    let weighing = api::Weighing {
+        counts_only,
+        ..api::Weighing::default()
     };
-    Ok(match meshlock::Mesh::load(&sources, &settings) {
-        Ok(loaded) => loaded.mesh.check_with(!counts_only),
-        Err(err) => CheckReport::from_diagnostics(err.diagnostics),
-    })
+    api::check_sources(sources_from(sources), &settings_from(settings)?, weighing)
 }
 
 /// Throws a `MeshlockError` (code `invalid-input`, ML106) when `size` bytes of input (the file
