@@ -642,8 +642,28 @@ export interface MeshOptions {
   autoMtls?: boolean | null
   rootNamespace?: string | null
   trustDomain?: string | null
+  /** Raises the safe defaults for trusted input. */
+  limits?: Limits | null
   /** Namespace for namespaced documents without one, in every file given as a path. */
   namespace?: string | null
+}
+
+/** Limits on the input and on what one answer lists; each past its limit is refused with ML106,
+ * naming it. Unset keys keep their defaults. */
+export interface Limits {
+  /** Bytes of all sources together (default 256 MiB). */
+  maxInputBytes?: number
+  /** Documents, `kind: List` items included (default 1,000,000). */
+  maxDocuments?: number
+  /** Nesting of maps and lists in one document (default 128). */
+  maxDepth?: number
+  /** Nodes YAML aliases may expand to in one document (default 100,000). */
+  maxAliasNodes?: number
+  /** Bytes of one string (default 4 MiB). */
+  maxStringBytes?: number
+  /** Edges one answer lists one by one: `check`'s failing edges and plaintext callers, `matrix`,
+   * `plan`'s blockers (default 1,000,000). */
+  maxListedEdges?: number
 }
 
 /** `Mesh.fromYaml()` options: the settings, and the name of the text. */
@@ -667,6 +687,9 @@ export interface PlanOptions {
   edges?: string | null
   /** Declared traffic: paths or sources of TrafficIntent YAML or intents CSV. */
   intents?: Array<string | SourceInput> | string | SourceInput | null
+  /** Leave `blockers` empty (counts, groups and remedies stay complete). Past
+   * `limits.maxListedEdges` edges they are left out anyway, and `notes` says so. */
+  countsOnly?: boolean
 }
 
 /** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
@@ -760,4 +783,7 @@ export interface WeighOptions {
   intents?: Array<string | SourceInput> | string | SourceInput | null
   /** Observed traffic (`observed` evidence). */
   metrics?: MetricsInput | null
+  /** `check()`: no per-edge lists (`failing`, `plaintextCallers`), what a large cluster needs.
+   * Past `limits.maxListedEdges` listed edges they are left out with an ML106 error. */
+  countsOnly?: boolean
 }

@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::{Plan, StepInput};
 use meshlock::render::{self, Style};
@@ -68,7 +68,7 @@ fn to_js_error(env: &Env, error: ApiError) -> napi::Error {
             diagnostics: &'a [meshlock::Diagnostic],
         }
         let options = Json::of(&ErrorOptions {
-            code: &error.code,
+            code: error.code.as_str(),
             diagnostics: &error.diagnostics,
         })
         .map_err(|e| napi::Error::from_reason(e.message))?
@@ -115,10 +115,6 @@ impl Json {
     }
 }
 
-fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("bad-request", format!("bad {what}: {e}"))
-}
-
 /// Options shared by every entry point: where text without a name or namespace goes, and the
 /// mesh settings (`istioVersion`, `autoMtls`, `rootNamespace`, `trustDomain`).
 struct Options {
@@ -131,16 +127,24 @@ fn options(value: Option<Value>) -> Result<Options, ApiError> {
     let mut map = match value {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(map)) => map,
-        Some(other) => return Err(bad_request("options", format!("expected an object, got {other}"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "options",
+                format!("expected an object, got {other}"),
+            ));
+        }
     };
     let mut text = |key: &str| match map.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(bad_request("options", format!("`{key}` must be a string, got {other}"))),
+        Some(other) => Err(ApiError::bad_request(
+            "options",
+            format!("`{key}` must be a string, got {other}"),
+        )),
     };
     let (name, namespace) = (text("name")?, text("namespace")?);
-    let settings =
-        serde_json::from_value(api::keys_to_snake(Value::Object(map))).map_err(|e| bad_request("options", e))?;
+    let settings = serde_json::from_value(api::keys_to_snake(Value::Object(map)))
+        .map_err(|e| ApiError::bad_request("options", e))?;
     Ok(Options {
         name,
         namespace,
@@ -157,29 +161,32 @@ fn inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
             namespace: opts.namespace.clone(),
         }),
         other => {
-            let spec: SourceSpec = serde_json::from_value(other).map_err(|e| bad_request("source", e))?;
+            let spec: SourceSpec = serde_json::from_value(other).map_err(|e| ApiError::bad_request("source", e))?;
             api::resolve_sources(vec![spec])?
                 .into_iter()
                 .next()
-                .ok_or_else(|| ApiError::new("internal", "no source"))
+                .ok_or_else(|| ApiError::new(ErrorCode::Internal, "no source"))
         }
     }
 }
 
 fn read_file(path: &str) -> Result<String, ApiError> {
-    std::fs::read_to_string(path).map_err(|e| ApiError::new("io", format!("cannot read `{path}`: {e}")))
+    std::fs::read_to_string(path).map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read `{path}`: {e}")))
 }
 
-/// A string is a file path, read as the CLI reads a file argument (its bytes decoded as kubectl
-/// decodes them; larger than the input limit: refused before it is read).
-fn path_or_inline_source(value: Value, opts: &Options) -> Result<Source, ApiError> {
-    match value {
-        Value::String(path) => Ok(Source {
-            namespace: opts.namespace.clone(),
-            ..api::read_source(&path, &opts.settings.limits)?
-        }),
-        other => inline_source(other, opts),
+/// Sources in order: a string is a file or directory path, read as the CLI reads `-f` (bytes
+/// decoded as kubectl decodes them; all together refused past the input limit before a file is
+/// read); an object is an inline source.
+fn read_sources(values: Vec<Value>, opts: &Options) -> Result<Vec<Source>, ApiError> {
+    let mut reader = api::SourceReader::new(&opts.settings.limits);
+    reader.set_namespace(opts.namespace.clone());
+    for value in values {
+        match value {
+            Value::String(path) => reader.read_path(std::path::Path::new(&path))?,
+            other => reader.push(inline_source(other, opts)?)?,
+        }
     }
+    Ok(reader.into_sources())
 }
 
 /// Metrics given inline: the name is the source name in the metrics' diagnostics.
@@ -197,7 +204,7 @@ fn observations(value: Value) -> Result<Observations, ApiError> {
             text: read_file(&path)?,
             name: path,
         },
-        other => serde_json::from_value(other).map_err(|e| bad_request("metrics", e))?,
+        other => serde_json::from_value(other).map_err(|e| ApiError::bad_request("metrics", e))?,
     };
     Ok(Observations::parse(&name, &text)?)
 }
@@ -212,17 +219,21 @@ struct PlanOptions {
     metrics: Option<Value>,
     edges: Option<String>,
     intents: Option<Value>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 /// `check()`, `matrix()` and `diff()` options: `edges` (a scope: `all`, `possible`,
 /// `declared,observed`…), `intents` (sources of TrafficIntent YAML or intents CSV), `metrics`
-/// (observed traffic).
+/// (observed traffic), `countsOnly` (`check`: no per-edge lists).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WeighOptions {
     edges: Option<String>,
     intents: Option<Value>,
     metrics: Option<Value>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 /// The core's [`api::Weighing`] of these options.
@@ -230,35 +241,36 @@ fn weighing(edges: Option<String>, intents: Option<Value>, metrics: Option<Value
     let opts = options(None)?;
     Ok(api::Weighing {
         edges,
-        intents: intents
-            .filter(|v| !v.is_null())
-            .map(list)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| path_or_inline_source(s, &opts))
-            .collect::<Result<_, _>>()?,
+        intents: read_sources(intents.filter(|v| !v.is_null()).map(list).unwrap_or_default(), &opts)?,
         observations: metrics.filter(|m| !m.is_null()).map(observations).transpose()?,
+        counts_only: false,
     })
 }
 
 fn weigh_options(options: Option<Value>) -> Result<api::Weighing, ApiError> {
     let opts: WeighOptions = match options {
         None | Some(Value::Null) => WeighOptions::default(),
-        Some(value) => serde_json::from_value(value).map_err(|e| bad_request("options", e))?,
+        Some(value) => serde_json::from_value(value).map_err(|e| ApiError::bad_request("options", e))?,
     };
-    weighing(opts.edges, opts.intents, opts.metrics)
+    Ok(api::Weighing {
+        counts_only: opts.counts_only,
+        ..weighing(opts.edges, opts.intents, opts.metrics)?
+    })
 }
 
 fn plan(mesh: &meshlock::Mesh, options: Option<Value>) -> Result<Plan, ApiError> {
     let opts: PlanOptions = match options {
         None | Some(Value::Null) => PlanOptions::default(),
-        Some(value) => serde_json::from_value(value).map_err(|e| bad_request("plan options", e))?,
+        Some(value) => serde_json::from_value(value).map_err(|e| ApiError::bad_request("plan options", e))?,
     };
     let (goal, allow) = api::plan_request(
         opts.goal.as_deref().unwrap_or("strict"),
         &opts.allow_break.unwrap_or_default(),
     )?;
-    let weighing = weighing(opts.edges, opts.intents, opts.metrics)?;
+    let weighing = api::Weighing {
+        counts_only: opts.counts_only,
+        ..weighing(opts.edges, opts.intents, opts.metrics)?
+    };
     api::plan_weighed(mesh, &goal, &allow, weighing)
 }
 
@@ -275,7 +287,7 @@ struct StepSpec {
 fn step_input(index: usize, value: Value) -> Result<StepInput, ApiError> {
     let spec = match value {
         Value::Object(_) => {
-            serde_json::from_value(value).map_err(|e| bad_request(&format!("step {}", index + 1), e))?
+            serde_json::from_value(value).map_err(|e| ApiError::bad_request(&format!("step {}", index + 1), e))?
         }
         sources => StepSpec {
             name: None,
@@ -302,21 +314,28 @@ fn step_input(index: usize, value: Value) -> Result<StepInput, ApiError> {
 }
 
 /// `check` of sources: an input that does not load is reported in the report, not thrown.
-fn check_sources(sources: Value, opts: Option<Value>) -> Result<CheckReport, ApiError> {
-    let opts = options(opts)?;
-    let sources = match list(sources)
-        .into_iter()
-        .map(|s| path_or_inline_source(s, &opts))
-        .collect::<Result<Vec<_>, _>>()
+/// `countsOnly` in the options: no per-edge lists.
+fn check_sources(sources: Value, mut opts: Option<Value>) -> Result<CheckReport, ApiError> {
+    let counts_only = match opts
+        .as_mut()
+        .and_then(Value::as_object_mut)
+        .and_then(|o| o.remove("countsOnly"))
     {
-        // A file that is not text (or over the size limit) does not load either: reported.
-        Err(err) if err.code == "invalid-input" => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
-        other => other?,
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "options",
+                format!("`countsOnly` must be a boolean, got {other}"),
+            ));
+        }
     };
-    Ok(match meshlock::Mesh::load(&sources, &opts.settings) {
-        Ok(loaded) => loaded.mesh.check(),
-        Err(err) => CheckReport::from_diagnostics(err.diagnostics),
-    })
+    let opts = options(opts)?;
+    let weighing = api::Weighing {
+        counts_only,
+        ..api::Weighing::default()
+    };
+    api::check_sources(read_sources(list(sources), &opts), &opts.settings, weighing)
 }
 
 fn list(value: Value) -> Vec<Value> {
@@ -328,10 +347,7 @@ fn list(value: Value) -> Vec<Value> {
 
 fn load_mesh(sources: Value, opts: Option<Value>) -> Result<Mesh, ApiError> {
     let opts = options(opts)?;
-    let sources = list(sources)
-        .into_iter()
-        .map(|s| path_or_inline_source(s, &opts))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sources = read_sources(list(sources), &opts)?;
     Ok(Mesh::new(meshlock::Mesh::load(&sources, &opts.settings)?.mesh))
 }
 
@@ -371,7 +387,7 @@ impl<T> Job<T> {
     fn run(&mut self) -> Result<T, ApiError> {
         match self.work.take() {
             Some(work) => api::guard(work),
-            None => Err(ApiError::new("internal", "the task ran twice")),
+            None => Err(ApiError::new(ErrorCode::Internal, "the task ran twice")),
         }
     }
 }
@@ -570,7 +586,7 @@ impl Mesh {
     /// text exposition or the JSON of its HTTP API), reconciled with the model.
     #[napi(ts_args_type = "metrics: MetricsInput", ts_return_type = "Reconciliation")]
     pub fn ready<'env>(&self, env: &'env Env, metrics: Value) -> napi::Result<Unknown<'env>> {
-        answer(env, || Ok(self.inner.reconcile(&observations(metrics)?)))
+        answer(env, || Ok(self.inner.ready(&observations(metrics)?)))
     }
 
     /// The diagnostics found while loading this mesh (warnings and notes).
@@ -616,7 +632,7 @@ pub fn diff<'env>(env: &'env Env, before: &Mesh, after: &Mesh, options: Option<V
 /// The static checker on files and inline sources, as `meshlock check`: an input that does not
 /// load is reported (its diagnostics, nothing else), not thrown.
 #[napi(
-    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions",
+    ts_args_type = "sources: Array<string | SourceInput>, options?: MeshOptions & { countsOnly?: boolean }",
     ts_return_type = "CheckReport"
 )]
 pub fn check<'env>(env: &'env Env, sources: Value, options: Option<Value>) -> napi::Result<Unknown<'env>> {
@@ -675,9 +691,9 @@ mod tests {
             work: Some(Box::new(|| -> Result<Json, ApiError> { std::panic::panic_any("boom") })),
         };
         let error = job.run().err().unwrap();
-        assert_eq!(error.code, "internal");
+        assert_eq!(error.code.as_str(), "internal");
         assert!(error.message.contains("boom"), "{}", error.message);
-        assert_eq!(job.run().err().unwrap().code, "internal");
+        assert_eq!(job.run().err().unwrap().code.as_str(), "internal");
     }
 
     #[test]
@@ -688,7 +704,7 @@ mod tests {
         assert_eq!(plan(&seed, Some(serde_json::json!({"goal": null}))).unwrap(), default);
         let allowed = plan(&seed, Some(serde_json::json!({"allowBreak": ["legacy/sleep"]}))).unwrap();
         assert!(allowed.steps.iter().any(|s| s.name == "06-lock-httpbin-foo"));
-        let code = |options: Value| plan(&seed, Some(options)).err().unwrap().code;
+        let code = |options: Value| plan(&seed, Some(options)).err().unwrap().code.as_str();
         assert_eq!(code(serde_json::json!({"allow_break": []})), "bad-request");
         assert_eq!(code(serde_json::json!({"goal": "lockdown"})), "bad-request");
         assert_eq!(code(serde_json::json!({"allowBreak": ["sleep"]})), "bad-client");
@@ -718,7 +734,7 @@ mod tests {
         let err = step_input(0, serde_json::json!({"name": "a.yaml", "text": "x"}))
             .err()
             .unwrap();
-        assert_eq!(err.code, "bad-request");
+        assert_eq!(err.code.as_str(), "bad-request");
         assert!(err.message.contains("step 1"), "{}", err.message);
     }
 
@@ -744,13 +760,13 @@ mod tests {
         assert_eq!(opts.settings.auto_mtls, Some(false));
         assert_eq!(opts.namespace.as_deref(), Some("foo"));
         let err = options(Some(serde_json::json!({"istioVersio": "1.1"}))).err().unwrap();
-        assert_eq!(err.code, "bad-request");
+        assert_eq!(err.code.as_str(), "bad-request");
         assert_eq!(
             options(Some(serde_json::json!({"istioVersion": "9.9"})))
                 .err()
                 .unwrap()
                 .code,
-            "bad-request"
+            ErrorCode::BadRequest
         );
     }
 }

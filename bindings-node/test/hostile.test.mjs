@@ -143,3 +143,50 @@ test(`a file over the bindings' input limit (256 MiB) is refused before it is re
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test(`listed edges are limited, counts are not (MESHLOCK_IMPL=${IMPL})`, () => {
+  // The seed has 25 edges, all plaintext: `check` would list each as a plaintext caller.
+  const seed = [{ builtin: 'seed' }]
+  const mesh = load(seed, { limits: { maxListedEdges: 24 } })
+  const report = mesh.check()
+  const limit = report.diagnostics.filter((d) => d.code === 'ML106')
+  assert.equal(limit.length, 1)
+  assert.match(limit[0].message, /max_listed_edges/)
+  assert.match(limit[0].help, /countsOnly: true/)
+  assert.equal(report.summary.edges, 25)
+  assert.deepEqual(report.failing, [])
+  assert.ok(report.exposure.every((e) => e.plaintextCallers.length === 0 && e.plaintextClients === 5))
+  const countsOnly = mesh.check({ countsOnly: true })
+  assert.ok(!countsOnly.diagnostics.some((d) => d.code === 'ML106'))
+  assert.deepEqual(countsOnly.summary, report.summary)
+  assert.throws(
+    () => mesh.matrix(),
+    (err) => err instanceof MeshlockError && err.code === 'invalid-input' && err.diagnostics[0].code === 'ML106',
+  )
+  const plan = mesh.plan()
+  assert.equal(plan.blockedEdges, 4)
+  assert.deepEqual(plan.blockers, [])
+  assert.ok(plan.notes.some((n) => n.includes('max_listed_edges')))
+  const within = load(seed, { limits: { maxListedEdges: 25 } })
+  assert.equal(within.matrix().edges.length, 25)
+  assert.equal(within.plan().blockers.length, 4)
+  assert.equal(check(seed, { countsOnly: true, limits: { maxListedEdges: 1 } }).failing.length, 0)
+})
+
+test(`a directory is its manifests in name order, as the CLI reads -f DIR (MESHLOCK_IMPL=${IMPL})`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshlock-dir-'))
+  try {
+    const seed = readFileSync(fileURLToPath(new URL('../../core/seed/cluster.yaml', import.meta.url)))
+    writeFileSync(join(dir, 'a.yaml'), seed)
+    writeFileSync(join(dir, 'notes.txt'), '\u0000 not a manifest: never read')
+    writeFileSync(join(dir, 'z.json'), '{"apiVersion": "v1", "kind": ')
+    assert.throws(
+      () => load([dir]),
+      (err) => err instanceof MeshlockError && err.code === 'invalid-input' && err.diagnostics[0].source === join(dir, 'z.json'),
+    )
+    rmSync(join(dir, 'z.json'))
+    assert.equal(load([dir], { limits: { maxListedEdges: 25 } }).matrix().edges.length, 25)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -37,16 +37,16 @@ fn run<T: Serialize>(py: Python<'_>, f: impl FnOnce() -> Result<T, ApiError> + S
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_string(value).map_err(ApiError::unserialisable)
 }
 
 fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_value(value).map_err(ApiError::unserialisable)
 }
 
 /// Reads a JSON argument with the core's serde types; a bad one is the JSON twin's `bad-request`.
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
-    serde_json::from_str(json).map_err(|e| ApiError::new("bad-request", format!("bad {what}: {e}")))
+    serde_json::from_str(json).map_err(|e| ApiError::bad_request(what, e))
 }
 
 fn sources(json: &str) -> Result<Vec<meshlock::Source>, ApiError> {
@@ -247,8 +247,8 @@ impl PyMesh {
     /// `Source`), rendered under `text`. Malformed metrics raise `invalid-metrics`.
     fn ready(&self, py: Python<'_>, metrics: &str) -> PyResult<String> {
         run(py, || {
-            let reconciliation = self.inner.reconcile(&observations(metrics)?);
-            rendered(&reconciliation, render::readiness(&reconciliation))
+            let reconciliation = self.inner.ready(&observations(metrics)?);
+            rendered(&reconciliation, render::ready(&reconciliation))
         })
     }
 
@@ -324,15 +324,17 @@ fn diff(
 
 /// JSON: `check` of `sources` (as in `Mesh.load`) under `settings`: the core's `CheckReport`, as
 /// `Mesh.check`. An input that does not load is reported (its diagnostics), not raised.
+/// `counts_only`: no per-edge lists.
 #[pyfunction]
-fn check(py: Python<'_>, sources: &str, settings: &str) -> PyResult<String> {
+#[pyo3(signature = (sources, settings, counts_only=false))]
+fn check(py: Python<'_>, sources: &str, settings: &str, counts_only: bool) -> PyResult<String> {
     run(py, || {
         let settings: MeshSettings = parse("settings", settings)?;
-        let report = match meshlock::Mesh::load(&self::sources(sources)?, &settings) {
-            Ok(loaded) => loaded.mesh.check(),
-            Err(err) => CheckReport::from_diagnostics(err.diagnostics),
+        let weighing = api::Weighing {
+            counts_only,
+            ..api::Weighing::default()
         };
-        checked(&report)
+        checked(&api::check_sources(self::sources(sources), &settings, weighing)?)
     })
 }
 
@@ -347,19 +349,17 @@ fn check_diagnostics(py: Python<'_>, diagnostics: &str, settings: &str) -> PyRes
     })
 }
 
-/// Refuses a file of `size` bytes before it is read when it is larger than the input limit (the
-/// bindings' default, 256 MiB): `MeshlockError` (`invalid-input`, ML106).
+/// JSON: the sources of `path` (a file, or a directory's manifests in name order), read as the
+/// CLI reads `-f` under the limits of `settings` (JSON `MeshSettings`): past the input limit,
+/// refused before a file is read; bytes that are not text, `invalid-input` with the located ML101.
 #[pyfunction]
-fn check_input_size(py: Python<'_>, name: &str, size: u64) -> PyResult<()> {
-    detached(py, || api::check_input_size(name, size, &meshlock::Limits::default()))
-}
-
-/// The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order
-/// mark dropped, UTF-16 with a byte order mark decoded, anything else must be UTF-8). Bytes that
-/// are not text raise `MeshlockError` (`invalid-input`, with the located ML101).
-#[pyfunction]
-fn decode_source(py: Python<'_>, name: &str, data: &[u8]) -> PyResult<String> {
-    detached(py, || Ok(api::source_from_file(name, data.to_vec())?.text))
+fn read_path(py: Python<'_>, path: &str, settings: &str) -> PyResult<String> {
+    run(py, || {
+        let settings: MeshSettings = parse("settings", settings)?;
+        let mut reader = api::SourceReader::new(&settings.limits);
+        reader.read_path(std::path::Path::new(path))?;
+        Ok(reader.into_sources())
+    })
 }
 
 /// JSON: the source of the built-in seed cluster (`{"name", "text", "namespace"}`).
@@ -411,8 +411,7 @@ fn _meshlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(check_diagnostics, m)?)?;
-    m.add_function(wrap_pyfunction!(check_input_size, m)?)?;
-    m.add_function(wrap_pyfunction!(decode_source, m)?)?;
+    m.add_function(wrap_pyfunction!(read_path, m)?)?;
     m.add_function(wrap_pyfunction!(seed_source, m)?)?;
     m.add_function(wrap_pyfunction!(seed_settings, m)?)?;
     m.add_function(wrap_pyfunction!(call_json, m)?)?;

@@ -152,3 +152,44 @@ def test_a_file_over_the_bindings_input_limit_is_refused_before_it_is_read(tmp_p
     report = meshlock.check(path)
     assert [d.code for d in report.diagnostics] == ["ML106"]
     assert _peak_rss_mib() - before < 64, "the file was read"
+
+
+def test_limits_are_settings_of_load_and_check(tmp_path: Path) -> None:
+    """Every limit can be raised or lowered per call: a file past ``limits.max_input_bytes`` is
+    refused from its size, by ``load`` and by ``check`` alike."""
+    path = tmp_path / "small.yaml"
+    path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: foo}\n")
+    assert meshlock.load(path, limits={"max_input_bytes": 1000}).diagnostics == ()
+    with pytest.raises(meshlock.MeshlockError) as info:
+        meshlock.load(path, limits={"max_input_bytes": 10})
+    assert info.value.diagnostics[0]["code"] == "ML106"
+    assert "10" in info.value.diagnostics[0]["message"]
+    assert [d.code for d in meshlock.check(path, limits={"max_input_bytes": 10}).diagnostics] == ["ML106"]
+    with pytest.raises(meshlock.MeshlockError) as info:
+        meshlock.load(path, limits={"max_inputs": 10})
+    assert info.value.code == "bad-request"
+
+
+def test_listed_edges_are_limited_counts_are_not() -> None:
+    """Past ``limits.max_listed_edges``, ``check`` keeps its counts and groups and says (ML106)
+    that the per-edge lists are left out; ``counts_only`` asks for that without an error; the
+    matrix, which is nothing but its edges, is refused; the plan notes that its blockers are
+    left out. The seed has 25 edges."""
+    mesh = meshlock.load(meshlock.Source.seed(), limits={"max_listed_edges": 24})
+    report = mesh.check()
+    limit = [d for d in report.diagnostics if d.code == "ML106"]
+    assert len(limit) == 1 and "max_listed_edges" in limit[0].message and "counts_only=True" in (limit[0].help or "")
+    assert report.summary.edges == 25 and report.failing == ()
+    assert [e.plaintext_callers for e in report.exposure] == [()] * len(report.exposure)
+    assert all(e.plaintext_clients == 5 for e in report.exposure)
+    counts_only = mesh.check(counts_only=True)
+    assert "ML106" not in [d.code for d in counts_only.diagnostics] and counts_only.summary == report.summary
+    with pytest.raises(meshlock.MeshlockError) as info:
+        mesh.matrix()
+    assert (info.value.code, info.value.diagnostics[0]["code"]) == ("invalid-input", "ML106")
+    plan = mesh.plan()
+    assert plan.blocked_edges == 4 and plan.blockers == ()
+    assert any("max_listed_edges" in note for note in plan.notes)
+    within = meshlock.load(meshlock.Source.seed(), limits={"max_listed_edges": 25})
+    assert len(within.matrix().edges) == 25 and len(within.plan().blockers) == 4
+    assert len(meshlock.check(text=meshlock.Source.seed().text, counts_only=True).failing) == 0

@@ -289,6 +289,9 @@ struct InputArgs {
     /// Longest string (scalar) in bytes.
     #[arg(long, value_name = "N", default_value_t = meshlock::Limits::default().max_string_bytes, help_heading = "Limits")]
     max_string_bytes: u64,
+    /// Most edges one answer lists one by one (`check` JSON and `--all`, `plan` blockers).
+    #[arg(long, value_name = "N", default_value_t = meshlock::Limits::CLI_MAX_LISTED_EDGES, help_heading = "Limits")]
+    max_listed_edges: u64,
 }
 
 impl InputArgs {
@@ -299,6 +302,7 @@ impl InputArgs {
             max_depth: self.max_depth,
             max_alias_nodes: self.max_alias_nodes,
             max_string_bytes: self.max_string_bytes,
+            max_listed_edges: self.max_listed_edges,
         }
     }
 }
@@ -567,8 +571,8 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
     if let Some(observations) = &observations {
         evidence.observe(observations);
     }
-    let plan = mesh
-        .plan_in_scope(
+    let plan = meshlock::api::plan_listing(&mesh, list_edges, |list_edges| {
+        mesh.plan_in_scope(
             &args.goal,
             &allow,
             observations.as_ref(),
@@ -576,7 +580,8 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
             &evidence,
             args.edges.unwrap_or_default(),
         )
-        .map_err(|e| Failure(e.to_string()))?;
+    })
+    .map_err(|e| Failure(e.to_string()))?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
         let write = |name: String, parts: &[String]| {
@@ -667,9 +672,9 @@ fn ready(args: ReadyArgs) -> Result<u8, Failure> {
         return Err(Failure("ready needs --metrics FILE (or --print-query)".to_owned()));
     };
     let mesh = load(&args.input)?;
-    let reconciliation = mesh.reconcile(&read_metrics(metrics)?);
+    let reconciliation = mesh.ready(&read_metrics(metrics)?);
     match args.format {
-        ProbeFormat::Text => emit(&render::readiness_with(&reconciliation, args.detail.detail()))?,
+        ProbeFormat::Text => emit(&render::ready_with(&reconciliation, args.detail.detail()))?,
         ProbeFormat::Json => emit(&json(&reconciliation)?)?,
     }
     Ok(0)
@@ -683,11 +688,11 @@ fn simulate(args: SimulateArgs, style: Style) -> Result<u8, Failure> {
             Some(file) => (true, file),
             None => (false, spec.as_str()),
         };
-        let mut sources = Vec::new();
-        read_sources(Path::new(file), &mut sources, &mut 0, &args.input.limits())?;
-        for source in &mut sources {
-            source.namespace.clone_from(&args.input.namespace);
-        }
+        let limits = args.input.limits();
+        let mut reader = meshlock::api::SourceReader::new(&limits);
+        reader.set_namespace(args.input.namespace.clone());
+        read_sources(Path::new(file), &mut reader)?;
+        let sources = reader.into_sources();
         let (apply, delete) = if is_delete {
             (Vec::new(), sources)
         } else {
@@ -749,20 +754,24 @@ fn read_input(input: &InputArgs) -> Result<(Vec<Source>, MeshSettings), Failure>
         ));
     }
     let limits = input.limits();
-    let mut sources = Vec::new();
-    let mut total = 0u64;
+    // Files and intents count together against the input limit.
+    let mut reader = meshlock::api::SourceReader::new(&limits);
+    reader.set_namespace(input.namespace.clone());
     for path in &input.files {
-        read_sources(path, &mut sources, &mut total, &limits)?;
+        read_sources(path, &mut reader)?;
     }
-    for source in &mut sources {
-        source.namespace.clone_from(&input.namespace);
-    }
-    for caller in &input.callers {
-        sources.push(caller_source(caller)?);
-    }
+    let files = reader.sources().len();
+    reader.set_namespace(None);
     for path in &input.intents {
-        read_intents(path, &mut sources, &mut total, &limits)?;
+        read_intents(path, &mut reader)?;
     }
+    let mut sources = reader.into_sources();
+    let callers = input
+        .callers
+        .iter()
+        .map(|c| caller_source(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    sources.splice(files..files, callers);
     let settings = MeshSettings {
         istio_version: input.istio_version,
         auto_mtls: input.auto_mtls.map(|v| matches!(v, OnOff::On)),
@@ -791,16 +800,16 @@ fn load(input: &InputArgs) -> Result<Mesh, Failure> {
 
 /// `--intents FILE`: a source of declared traffic (TrafficIntent YAML or intents CSV) and nothing
 /// else, so that a cluster file passed by mistake is said, not merged.
-fn read_intents(path: &Path, out: &mut Vec<Source>, total: &mut u64, limits: &meshlock::Limits) -> Result<(), Failure> {
-    let first = out.len();
+fn read_intents(path: &Path, reader: &mut meshlock::api::SourceReader) -> Result<(), Failure> {
     if path.is_dir() {
         return Err(Failure(format!(
             "--intents takes a file (TrafficIntent YAML or CSV), not the directory `{}`",
             path.display()
         )));
     }
-    read_sources(path, out, total, limits)?;
-    for source in out.iter().skip(first) {
+    let first = reader.sources().len();
+    read_sources(path, reader)?;
+    for source in reader.sources().iter().skip(first) {
         let is_intents = meshlock::ingest::intent::is_csv(&source.text)
             || meshlock::ingest::ingest(std::slice::from_ref(source), 0)
                 .resources
@@ -832,56 +841,21 @@ fn caller_source(spec: &str) -> Result<Source, Failure> {
     Ok(Source::new(format!("--caller {spec}"), yaml))
 }
 
-/// Reads `path` (a file, a directory, or `-`) into `out`; `total` counts the bytes read so far, which
-/// the input limit bounds before a file is read.
-fn read_sources(path: &Path, out: &mut Vec<Source>, total: &mut u64, limits: &meshlock::Limits) -> Result<(), Failure> {
-    let name = if path.as_os_str() == "-" {
-        "<stdin>".to_owned()
-    } else {
-        path.display().to_string()
-    };
-    let too_big = |size: u64| {
-        meshlock::ingest::input_bytes_exceeded(size, limits).map(|d| {
-            bad_input(&[d.at(meshlock::Location {
-                source: name.clone(),
-                ..meshlock::Location::default()
-            })])
-        })
-    };
-    let cannot = |e: std::io::Error| Failure(format!("cannot read `{}`: {e}", path.display()));
-    let bytes = if path.as_os_str() == "-" {
+/// Reads `path` (a file, a directory, or `-` for stdin) as every surface reads paths.
+fn read_sources(path: &Path, reader: &mut meshlock::api::SourceReader) -> Result<(), Failure> {
+    let read = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
-        let room = limits.max_input_bytes.saturating_sub(*total).saturating_add(1);
         std::io::stdin()
             .lock()
-            .take(room)
+            .take(reader.room())
             .read_to_end(&mut bytes)
             .map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
-        bytes
-    } else if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(cannot)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
-            .collect();
-        entries.sort();
-        for entry in entries {
-            read_sources(&entry, out, total, limits)?;
-        }
-        return Ok(());
+        reader.read_bytes("<stdin>", bytes)
     } else {
-        let size = std::fs::metadata(path).map_err(cannot)?.len();
-        if let Some(failure) = too_big(total.saturating_add(size)) {
-            return Err(failure);
-        }
-        std::fs::read(path).map_err(cannot)?
+        reader.read_path(path)
     };
-    *total = total.saturating_add(bytes.len() as u64);
-    if let Some(failure) = too_big(*total) {
-        return Err(failure);
-    }
-    let source = meshlock::ingest::source_from_bytes(&name, &bytes).map_err(|d| bad_input(&[*d]))?;
-    out.push(source);
-    Ok(())
+    read.map_err(|e| match e.diagnostics.is_empty() {
+        true => Failure(e.message),
+        false => bad_input(&e.diagnostics),
+    })
 }

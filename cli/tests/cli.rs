@@ -515,17 +515,20 @@ fn the_shared_scenarios_through_the_cli() {
         std::fs::create_dir_all(&dir).unwrap();
         let mut args: Vec<String> = Vec::new();
         for (j, source) in sources.iter().enumerate() {
-            let path = match (source.get("builtin"), source.get("yaml").and_then(|y| y.as_str())) {
-                (Some(_), _) => seed_file("cluster.yaml"),
-                (None, Some(text)) => {
+            // An intents CSV (`csv:`) is passed as the CLI takes one: `--intents FILE`.
+            let csv = source.get("csv").and_then(|c| c.as_str());
+            let (flag, path) = match (source.get("builtin"), source.get("yaml").and_then(|y| y.as_str()), csv) {
+                (Some(_), None, None) => ("-f", seed_file("cluster.yaml")),
+                (None, Some(text), None) | (None, None, Some(text)) => {
                     let name = source.get("name").and_then(|n| n.as_str()).unwrap_or("input.yaml");
                     let path = dir.join(format!("{j:02}-{name}"));
                     std::fs::write(&path, text).unwrap();
-                    path.display().to_string()
+                    let flag = if csv.is_some() { "--intents" } else { "-f" };
+                    (flag, path.display().to_string())
                 }
                 other => panic!("{}: bad source {other:?}", file.display()),
             };
-            args.extend(["-f".to_owned(), path]);
+            args.extend([flag.to_owned(), path]);
         }
         let settings = &scenario["settings"];
         if let Some(v) = settings.get("istio_version").and_then(|v| v.as_str()) {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::classes::ClassTable;
 use crate::diagnostic::Diagnostic;
 use crate::evidence::{EdgeEvidence, EdgeScope};
 use crate::ingest::Source;
@@ -26,69 +27,128 @@ use crate::render::{self, Style};
 use crate::seed::{self, TourError};
 use crate::settings::{Limits, MeshSettings};
 
+/// The stable code of every failure, the same on every surface (`MeshlockError.code`, the JSON
+/// twin's `code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The input does not load (or is past a limit): its diagnostics say where and why.
+    InvalidInput,
+    /// A request, option or setting the operation does not accept.
+    BadRequest,
+    /// A probe's client names no workload of the mesh.
+    UnknownClient,
+    /// A client that is not `NAMESPACE/NAME`.
+    BadClient,
+    /// A probe's target that is not `HOST:PORT[/PATH]`.
+    BadTarget,
+    /// A plan goal names a namespace the mesh does not have.
+    UnknownNamespace,
+    /// Observed traffic that does not parse: its diagnostics say where.
+    InvalidMetrics,
+    /// A file that cannot be read.
+    Io,
+    /// A bug: meshlock failed where it should not (a panic is caught as this).
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid-input",
+            ErrorCode::BadRequest => "bad-request",
+            ErrorCode::UnknownClient => "unknown-client",
+            ErrorCode::BadClient => "bad-client",
+            ErrorCode::BadTarget => "bad-target",
+            ErrorCode::UnknownNamespace => "unknown-namespace",
+            ErrorCode::InvalidMetrics => "invalid-metrics",
+            ErrorCode::Io => "io",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The one error shape of every binding: a stable code, a message, and the input diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `invalid-input`, `bad-request`, `unknown-client`, `bad-client`, `bad-target`, `io` (a file
-    /// that cannot be read), `internal`.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             diagnostics: Vec::new(),
         }
+    }
+
+    fn with_diagnostics(code: ErrorCode, message: String, diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            code,
+            message,
+            diagnostics,
+        }
+    }
+
+    /// A request, option or setting that is not accepted: `bad {what}: {why}`.
+    pub fn bad_request(what: &str, why: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::BadRequest, format!("bad {what}: {why}"))
+    }
+
+    /// An answer that cannot be serialised (a bug).
+    pub fn unserialisable(why: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, format!("cannot serialise the answer: {why}"))
     }
 }
 
 impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
-        Self {
-            code: "invalid-input".to_owned(),
-            message: e.to_string(),
-            diagnostics: e.diagnostics,
-        }
+        Self::with_diagnostics(ErrorCode::InvalidInput, e.to_string(), e.diagnostics)
     }
 }
 
 impl From<ProbeError> for ApiError {
     fn from(e: ProbeError) -> Self {
-        Self::new(e.code(), e.to_string())
+        let code = match e {
+            ProbeError::UnknownClient { .. } => ErrorCode::UnknownClient,
+            ProbeError::BadClient(_) => ErrorCode::BadClient,
+            ProbeError::BadTarget(_) => ErrorCode::BadTarget,
+        };
+        Self::new(code, e.to_string())
     }
 }
 
 impl From<PlanError> for ApiError {
     fn from(e: PlanError) -> Self {
         match e {
-            PlanError::Internal(load) => Self {
-                code: "internal".to_owned(),
-                message: load.to_string(),
-                diagnostics: load.diagnostics,
-            },
-            other => Self::new(other.code(), other.to_string()),
+            PlanError::Internal(load) => {
+                Self::with_diagnostics(ErrorCode::Internal, load.to_string(), load.diagnostics)
+            }
+            PlanError::UnknownNamespace(_) => Self::new(ErrorCode::UnknownNamespace, e.to_string()),
+            PlanError::ShapeChanged => Self::new(ErrorCode::Internal, e.to_string()),
         }
     }
 }
 
 impl From<crate::telemetry::MetricsError> for ApiError {
     fn from(e: crate::telemetry::MetricsError) -> Self {
-        Self {
-            code: "invalid-metrics".to_owned(),
-            message: e.to_string(),
-            diagnostics: e.diagnostics,
-        }
+        Self::with_diagnostics(ErrorCode::InvalidMetrics, e.to_string(), e.diagnostics)
     }
 }
 
 impl From<TourError> for ApiError {
     fn from(e: TourError) -> Self {
-        Self::new("internal", e.to_string())
+        Self::new(ErrorCode::Internal, e.to_string())
     }
 }
 
@@ -127,13 +187,92 @@ pub fn check_input_size(name: &str, size: u64, limits: &Limits) -> Result<(), Ap
     }
 }
 
-/// The file at `path`, read as the CLI reads a file argument: refused before it is read when it is
-/// larger than `limits.max_input_bytes` ([`check_input_size`]), `io` when it cannot be read, then
-/// decoded by [`source_from_file`].
-pub fn read_source(path: &str, limits: &Limits) -> Result<Source, ApiError> {
-    let cannot = |e: std::io::Error| ApiError::new("io", format!("cannot read `{path}`: {e}"));
-    check_input_size(path, std::fs::metadata(path).map_err(cannot)?.len(), limits)?;
-    source_from_file(path, std::fs::read(path).map_err(cannot)?)
+/// Reads paths as every surface with a file system reads them (the CLI's `-f`, Python's and Node's
+/// paths): a file is one source named by its path, decoded by [`source_from_file`]; a directory is
+/// its `*.yaml`, `*.yml` and `*.json` files in name order (not recursive, as `kubectl apply -f
+/// DIR`). All that is read together is refused past `limits.max_input_bytes` before a file is read.
+/// Inline sources join in order (`push`), and count towards the limit too.
+pub struct SourceReader<'a> {
+    limits: &'a Limits,
+    total: u64,
+    sources: Vec<Source>,
+    namespace: Option<String>,
+}
+
+impl<'a> SourceReader<'a> {
+    pub fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            total: 0,
+            sources: Vec::new(),
+            namespace: None,
+        }
+    }
+
+    /// The namespace of the documents without one in the files read from now on (`kubectl
+    /// apply -n`).
+    pub fn set_namespace(&mut self, namespace: Option<String>) {
+        self.namespace = namespace;
+    }
+
+    /// A source given inline (its text, not a path).
+    pub fn push(&mut self, source: Source) -> Result<(), ApiError> {
+        self.total = self.total.saturating_add(source.text.len() as u64);
+        check_input_size(&source.name, self.total, self.limits)?;
+        self.sources.push(source);
+        Ok(())
+    }
+
+    /// Reads a file or a directory.
+    pub fn read_path(&mut self, path: &std::path::Path) -> Result<(), ApiError> {
+        if !path.is_dir() {
+            return self.read_file(path);
+        }
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| cannot_read(path, e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+            .collect();
+        entries.sort();
+        entries.iter().try_for_each(|entry| self.read_file(entry))
+    }
+
+    fn read_file(&mut self, path: &std::path::Path) -> Result<(), ApiError> {
+        let name = path.display().to_string();
+        let size = std::fs::metadata(path).map_err(|e| cannot_read(path, e))?.len();
+        check_input_size(&name, self.total.saturating_add(size), self.limits)?;
+        let bytes = std::fs::read(path).map_err(|e| cannot_read(path, e))?;
+        self.read_bytes(&name, bytes)
+    }
+
+    /// Bytes read by the host (stdin), named `name`.
+    pub fn read_bytes(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
+        self.total = self.total.saturating_add(bytes.len() as u64);
+        check_input_size(name, self.total, self.limits)?;
+        let mut source = source_from_file(name, bytes)?;
+        source.namespace.clone_from(&self.namespace);
+        self.sources.push(source);
+        Ok(())
+    }
+
+    /// How many more bytes may be read before the limit is passed (one more: to tell it was).
+    pub fn room(&self) -> u64 {
+        self.limits.max_input_bytes.saturating_sub(self.total).saturating_add(1)
+    }
+
+    /// The sources read so far, in order.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    pub fn into_sources(self) -> Vec<Source> {
+        self.sources
+    }
+}
+
+fn cannot_read(path: &std::path::Path, e: std::io::Error) -> ApiError {
+    ApiError::new(ErrorCode::Io, format!("cannot read `{}`: {e}", path.display()))
 }
 
 /// Runs `f`, turning a panic (a bug in meshlock) into an `internal` error, so that no panic
@@ -146,7 +285,7 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> 
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
         Err(ApiError::new(
-            "internal",
+            ErrorCode::Internal,
             format!("internal error in meshlock (please report it): {what}"),
         ))
     })
@@ -163,8 +302,8 @@ pub fn to_camel_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
             &mut out,
             CamelKeys::default(),
         ))
-        .map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))?;
-    String::from_utf8(out).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+        .map_err(ApiError::unserialisable)?;
+    String::from_utf8(out).map_err(ApiError::unserialisable)
 }
 
 /// JavaScript options (`istioVersion`) back to the core's names (`istio_version`), recursively.
@@ -252,7 +391,7 @@ impl SourceSpec {
             SourceSpec::Inline(s) => Ok(s),
             SourceSpec::Builtin { builtin } if builtin == "seed" => Ok(seed::cluster_source()),
             SourceSpec::Builtin { builtin } => Err(ApiError::new(
-                "bad-request",
+                ErrorCode::BadRequest,
                 format!("unknown built-in source `{builtin}`: the only one is `seed`"),
             )),
         }
@@ -348,6 +487,9 @@ enum Call {
         intents: Vec<SourceSpec>,
         #[serde(default)]
         metrics: Option<Source>,
+        /// Counts and groups only, no blockers listed.
+        #[serde(default)]
+        counts_only: bool,
     },
     Diff {
         sources: Vec<SourceSpec>,
@@ -386,18 +528,24 @@ enum Call {
         intents: Vec<SourceSpec>,
         #[serde(default)]
         metrics: Option<Source>,
+        /// Counts and groups only, no failing edges or plaintext callers listed.
+        #[serde(default)]
+        counts_only: bool,
     },
     Tour,
 }
 
 /// How an operation weighs edges (every binding passes these once, here): `edges`, the scope
 /// (`all`, `possible`, `declared,observed`, …); `intents`, sources of declared traffic
-/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic.
+/// (`TrafficIntent` YAML or intents CSV) applied to the mesh; `observations`, observed traffic;
+/// `counts_only`: `check` and `plan` answer with counts and groups, no per-edge lists (what a
+/// large cluster needs).
 #[derive(Debug, Clone, Default)]
 pub struct Weighing {
     pub edges: Option<String>,
     pub intents: Vec<Source>,
     pub observations: Option<crate::telemetry::Observations>,
+    pub counts_only: bool,
 }
 
 /// A [`Weighing`] resolved on a mesh: the mesh with the intents, the evidence, the scope.
@@ -409,11 +557,18 @@ pub struct Weighed {
     pub observations: Option<crate::telemetry::Observations>,
     /// Whether anything was given: without, operations answer as they always did.
     pub weighs: bool,
+    /// Per-edge lists are wanted (not `counts_only`).
+    pub list_edges: bool,
 }
 
 impl Weighed {
     pub fn mesh<'a>(&'a self, base: &'a Mesh) -> &'a Mesh {
         self.with_intents.as_ref().unwrap_or(base)
+    }
+
+    /// Whether intents were applied: the weighed mesh is then another mesh, with its own class table.
+    pub fn applied_intents(&self) -> bool {
+        self.with_intents.is_some()
     }
 }
 
@@ -422,13 +577,14 @@ pub fn scope_request(edges: Option<&str>) -> Result<EdgeScope, ApiError> {
     edges
         .map(|e| {
             e.parse::<EdgeScope>()
-                .map_err(|e| ApiError::new("bad-request", e.to_string()))
+                .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))
         })
         .transpose()
         .map(Option::unwrap_or_default)
 }
 
 impl Weighing {
+    /// Nothing weighs the edges (`counts_only` changes what is listed, not what is counted).
     pub fn is_empty(&self) -> bool {
         self.edges.is_none() && self.intents.is_empty() && self.observations.is_none()
     }
@@ -453,6 +609,7 @@ impl Weighing {
             scope,
             observations: self.observations,
             weighs,
+            list_edges: !self.counts_only,
         })
     }
 }
@@ -465,23 +622,150 @@ pub fn plan_weighed(
     weighing: Weighing,
 ) -> Result<crate::migrate::Plan, ApiError> {
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh)
-        .plan_in_scope(goal, allow, w.observations.as_ref(), true, &w.evidence, w.scope)?)
+    let mesh = w.mesh(mesh);
+    plan_listing(mesh, w.list_edges, |list_edges| {
+        mesh.plan_in_scope(goal, allow, w.observations.as_ref(), list_edges, &w.evidence, w.scope)
+    })
+}
+
+/// Runs `plan(list_edges)` with the blockers listed when `list_edges` is asked for and every edge
+/// of `mesh` could be one within `limits.max_listed_edges`; else the plan's notes say that they
+/// are left out (its counts, groups and remedies are complete).
+pub fn plan_listing(
+    mesh: &Mesh,
+    list_edges: bool,
+    plan: impl FnOnce(bool) -> Result<crate::migrate::Plan, PlanError>,
+) -> Result<crate::migrate::Plan, ApiError> {
+    let edges = mesh.edge_count();
+    let limit = mesh.limits().max_listed_edges;
+    let fits = edges <= limit;
+    let mut plan = plan(list_edges && fits)?;
+    if list_edges && !fits && plan.blocked_edges > 0 {
+        plan.notes
+            .push(crate::ingest::listed_edges_exceeded("plan", edges, limit).message);
+    }
+    Ok(plan)
 }
 
 /// `check` weighing edges (`CheckReport::scope`).
 pub fn check_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::check::CheckReport, ApiError> {
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh).check_in_scope(true, &w.evidence, &w.scope))
+    Ok(w.mesh(mesh).check_in_scope(w.list_edges, &w.evidence, &w.scope))
 }
 
-/// The matrix weighing edges: only those in the scope, each with its evidence.
+/// `check` of the sources a host has read (`read`): input that does not load, or that reading
+/// refused (not text, past a limit: an `invalid-input` error), is the report's findings, not a
+/// failure of the call, as a linter reports in CI; other errors (`io`, `bad-request`) fail the
+/// call. The weighing's intents join the sources.
+pub fn check_sources(
+    read: Result<Vec<Source>, ApiError>,
+    settings: &MeshSettings,
+    weighing: Weighing,
+) -> Result<crate::check::CheckReport, ApiError> {
+    let mut sources = match read {
+        Err(err) if err.code == ErrorCode::InvalidInput => {
+            return Ok(crate::check::CheckReport::from_diagnostics(err.diagnostics));
+        }
+        other => other?,
+    };
+    sources.extend(weighing.intents.iter().cloned());
+    match Mesh::load(&sources, settings) {
+        Ok(loaded) => check_weighed(
+            &loaded.mesh,
+            Weighing {
+                intents: Vec::new(),
+                ..weighing
+            },
+        ),
+        Err(err) => Ok(crate::check::CheckReport::from_diagnostics(err.diagnostics)),
+    }
+}
+
+/// The matrix weighing edges: only those in the scope, each with its evidence. Refused when the
+/// mesh has more edges (workloads × service ports) than `limits.max_listed_edges`: the matrix
+/// lists every edge (`namespace-map` and `matrix-between` answer a large mesh).
 pub fn matrix_weighed(mesh: &Mesh, weighing: Weighing) -> Result<crate::matrix::Matrix, ApiError> {
     if weighing.is_empty() {
+        listable(mesh, "matrix")?;
         return Ok(mesh.matrix());
     }
     let w = weighing.resolve(mesh)?;
-    Ok(w.mesh(mesh).matrix_in_scope(&w.evidence, w.scope))
+    let mesh = w.mesh(mesh);
+    listable(mesh, "matrix")?;
+    Ok(mesh.matrix_in_scope(&w.evidence, w.scope))
+}
+
+/// Refuses an operation that lists every edge of a mesh with more than `max_listed_edges` edges,
+/// before it is evaluated (`invalid-input`, ML106 naming the limit).
+pub fn listable(mesh: &Mesh, operation: &str) -> Result<(), ApiError> {
+    let limit = mesh.limits().max_listed_edges;
+    let edges = mesh.edge_count();
+    if edges <= limit {
+        return Ok(());
+    }
+    Err(LoadError {
+        diagnostics: vec![crate::ingest::listed_edges_exceeded(operation, edges, limit)],
+    }
+    .into())
+}
+
+/// The namespace map weighing edges: each pair counts the edges in the scope. `table` is `mesh`'s
+/// class table (the playground keeps one per mesh); intents, making another mesh, get their own.
+pub fn namespace_map_weighed(
+    mesh: &Mesh,
+    table: &ClassTable,
+    weighing: Weighing,
+) -> Result<crate::heatmap::NamespaceMap, ApiError> {
+    if weighing.is_empty() {
+        return Ok(crate::heatmap::namespace_map_of(mesh, table));
+    }
+    on_weighed_table(mesh, table, weighing, |mesh, table, in_scope| {
+        crate::heatmap::namespace_map_in_scope(mesh, table, in_scope)
+    })
+}
+
+/// The matrix of one namespace pair weighing edges: only those in the scope, each with its
+/// evidence (see [`namespace_map_weighed`] for `table`).
+pub fn matrix_between_weighed(
+    mesh: &Mesh,
+    table: &ClassTable,
+    client_ns: Option<&str>,
+    service_ns: Option<&str>,
+    weighing: Weighing,
+) -> Result<crate::matrix::Matrix, ApiError> {
+    if weighing.is_empty() {
+        return Ok(crate::heatmap::matrix_between_of(mesh, table, client_ns, service_ns));
+    }
+    on_weighed_table(mesh, table, weighing, |mesh, table, in_scope| {
+        crate::heatmap::matrix_between_in_scope(mesh, table, client_ns, service_ns, in_scope)
+    })
+}
+
+/// Runs `f` on the weighed mesh, its class table and the evidence resolved on that table.
+fn on_weighed_table<T>(
+    mesh: &Mesh,
+    table: &ClassTable,
+    weighing: Weighing,
+    f: impl FnOnce(&Mesh, &ClassTable, crate::heatmap::InScope<'_>) -> T,
+) -> Result<T, ApiError> {
+    let w = weighing.resolve(mesh)?;
+    let own_table;
+    let table = if w.applied_intents() {
+        own_table = ClassTable::new(w.mesh(mesh));
+        &own_table
+    } else {
+        table
+    };
+    let mesh = w.mesh(mesh);
+    let evidence = w.evidence.resolve(mesh, table);
+    Ok(f(
+        mesh,
+        table,
+        crate::heatmap::InScope {
+            evidence: &evidence,
+            scope: &w.scope,
+        },
+    ))
 }
 
 /// `diff` weighing edges (`Diff::scope`); the intents join both sides.
@@ -515,11 +799,16 @@ pub struct WeighingRequest {
     pub intents: Option<Vec<SourceSpec>>,
     #[serde(default)]
     pub metrics: Option<Source>,
+    #[serde(default)]
+    pub counts_only: bool,
 }
 
 impl WeighingRequest {
     pub fn into_weighing(self) -> Result<Weighing, ApiError> {
-        weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)
+        Ok(Weighing {
+            counts_only: self.counts_only,
+            ..weighing(self.edges, self.intents.unwrap_or_default(), self.metrics)?
+        })
     }
 }
 
@@ -529,7 +818,7 @@ pub fn weighing_value(value: Value) -> Result<Weighing, ApiError> {
         return Ok(Weighing::default());
     }
     serde_json::from_value::<WeighingRequest>(keys_to_snake(value))
-        .map_err(|e| ApiError::new("bad-request", format!("bad options: {e}")))?
+        .map_err(|e| ApiError::bad_request("options", e))?
         .into_weighing()
 }
 
@@ -540,6 +829,7 @@ fn weighing(edges: Option<String>, intents: Vec<SourceSpec>, metrics: Option<Sou
         observations: metrics
             .map(|m| crate::telemetry::Observations::parse(&m.name, &m.text))
             .transpose()?,
+        counts_only: false,
     })
 }
 
@@ -551,7 +841,7 @@ fn default_goal() -> String {
 pub fn plan_request(goal: &str, allow_break: &[String]) -> Result<(Goal, Vec<WorkloadId>), ApiError> {
     let goal = goal
         .parse::<Goal>()
-        .map_err(|e| ApiError::new("bad-request", e.to_string()))?;
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?;
     let allow = allow_break
         .iter()
         .map(|w| parse_client(w).map_err(ApiError::from))
@@ -575,7 +865,7 @@ fn load(
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new("internal", format!("cannot serialise the answer: {e}")))
+    serde_json::to_value(value).map_err(ApiError::unserialisable)
 }
 
 /// Adds fields to a serialised struct (always a JSON object).
@@ -679,10 +969,15 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             edges,
             intents,
             metrics,
+            counts_only,
         } => {
             let (mesh, diagnostics) = load(sources, &settings, apply)?;
             let (goal, allow) = plan_request(&goal, &allow_break)?;
-            let plan = plan_weighed(&mesh, &goal, &allow, weighing(edges, intents, metrics)?)?;
+            let weighing = Weighing {
+                counts_only,
+                ..weighing(edges, intents, metrics)?
+            };
+            let plan = plan_weighed(&mesh, &goal, &allow, weighing)?;
             let text = Value::String(render::plan(&plan));
             with_fields(
                 to_value(&plan)?,
@@ -732,7 +1027,7 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             let (mesh, diagnostics) = load(sources, &settings, Vec::new())?;
             let observations = crate::telemetry::Observations::parse(&metrics.name, &metrics.text)?;
             with_fields(
-                to_value(&mesh.reconcile(&observations))?,
+                to_value(&mesh.ready(&observations))?,
                 [("diagnostics", to_value(&diagnostics)?)],
             )
         }
@@ -742,21 +1037,13 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
             edges,
             intents,
             metrics,
+            counts_only,
         } => {
-            // An input that does not load is a finding of `check`, not a failure of the call.
-            let weighing = weighing(edges, intents, metrics)?;
-            let mut all = resolve_sources(sources)?;
-            all.extend(weighing.intents.iter().cloned());
-            let report = match Mesh::load(&all, &settings) {
-                Ok(loaded) => check_weighed(
-                    &loaded.mesh,
-                    Weighing {
-                        intents: Vec::new(),
-                        ..weighing
-                    },
-                )?,
-                Err(err) => crate::check::CheckReport::from_diagnostics(err.diagnostics),
+            let weighing = Weighing {
+                counts_only,
+                ..weighing(edges, intents, metrics)?
             };
+            let report = check_sources(resolve_sources(sources), &settings, weighing)?;
             let sarif = render::sarif(&report);
             with_fields(to_value(&report)?, [("sarif", sarif)])
         }
@@ -771,8 +1058,7 @@ fn dispatch(call: Call) -> Result<Value, ApiError> {
 /// The JSON twin of every operation; never panics, always answers JSON.
 pub fn call_json(request: &str) -> String {
     let answer = guard(|| {
-        let call: Call =
-            serde_json::from_str(request).map_err(|e| ApiError::new("bad-request", format!("bad request: {e}")))?;
+        let call: Call = serde_json::from_str(request).map_err(|e| ApiError::bad_request("request", e))?;
         dispatch(call)
     });
     let value = match answer {
@@ -839,6 +1125,54 @@ mod tests {
     }
 
     #[test]
+    fn listed_edges_are_limited_counts_are_not() {
+        let call = |op: &str, limit: u64, extra: &str| -> Value {
+            let request = format!(
+                r#"{{"op":"{op}","sources":[{{"builtin":"seed"}}],"settings":{{"limits":{{"max_listed_edges":{limit}}}}}{extra}}}"#
+            );
+            serde_json::from_str(&call_json(&request)).unwrap()
+        };
+        let ml106 = |answer: &Value| {
+            answer["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["code"] == "ML106")
+                .count()
+        };
+        // The seed's 25 edges are all plaintext: `check` would list each as a plaintext caller.
+        let within = call("check", 25, "");
+        assert_eq!((within["summary"]["edges"].as_u64(), ml106(&within)), (Some(25), 0));
+        assert_eq!(within["exposure"][0]["plaintext_callers"].as_array().unwrap().len(), 5);
+        let past = call("check", 24, "");
+        assert_eq!((past["summary"]["edges"].as_u64(), ml106(&past)), (Some(25), 1));
+        assert_eq!(past["exposure"][0]["plaintext_callers"].as_array().unwrap().len(), 0);
+        assert_eq!(past["exposure"][0]["plaintext_clients"], 5);
+        let counts_only = call("check", 24, r#","counts_only":true"#);
+        assert_eq!(
+            (counts_only["summary"]["edges"].as_u64(), ml106(&counts_only)),
+            (Some(25), 0)
+        );
+
+        assert_eq!(call("matrix", 25, "")["edges"].as_array().unwrap().len(), 25);
+        let refused = call("matrix", 24, "");
+        assert_eq!(
+            (refused["type"].as_str(), refused["code"].as_str()),
+            (Some("failure"), Some("invalid-input"))
+        );
+        assert_eq!(refused["diagnostics"][0]["code"], "ML106");
+        assert!(refused["message"].as_str().unwrap().contains("max_listed_edges"));
+
+        let listed = call("plan", 25, "");
+        let held = call("plan", 24, "");
+        assert_eq!(listed["blocked_edges"], held["blocked_edges"]);
+        assert_eq!(listed["blockers"].as_array().unwrap().len(), 4);
+        assert!(held["blockers"].as_array().unwrap().is_empty());
+        let notes = held["notes"].as_array().unwrap();
+        assert!(notes.iter().any(|n| n.as_str().unwrap().contains("`max_listed_edges`")));
+    }
+
+    #[test]
     fn errors_are_data() {
         let answer: Value = serde_json::from_str(&call_json(r#"{"op":"probe"}"#)).unwrap();
         assert_eq!(answer["type"], "failure");
@@ -869,7 +1203,7 @@ mod tests {
     #[test]
     fn files_are_read_as_the_cli_reads_them() {
         let err = source_from_file("x.yaml", b"a: 1\nb: \xFF\n".to_vec()).unwrap_err();
-        assert_eq!(err.code, "invalid-input");
+        assert_eq!(err.code, ErrorCode::InvalidInput);
         let d = &err.diagnostics[0];
         assert_eq!(
             (d.code.id(), d.location.line, d.location.column),
@@ -885,13 +1219,13 @@ mod tests {
             "a: 1\n"
         );
         assert_eq!(
-            read_source("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
-            "io"
+            read_path("/nonexistent/x.yaml", &Limits::default()).unwrap_err().code,
+            ErrorCode::Io
         );
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/hostile/cases/crlf.yaml");
-        let source = read_source(path, &Limits::default()).unwrap();
+        let source = read_path(path, &Limits::default()).unwrap().remove(0);
         assert!(source.text.contains("\r\n") && source.name == path);
-        let err = read_source(path, &Limits::default().with_max_input_bytes(10)).unwrap_err();
+        let err = read_path(path, &Limits::default().with_max_input_bytes(10)).unwrap_err();
         assert_eq!(
             (err.code.as_str(), err.diagnostics[0].code.id()),
             ("invalid-input", "ML106")
@@ -899,9 +1233,39 @@ mod tests {
         assert_eq!(err.diagnostics[0].location.source, path);
     }
 
+    fn read_path(path: &str, limits: &Limits) -> Result<Vec<Source>, ApiError> {
+        let mut reader = SourceReader::new(limits);
+        reader.read_path(std::path::Path::new(path))?;
+        Ok(reader.into_sources())
+    }
+
+    #[test]
+    fn directories_are_their_manifests_in_name_order_under_one_limit() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/scenarios/intent");
+        let names: Vec<String> = read_path(dir, &Limits::default().with_max_input_bytes(u64::MAX))
+            .map(|s| s.into_iter().map(|s| s.name).collect())
+            .unwrap_or_else(|e| vec![e.message]);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert!(names.len() > 3 && names == sorted, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+        );
+        let small = Limits::default().with_max_input_bytes(10);
+        let mut reader = SourceReader::new(&small);
+        reader.push(Source::new("a.yaml", "a: 1\n")).unwrap();
+        let err = reader.push(Source::new("b.yaml", "bb: 2\n")).unwrap_err();
+        assert_eq!(
+            (err.code, err.diagnostics[0].code.id()),
+            (ErrorCode::InvalidInput, "ML106")
+        );
+    }
+
     #[test]
     fn guard_turns_panics_into_internal_errors() {
         let result: Result<(), ApiError> = guard(|| -> Result<(), ApiError> { std::panic::panic_any("boom") });
-        assert_eq!(result.unwrap_err().code, "internal");
+        assert_eq!(result.unwrap_err().code, ErrorCode::Internal);
     }
 }

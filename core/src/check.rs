@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::{Cell, Census, ClassTable, ClientSet, Column};
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope};
 use crate::matrix::Edge;
 use crate::mesh::{Mesh, origin_location};
 use crate::migrate::group::{Deciders, EdgeGroup, Effect, Grouper};
 use crate::migrate::stage::ClientLists;
 use crate::model::{AuthzAction, MtlsMode, OriginAuthn, WorkloadId, selector_matches};
+use crate::outcome::{Reason, Response, Status, Transport, Verdict};
 use crate::resolve::{authz, client, server};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,9 +104,14 @@ impl Mesh {
 
     /// `check_with` weighing evidence: the declared edges of the mesh's intents (and any others
     /// in `evidence`), observed traffic, and the edges `scope` keeps (`CheckReport::scope`).
+    /// Lists are built only when they fit `limits.max_listed_edges`; past it an `ML106` error says
+    /// so and the report keeps its counts and groups.
     pub fn check_in_scope(&self, list_edges: bool, evidence: &EdgeEvidence, scope: &EdgeScope) -> CheckReport {
         let table = ClassTable::new(self);
+        let mut over_limit = Vec::new();
+        let list_edges = list_edges && listing_fits(self, &table, &mut over_limit);
         let mut report = self.check_table(&table, list_edges);
+        report.diagnostics.extend(over_limit);
         if !evidence.is_empty() || !scope.is_all() || !self.intents().is_empty() {
             let scoped =
                 crate::evidence::scope_report(self, &table, evidence, scope, list_edges, &mut report.diagnostics);
@@ -191,6 +196,32 @@ impl Mesh {
             scope: None,
         }
     }
+}
+
+/// Whether the edges `check` lists (failing edges, plaintext callers) fit the mesh's
+/// `max_listed_edges`; if not, the `ML106` error that names the limit and how to do without it.
+/// Counted from the censuses, before anything is listed.
+fn listing_fits(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) -> bool {
+    let limit = mesh.limits().max_listed_edges;
+    let listed: u64 = table
+        .columns
+        .iter()
+        .map(|column| {
+            let census = table.census(mesh, column);
+            column
+                .responses
+                .iter()
+                .zip(&census.counts)
+                .filter(|(r, _)| r.reason.verdict() == Verdict::Fail || r.transport == Some(Transport::Plaintext))
+                .map(|(_, &n)| n as u64)
+                .sum::<u64>()
+        })
+        .sum();
+    if listed <= limit {
+        return true;
+    }
+    out.push(crate::ingest::listed_edges_exceeded("check", listed, limit));
+    false
 }
 
 /// The first cell of `column` that gets response `at` (a representative, for its deciding resource).

@@ -25,9 +25,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::evaluate::Response;
 use crate::mesh::Mesh;
 use crate::model::{Labels, Workload};
+use crate::outcome::Response;
 use crate::resolve::authz;
 
 /// One service port: the outcome of every client, stored per class.

@@ -173,8 +173,8 @@ impl Code {
                 id: "ML106",
                 slug: "input-limit",
                 severity: Severity::Error,
-                why: "The input is larger, has more documents, nests deeper, expands more aliases or holds a longer string than meshlock accepts; it is refused before it is parsed, which protects the machine (and the browser tab).",
-                fix: "The message names the limit. If the input is trusted, raise it: `--max-input-bytes`, `--max-documents`, `--max-depth`, `--max-alias-nodes`, `--max-string-bytes` on the command line, `limits.max_…` in the settings of the bindings and the playground. Otherwise split the input, or remove anchors that expand exponentially.",
+                why: "The input is larger, has more documents, nests deeper, expands more aliases or holds a longer string than meshlock accepts; it is refused before it is parsed, which protects the machine (and the browser tab). Or an answer would list more edges one by one than `max_listed_edges` (22.9 million edges at 10,000 pods): `check` keeps its counts and groups and leaves the lists out, `plan` leaves its blockers out (its notes say so), `matrix` is refused before it is evaluated.",
+                fix: "The message names the limit. If the input is trusted, raise it: `--max-input-bytes`, `--max-documents`, `--max-depth`, `--max-alias-nodes`, `--max-string-bytes`, `--max-listed-edges` on the command line, `limits.max_…` in the settings of the bindings and the playground. Otherwise split the input, or remove anchors that expand exponentially. For the edges, ask for counts and groups only (`counts_only` / `countsOnly`), or read a large matrix by namespace pair (`matrix --by namespace`, `matrix-between`) or streamed (`meshlock matrix --format csv`).",
             },
             Code::MissingField => Entry {
                 id: "ML107",

@@ -1,7 +1,5 @@
-//! Evaluate: what curl in the client pod sees (Part B §5, Part A §2, §9, §10).
-
-use serde::Serialize;
-use std::fmt;
+//! Evaluate: what curl in the client pod sees, from what the client's sidecar originates, what the
+//! server's sidecar accepts and authorization; with several endpoints that differ, the worst.
 
 use crate::explain::{Side, Step};
 use crate::hosts;
@@ -9,165 +7,14 @@ use crate::mesh::Mesh;
 use crate::model::{
     MtlsMode, Port, ProbeError, Service, ServicePort, Target, TargetPort, TlsMode, Workload, WorkloadId, parse_client,
 };
+use crate::outcome::{
+    Alternative, CURL_EMPTY_REPLY, CURL_TLS_HANDSHAKE, Outcome, Reason, Response, Status, Transport, Verdict,
+};
 use crate::resolve::client::{self, ClientChoice, Origination};
 use crate::resolve::protocol::{self, Carriage, Protocol};
 use crate::resolve::{authz, network, server};
 
-/// The HTTP status curl prints with `%{http_code}`; 0 prints as `000`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Status(pub u16);
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:03}", self.0)
-    }
-}
-
-impl Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    Mtls,
-    Plaintext,
-}
-
-impl Transport {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Mtls => "mtls",
-            Transport::Plaintext => "plaintext",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Ok,
-    Fail,
-}
-
-/// Stable reason codes (tests/scenarios/README.md), ordered from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reason {
-    Mtls,
-    Plaintext,
-    PlaintextToStrict,
-    MtlsToNoSidecar,
-    MtlsToDisabled,
-    TlsOriginationRejected,
-    RbacDenied,
-    TlsHandshakeFailed,
-    NetworkPolicy,
-    NoEndpoints,
-    UnknownPort,
-    UnknownHost,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 12] = [
-        Reason::Mtls,
-        Reason::Plaintext,
-        Reason::PlaintextToStrict,
-        Reason::MtlsToNoSidecar,
-        Reason::MtlsToDisabled,
-        Reason::TlsOriginationRejected,
-        Reason::RbacDenied,
-        Reason::TlsHandshakeFailed,
-        Reason::NetworkPolicy,
-        Reason::NoEndpoints,
-        Reason::UnknownPort,
-        Reason::UnknownHost,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Mtls => "mtls",
-            Reason::Plaintext => "plaintext",
-            Reason::PlaintextToStrict => "plaintext-to-strict",
-            Reason::MtlsToNoSidecar => "mtls-to-no-sidecar",
-            Reason::MtlsToDisabled => "mtls-to-disabled",
-            Reason::TlsOriginationRejected => "tls-origination-rejected",
-            Reason::RbacDenied => "rbac-denied",
-            Reason::TlsHandshakeFailed => "tls-handshake-failed",
-            Reason::NetworkPolicy => "network-policy",
-            Reason::NoEndpoints => "no-endpoints",
-            Reason::UnknownPort => "unknown-port",
-            Reason::UnknownHost => "unknown-host",
-        }
-    }
-
-    pub fn verdict(self) -> Verdict {
-        match self {
-            Reason::Mtls | Reason::Plaintext => Verdict::Ok,
-            _ => Verdict::Fail,
-        }
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// curl's exit code when the server closes the connection without an answer ("Empty reply from server").
-const CURL_EMPTY_REPLY: u8 = 52;
-/// curl's exit code when the TLS handshake fails ("SSL connect error").
-const CURL_TLS_HANDSHAKE: u8 = 35;
-/// curl's exit code when its timeout expires ("Operation timed out").
-const CURL_TIMEOUT: u8 = 28;
-
-/// What one request does: status as curl prints it, curl's exit code, the transport attempted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct Response {
-    pub status: Status,
-    pub curl_exit: u8,
-    pub transport: Option<Transport>,
-    pub reason: Reason,
-}
-
 impl Response {
-    fn new(reason: Reason, client_has_sidecar: bool) -> Self {
-        let (status, curl_exit, transport) = match reason {
-            Reason::Mtls => (200, 0, Some(Transport::Mtls)),
-            Reason::Plaintext => (200, 0, Some(Transport::Plaintext)),
-            // A sidecar client gets 503 from its own proxy; without one, the server's proxy
-            // resets the connection: curl prints 000 and exits 56 (Part B §5 rows a, b).
-            Reason::PlaintextToStrict if client_has_sidecar => (503, 0, Some(Transport::Plaintext)),
-            Reason::PlaintextToStrict => (0, 56, Some(Transport::Plaintext)),
-            Reason::MtlsToNoSidecar | Reason::MtlsToDisabled => (503, 0, Some(Transport::Mtls)),
-            Reason::TlsOriginationRejected => (503, 0, None),
-            // The transport of a 403 is whatever reached the server: see `Response::denied`.
-            Reason::RbacDenied => (403, 0, None),
-            // `curl https://…` that a STRICT sidecar without a client certificate, or an app that
-            // cannot terminate what arrives, refuses: the handshake fails (Part B §5 row a′).
-            Reason::TlsHandshakeFailed => (0, CURL_TLS_HANDSHAKE, None),
-            // NetworkPolicy drops the packets (`resolve::network`). Without a sidecar, curl's SYNs go
-            // unanswered until its timeout (`--max-time` / `--connect-timeout`, which scripts set):
-            // 000, exit 28. A client sidecar accepts curl's connection, and its own connection
-            // upstream times out (Envoy's connect timeout, 10 s in Istio): 503 (`UF`,
-            // "upstream connect error … connection timeout"), or a closed connection over TCP.
-            Reason::NetworkPolicy if client_has_sidecar => (503, 0, None),
-            Reason::NetworkPolicy => (0, CURL_TIMEOUT, None),
-            Reason::NoEndpoints if client_has_sidecar => (503, 0, None),
-            Reason::NoEndpoints | Reason::UnknownPort => (0, 7, None),
-            Reason::UnknownHost => (0, 6, None),
-        };
-        Self {
-            status: Status(status),
-            curl_exit,
-            transport,
-            reason,
-        }
-    }
-
     /// What curl sees of this response when the sidecars carry the port as TCP: no proxy speaks
     /// HTTP to answer 503 or 403, the connection is closed (`000`, curl exit 52). A denial by a
     /// TCP server behind an HTTP client sidecar (an unnamed port in 1.3–1.4) reaches curl as 503.
@@ -200,68 +47,6 @@ impl Response {
             _ => self,
         }
     }
-
-    /// A failure that curl meets inside its own TLS handshake (`https://`): no proxy can answer in
-    /// HTTP, a closed or refused connection ends the handshake: `000`, curl exit 35. Failures
-    /// before any connection (unknown host, nothing listening) keep their exit code.
-    fn inside_app_tls(self) -> Self {
-        let connected = self.status != Status(0) || self.curl_exit == CURL_EMPTY_REPLY || self.curl_exit == 56;
-        if self.reason.verdict() == Verdict::Fail && connected {
-            Self {
-                status: Status(0),
-                curl_exit: CURL_TLS_HANDSHAKE,
-                ..self
-            }
-        } else {
-            self
-        }
-    }
-
-    /// 403 `RBAC: access denied` from the server's sidecar, over the transport that reached it.
-    fn denied(transport: Transport) -> Self {
-        Self {
-            transport: Some(transport),
-            ..Self::new(Reason::RbacDenied, true)
-        }
-    }
-}
-
-impl Outcome {
-    /// What curl saw, without who asked or why.
-    pub(crate) fn response(&self) -> Response {
-        Response {
-            status: self.status,
-            curl_exit: self.curl_exit,
-            transport: self.transport,
-            reason: self.reason,
-        }
-    }
-}
-
-/// Several endpoints that behave differently: each outcome with the endpoints behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Alternative {
-    pub status: Status,
-    pub curl_exit: u8,
-    pub transport: Option<Transport>,
-    pub reason: Reason,
-    pub endpoints: Vec<WorkloadId>,
-}
-
-/// The answer to one probe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    pub from: WorkloadId,
-    /// The resolved `fqdn:port`.
-    pub to: String,
-    pub status: Status,
-    pub curl_exit: u8,
-    pub transport: Option<Transport>,
-    pub verdict: Verdict,
-    pub reason: Reason,
-    pub explain: Vec<Step>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub alternatives: Vec<Alternative>,
 }
 
 impl Mesh {
@@ -469,21 +254,18 @@ impl Mesh {
             }
             return outcome(client.id.clone(), to, result, steps, Vec::new());
         }
-        // Part A §9: the headline is the worst outcome; all of them are listed.
+        // Endpoints that behave differently: the headline is the worst outcome; all of them are listed.
         let mut alternatives: Vec<Alternative> = Vec::new();
         for (result, id) in &per_endpoint {
-            match alternatives.iter_mut().find(|a| a.reason == result.reason) {
+            match alternatives.iter_mut().find(|a| a.response.reason == result.reason) {
                 Some(a) => a.endpoints.push(id.clone()),
                 None => alternatives.push(Alternative {
-                    status: result.status,
-                    curl_exit: result.curl_exit,
-                    transport: result.transport,
-                    reason: result.reason,
+                    response: *result,
                     endpoints: vec![id.clone()],
                 }),
             }
         }
-        alternatives.sort_by_key(|a| std::cmp::Reverse(a.reason));
+        alternatives.sort_by_key(|a| std::cmp::Reverse(a.response.reason));
         let worst = per_endpoint
             .iter()
             .map(|(r, _)| *r)
@@ -499,7 +281,8 @@ impl Mesh {
         outcome(client.id.clone(), to, worst, steps, alternatives)
     }
 
-    /// Part B §5: what the client's origination meets at one endpoint, then authorization (§6).
+    /// What the client's origination meets at one endpoint (its sidecar's mode, or no sidecar),
+    /// then authorization.
     fn endpoint_response(
         &self,
         origination: Origination,
@@ -568,7 +351,7 @@ impl Mesh {
 
 impl Mesh {
     /// `curl https://…`: the client app's own TLS (no client certificate) meets one endpoint whose
-    /// app terminates TLS (Part A: `https://` probes mean the app serves TLS). It works when that
+    /// app terminates TLS (an `https://` probe means the app serves TLS). It works when that
     /// TLS reaches the app unwrapped, or wrapped in Istio mTLS that the server's sidecar unwraps;
     /// every failure happens inside curl's TLS handshake: `000`, curl exit 35.
     /// At an endpoint with a sidecar: its mode for the port, the step that says who decided it,
@@ -634,7 +417,7 @@ impl Mesh {
             }
         };
         // Istio's inbound filter chains: STRICT has only mTLS chains, so TLS without an Istio client
-        // certificate fails (row a′); PERMISSIVE has a chain for TLS that is not Istio's, and DISABLE
+        // certificate fails the handshake; PERMISSIVE has a chain for TLS that is not Istio's, and DISABLE
         // a chain for any transport, both handing the connection to the app as TCP; Istio mTLS is
         // terminated by STRICT and PERMISSIVE (the app then gets curl's TLS) but passed as is by
         // DISABLE, where the app meets Istio's handshake.

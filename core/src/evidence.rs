@@ -17,9 +17,9 @@ use std::str::FromStr;
 
 use crate::classes::{ClassTable, Column};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::evaluate::{Reason, Response, Transport, Verdict};
 use crate::mesh::{Mesh, origin_location};
 use crate::model::WorkloadId;
+use crate::outcome::{Reason, Response, Transport, Verdict};
 use crate::telemetry::{Observations, Security};
 
 /// One kind of evidence, strongest first (the order in which blockers are weighed).

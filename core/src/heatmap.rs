@@ -10,10 +10,11 @@
 use serde::Serialize;
 
 use crate::classes::ClassTable;
-use crate::evaluate::{Response, Transport, Verdict};
+use crate::evidence::{EdgeScope, Resolved};
 use crate::matrix::{Edge, Matrix};
 use crate::mesh::Mesh;
 use crate::migrate::group::Effect;
+use crate::outcome::{Response, Transport, Verdict};
 
 /// What an edge means at a glance, ordered from best to worst (the map colours a pair by its worst).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -195,19 +196,40 @@ impl Index {
     }
 }
 
+/// The edges a map or a pair's grid holds: the sparse evidence resolved on the same class table,
+/// and the scope that keeps an edge (`EdgeScope::All`: every edge, each with its evidence).
+#[derive(Clone, Copy)]
+pub struct InScope<'a> {
+    pub evidence: &'a Resolved,
+    pub scope: &'a EdgeScope,
+}
+
 /// The namespace map read from `table`, a class table of `mesh`: one pass over its cells.
 pub fn namespace_map_of(mesh: &Mesh, table: &ClassTable) -> NamespaceMap {
+    count_map(mesh, table, None)
+}
+
+/// `namespace_map_of` counting only the edges `in_scope` keeps (the map of `--edges declared`).
+pub fn namespace_map_in_scope(mesh: &Mesh, table: &ClassTable, in_scope: InScope<'_>) -> NamespaceMap {
+    count_map(mesh, table, Some(in_scope))
+}
+
+fn count_map(mesh: &Mesh, table: &ClassTable, in_scope: Option<InScope<'_>>) -> NamespaceMap {
     let index = Index::new(mesh, table);
     let n = index.names.len();
     let mut counts: Vec<[u64; 5]> = vec![[0; 5]; n * n];
     let mut totals = [0u64; 5];
-    for (column, &server) in table.columns.iter().zip(&index.of_column) {
+    for (at, (column, &server)) in table.columns.iter().zip(&index.of_column).enumerate() {
         // Outcome classes of this column's few distinct responses, looked up per cell.
         let classes: Vec<usize> = column.responses.iter().map(|r| OutcomeClass::of(r).index()).collect();
+        let scope = in_scope.map(|s| s.scope.column(s.evidence, at));
         for ((w, client), &from) in mesh.workloads.iter().enumerate().zip(&index.of_client) {
             let Some(cell) = table.cell(w, client, column) else {
                 continue;
             };
+            if scope.is_some_and(|s| !s.admits(w, cell.response)) {
+                continue;
+            }
             let Some(class) = column
                 .responses
                 .iter()
@@ -275,6 +297,28 @@ pub fn namespace_map_of(mesh: &Mesh, table: &ClassTable) -> NamespaceMap {
 
 /// `Mesh::matrix_between`, reading from `table`, a class table of `mesh`.
 pub fn matrix_between_of(mesh: &Mesh, table: &ClassTable, client_ns: Option<&str>, service_ns: Option<&str>) -> Matrix {
+    pair_matrix(mesh, table, client_ns, service_ns, None)
+}
+
+/// `matrix_between_of` with only the edges `in_scope` keeps, each with its evidence (clients and
+/// service ports stay those of the pair: the grid's rows and columns, with holes).
+pub fn matrix_between_in_scope(
+    mesh: &Mesh,
+    table: &ClassTable,
+    client_ns: Option<&str>,
+    service_ns: Option<&str>,
+    in_scope: InScope<'_>,
+) -> Matrix {
+    pair_matrix(mesh, table, client_ns, service_ns, Some(in_scope))
+}
+
+fn pair_matrix(
+    mesh: &Mesh,
+    table: &ClassTable,
+    client_ns: Option<&str>,
+    service_ns: Option<&str>,
+    in_scope: Option<InScope<'_>>,
+) -> Matrix {
     let rows: Vec<usize> = mesh
         .workloads
         .iter()
@@ -294,8 +338,19 @@ pub fn matrix_between_of(mesh: &Mesh, table: &ClassTable, client_ns: Option<&str
     for &w in &rows {
         let Some(client) = mesh.workloads.get(w) else { continue };
         for &c in &cols {
-            if let Some(cell) = table.columns.get(c).and_then(|column| table.cell(w, client, column)) {
+            let Some(cell) = table.columns.get(c).and_then(|column| table.cell(w, client, column)) else {
+                continue;
+            };
+            let Some(in_scope) = in_scope else {
                 edges.push(Edge::from(cell));
+                continue;
+            };
+            let evidence = in_scope.evidence.evidence(c, w, cell.response);
+            if in_scope.scope.admits(evidence) {
+                edges.push(Edge {
+                    evidence: Some(evidence),
+                    ..Edge::from(cell)
+                });
             }
         }
     }

@@ -4,7 +4,7 @@ use crate::model::Fqdn;
 use crate::settings::CLUSTER_DOMAIN;
 
 /// `ResolveShortnameToFQDN`: a name without a dot is expanded in `namespace`; anything with a dot
-/// (including `httpbin.foo`) is taken literally, and wildcards stay as they are (Part B §3).
+/// (including `httpbin.foo`) is taken literally, and wildcards stay as they are.
 pub fn resolve_in_namespace(host: &str, namespace: &str) -> String {
     if host == "*" || host.contains('.') {
         host.to_owned()
@@ -14,7 +14,7 @@ pub fn resolve_in_namespace(host: &str, namespace: &str) -> String {
 }
 
 /// `name.ns` or `name.ns.svc`: a service shorthand that Istio does not expand, so it matches no
-/// Kubernetes service (Part A §5). Returns the namespace part, for the caller to check it exists.
+/// Kubernetes service. Returns the namespace part, for the caller to check it exists.
 pub fn unqualified_service_namespace(host: &str) -> Option<&str> {
     let parts: Vec<&str> = host.split('.').collect();
     match parts.as_slice() {

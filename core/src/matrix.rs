@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use crate::classes::{Cell, ClassTable};
-use crate::evaluate::{Outcome, Reason, Status, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet, Resolved};
 use crate::mesh::Mesh;
 use crate::model::{Port, WorkloadId};
+use crate::outcome::{Outcome, Reason, Status, Transport, Verdict};
 use crate::settings::ResolvedSettings;
 
 /// One cell: a client and a service port.
@@ -81,6 +81,12 @@ impl Mesh {
             services: self.service_port_infos(),
             edges: self.edges().collect(),
         }
+    }
+
+    /// How many edges the matrix has: every workload calls every service port.
+    pub fn edge_count(&self) -> u64 {
+        let ports: usize = self.services.iter().map(|s| s.ports.len()).sum();
+        (self.workloads.len() as u64).saturating_mul(ports as u64)
     }
 
     /// The matrix as `Matrix` serializes, with the edges written as they are read from the class

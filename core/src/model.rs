@@ -97,7 +97,7 @@ impl Origin {
     }
 }
 
-/// Identity and age of an Istio resource; age decides ties (Part A §4).
+/// Identity and age of an Istio resource; age decides ties (the oldest wins).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
     pub api_version: String,
@@ -190,7 +190,8 @@ pub struct Namespace {
     pub labels: Labels,
 }
 
-/// Why a workload has, or lacks, a sidecar (Part A §7).
+/// Why a workload has, or lacks, a sidecar: an `istio-proxy` container or the injection status
+/// annotation, or injection predicted from the namespace and pod labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sidecar {
     pub present: bool,
@@ -289,7 +290,7 @@ pub struct AuthnPolicy {
     pub targets: Vec<PolicyTarget>,
     /// From the first `mtls` peer; `Disable` when there is none (no TLS filter chain at all).
     pub mode: MtlsMode,
-    /// End-user (JWT) authentication, which meshlock does not evaluate (Part A decision 17).
+    /// End-user (JWT) authentication, which meshlock does not evaluate, only reports.
     pub origin: OriginAuthn,
 }
 
@@ -560,7 +561,7 @@ pub struct AuthzRule {
     /// Fields meshlock cannot evaluate from YAML (ipBlocks, JWT, headers…): the rule never matches.
     pub unsupported: Vec<String>,
     /// Conditions that exist only in HTTP (`methods`, `paths`, `hosts`, `request.*` keys): on a TCP
-    /// port Istio drops the rule (ALLOW) or the condition (DENY) (Part A decision 14).
+    /// port Istio drops the rule (ALLOW) or the condition (DENY).
     pub http_only: Vec<String>,
 }
 
@@ -687,7 +688,8 @@ impl std::fmt::Display for ResourceRef {
     }
 }
 
-/// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5; Part B §6).
+/// Legacy RBAC (`rbac.istio.io/v1alpha1`, Istio 1.0–1.5): once on, everything is denied unless
+/// bound, and its subjects (`user`, `source.namespace`) need mTLS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LegacyRbac {
     pub configs: Vec<RbacConfig>,
@@ -727,16 +729,6 @@ pub enum ProbeError {
     BadClient(String),
     #[error("bad target `{0}`: write it as HOST:PORT[/PATH], e.g. `httpbin.foo:8000`")]
     BadTarget(String),
-}
-
-impl ProbeError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProbeError::UnknownClient { .. } => "unknown-client",
-            ProbeError::BadClient(_) => "bad-client",
-            ProbeError::BadTarget(_) => "bad-target",
-        }
-    }
 }
 
 fn suggest(known: &[String]) -> String {

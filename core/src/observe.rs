@@ -1,12 +1,13 @@
-//! Observed traffic reconciled with the model before locking down (Part B §8): per service, ready or
-//! blocked by plaintext senders, and where the model and the traffic disagree.
+//! Observed traffic reconciled with the model before locking down: per service, ready or blocked
+//! by plaintext senders (series the destination reported with `connection_security_policy` other
+//! than `mutual_tls`), and where the model and the traffic disagree.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::evaluate::Transport;
 use crate::mesh::Mesh;
 use crate::migrate::Stage;
+use crate::outcome::{Transport, Verdict};
 use crate::telemetry::{Observations, Security, client_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,30 +83,39 @@ impl Reconciliation {
     }
 }
 
+/// Requests per (client, service) as the destination reported them: (mTLS, plaintext).
+type Tally = BTreeMap<(String, String), (f64, f64)>;
+
 impl Mesh {
     /// Compares what the mesh saw (destination-reported series) with the model.
-    pub fn reconcile(&self, observations: &Observations) -> Reconciliation {
-        let mut edges: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
-        for s in observations
-            .samples
-            .iter()
-            .filter(|s| s.reporter == "destination" || s.reporter.is_empty())
-        {
-            if s.value <= 0.0 {
-                continue;
-            }
-            let entry = edges.entry((client_of(s), s.destination_service.clone())).or_default();
-            match s.security {
-                Security::MutualTls => entry.0 += s.value,
-                _ => entry.1 += s.value,
-            }
-        }
-        let stages = self.stages();
+    pub fn ready(&self, observations: &Observations) -> Reconciliation {
+        let edges = tally(observations);
         let known: BTreeSet<String> = self.workloads.iter().map(|w| w.id.to_string()).collect();
+        let disagreements = self.disagreements(&edges, &known);
+        let services = self.readiness(&edges, &known);
+        let unobserved_model_edges = self.unobserved_model_edges(&edges);
+        let observed = edges
+            .into_iter()
+            .map(|((from, to), (mtls, plaintext))| ObservedEdge {
+                from,
+                to,
+                mtls,
+                plaintext,
+            })
+            .collect();
+        Reconciliation {
+            services,
+            observed,
+            disagreements,
+            unobserved_model_edges,
+        }
+    }
+
+    /// Where the traffic and the model disagree: callers or services the input lacks, and a
+    /// transport the model does not predict for a known caller.
+    fn disagreements(&self, edges: &Tally, known: &BTreeSet<String>) -> Vec<Disagreement> {
         let mut disagreements = Vec::new();
-        let mut observed_pairs = BTreeSet::new();
-        for ((from, to), (mtls, plaintext)) in &edges {
-            observed_pairs.insert((from.clone(), to.clone()));
+        for ((from, to), (mtls, plaintext)) in edges {
             if from != "unknown" && !known.contains(from) {
                 disagreements.push(Disagreement {
                     kind: DisagreementKind::UnknownCaller,
@@ -131,7 +141,7 @@ impl Mesh {
                 .ports
                 .iter()
                 .filter_map(|p| self.probe(from, &format!("{}:{}", service.fqdn, p.port)).ok())
-                .filter(|o| o.verdict == crate::Verdict::Ok)
+                .filter(|o| o.verdict == Verdict::Ok)
                 .map(|o| o.transport)
                 .collect();
             if *plaintext > 0.0
@@ -157,6 +167,12 @@ impl Mesh {
                 });
             }
         }
+        disagreements
+    }
+
+    /// Per service of the model: ready, blocked by its plaintext senders, or without traffic.
+    fn readiness(&self, edges: &Tally, known: &BTreeSet<String>) -> Vec<ServiceReadiness> {
+        let stages = self.stages();
         let mut services = Vec::new();
         for service in self.services.iter() {
             let fqdn = service.fqdn.to_string();
@@ -198,27 +214,37 @@ impl Mesh {
                 plaintext_senders,
             });
         }
-        let unobserved_model_edges = self
-            .edges()
+        services
+    }
+
+    /// The model's edges of which no traffic was observed.
+    fn unobserved_model_edges(&self, edges: &Tally) -> usize {
+        self.edges()
             .filter(|e| {
                 let host = e.to.rsplit_once(':').map_or(e.to.as_str(), |(h, _)| h);
-                !observed_pairs.contains(&(e.from.to_string(), host.to_owned()))
+                !edges.contains_key(&(e.from.to_string(), host.to_owned()))
             })
-            .count();
-        let observed = edges
-            .into_iter()
-            .map(|((from, to), (mtls, plaintext))| ObservedEdge {
-                from,
-                to,
-                mtls,
-                plaintext,
-            })
-            .collect();
-        Reconciliation {
-            services,
-            observed,
-            disagreements,
-            unobserved_model_edges,
+            .count()
+    }
+}
+
+/// The destination-reported series (or those without a reporter) with requests, summed per
+/// client and service.
+fn tally(observations: &Observations) -> Tally {
+    let mut edges = Tally::new();
+    for s in observations
+        .samples
+        .iter()
+        .filter(|s| s.reporter == "destination" || s.reporter.is_empty())
+    {
+        if s.value <= 0.0 {
+            continue;
+        }
+        let entry = edges.entry((client_of(s), s.destination_service.clone())).or_default();
+        match s.security {
+            Security::MutualTls => entry.0 += s.value,
+            _ => entry.1 += s.value,
         }
     }
+    edges
 }

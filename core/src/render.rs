@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::evaluate::{Outcome, Verdict};
 use crate::matrix::{Edge, Matrix};
+use crate::outcome::{CURL_RESET, Outcome, Verdict};
 use crate::seed::Tour;
 
 /// ANSI colour, used only when the caller says the output is a terminal.
@@ -56,7 +56,7 @@ pub fn guide_line(outcome: &Outcome, host_label: &str, style: Style) -> String {
     let edge = Edge::from(outcome.clone());
     let detail = match outcome.verdict {
         Verdict::Ok => transport_text(&edge),
-        Verdict::Fail if outcome.curl_exit == 56 => {
+        Verdict::Fail if outcome.curl_exit == CURL_RESET => {
             "plaintext, connection reset by the server's sidecar, curl exit 56".to_owned()
         }
         Verdict::Fail => format!("{}: {}", transport_text(&edge), outcome.reason),
@@ -157,7 +157,13 @@ pub fn explain(outcome: &Outcome, style: Style) -> String {
     }
     for alt in &outcome.alternatives {
         let ids: Vec<String> = alt.endpoints.iter().map(ToString::to_string).collect();
-        let _ = writeln!(out, "  endpoints {}: {} [{}]", ids.join(", "), alt.status, alt.reason);
+        let _ = writeln!(
+            out,
+            "  endpoints {}: {} [{}]",
+            ids.join(", "),
+            alt.response.status,
+            alt.response.reason
+        );
     }
     out
 }
@@ -970,13 +976,13 @@ pub fn sarif(report: &crate::check::CheckReport) -> serde_json::Value {
 }
 
 /// `meshlock ready`: readiness per service from observed traffic, then the disagreements.
-pub fn readiness(r: &crate::observe::Reconciliation) -> String {
-    readiness_with(r, Detail::DEFAULT)
+pub fn ready(r: &crate::observe::Reconciliation) -> String {
+    ready_with(r, Detail::DEFAULT)
 }
 
 /// `readiness`, totals first: service ports by readiness (blocked first, the actionable ones),
 /// each kind listed up to `detail`'s limit, then the disagreements grouped by kind.
-pub fn readiness_with(r: &crate::observe::Reconciliation, detail: Detail) -> String {
+pub fn ready_with(r: &crate::observe::Reconciliation, detail: Detail) -> String {
     use crate::observe::Readiness;
     let mut out = String::new();
     let count = |kind: Readiness| r.services.iter().filter(|s| s.readiness == kind).count();

@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::evaluate::{Outcome, Status};
 use crate::ingest::{self, Source};
 use crate::mesh::{LoadError, Mesh};
 use crate::model::ProbeError;
+use crate::outcome::{Outcome, Status};
 use crate::settings::{IstioVersion, MeshSettings};
 
 pub const CLUSTER: &str = include_str!("../seed/cluster.yaml");

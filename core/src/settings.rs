@@ -1,6 +1,6 @@
 //! Mesh settings: the Istio release whose rules apply, and the mesh config values that change them.
 //!
-//! Part A §1 of the semantics: behaviour that changed across Istio releases is a setting, not a guess.
+//! Behaviour that changed across Istio releases is a setting, not a guess.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,7 +41,8 @@ impl IstioVersion {
         self.minor >= 5
     }
 
-    /// 1.0–1.3 look up v1alpha1 Policies only in the service's namespace (Part C §5).
+    /// 1.0–1.3 look up v1alpha1 Policies only in the service's namespace; 1.4–1.5 match a targeted
+    /// FQDN from any namespace.
     pub fn v1alpha1_service_namespace_only(self) -> bool {
         self.minor <= 3
     }
@@ -51,17 +52,18 @@ impl IstioVersion {
         self.minor >= 5
     }
 
-    /// Auto mTLS honours workload/port DISABLE from 1.10 (Part B §4).
+    /// Auto mTLS honours workload/port DISABLE from 1.10 (before, it still sends mTLS there).
     pub fn auto_mtls_honours_workload_disable(self) -> bool {
         self.minor >= 10
     }
 
-    /// DestinationRule `exportTo` namespace names are honoured from 1.7 (Part C §2).
+    /// DestinationRule `exportTo` namespace names are honoured from 1.7; before, only the
+    /// first entry counts, `.` private and anything else public.
     pub fn export_to_namespaces(self) -> bool {
         self.minor >= 7
     }
 
-    /// A DestinationRule `portLevelSettings` entry may select a port by name up to 1.3 (Part C §5).
+    /// A DestinationRule `portLevelSettings` entry may select a port by name up to 1.3.
     pub fn port_level_by_name(self) -> bool {
         self.minor <= 3
     }
@@ -143,11 +145,18 @@ pub struct Limits {
     pub max_alias_nodes: u64,
     /// Bytes of one scalar (a string, a key) (`--max-string-bytes`).
     pub max_string_bytes: u64,
+    /// Edges (workload × service port pairs) that one answer may list one by one: the failing
+    /// edges and plaintext callers of `check`, the edges of `matrix`, the blockers of `plan`
+    /// (`--max-listed-edges`). Counts and groups are never limited; the lists are what grows
+    /// with the cluster (22.9M edges at 10,000 pods), past what a host string or a tab can hold.
+    pub max_listed_edges: u64,
 }
 
 impl Limits {
     /// The CLI's input size: it reads files from disk, where a cluster dump can be large.
     pub const CLI_MAX_INPUT_BYTES: u64 = 1 << 30;
+    /// The CLI's listed edges: it writes them to a file or a pipe, not into one host string.
+    pub const CLI_MAX_LISTED_EDGES: u64 = 10_000_000;
 
     /// Every limit at its default but the input size.
     pub fn with_max_input_bytes(self, max_input_bytes: u64) -> Self {
@@ -162,7 +171,8 @@ impl Default for Limits {
     /// Defaults far above a 50,000-pod cluster dump and any real manifest, far below what would
     /// exhaust a browser tab: 256 MiB of input (bindings and WASM; the CLI reads 1 GiB), a million
     /// documents, 128 levels of nesting (the YAML decoder's own bound), 100,000 nodes expanded from aliases, 4 MiB strings (an
-    /// object in etcd is at most 1.5 MiB).
+    /// object in etcd is at most 1.5 MiB), a million listed edges (about 200 MB of JSON; the CLI
+    /// lists ten million).
     fn default() -> Self {
         Self {
             max_input_bytes: 256 << 20,
@@ -170,6 +180,7 @@ impl Default for Limits {
             max_depth: 128,
             max_alias_nodes: 100_000,
             max_string_bytes: 4 << 20,
+            max_listed_edges: 1_000_000,
         }
     }
 }

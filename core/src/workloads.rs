@@ -1,9 +1,10 @@
 //! Workloads from Pods and controllers: identity (the controller's name) and sidecar presence.
 //!
-//! Part A §7: a workload has a sidecar when its pod has an `istio-proxy` container (also as a
-//! native sidecar in `initContainers`) or the `sidecar.istio.io/status` annotation; for manifests
-//! not yet injected, injection is predicted from the namespace and pod labels with the rules of the
-//! selected Istio release (Part B §7, Part C §1).
+//! A workload has a sidecar when its pod has an `istio-proxy` container (also as a native sidecar
+//! in `initContainers`) or the `sidecar.istio.io/status` annotation; for manifests not yet
+//! injected, injection is predicted from the namespace labels (`istio-injection` before
+//! `istio.io/rev`) and the pod's `sidecar.istio.io/inject` label or annotation, as the injection
+//! webhook of the selected Istio release reads them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,7 +51,7 @@ pub fn derive(
             .copied()
             .or_else(|| members.iter().copied().min_by_key(|d| controller_rank(d.kind)));
         // A Pod that ran is a fact; a Pod written as a manifest and a controller's template are
-        // predicted (Part A: a Pod is a fact only when it ran).
+        // predicted: a Pod is a fact only when it ran (it has `ownerReferences` or a `status`).
         let mut sidecar_of = |doc: &WorkloadDoc| {
             detect(doc).unwrap_or_else(|| {
                 let namespace = namespaces.get(&doc.namespace);

@@ -134,3 +134,93 @@ fn the_seed_map() {
     let names: Vec<&str> = map.namespaces.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["bar", "foo", "legacy"]);
 }
+
+/// The weighings the playground's evidence filter sends: every scope, with the seed's intents and
+/// observed traffic (given as options, so the weighed mesh is another mesh with its own table).
+fn weighings() -> Vec<meshlock::api::Weighing> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let intents = vec![Source::new(
+        "seed-httpbin-foo.yaml",
+        read("intents/seed-httpbin-foo.yaml"),
+    )];
+    let observations =
+        meshlock::telemetry::Observations::parse("seed-step2.json", &read("telemetry/seed-step2.json")).unwrap();
+    let scopes = [
+        "all",
+        "possible",
+        "forbidden",
+        "declared",
+        "observed",
+        "declared,observed",
+    ];
+    scopes
+        .iter()
+        .flat_map(|&edges| {
+            [
+                meshlock::api::Weighing {
+                    edges: Some(edges.to_owned()),
+                    ..Default::default()
+                },
+                meshlock::api::Weighing {
+                    edges: Some(edges.to_owned()),
+                    intents: intents.clone(),
+                    observations: Some(observations.clone()),
+                    ..Default::default()
+                },
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn the_weighed_map_and_grid_are_the_weighed_matrix() {
+    use meshlock::api::{matrix_between_weighed, matrix_weighed, namespace_map_weighed};
+    use meshlock::classes::ClassTable;
+    for mesh in meshes() {
+        let table = ClassTable::new(&mesh);
+        for weighing in weighings() {
+            let scope = weighing.edges.clone();
+            let matrix = matrix_weighed(&mesh, weighing.clone()).unwrap();
+            let grid = matrix_between_weighed(&mesh, &table, None, None, weighing.clone()).unwrap();
+            assert_eq!(grid.edges, matrix.edges, "scope {scope:?}");
+            assert!(grid.edges.iter().all(|e| e.evidence.is_some()));
+            let namespace_of: BTreeMap<&str, &str> = grid
+                .services
+                .iter()
+                .map(|s| (s.id.as_str(), s.namespace.as_str()))
+                .collect();
+            let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
+            for e in &matrix.edges {
+                *want
+                    .entry((e.from.namespace.clone(), namespace_of[e.to.as_str()].to_owned()))
+                    .or_default() += 1;
+            }
+            let map = namespace_map_weighed(&mesh, &table, weighing.clone()).unwrap();
+            let got: BTreeMap<(String, String), u64> = map
+                .pairs
+                .iter()
+                .map(|p| ((p.from.clone(), p.to.clone()), p.edges))
+                .collect();
+            assert_eq!(got, want, "scope {scope:?}");
+            assert_eq!(map.edges, matrix.edges.len() as u64);
+            for pair in map.pairs.iter().take(3) {
+                let sub =
+                    matrix_between_weighed(&mesh, &table, Some(&pair.from), Some(&pair.to), weighing.clone()).unwrap();
+                assert_eq!(sub.edges.len() as u64, pair.edges, "scope {scope:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_scope_is_a_bad_request() {
+    let mesh = &meshes()[0];
+    let weighing = meshlock::api::Weighing {
+        edges: Some("rumoured".to_owned()),
+        ..Default::default()
+    };
+    let table = meshlock::classes::ClassTable::new(mesh);
+    let err = meshlock::api::namespace_map_weighed(mesh, &table, weighing).unwrap_err();
+    assert_eq!(err.code, meshlock::api::ErrorCode::BadRequest);
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["diagnostic", "settings", "explain", "generate"],
     &["model", "telemetry"],
-    &["hosts"],
+    &["hosts", "outcome"],
     &["ingest"],
     &["workloads"],
     &["mesh"],

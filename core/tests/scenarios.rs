@@ -505,3 +505,75 @@ fn every_scenario_passes() {
         report.join("\n\n")
     );
 }
+
+/// Codes of the catalogue without a scenario pair, and why: a scenario describes one state of the
+/// cluster, and these are raised only when two states are compared.
+const NOT_IN_ONE_STATE: [(&str, &str); 1] = [(
+    "ML402",
+    "raised by `diff` (before and after), pinned by cli/tests/cli.rs and the bindings' diff tests",
+)];
+
+/// Every code of the catalogue (`Code::ALL`, as `docs/diagnostics.md` lists them) has its pair in
+/// `tests/scenarios/catalogue/`, named by its id and slug: `mlNNN-<slug>.yaml`, an input that
+/// reports the code, and `mlNNN-<slug>-near-miss.yaml`, the closest input that must not; and
+/// every file there belongs to a code.
+#[test]
+fn every_catalogue_code_has_its_scenario_pair() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios/catalogue");
+    let mut problems = Vec::new();
+    let mut expected = std::collections::BTreeSet::new();
+    for code in meshlock::Code::ALL {
+        let entry = code.entry();
+        if let Some((_, why)) = NOT_IN_ONE_STATE.iter().find(|(id, _)| *id == entry.id) {
+            assert!(
+                !dir.join(format!("{}-{}.yaml", entry.id.to_ascii_lowercase(), entry.slug))
+                    .exists(),
+                "{} has scenarios now: remove it from NOT_IN_ONE_STATE ({why})",
+                entry.id
+            );
+            continue;
+        }
+        let stem = format!("{}-{}", entry.id.to_ascii_lowercase(), entry.slug);
+        for near_miss in [false, true] {
+            let file = if near_miss {
+                format!("{stem}-near-miss.yaml")
+            } else {
+                format!("{stem}.yaml")
+            };
+            expected.insert(file.clone());
+            let Ok(text) = std::fs::read_to_string(dir.join(&file)) else {
+                problems.push(format!("{} `{}`: no {file}", entry.id, entry.slug));
+                continue;
+            };
+            let scenario: Scenario = match yaml_serde::from_str(&text) {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(format!("{file}: does not parse: {e}"));
+                    continue;
+                }
+            };
+            let name = format!("catalogue-{}", file.trim_end_matches(".yaml"));
+            if scenario.name != name {
+                problems.push(format!("{file}: named `{}`, not `{name}`", scenario.name));
+            }
+            let expect = &scenario.expect;
+            if near_miss && !expect.absent_diagnostics.iter().any(|c| c == entry.id) {
+                problems.push(format!("{file}: {} is not in `absent_diagnostics`", entry.id));
+            }
+            if !near_miss && !expect.diagnostics.iter().any(|d| d.code == entry.id) {
+                problems.push(format!("{file}: {} is not in `diagnostics`", entry.id));
+            }
+        }
+    }
+    for entry in std::fs::read_dir(&dir).expect("catalogue dir") {
+        let file = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        if !expected.contains(&file) {
+            problems.push(format!("{file}: names no code of the catalogue"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the catalogue's scenarios are incomplete:\n{}",
+        problems.join("\n")
+    );
+}

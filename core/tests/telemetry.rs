@@ -32,7 +32,7 @@ fn seed_with(files: &[&str]) -> Mesh {
 
 #[test]
 fn step_1_everyone_plaintext_is_blocked() {
-    let r = seed_with(&["step1-policy.yaml"]).reconcile(&fixture("seed-step1.prom"));
+    let r = seed_with(&["step1-policy.yaml"]).ready(&fixture("seed-step1.prom"));
     let s = r.service(HTTPBIN_FOO).unwrap();
     assert_eq!(s.readiness, Readiness::Blocked);
     let senders: Vec<&str> = s.plaintext_senders.iter().map(|x| x.client.as_str()).collect();
@@ -46,7 +46,7 @@ fn step_1_everyone_plaintext_is_blocked() {
 #[test]
 fn step_2_blocked_by_the_legacy_client_in_both_formats() {
     let mesh = seed_with(&["step1-policy.yaml", "step2-destinationrule.yaml"]);
-    let text = mesh.reconcile(&fixture("seed-step2.prom"));
+    let text = mesh.ready(&fixture("seed-step2.prom"));
     let s = text.service(HTTPBIN_FOO).unwrap();
     assert_eq!(s.readiness, Readiness::Blocked);
     assert_eq!(s.plaintext_senders.len(), 1);
@@ -55,7 +55,7 @@ fn step_2_blocked_by_the_legacy_client_in_both_formats() {
         "Telemetry v2 cannot name a client without a sidecar"
     );
     assert_eq!(s.mtls_requests, 78.0, "source-reported series are not counted");
-    let json = mesh.reconcile(&fixture("seed-step2.json"));
+    let json = mesh.ready(&fixture("seed-step2.json"));
     let s = json.service(HTTPBIN_FOO).unwrap();
     assert_eq!(
         (s.readiness, s.plaintext_senders[0].client.as_str()),
@@ -80,7 +80,7 @@ fn step_2_blocked_by_the_legacy_client_in_both_formats() {
 #[test]
 fn only_mtls_observed_means_ready() {
     let mesh = seed_with(&["step2-destinationrule.yaml", "step3-policy.yaml"]);
-    let r = mesh.reconcile(&fixture("seed-locked.json"));
+    let r = mesh.ready(&fixture("seed-locked.json"));
     let s = r.service(HTTPBIN_FOO).unwrap();
     assert_eq!(s.readiness, Readiness::Ready);
     assert_eq!(s.mtls_requests, 78.0, "the increase over the range");
@@ -90,7 +90,7 @@ fn only_mtls_observed_means_ready() {
 fn observed_plaintext_contradicting_the_model_is_reported_and_blocks_the_plan() {
     let mesh = seed_with(&["step1-policy.yaml", "step2-destinationrule.yaml"]);
     let observed = fixture("contradiction.prom");
-    let r = mesh.reconcile(&observed);
+    let r = mesh.ready(&observed);
     let kinds: Vec<(&DisagreementKind, &str)> = r.disagreements.iter().map(|d| (&d.kind, d.from.as_str())).collect();
     assert!(
         kinds.contains(&(&DisagreementKind::PlaintextWhereModelSaysMtls, "bar/sleep")),

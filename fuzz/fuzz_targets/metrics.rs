@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = plaintext_senders(&observations, "httpbin.foo.svc.cluster.local");
     if let Some(mesh) = seed() {
-        let reconciliation = mesh.reconcile(&observations);
-        let _ = meshlock::render::readiness(&reconciliation);
+        let reconciliation = mesh.ready(&observations);
+        let _ = meshlock::render::ready(&reconciliation);
     }
 });

@@ -102,19 +102,35 @@ function inline_source(source, opts) {
 }
 
 /**
- * A string is a file path, read as the CLI reads a file argument: refused before it is read when
- * larger than the input limit; its bytes go to the engine, which decodes them as the CLI does
- * (never `'utf8'` here, which would replace bytes that are not text and misread UTF-16).
+ * A string is a file or directory path, read as the CLI reads `-f` (a directory: its `*.yaml`,
+ * `*.yml` and `*.json` files in name order): each file refused before it is read when larger than
+ * the input limit; its bytes go to the engine, which decodes them as the CLI does (never `'utf8'`
+ * here, which would replace bytes that are not text and misread UTF-16). Returns a list.
  */
-function path_or_inline_source(wasm, source, opts) {
-  if (typeof source !== 'string') return source
+function path_or_inline_sources(wasm, source, opts) {
+  if (typeof source !== 'string') return [source]
   const cannot = (err) => new MeshlockError(`cannot read \`${source}\`: ${err.message}`, { code: 'io' })
-  let size
+  let stat
   try {
-    size = fs.statSync(source).size
+    stat = fs.statSync(source)
   } catch (err) {
     throw cannot(err)
   }
+  if (stat.isDirectory()) {
+    let names
+    try {
+      names = fs.readdirSync(source)
+    } catch (err) {
+      throw cannot(err)
+    }
+    return names
+      .filter((name) => /\.(yaml|yml|json)$/.test(name))
+      .sort()
+      .map((name) => path.join(source, name))
+      .filter((file) => fs.statSync(file).isFile())
+      .flatMap((file) => path_or_inline_sources(wasm, file, opts))
+  }
+  const size = stat.size
   wasm.checkInputSize(source, size, opts.settings)
   let bytes
   try {
@@ -122,7 +138,7 @@ function path_or_inline_source(wasm, source, opts) {
   } catch (err) {
     throw cannot(err)
   }
-  return { name: source, bytes, namespace: opts.namespace }
+  return [{ name: source, bytes, namespace: opts.namespace }]
 }
 
 /** Observed traffic: a string is a file path (read here); `{name, text}` passes as it is. */
@@ -137,7 +153,7 @@ function metrics_input(metrics) {
   return { name: metrics, text }
 }
 
-/** `check()`/`matrix()` options: as `plan()`'s, a string `metrics` is a file path. */
+/** `check()`/`matrix()`/`diff()` options: as `plan()`'s, a string `metrics` is a file path. */
 function weigh_input(options) {
   if (options === undefined || options === null) return null
   if (typeof options !== 'object' || Array.isArray(options)) {
@@ -209,20 +225,20 @@ class Mesh {
     return call(Mesh.fromYaml, (wasm) => {
       if (typeof text !== 'string') throw bad_request('bad source: fromYaml takes YAML text')
       const opts = split_options(options)
-      return new Mesh(wasm.Session.load([inline_source(text, opts)], opts.settings), SESSION)
+      return new Mesh(wasm.Mesh.load([inline_source(text, opts)], opts.settings), SESSION)
     })
   }
 
   /** The guide's built-in cluster (`foo`, `bar`, `legacy`) under Istio 1.1 rules. */
   static seed() {
-    return call(Mesh.seed, (wasm) => new Mesh(wasm.Session.load([{ builtin: 'seed' }], wasm.seedSettings()), SESSION))
+    return call(Mesh.seed, (wasm) => new Mesh(wasm.Mesh.load([{ builtin: 'seed' }], wasm.seedSettings()), SESSION))
   }
 
   /** Loads files (paths) and inline sources, in order, like several `-f` flags. */
   static load(sources, options) {
     return call(Mesh.load, (wasm) => {
       const opts = split_options(options)
-      return new Mesh(wasm.Session.load(list(sources).map((s) => path_or_inline_source(wasm, s, opts)), opts.settings), SESSION)
+      return new Mesh(wasm.Mesh.load(list(sources).flatMap((s) => path_or_inline_sources(wasm, s, opts)), opts.settings), SESSION)
     })
   }
 
@@ -253,16 +269,16 @@ class Mesh {
     return call(this.matrix, () => session.matrix(weigh_input(options)))
   }
 
-  /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst. */
-  namespaceMap() {
+  /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst; with `edges`, those in the scope. */
+  namespaceMap(options) {
     const session = session_of(this, this.namespaceMap)
-    return call(this.namespaceMap, () => session.namespaceMap())
+    return call(this.namespaceMap, () => session.namespaceMap(weigh_input(options)))
   }
 
-  /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
-  matrixBetween(clientNs = null, serviceNs = null) {
+  /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side); with options, as `matrix()`'s. */
+  matrixBetween(clientNs = null, serviceNs = null, options = null) {
     const session = session_of(this, this.matrixBetween)
-    return call(this.matrixBetween, () => session.matrixBetween(clientNs ?? undefined, serviceNs ?? undefined))
+    return call(this.matrixBetween, () => session.matrixBetween(clientNs ?? undefined, serviceNs ?? undefined, weigh_input(options)))
   }
 
   /** `matrix()` as a promise. WASM runs on the calling thread: use a worker to keep an event loop free. */
@@ -361,20 +377,21 @@ function loadAsync(sources, options) {
   return new Promise((resolve) => resolve(Mesh.load(sources, options)))
 }
 
-/** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes. */
-function diff(before, after) {
+/** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes;
+ * with `edges`, `intents` or `metrics` (as `check()`'s), the changes in the scope with their evidence. */
+function diff(before, after, options) {
   return call(diff, (wasm) => {
     for (const [what, mesh] of [['before', before], ['after', after]]) {
       if (!(mesh instanceof Mesh)) throw bad_request(`bad \`${what}\`: expected a Mesh, got ${mesh === null ? 'null' : typeof mesh}`)
     }
-    return wasm.Session.diff(session_of(before, diff), session_of(after, diff))
+    return wasm.Mesh.diff(session_of(before, diff), session_of(after, diff), weigh_input(options))
   })
 }
 
 /** Sources (file paths and inline sources) and settings, as `load()` takes them, for the engine. */
 function engine_sources(wasm, sources, options) {
   const opts = split_options(options)
-  return { sources: list(sources).map((s) => path_or_inline_source(wasm, s, opts)), settings: opts.settings }
+  return { sources: list(sources).flatMap((s) => path_or_inline_sources(wasm, s, opts)), settings: opts.settings }
 }
 
 /**
@@ -392,11 +409,13 @@ function check_input(wasm, sources, options) {
   }
 }
 
-/** The static checker on files and inline sources: an input that does not load is reported, not thrown. */
+/** The static checker on files and inline sources: an input that does not load is reported, not thrown.
+ * `countsOnly` in the options: no per-edge lists. */
 function check(sources, options) {
   return call(check, (wasm) => {
-    const input = check_input(wasm, sources, options)
-    return input.unread ? wasm.checkDiagnostics(input.unread, input.settings) : wasm.checkSources(input.sources, input.settings)
+    const { countsOnly = false, ...rest } = options ?? {}
+    const input = check_input(wasm, sources, rest)
+    return input.unread ? wasm.checkDiagnostics(input.unread, input.settings) : wasm.checkSources(input.sources, input.settings, countsOnly)
   })
 }
 

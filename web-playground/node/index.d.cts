@@ -6,6 +6,7 @@ import type {
   Diagnostic,
   Diff,
   ErrorCode as EngineErrorCode,
+  Limits,
   Matrix,
   NamespaceMap,
   Outcome,
@@ -95,6 +96,8 @@ export interface MeshOptions {
   autoMtls?: boolean | null
   rootNamespace?: string | null
   trustDomain?: string | null
+  /** Raises the safe defaults for trusted input. */
+  limits?: Limits | null
   /** The namespace of file sources' documents without one. */
   namespace?: string | null
 }
@@ -118,13 +121,17 @@ export interface PlanOptions {
   edges?: string | null
   /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
   intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
+  /** Leave `blockers` empty (counts, groups and remedies stay complete). */
+  countsOnly?: boolean
 }
 
-/** `check()` and `matrix()` options: which edges count, and their evidence. */
+/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options: which edges count, and their evidence. */
 export interface WeighOptions {
   edges?: string | null
   intents?: string | Array<{ name: string; text: string; namespace?: string | null } | { builtin: 'seed' }> | null
   metrics?: MetricsInput | null
+  /** `check()`: no per-edge lists (`failing`, `plaintextCallers`). */
+  countsOnly?: boolean
 }
 
 /** A `simulate()` step: sources to apply (a string is YAML text; named `step N`), or a named step
@@ -164,9 +171,9 @@ export declare class Mesh {
   /** Every client workload × every service port. */
   matrix(options?: WeighOptions | null): Matrix
   /** Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome class and the worst (`meshlock matrix --by namespace`). */
-  namespaceMap(): NamespaceMap
+  namespaceMap(options?: WeighOptions | null): NamespaceMap
   /** The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every namespace on that side). */
-  matrixBetween(clientNs?: string | null, serviceNs?: string | null): Matrix
+  matrixBetween(clientNs?: string | null, serviceNs?: string | null, options?: WeighOptions | null): Matrix
   /** `matrix()` as a promise (computed on the calling thread: WASM has no thread pool here). */
   matrixAsync(): Promise<Matrix>
   /** The static checker: the input's diagnostics plus the matrix-level findings, a summary, the failing edges and who may call what in plaintext. */
@@ -200,9 +207,12 @@ export declare function load(sources: Array<string | SourceInput>, options?: Mes
 /** `load()` as a promise (computed on the calling thread). */
 export declare function loadAsync(sources: Array<string | SourceInput>, options?: MeshOptions): Promise<Mesh>
 /** Every edge whose status or transport changes from `before` to `after`, grouped, with its causes; `diagnostics` holds the transitions the migration refuses (ML402). */
-export declare function diff(before: Mesh, after: Mesh): Diff
+export declare function diff(before: Mesh, after: Mesh, options?: WeighOptions | null): Diff
 /** The static checker on files and inline sources, as `meshlock check`: an input that does not load is reported, not thrown. */
-export declare function check(sources: Array<string | SourceInput>, options?: MeshOptions): CheckReport
+export declare function check(
+  sources: Array<string | SourceInput>,
+  options?: MeshOptions & { countsOnly?: boolean },
+): CheckReport
 /** `check(sources, options)` as SARIF 2.1.0. */
 export declare function checkSarif(sources: Array<string | SourceInput>, options?: MeshOptions): SarifLog
 /** The seed guide replayed step by step on the built-in cluster. */

@@ -29,7 +29,7 @@ export function toExample(root, file) {
   if (s.root_namespace != null) settings.rootNamespace = String(s.root_namespace)
   const sources = (scenario.sources ?? []).map((src) => {
     if (src.builtin != null) return { builtin: String(src.builtin), name: 'meshlock:seed/cluster.yaml' }
-    const out = { name: src.name ?? 'input.yaml', text: String(src.yaml ?? '') }
+    const out = { name: src.name ?? 'input.yaml', text: String(src.yaml ?? src.csv ?? '') }
     if (src.namespace != null) out.namespace = String(src.namespace)
     return out
   })
@@ -50,6 +50,8 @@ export function toExample(root, file) {
     settings,
     sources,
     probes,
+    // Observed traffic, a file of tests/telemetry/ (the scenario's `metrics`): the metrics box.
+    ...(scenario.metrics != null && { metrics: readFileSync(join(root, '..', 'telemetry', String(scenario.metrics)), 'utf8') }),
   }
 }
 

@@ -13,6 +13,8 @@ export interface Example {
   load: string
   settings: SettingsState
   sources: SourceState[]
+  /** Observed traffic (the scenario's metrics file), for the metrics box. */
+  metrics?: string
   /** The probes the scenario pins down (shown as marked cells). */
   probes: Array<{ from: string; to: string; status?: string; reason?: string }>
 }

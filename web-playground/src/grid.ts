@@ -2,6 +2,7 @@
 // the DOM (a 10,000-pod mesh has hundreds of thousands of cells). Positions are set through the
 // CSSOM (never `style="…"` markup), which the strict Content-Security-Policy allows.
 import type { Edge } from 'meshlock-wasm'
+import { evidenceBadges } from './evidence'
 import { cellIcons } from './icons'
 import { type MatrixData, cellMatches, clientLabel, describeEdge, edgeAt, lock, serviceLabel, tone, type Window } from './matrix'
 import { cellKey } from './plan'
@@ -31,6 +32,8 @@ export class MatrixGrid {
   private selected: { from: string; to: string } | null = null
   /** Cells to highlight (`cellKey` → what changed), e.g. those a plan step changes. */
   private changed: ReadonlyMap<string, string> = new Map()
+  /** Whether cells show their evidence (not after a plan step: the step's deltas carry none). */
+  private evidence = true
   private frame = 0
 
   constructor(
@@ -67,12 +70,14 @@ export class MatrixGrid {
     verdict: VerdictFilter,
     selected: { from: string; to: string } | null,
     changed: ReadonlyMap<string, string> = new Map(),
+    evidence = true,
   ): void {
     this.matrix = matrix
     this.window = window
     this.verdict = verdict
     this.selected = selected
     this.changed = changed
+    this.evidence = evidence
     this.root.dataset['changed'] = String(changed.size)
     const width = window.cols.length * CELL_W
     const height = window.rows.length * CELL_H
@@ -163,8 +168,9 @@ export class MatrixGrid {
       for (let c = c0; c < c1; c++) {
         const col = cols[c]
         if (col === undefined) continue
-        const edge = edgeAt(matrix, row, col)
-        if (!edge) continue
+        const found = edgeAt(matrix, row, col)
+        if (!found) continue
+        const edge: Edge = this.evidence ? found : { ...found, evidence: undefined }
         const t = tone(edge)
         const cell = el('button', `cell tone-${t}`)
         if (!cellMatches(edge, this.verdict)) cell.classList.add('dim')
@@ -183,6 +189,7 @@ export class MatrixGrid {
         cell.dataset['status'] = edge.status
         cell.dataset['transport'] = edge.transport ?? 'none'
         cell.dataset['verdict'] = edge.verdict
+        if (edge.evidence) cell.dataset['evidence'] = edge.evidence.join(',')
         const change = this.changed.get(cellKey(edge.from, edge.to))
         const description = change ? `${describeEdge(edge)} (changed by this step: ${change})` : describeEdge(edge)
         if (change) {
@@ -192,6 +199,8 @@ export class MatrixGrid {
         cell.title = description
         cell.setAttribute('aria-label', description)
         cell.innerHTML = `<span class="status">${edge.status}</span>${cellIcons(t, lock(edge))}`
+        const badges = evidenceBadges(edge.evidence)
+        if (badges) cell.appendChild(badges)
         cellFrag.appendChild(cell)
       }
     }

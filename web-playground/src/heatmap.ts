@@ -1,5 +1,5 @@
 // The map of the mesh: client namespaces (rows) × service namespaces (columns), each cell the
-// engine's counts of one pair by outcome class, coloured by the worst (`Session.namespaceMap`, the
+// engine's counts of one pair by outcome class, coloured by the worst (`Mesh.namespaceMap`, the
 // same numbers as `meshlock matrix --by namespace`). Virtualised like the grid: a 10,000-pod mesh
 // has ~170 namespaces, ~28,000 pairs; only the visible cells are in the DOM. Clicking a cell drills
 // into that pair's workload grid.

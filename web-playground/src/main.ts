@@ -1,18 +1,19 @@
 // The playground page: wires the editor, the engine worker, the matrix, the tour and sharing.
 // Every outcome comes from the engine (meshlock's core, compiled to WebAssembly).
-import type { CheckReport, Diagnostic, Edge, Matrix, NamespaceMap, Plan, Tour } from 'meshlock-wasm'
+import type { CheckReport, Diagnostic, Edge, Evidence, Matrix, NamespaceMap, Plan, Tour } from 'meshlock-wasm'
 import { SourceEditor } from './editor'
 import { Engine, EngineFailure } from './engine'
 import type { Example } from './examples'
 import { EXAMPLES as examples, grouped } from './examples'
+import { EVIDENCE, EVIDENCE_MEANING, evidenceBadges, kindsOf, scopeOf } from './evidence'
 import { drawGraph } from './graph'
 import { MatrixGrid } from './grid'
 import { CLASSES, HeatMap, describePair, pairIndex, pairKey } from './heatmap'
 import { cellIcons } from './icons'
-import { LEGEND, type MatrixData, expandMatrix, filterMatrix, shortTarget, tone, lock } from './matrix'
+import { LEGEND, type MatrixData, expandMatrix, filterMatrix, findEdge, shortTarget, tone, lock } from './matrix'
 import { diagnosticList, renderCheck, renderPlan } from './panels'
 import { changedCells, planYaml, stepMatrices } from './plan'
-import type { Analysis, Explanation, FileSources } from './protocol'
+import type { Analysis, Explanation, FileSources, Weigh } from './protocol'
 import {
   DEFAULT_VIEW,
   type PlaygroundState,
@@ -150,7 +151,8 @@ function fillExamples(): void {
 }
 
 function exampleState(example: Example): PlaygroundState {
-  return { v: 1, sources: example.sources.map((s) => ({ ...s })), settings: { ...example.settings }, view: { ...DEFAULT_VIEW, example: example.id } }
+  const state: PlaygroundState = { v: 1, sources: example.sources.map((s) => ({ ...s })), settings: { ...example.settings }, view: { ...DEFAULT_VIEW, example: example.id } }
+  return example.metrics ? { ...state, metrics: example.metrics } : state
 }
 
 $('examples').addEventListener('change', (event) => {
@@ -168,6 +170,11 @@ function load(next: PlaygroundState): void {
   showSettings(state.settings)
   $<HTMLSelectElement>('examples').value = state.view.example ?? ''
   $<HTMLSelectElement>('filter-verdict').value = state.view.verdict
+  showEvidenceFilter()
+  // An explanation of the previous input would outlive it (its outcome, its evidence).
+  if (!state.view.selected) $('explain').hidden = true
+  $<HTMLTextAreaElement>('metrics').value = state.metrics ?? ''
+  $<HTMLDetailsElement>('metrics-box').open = !!state.metrics
   updateTabOptions()
   renderTour()
   scheduleAnalyze(0)
@@ -218,9 +225,10 @@ async function analyze(): Promise<void> {
   const started = performance.now()
   setStatus('analysing…', 'busy')
   try {
-    const result = await engine.call({ op: 'analyze', sources: engineSources(state.sources), settings: engineSettings(state.settings), files: fileSources() })
+    const result = await engine.call({ op: 'analyze', sources: engineSources(state.sources), settings: engineSettings(state.settings), files: fileSources(), weigh: weighOf() })
     if (mine !== revision) return
     analysis = result
+    document.body.dataset['scoped'] = result.scoped?.edges ?? 'all'
     pairGrids = new Map()
     stale = false
     failure = null
@@ -310,10 +318,11 @@ function drilled(): boolean {
   return !!state.view.clientNs && !!state.view.serviceNs
 }
 
-/** The grid to show: the full matrix, or (without one) the engine's grid of the drilled pair. */
+/** The grid to show: the full matrix (the edges in the evidence scope), or (without one) the
+ * engine's grid of the drilled pair. */
 function shownGrid(): MatrixData | null {
   if (!analysis) return null
-  if (analysis.matrix) return analysis.matrix
+  if (analysis.matrix) return analysis.scoped?.matrix ?? analysis.matrix
   if (!drilled()) return null
   const key = pairKey(state.view.clientNs, state.view.serviceNs)
   const got = pairGrids.get(key)
@@ -327,7 +336,7 @@ async function requestPair(clientNs: string, serviceNs: string): Promise<void> {
   grids.set(key, 'busy')
   document.body.dataset['pair'] = 'busy'
   try {
-    grids.set(key, await engine.call({ op: 'pair', clientNs, serviceNs }))
+    grids.set(key, await engine.call({ op: 'pair', clientNs, serviceNs, weigh: weighOf() }))
   } catch {
     grids.set(key, 'error')
   }
@@ -352,6 +361,9 @@ function renderResults(): void {
     return
   }
   const { map, settings: s } = analysis
+  // The map and the drilled pair's counts under the evidence scope (the engine's numbers).
+  const inScope = analysis.scoped?.map ?? map
+  const scopeNote = analysis.scoped ? ` · ${inScope.edges} of ${map.edges} edges with evidence ${analysis.scoped.edges}` : ''
   $('resolved').textContent = `in force: Istio ${s.istioVersion} (${s.istioVersionOrigin}), auto mTLS ${s.autoMtls ? 'on' : 'off'} (${s.autoMtlsOrigin}), root ${s.rootNamespace}`
   fillFilter('filter-client', map.namespaces.filter((n) => n.clients > 0).map((n) => n.name), state.view.clientNs, 'all namespaces')
   fillFilter('filter-service', map.namespaces.filter((n) => n.servicePorts > 0).map((n) => n.name), state.view.serviceNs, 'all namespaces')
@@ -364,7 +376,7 @@ function renderResults(): void {
   const drill = $('drill')
   drill.hidden = !(mapMode() && drilled() && (view === 'matrix' || view === 'graph'))
   if (!drill.hidden) {
-    const pair = pairIndex(map).get(pairKey(state.view.clientNs, state.view.serviceNs))
+    const pair = pairIndex(inScope).get(pairKey(state.view.clientNs, state.view.serviceNs))
     $('drill-title').textContent = `clients in ${state.view.clientNs} → services in ${state.view.serviceNs}`
     const loading = !shown && pairGrids.get(pairKey(state.view.clientNs, state.view.serviceNs)) === 'busy'
     $('drill-counts').textContent = loading ? 'loading the pair’s grid…' : pair ? describePair(pair).replace(/^.*?: /, '') : 'no edges between these namespaces'
@@ -376,13 +388,13 @@ function renderResults(): void {
   $('graph').hidden = view !== 'graph'
   $('legend-changed').hidden = view !== 'plan'
   if (onMap) {
-    $('summary').textContent = `${map.namespaces.length} namespaces · ${map.clients} clients · ${map.servicePorts} ports · ${map.edges} edges, ${failingOf(map)} failing`
+    $('summary').textContent = `${map.namespaces.length} namespaces · ${map.clients} clients · ${map.servicePorts} ports · ${map.edges} edges, ${failingOf(map)} failing${scopeNote}`
   } else if (shown) {
     const w = filterMatrix(shown, state.view)
-    $('summary').textContent = `${w.rows.length}/${map.clients} clients · ${w.cols.length}/${map.servicePorts} ports · ${failingOf(map)} failing in the mesh`
+    $('summary').textContent = `${w.rows.length}/${map.clients} clients · ${w.cols.length}/${map.servicePorts} ports · ${failingOf(map)} failing in the mesh${view === 'plan' ? '' : scopeNote}`
   }
   if (view === 'plan') renderPlanPanel()
-  if (view === 'matrix' && onMap) heatmap.set(map, state.view.clientNs, state.view.serviceNs)
+  if (view === 'matrix' && onMap) heatmap.set(inScope, state.view.clientNs, state.view.serviceNs)
   else if (view === 'graph') {
     if (shown) drawGraph($('graph'), shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected, select)
     else {
@@ -391,7 +403,7 @@ function renderResults(): void {
       note.textContent = `${map.edges} edges are too many to draw: open a cell of the map (Matrix view) or choose a namespace on each side.`
       $('graph').replaceChildren(note)
     }
-  } else if (shown && view === 'plan') grid.set(shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected, changedCells(selectedStep()))
+  } else if (shown && view === 'plan') grid.set(shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected, changedCells(selectedStep()), false)
   else if (shown) grid.set(shown, filterMatrix(shown, state.view), state.view.verdict, state.view.selected)
   markExample()
 }
@@ -411,6 +423,80 @@ function setView(patch: Partial<PlaygroundState['view']>): void {
 $('filter-client').addEventListener('change', (e) => setView({ clientNs: (e.target as HTMLSelectElement).value }))
 $('filter-service').addEventListener('change', (e) => setView({ serviceNs: (e.target as HTMLSelectElement).value }))
 $('filter-verdict').addEventListener('change', (e) => setView({ verdict: (e.target as HTMLSelectElement).value as VerdictFilter }))
+
+// ---- evidence: the scope filter and observed traffic ----------------------------------------
+
+/** How the engine weighs edges for the page: the evidence filter's scope, the metrics text. */
+function weighOf(): Weigh {
+  return { edges: state.view.edges, metrics: state.metrics?.trim() ? state.metrics : null }
+}
+
+function fillEvidenceFilter(): void {
+  const host = $('filter-evidence')
+  const legend = Object.assign(document.createElement('legend'), { textContent: 'evidence' })
+  host.replaceChildren(
+    legend,
+    ...EVIDENCE.map((kind) => {
+      const label = document.createElement('label')
+      label.title = EVIDENCE_MEANING[kind]
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: kind, name: 'evidence' })
+      label.append(box, ` ${kind}`)
+      return label
+    }),
+  )
+  host.addEventListener('change', (event) => {
+    const boxes = [...host.querySelectorAll<HTMLInputElement>('input[type=checkbox]')]
+    const checked = boxes.filter((b) => b.checked).map((b) => b.value as Evidence)
+    // No kind at all would show nothing: keep the one just unchecked.
+    if (checked.length === 0) {
+      ;(event.target as HTMLInputElement).checked = true
+      return
+    }
+    setEdges(scopeOf(checked))
+  })
+}
+
+function showEvidenceFilter(): void {
+  const kinds = kindsOf(state.view.edges)
+  for (const box of $('filter-evidence').querySelectorAll<HTMLInputElement>('input[type=checkbox]')) box.checked = kinds.includes(box.value as Evidence)
+  $('filter-evidence').dataset['edges'] = state.view.edges
+}
+
+/** A new evidence scope: the engine weighs the loaded mesh again (the input is not read again). */
+function setEdges(edges: string): void {
+  state = { ...state, view: { ...state.view, edges } }
+  showEvidenceFilter()
+  scheduleHash()
+  if (!analysis || stale || document.body.dataset['busy']) return scheduleAnalyze(0, true)
+  void rescope()
+}
+
+let scopeRequest = 0
+async function rescope(): Promise<void> {
+  const mine = ++scopeRequest
+  const at = analysis
+  document.body.dataset['scoped'] = 'busy'
+  try {
+    const scoped = await engine.call({ op: 'scope', weigh: weighOf(), whole: !!at?.matrix })
+    if (mine !== scopeRequest || !at || at !== analysis) return
+    analysis = { ...at, scoped }
+    pairGrids = new Map()
+    renderResults()
+    document.body.dataset['scoped'] = state.view.edges
+  } catch (err) {
+    if (mine !== scopeRequest) return
+    setStatus(err instanceof Error ? `${(err as EngineFailure).code ?? 'error'}: ${err.message}` : String(err), 'error')
+  }
+}
+
+let metricsTimer = 0
+$('metrics').addEventListener('input', (event) => {
+  const text = (event.target as HTMLTextAreaElement).value
+  state = text.trim() ? { ...state, metrics: text } : { v: state.v, sources: state.sources, settings: state.settings, view: state.view }
+  clearTimeout(metricsTimer)
+  // Observed traffic changes every edge's evidence: the input is analysed again.
+  metricsTimer = window.setTimeout(() => scheduleAnalyze(0), 400)
+})
 for (const v of VIEWS) {
   $(`view-${v}`).addEventListener('click', () => {
     setView({ view: v })
@@ -442,6 +528,11 @@ function renderLegend(): void {
       return span
     }),
     Object.assign(document.createElement('span'), { className: 'legend-item', textContent: '◆ sidecar · ◇ no sidecar' }),
+    ...EVIDENCE.map((kind) => {
+      const span = Object.assign(document.createElement('span'), { className: 'legend-item legend-evidence', title: EVIDENCE_MEANING[kind] })
+      span.append(evidenceBadges([kind]) ?? '', ` ${kind}`)
+      return span
+    }),
     Object.assign(document.createElement('span'), { className: 'legend-item legend-changed', id: 'legend-changed', hidden: true, innerHTML: '<span class="swatch changed-swatch"></span>changed by the selected step' }),
   )
   $('legend').replaceChildren(gridLegend, mapLegend)
@@ -648,6 +739,12 @@ function renderExplanation({ outcome, text }: Explanation, afterStep: string | n
   const facts = document.createElement('p')
   facts.className = 'explain-facts'
   facts.textContent = `${afterStep ? `after step ${afterStep} · ` : ''}curl exit ${outcome.curlExit} · transport ${outcome.transport ?? 'none'} · ${outcome.verdict} · reason ${outcome.reason}`
+  // The edge's evidence, as the engine weighed it for the grid (the mesh as it is, not after a step).
+  const weighed = afterStep ? null : (analysis?.matrix ?? shownGrid())
+  const evidence = weighed ? findEdge(weighed, outcome.from, outcome.to)?.evidence : undefined
+  panel.dataset['evidence'] = evidence?.join(',') ?? ''
+  const badges = evidenceBadges(evidence)
+  if (badges) facts.append(' · evidence ', badges, ` ${evidence?.join(', ')}`)
   const close = document.createElement('button')
   close.type = 'button'
   close.className = 'explain-close'
@@ -926,6 +1023,7 @@ window.meshlockPlayground = {
 async function start(): Promise<void> {
   fillSettings()
   fillExamples()
+  fillEvidenceFilter()
   renderLegend()
   editor.setSeedText((await engine.call({ op: 'seed' })).text)
   const shared = decodeState(location.hash)

@@ -24,7 +24,8 @@ export type EdgeKind = Omit<Edge, 'from' | 'to'>
 /**
  * The matrix as the worker sends it to the page: each cell an index into `kinds` (a typed array,
  * transferred without copying) instead of 160,000 edge objects to clone on the page's main thread.
- * Lossless: `expandMatrix` gives back the engine's matrix.
+ * A cell without an edge (outside the edge scope, or never called) holds `NO_EDGE`. Lossless:
+ * `expandMatrix` gives back the engine's matrix.
  */
 export interface MatrixData extends Omit<Matrix, 'edges'> {
   kinds: EdgeKind[]
@@ -32,32 +33,53 @@ export interface MatrixData extends Omit<Matrix, 'edges'> {
   cells: Uint16Array
 }
 
-/** Packs the engine's matrix; `null` if its edges are not the client-major grid it promises. */
+/** A cell of the grid with no edge: the engine listed none for that client and service port. */
+export const NO_EDGE = 0xffff
+
+/** Packs the engine's matrix; `null` if its edges are not in the client-major order of its grid. */
 export function compactMatrix(matrix: Matrix): MatrixData | null {
   const { clients, services, edges } = matrix
-  if (edges.length !== clients.length * services.length) return null
+  const width = services.length
+  const rowOf = new Map(clients.map((c, i) => [c.id, i]))
+  const colOf = new Map(services.map((s, i) => [s.id, i]))
   const kinds: EdgeKind[] = []
   const index = new Map<string, number>()
-  const cells = new Uint16Array(edges.length)
-  for (let i = 0; i < edges.length; i++) {
-    const e = edges[i] as Edge
-    if (e.from !== clients[Math.floor(i / services.length)]?.id || e.to !== services[i % services.length]?.id) return null
+  const cells = new Uint16Array(clients.length * width).fill(NO_EDGE)
+  let last = -1
+  for (const e of edges) {
+    const row = rowOf.get(e.from)
+    const col = colOf.get(e.to)
+    if (row === undefined || col === undefined) return null
+    const at = row * width + col
+    if (at <= last) return null
+    last = at
     const key = kindKey(e)
     let k = index.get(key)
     if (k === undefined) {
       k = kinds.length
-      if (k > 0xffff) return null
-      kinds.push({ status: e.status, curlExit: e.curlExit, transport: e.transport, verdict: e.verdict, reason: e.reason })
+      if (k >= NO_EDGE) return null
+      kinds.push(kindOf(e))
       index.set(key, k)
     }
-    cells[i] = k
+    cells[at] = k
   }
   return { settings: matrix.settings, clients, services, kinds, cells }
 }
 
-/** Equal for edges with the same outcome. */
+/** An edge's outcome and evidence, the engine's fields in its order (`evidence` only when given). */
+function kindOf(e: EdgeKind): EdgeKind {
+  const { status, curlExit, transport, verdict, reason, evidence } = e
+  return evidence ? { status, curlExit, transport, verdict, reason, evidence } : { status, curlExit, transport, verdict, reason }
+}
+
+/** Equal for edges with the same outcome and evidence. */
 export function kindKey(e: EdgeKind): string {
-  return `${e.status}|${e.curlExit}|${e.transport}|${e.verdict}|${e.reason}`
+  return `${e.status}|${e.curlExit}|${e.transport}|${e.verdict}|${e.reason}|${e.evidence?.join(',') ?? ''}`
+}
+
+/** Whether some cells of the grid have no edge (an edge scope left them out). */
+export function hasHoles(matrix: MatrixData): boolean {
+  return matrix.cells.indexOf(NO_EDGE) >= 0
 }
 
 /** The edge of client `row` and service port `col`. */
@@ -98,13 +120,18 @@ function matches(edge: Edge | undefined, verdict: VerdictFilter): boolean {
   return verdict === 'all' || (edge !== undefined && edge.verdict === verdict)
 }
 
-/** Rows and columns left by the namespace filters; with a verdict filter, only those holding such a cell. */
+/** Rows and columns left by the namespace filters; with a verdict filter, or edges left out by an
+ * edge scope, only those holding a cell shown. */
 export function filterMatrix(matrix: MatrixData, filters: Filters): Window {
   let rows = matrix.clients.flatMap((c, i) => (!filters.clientNs || namespaceOf(c.id) === filters.clientNs ? [i] : []))
   let cols = matrix.services.flatMap((s, i) => (!filters.serviceNs || s.namespace === filters.serviceNs ? [i] : []))
-  if (filters.verdict !== 'all') {
-    const keepRows = rows.filter((r) => cols.some((c) => matches(edgeAt(matrix, r, c), filters.verdict)))
-    const keepCols = cols.filter((c) => keepRows.some((r) => matches(edgeAt(matrix, r, c), filters.verdict)))
+  if (filters.verdict !== 'all' || hasHoles(matrix)) {
+    const shown = (r: number, c: number): boolean => {
+      const edge = edgeAt(matrix, r, c)
+      return edge !== undefined && matches(edge, filters.verdict)
+    }
+    const keepRows = rows.filter((r) => cols.some((c) => shown(r, c)))
+    const keepCols = cols.filter((c) => keepRows.some((r) => shown(r, c)))
     rows = keepRows
     cols = keepCols
   }
@@ -143,7 +170,15 @@ export function clientLabel(client: ClientInfo): string {
 export function describeEdge(edge: Edge): string {
   const transport = edge.transport ?? 'no connection'
   const exit = edge.curlExit !== 0 ? `, curl exit ${edge.curlExit}` : ''
-  return `${edge.from} → ${shortTarget(edge.to)}: ${edge.status} (${transport}${exit}), ${edge.verdict}: ${edge.reason}`
+  const evidence = edge.evidence ? `; evidence: ${edge.evidence.join(', ')}` : ''
+  return `${edge.from} → ${shortTarget(edge.to)}: ${edge.status} (${transport}${exit}), ${edge.verdict}: ${edge.reason}${evidence}`
+}
+
+/** The edge of `from` → `to` in the grid, if it holds one. */
+export function findEdge(matrix: MatrixData, from: string, to: string): Edge | undefined {
+  const row = matrix.clients.findIndex((c) => c.id === from)
+  const col = matrix.services.findIndex((s) => s.id === to)
+  return row < 0 || col < 0 ? undefined : edgeAt(matrix, row, col)
 }
 
 export interface Summary {
@@ -155,10 +190,11 @@ export interface Summary {
 }
 
 export function summarize(matrix: MatrixData): Summary {
-  const out: Summary = { edges: matrix.cells.length, ok: 0, fail: 0, mtls: 0, plaintext: 0 }
+  const out: Summary = { edges: 0, ok: 0, fail: 0, mtls: 0, plaintext: 0 }
   for (const k of matrix.cells) {
     const e = matrix.kinds[k]
     if (!e) continue
+    out.edges++
     if (e.verdict === 'ok') out.ok++
     else out.fail++
     if (e.transport === 'mtls') out.mtls++

@@ -3,7 +3,7 @@
 // one YAML file. The engine decides every step and every outcome; these only arrange them.
 // Unit-tested (vitest), and checked against the engine's own `simulate` (tests/engine).
 import type { EdgeChange, Plan, PlanStep } from 'meshlock-wasm'
-import { type MatrixData, kindKey } from './matrix'
+import { type MatrixData, NO_EDGE, kindKey } from './matrix'
 
 /** A cell's identity in the sets below. */
 export function cellKey(from: string, to: string): string {
@@ -34,7 +34,7 @@ export function applyDelta(base: MatrixData, changes: EdgeChange[]): MatrixData 
     let k = index.get(key)
     if (k === undefined) {
       k = kinds.length
-      if (k > 0xffff) return null
+      if (k >= NO_EDGE) return null
       const { status, curlExit, transport, verdict, reason } = change.after
       kinds.push({ status, curlExit, transport, verdict, reason })
       index.set(key, k)

@@ -44,6 +44,8 @@ export interface ViewState {
   allowBreak: string[]
   /** The plan step shown (its name), in the plan view; `null`: the mesh as it is. */
   planStep: string | null
+  /** The edges shown by evidence, as the engine's edge scope (`all`, `declared,observed`, …). */
+  edges: string
 }
 
 export interface PlaygroundState {
@@ -51,6 +53,9 @@ export interface PlaygroundState {
   sources: SourceState[]
   settings: SettingsState
   view: ViewState
+  /** Observed traffic (Prometheus text exposition or its HTTP API's JSON): the edges it saw are
+   * `observed` evidence. */
+  metrics?: string
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -65,12 +70,15 @@ export const DEFAULT_VIEW: ViewState = {
   goal: 'strict',
   allowBreak: [],
   planStep: null,
+  edges: 'all',
 }
 
 /** A goal the planner takes (`namespace=` names are Kubernetes names). */
 export const GOAL = /^(strict|mesh-strict|namespace=[a-z0-9]([-a-z0-9.]*[a-z0-9])?(,[a-z0-9]([-a-z0-9.]*[a-z0-9])?)*)$/
 /** A client the planner takes: `namespace/name`. */
 export const CLIENT = /^[^/\s]+\/[^/\s]+$/
+/** An edge scope the engine takes: `all`, `possible`, or evidence kinds separated by commas. */
+export const SCOPE = /^(all|possible|(observed|declared|possible|forbidden)(,(observed|declared|possible|forbidden))*)$/
 
 export function seedState(): PlaygroundState {
   return { v: 1, sources: [{ name: SEED_NAME, builtin: 'seed' }], settings: { istioVersion: '1.1' }, view: { ...DEFAULT_VIEW } }
@@ -119,7 +127,7 @@ function compact(state: PlaygroundState): unknown {
   for (const key of Object.keys(DEFAULT_VIEW) as Array<keyof ViewState>) {
     if (JSON.stringify(state.view[key]) !== JSON.stringify(DEFAULT_VIEW[key])) (view as Record<string, unknown>)[key] = state.view[key]
   }
-  return { v: 1, sources: state.sources, settings: state.settings, view }
+  return { v: 1, sources: state.sources, settings: state.settings, view, ...(state.metrics ? { metrics: state.metrics } : {}) }
 }
 
 /** `s=<base64url(deflate(json))>`, for `location.hash`. */
@@ -183,5 +191,8 @@ export function sanitize(raw: unknown): PlaygroundState | null {
     view.allowBreak = [...new Set(rv['allowBreak'].filter((c): c is string => typeof c === 'string' && CLIENT.test(c)))].sort()
   }
   if (str(rv['planStep'])) view.planStep = str(rv['planStep']) ?? null
-  return { v: 1, sources, settings, view }
+  const edges = str(rv['edges'])
+  if (edges && SCOPE.test(edges)) view.edges = edges
+  const metrics = str(raw['metrics'])
+  return { v: 1, sources, settings, view, ...(metrics ? { metrics } : {}) }
 }

@@ -2,15 +2,15 @@
 // 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain`, `csv`,
 // `check` and `plan`, and the last plan with the meshes after its steps (built on demand, for
 // explaining a cell after a step).
-import init, { type Plan, type PlanInput, Session, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
+import init, { type Plan, type PlanInput, Mesh, type WeighInput, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
 import { type MatrixData, compactMatrix } from './matrix'
-import type { Answers, EngineError, FileSources, Reply, Request } from './protocol'
+import type { Answers, EngineError, FileSources, Reply, Request, Scoped, Weigh } from './protocol'
 import { encodeState } from './state'
 
-let session: Session | null = null
+let session: Mesh | null = null
 let plan: Plan | null = null
 /** `after[k]`: the mesh after the first k + 1 steps of `plan`. */
-let after: Session[] = []
+let after: Mesh[] = []
 const ready = init()
 
 /** Above this many edges the page gets the map and the grids of its pairs, not every edge: a
@@ -26,7 +26,7 @@ class Failure {
   ) {}
 }
 
-function loaded(): Session {
+function loaded(): Mesh {
   if (!session) throw new Failure('bad-request', 'nothing is loaded')
   return session
 }
@@ -43,7 +43,7 @@ function stepSources(yaml: string[], name: string): Array<{ name: string; text: 
 }
 
 /** The mesh after the first `steps` steps of the last plan (steps that delete are simulated only). */
-function meshAfter(steps: number): Session {
+function meshAfter(steps: number): Mesh {
   const base = loaded()
   if (steps <= 0) return base
   if (!plan || steps > plan.steps.length) throw new Failure('bad-request', 'no such plan step: plan again')
@@ -62,6 +62,18 @@ function grid(matrix: Parameters<typeof compactMatrix>[0]): MatrixData {
   return data
 }
 
+/** The engine's weighing options: the scope, and the metrics text when there is one. */
+function weighInput(weigh: Weigh): WeighInput {
+  return weigh.metrics ? { edges: weigh.edges, metrics: weigh.metrics } : { edges: weigh.edges }
+}
+
+/** The map and (for a mesh the page holds whole) the grid under the scope; `null` for `all`. */
+function scoped(mesh: Mesh, weigh: Weigh, whole: boolean): Scoped | null {
+  if (weigh.edges === 'all') return null
+  const options = weighInput(weigh)
+  return { edges: weigh.edges, map: mesh.namespaceMap(options), matrix: whole ? grid(mesh.matrixBetween(null, null, options)) : null }
+}
+
 function errorOf(err: unknown): { error: EngineError; fatal: boolean } {
   if (err instanceof WebAssembly.RuntimeError) {
     // A panic aborted the instance (wasm32 has no unwinding): the page replaces this worker.
@@ -78,17 +90,22 @@ function handle(request: Request): Answers[keyof Answers] {
   switch (request.op) {
     case 'analyze': {
       const started = performance.now()
-      const next = Session.load(request.sources, request.settings)
+      const next = Mesh.load(request.sources, request.settings)
       forgetPlan()
       session?.free()
       session = next
       // The map first: it builds the class table that the matrix (or a pair's grid) then reads.
-      const map = next.namespaceMap()
-      const matrix = map.edges <= FULL_MATRIX_UP_TO ? grid(next.matrixBetween(null, null)) : null
-      return { matrix, map, diagnostics: next.diagnostics, settings: next.settings, engineMs: performance.now() - started }
+      const map = next.namespaceMap(null)
+      const whole = map.edges <= FULL_MATRIX_UP_TO
+      // Every edge with its evidence (scope `all`): the plan view and the downloads read it whole.
+      const matrix = whole ? grid(next.matrixBetween(null, null, weighInput({ ...request.weigh, edges: 'all' }))) : null
+      const inScope = scoped(next, request.weigh, whole)
+      return { matrix, map, scoped: inScope, diagnostics: next.diagnostics, settings: next.settings, engineMs: performance.now() - started }
     }
+    case 'scope':
+      return scoped(loaded(), request.weigh, request.whole)
     case 'pair':
-      return grid(loaded().matrixBetween(request.clientNs, request.serviceNs))
+      return grid(loaded().matrixBetween(request.clientNs, request.serviceNs, weighInput(request.weigh)))
     case 'explain': {
       const mesh = meshAfter(request.step ?? 0)
       return { outcome: mesh.probe(request.from, request.to), text: mesh.explain(request.from, request.to) }
@@ -146,8 +163,8 @@ self.onmessage = async (event: MessageEvent<{ id: number; request: Request }>) =
   } catch (err) {
     reply = { id, ok: false, ...errorOf(err) }
   }
-  const value = reply.ok ? (reply.value as { matrix?: { cells?: Uint16Array }; cells?: unknown }) : null
-  const cells = value?.matrix?.cells ?? (value?.cells instanceof Uint16Array ? value.cells : null)
-  const transfer = cells ? [cells.buffer] : []
+  const value = reply.ok ? (reply.value as { matrix?: { cells?: Uint16Array } | null; scoped?: { matrix?: { cells?: Uint16Array } | null } | null; cells?: unknown } | null) : null
+  const grids = [value?.matrix?.cells, value?.scoped?.matrix?.cells, value?.cells instanceof Uint16Array ? value.cells : undefined]
+  const transfer = grids.flatMap((cells) => (cells ? [cells.buffer] : []))
   ;(self as unknown as Worker).postMessage(reply, transfer)
 }

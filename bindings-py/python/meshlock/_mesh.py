@@ -36,22 +36,15 @@ StepItem = Union[str, Source, "os.PathLike[str]"]
 SimulationStep = Union[StepItem, Sequence[StepItem]]
 """One step of ``Mesh.simulate``: what to apply, one item or several."""
 
-_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def _read(path: StrPath) -> List[Source]:
+def _read(path: StrPath, settings: str = "{}") -> List[Source]:
     """Like the CLI: a file is one source named by its path, its bytes decoded as kubectl decodes
     them (line ends kept as they are; bytes that are not text raise ``MeshlockError`` with code
     ``invalid-input`` and the located diagnostic, and so does a file past the input limit, before
-    it is read); a directory is its manifests, sorted."""
+    it is read; ``settings``: JSON, whose ``limits`` apply); a directory is its manifests, sorted."""
     if isinstance(path, str) and "\n" in path:
         raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
-    p = Path(path)
-    if p.is_dir():
-        return [s for child in sorted(p.iterdir()) if child.is_file() and child.suffix in _SUFFIXES for s in _read(child)]
-    name = os.fspath(path)
-    _meshlock.check_input_size(name, p.stat().st_size)  # past the input limit: refused unread
-    return [Source(name, _meshlock.decode_source(name, p.read_bytes()))]
+    Path(path).stat()  # a missing path raises FileNotFoundError, as open() would
+    return [Source(s["name"], s["text"]) for s in json.loads(_meshlock.read_path(os.fspath(path), settings))]
 
 
 def _gather(
@@ -60,12 +53,13 @@ def _gather(
     docs: Optional[Iterable[Mapping[str, Any]]],
     namespace: Optional[str],
     text_name: str,
+    settings: str = "{}",
 ) -> List[Source]:
     if isinstance(inputs, (str, os.PathLike, Source)):
         inputs = [inputs]
     sources: List[Source] = []
     for item in inputs:
-        sources.extend([item] if isinstance(item, Source) else _read(item))
+        sources.extend([item] if isinstance(item, Source) else _read(item, settings))
     if text is not None:
         sources.append(Source(text_name, text))
     if docs is not None:
@@ -113,12 +107,16 @@ def _step_sources(index: int, step: SimulationStep, namespace: Optional[str]) ->
 
 
 def _weighing_json(
-    edges: Optional[str], intents: Optional[Union[Input, Iterable[Input]]], metrics: Optional[Metrics]
+    edges: Optional[str],
+    intents: Optional[Union[Input, Iterable[Input]]],
+    metrics: Optional[Metrics],
+    counts_only: bool = False,
 ) -> Optional[str]:
-    """The ``{"edges", "intents", "metrics"}`` of an operation that weighs edges; ``None``: nothing given."""
-    if edges is None and intents is None and metrics is None:
+    """The ``{"edges", "intents", "metrics", "counts_only"}`` of an operation that weighs edges;
+    ``None``: nothing given."""
+    if edges is None and intents is None and metrics is None and not counts_only:
         return None
-    weighing: Dict[str, Any] = {}
+    weighing: Dict[str, Any] = {"counts_only": True} if counts_only else {}
     if edges is not None:
         weighing["edges"] = edges
     if intents is not None:
@@ -133,16 +131,21 @@ def _sources_json(sources: Iterable[Source]) -> str:
 
 
 def _settings_json(
-    istio_version: Optional[str], auto_mtls: Optional[bool], root_namespace: Optional[str], trust_domain: Optional[str]
+    istio_version: Optional[str],
+    auto_mtls: Optional[bool],
+    root_namespace: Optional[str],
+    trust_domain: Optional[str],
+    limits: Optional[Mapping[str, int]] = None,
 ) -> str:
-    return json.dumps(
-        {
-            "istio_version": istio_version,
-            "auto_mtls": auto_mtls,
-            "root_namespace": root_namespace,
-            "trust_domain": trust_domain,
-        }
-    )
+    settings: Dict[str, Any] = {
+        "istio_version": istio_version,
+        "auto_mtls": auto_mtls,
+        "root_namespace": root_namespace,
+        "trust_domain": trust_domain,
+    }
+    if limits is not None:
+        settings["limits"] = dict(limits)
+    return json.dumps(settings)
 
 
 # How to rebuild a mesh (for pickling): sources JSON, settings JSON, then each apply's sources JSON.
@@ -194,6 +197,7 @@ class Mesh:
         auto_mtls: Optional[bool] = None,
         root_namespace: Optional[str] = None,
         trust_domain: Optional[str] = None,
+        limits: Optional[Mapping[str, int]] = None,
     ) -> Mesh:
         """Loads manifests: ``inputs`` (paths, directories or ``Source``s, in order, like several
         ``-f`` flags), then ``text`` (YAML, named ``<text>``), then ``docs`` (parsed documents, e.g.
@@ -202,13 +206,16 @@ class Mesh:
 
         ``namespace`` is the default namespace of documents without one (``kubectl apply -n``).
         ``istio_version`` (``"1.0"`` … ``"1.28"`` or ``"current"``) chooses the release whose rules
-        apply; unset, v1alpha1 resources mean 1.1 and anything else means current.
+        apply; unset, v1alpha1 resources mean 1.1 and anything else means current. ``limits``
+        raises the safe defaults for trusted input: ``max_input_bytes``, ``max_documents``,
+        ``max_depth``, ``max_alias_nodes``, ``max_string_bytes``, ``max_listed_edges``.
 
         Raises ``MeshlockError`` (code ``invalid-input``, with ``diagnostics``) when the input holds
         errors, or code ``bad-request`` for a bad setting.
         """
-        sources = _gather(inputs, text, docs, namespace, "<text>")
-        return cls._load(_sources_json(sources), _settings_json(istio_version, auto_mtls, root_namespace, trust_domain))
+        settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain, limits)
+        sources = _gather(inputs, text, docs, namespace, "<text>", settings)
+        return cls._load(_sources_json(sources), settings)
 
     @classmethod
     def from_yaml(
@@ -309,6 +316,7 @@ class Mesh:
         *,
         edges: Optional[str] = None,
         intents: Optional[Union[Input, Iterable[Input]]] = None,
+        counts_only: bool = False,
     ) -> Plan:
         """Plans the migration to mutual TLS, one reversible step at a time (``meshlock plan``).
 
@@ -318,6 +326,8 @@ class Mesh:
         (see ``Metrics``) as extra evidence: observed plaintext senders hold a lock-down back too.
         ``edges``: the edges the plan protects (``"all"``, ``"possible"``, ``"declared,observed"``…);
         ``intents``: declared traffic (TrafficIntent YAML or intents CSV, as inputs).
+        ``counts_only``: leave ``blockers`` empty (counts, groups and remedies stay complete); past
+        ``limits.max_listed_edges`` edges they are left out anyway, and ``notes`` says so.
 
         Raises ``MeshlockError``: ``bad-request`` (unknown goal), ``bad-client`` (a malformed
         ``allow_break`` entry), ``unknown-namespace``, ``invalid-metrics``.
@@ -325,7 +335,7 @@ class Mesh:
         if isinstance(allow_break, str):
             allow_break = [allow_break]
         metrics_json = None if metrics is None else _metrics_json(metrics)
-        weighing = _weighing_json(edges, intents, None)
+        weighing = _weighing_json(edges, intents, None, counts_only)
         return Plan._from(json.loads(self._inner.plan(goal, list(allow_break), metrics_json, weighing)))
 
     def check(
@@ -334,12 +344,16 @@ class Mesh:
         edges: Optional[str] = None,
         intents: Optional[Union[Input, Iterable[Input]]] = None,
         metrics: Optional[Metrics] = None,
+        counts_only: bool = False,
     ) -> CheckReport:
         """What ``meshlock check`` finds in this mesh: see ``CheckReport``. For input that may not
         load, ``meshlock.check()`` reports the loading errors instead of raising. ``edges``,
         ``intents``, ``metrics``: as in ``plan``; the scope's counts, the declared edges that fail
-        and the undeclared plaintext callers are under ``scope``."""
-        return CheckReport._from(json.loads(self._inner.check(_weighing_json(edges, intents, metrics))))
+        and the undeclared plaintext callers are under ``scope``. ``counts_only``: no per-edge
+        lists (``failing``, ``plaintext_callers``), what a large cluster needs; past
+        ``limits.max_listed_edges`` listed edges they are left out with an ML106 error."""
+        weighing = _weighing_json(edges, intents, metrics, counts_only)
+        return CheckReport._from(json.loads(self._inner.check(weighing)))
 
     def simulate(self, steps: Iterable[SimulationStep], *, namespace: Optional[str] = None) -> Tuple[SimulatedStep, ...]:
         """Applies ``steps`` in order, each on the result of the previous one, and reports the mesh
@@ -399,6 +413,7 @@ def load(
     auto_mtls: Optional[bool] = None,
     root_namespace: Optional[str] = None,
     trust_domain: Optional[str] = None,
+    limits: Optional[Mapping[str, int]] = None,
 ) -> Mesh:
     """Loads a mesh: see ``Mesh.load``."""
     return Mesh.load(
@@ -410,6 +425,7 @@ def load(
         auto_mtls=auto_mtls,
         root_namespace=root_namespace,
         trust_domain=trust_domain,
+        limits=limits,
     )
 
 
@@ -423,19 +439,22 @@ def check(
     auto_mtls: Optional[bool] = None,
     root_namespace: Optional[str] = None,
     trust_domain: Optional[str] = None,
+    limits: Optional[Mapping[str, int]] = None,
+    counts_only: bool = False,
 ) -> CheckReport:
-    """``meshlock check`` of manifests (inputs as in ``Mesh.load``): the report of the mesh, or,
-    when the input does not load, a report of its errors (never ``MeshlockError("invalid-input")``:
-    for CI, where the errors are the findings). A bad setting still raises ``bad-request``."""
-    settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain)
+    """``meshlock check`` of manifests (inputs and settings as in ``Mesh.load``): the report of the
+    mesh, or, when the input does not load, a report of its errors (never
+    ``MeshlockError("invalid-input")``: for CI, where the errors are the findings). A bad setting
+    still raises ``bad-request``. ``counts_only``: as in ``Mesh.check``."""
+    settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain, limits)
     try:
-        sources = _gather(inputs, text, docs, namespace, "<text>")
+        sources = _gather(inputs, text, docs, namespace, "<text>", settings)
     except MeshlockError as error:
         if error.code != "invalid-input":
             raise
         # A file whose bytes are not text does not load either: reported with its located error.
         return CheckReport._from(json.loads(_meshlock.check_diagnostics(json.dumps(error.diagnostics), settings)))
-    return CheckReport._from(json.loads(_meshlock.check(_sources_json(sources), settings)))
+    return CheckReport._from(json.loads(_meshlock.check(_sources_json(sources), settings, counts_only)))
 
 
 def diff(

@@ -13,8 +13,7 @@ __all__ = [
     "diff",
     "check",
     "check_diagnostics",
-    "check_input_size",
-    "decode_source",
+    "read_path",
     "seed_source",
     "seed_settings",
     "call_json",
@@ -47,10 +46,10 @@ class Mesh:
     ) -> str:
         """JSON: the core's ``Plan`` (runbook under ``text``). ``goal``: ``strict``, ``mesh-strict`` or
         ``namespace=NS[,NS]``; ``allow_break``: ``ns/workload`` clients; ``metrics``: JSON ``Source``;
-        ``weighing``: JSON ``{"edges"?, "intents"?}``."""
+        ``weighing``: JSON ``{"edges"?, "intents"?, "counts_only"?}``."""
     def check(self, weighing: Optional[str] = None) -> str:
         """JSON: the core's ``CheckReport``, its text under ``text``, its SARIF 2.1.0 log under ``sarif``;
-        ``weighing``: JSON ``{"edges"?, "intents"?, "metrics"?}``."""
+        ``weighing``: JSON ``{"edges"?, "intents"?, "metrics"?, "counts_only"?}``."""
     def simulate(self, steps: str) -> str:
         """JSON: list of the core's ``SimulatedStep``; ``steps``: JSON list of source lists (as in ``load``).
         Each step's stages are rendered under ``stages.text``, its matrix under ``matrix.table``/``matrix.csv``."""
@@ -68,22 +67,19 @@ def diff(before: Mesh, after: Mesh, weighing: Optional[str] = None) -> str:
     """JSON: the core's ``Diff`` from ``before`` to ``after``, rendered under ``text``; ``weighing``: JSON
     ``{"edges"?, "intents"?, "metrics"?}``."""
 
-def check(sources: str, settings: str) -> str:
+def check(sources: str, settings: str, counts_only: bool = False) -> str:
     """JSON: the ``CheckReport`` of ``sources`` under ``settings`` (as in ``Mesh.load``), with ``text`` and
-    ``sarif``; input that does not load is reported, not raised."""
+    ``sarif``; input that does not load is reported, not raised; ``counts_only``: no per-edge lists."""
 
 def check_diagnostics(diagnostics: str, settings: str) -> str:
     """JSON: the ``CheckReport`` of input that does not load, from its diagnostics (JSON, as
     ``MeshlockError.diagnostics`` holds them), with ``text`` and ``sarif``; ``settings`` checked as in ``check``."""
 
-def check_input_size(name: str, size: int) -> None:
-    """Raises ``MeshlockError("invalid-input")`` (ML106) when a file of ``size`` bytes is larger than
-    the input limit (256 MiB): called before the file is read."""
-
-def decode_source(name: str, data: bytes) -> str:
-    """The text of a file's bytes, decoded as the CLI decodes a file argument (a UTF-8 byte order mark
-    dropped, UTF-16 with a byte order mark decoded); bytes that are not text raise
-    ``MeshlockError("invalid-input")`` with the located diagnostic."""
+def read_path(path: str, settings: str) -> str:
+    """JSON: the sources (``[{"name", "text", "namespace"}]``) of a file, or of a directory's
+    manifests in name order, read as the CLI reads ``-f`` under the limits of ``settings`` (JSON):
+    past the input limit, ``MeshlockError("invalid-input")`` (ML106) before a file is read; bytes
+    that are not text, ``invalid-input`` with the located ML101."""
 
 def seed_source() -> str:
     """JSON: the built-in seed cluster's ``Source``."""

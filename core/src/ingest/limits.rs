@@ -66,6 +66,23 @@ pub fn documents(limits: &Limits) -> Diagnostic {
     .with_help(help("max_documents", "--max-documents"))
 }
 
+/// The diagnostic for an answer that would list `listed` edges one by one, more than `limit`
+/// (`limits.max_listed_edges`): what was asked, and the two ways out.
+pub fn listed_edges(operation: &str, listed: u64, limit: u64) -> Diagnostic {
+    Diagnostic::error(
+        Code::InputLimit,
+        format!(
+            "`{operation}` would list {listed} edges one by one, more than the limit of {limit} (`max_listed_edges`); \
+             its counts and groups are complete, the per-edge lists are left out"
+        ),
+    )
+    .with_help(format!(
+        "ask for counts and groups only (the CLI's text output without `--all`, `counts_only=True` in Python, \
+         `{{countsOnly: true}}` in Node and WASM), or {}",
+        help("max_listed_edges", "--max-listed-edges")
+    ))
+}
+
 /// Checks one document's text against the nesting, alias and string limits.
 pub fn check(text: &str, limits: &Limits) -> Result<(), Exceeded> {
     // A text written as JSON (kubectl's `-o json`) is measured exactly in its one pass; any other

@@ -1,5 +1,6 @@
-//! Findings about the loaded mesh that do not stop the analysis: ambiguity (Part A §4), names that
-//! match nothing (§5), ports that no workload exposes (§6), root-namespace selectors.
+//! Findings about the loaded mesh that do not stop the analysis: ambiguity (several contenders where
+//! one wins: the oldest, and every one is named), dotted host names that Istio does not expand and
+//! so match nothing, ports that no workload exposes, root-namespace selectors.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,7 +41,8 @@ fn conflict(metas: &[&Meta], what: &str) -> Diagnostic {
         .at(origin_location(sorted.first().map(|m| &m.origin)))
 }
 
-/// Part A §5: a dotted but not fully qualified host matches nothing; say so.
+/// A dotted but not fully qualified host (`httpbin.foo`) is taken literally by Istio and matches
+/// nothing; say so.
 fn unqualified_hosts(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let known: BTreeSet<&str> = mesh
         .namespaces
@@ -171,7 +173,8 @@ fn merged_destination_rules(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Part A §6: a port named by a policy that no workload or service exposes.
+/// A port named by a policy that no workload or service exposes: the most common silent mistake
+/// (PeerAuthentication `portLevelMtls` names the container port, the others the Service port).
 fn unexposed_ports(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for pa in &mesh.peer_authentications {
         let Some(selector) = pa.selector.as_ref() else { continue };

@@ -70,7 +70,8 @@ pub struct Mesh {
     /// Per namespace: its AuthorizationPolicies (indices, in order), for `authorization_at`.
     authorization_by_namespace: Arc<HashMap<String, Vec<usize>>>,
     pub(crate) rbac: Arc<crate::model::LegacyRbac>,
-    /// Read only to report what depends on a JWT (Part A decision 17); no outcome uses them.
+    /// Read only to report what depends on a JWT (end-user authentication is noted, never
+    /// evaluated); no outcome uses them.
     pub(crate) request_authentications: Shared<crate::model::RequestAuthentication>,
     /// Kubernetes NetworkPolicies (`resolve::network`).
     pub(crate) network_policies: Shared<crate::model::NetworkPolicy>,
@@ -167,6 +168,7 @@ impl Mesh {
     pub fn load(sources: &[Source], settings: &MeshSettings) -> Result<Loaded, LoadError> {
         let ingested = ingest::ingest_limited(sources, 0, &settings.limits);
         let mut diagnostics = ingested.diagnostics;
+        diagnostics.extend(root_namespace_error(settings));
         let resources = merge(Vec::new(), ingested.resources, Some(&mut diagnostics));
         finish(resources, settings.clone(), ingested_seq(sources, 0), diagnostics, None)
     }
@@ -193,12 +195,12 @@ impl Mesh {
         let ingested = ingest::ingest_limited(sources, self.next_seq, &self.requested.limits);
         let next_seq = ingested_seq(sources, self.next_seq).max(self.next_seq + ingested.resources.len() as u64);
         let only_policies = reuse
-            && ingested.resources.iter().all(|s| is_policy(&s.resource))
+            && ingested.resources.iter().all(|s| s.resource.is_policy())
             && self
                 .resources
                 .iter()
                 .filter(|s| delete.iter().any(|d| names(d, &s.key)))
-                .all(|s| is_policy(&s.resource));
+                .all(|s| s.resource.is_policy());
         let kept = self
             .resources
             .iter()
@@ -241,11 +243,16 @@ impl Mesh {
         self.resources
             .iter()
             .find(|s| names(key, &s.key))
-            .and_then(|s| meta_of(&s.resource))
+            .and_then(|s| s.resource.meta())
     }
 
     pub fn settings(&self) -> &ResolvedSettings {
         &self.settings
+    }
+
+    /// The limits this mesh was loaded under; they also bound the edges an answer lists.
+    pub fn limits(&self) -> &crate::settings::Limits {
+        &self.requested.limits
     }
 
     /// The diagnostics found while loading (and resolving) this mesh.
@@ -327,7 +334,7 @@ impl Mesh {
         self.resources
             .iter()
             .find(|s| s.key.0 == kind && s.key.1 == namespace && s.key.2 == name)
-            .and_then(|s| origin_of(&s.resource))
+            .and_then(|s| s.resource.origin())
     }
 
     pub(crate) fn service_index(&self, fqdn: &Fqdn) -> Option<usize> {
@@ -346,22 +353,6 @@ fn ingested_seq(sources: &[Source], start: u64) -> u64 {
 }
 
 /// Later resources replace earlier ones with the same key, keeping the earlier one's age.
-/// Server policies, DestinationRules, authorization: resources that neither make nor select workloads.
-fn is_policy(resource: &Resource) -> bool {
-    matches!(
-        resource,
-        Resource::AuthnPolicy(_)
-            | Resource::PeerAuthentication(_)
-            | Resource::DestinationRule(_)
-            | Resource::AuthorizationPolicy(_)
-            | Resource::RbacConfig(_)
-            | Resource::ServiceRole(_)
-            | Resource::ServiceRoleBinding(_)
-            | Resource::RequestAuthentication(_)
-            | Resource::NetworkPolicy(_)
-    )
-}
-
 fn merge(
     mut base: Vec<Arc<Stored>>,
     incoming: Vec<Stored>,
@@ -395,7 +386,7 @@ fn merge(
                             format!("{kind} `{shown}` appears again: the later document replaces the earlier"),
                         )
                         .with_help("as with `kubectl apply`, the last definition of a resource wins")
-                        .at(origin_location(origin_of(&stored.resource))),
+                        .at(origin_location(stored.resource.origin())),
                     );
                 }
                 if let Some(slot) = base.get_mut(i) {
@@ -417,59 +408,21 @@ fn merge(
     base
 }
 
-/// The resource's age in input order (ties without timestamps, Part A §4) goes into its meta.
+/// The resource's age in input order goes into its meta: where several resources contend, the
+/// oldest wins, and without creation timestamps input order stands in for age.
 fn stamp(stored: &mut Stored) {
-    if let Some(meta) = meta_mut(&mut stored.resource) {
+    if let Some(meta) = stored.resource.meta_mut() {
         meta.seq = stored.seq;
     }
 }
 
 /// A replaced resource keeps its creation timestamp, as the API server does.
 fn keep_age(new: &mut Resource, old: &Resource) {
-    let (Some(new_meta), Some(old_meta)) = (meta_mut(new), meta_of(old)) else {
+    let (Some(new_meta), Some(old_meta)) = (new.meta_mut(), old.meta()) else {
         return;
     };
     if new_meta.created.is_none() {
         new_meta.created = old_meta.created.clone();
-    }
-}
-
-fn meta_of(resource: &Resource) -> Option<&Meta> {
-    match resource {
-        Resource::AuthnPolicy(p) => Some(&p.meta),
-        Resource::PeerAuthentication(p) => Some(&p.meta),
-        Resource::DestinationRule(d) => Some(&d.meta),
-        Resource::AuthorizationPolicy(a) => Some(&a.meta),
-        Resource::RbacConfig(r) => Some(&r.meta),
-        Resource::ServiceRole(r) => Some(&r.meta),
-        Resource::ServiceRoleBinding(r) => Some(&r.meta),
-        Resource::RequestAuthentication(r) => Some(&r.meta),
-        Resource::NetworkPolicy(n) => Some(&n.meta),
-        _ => None,
-    }
-}
-
-fn meta_mut(resource: &mut Resource) -> Option<&mut Meta> {
-    match resource {
-        Resource::AuthnPolicy(p) => Some(&mut p.meta),
-        Resource::PeerAuthentication(p) => Some(&mut p.meta),
-        Resource::DestinationRule(d) => Some(&mut d.meta),
-        Resource::AuthorizationPolicy(a) => Some(&mut a.meta),
-        Resource::RbacConfig(r) => Some(&mut r.meta),
-        Resource::ServiceRole(r) => Some(&mut r.meta),
-        Resource::ServiceRoleBinding(r) => Some(&mut r.meta),
-        Resource::RequestAuthentication(r) => Some(&mut r.meta),
-        Resource::NetworkPolicy(n) => Some(&mut n.meta),
-        _ => None,
-    }
-}
-
-fn origin_of(resource: &Resource) -> Option<&Origin> {
-    match resource {
-        Resource::Workload(w) => Some(&w.origin),
-        Resource::Service(s) => Some(&s.origin),
-        Resource::Intent(i) => Some(&i.origin),
-        other => meta_of(other).map(|m| &m.origin),
     }
 }
 
@@ -503,6 +456,22 @@ impl ChangedKinds {
             _ => {}
         }
     }
+}
+
+/// A root namespace setting that is no namespace name: the planner would write its mesh-wide
+/// step into it, and every root-level rule would be keyed by it.
+fn root_namespace_error(settings: &MeshSettings) -> Option<Diagnostic> {
+    let root = settings.root_namespace.as_deref()?;
+    let why = ingest::namespace_name_error(root)?;
+    Some(
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("the root namespace setting `{root}` is not a namespace name: {why}"),
+        )
+        .with_help(
+            "give Istio's root namespace as the cluster names it (`--root-namespace istio-system`, `root_namespace` in the settings), or leave it out to read it from the mesh config",
+        ),
+    )
 }
 
 /// `reuse`: the mesh this one changes only the policies of (see `Mesh::change`), and the kinds
@@ -615,7 +584,7 @@ fn build(
             .entry(kind)
             .or_insert_with(|| (format!("{why}; the mesh runs {version}"), Vec::new()))
             .1
-            .push(origin_location(origin_of(&stored.resource)));
+            .push(origin_location(stored.resource.origin()));
     };
     for stored in &resources {
         match &stored.resource {
@@ -995,6 +964,43 @@ mod tests {
             class: "istio".to_owned(),
             mode: mode.to_owned(),
             id: WorkloadId::new("istio-system", "istio-ingressgateway"),
+        }
+    }
+
+    #[test]
+    fn resources_placed_by_the_source_namespace_are_written_back_with_it() {
+        let text = "apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata:\n  name: default\nspec:\n  peers: [{mtls: {mode: PERMISSIVE}}]\n";
+        let placed = Mesh::load(
+            &[Source::new("p.yaml", text).in_namespace("foo")],
+            &MeshSettings::default(),
+        )
+        .unwrap()
+        .mesh;
+        let meta = placed.policy_metas().next().unwrap();
+        assert_eq!(meta.namespace, "foo");
+        let again = Mesh::load(&[Source::new("p.yaml", meta.yaml.clone())], &MeshSettings::default()).unwrap();
+        assert_eq!(again.mesh.policy_metas().next().unwrap().namespace, "foo");
+        // A document with its namespace is written back as it was.
+        let own = Mesh::load(
+            &[Source::new("p.yaml", meta.yaml.clone()).in_namespace("bar")],
+            &MeshSettings::default(),
+        )
+        .unwrap()
+        .mesh;
+        assert_eq!(own.policy_metas().next().unwrap().yaml, meta.yaml);
+    }
+
+    #[test]
+    fn a_root_namespace_setting_must_be_a_namespace_name() {
+        let settings = |root: &str| MeshSettings {
+            root_namespace: Some(root.to_owned()),
+            ..MeshSettings::default()
+        };
+        assert!(Mesh::load(&[], &settings("istio-config")).is_ok());
+        for bad in ["Bad NS", "", "a.b", "x/y"] {
+            let err = Mesh::load(&[], &settings(bad)).err().unwrap();
+            assert_eq!(err.diagnostics[0].code, Code::InvalidValue, "{bad}");
+            assert!(err.diagnostics[0].message.contains("root namespace"), "{bad}");
         }
     }
 

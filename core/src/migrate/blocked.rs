@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::{ClassTable, ones, set_bit};
-use crate::evaluate::Reason;
 use crate::evidence::{EdgeEvidence, Evidence, EvidenceSet};
 use crate::mesh::Mesh;
 use crate::migrate::diff::EdgeState;
@@ -17,6 +16,7 @@ use crate::migrate::group::{clients_text, namespace_sizes, services_text};
 use crate::migrate::plan::{Blocker, Remedy, RemedyChoice, RemedyKind};
 use crate::migrate::remedy::{RuleFix, client_remedies, injectable, keep_permissive, service_port};
 use crate::model::{Workload, WorkloadId};
+use crate::outcome::Reason;
 
 /// No index in this slot.
 const NONE: u32 = u32::MAX;

@@ -5,12 +5,12 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::classes::ClassTable;
-use crate::evaluate::{Reason, Response, Status, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope, Evidence, EvidenceSet};
 use crate::mesh::Mesh;
 use crate::migrate::group::{EdgeGroup, change_groups, namespace_sizes};
 use crate::migrate::stage::{Stage, Stages};
 use crate::model::WorkloadId;
+use crate::outcome::{Reason, Response, Status, Transport, Verdict};
 
 /// One side of a changed edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

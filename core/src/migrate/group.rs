@@ -7,12 +7,12 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::classes::{Cell, Census, ClassTable, ClientSet};
-use crate::evaluate::{Reason, Response, Verdict};
 use crate::explain::Side;
 use crate::mesh::Mesh;
 use crate::migrate::diff::{EdgeChange, EdgeState};
 use crate::migrate::stage::is_mtls_failure;
 use crate::model::WorkloadId;
+use crate::outcome::{Reason, Response, Verdict};
 
 /// Examples kept per group: enough for `--limit` in text; the full lists are elsewhere.
 pub const MAX_EXAMPLES: usize = 10;

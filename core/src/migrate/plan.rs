@@ -9,7 +9,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::classes::{ClassTable, touched_services};
-use crate::evaluate::{Reason, Transport, Verdict};
 use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet};
 use crate::ingest::Source;
 use crate::mesh::{LoadError, Mesh};
@@ -21,6 +20,7 @@ use crate::migrate::group::{
 use crate::migrate::stage::{ClientLists, Stage, Stages, is_mtls_failure};
 use crate::model::ResourceRef;
 use crate::model::{Meta, MtlsMode, Service, WorkloadId, yaml_str};
+use crate::outcome::{Reason, Transport, Verdict};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,11 +3,11 @@
 //! the client alone and keeping a port PERMISSIVE on the port alone, so they are built per client
 //! or per port, never per edge: a 10,000-pod plan has millions of blocked edges.
 
-use crate::evaluate::Reason;
 use crate::mesh::Mesh;
 use crate::migrate::diff::EdgeState;
 use crate::migrate::plan::{Remedy, RemedyKind};
 use crate::model::{Service, ServicePort, Workload, WorkloadId, yaml_str};
+use crate::outcome::Reason;
 use crate::resolve::server;
 
 pub(crate) fn service_port<'a>(mesh: &'a Mesh, to: &str) -> Option<(&'a Service, &'a ServicePort)> {

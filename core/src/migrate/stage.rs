@@ -7,10 +7,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::classes::{ClassTable, Column};
-use crate::evaluate::{Reason, Transport, Verdict};
 use crate::mesh::Mesh;
 use crate::migrate::group::{ClientGroup, by_client, namespace_sizes, services_text};
 use crate::model::{MtlsMode, WorkloadId};
+use crate::outcome::{Reason, Transport, Verdict};
 use crate::resolve::server;
 
 /// Where a service port is on the way from plaintext to STRICT.

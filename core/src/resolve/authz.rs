@@ -1,4 +1,4 @@
-//! Authorization at the server's sidecar (Part B §6): CUSTOM (skipped), then DENY, then ALLOW.
+//! Authorization at the server's sidecar: CUSTOM (skipped), then DENY, then ALLOW.
 //!
 //! The mTLS-only attributes (`principals`, `namespaces`, `source.principal`, `source.namespace`)
 //! are absent for plaintext: a positive match on them fails, a negative one (`notNamespaces`)
@@ -266,8 +266,9 @@ pub fn uses_peer_identity(policy: &AuthorizationPolicy) -> bool {
     })
 }
 
-/// Part A decision 14: on a TCP port, HTTP-only conditions cannot be evaluated. An ALLOW rule that
-/// holds one is dropped (it admits nothing); in a DENY rule only the condition is dropped.
+/// On a TCP port, HTTP-only conditions cannot be evaluated (Istio skips them on a TCP filter chain).
+/// An ALLOW rule that holds one is dropped (it admits nothing); in a DENY rule only the condition
+/// is dropped.
 fn rule_matches(rule: &AuthzRule, request: &Request<'_>, action: AuthzAction) -> bool {
     let drop_http = request.tcp && !rule.http_only.is_empty();
     if drop_http && action == AuthzAction::Allow {

@@ -1,7 +1,7 @@
 //! The client side: what a client's sidecar originates towards a service port.
 //!
-//! Order (Part B §3–4): the DestinationRule TLS setting if any rule sets one, else auto mTLS
-//! (when on), else plaintext. A client without a sidecar always sends plaintext.
+//! Order: the DestinationRule TLS setting if any rule sets one (then auto mTLS is off for that
+//! port), else auto mTLS (when on), else plaintext. A client without a sidecar always sends plaintext.
 
 use crate::explain::{Side, Step};
 use crate::hosts;
@@ -145,7 +145,9 @@ fn origination_for(mode: TlsMode) -> Origination {
     }
 }
 
-/// Auto mTLS (Part B §4, Part C §3–4), or plaintext when it is off.
+/// Auto mTLS, or plaintext when it is off: plaintext when the service's namespace- or mesh-wide mode
+/// is DISABLE, else mTLS to the endpoints with a sidecar; port entries without `tls` and headless
+/// services as the selected release treats them.
 fn auto_mtls(mesh: &Mesh, service: &Service, port_entry_without_tls: Option<Option<TlsMode>>) -> (Origination, Step) {
     let settings = &mesh.settings;
     let version = settings.istio_version;
@@ -242,8 +244,9 @@ fn service_mtls_mode(mesh: &Mesh, service: &Service) -> MtlsMode {
     MtlsMode::Permissive
 }
 
-/// Part B §3: client namespace, then service namespace (exported), then root namespace; the
-/// first namespace with any match wins; within it the most specific host; same host merges.
+/// The DestinationRule a client's sidecar uses: client namespace, then service namespace (rules
+/// exported to the client), then root namespace; the first namespace with any match wins, even by a
+/// less specific wildcard; within it the most specific host; rules for the same host merge.
 pub fn destination_rules<'a>(mesh: &'a Mesh, client: &Workload, service: &Service) -> Option<RuleChoice<'a>> {
     let version = mesh.settings.istio_version;
     let client_ns = client.id.namespace.as_str();
@@ -342,7 +345,7 @@ pub(crate) fn rule_match(dr: &DestinationRule, service: &Service) -> Option<(boo
     (rest == crate::settings::CLUSTER_DOMAIN).then_some((true, fqdn.len()))
 }
 
-/// `exportTo` (Part C §2): up to 1.6 only the first entry counts, `.` private, anything else
+/// `exportTo`: up to 1.6 only the first entry counts, `.` private, anything else
 /// public; from 1.7 namespace names are honoured.
 fn visible(dr: &DestinationRule, client_ns: &str, mesh: &Mesh) -> bool {
     let own = dr.meta.namespace == client_ns;

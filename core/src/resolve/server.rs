@@ -1,7 +1,7 @@
 //! The server side: which mTLS mode a workload's sidecar enforces on an inbound port.
 //!
-//! Two eras (Part A §1): v1alpha1 Policy/MeshPolicy (1.0–1.5), keyed by *service* and service
-//! port; PeerAuthentication (1.5+), keyed by *workload* and container port.
+//! Two eras, chosen by the selected Istio release: v1alpha1 Policy/MeshPolicy (1.0–1.5), keyed by
+//! *service* and service port; PeerAuthentication (1.5+), keyed by *workload* and container port.
 
 use crate::explain::{Side, Step};
 use crate::mesh::Mesh;
@@ -36,7 +36,8 @@ fn reaches(mesh: &Mesh, workload: &Workload) -> bool {
     layers.mesh.is_some() || layers.namespace.is_some() || layers.workload.is_some()
 }
 
-/// The oldest of several contenders (Part A §4).
+/// The oldest of several contenders (by creation timestamp, then name; input order without
+/// timestamps): Istio's tie-break.
 pub fn oldest<'a, T>(items: impl Iterator<Item = &'a T>, meta: impl Fn(&T) -> &crate::model::Meta) -> Option<&'a T>
 where
     T: 'a,
@@ -155,8 +156,9 @@ pub fn peer_authentication_mode(mesh: &Mesh, workload: &Workload, container_port
     ServerMode { mode, step }
 }
 
-/// Part B §1.2, meshlock's rule: service-specific > namespace `default` > MeshPolicy `default` >
-/// none (no TLS filter chain: plaintext only). Ties: oldest, reported at load.
+/// The v1alpha1 policy that decides, by meshlock's rule (Istio's intended order): service-specific >
+/// namespace `default` > MeshPolicy `default` > none (no TLS filter chain: plaintext only). Ties:
+/// oldest, reported at load.
 pub fn v1alpha1_mode(mesh: &Mesh, service: &Service, port: &ServicePort) -> ServerMode {
     let (policy, level) = v1alpha1_policy(mesh, service, port);
     match policy {

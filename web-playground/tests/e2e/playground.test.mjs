@@ -86,6 +86,15 @@ async function settled(page, after = 0) {
 }
 
 const revision = (page) => page.evaluate(() => Number(document.body.dataset.revision ?? 0))
+
+/** Checks exactly `kinds` (in the engine's order) in the evidence filter and waits for the engine's answer. */
+async function evidenceFilter(page, kinds) {
+  // Check the wanted kinds first: the filter keeps at least one kind checked.
+  const boxes = await page.locator('#filter-evidence input[type=checkbox]').all()
+  for (const box of boxes) if (kinds.includes(await box.getAttribute('value'))) await box.setChecked(true)
+  for (const box of boxes) if (!kinds.includes(await box.getAttribute('value'))) await box.setChecked(false)
+  await page.waitForSelector(`body[data-scoped="${kinds.length === 4 ? 'all' : kinds.join(',')}"]`, { timeout: 120_000 })
+}
 const cell = (page, from, to) => page.locator(`.cell[data-from="${from}"][data-to="${to}"]`)
 
 before(async () => {
@@ -433,6 +442,77 @@ describe('playground in Chromium', () => {
     await page.close()
   })
 
+  test('edge evidence: the seed and a TrafficIntent, each cell’s evidence, the evidence filter, observed traffic', async () => {
+    const page = await newPage()
+    await page.goto(server.url)
+    await settled(page)
+    const scenarioOf = (id) => YAML.parse(readFileSync(new URL(`../../../tests/scenarios/${id}.yaml`, import.meta.url), 'utf8'))
+    const sourcesOf = (s) => s.sources.map((x) => (x.builtin ? { builtin: 'seed' } : { name: x.name, text: x.yaml ?? x.csv, namespace: x.namespace ?? null }))
+    /** What the page shows: every cell's edge and its evidence. */
+    const shownCells = () =>
+      page.locator('#matrix .cell').evaluateAll((cells) => cells.map((c) => `${c.dataset.from} ${c.dataset.to} ${c.dataset.evidence ?? ''}`).sort())
+    /** What the engine answers for that scope (the same WASM build, through Node). */
+    const engineCells = (mesh, options) => mesh.matrixBetween(null, null, options).edges.map((e) => `${e.from} ${e.to} ${e.evidence.join(',')}`).sort()
+    const scopeTo = (kinds) => evidenceFilter(page, kinds)
+
+    // The seed with foo's TrafficIntent (sleep in foo and in bar call httpbin.foo), from the Examples menu.
+    const declared = scenarioOf('intent/declared-lock-down')
+    const mesh = engine.load(sourcesOf(declared), { istioVersion: String(declared.settings.istio_version) })
+    let before = await revision(page)
+    await page.selectOption('#examples', 'intent/declared-lock-down')
+    await settled(page, before)
+    assert.deepEqual(await shownCells(), engineCells(mesh, { edges: 'all' }))
+    assert.equal(await cell(page, FOO_SLEEP, HTTPBIN_FOO).getAttribute('data-evidence'), 'declared,possible')
+    assert.equal(await cell(page, LEGACY, HTTPBIN_FOO).getAttribute('data-evidence'), 'possible')
+    assert.deepEqual(await cell(page, FOO_SLEEP, HTTPBIN_FOO).locator('.evidence .ev').allTextContents(), ['D', 'P'])
+    const every = await page.locator('#matrix .cell').count()
+
+    // Declared edges only (the CLI's --edges declared): the intent's two edges, their rows and column.
+    await scopeTo(['declared'])
+    assert.deepEqual(await shownCells(), engineCells(mesh, { edges: 'declared' }))
+    assert.deepEqual(await shownCells(), [`bar/sleep ${HTTPBIN_FOO} declared,possible`, `${FOO_SLEEP} ${HTTPBIN_FOO} declared,possible`])
+    assert.equal(await page.locator('#matrix .grid').getAttribute('data-rows'), '2')
+    assert.equal(await page.locator('#matrix .grid').getAttribute('data-cols'), '1')
+    assert.match((await page.locator('#summary').textContent()) ?? '', /2 of \d+ edges with evidence declared/)
+    await cell(page, FOO_SLEEP, HTTPBIN_FOO).click()
+    await page.waitForSelector(`#explain:not([hidden])[data-from="${FOO_SLEEP}"][data-evidence="declared,possible"]`)
+    await shot(page, '11-evidence-declared')
+    // The filter is in the share link.
+    assert.equal((await page.evaluate(() => window.meshlockPlayground.state())).view.edges, 'declared')
+
+    // Undeclared edges that nothing forbids: every other edge of the seed.
+    await scopeTo(['possible'])
+    assert.deepEqual(await shownCells(), engineCells(mesh, { edges: 'possible' }))
+    await scopeTo(['observed', 'declared', 'possible', 'forbidden'])
+    assert.equal(await page.locator('#matrix .cell').count(), every)
+
+    // Observed traffic: the scenario's metrics fill the metrics box; legacy/sleep was seen calling httpbin.foo.
+    const observed = scenarioOf('intent/observed-blocker')
+    const metrics = readFileSync(new URL(`../../../tests/telemetry/${observed.metrics}`, import.meta.url), 'utf8')
+    const seen = engine.load(sourcesOf(observed), { istioVersion: String(observed.settings.istio_version) })
+    before = await revision(page)
+    await page.selectOption('#examples', 'intent/observed-blocker')
+    await settled(page, before)
+    assert.equal(await page.locator('#metrics').inputValue(), metrics)
+    // The Node adapter reads a string as a file path: the page's text, named as the page names it.
+    const named = { name: 'metrics', text: metrics }
+    assert.deepEqual(await shownCells(), engineCells(seen, { edges: 'all', metrics: named }))
+    assert.equal(await cell(page, LEGACY, HTTPBIN_FOO).getAttribute('data-evidence'), 'observed,possible')
+    await scopeTo(['observed'])
+    assert.deepEqual(await shownCells(), engineCells(seen, { edges: 'observed', metrics: named }))
+    assert.ok(await cell(page, LEGACY, HTTPBIN_FOO).isVisible())
+    assert.equal(await cell(page, LEGACY, 'sleep.foo.svc.cluster.local:80').count(), 0)
+    await shot(page, '12-evidence-observed')
+
+    // Without the metrics, nothing is observed: the filter shows no edge.
+    before = await revision(page)
+    await page.fill('#metrics', '')
+    await settled(page, before)
+    assert.equal(await page.locator('#matrix .cell').count(), 0)
+    assert.deepEqual(problems, [])
+    await page.close()
+  })
+
   test('works offline once loaded', async () => {
     const page = await newPage()
     await page.goto(server.url)
@@ -492,7 +572,8 @@ describe('playground in Chromium', () => {
 
   test('a realistic 1,000-pod dump: the map (the engine’s numbers), a pair drilled into from the full matrix, the check panel', async () => {
     const dump = realisticDump(1000)
-    const want = engine.load([{ name: 'pods-1k-seed42.yaml', text: readFileSync(dump.path, 'utf8') }]).namespaceMap()
+    const mesh = engine.load([{ name: 'pods-1k-seed42.yaml', text: readFileSync(dump.path, 'utf8') }])
+    const want = mesh.namespaceMap()
     const page = await newPage()
     await page.goto(server.url)
     await settled(page)
@@ -516,6 +597,29 @@ describe('playground in Chromium', () => {
     await page.click('#drill-back')
     await page.waitForSelector('#heatmap .heat')
     await shot(page, '11-1k-pods-map')
+
+    // The map by evidence: the edges a NetworkPolicy or authorization forbids, as the engine counts them.
+    await evidenceFilter(page, ['forbidden'])
+    const forbidden = mesh.namespaceMap({ edges: 'forbidden' })
+    assert.ok(forbidden.edges > 0 && forbidden.edges < map.edges)
+    assert.equal(await page.locator('#heatmap [data-pairs]').getAttribute('data-pairs'), String(forbidden.pairs.length))
+    const heat = await page.locator('#heatmap .heat').evaluateAll((cells) => cells.map((c) => `${c.dataset.from} ${c.dataset.to} ${c.dataset.edges}`))
+    const pairs = new Set(forbidden.pairs.map((p) => `${p.from} ${p.to} ${p.edges}`))
+    assert.ok(heat.length > 0 && heat.every((h) => pairs.has(h)), heat.filter((h) => !pairs.has(h)).join('; '))
+    // Drilled into, a pair shows its forbidden edges only, each with its evidence.
+    const shut = forbidden.pairs.find((p) => p.from !== p.to)
+    await page.locator(`#heatmap .heat[data-from="${shut.from}"][data-to="${shut.to}"]`).click()
+    await page.waitForSelector('#matrix .cell')
+    const edges = mesh.matrixBetween(shut.from, shut.to, { edges: 'forbidden' }).edges
+    assert.equal(edges.length, shut.edges)
+    const drilled = await page.evaluate(() => ({ rows: Number(document.querySelector('#matrix .grid').dataset.rows), cols: Number(document.querySelector('#matrix .grid').dataset.cols) }))
+    assert.deepEqual(drilled, { rows: new Set(edges.map((e) => e.from)).size, cols: new Set(edges.map((e) => e.to)).size })
+    const shown = await page.locator('#matrix .cell').evaluateAll((cells) => cells.map((c) => `${c.dataset.from} ${c.dataset.to} ${c.dataset.evidence}`))
+    const wanted = new Set(edges.map((e) => `${e.from} ${e.to} ${e.evidence.join(',')}`))
+    assert.ok(shown.length > 0 && shown.every((c) => wanted.has(c)), shown.filter((c) => !wanted.has(c)).join('; '))
+    await shot(page, '11-1k-pods-forbidden')
+    await page.click('#drill-back')
+    await evidenceFilter(page, ['observed', 'declared', 'possible', 'forbidden'])
     // The check panel on opening (above 50,000 edges it is not run eagerly).
     await page.click('#view-check')
     await page.waitForFunction(() => document.body.dataset.check === document.body.dataset.revision, null, { timeout: 120_000 })

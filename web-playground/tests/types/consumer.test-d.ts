@@ -4,8 +4,8 @@
 import * as adapter from '../../node/index.cjs'
 import { Mesh, MeshlockError, check, checkSarif, diff, load, tour } from '../../node/index.cjs'
 import type { Diagnostic, Diff, Edge, Matrix, NamespaceMap, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../node/index.cjs'
-import init, { Session, checkInputSize, checkSourcesSarif, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
-import type { MeshlockErrorShape, Plan as EnginePlan, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
+import init, { Mesh as EngineMesh, checkInputSize, checkSourcesSarif, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
+import type { Evidence, MeshlockErrorShape, Plan as EnginePlan, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
 import * as full from '../../pkg-node/meshlock_wasm.js'
 
 const mesh: Mesh = Mesh.seed()
@@ -38,6 +38,7 @@ const planned: Promise<Plan> = mesh.planAsync()
 const stage: Stage = mesh.stages().mesh
 const simulated: SimulatedStep[] = mesh.simulate(['kind: List', [{ builtin: 'seed' }], { name: 'undo', delete: plan.steps[0]?.rollbackDelete ?? [] }])
 const changed: Diff = diff(mesh, next)
+const changedDeclared: number | undefined = diff(mesh, next, { edges: 'declared,observed', metrics: 'metrics.prom' }).scope?.broken
 const readiness: Reconciliation = mesh.ready({ name: 'm.prom', text: '' })
 const sarif: SarifLog = mesh.checkSarif()
 const level: 'error' | 'warning' | 'note' | undefined = checkSarif(['a.yaml'], { istioVersion: '1.1' }).runs[0]?.results[0]?.level
@@ -46,7 +47,7 @@ const failing: number = check([{ builtin: 'seed' }]).summary.failing
 mesh.plan({ goal: 'lockdown' })
 // @ts-expect-error: unknown plan option
 mesh.plan({ allow_break: [] })
-void [planned, stage, simulated, changed, readiness, sarif, level, failing]
+void [planned, stage, simulated, changed, changedDeclared, readiness, sarif, level, failing]
 
 // @ts-expect-error: Mesh is made by its factories only
 new Mesh()
@@ -57,22 +58,28 @@ const wrong: string = outcome.curlExit
 
 async function browser(): Promise<void> {
   await init()
-  const session: Session = Session.load([{ builtin: 'seed' }], { istioVersion: '1.1' })
+  const session: EngineMesh = EngineMesh.load([{ builtin: 'seed' }], { istioVersion: '1.1' })
   const o: Outcome = session.probe('legacy/sleep', 'httpbin.foo:8000')
-  const m: Matrix = session.matrixBetween(null, null)
-  const map: NamespaceMap = session.namespaceMap()
-  const pair: Matrix = session.matrixBetween(map.pairs[0]?.from, undefined)
+  const m: Matrix = session.matrixBetween(null, null, null)
+  const map: NamespaceMap = session.namespaceMap(null)
+  const pair: Matrix = session.matrixBetween(map.pairs[0]?.from, undefined, null)
+  // Weighing edges, as the playground's evidence filter does: each edge's evidence, the map in the scope.
+  const declared: Evidence[] | undefined = session.matrixBetween(null, null, { edges: 'declared', metrics: 'istio_requests_total 1' }).edges[0]?.evidence
+  const inScope: number = session.namespaceMap({ edges: 'declared,observed' }).edges
+  // @ts-expect-error: the scope is a string (`declared,observed`), not a list
+  session.namespaceMap({ edges: ['declared'] })
+  void [declared, inScope]
   const d: Diagnostic[] = session.diagnostics
   const text: string = session.explain('legacy/sleep', 'httpbin.foo:8000') + session.matrixCsv() + version()
   const t: EngineTour = engineTour()
   const name: string = seedSource().name
-  const next: Session = session.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
+  const next: EngineMesh = session.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
   const p: EnginePlan = session.plan({ goal: 'mesh-strict', allowBreak: ['legacy/sleep'] })
   const after: Matrix | undefined = session.simulate([{ name: 'a', apply: p.steps[0]?.apply.map((text) => ({ name: 'a.yaml', text })) ?? [] }])[0]?.matrix
   const report: number = checkSourcesSarif('x: 1', null).runs.length + session.check(null).diagnostics.length
   // A file's bytes, decoded by the engine; its size checked before it is read.
   checkInputSize('a.yaml', 120, { istioVersion: '1.1' })
-  const opened: Session = Session.load([{ builtin: 'seed' }, { name: 'a.yaml', bytes: new Uint8Array([120, 58, 32, 49]), namespace: null }], null)
+  const opened: EngineMesh = EngineMesh.load([{ builtin: 'seed' }, { name: 'a.yaml', bytes: new Uint8Array([120, 58, 32, 49]), namespace: null }], null)
   // @ts-expect-error: a step applies YAML text, not bytes
   session.simulate([{ name: 'a', apply: [{ name: 'a.yaml', bytes: new Uint8Array() }] }])
   void opened
@@ -81,16 +88,17 @@ async function browser(): Promise<void> {
   void [after, report, pair]
   // @ts-expect-error: the browser build reads matrixBetween (the full build keeps matrix())
   session.matrix()
-  const s: full.Session = full.Session.load([{ builtin: 'seed' }], full.seedSettings())
-  const n: full.Session = s.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
-  const sarif: string = full.Session.diff(s, n).changes[0]?.change ?? s.checkSarif().version
+  const s: full.Mesh = full.Mesh.load([{ builtin: 'seed' }], full.seedSettings())
+  const n: full.Mesh = s.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
+  const sarif: string = full.Mesh.diff(s, n, null).changes[0]?.change ?? s.checkSarif().version
+  const weighed: number | undefined = full.Mesh.diff(s, n, { edges: 'declared', intents: 'from,to\nfoo/sleep,httpbin.foo:8000\n' }).scope?.brokenOutside
   const all = full.checkSources([{ name: 'a.yaml', text: 'x: 1' }], null).diagnostics.length + s.matrixTable().length + full.tourText().length
   const ready: number = s.ready('istio_requests_total 1').unobservedModelEdges + s.stages().services.length
   const observed: full.Plan = s.plan({ metrics: { name: 'm.prom', text: 'istio_requests_total 1' } })
-  void [sarif, all, ready, observed]
+  void [sarif, all, ready, observed, weighed]
   let error: MeshlockErrorShape | null = null
   try {
-    Session.load('bad', null)
+    EngineMesh.load('bad', null)
   } catch (err) {
     error = err as MeshlockErrorShape
   }

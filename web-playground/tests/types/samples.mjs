@@ -84,6 +84,9 @@ const samples = {
   planNamespace: ['Plan', planNamespace],
   simulate: ['SimulatedStep[]', seed.simulate([plan.steps[0].apply, { name: 'undo', apply: [], delete: plan.steps[0].rollbackDelete }])],
   diff: ['Diff', diff(seed, strict)],
+  diffWeighed: ['Diff', diff(seed, strict, { edges: 'possible', metrics: { name: 'metrics.prom', text: METRICS } })],
+  matrixBetweenWeighed: ['Matrix', strict.matrixBetween(null, 'foo', { edges: 'observed', metrics: { name: 'metrics.prom', text: METRICS } })],
+  namespaceMapWeighed: ['NamespaceMap', strict.namespaceMap({ edges: 'declared,observed', metrics: { name: 'metrics.prom', text: METRICS } })],
   ready: ['Reconciliation', seed.ready({ name: 'metrics.prom', text: METRICS })],
   invalidMetrics: ['ErrorShape', errorOf(() => seed.ready({ name: 'bad.prom', text: 'istio_requests_total{ 1\n' }))],
   unknownNamespace: ['ErrorShape', errorOf(() => seed.plan({ goal: 'namespace=nowhere' }))],
@@ -96,6 +99,8 @@ if (!samples.probeAlternatives[1].alternatives) throw new Error('the headless sa
 if (!samples.plan[1].blockers.length || !planAllowed.steps.some((s) => s.rollbackDelete.length)) throw new Error('the plan samples must carry blockers and rollbacks')
 if (!samples.checkSourcesSarif[1].runs[0].results.some((r) => r.locations)) throw new Error('the SARIF sample must carry a located result')
 if (!samples.ready[1].disagreements.length || !samples.ready[1].services.some((s) => s.plaintextSenders.length)) throw new Error('the readiness sample must carry disagreements and senders')
+if (!samples.diffWeighed[1].scope || !samples.diffWeighed[1].changes.every((c) => c.evidence)) throw new Error('the weighed diff sample must carry its scope and evidence')
+if (!samples.matrixBetweenWeighed[1].edges.length || !samples.matrixBetweenWeighed[1].edges.every((e) => e.evidence)) throw new Error('the weighed pair sample must carry evidence')
 if (!samples.simulate[1][1].delta.length) throw new Error('the simulate sample must undo its first step')
 // The grouped results too (#15): the types of the groups are only checked where a sample has one.
 if (!samples.check[1].groups.length || !samples.diff[1].byCause.length || !samples.plan[1].steps.every((s) => s.groups.length)) {

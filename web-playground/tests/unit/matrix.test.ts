@@ -1,7 +1,7 @@
 import type { Edge, Matrix } from 'meshlock-wasm'
 import { describe, expect, test } from 'vitest'
 import { cellIcons } from '../../src/icons'
-import { type MatrixData, clientNamespaces, compactMatrix, describeEdge, edgeAt, expandMatrix, filterMatrix, lock, serviceNamespaces, shortTarget, summarize, tone } from '../../src/matrix'
+import { type MatrixData, NO_EDGE, clientNamespaces, compactMatrix, describeEdge, edgeAt, expandMatrix, filterMatrix, findEdge, lock, serviceNamespaces, shortTarget, summarize, tone } from '../../src/matrix'
 
 const settings = { istioVersion: '1.1', istioVersionOrigin: 'explicit', autoMtls: false, autoMtlsOrigin: 'default', rootNamespace: 'istio-system', trustDomain: 'cluster.local' } as const
 
@@ -41,9 +41,33 @@ describe('the compact matrix the worker sends', () => {
     expect(expandMatrix(matrix)).toEqual(full)
   })
 
-  test('refuses edges that are not the client-major grid', () => {
-    expect(compactMatrix({ ...full, edges: full.edges.slice(1) })).toBeNull()
+  test('refuses edges out of the client-major order, or of a client or port it does not list', () => {
     expect(compactMatrix({ ...full, edges: [...full.edges].reverse() })).toBeNull()
+    expect(compactMatrix({ ...full, edges: [...full.edges, edge('nobody/x', 'httpbin.foo.svc.cluster.local:8000', '200', 'mtls', 'mtls')] })).toBeNull()
+  })
+
+  test('edges left out (an edge scope) are holes: no edge there, rows and columns without one hidden', () => {
+    const declared: Matrix = {
+      ...full,
+      edges: [full.edges[1], full.edges[3]].map((e) => ({ ...(e as Edge), evidence: ['declared', 'possible'] as Edge['evidence'] })),
+    }
+    const holed = compactMatrix(declared) as MatrixData
+    expect(expandMatrix(holed)).toEqual(declared)
+    expect(Array.from(holed.cells)).toEqual([NO_EDGE, 0, NO_EDGE, 0, NO_EDGE, NO_EDGE])
+    expect(edgeAt(holed, 0, 0)).toBeUndefined()
+    expect(edgeAt(holed, 1, 1)?.evidence).toEqual(['declared', 'possible'])
+    expect(filterMatrix(holed, { clientNs: '', serviceNs: '', verdict: 'all' })).toEqual({ rows: [0, 1], cols: [1] })
+    expect(summarize(holed)).toEqual({ edges: 2, ok: 2, fail: 0, mtls: 2, plaintext: 0 })
+    expect(findEdge(holed, 'foo/sleep', 'httpbin.foo.svc.cluster.local:8000')?.evidence).toEqual(['declared', 'possible'])
+    expect(findEdge(holed, 'legacy/sleep', 'httpbin.foo.svc.cluster.local:8000')).toBeUndefined()
+  })
+
+  test('the same outcome with other evidence is another kind', () => {
+    const weighed: Matrix = { ...full, edges: full.edges.map((e, i) => ({ ...e, evidence: i === 0 ? ['observed', 'possible'] : ['possible'] })) }
+    const packed = compactMatrix(weighed) as MatrixData
+    expect(packed.kinds).toHaveLength(4)
+    expect(expandMatrix(packed)).toEqual(weighed)
+    expect(describeEdge(edgeAt(packed, 0, 0) as Edge)).toMatch(/; evidence: observed, possible$/)
   })
 })
 

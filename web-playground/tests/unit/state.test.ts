@@ -78,6 +78,16 @@ describe('sanitize: a shared link is untrusted input', () => {
     expect(view({ goal: 'namespace=foo,bar-2' })?.goal).toBe('namespace=foo,bar-2')
   })
 
+  test('the evidence filter and the metrics: a scope the engine takes, metrics as text', () => {
+    const weighed: PlaygroundState = { ...sample(), view: { ...sample().view, edges: 'declared,observed' }, metrics: 'istio_requests_total{} 1\n' }
+    expect(decodeState(encodeState(weighed))).toEqual(weighed)
+    expect(decodeState(encodeState(sample()))?.metrics).toBeUndefined()
+    const view = (v: Record<string, unknown>) => sanitize({ v: 1, sources: [], view: v })?.view
+    for (const edges of ['declared,', 'rumoured', 'all,declared', ' declared', 7]) expect(view({ edges })?.edges).toBe('all')
+    for (const edges of ['possible', 'forbidden', 'observed,declared,possible']) expect(view({ edges })?.edges).toBe(edges)
+    expect(sanitize({ v: 1, sources: [], metrics: 42 })?.metrics).toBeUndefined()
+  })
+
   test('a source without text or name makes the link invalid', () => {
     expect(sanitize({ v: 1, sources: [{ name: 'a.yaml' }] })).toBeNull()
     expect(sanitize({ v: 1, sources: [{ text: 'a' }] })).toBeNull()

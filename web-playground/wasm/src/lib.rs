@@ -14,15 +14,13 @@
 //! `types.d.ts`; in the `full` block unless the playground calls it (the browser's module has a size
 //! budget; the Node adapter's build has every operation).
 
-use meshlock::api::{self, ApiError, SourceSpec};
+use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::classes::ClassTable;
-use meshlock::heatmap;
 use meshlock::migrate::StepInput;
 use meshlock::render::{self, Style};
-#[cfg(feature = "full")]
 use meshlock::telemetry::Observations;
-use meshlock::{Mesh, MeshSettings, Source};
+use meshlock::{MeshSettings, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -42,18 +40,18 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// A loaded mesh: the model of one cluster under one set of settings.
+/// A loaded mesh: the model of one cluster under one set of settings (`Mesh`, as on every surface).
 #[wasm_bindgen]
-pub struct Session {
-    mesh: Mesh,
+pub struct Mesh {
+    mesh: meshlock::Mesh,
     /// The class table, built on first use by the namespace map and pair matrices (a map and its
     /// drill-downs then read one table).
     table: std::cell::OnceCell<ClassTable>,
 }
 
-impl Session {
-    fn new(mesh: Mesh) -> Self {
-        Session {
+impl Mesh {
+    fn new(mesh: meshlock::Mesh) -> Self {
+        Mesh {
             mesh,
             table: std::cell::OnceCell::new(),
         }
@@ -65,17 +63,17 @@ impl Session {
 }
 
 #[wasm_bindgen]
-impl Session {
+impl Mesh {
     /// Loads YAML (`text`, one source named `input.yaml`) or a list of sources (a file's bytes are
     /// decoded as the CLI decodes a file), under `settings`. Throws a `MeshlockError` (code
     /// `invalid-input`, with diagnostics) when the input has errors.
     pub fn load(
         #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
         #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
-    ) -> Result<Session, JsValue> {
+    ) -> Result<Mesh, JsValue> {
         run(|| {
-            Ok(Session::new(
-                Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
+            Ok(Mesh::new(
+                meshlock::Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
             ))
         })
     }
@@ -84,8 +82,8 @@ impl Session {
     pub fn apply(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
-    ) -> Result<Session, JsValue> {
-        run(|| Ok(Session::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
+    ) -> Result<Mesh, JsValue> {
+        run(|| Ok(Mesh::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
     }
 
     /// The diagnostics found while loading this mesh (warnings and notes; errors make `load` throw).
@@ -113,30 +111,41 @@ impl Session {
 
     /// The namespace × namespace map: per (client namespace, service namespace) pair, the edges
     /// per outcome class and the worst. Streamed from the class table: memory does not grow with
-    /// the number of edges, and nothing per edge crosses to JavaScript.
+    /// the number of edges, and nothing per edge crosses to JavaScript. With `options`, only the
+    /// edges in its scope (`edges`) count.
     #[wasm_bindgen(js_name = namespaceMap, unchecked_return_type = "NamespaceMap")]
-    pub fn namespace_map(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(heatmap::namespace_map_of(&self.mesh, self.table())))
+    pub fn namespace_map(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| api::namespace_map_weighed(&self.mesh, self.table(), weigh_input(options)?))
     }
 
     /// The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
-    /// namespace on that side): one cell of the map, drilled into.
+    /// namespace on that side): one cell of the map, drilled into. With `options`, each edge
+    /// carries its evidence and only those in the scope are listed.
     #[wasm_bindgen(js_name = matrixBetween, unchecked_return_type = "Matrix")]
-    pub fn matrix_between(&self, client_ns: Option<String>, service_ns: Option<String>) -> Result<JsValue, JsValue> {
+    pub fn matrix_between(
+        &self,
+        client_ns: Option<String>,
+        service_ns: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
         run_js(|| {
-            Ok(heatmap::matrix_between_of(
+            api::matrix_between_weighed(
                 &self.mesh,
                 self.table(),
                 client_ns.as_deref(),
                 service_ns.as_deref(),
-            ))
+                weigh_input(options)?,
+            )
         })
     }
 
     /// The static checker: the input's diagnostics plus the matrix-level findings, a summary,
     /// the failing edges and who may call what in plaintext.
-    /// With `edges` or `intents` (and `metrics` in the `full` build): the scope's counts, the
-    /// declared edges that fail and the undeclared plaintext callers under `scope`.
+    /// With `edges`, `intents` or `metrics`: the scope's counts, the declared edges that fail and
+    /// the undeclared plaintext callers under `scope`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(
         &self,
@@ -158,7 +167,7 @@ impl Session {
                 Some(v) => from_js_as_is(v, "bad plan options")?,
                 None => PlanInput::default(),
             };
-            let observed = opts.observations()?;
+            let observed = opts.metrics.take().map(MetricsInput::parse).transpose()?;
             let (goal, allow) = api::plan_request(
                 opts.goal.as_deref().unwrap_or("strict"),
                 &opts.allow_break.unwrap_or_default(),
@@ -167,6 +176,7 @@ impl Session {
                 edges: opts.edges.take(),
                 intents: opts.intents.take().unwrap_or_default().resolve()?,
                 observations: observed,
+                counts_only: opts.counts_only,
             };
             api::plan_weighed(&self.mesh, &goal, &allow, weighing)
         })
@@ -207,7 +217,7 @@ impl Session {
 /// of the browser's module to keep its download within budget (web-playground/README.md, "Size").
 #[cfg(feature = "full")]
 #[wasm_bindgen]
-impl Session {
+impl Mesh {
     /// Every client workload × every service port (the playground reads `matrixBetween(null,
     /// null)`, which shares the map's class table).
     #[wasm_bindgen(unchecked_return_type = "Matrix")]
@@ -239,14 +249,21 @@ impl Session {
     ) -> Result<JsValue, JsValue> {
         run_js(|| {
             let metrics: MetricsInput = from_js(metrics, "bad metrics (the text, or {name, text})")?;
-            Ok(self.mesh.reconcile(&metrics.parse()?))
+            Ok(self.mesh.ready(&metrics.parse()?))
         })
     }
 
     /// Every edge whose status or transport changes from `before` to `after`, grouped, each with
     /// the resources that caused it; `diagnostics` holds the transitions the migration refuses.
-    pub fn diff(before: &Session, after: &Session) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(Mesh::diff(&before.mesh, &after.mesh)))
+    /// With `edges`, `intents` or `metrics` (as `check`'s), the changes in the scope, each with its
+    /// evidence, and `scope` (the intents join both sides).
+    #[wasm_bindgen(unchecked_return_type = "Diff")]
+    pub fn diff(
+        before: &Mesh,
+        after: &Mesh,
+        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        run_js(|| api::diff_weighed(&before.mesh, &after.mesh, weigh_input(options)?))
     }
 
     /// The matrix as a fixed-width text table.
@@ -257,14 +274,15 @@ impl Session {
 }
 
 /// The static checker on sources, as `meshlock check`: an input that does not load is reported
-/// (its diagnostics, nothing else), not thrown.
+/// (its diagnostics, nothing else), not thrown. `countsOnly`: no per-edge lists.
 #[cfg(feature = "full")]
 #[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+    #[wasm_bindgen(js_name = countsOnly)] counts_only: Option<bool>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(sources, settings))
+    run_js(|| checked(sources, settings, counts_only.unwrap_or(false)))
 }
 
 /// `checkSources` as SARIF 2.1.0.
@@ -273,7 +291,7 @@ pub fn check_sources_sarif(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run(|| plain_js(&render::sarif(&checked(sources, settings)?)))
+    run(|| plain_js(&render::sarif(&checked(sources, settings, false)?)))
 }
 
 /// The report `checkSources` gives for input that could not be read (a file past the size limit),
@@ -304,17 +322,12 @@ fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport
     Ok(CheckReport::from_diagnostics(from_js(diagnostics, "bad diagnostics")?))
 }
 
-fn checked(sources: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
-    let settings = settings_from(settings)?;
-    // Bytes that are not text are reported as YAML that does not load is (their ML101).
-    let sources = match sources_from(sources) {
-        Err(err) if err.code == "invalid-input" => return Ok(CheckReport::from_diagnostics(err.diagnostics)),
-        other => other?,
+fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Result<CheckReport, ApiError> {
+    let weighing = api::Weighing {
+        counts_only,
+        ..api::Weighing::default()
     };
-    Ok(match Mesh::load(&sources, &settings) {
-        Ok(loaded) => loaded.mesh.check(),
-        Err(err) => CheckReport::from_diagnostics(err.diagnostics),
-    })
+    api::check_sources(sources_from(sources), &settings_from(settings)?, weighing)
 }
 
 /// Throws a `MeshlockError` (code `invalid-input`, ML106) when `size` bytes of input (the file
@@ -390,7 +403,7 @@ fn run_js<T: Serialize>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<JsVal
 }
 
 fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("bad-request", format!("{what}: {e}"))
+    ApiError::new(ErrorCode::BadRequest, format!("{what}: {e}"))
 }
 
 /// A core result as a JS value: JSON text with camelCase keys (written by serde, in the core's
@@ -398,12 +411,12 @@ fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
 /// large matrix object by object, and smaller code than a second serializer.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     let text = api::to_camel_json(value)?;
-    js_sys::JSON::parse(&text).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+    js_sys::JSON::parse(&text).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
 /// A JSON value as it is (keys kept: SARIF's are camelCase already), through `JSON.parse`.
 fn plain_js(value: &Value) -> Result<JsValue, ApiError> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new("internal", "cannot convert the answer"))
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
@@ -485,8 +498,8 @@ struct StepSpec {
     delete: Option<SourcesInput>,
 }
 
-/// `plan` options: the goal (default `strict`), the clients allowed to break, observed traffic
-/// (`full` build only: the playground has no metrics input).
+/// `plan` options: the goal (default `strict`), the clients allowed to break, and how edges are
+/// weighed (as [`WeighInput`]).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PlanInput {
@@ -494,32 +507,23 @@ struct PlanInput {
     allow_break: Option<Vec<String>>,
     edges: Option<String>,
     intents: Option<SourcesInput>,
-    #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
+    /// No blockers listed (counts, groups and remedies stay complete).
+    #[serde(default)]
+    counts_only: bool,
 }
 
-impl PlanInput {
-    #[cfg(feature = "full")]
-    fn observations(&mut self) -> Result<Option<Observations>, ApiError> {
-        self.metrics.take().map(MetricsInput::parse).transpose()
-    }
-
-    /// The browser build has no metrics input: the plan assumes no observations.
-    #[cfg(not(feature = "full"))]
-    fn observations(&mut self) -> Result<Option<meshlock::telemetry::Observations>, ApiError> {
-        Ok(None)
-    }
-}
-
-/// `check`/`matrix` options: `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
-/// `metrics` (observed traffic; `full` build only).
+/// The options of every operation that weighs edges (`check`, `matrix`, `namespaceMap`,
+/// `matrixBetween`, `diff`): `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
+/// `metrics` (observed traffic), `countsOnly` (`check`: no per-edge lists).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WeighInput {
     edges: Option<String>,
     intents: Option<SourcesInput>,
-    #[cfg(feature = "full")]
     metrics: Option<MetricsInput>,
+    #[serde(default)]
+    counts_only: bool,
 }
 
 fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
@@ -527,19 +531,15 @@ fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
         Some(v) => from_js_as_is(v, "bad options")?,
         None => WeighInput::default(),
     };
-    #[cfg(feature = "full")]
-    let observations = opts.metrics.map(MetricsInput::parse).transpose()?;
-    #[cfg(not(feature = "full"))]
-    let observations = None;
     Ok(api::Weighing {
         edges: opts.edges,
         intents: opts.intents.unwrap_or_default().resolve()?,
-        observations,
+        observations: opts.metrics.map(MetricsInput::parse).transpose()?,
+        counts_only: opts.counts_only,
     })
 }
 
 /// Observed traffic: the text itself (named `metrics`), or `{name, text}`.
-#[cfg(feature = "full")]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum MetricsInput {
@@ -547,7 +547,6 @@ enum MetricsInput {
     Named { name: String, text: String },
 }
 
-#[cfg(feature = "full")]
 impl MetricsInput {
     fn parse(self) -> Result<Observations, ApiError> {
         let (name, text) = match self {
@@ -577,7 +576,7 @@ fn js_error(e: ApiError) -> JsValue {
     error.set_name("MeshlockError");
     let diagnostics = to_js(&e.diagnostics).unwrap_or_else(|_| js_sys::Array::new().into());
     // Setting a property on a fresh Error object cannot fail; there is nothing better to do if it did.
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(&e.code));
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(e.code.as_str()));
     let _ = js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &diagnostics);
     error.into()
 }

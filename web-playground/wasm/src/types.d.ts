@@ -46,6 +46,26 @@ export interface MeshSettingsInput {
   autoMtls?: boolean | null;
   rootNamespace?: string | null;
   trustDomain?: string | null;
+  /** Raises the safe defaults for trusted input. */
+  limits?: Limits | null;
+}
+
+/** Limits on the input and on what one answer lists; each past its limit is refused with ML106,
+ * naming it. Unset keys keep their defaults. */
+export interface Limits {
+  /** Bytes of all sources together (default 256 MiB). */
+  maxInputBytes?: number;
+  /** Documents, `kind: List` items included (default 1,000,000). */
+  maxDocuments?: number;
+  /** Nesting of maps and lists in one document (default 128). */
+  maxDepth?: number;
+  /** Nodes YAML aliases may expand to in one document (default 100,000). */
+  maxAliasNodes?: number;
+  /** Bytes of one string (default 4 MiB). */
+  maxStringBytes?: number;
+  /** Edges one answer lists one by one: `check`'s failing edges and plaintext callers, `matrix`,
+   * `plan`'s blockers (default 1,000,000). */
+  maxListedEdges?: number;
 }
 
 export type SettingOrigin = "explicit" | "mesh-config" | "inferred" | "default";
@@ -542,21 +562,27 @@ export interface PlanInput {
   goal?: "strict" | "mesh-strict" | `namespace=${string}` | null;
   /** Clients (`namespace/name`) that may break. */
   allowBreak?: string[] | null;
-  /** Observed traffic: observed plaintext senders hold a lock-down back too. Only in the `full`
-   * build (the Node adapter's); the browser's module rejects it as an unknown key. */
+  /** Observed traffic: observed plaintext senders hold a lock-down back too. */
   metrics?: MetricsText | null;
   /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
   /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
   intents?: string | SourceInput[] | null;
+  /** Leave `blockers` empty (counts, groups and remedies stay complete). Past
+   * `limits.maxListedEdges` edges they are left out anyway, and `notes` says so. */
+  countsOnly?: boolean;
 }
 
-/** `check()` and `matrix()` options: which edges count, and their evidence (`metrics`: `full`
- * build only). */
+/** The options of every operation that weighs edges (`check()`, `matrix()`, `namespaceMap()`,
+ * `matrixBetween()`, `Mesh.diff()`): which edges count, and their evidence. */
 export interface WeighInput {
+  /** The scope: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
   intents?: string | SourceInput[] | null;
   metrics?: MetricsText | null;
+  /** `check()`: no per-edge lists (`failing`, `plaintextCallers`), what a large cluster needs.
+   * Past `limits.maxListedEdges` listed edges they are left out with an ML106 error. */
+  countsOnly?: boolean;
 }
 
 export type Readiness = "ready" | "blocked" | "no-traffic";
