@@ -775,7 +775,7 @@ export interface DiffScope {
   byEvidence: Partial<Record<Evidence, number>>
 }
 
-/** `check()`, `matrix()` and `diff()` options: which edges count, and their evidence. */
+/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options: which edges count, and their evidence. */
 export interface WeighOptions {
   /** `all` (default), `possible`, or evidence kinds joined by commas (`declared,observed`). */
   edges?: string | null
@@ -826,13 +826,14 @@ export declare class Mesh {
   /**
    * Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome
    * class and the worst (`meshlock matrix --by namespace`). Memory does not grow with the edges.
+   * With `edges`, `intents` or `metrics`: the edges in that scope only.
    */
-  namespaceMap(): NamespaceMap
+  namespaceMap(options?: WeighOptions): NamespaceMap
   /**
    * The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
-   * namespace on that side).
+   * namespace on that side); with `options`, the edges in that scope with their evidence.
    */
-  matrixBetween(clientNs?: string | undefined | null, serviceNs?: string | undefined | null): Matrix
+  matrixBetween(clientNs?: string | null, serviceNs?: string | null, options?: WeighOptions): Matrix
   /** The matrix as a fixed-width text table. */
   matrixTable(): string
   /** The matrix as CSV. */

@@ -775,7 +775,7 @@ export interface DiffScope {
   byEvidence: Partial<Record<Evidence, number>>
 }
 
-/** `check()`, `matrix()` and `diff()` options: which edges count, and their evidence. */
+/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options: which edges count, and their evidence. */
 export interface WeighOptions {
   /** `all` (default), `possible`, or evidence kinds joined by commas (`declared,observed`). */
   edges?: string | null

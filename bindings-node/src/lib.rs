@@ -493,22 +493,37 @@ impl Mesh {
 
     /// Namespace × namespace: per (client namespace, service namespace) pair, the edges per outcome
     /// class and the worst (`meshlock matrix --by namespace`). Memory does not grow with the edges.
-    #[napi(ts_return_type = "NamespaceMap")]
-    pub fn namespace_map<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
-        answer(env, || Ok(self.inner.namespace_map()))
+    /// With `edges`, `intents` or `metrics`: the edges in that scope only.
+    #[napi(ts_args_type = "options?: WeighOptions", ts_return_type = "NamespaceMap")]
+    pub fn namespace_map<'env>(&self, env: &'env Env, options: Option<Value>) -> napi::Result<Unknown<'env>> {
+        answer(env, || {
+            let table = meshlock::classes::ClassTable::new(&self.inner);
+            api::namespace_map_weighed(&self.inner, &table, weigh_options(options)?)
+        })
     }
 
     /// The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
-    /// namespace on that side).
-    #[napi(ts_return_type = "Matrix")]
+    /// namespace on that side); with `options`, the edges in that scope with their evidence.
+    #[napi(
+        ts_args_type = "clientNs?: string | null, serviceNs?: string | null, options?: WeighOptions",
+        ts_return_type = "Matrix"
+    )]
     pub fn matrix_between<'env>(
         &self,
         env: &'env Env,
         client_ns: Option<String>,
         service_ns: Option<String>,
+        options: Option<Value>,
     ) -> napi::Result<Unknown<'env>> {
         answer(env, || {
-            Ok(self.inner.matrix_between(client_ns.as_deref(), service_ns.as_deref()))
+            let table = meshlock::classes::ClassTable::new(&self.inner);
+            api::matrix_between_weighed(
+                &self.inner,
+                &table,
+                client_ns.as_deref(),
+                service_ns.as_deref(),
+                weigh_options(options)?,
+            )
         })
     }
 

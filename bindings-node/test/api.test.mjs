@@ -883,3 +883,24 @@ describe(`[${IMPL}] native addon`, () => {
     assert.deepEqual(message, { status: '200', code: 'bad-client', isError: true })
   })
 })
+
+test(`namespaceMap and matrixBetween count the edges in a scope as matrix does (MESHLOCK_IMPL=${IMPL})`, () => {
+  const mesh = Mesh.seed()
+  const intents = [{ name: 'intents.csv', text: 'from,to\nfoo/sleep,httpbin.foo:8000\nbar/*,httpbin.foo:8000\n' }]
+  const options = { edges: 'declared', intents }
+  const declared = mesh.matrix(options).edges
+  assert.equal(declared.length, 3)
+  const map = mesh.namespaceMap(options)
+  assert.equal(map.edges, declared.length)
+  assert.equal(map.pairs.reduce((n, p) => n + p.edges, 0), declared.length)
+  assert.deepEqual(
+    map.pairs.map((p) => [p.from, p.to]).sort(),
+    [['bar', 'foo'], ['foo', 'foo']],
+  )
+  const pair = mesh.matrixBetween('bar', 'foo', options)
+  assert.deepEqual(
+    pair.edges.map((e) => [e.from, e.evidence]),
+    declared.filter((e) => e.from.startsWith('bar/')).map((e) => [e.from, e.evidence]),
+  )
+  assert.ok(mesh.namespaceMap().edges > map.edges)
+})

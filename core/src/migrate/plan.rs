@@ -212,15 +212,6 @@ pub enum PlanError {
     ShapeChanged,
 }
 
-impl PlanError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            PlanError::UnknownNamespace(_) => "unknown-namespace",
-            PlanError::Internal(_) | PlanError::ShapeChanged => "internal",
-        }
-    }
-}
-
 pub fn summary(mesh: &Mesh, table: &ClassTable, stages: &Stages) -> Summary {
     let (mut edges, mut ok, mut mtls, mut plaintext) = (0, 0, 0, 0);
     for column in &table.columns {
