@@ -88,7 +88,11 @@ gz=$(gzip -9 -c "$final" | wc -c | tr -d ' ')
 # its HTTP API's JSON, formerly in the `full` build only) +9.8 KB. Leaving metrics out of the
 # browser build again would win those 9.8 KB back, and the playground's `observed` evidence with them.
 # With main's listing limits and `countsOnly` merged in: 587,059.
-budget=${MESHLOCK_WASM_GZIP_BUDGET:-590000}
+# Raised to 600,000 (measured 598,254) when the planner came to run at the parse floor on 10,000
+# pods (issue 12): blocked edges stored as sets with their remedy cover in its own module, candidate
+# meshes sharing the policy lists they do not change, plus the api's one ErrorCode list and
+# check_sources: +11.2 KB. The playground plans in the browser, so the planner cannot be left out.
+budget=${MESHLOCK_WASM_GZIP_BUDGET:-600000}
 printf 'wasm size (browser module): raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
   "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
 if [ "$gz" -ge "$budget" ]; then
