@@ -893,7 +893,7 @@ export declare function callJson(request: string): string
  * The static checker on files and inline sources, as `meshlock check`: an input that does not
  * load is reported (its diagnostics, nothing else), not thrown.
  */
-export declare function check(sources: Array<string | SourceInput>, options?: MeshOptions & { countsOnly?: boolean }): CheckReport
+export declare function check(sources: Array<string | SourceInput>, options?: MeshOptions & WeighOptions): CheckReport
 
 /** `check(sources, options)` as SARIF 2.1.0. */
 export declare function checkSarif(sources: Array<string | SourceInput>, options?: MeshOptions): SarifLog

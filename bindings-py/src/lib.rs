@@ -23,6 +23,7 @@ use meshlock::api::{self, ApiError, SourceSpec};
 use meshlock::check::CheckReport;
 use meshlock::migrate::StepInput;
 use meshlock::render::{self, Style};
+use meshlock::settings::Limits;
 use meshlock::telemetry::Observations;
 use meshlock::{Matrix, MeshSettings, Outcome, seed};
 
@@ -49,17 +50,17 @@ fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
     serde_json::from_str(json).map_err(|e| ApiError::bad_request(what, e))
 }
 
-fn sources(json: &str) -> Result<Vec<meshlock::Source>, ApiError> {
-    api::resolve_sources(parse::<Vec<SourceSpec>>("sources", json)?)
+fn sources(json: &str, limits: &Limits) -> Result<Vec<meshlock::Source>, ApiError> {
+    api::read_specs(parse::<Vec<SourceSpec>>("sources", json)?, limits)
 }
 
 /// Metrics (Prometheus text exposition or API JSON), given as a JSON `Source`; malformed metrics
 /// are `invalid-metrics`, with a diagnostic per problem.
 /// The JSON `{"edges"?, "intents"?, "metrics"?}` of an operation that weighs edges.
-fn weighing_of(json: Option<&str>) -> Result<api::Weighing, ApiError> {
+fn weighing_of(json: Option<&str>, limits: &Limits) -> Result<api::Weighing, ApiError> {
     match json {
         None => Ok(api::Weighing::default()),
-        Some(json) => parse::<api::WeighingRequest>("weighing", json)?.into_weighing(),
+        Some(json) => parse::<api::WeighRequest>("weighing", json)?.resolve(limits),
     }
 }
 
@@ -131,7 +132,7 @@ fn raise(py: Python<'_>, error: &ApiError) -> PyErr {
 /// A loaded mesh: immutable, shareable between threads (every method releases the GIL).
 #[pyclass(frozen, module = "meshlock._meshlock", name = "Mesh")]
 struct PyMesh {
-    inner: meshlock::Mesh,
+    inner: api::MeshHandle,
 }
 
 #[pymethods]
@@ -143,7 +144,9 @@ impl PyMesh {
         detached(py, || {
             let settings: MeshSettings = parse("settings", settings)?;
             Ok(Self {
-                inner: meshlock::Mesh::load(&self::sources(sources)?, &settings)?.mesh,
+                inner: api::MeshHandle::new(
+                    meshlock::Mesh::load(&self::sources(sources, &settings.limits)?, &settings)?.mesh,
+                ),
             })
         })
     }
@@ -152,7 +155,12 @@ impl PyMesh {
     fn apply(&self, py: Python<'_>, sources: &str) -> PyResult<Self> {
         detached(py, || {
             Ok(Self {
-                inner: self.inner.apply(&self::sources(sources)?)?.mesh,
+                inner: api::MeshHandle::new(
+                    self.inner
+                        .mesh()
+                        .apply(&self::sources(sources, self.inner.mesh().limits())?)?
+                        .mesh,
+                ),
             })
         })
     }
@@ -160,7 +168,7 @@ impl PyMesh {
     /// JSON: the outcome of one probe, with its rendered explanation under `text`.
     #[pyo3(signature = (from_, to))]
     fn probe(&self, py: Python<'_>, from_: &str, to: &str) -> PyResult<String> {
-        run(py, || explained(&self.inner.probe(from_, to)?))
+        run(py, || explained(&self.inner.mesh().probe(from_, to)?))
     }
 
     /// JSON: the core's `Matrix`, its two renderings under `table` and `csv`. `weighing`: JSON
@@ -168,14 +176,17 @@ impl PyMesh {
     #[pyo3(signature = (weighing=None))]
     fn matrix(&self, py: Python<'_>, weighing: Option<&str>) -> PyResult<String> {
         run(py, || {
-            tabled(&api::matrix_weighed(&self.inner, weighing_of(weighing)?)?)
+            tabled(&api::matrix_weighed(
+                self.inner.mesh(),
+                weighing_of(weighing, self.inner.mesh().limits())?,
+            )?)
         })
     }
 
     /// JSON: the core's `Stages` (per service port, namespace, mesh), rendered under `text`.
     fn stages(&self, py: Python<'_>) -> PyResult<String> {
         run(py, || {
-            let stages = self.inner.stages();
+            let stages = self.inner.mesh().stages();
             rendered(&stages, render::stages(&stages))
         })
     }
@@ -195,9 +206,9 @@ impl PyMesh {
     ) -> PyResult<String> {
         run(py, || {
             let (goal, allow) = api::plan_request(goal, &allow_break)?;
-            let mut weighing = weighing_of(weighing)?;
+            let mut weighing = weighing_of(weighing, self.inner.mesh().limits())?;
             weighing.observations = metrics.map(observations).transpose()?;
-            let plan = api::plan_weighed(&self.inner, &goal, &allow, weighing)?;
+            let plan = api::plan_weighed(self.inner.mesh(), &goal, &allow, weighing)?;
             rendered(&plan, render::plan(&plan))
         })
     }
@@ -207,7 +218,10 @@ impl PyMesh {
     #[pyo3(signature = (weighing=None))]
     fn check(&self, py: Python<'_>, weighing: Option<&str>) -> PyResult<String> {
         run(py, || {
-            checked(&api::check_weighed(&self.inner, weighing_of(weighing)?)?)
+            checked(&api::check_weighed(
+                self.inner.mesh(),
+                weighing_of(weighing, self.inner.mesh().limits())?,
+            )?)
         })
     }
 
@@ -222,12 +236,13 @@ impl PyMesh {
                 .map(|(i, step)| {
                     Ok(StepInput {
                         name: format!("step {}", i + 1),
-                        apply: api::resolve_sources(step)?,
+                        apply: api::read_specs(step, self.inner.mesh().limits())?,
                         ..StepInput::default()
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             self.inner
+                .mesh()
                 .simulate(&inputs)?
                 .iter()
                 .map(|step| {
@@ -247,29 +262,35 @@ impl PyMesh {
     /// `Source`), rendered under `text`. Malformed metrics raise `invalid-metrics`.
     fn ready(&self, py: Python<'_>, metrics: &str) -> PyResult<String> {
         run(py, || {
-            let reconciliation = self.inner.ready(&observations(metrics)?);
+            let reconciliation = self.inner.mesh().ready(&observations(metrics)?);
             rendered(&reconciliation, render::ready(&reconciliation))
         })
     }
 
+    /// JSON: the answer of any operation on this mesh, `request` being the core's JSON request
+    /// (`{"op": "namespace-map", ...}`, `meshlock::api::MeshCall`).
+    fn call(&self, py: Python<'_>, request: &str) -> PyResult<String> {
+        run(py, || self.inner.answer(parse("request", request)?))
+    }
+
     /// JSON: the diagnostics of the input this mesh was built from.
     fn diagnostics(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || Ok(self.inner.diagnostics()))
+        run(py, || Ok(self.inner.mesh().diagnostics()))
     }
 
     /// JSON: the resolved settings in force.
     fn settings(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || Ok(self.inner.settings()))
+        run(py, || Ok(self.inner.mesh().settings()))
     }
 
     fn __repr__(&self) -> String {
-        let settings = self.inner.settings();
+        let settings = self.inner.mesh().settings();
         format!(
             "<meshlock.Mesh: {} workloads, {} services, Istio {}, {} diagnostics>",
-            self.inner.workloads().len(),
-            self.inner.services().len(),
+            self.inner.mesh().workloads().len(),
+            self.inner.mesh().services().len(),
             settings.istio_version,
-            self.inner.diagnostics().len()
+            self.inner.mesh().diagnostics().len()
         )
     }
 }
@@ -315,9 +336,9 @@ fn diff(
     after: PyRef<'_, PyMesh>,
     weighing: Option<&str>,
 ) -> PyResult<String> {
-    let (before, after) = (&before.inner, &after.inner);
+    let (before, after) = (before.inner.mesh(), after.inner.mesh());
     run(py, || {
-        let diff = api::diff_weighed(before, after, weighing_of(weighing)?)?;
+        let diff = api::diff_weighed(before, after, weighing_of(weighing, before.limits())?)?;
         rendered(&diff, render::diff(&diff))
     })
 }
@@ -334,7 +355,11 @@ fn check(py: Python<'_>, sources: &str, settings: &str, counts_only: bool) -> Py
             counts_only,
             ..api::Weighing::default()
         };
-        checked(&api::check_sources(self::sources(sources), &settings, weighing)?)
+        checked(&api::check_sources(
+            self::sources(sources, &settings.limits),
+            &settings,
+            weighing,
+        )?)
     })
 }
 

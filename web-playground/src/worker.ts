@@ -62,9 +62,9 @@ function grid(matrix: Parameters<typeof compactMatrix>[0]): MatrixData {
   return data
 }
 
-/** The engine's weighing options: the scope, and the metrics text when there is one. */
+/** The engine's weighing options: the scope, and the metrics box's text when there is one. */
 function weighInput(weigh: Weigh): WeighInput {
-  return weigh.metrics ? { edges: weigh.edges, metrics: weigh.metrics } : { edges: weigh.edges }
+  return weigh.metrics ? { edges: weigh.edges, metrics: { name: 'metrics', text: weigh.metrics } } : { edges: weigh.edges }
 }
 
 /** The map and (for a mesh the page holds whole) the grid under the scope; `null` for `all`. */

@@ -55,6 +55,8 @@ class Mesh:
         Each step's stages are rendered under ``stages.text``, its matrix under ``matrix.table``/``matrix.csv``."""
     def ready(self, metrics: str) -> str:
         """JSON: the core's ``Reconciliation`` with the metrics (JSON ``Source``), rendered under ``text``."""
+    def call(self, request: str) -> str:
+        """JSON: the answer of any operation on this mesh (``{"op": "namespace-map", ...}``)."""
     def diagnostics(self) -> str:
         """JSON: list of the core's ``Diagnostic``."""
     def settings(self) -> str:

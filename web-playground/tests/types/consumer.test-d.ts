@@ -64,7 +64,7 @@ async function browser(): Promise<void> {
   const map: NamespaceMap = session.namespaceMap(null)
   const pair: Matrix = session.matrixBetween(map.pairs[0]?.from, undefined, null)
   // Weighing edges, as the playground's evidence filter does: each edge's evidence, the map in the scope.
-  const declared: Evidence[] | undefined = session.matrixBetween(null, null, { edges: 'declared', metrics: 'istio_requests_total 1' }).edges[0]?.evidence
+  const declared: Evidence[] | undefined = session.matrixBetween(null, null, { edges: 'declared', metrics: { name: 'metrics', text: 'istio_requests_total 1' } }).edges[0]?.evidence
   const inScope: number = session.namespaceMap({ edges: 'declared,observed' }).edges
   // @ts-expect-error: the scope is a string (`declared,observed`), not a list
   session.namespaceMap({ edges: ['declared'] })
@@ -84,16 +84,16 @@ async function browser(): Promise<void> {
   session.simulate([{ name: 'a', apply: [{ name: 'a.yaml', bytes: new Uint8Array() }] }])
   void opened
   // @ts-expect-error: the browser build leaves out what the playground does not call
-  session.ready('istio_requests_total 1')
+  session.ready({ name: 'metrics', text: 'istio_requests_total 1' })
   void [after, report, pair]
   // @ts-expect-error: the browser build reads matrixBetween (the full build keeps matrix())
   session.matrix()
   const s: full.Mesh = full.Mesh.load([{ builtin: 'seed' }], full.seedSettings())
   const n: full.Mesh = s.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
   const sarif: string = full.Mesh.diff(s, n, null).changes[0]?.change ?? s.checkSarif().version
-  const weighed: number | undefined = full.Mesh.diff(s, n, { edges: 'declared', intents: 'from,to\nfoo/sleep,httpbin.foo:8000\n' }).scope?.brokenOutside
+  const weighed: number | undefined = full.Mesh.diff(s, n, { edges: 'declared', intents: { name: 'intents.csv', text: 'from,to\nfoo/sleep,httpbin.foo:8000\n' } }).scope?.brokenOutside
   const all = full.checkSources([{ name: 'a.yaml', text: 'x: 1' }], null).diagnostics.length + s.matrixTable().length + full.tourText().length
-  const ready: number = s.ready('istio_requests_total 1').unobservedModelEdges + s.stages().services.length
+  const ready: number = s.ready({ name: 'metrics', text: 'istio_requests_total 1' }).unobservedModelEdges + s.stages().services.length
   const observed: full.Plan = s.plan({ metrics: { name: 'm.prom', text: 'istio_requests_total 1' } })
   void [sarif, all, ready, observed, weighed]
   let error: MeshlockErrorShape | null = null

@@ -10,19 +10,15 @@
 //! `internal` (`web-playground/node/index.cjs`, `web-playground/src/worker.ts`), and
 //! `console_error_panic_hook` logs the panic message first.
 //!
-//! Exposing a new core operation: one method below, `run(|| Ok(core_call()?))`, and its type in
-//! `types.d.ts`; in the `full` block unless the playground calls it (the browser's module has a size
-//! budget; the Node adapter's build has every operation).
+//! Every operation on a mesh is a core request (`meshlock::api::MeshCall`): exposing a new one is
+//! one method below, `self.ask(with_op("op-name", options))`, and its type in `types.d.ts`; in the
+//! `full` block unless the playground calls it (the browser's module has a size budget; the Node
+//! adapter's build has every operation).
 
 use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
-use meshlock::check::CheckReport;
-use meshlock::classes::ClassTable;
-use meshlock::migrate::StepInput;
-use meshlock::render::{self, Style};
-use meshlock::telemetry::Observations;
 use meshlock::{MeshSettings, Source};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -43,22 +39,19 @@ pub fn version() -> String {
 /// A loaded mesh: the model of one cluster under one set of settings (`Mesh`, as on every surface).
 #[wasm_bindgen]
 pub struct Mesh {
-    mesh: meshlock::Mesh,
-    /// The class table, built on first use by the namespace map and pair matrices (a map and its
-    /// drill-downs then read one table).
-    table: std::cell::OnceCell<ClassTable>,
+    handle: api::MeshHandle,
 }
 
 impl Mesh {
     fn new(mesh: meshlock::Mesh) -> Self {
         Mesh {
-            mesh,
-            table: std::cell::OnceCell::new(),
+            handle: api::MeshHandle::new(mesh),
         }
     }
 
-    fn table(&self) -> &ClassTable {
-        self.table.get_or_init(|| ClassTable::new(&self.mesh))
+    /// Answers the core request `request` (`{op, ...}`, JavaScript names) on this mesh.
+    fn ask(&self, request: Result<Value, ApiError>) -> Result<JsValue, JsValue> {
+        run_js(|| self.handle.answer(api::from_js("options", request?)?))
     }
 }
 
@@ -72,41 +65,46 @@ impl Mesh {
         #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| {
+            let settings = settings_from(settings)?;
             Ok(Mesh::new(
-                meshlock::Mesh::load(&sources_from(sources)?, &settings_from(settings)?)?.mesh,
+                meshlock::Mesh::load(&sources_from(sources, &settings.limits)?, &settings)?.mesh,
             ))
         })
     }
 
-    /// What-if: a new session with `sources` applied (same kind/namespace/name replaces).
+    /// What-if: a new mesh with `sources` applied (same kind/namespace/name replaces).
     pub fn apply(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     ) -> Result<Mesh, JsValue> {
-        run(|| Ok(Mesh::new(self.mesh.apply(&sources_from(sources)?)?.mesh)))
+        run(|| {
+            let mesh = self.handle.mesh();
+            Ok(Mesh::new(mesh.apply(&sources_from(sources, mesh.limits())?)?.mesh))
+        })
     }
 
     /// The diagnostics found while loading this mesh (warnings and notes; errors make `load` throw).
     #[wasm_bindgen(getter, unchecked_return_type = "Diagnostic[]")]
     pub fn diagnostics(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.diagnostics()))
+        self.ask(Ok(json!({"op": "diagnostics"})))
     }
 
     /// The settings in force, and where each came from.
     #[wasm_bindgen(getter, unchecked_return_type = "ResolvedSettings")]
     pub fn settings(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.settings().clone()))
+        self.ask(Ok(json!({"op": "settings"})))
     }
 
     /// `curl http://TO` from a pod of workload `from` (`namespace/name`).
     #[wasm_bindgen(unchecked_return_type = "Outcome")]
     pub fn probe(&self, from: &str, to: &str) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.probe(from, to)?))
+        self.ask(Ok(json!({"op": "probe", "from": from, "to": to})))
     }
 
     /// The decision chain of a probe, as plain text.
-    pub fn explain(&self, from: &str, to: &str) -> Result<String, JsValue> {
-        run(|| Ok(render::explain(&self.mesh.probe(from, to)?, Style::PLAIN)))
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn explain(&self, from: &str, to: &str) -> Result<JsValue, JsValue> {
+        self.ask(Ok(json!({"op": "explain", "from": from, "to": to, "render": "text"})))
     }
 
     /// The namespace × namespace map: per (client namespace, service namespace) pair, the edges
@@ -118,7 +116,7 @@ impl Mesh {
         &self,
         #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| api::namespace_map_weighed(&self.mesh, self.table(), weigh_input(options)?))
+        self.ask(with_op("namespace-map", options, []))
     }
 
     /// The matrix of the clients in `clientNs` × the service ports in `serviceNs` (`null`: every
@@ -131,15 +129,11 @@ impl Mesh {
         service_ns: Option<String>,
         #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| {
-            api::matrix_between_weighed(
-                &self.mesh,
-                self.table(),
-                client_ns.as_deref(),
-                service_ns.as_deref(),
-                weigh_input(options)?,
-            )
-        })
+        let pair = [
+            ("clientNamespace", json!(client_ns)),
+            ("serviceNamespace", json!(service_ns)),
+        ];
+        self.ask(with_op("matrix-between", options, pair))
     }
 
     /// The static checker: the input's diagnostics plus the matrix-level findings, a summary,
@@ -151,7 +145,7 @@ impl Mesh {
         &self,
         #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| api::check_weighed(&self.mesh, weigh_input(options)?))
+        self.ask(with_op("check", options, []))
     }
 
     /// Ordered steps towards the goal that never break a working edge, unless its client is in
@@ -162,54 +156,29 @@ impl Mesh {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PlanInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| {
-            let mut opts: PlanInput = match present(options) {
-                Some(v) => from_js_as_is(v, "bad plan options")?,
-                None => PlanInput::default(),
-            };
-            let observed = opts.metrics.take().map(MetricsInput::parse).transpose()?;
-            let (goal, allow) = api::plan_request(
-                opts.goal.as_deref().unwrap_or("strict"),
-                &opts.allow_break.unwrap_or_default(),
-            )?;
-            let weighing = api::Weighing {
-                edges: opts.edges.take(),
-                intents: opts.intents.take().unwrap_or_default().resolve()?,
-                observations: observed,
-                counts_only: opts.counts_only,
-            };
-            api::plan_weighed(&self.mesh, &goal, &allow, weighing)
-        })
+        self.ask(with_op("plan", options, []))
     }
 
     /// Applies the steps in order (each deletes, then applies) and reports, after each, the edges
-    /// that changed, the stages and the matrix. This session is unchanged.
+    /// that changed, the stages and the matrix. This mesh is unchanged.
     #[wasm_bindgen(unchecked_return_type = "SimulatedStep[]")]
     pub fn simulate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "StepInput[]")] steps: JsValue,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| {
-            let specs: Vec<StepSpec> = from_js(steps, "bad steps (a list of {name?, apply?, delete?})")?;
-            let steps = specs
-                .into_iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    Ok(StepInput {
-                        name: s.name.unwrap_or_else(|| format!("step {}", i + 1)),
-                        apply: s.apply.unwrap_or_default().resolve()?,
-                        delete: s.delete.unwrap_or_default().resolve()?,
-                    })
-                })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            Ok(self.mesh.simulate(&steps)?)
-        })
+        self.ask(js_value(steps).map(|steps| json!({"op": "simulate", "steps": steps})))
+    }
+
+    /// Where each service port, each namespace and the mesh are on the way to STRICT.
+    #[wasm_bindgen(unchecked_return_type = "Stages")]
+    pub fn stages(&self) -> Result<JsValue, JsValue> {
+        self.ask(Ok(json!({"op": "stages"})))
     }
 
     /// The matrix as CSV (`from,to,status,curl_exit,transport,verdict,reason`).
-    #[wasm_bindgen(js_name = matrixCsv)]
-    pub fn matrix_csv(&self) -> Result<String, JsValue> {
-        run(|| Ok(render::matrix_csv(&self.mesh.matrix())))
+    #[wasm_bindgen(js_name = matrixCsv, unchecked_return_type = "string")]
+    pub fn matrix_csv(&self) -> Result<JsValue, JsValue> {
+        self.ask(Ok(json!({"op": "matrix", "render": "csv"})))
     }
 }
 
@@ -225,32 +194,23 @@ impl Mesh {
         &self,
         #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| api::matrix_weighed(&self.mesh, weigh_input(options)?))
+        self.ask(with_op("matrix", options, []))
     }
 
-    /// `check()` as SARIF 2.1.0 (keys as SARIF spells them), for code-scanning uploads.
+    /// `check()` as SARIF 2.1.0, for code-scanning uploads.
     #[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
     pub fn check_sarif(&self) -> Result<JsValue, JsValue> {
-        run(|| plain_js(&render::sarif(&self.mesh.check())))
+        self.ask(Ok(json!({"op": "check", "render": "sarif"})))
     }
 
-    /// Where each service port, each namespace and the mesh are on the way to STRICT.
-    #[wasm_bindgen(unchecked_return_type = "Stages")]
-    pub fn stages(&self) -> Result<JsValue, JsValue> {
-        run_js(|| Ok(self.mesh.stages()))
-    }
-
-    /// Readiness per service from observed traffic (Prometheus text exposition or the JSON of its
-    /// HTTP API), reconciled with the model.
+    /// Readiness per service from observed traffic (`{name, text}`: Prometheus text exposition or
+    /// the JSON of its HTTP API), reconciled with the model.
     #[wasm_bindgen(unchecked_return_type = "Reconciliation")]
     pub fn ready(
         &self,
         #[wasm_bindgen(unchecked_param_type = "MetricsText")] metrics: JsValue,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| {
-            let metrics: MetricsInput = from_js(metrics, "bad metrics (the text, or {name, text})")?;
-            Ok(self.mesh.ready(&metrics.parse()?))
-        })
+        self.ask(js_value(metrics).map(|metrics| json!({"op": "ready", "metrics": metrics})))
     }
 
     /// Every edge whose status or transport changes from `before` to `after`, grouped, each with
@@ -263,13 +223,16 @@ impl Mesh {
         after: &Mesh,
         #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        run_js(|| api::diff_weighed(&before.mesh, &after.mesh, weigh_input(options)?))
+        run_js(|| {
+            let options = js_value(options.unwrap_or(JsValue::NULL))?;
+            api::diff(&before.handle, &after.handle, api::from_js("options", options)?)
+        })
     }
 
     /// The matrix as a fixed-width text table.
-    #[wasm_bindgen(js_name = matrixTable)]
-    pub fn matrix_table(&self) -> Result<String, JsValue> {
-        run(|| Ok(render::matrix_table(&self.mesh.matrix(), Style::PLAIN)))
+    #[wasm_bindgen(js_name = matrixTable, unchecked_return_type = "string")]
+    pub fn matrix_table(&self) -> Result<JsValue, JsValue> {
+        self.ask(Ok(json!({"op": "matrix", "render": "table"})))
     }
 }
 
@@ -282,7 +245,7 @@ pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
     #[wasm_bindgen(js_name = countsOnly)] counts_only: Option<bool>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(sources, settings, counts_only.unwrap_or(false)))
+    run_js(|| checked(Ok(sources), settings, counts_only.unwrap_or(false), None))
 }
 
 /// `checkSources` as SARIF 2.1.0.
@@ -291,7 +254,7 @@ pub fn check_sources_sarif(
     #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run(|| plain_js(&render::sarif(&checked(sources, settings, false)?)))
+    run_js(|| checked(Ok(sources), settings, false, Some(api::Rendering::Sarif)))
 }
 
 /// The report `checkSources` gives for input that could not be read (a file past the size limit),
@@ -303,7 +266,7 @@ pub fn check_diagnostics(
     #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| unread(diagnostics, settings))
+    run_js(|| checked(Err(diagnostics), settings, false, None))
 }
 
 /// `checkDiagnostics` as SARIF 2.1.0.
@@ -313,21 +276,31 @@ pub fn check_diagnostics_sarif(
     #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run(|| plain_js(&render::sarif(&unread(diagnostics, settings)?)))
+    run_js(|| checked(Err(diagnostics), settings, false, Some(api::Rendering::Sarif)))
 }
 
-#[cfg(feature = "full")]
-fn unread(diagnostics: JsValue, settings: Option<JsValue>) -> Result<CheckReport, ApiError> {
-    settings_from(settings)?;
-    Ok(CheckReport::from_diagnostics(from_js(diagnostics, "bad diagnostics")?))
-}
-
-fn checked(sources: JsValue, settings: Option<JsValue>, counts_only: bool) -> Result<CheckReport, ApiError> {
-    let weighing = api::Weighing {
-        counts_only,
-        ..api::Weighing::default()
+/// `check` of sources (`Ok`) or of input the host refused to read (`Err`: its diagnostics).
+fn checked(
+    input: Result<JsValue, JsValue>,
+    settings: Option<JsValue>,
+    counts_only: bool,
+    render: Option<api::Rendering>,
+) -> Result<api::Reply, ApiError> {
+    let settings = settings_from(settings)?;
+    let read = match input {
+        Ok(sources) => sources_from(sources, &settings.limits),
+        Err(diagnostics) => Err(ApiError {
+            code: ErrorCode::InvalidInput,
+            message: "input refused before it was read".to_owned(),
+            diagnostics: from_js(diagnostics, "diagnostics")?,
+        }),
     };
-    api::check_sources(sources_from(sources), &settings_from(settings)?, weighing)
+    let weigh = api::WeighRequest {
+        counts_only,
+        ..api::WeighRequest::default()
+    };
+    let options = api::Both(api::Placement::default(), api::Both(weigh, settings));
+    api::check(read, options, render.map(api::Render::Only))
 }
 
 /// Throws a `MeshlockError` (code `invalid-input`, ML106) when `size` bytes of input (the file
@@ -346,14 +319,14 @@ pub fn check_input_size(
 /// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
 #[wasm_bindgen(unchecked_return_type = "Tour")]
 pub fn tour() -> Result<JsValue, JsValue> {
-    run_js(|| Ok(meshlock::seed::tour()?))
+    run_js(|| api::tour(None))
 }
 
 /// The tour as the CLI prints it.
 #[cfg(feature = "full")]
-#[wasm_bindgen(js_name = tourText)]
-pub fn tour_text() -> Result<String, JsValue> {
-    run(|| Ok(render::tour(&meshlock::seed::tour()?, Style::PLAIN)))
+#[wasm_bindgen(js_name = tourText, unchecked_return_type = "string")]
+pub fn tour_text() -> Result<JsValue, JsValue> {
+    run_js(|| api::tour(Some(api::Render::Only(api::Rendering::Text))))
 }
 
 /// The built-in seed cluster (what `{builtin: "seed"}` stands for).
@@ -402,10 +375,6 @@ fn run_js<T: Serialize>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<JsVal
     run(|| to_js(&f()?))
 }
 
-fn bad_request(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::BadRequest, format!("{what}: {e}"))
-}
-
 /// A core result as a JS value: JSON text with camelCase keys (written by serde, in the core's
 /// field order), then `JSON.parse`. One boundary crossing per result: much faster than building a
 /// large matrix object by object, and smaller code than a second serializer.
@@ -414,20 +383,27 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     js_sys::JSON::parse(&text).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
 }
 
-/// A JSON value as it is (keys kept: SARIF's are camelCase already), through `JSON.parse`.
-fn plain_js(value: &Value) -> Result<JsValue, ApiError> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|_| ApiError::new(ErrorCode::Internal, "cannot convert the answer"))
-}
-
+/// A JS argument as the core's request type `T` (JavaScript names, see [`api::from_js`]).
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
-    let json: Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad_request(what, e))?;
-    serde_json::from_value(api::keys_to_snake(json)).map_err(|e| bad_request(what, e))
+    let json: Value = serde_wasm_bindgen::from_value(value).map_err(|e| ApiError::bad_request(what, e))?;
+    api::from_js(what, json)
 }
 
-/// [`from_js`] for a type that takes the JS names itself (errors then name the keys as written).
-fn from_js_as_is<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, ApiError> {
-    let json: Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad_request(what, e))?;
-    serde_json::from_value(json).map_err(|e| bad_request(what, e))
+/// A JS value as JSON (`undefined` becomes `null`).
+fn js_value(value: JsValue) -> Result<Value, ApiError> {
+    if value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| ApiError::bad_request("argument", e))
+}
+
+/// [`api::js_request`] of an optional options object.
+fn with_op(
+    op: &str,
+    options: Option<JsValue>,
+    keys: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Result<Value, ApiError> {
+    api::js_request(op, js_value(options.unwrap_or(JsValue::NULL))?, keys)
 }
 
 /// One YAML text, or a list of `{name, text, namespace?}` / `{builtin: "seed"}`.
@@ -445,10 +421,10 @@ impl Default for SourcesInput {
 }
 
 impl SourcesInput {
-    fn resolve(self) -> Result<Vec<Source>, ApiError> {
+    fn resolve(self, limits: &meshlock::settings::Limits) -> Result<Vec<Source>, ApiError> {
         match self {
             SourcesInput::Text(text) => Ok(vec![Source::new("input.yaml", text)]),
-            SourcesInput::List(specs) => api::resolve_sources(specs),
+            SourcesInput::List(specs) => api::read_specs(specs, limits),
         }
     }
 }
@@ -458,9 +434,9 @@ const BAD_SOURCES: &str = "bad sources (a YAML string or a list of {name, text, 
 /// Sources to load: a YAML string, or a list whose items are `{name, text, namespace?}`,
 /// `{builtin: "seed"}`, or a file's content as `{name, bytes: Uint8Array, namespace?}`, decoded as
 /// the CLI decodes a file (bytes that are not text: `invalid-input`, with the located ML101).
-fn sources_from(value: JsValue) -> Result<Vec<Source>, ApiError> {
+fn sources_from(value: JsValue, limits: &meshlock::settings::Limits) -> Result<Vec<Source>, ApiError> {
     let Some(items) = value.dyn_ref::<js_sys::Array>() else {
-        return from_js::<SourcesInput>(value, BAD_SOURCES)?.resolve();
+        return from_js::<SourcesInput>(value, BAD_SOURCES)?.resolve(limits);
     };
     let mut sources = Vec::new();
     for item in items.iter() {
@@ -469,7 +445,10 @@ fn sources_from(value: JsValue) -> Result<Vec<Source>, ApiError> {
             .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok());
         match bytes {
             Some(bytes) => sources.push(file_source(&item, bytes.to_vec())?),
-            None => sources.extend(api::resolve_sources(vec![from_js::<SourceSpec>(item, BAD_SOURCES)?])?),
+            None => sources.extend(api::read_specs(
+                vec![from_js::<SourceSpec>(item, BAD_SOURCES)?],
+                limits,
+            )?),
         }
     }
     Ok(sources)
@@ -482,79 +461,11 @@ fn file_source(item: &JsValue, bytes: Vec<u8>) -> Result<Source, ApiError> {
             .ok()
             .and_then(|v| v.as_string())
     };
-    let name = text("name").ok_or_else(|| bad_request(BAD_SOURCES, "`name` must be a string"))?;
+    let name = text("name").ok_or_else(|| ApiError::bad_request(BAD_SOURCES, "`name` must be a string"))?;
     Ok(Source {
         namespace: text("namespace"),
         ..api::source_from_file(&name, bytes)?
     })
-}
-
-/// One step of `simulate`: sources to delete (as `kubectl delete -f`), then sources to apply.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StepSpec {
-    name: Option<String>,
-    apply: Option<SourcesInput>,
-    delete: Option<SourcesInput>,
-}
-
-/// `plan` options: the goal (default `strict`), the clients allowed to break, and how edges are
-/// weighed (as [`WeighInput`]).
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PlanInput {
-    goal: Option<String>,
-    allow_break: Option<Vec<String>>,
-    edges: Option<String>,
-    intents: Option<SourcesInput>,
-    metrics: Option<MetricsInput>,
-    /// No blockers listed (counts, groups and remedies stay complete).
-    #[serde(default)]
-    counts_only: bool,
-}
-
-/// The options of every operation that weighs edges (`check`, `matrix`, `namespaceMap`,
-/// `matrixBetween`, `diff`): `edges` (a scope), `intents` (TrafficIntent YAML or intents CSV),
-/// `metrics` (observed traffic), `countsOnly` (`check`: no per-edge lists).
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WeighInput {
-    edges: Option<String>,
-    intents: Option<SourcesInput>,
-    metrics: Option<MetricsInput>,
-    #[serde(default)]
-    counts_only: bool,
-}
-
-fn weigh_input(options: Option<JsValue>) -> Result<api::Weighing, ApiError> {
-    let opts: WeighInput = match present(options) {
-        Some(v) => from_js_as_is(v, "bad options")?,
-        None => WeighInput::default(),
-    };
-    Ok(api::Weighing {
-        edges: opts.edges,
-        intents: opts.intents.unwrap_or_default().resolve()?,
-        observations: opts.metrics.map(MetricsInput::parse).transpose()?,
-        counts_only: opts.counts_only,
-    })
-}
-
-/// Observed traffic: the text itself (named `metrics`), or `{name, text}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum MetricsInput {
-    Text(String),
-    Named { name: String, text: String },
-}
-
-impl MetricsInput {
-    fn parse(self) -> Result<Observations, ApiError> {
-        let (name, text) = match self {
-            MetricsInput::Text(text) => ("metrics".to_owned(), text),
-            MetricsInput::Named { name, text } => (name, text),
-        };
-        Ok(Observations::parse(&name, &text)?)
-    }
 }
 
 /// `None` for an absent argument (`undefined` or `null`).

@@ -552,9 +552,9 @@ export interface StepInput {
   delete?: string | SourceInput[] | null;
 }
 
-/** Observed traffic (Prometheus text exposition or the JSON of its HTTP API): the text (named
- * `metrics` in diagnostics), or the text and its name. */
-export type MetricsText = string | { name: string; text: string };
+/** Observed traffic (Prometheus text exposition or the JSON of its HTTP API): the text and the name
+ * its diagnostics give. (On every surface a string is a file path, which a browser cannot read.) */
+export type MetricsText = { name: string; text: string };
 
 /** `plan()` options; unknown keys are rejected (`bad-request`). */
 export interface PlanInput {
@@ -566,8 +566,8 @@ export interface PlanInput {
   metrics?: MetricsText | null;
   /** The edges the plan protects: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
-  /** Declared traffic: TrafficIntent YAML or intents CSV (a string is the text). */
-  intents?: string | SourceInput[] | null;
+  /** Declared traffic: TrafficIntent YAML or intents CSV, as sources. */
+  intents?: SourceInput | SourceInput[] | null;
   /** Leave `blockers` empty (counts, groups and remedies stay complete). Past
    * `limits.maxListedEdges` edges they are left out anyway, and `notes` says so. */
   countsOnly?: boolean;
@@ -578,7 +578,7 @@ export interface PlanInput {
 export interface WeighInput {
   /** The scope: `all` (default), `possible`, or kinds such as `declared,observed`. */
   edges?: string | null;
-  intents?: string | SourceInput[] | null;
+  intents?: SourceInput | SourceInput[] | null;
   metrics?: MetricsText | null;
   /** `check()`: no per-edge lists (`failing`, `plaintextCallers`), what a large cluster needs.
    * Past `limits.maxListedEdges` listed edges they are left out with an ML106 error. */

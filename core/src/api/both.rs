@@ -1,0 +1,56 @@
+//! Two request types read from one JSON object, each denying unknown keys: what serde's `flatten`
+//! cannot do (a flattened struct's `deny_unknown_fields` sees no keys, and its parent's is refused).
+
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
+use serde_json::{Map, Value};
+
+/// `A` from its own keys (the fields its serde derive names), `B` from all the others.
+#[derive(Debug)]
+pub struct Both<A, B>(pub A, pub B);
+
+impl<'de, A: DeserializeOwned, B: DeserializeOwned> Deserialize<'de> for Both<A, B> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut rest = Map::deserialize(deserializer)?;
+        let own: Map<String, Value> = field_names::<A>()
+            .iter()
+            .filter_map(|key| rest.remove_entry(*key))
+            .collect();
+        let a = A::deserialize(Value::Object(own)).map_err(de::Error::custom)?;
+        let b = B::deserialize(Value::Object(rest)).map_err(de::Error::custom)?;
+        Ok(Both(a, b))
+    }
+}
+
+/// The field names of a struct deriving `Deserialize` (what it hands to `deserialize_struct`).
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    // The recorder always errs: it only listens to what the derive asks for.
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> Deserializer<'de> for FieldNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("fields recorded"))
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
