@@ -24,6 +24,7 @@ use crate::outcome::{Reason, Transport, Verdict};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case", tag = "type", content = "namespaces")]
 pub enum Goal {
     /// Lock every namespace that can be locked.
@@ -68,6 +69,7 @@ impl FromStr for Goal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StageChange {
     pub before: Stage,
     pub after: Stage,
@@ -75,6 +77,7 @@ pub struct StageChange {
 
 /// One step: what to apply and delete, how to undo it, and what it changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanStep {
     /// Deterministic, file-name safe: `lock-foo`, `client-mtls-httpbin-foo`.
     pub name: String,
@@ -96,6 +99,7 @@ pub struct PlanStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyKind {
     InjectClient,
@@ -105,6 +109,7 @@ pub enum RemedyKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Remedy {
     pub kind: RemedyKind,
     /// What it acts on: the namespace to inject, the rule to fix, the port (or, before 1.5, the
@@ -117,6 +122,7 @@ pub struct Remedy {
 
 /// A client that a lock-down step would break, and the narrowest ways out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Blocker {
     pub client: WorkloadId,
     pub service: String,
@@ -135,6 +141,7 @@ pub struct Blocker {
 
 /// One remedy of the plan's remedy set, and what it releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RemedyChoice {
     pub kind: RemedyKind,
     pub target: String,
@@ -149,6 +156,7 @@ pub struct RemedyChoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Summary {
     pub edges: usize,
     pub ok: usize,
@@ -160,6 +168,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     pub goal: Goal,
     /// What needs no step, and why (e.g. a server that already accepts mTLS).
@@ -187,6 +196,7 @@ pub struct Plan {
     /// Blocked edges per strongest evidence (`observed` weighs more than `possible`), when the
     /// plan weighs evidence or a scope.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::evidence::per_evidence_schema"))]
     pub blocked_by_evidence: BTreeMap<crate::evidence::Evidence, usize>,
     /// A few blockers with the strongest evidence, named even when `blockers` is not listed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
