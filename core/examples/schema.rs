@@ -1,0 +1,155 @@
+//! The JSON Schema of meshlock's results, generated from the serde types (schemars).
+//!
+//! `cargo run -q -p meshlock-core --features schema --example schema > schema/meshlock.schema.json`
+//! (or `scripts/gen-types`, which also regenerates the TypeScript and Python types from it).
+//! `core/tests/schema.rs` fails when the committed file differs from what this prints, and
+//! validates real results against it.
+//!
+//! One draft-07 document (Node's ajv 6 reads it): `definitions` hold every type, and the root's
+//! properties name the roots, one per result type. Results are described as serde *writes* them
+//! (`Option` fields are required and may be `null`, `skip_serializing_if` fields are optional);
+//! the inputs (`MeshSettings`, `Limits`, `Source`) as serde *reads* them (defaulted fields are
+//! optional). `Source` is both: the reading schema, which also accepts what serde writes, is kept.
+//! Every object lists its properties exhaustively (`additionalProperties: false`), and only
+//! draft-07 formats are kept (schemars' `uint8`, `double`… would stop ajv 6 compiling it).
+
+use std::process::ExitCode;
+
+use meshlock::check::CheckReport;
+use meshlock::heatmap::NamespaceMap;
+use meshlock::migrate::{Diff, Plan, SimulatedStep, Stages};
+use meshlock::observe::Reconciliation;
+use meshlock::seed::Tour;
+use meshlock::{Diagnostic, Matrix, MeshSettings, Outcome, ResolvedSettings, Source};
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+/// Where the committed schema lives, from the repository root.
+pub const PATH: &str = "schema/meshlock.schema.json";
+/// The command that regenerates it.
+pub const REGENERATE: &str = "scripts/gen-types (or: cargo run -q -p meshlock-core --features schema --example schema > schema/meshlock.schema.json)";
+
+/// Definitions both contracts produce, where the reading one (which also accepts what serde
+/// writes) is kept.
+const READ_WINS: &[&str] = &["Source"];
+
+/// The schema document.
+pub fn document() -> Result<Value, String> {
+    let mut results = SchemaSettings::draft07().for_serialize().into_generator();
+    let mut inputs = SchemaSettings::draft07().for_deserialize().into_generator();
+    let roots = [
+        ("outcome", results.subschema_for::<Outcome>()),
+        ("matrix", results.subschema_for::<Matrix>()),
+        ("namespace_map", results.subschema_for::<NamespaceMap>()),
+        ("check_report", results.subschema_for::<CheckReport>()),
+        ("stages", results.subschema_for::<Stages>()),
+        ("plan", results.subschema_for::<Plan>()),
+        ("diff", results.subschema_for::<Diff>()),
+        ("simulated_step", results.subschema_for::<SimulatedStep>()),
+        ("reconciliation", results.subschema_for::<Reconciliation>()),
+        ("tour", results.subschema_for::<Tour>()),
+        ("diagnostic", results.subschema_for::<Diagnostic>()),
+        ("resolved_settings", results.subschema_for::<ResolvedSettings>()),
+        ("mesh_settings", inputs.subschema_for::<MeshSettings>()),
+        ("source", inputs.subschema_for::<Source>()),
+    ];
+    let mut definitions = results.take_definitions(true);
+    for (name, schema) in inputs.take_definitions(true) {
+        match definitions.get(&name) {
+            Some(written) if *written != schema && !READ_WINS.contains(&name.as_str()) => {
+                return Err(format!(
+                    "`{name}` is both a result and an input, and its two schemas differ: inline it or add it to READ_WINS"
+                ));
+            }
+            _ => {
+                definitions.insert(name, schema);
+            }
+        }
+    }
+    for schema in definitions.values_mut() {
+        tighten(schema);
+    }
+    let properties: Map<String, Value> = roots
+        .into_iter()
+        .map(|(name, schema)| (name.to_owned(), schema.to_value()))
+        .collect();
+    Ok(json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$comment": format!("Generated from meshlock-core's serde types by core/examples/schema.rs; do not edit. Regenerate: {REGENERATE}"),
+        "title": "Meshlock",
+        "description": "meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `Source`) as serde reads them.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+        "definitions": definitions,
+    }))
+}
+
+/// The formats draft-07 defines; schemars' own (`uint8`, `double`, …) are dropped (their
+/// `minimum`/`maximum` stay), as validators that know only these refuse or ignore the others.
+const DRAFT07_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Every object schema with `properties` lists them all (serde writes no others), and formats
+/// are draft-07's.
+fn tighten(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".to_owned(), Value::Bool(false));
+            }
+            if map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| !DRAFT07_FORMATS.contains(&f))
+            {
+                map.remove("format");
+            }
+            map.values_mut().for_each(tighten);
+        }
+        Value::Array(items) => items.iter_mut().for_each(tighten),
+        _ => {}
+    }
+}
+
+/// The document as committed: pretty JSON and a final newline.
+pub fn text() -> Result<String, String> {
+    let document = document()?;
+    serde_json::to_string_pretty(&document)
+        .map(|text| text + "\n")
+        .map_err(|e| e.to_string())
+}
+
+#[allow(
+    dead_code,
+    reason = "the integration test includes this file for `text()` and has its own main"
+)]
+fn main() -> ExitCode {
+    match text() {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("schema: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
