@@ -54,6 +54,9 @@ pub fn document() -> Result<Value, String> {
         ("source", inputs.subschema_for::<Source>()),
     ];
     let mut definitions = results.take_definitions(true);
+    for schema in definitions.values_mut() {
+        absent_not_null(schema);
+    }
     for (name, schema) in inputs.take_definitions(true) {
         match definitions.get(&name) {
             Some(written) if *written != schema && !READ_WINS.contains(&name.as_str()) => {
@@ -126,6 +129,60 @@ fn tighten(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(tighten),
         _ => {}
+    }
+}
+
+/// In a result, a property serde may leave out (`skip_serializing_if = "Option::is_none"`) is
+/// absent rather than `null`: drop `null` from the schemas of the optional properties.
+fn absent_not_null(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let required: Vec<Value> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    if !required.contains(&Value::String(name.clone())) {
+                        drop_null(property);
+                    }
+                }
+            }
+            map.values_mut().for_each(absent_not_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(absent_not_null),
+        _ => {}
+    }
+}
+
+/// `["string", "null"]` → `"string"`; `anyOf: [X, {"type": "null"}]` → X (kept as `allOf: [X]`
+/// beside other keywords when X is a `$ref`, which draft 7 reads alone).
+fn drop_null(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            map.insert("type".to_owned(), only);
+        }
+    }
+    let null = json!({"type": "null"});
+    let Some(Value::Array(any_of)) = map.get_mut("anyOf") else {
+        return;
+    };
+    any_of.retain(|s| *s != null);
+    if any_of.len() != 1 {
+        return;
+    }
+    let Some(Value::Object(only)) = any_of.pop() else {
+        return;
+    };
+    map.remove("anyOf");
+    if only.contains_key("$ref") && !map.is_empty() {
+        map.insert("allOf".to_owned(), Value::Array(vec![Value::Object(only)]));
+    } else {
+        map.extend(only);
     }
 }
 
