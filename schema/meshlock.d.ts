@@ -206,7 +206,7 @@ export type DisagreementKind =
 export type Readiness = "ready" | "blocked" | "no-traffic";
 
 /**
- * meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `Source`) as serde reads them.
+ * meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `SourceInput`) as serde reads them.
  */
 export interface Meshlock {
   checkReport?: CheckReport;
@@ -221,6 +221,7 @@ export interface Meshlock {
   resolvedSettings?: ResolvedSettings;
   simulatedStep?: SimulatedStep;
   source?: Source;
+  sourceInput?: SourceInput;
   stages?: Stages;
   tour?: Tour;
 }
@@ -580,9 +581,7 @@ export interface DiffScope {
   /**
    * The breaks in the scope per strongest evidence (`observed`, `declared`, `possible`).
    */
-  byEvidence: {
-    [k: string]: number;
-  };
+  byEvidence: Partial<Record<Evidence, number>>;
   edges: EdgeScope;
 }
 /**
@@ -811,9 +810,7 @@ export interface Plan {
    * Blocked edges per strongest evidence (`observed` weighs more than `possible`), when the
    * plan weighs evidence or a scope.
    */
-  blockedByEvidence?: {
-    [k: string]: number;
-  };
+  blockedByEvidence?: Partial<Record<Evidence, number>>;
   /**
    * How many edges the held-back lock-downs would break.
    */
@@ -835,7 +832,7 @@ export interface Plan {
    * The edges the plan protects (`--edges`); absent: all.
    */
   edges?: EdgeScope;
-  final: Summary;
+  final: PlanSummary;
   goal: Goal;
   /**
    * The lock-downs held back (step names, without the number).
@@ -880,9 +877,10 @@ export interface Blocker {
    */
   step: string;
   /**
-   * What the client would see after the step.
+   * What the client would see after the step (`000`, `503`), or `observed plaintext` when the
+   * blocker comes from observed traffic.
    */
-  wouldGet: string;
+  wouldGet: Status | "observed plaintext";
 }
 /**
  * This interface was referenced by `Meshlock`'s JSON-Schema
@@ -923,10 +921,12 @@ export interface ClientGroup {
   holdsText: string;
 }
 /**
+ * The mesh once every step is applied.
+ *
  * This interface was referenced by `Meshlock`'s JSON-Schema
- * via the `definition` "Summary".
+ * via the `definition` "PlanSummary".
  */
-export interface Summary {
+export interface PlanSummary {
   edges: number;
   failing: number;
   mesh: Stage;
@@ -1133,6 +1133,20 @@ export interface ServiceStage {
  * via the `definition` "Source".
  */
 export interface Source {
+  name: string;
+  /**
+   * Namespace for namespaced documents without one (`kubectl apply -n`).
+   */
+  namespace: string | null;
+  text: string;
+}
+/**
+ * One input file (or stdin, or a string): a name for diagnostics and its text.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "SourceInput".
+ */
+export interface SourceInput {
   name: string;
   /**
    * Namespace for namespaced documents without one (`kubectl apply -n`).

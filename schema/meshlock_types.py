@@ -307,6 +307,19 @@ class Source(TypedDict):
     """
 
     name: str
+    namespace: str | None
+    """
+    Namespace for namespaced documents without one (`kubectl apply -n`).
+    """
+    text: str
+
+
+class SourceInput(TypedDict):
+    """
+    One input file (or stdin, or a string): a name for diagnostics and its text.
+    """
+
+    name: str
     namespace: NotRequired[str | None]
     """
     Namespace for namespaced documents without one (`kubectl apply -n`).
@@ -340,16 +353,6 @@ class Step(TypedDict):
     """
     side: Side
     text: str
-
-
-class Summary(TypedDict):
-    edges: int
-    failing: int
-    mesh: Stage
-    mtls: int
-    namespaces: dict[str, Stage]
-    ok: int
-    plaintext: int
 
 
 Transport: TypeAlias = Literal['mtls', 'plaintext']
@@ -599,6 +602,20 @@ Outcome = TypedDict(
 )
 
 
+class PlanSummary(TypedDict):
+    """
+    The mesh once every step is applied.
+    """
+
+    edges: int
+    failing: int
+    mesh: Stage
+    mtls: int
+    namespaces: dict[str, Stage]
+    ok: int
+    plaintext: int
+
+
 class Remedy(TypedDict):
     action: str | None
     """
@@ -784,9 +801,10 @@ class Blocker(TypedDict):
     """
     The step that was held back.
     """
-    would_get: str
+    would_get: Status | Literal['observed plaintext']
     """
-    What the client would see after the step.
+    What the client would see after the step (`000`, `503`), or `observed plaintext` when the
+    blocker comes from observed traffic.
     """
 
 
@@ -1031,7 +1049,7 @@ class Plan(TypedDict):
     """
     The edges the plan protects (`--edges`); absent: all.
     """
-    final: Summary
+    final: PlanSummary
     goal: Goal
     held_back: list[str]
     """
@@ -1054,7 +1072,7 @@ class Plan(TypedDict):
 
 class Meshlock(TypedDict):
     """
-    meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `Source`) as serde reads them.
+    meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `SourceInput`) as serde reads them.
     """
 
     check_report: NotRequired[CheckReport]
@@ -1069,5 +1087,6 @@ class Meshlock(TypedDict):
     resolved_settings: NotRequired[ResolvedSettings]
     simulated_step: NotRequired[SimulatedStep]
     source: NotRequired[Source]
+    source_input: NotRequired[SourceInput]
     stages: NotRequired[Stages]
     tour: NotRequired[Tour]

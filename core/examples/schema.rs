@@ -9,7 +9,8 @@
 //! properties name the roots, one per result type. Results are described as serde *writes* them
 //! (`Option` fields are required and may be `null`, `skip_serializing_if` fields are optional);
 //! the inputs (`MeshSettings`, `Limits`, `Source`) as serde *reads* them (defaulted fields are
-//! optional). `Source` is both: the reading schema, which also accepts what serde writes, is kept.
+//! optional). A type that is both and whose two schemas differ is named `NameInput` as read
+//! (`Source` / `SourceInput`: `namespace` is always written, may be left out when read).
 //! Every object lists its properties exhaustively (`additionalProperties: false`), and only
 //! draft-07 formats are kept (schemars' `uint8`, `double`… would stop ajv 6 compiling it).
 
@@ -29,10 +30,6 @@ pub const PATH: &str = "schema/meshlock.schema.json";
 /// The command that regenerates it.
 pub const REGENERATE: &str = "scripts/gen-types (or: cargo run -q -p meshlock-core --features schema --example schema > schema/meshlock.schema.json)";
 
-/// Definitions both contracts produce, where the reading one (which also accepts what serde
-/// writes) is kept.
-const READ_WINS: &[&str] = &["Source"];
-
 /// The schema document.
 pub fn document() -> Result<Value, String> {
     let mut results = SchemaSettings::draft07().for_serialize().into_generator();
@@ -50,42 +47,68 @@ pub fn document() -> Result<Value, String> {
         ("tour", results.subschema_for::<Tour>()),
         ("diagnostic", results.subschema_for::<Diagnostic>()),
         ("resolved_settings", results.subschema_for::<ResolvedSettings>()),
+        ("source", results.subschema_for::<Source>()),
+    ];
+    let input_roots = [
         ("mesh_settings", inputs.subschema_for::<MeshSettings>()),
-        ("source", inputs.subschema_for::<Source>()),
+        ("source_input", inputs.subschema_for::<Source>()),
     ];
     let mut definitions = results.take_definitions(true);
     for schema in definitions.values_mut() {
         absent_not_null(schema);
     }
-    for (name, schema) in inputs.take_definitions(true) {
-        match definitions.get(&name) {
-            Some(written) if *written != schema && !READ_WINS.contains(&name.as_str()) => {
-                return Err(format!(
-                    "`{name}` is both a result and an input, and its two schemas differ: inline it or add it to READ_WINS"
-                ));
-            }
-            _ => {
-                definitions.insert(name, schema);
-            }
+    // A type both written and read whose two schemas differ (`Source`: `namespace` is always
+    // written, may be left out when read) is `NameInput` as read.
+    let mut read = inputs.take_definitions(true);
+    let renamed: Vec<String> = read
+        .iter()
+        .filter(|(name, schema)| definitions.get(*name).is_some_and(|written| written != *schema))
+        .map(|(name, _)| name.clone())
+        .collect();
+    let mut input_roots: Vec<(&str, Value)> = input_roots.into_iter().map(|(n, s)| (n, s.to_value())).collect();
+    for name in &renamed {
+        let (from, to) = (format!("#/definitions/{name}"), format!("#/definitions/{name}Input"));
+        if let Some(schema) = read.remove(name) {
+            read.insert(format!("{name}Input"), schema);
         }
+        read.values_mut().for_each(|schema| rename_ref(schema, &from, &to));
+        input_roots
+            .iter_mut()
+            .for_each(|(_, schema)| rename_ref(schema, &from, &to));
     }
+    definitions.extend(read);
     for schema in definitions.values_mut() {
         tighten(schema);
     }
     let properties: Map<String, Value> = roots
         .into_iter()
         .map(|(name, schema)| (name.to_owned(), schema.to_value()))
+        .chain(input_roots.into_iter().map(|(name, schema)| (name.to_owned(), schema)))
         .collect();
     Ok(json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$comment": format!("Generated from meshlock-core's serde types by core/examples/schema.rs; do not edit. Regenerate: {REGENERATE}"),
         "title": "Meshlock",
-        "description": "meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `Source`) as serde reads them.",
+        "description": "meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `SourceInput`) as serde reads them.",
         "type": "object",
         "properties": properties,
         "additionalProperties": false,
         "definitions": definitions,
     }))
+}
+
+/// Points every `$ref` to `from` at `to`.
+fn rename_ref(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Object(map) => {
+            if map.get("$ref").and_then(Value::as_str) == Some(from) {
+                map.insert("$ref".to_owned(), Value::String(to.to_owned()));
+            }
+            map.values_mut().for_each(|v| rename_ref(v, from, to));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_ref(v, from, to)),
+        _ => {}
+    }
 }
 
 /// The formats draft-07 defines; schemars' own (`uint8`, `double`, …) are dropped (their

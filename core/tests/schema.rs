@@ -79,6 +79,8 @@ fn schema_names_every_root_and_lists_every_property() {
         "MeshSettings",
         "Limits",
         "Source",
+        "SourceInput",
+        "PlanSummary",
     ] {
         assert!(definitions.contains_key(name), "no definition `{name}`");
     }
@@ -311,8 +313,18 @@ fn seed_results_validate() {
             ..MeshSettings::default()
         },
     );
-    c.check("source", "source", &meshlock::seed::cluster_source());
-    c.check("source", "source", &Source::new("a.yaml", "").in_namespace("foo"));
+    for source in [
+        meshlock::seed::cluster_source(),
+        Source::new("a.yaml", "").in_namespace("foo"),
+    ] {
+        c.check("source", "source", &source);
+        c.check("source", "source_input", &source);
+    }
+    c.check(
+        "source without namespace",
+        "source_input",
+        &json!({"name": "a.yaml", "text": ""}),
+    );
     c.finish(&[
         ("plan", "edges"),
         ("plan", "blocked_by_evidence"),
@@ -483,4 +495,7 @@ fn schema_refuses_what_serde_does_not_write() {
     assert!(!validator.is_valid(&json!({ "mesh_settings": { "istio_version": "2.0" } })));
     assert!(!validator.is_valid(&json!({ "mesh_settings": { "limits": { "max_depth": -1 } } })));
     assert!(!validator.is_valid(&json!({ "no_such_root": {} })));
+    // Written, a source always has its namespace; read, it may be left out.
+    assert!(!validator.is_valid(&json!({ "source": { "name": "a.yaml", "text": "" } })));
+    assert!(validator.is_valid(&json!({ "source_input": { "name": "a.yaml", "text": "" } })));
 }

@@ -37,11 +37,22 @@ function camelData(value) {
   return value;
 }
 
+/** The TypeScript of a simple schema (a definition or a scalar), or `undefined`. */
+function simpleType(schema) {
+  if (typeof schema?.$ref === "string") return schema.$ref.replace("#/definitions/", "");
+  return { integer: "number", number: "number", string: "string", boolean: "boolean" }[schema?.type];
+}
+
 /** Renames the properties of every (sub)schema. */
 function camelSchema(schema) {
   if (Array.isArray(schema)) return schema.map(camelSchema);
   if (!schema || typeof schema !== "object") return schema;
   const out = {};
+  // A map keyed by an enum (`propertyNames`, which json-schema-to-typescript ignores): a partial
+  // record of it, as `{"observed": 3}` has only some of the keys.
+  const key = simpleType(schema.propertyNames);
+  const value = simpleType(schema.additionalProperties);
+  if (schema.propertyNames?.$ref && value) out.tsType = `Partial<Record<${key}, ${value}>>`;
   for (const [key, value] of Object.entries(schema)) {
     if (key === "properties") {
       out.properties = Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), camelSchema(v)]));

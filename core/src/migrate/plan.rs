@@ -126,7 +126,9 @@ pub struct Remedy {
 pub struct Blocker {
     pub client: WorkloadId,
     pub service: String,
-    /// What the client would see after the step.
+    /// What the client would see after the step (`000`, `503`), or `observed plaintext` when the
+    /// blocker comes from observed traffic.
+    #[cfg_attr(feature = "schema", schemars(schema_with = "would_get_schema"))]
     pub would_get: String,
     pub reason: Reason,
     /// The step that was held back.
@@ -155,8 +157,10 @@ pub struct RemedyChoice {
     pub alternatives: Vec<String>,
 }
 
+/// The mesh once every step is applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "PlanSummary"))]
 pub struct Summary {
     pub edges: usize,
     pub ok: usize,
@@ -201,6 +205,14 @@ pub struct Plan {
     /// A few blockers with the strongest evidence, named even when `blockers` is not listed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub strongest_blockers: Vec<Blocker>,
+}
+
+/// `Blocker::would_get`: a status as curl prints it, or `observed plaintext`.
+#[cfg(feature = "schema")]
+fn would_get_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [generator.subschema_for::<crate::outcome::Status>(), {"const": "observed plaintext"}],
+    })
 }
 
 /// Blockers named by their evidence in every plan that weighs evidence.
