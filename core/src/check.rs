@@ -17,6 +17,7 @@ use crate::outcome::{Reason, Response, Status, Transport, Verdict};
 use crate::resolve::{authz, client, server};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MatrixSummary {
     pub edges: usize,
     pub ok: usize,
@@ -33,6 +34,7 @@ pub struct MatrixSummary {
 
 /// Per service port: who may call it in plaintext, and the authorization that depends on mTLS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Exposure {
     pub service: String,
     pub mode: Option<MtlsMode>,
@@ -48,6 +50,7 @@ pub struct Exposure {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckReport {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: MatrixSummary,

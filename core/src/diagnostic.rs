@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -455,6 +456,34 @@ impl Serialize for Code {
     }
 }
 
+/// As serialised: the id (`ML105`), one of the catalogue's.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+        schemars::json_schema!({
+            "description": "A diagnostic code of the catalogue (`docs/diagnostics.md`): ML1xx input, ML2xx policy, ML3xx traffic, ML4xx migration, ML5xx authorization.",
+            "type": "string",
+            "enum": ids,
+        })
+    }
+}
+
+/// `Diagnostic::name`: the code's slug, one of the catalogue's.
+#[cfg(feature = "schema")]
+fn slug_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let slugs: Vec<&str> = Code::ALL.iter().map(|c| c.slug()).collect();
+    schemars::json_schema!({
+        "description": "The code's stable slug (`misplaced-peers`).",
+        "type": "string",
+        "enum": slugs,
+    })
+}
+
 /// A code read back from its id (`ML105`), as a binding hands back the diagnostics it was given.
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -469,6 +498,7 @@ impl<'de> Deserialize<'de> for Code {
 /// Where a diagnostic points: the source (file name), the document in it (0-based), the YAML path
 /// inside the document, and the 1-based line and column in the source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Location {
     pub source: String,
@@ -478,9 +508,13 @@ pub struct Location {
     pub column: Option<usize>,
 }
 
+/// One finding about the input: a stable code and slug, a severity, a message (which may be
+/// reworded), an optional help line, and where it points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Diagnostic {
     pub code: Code,
+    #[cfg_attr(feature = "schema", schemars(schema_with = "slug_schema"))]
     pub name: &'static str,
     pub severity: Severity,
     pub message: String,

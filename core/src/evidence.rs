@@ -24,6 +24,7 @@ use crate::telemetry::{Observations, Security};
 
 /// One kind of evidence, strongest first (the order in which blockers are weighed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Evidence {
     /// Telemetry saw the client call the service.
@@ -128,6 +129,23 @@ impl Serialize for EvidenceSet {
     }
 }
 
+/// As serialised: the kinds, strongest first, each once.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for EvidenceSet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EvidenceSet".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Kinds of evidence, strongest first, each once.",
+            "type": "array",
+            "items": generator.subschema_for::<Evidence>(),
+            "uniqueItems": true,
+        })
+    }
+}
+
 /// Which edges count: every edge, those not forbidden, or those with one of some evidence kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EdgeScope {
@@ -186,6 +204,32 @@ impl fmt::Display for EdgeScope {
 impl Serialize for EdgeScope {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// A count per kind of evidence (`{"observed": 3}`): a map keyed by [`Evidence`].
+#[cfg(feature = "schema")]
+pub(crate) fn per_evidence_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "propertyNames": generator.subschema_for::<Evidence>(),
+        "additionalProperties": generator.subschema_for::<usize>(),
+    })
+}
+
+/// As serialised: `all`, `possible`, or kinds separated by commas (`declared,observed`).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for EdgeScope {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EdgeScope".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Which edges count: `all`, `possible` (not forbidden), or evidence kinds separated by commas (`declared,observed`).",
+            "type": "string",
+            "pattern": "^(all|possible|(observed|declared|possible|forbidden)(,(observed|declared|possible|forbidden))*)$",
+        })
     }
 }
 
@@ -487,6 +531,7 @@ impl Resolved {
 
 /// A declared edge the model says cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeclaredFailure {
     pub from: WorkloadId,
     pub to: String,
@@ -498,6 +543,7 @@ pub struct DeclaredFailure {
 
 /// A service port with declared callers, and the working plaintext callers no intent declares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UndeclaredExposure {
     pub service: String,
     pub clients: usize,
@@ -509,6 +555,7 @@ pub struct UndeclaredExposure {
 
 /// `check` under an edge scope, with the evidence it read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScopeReport {
     pub edges: EdgeScope,
     /// Declared edges (each once) and observed (client, service) pairs of known clients.

@@ -18,6 +18,7 @@ use crate::outcome::{Response, Transport, Verdict};
 
 /// What an edge means at a glance, ordered from best to worst (the map colours a pair by its worst).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum OutcomeClass {
     /// Works over mutual TLS.
@@ -77,6 +78,7 @@ impl std::fmt::Display for OutcomeClass {
 
 /// Edges per outcome class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClassCounts {
     pub ok_mtls: u64,
     pub ok_plaintext: u64,
@@ -119,6 +121,7 @@ impl ClassCounts {
 
 /// One namespace of the map: its client workloads and service ports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MapNamespace {
     pub name: String,
     pub clients: usize,
@@ -127,6 +130,7 @@ pub struct MapNamespace {
 
 /// The edges from the clients of one namespace to the service ports of another (or the same).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NamespacePair {
     /// The clients' namespace.
     pub from: String,
@@ -140,6 +144,7 @@ pub struct NamespacePair {
 /// Namespace × namespace: the pairs that have edges, client namespace by client namespace, the
 /// server namespaces in name order; the pairs' counts add up to `totals`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NamespaceMap {
     pub clients: usize,
     pub service_ports: usize,

@@ -11,6 +11,7 @@ use crate::settings::ResolvedSettings;
 
 /// One cell: a client and a service port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Edge {
     pub from: WorkloadId,
     pub to: String,
@@ -41,6 +42,7 @@ impl From<Outcome> for Edge {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientInfo {
     pub id: WorkloadId,
     pub kind: &'static str,
@@ -49,6 +51,7 @@ pub struct ClientInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServicePortInfo {
     /// `fqdn:port`, as in `Edge::to`.
     pub id: String,
@@ -60,6 +63,7 @@ pub struct ServicePortInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Matrix {
     pub settings: ResolvedSettings,
     pub clients: Vec<ClientInfo>,

@@ -11,6 +11,7 @@ pub type Labels = BTreeMap<String, String>;
 
 /// A TCP port number, 1..=65535.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Port(pub u16);
 
@@ -51,6 +52,22 @@ impl fmt::Display for WorkloadId {
 impl Serialize for WorkloadId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// As serialised: `namespace/name`.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for WorkloadId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WorkloadId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A workload: `namespace/name`, where name is the controller's name.",
+            "type": "string",
+            "pattern": "^[^/]+/[^/]+$",
+        })
     }
 }
 
@@ -133,6 +150,7 @@ impl Meta {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MtlsMode {
     Unset,

@@ -11,6 +11,7 @@ use crate::outcome::{Transport, Verdict};
 use crate::telemetry::{Observations, Security, client_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Readiness {
     /// Only mTLS observed from known clients: STRICT breaks nothing that was seen.
@@ -22,6 +23,7 @@ pub enum Readiness {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Sender {
     /// `ns/workload`, or `unknown` (a caller outside the mesh: Telemetry v2 cannot name it).
     pub client: String,
@@ -30,6 +32,7 @@ pub struct Sender {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceReadiness {
     pub service: String,
     pub readiness: Readiness,
@@ -40,6 +43,7 @@ pub struct ServiceReadiness {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ObservedEdge {
     pub from: String,
     pub to: String,
@@ -48,6 +52,7 @@ pub struct ObservedEdge {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DisagreementKind {
     /// Observed plaintext where the model predicts mTLS (a DestinationRule the input lacks?).
@@ -61,6 +66,7 @@ pub enum DisagreementKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Disagreement {
     pub kind: DisagreementKind,
     pub from: String,
@@ -69,6 +75,7 @@ pub struct Disagreement {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reconciliation {
     pub services: Vec<ServiceReadiness>,
     pub observed: Vec<ObservedEdge>,

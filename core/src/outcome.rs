@@ -24,7 +24,24 @@ impl Serialize for Status {
     }
 }
 
+/// As serialised: three digits (`200`, `503`, `000`).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Status {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Status".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "The HTTP status curl prints with `%{http_code}`, three digits: `200`, `503`, `403`; `000` when no HTTP answer came.",
+            "type": "string",
+            "pattern": "^[0-9]{3}$",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     Mtls,
@@ -41,6 +58,7 @@ impl Transport {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Ok,
@@ -49,6 +67,7 @@ pub enum Verdict {
 
 /// Stable reason codes (tests/scenarios/README.md), ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
     Mtls,
@@ -127,6 +146,7 @@ pub(crate) const CURL_RESET: u8 = 56;
 
 /// What one request does: status as curl prints it, curl's exit code, the transport attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Response {
     pub status: Status,
     pub curl_exit: u8,
@@ -208,6 +228,7 @@ impl Outcome {
 
 /// Several endpoints that behave differently: each outcome with the endpoints behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Alternative {
     /// Serialized in its place: `status`, `curl_exit`, `transport`, `reason`.
     #[serde(flatten)]
@@ -217,6 +238,7 @@ pub struct Alternative {
 
 /// The answer to one probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Outcome {
     pub from: WorkloadId,
     /// The resolved `fqdn:port`.

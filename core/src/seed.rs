@@ -38,6 +38,7 @@ pub fn mesh() -> Result<Mesh, LoadError> {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TourRow {
     pub outcome: Outcome,
     /// What the guide prints for this row, when it differs from what Istio really does.
@@ -45,6 +46,7 @@ pub struct TourRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TourStep {
     pub id: &'static str,
     pub title: &'static str,
@@ -61,6 +63,7 @@ pub struct TourStep {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Tour {
     pub title: &'static str,
     pub istio_version: IstioVersion,

@@ -115,9 +115,39 @@ impl<'de> Deserialize<'de> for IstioVersion {
     }
 }
 
+/// As serialised, `1.x`; as read, also `current` / `latest`, a `v` prefix and a patch number
+/// (`FromStr`). Inlined: the two contracts differ.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for IstioVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IstioVersion".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        if generator.contract().is_serialize() {
+            schemars::json_schema!({
+                "description": "An Istio minor release: `1.0` … `1.28`.",
+                "type": "string",
+                "pattern": "^1\\.(0|[1-9][0-9]*)$",
+            })
+        } else {
+            schemars::json_schema!({
+                "description": "An Istio release: `1.0` … `1.28` (a `v` prefix and a patch number are accepted and ignored), or `current`.",
+                "type": "string",
+                "pattern": "^\\s*([Cc][Uu][Rr][Rr][Ee][Nn][Tt]|[Ll][Aa][Tt][Ee][Ss][Tt]|v?1\\.[0-9]+(\\.[0-9]+)?)\\s*$",
+            })
+        }
+    }
+}
+
 /// What the caller asks for. Every field is optional: the rest comes from the input
 /// (the `istio` ConfigMap) and from the version defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct MeshSettings {
     pub istio_version: Option<IstioVersion>,
@@ -131,6 +161,7 @@ pub struct MeshSettings {
 /// Limits on the input, enforced before it is parsed: a hostile or mistaken input is refused with
 /// `ML106 input-limit`, naming the limit and how to raise it, instead of exhausting time or memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Bytes of all sources read together (CLI `--max-input-bytes`).
@@ -187,6 +218,7 @@ impl Default for Limits {
 
 /// Where a resolved setting came from, so the user can tell a default from an explicit choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SettingOrigin {
     /// Given by the caller (`--istio-version`, `--auto-mtls`, …).
@@ -201,6 +233,7 @@ pub enum SettingOrigin {
 
 /// The settings in force for one analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResolvedSettings {
     pub istio_version: IstioVersion,
     pub istio_version_origin: SettingOrigin,

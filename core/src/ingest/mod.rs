@@ -43,6 +43,7 @@ pub use text::source_from_bytes;
 
 /// One input file (or stdin, or a string): a name for diagnostics and its text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Source {
     pub name: String,
     pub text: String,

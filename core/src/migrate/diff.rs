@@ -14,6 +14,7 @@ use crate::outcome::{Reason, Response, Status, Transport, Verdict};
 
 /// One side of a changed edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EdgeState {
     pub status: Status,
     pub curl_exit: u8,
@@ -46,6 +47,7 @@ impl EdgeState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EdgeChange {
     pub from: WorkloadId,
     pub to: String,
@@ -69,6 +71,7 @@ impl EdgeChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Diff {
     pub changes: Vec<EdgeChange>,
     /// Number of changes per group (`mtls → fail`: 1).
@@ -87,6 +90,7 @@ pub struct Diff {
 
 /// A diff under an edge scope: which of its breaks count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiffScope {
     pub edges: EdgeScope,
     /// Edges that break and are in the scope (what exits 1).
@@ -94,6 +98,7 @@ pub struct DiffScope {
     /// Edges that break outside the scope.
     pub broken_outside: usize,
     /// The breaks in the scope per strongest evidence (`observed`, `declared`, `possible`).
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::evidence::per_evidence_schema"))]
     pub by_evidence: BTreeMap<Evidence, usize>,
 }
 

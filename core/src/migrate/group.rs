@@ -19,6 +19,7 @@ pub const MAX_EXAMPLES: usize = 10;
 
 /// What a group of edges means for the migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Effect {
     /// A failing edge whose failure mTLS settings cause: a problem to fix.
@@ -85,6 +86,7 @@ impl Effect {
 
 /// One edge named by a group as an example.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EdgeRef {
     pub from: WorkloadId,
     pub to: String,
@@ -92,6 +94,7 @@ pub struct EdgeRef {
 
 /// Edges alike in effect, change, reason and deciding resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EdgeGroup {
     pub effect: Effect,
     /// `mtls → fail` for a change; for a failing edge, the status as curl prints it (`403`).
@@ -447,6 +450,7 @@ pub fn change_groups<'c>(
 
 /// Clients that hold back (or break on) the same things: every client appears in one group only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientGroup {
     pub clients: Vec<WorkloadId>,
     /// The clients in compact form.

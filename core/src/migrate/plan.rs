@@ -24,6 +24,7 @@ use crate::outcome::{Reason, Transport, Verdict};
 use crate::resolve::server;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case", tag = "type", content = "namespaces")]
 pub enum Goal {
     /// Lock every namespace that can be locked.
@@ -68,6 +69,7 @@ impl FromStr for Goal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StageChange {
     pub before: Stage,
     pub after: Stage,
@@ -75,6 +77,7 @@ pub struct StageChange {
 
 /// One step: what to apply and delete, how to undo it, and what it changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanStep {
     /// Deterministic, file-name safe: `lock-foo`, `client-mtls-httpbin-foo`.
     pub name: String,
@@ -96,6 +99,7 @@ pub struct PlanStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyKind {
     InjectClient,
@@ -105,6 +109,7 @@ pub enum RemedyKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Remedy {
     pub kind: RemedyKind,
     /// What it acts on: the namespace to inject, the rule to fix, the port (or, before 1.5, the
@@ -117,10 +122,13 @@ pub struct Remedy {
 
 /// A client that a lock-down step would break, and the narrowest ways out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Blocker {
     pub client: WorkloadId,
     pub service: String,
-    /// What the client would see after the step.
+    /// What the client would see after the step (`000`, `503`), or `observed plaintext` when the
+    /// blocker comes from observed traffic.
+    #[cfg_attr(feature = "schema", schemars(schema_with = "would_get_schema"))]
     pub would_get: String,
     pub reason: Reason,
     /// The step that was held back.
@@ -135,6 +143,7 @@ pub struct Blocker {
 
 /// One remedy of the plan's remedy set, and what it releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RemedyChoice {
     pub kind: RemedyKind,
     pub target: String,
@@ -148,7 +157,10 @@ pub struct RemedyChoice {
     pub alternatives: Vec<String>,
 }
 
+/// The mesh once every step is applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "PlanSummary"))]
 pub struct Summary {
     pub edges: usize,
     pub ok: usize,
@@ -160,6 +172,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     pub goal: Goal,
     /// What needs no step, and why (e.g. a server that already accepts mTLS).
@@ -187,10 +200,19 @@ pub struct Plan {
     /// Blocked edges per strongest evidence (`observed` weighs more than `possible`), when the
     /// plan weighs evidence or a scope.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::evidence::per_evidence_schema"))]
     pub blocked_by_evidence: BTreeMap<crate::evidence::Evidence, usize>,
     /// A few blockers with the strongest evidence, named even when `blockers` is not listed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub strongest_blockers: Vec<Blocker>,
+}
+
+/// `Blocker::would_get`: a status as curl prints it, or `observed plaintext`.
+#[cfg(feature = "schema")]
+fn would_get_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [generator.subschema_for::<crate::outcome::Status>(), {"const": "observed plaintext"}],
+    })
 }
 
 /// Blockers named by their evidence in every plan that weighs evidence.

@@ -18,6 +18,7 @@ pub struct StepInput {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SimulatedStep {
     pub name: String,
     pub delta: Vec<EdgeChange>,

@@ -15,6 +15,7 @@ use crate::resolve::server;
 
 /// Where a service port is on the way from plaintext to STRICT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// STRICT (or mTLS-only) and some client fails.
@@ -80,6 +81,7 @@ pub(crate) enum ClientLists {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceStage {
     /// `fqdn:port`, as in matrix edges.
     pub service: String,
@@ -96,6 +98,7 @@ pub struct ServiceStage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Stages {
     /// Shared with the stages derived from these for a change (the planner's candidates), which
     /// keep the stages of the services the change does not touch.
