@@ -92,7 +92,12 @@ gz=$(gzip -9 -c "$final" | wc -c | tr -d ' ')
 # pods (issue 12): blocked edges stored as sets with their remedy cover in its own module, candidate
 # meshes sharing the policy lists they do not change, plus the api's one ErrorCode list and
 # check_sources: +11.2 KB. The playground plans in the browser, so the planner cannot be left out.
-budget=${MESHLOCK_WASM_GZIP_BUDGET:-600000}
+# Raised to 660,000 (measured 656,001) when `core::api` became the one request layer (issue 14):
+# every JavaScript method is one typed request answered by `MeshHandle::answer`, whose dispatch
+# reaches every operation and rendering (the `full` methods' code is now linked into the browser
+# build too), plus the requests' serde readers: +57.7 KB. That is the price of one boundary: the
+# browser, Node on WASM and the native engines answer through the same code.
+budget=${MESHLOCK_WASM_GZIP_BUDGET:-660000}
 printf 'wasm size (browser module): raw cargo .wasm %s bytes; after wasm-bindgen + wasm-opt -Oz %s bytes; gzip -9 %s bytes (budget %s)\n' \
   "$(size "$raw")" "$(size "$final")" "$gz" "$budget" | tee "$here/pkg/size.txt"
 if [ "$gz" -ge "$budget" ]; then
