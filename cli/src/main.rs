@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use meshlock::api::Weighing;
 use meshlock::migrate::{Goal, StepInput};
 use meshlock::render::{self, Style};
 use meshlock::{IstioVersion, Mesh, MeshSettings, Severity, Source, Verdict};
@@ -90,18 +91,24 @@ impl EvidenceArgs {
         self.edges.is_some() || self.metrics.is_some() || !input.intents.is_empty()
     }
 
-    fn scope(&self) -> meshlock::evidence::EdgeScope {
-        self.edges.unwrap_or_default()
+    /// The scope and the observed traffic, as the core weighs edges (declared edges come with the
+    /// mesh's intents, which `-f`/`--intents` loaded).
+    fn weighing(&self, counts_only: bool) -> Result<Weighing, Failure> {
+        weighing(self.edges, self.metrics.as_deref(), counts_only)
     }
+}
 
-    /// The observed traffic as evidence (declared edges come with the mesh's intents).
-    fn evidence(&self) -> Result<meshlock::evidence::EdgeEvidence, Failure> {
-        let mut evidence = meshlock::evidence::EdgeEvidence::default();
-        if let Some(path) = &self.metrics {
-            evidence.observe(&read_metrics(path)?);
-        }
-        Ok(evidence)
-    }
+fn weighing(
+    edges: Option<meshlock::evidence::EdgeScope>,
+    metrics: Option<&Path>,
+    counts_only: bool,
+) -> Result<Weighing, Failure> {
+    Ok(Weighing {
+        edges,
+        intents: Vec::new(),
+        observations: metrics.map(read_metrics).transpose()?,
+        counts_only,
+    })
 }
 
 /// How much of a grouped text answer to show.
@@ -429,8 +436,8 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
         }
         Command::Matrix(args) if args.evidence.weighs(&args.input) => {
             let mesh = load(&args.input)?;
-            let evidence = args.evidence.evidence()?;
-            let scope = args.evidence.scope();
+            let weighed = args.evidence.weighing(false)?.resolve(&mesh).map_err(failure)?;
+            let (evidence, scope) = (weighed.evidence, weighed.scope);
             let broken = match args.format {
                 MatrixFormat::Csv => {
                     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -537,7 +544,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
             };
             let after = load(&after_input)?;
             let diff = if weighs {
-                Mesh::diff_in_scope(&before, &after, &args.evidence.evidence()?, args.evidence.scope())
+                meshlock::api::diff_weighed(&before, &after, args.evidence.weighing(false)?).map_err(failure)?
             } else {
                 Mesh::diff(&before, &after)
             };
@@ -564,24 +571,10 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
         .iter()
         .map(|w| meshlock::model::parse_client(w).map_err(|e| Failure(e.to_string())))
         .collect::<Result<_, _>>()?;
-    let observations = args.metrics.as_deref().map(read_metrics).transpose()?;
     // Per-edge lists only where they are shown: JSON and `--all`.
     let list_edges = matches!(args.format, ProbeFormat::Json) || args.detail.all;
-    let mut evidence = meshlock::evidence::EdgeEvidence::of_mesh(&mesh);
-    if let Some(observations) = &observations {
-        evidence.observe(observations);
-    }
-    let plan = meshlock::api::plan_listing(&mesh, list_edges, |list_edges| {
-        mesh.plan_in_scope(
-            &args.goal,
-            &allow,
-            observations.as_ref(),
-            list_edges,
-            &evidence,
-            args.edges.unwrap_or_default(),
-        )
-    })
-    .map_err(|e| Failure(e.to_string()))?;
+    let weighing = weighing(args.edges, args.metrics.as_deref(), !list_edges)?;
+    let plan = meshlock::api::plan_weighed(&mesh, &args.goal, &allow, weighing).map_err(failure)?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
         let write = |name: String, parts: &[String]| {
@@ -616,23 +609,14 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
         return Ok(0);
     }
     let (sources, settings) = read_input(&args.input)?;
+    // Text without --all shows groups only: the per-edge list is not built.
+    let list_edges = !matches!(args.format, CheckFormat::Text) || args.detail.all;
     // Errors in the input are findings of `check` (exit 1, like a linter's), reported in the
     // chosen format, not a crash; in text they are the whole report: nothing else was analysed.
-    let (report, loaded) = match Mesh::load(&sources, &settings) {
-        // Text without --all shows groups only: the per-edge list is not built.
-        Ok(loaded) => {
-            let list_edges = !matches!(args.format, CheckFormat::Text) || args.detail.all;
-            let mut evidence = meshlock::evidence::EdgeEvidence::of_mesh(&loaded.mesh);
-            evidence.merge(&args.evidence.evidence()?);
-            (
-                loaded
-                    .mesh
-                    .check_in_scope(list_edges, &evidence, &args.evidence.scope()),
-                true,
-            )
-        }
-        Err(err) => (meshlock::check::CheckReport::from_diagnostics(err.diagnostics), false),
-    };
+    let report =
+        meshlock::api::check_sources(Ok(sources), &settings, args.evidence.weighing(!list_edges)?).map_err(failure)?;
+    // A mesh that loaded has no error among its diagnostics (an error makes loading fail).
+    let loaded = report.count(Severity::Error) == 0;
     match args.format {
         CheckFormat::Text if !loaded => emit(&format!(
             "{}the input has errors ({}); nothing was analysed\n",
@@ -659,8 +643,9 @@ fn check(args: CheckArgs, style: Style) -> Result<u8, Failure> {
 }
 
 fn read_metrics(path: &Path) -> Result<meshlock::telemetry::Observations, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read `{}`: {e}", path.display())))?;
-    meshlock::telemetry::Observations::parse(&path.display().to_string(), &text).map_err(|e| bad_input(&e.diagnostics))
+    meshlock::api::MetricsSpec::Path(path.display().to_string())
+        .parse()
+        .map_err(failure)
 }
 
 fn ready(args: ReadyArgs) -> Result<u8, Failure> {
@@ -854,8 +839,14 @@ fn read_sources(path: &Path, reader: &mut meshlock::api::SourceReader) -> Result
     } else {
         reader.read_path(path)
     };
-    read.map_err(|e| match e.diagnostics.is_empty() {
+    read.map_err(failure)
+}
+
+/// An error of the core's request layer: its diagnostics (shown) when the input is at fault, else
+/// its message.
+fn failure(e: meshlock::api::ApiError) -> Failure {
+    match e.diagnostics.is_empty() {
         true => Failure(e.message),
         false => bad_input(&e.diagnostics),
-    })
+    }
 }

@@ -159,11 +159,11 @@ fn weighings() -> Vec<meshlock::api::Weighing> {
         .flat_map(|&edges| {
             [
                 meshlock::api::Weighing {
-                    edges: Some(edges.to_owned()),
+                    edges: Some(edges.parse().unwrap()),
                     ..Default::default()
                 },
                 meshlock::api::Weighing {
-                    edges: Some(edges.to_owned()),
+                    edges: Some(edges.parse().unwrap()),
                     intents: intents.clone(),
                     observations: Some(observations.clone()),
                     ..Default::default()
@@ -180,7 +180,7 @@ fn the_weighed_map_and_grid_are_the_weighed_matrix() {
     for mesh in meshes() {
         let table = ClassTable::new(&mesh);
         for weighing in weighings() {
-            let scope = weighing.edges.clone();
+            let scope = weighing.edges;
             let matrix = matrix_weighed(&mesh, weighing.clone()).unwrap();
             let grid = matrix_between_weighed(&mesh, &table, None, None, weighing.clone()).unwrap();
             assert_eq!(grid.edges, matrix.edges, "scope {scope:?}");
@@ -215,12 +215,11 @@ fn the_weighed_map_and_grid_are_the_weighed_matrix() {
 
 #[test]
 fn a_bad_scope_is_a_bad_request() {
-    let mesh = &meshes()[0];
-    let weighing = meshlock::api::Weighing {
+    let request = meshlock::api::WeighRequest {
         edges: Some("rumoured".to_owned()),
         ..Default::default()
     };
-    let table = meshlock::classes::ClassTable::new(mesh);
-    let err = meshlock::api::namespace_map_weighed(mesh, &table, weighing).unwrap_err();
+    let err = request.resolve(meshes()[0].limits()).unwrap_err();
     assert_eq!(err.code, meshlock::api::ErrorCode::BadRequest);
+    assert!(err.message.contains("rumoured"), "{}", err.message);
 }

@@ -27,7 +27,7 @@ pub use sources::{
 pub use twin::call_json;
 pub use weigh::{
     WeighRequest, Weighed, Weighing, check_sources, check_weighed, diff_weighed, listable, matrix_between_weighed,
-    matrix_weighed, namespace_map_weighed, plan_listing, plan_request, plan_weighed, scope_request,
+    matrix_weighed, namespace_map_weighed, plan_listing, plan_request, plan_weighed,
 };
 
 use crate::diagnostic::Diagnostic;

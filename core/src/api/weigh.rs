@@ -30,10 +30,10 @@ pub struct WeighRequest {
 }
 
 impl WeighRequest {
-    /// Reads the intents (paths under `limits`) and parses the metrics.
+    /// Parses the scope and the metrics and reads the intents (paths under `limits`).
     pub fn resolve(self, limits: &Limits) -> Result<Weighing, ApiError> {
         Ok(Weighing {
-            edges: self.edges,
+            edges: scope_request(self.edges.as_deref())?,
             intents: read_specs(self.intents.map(OneOrMany::into_vec).unwrap_or_default(), limits)?,
             observations: self.metrics.map(MetricsSpec::parse).transpose()?,
             counts_only: self.counts_only,
@@ -48,7 +48,7 @@ impl WeighRequest {
 /// large cluster needs).
 #[derive(Debug, Clone, Default)]
 pub struct Weighing {
-    pub edges: Option<String>,
+    pub edges: Option<EdgeScope>,
     pub intents: Vec<Source>,
     pub observations: Option<crate::telemetry::Observations>,
     pub counts_only: bool,
@@ -79,14 +79,13 @@ impl Weighed {
 }
 
 /// Parses an edge scope (`all`, `possible`, `declared,observed`, …).
-pub fn scope_request(edges: Option<&str>) -> Result<EdgeScope, ApiError> {
+fn scope_request(edges: Option<&str>) -> Result<Option<EdgeScope>, ApiError> {
     edges
         .map(|e| {
             e.parse::<EdgeScope>()
                 .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))
         })
         .transpose()
-        .map(Option::unwrap_or_default)
 }
 
 impl Weighing {
@@ -99,7 +98,7 @@ impl Weighing {
     /// and the observed traffic.
     pub fn resolve(self, mesh: &Mesh) -> Result<Weighed, ApiError> {
         let weighs = !self.is_empty();
-        let scope = scope_request(self.edges.as_deref())?;
+        let scope = self.edges.unwrap_or_default();
         let with_intents = if self.intents.is_empty() {
             None
         } else {
