@@ -471,6 +471,15 @@ mod tests {
     }
 
     #[test]
+    fn the_twin_keeps_the_diagnostics_of_a_list_answer() {
+        let request = json!({"op": "simulate", "sources": [{"builtin": "seed"}], "steps": []});
+        let answer: Value = serde_json::from_str(&call_json(&request.to_string())).unwrap();
+        assert_eq!(answer["type"], "success", "{answer}");
+        assert_eq!(answer["value"], json!([]));
+        assert!(answer["diagnostics"].is_array(), "{answer}");
+    }
+
+    #[test]
     fn both_reads_each_part_and_refuses_the_rest() {
         assert_eq!(field_names::<Pair>(), ["client_namespace", "service_namespace"]);
         let Both(placement, settings): LoadOptions =

@@ -4,7 +4,8 @@
 //! keys}`, the operation's keys as [`super::MeshCall`] names them (`load`, `check`, `diff`
 //! (`against`) and `tour` are the twin's own). A source is a path, `{"name", "text",
 //! "namespace"?}` or `{"builtin": "seed"}`.
-//! Answer: `{"type": "success", "diagnostics": [...], ...result}` or
+//! Answer: `{"type": "success", "diagnostics": [...], ...result}` (a result that is not an object,
+//! such as `simulate`'s list of steps, is under `value`) or
 //! `{"type": "failure", "code": "...", "message": "...", "diagnostics": [...]}`. `explain`, `plan`
 //! and `tour` carry their `text`, `check` its `sarif` (unless `render` says otherwise).
 
@@ -64,14 +65,18 @@ fn parse<T: for<'de> Deserialize<'de>>(value: Value) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| ApiError::bad_request("request", e))
 }
 
-fn with_diagnostics(mut value: Value, diagnostics: &[Diagnostic]) -> Result<Value, ApiError> {
-    if let Value::Object(map) = &mut value {
-        map.insert(
-            "diagnostics".to_owned(),
-            serde_json::to_value(diagnostics).map_err(ApiError::unserialisable)?,
-        );
-    }
-    Ok(value)
+/// The answer with the loading diagnostics beside it; an answer that is not an object (a list of
+/// steps, a rendering asked for alone) goes under `value`, so that the diagnostics are never lost.
+fn with_diagnostics(value: Value, diagnostics: &[Diagnostic]) -> Result<Value, ApiError> {
+    let mut map = match value {
+        Value::Object(map) => map,
+        other => serde_json::Map::from_iter([("value".to_owned(), other)]),
+    };
+    map.insert(
+        "diagnostics".to_owned(),
+        serde_json::to_value(diagnostics).map_err(ApiError::unserialisable)?,
+    );
+    Ok(Value::Object(map))
 }
 
 fn dispatch(request: Value) -> Result<Value, ApiError> {
