@@ -134,8 +134,8 @@ def test_namespace_map(seed: meshlock.Mesh) -> None:
     assert (m.clients, m.service_ports, m.edges) == (5, 5, 25)
     assert [(n.name, n.clients, n.service_ports) for n in m.namespaces] == [("bar", 2, 2), ("foo", 2, 2), ("legacy", 1, 1)]
     assert m.totals == meshlock.ClassCounts(ok_mtls=0, ok_plaintext=25, denied=0, other_failure=0, mtls_broken=0)
-    assert m.worst is meshlock.OutcomeClass.OK_PLAINTEXT and len(m) == 9
-    assert sum(p.edges for p in m) == m.edges
+    assert m.worst is meshlock.OutcomeClass.OK_PLAINTEXT and len(m.pairs) == 9
+    assert sum(p.edges for p in m.pairs) == m.edges
     pair = m.pair("legacy", "foo")
     assert pair is not None and (pair.edges, pair.worst) == (2, meshlock.OutcomeClass.OK_PLAINTEXT)
     assert m.pair("legacy", "nowhere") is None

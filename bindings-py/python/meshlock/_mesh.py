@@ -123,6 +123,25 @@ def _options(**options: Any) -> Dict[str, Any]:
     return {key: value for key, value in options.items() if value is not None}
 
 
+def _load_options(
+    namespace: Optional[str],
+    istio_version: Optional[str],
+    auto_mtls: Optional[bool],
+    root_namespace: Optional[str],
+    trust_domain: Optional[str],
+    limits: Optional[Mapping[str, int]],
+) -> Dict[str, Any]:
+    """The core's ``LoadOptions``: the placement of the files read and the settings."""
+    return _options(
+        namespace=namespace,
+        istio_version=istio_version,
+        auto_mtls=auto_mtls,
+        root_namespace=root_namespace,
+        trust_domain=trust_domain,
+        limits=limits,
+    )
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -199,14 +218,7 @@ class Mesh:
         Raises ``MeshlockError`` (code ``invalid-input``, with ``diagnostics``) when the input holds
         errors, or code ``bad-request`` for a bad setting.
         """
-        options = _options(
-            namespace=namespace,
-            istio_version=istio_version,
-            auto_mtls=auto_mtls,
-            root_namespace=root_namespace,
-            trust_domain=trust_domain,
-            limits=limits,
-        )
+        options = _load_options(namespace, istio_version, auto_mtls, root_namespace, trust_domain, limits)
         return cls._load(_json(_sources(inputs, namespace, text, docs)), _json(options))
 
     @classmethod
@@ -481,15 +493,7 @@ def check(
     mesh, or, when the input does not load, a report of its errors (never
     ``MeshlockError("invalid-input")``: for CI, where the errors are the findings). A bad setting
     still raises ``bad-request``. ``counts_only``: as in ``Mesh.check``."""
-    options = _options(
-        namespace=namespace,
-        istio_version=istio_version,
-        auto_mtls=auto_mtls,
-        root_namespace=root_namespace,
-        trust_domain=trust_domain,
-        limits=limits,
-        counts_only=counts_only,
-    )
+    options = {**_load_options(namespace, istio_version, auto_mtls, root_namespace, trust_domain, limits), "counts_only": counts_only}
     sources = _sources(inputs, namespace, text, docs)
     return CheckReport._from(json.loads(_meshlock.check(_json(sources), _json(options))))
 

@@ -474,8 +474,8 @@ class NamespacePair(_Result):
 @dataclass(frozen=True, repr=False)
 class NamespaceMap(_Result):
     """Namespace × namespace (``meshlock matrix --by namespace``): the pairs with edges, each with
-    its edges per outcome class and the worst; the pairs' counts add up to ``totals``. Iterating
-    yields the ``NamespacePair``s; ``Mesh.matrix_between`` gives the edges of one pair."""
+    its edges per outcome class and the worst; the pairs' counts add up to ``totals``.
+    ``Mesh.matrix_between`` gives the edges of one pair."""
 
     clients: int
     service_ports: int
@@ -486,12 +486,6 @@ class NamespaceMap(_Result):
     namespaces: Tuple[MapNamespace, ...]
     """Every namespace with a client or a service port, in name order."""
     pairs: Tuple[NamespacePair, ...]
-
-    def __iter__(self) -> Iterator[NamespacePair]:
-        return iter(self.pairs)
-
-    def __len__(self) -> int:
-        return len(self.pairs)
 
     def pair(self, from_: str, to: str) -> Optional[NamespacePair]:
         """The pair of client namespace ``from_`` and service namespace ``to``, if it has edges."""
