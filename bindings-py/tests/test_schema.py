@@ -58,7 +58,7 @@ def test_enum_members_are_the_schemas_values(kind: type) -> None:
     assert [m.value for m in kind] == values  # type: ignore[attr-defined]
 
 
-def test_every_result_reads_back_what_it_gives(seed: meshlock.Mesh) -> None:
+def test_every_result_reads_back_what_it_gives_and_hashes(seed: meshlock.Mesh) -> None:
     policy = (SEED / "step3-policy.yaml").read_text(encoding="utf-8")
     strict = seed.apply(policy)
     results: List[Any] = [
@@ -68,13 +68,17 @@ def test_every_result_reads_back_what_it_gives(seed: meshlock.Mesh) -> None:
         strict.stages(),
         seed.plan(),
         strict.check(),
+        seed.check(edges="possible"),
         meshlock.diff(seed, strict),
+        meshlock.diff(seed, strict, edges="possible"),
         seed.simulate([policy])[0],
         seed.ready(TELEMETRY / "seed-step2.json"),
         meshlock.tour(),
     ]
+    assert results[6].scope is not None and results[8].scope is not None
     for result in results:
         assert type(result)._from(json.loads(result.to_json())) == result
+        hash(result)  # frozen all the way down, `scope` reports too
 
 
 def test_an_answer_without_a_required_key_is_an_internal_error() -> None:

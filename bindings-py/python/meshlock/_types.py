@@ -209,6 +209,11 @@ def _value(kind: Any, value: Any) -> Any:
             return kind(value)
         if kind is float:
             return float(value)  # JSON writes 35.0 as 35
+    # Under `Any` (a `scope` report): frozen all the way down, so that the result stays hashable.
+    if isinstance(value, dict):
+        return FrozenDict((k, _value(Any, v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_value(Any, v) for v in value)
     return value
 
 
