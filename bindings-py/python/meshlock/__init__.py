@@ -8,11 +8,12 @@
 
 The migration to mutual TLS: ``mesh.stages()``, ``mesh.plan()``, ``mesh.check()`` (or
 ``meshlock.check(paths)`` for input that may not load), ``mesh.simulate(steps)``,
-``meshlock.diff(before, after)`` and ``mesh.ready(metrics)``.
+``meshlock.diff(before, after)`` and ``mesh.ready(metrics)``. For large meshes,
+``mesh.namespace_map()`` (namespace × namespace) and ``mesh.matrix_between(client_ns, service_ns)``.
 
-The Rust core does the work (``meshlock._meshlock``); this package converts its answers into
-frozen result classes. Errors are ``MeshlockError`` (a ``ValueError``) with ``.code`` and
-``.diagnostics``.
+The Rust core does the work (``meshlock._meshlock``): each operation is one request to it, and
+this package reads its answers into frozen result classes. Errors are ``MeshlockError`` (a
+``ValueError``) with ``.code`` and ``.diagnostics``.
 """
 
 from ._check import CheckReport, Exposure, MatrixSummary
