@@ -382,6 +382,19 @@ def test_pickling(seed: meshlock.Mesh) -> None:
         pickle.dumps(seed._inner)
 
 
+def test_a_pickled_mesh_keeps_what_its_files_held(tmp_path: Path) -> None:
+    cluster, policy = tmp_path / "cluster.yaml", tmp_path / "strict.yaml"
+    cluster.write_text(meshlock.Source.seed().text, encoding="utf-8")
+    policy.write_text(STRICT_FOO, encoding="utf-8")
+    mesh = meshlock.load(cluster, istio_version="1.1").apply(inputs=policy)
+    pickled = pickle.dumps(mesh)
+    cluster.unlink()
+    policy.unlink()
+    again = pickle.loads(pickled)
+    assert again.matrix() == mesh.matrix() and again.diagnostics == mesh.diagnostics
+    assert again.probe("legacy/sleep", "httpbin.foo:8000").reason is Reason.PLAINTEXT_TO_STRICT
+
+
 # --- threads ------------------------------------------------------------------------------------
 
 

@@ -156,7 +156,8 @@ class Mesh:
     share between threads; every analysis releases the GIL.
 
     Build one with ``meshlock.load()``, ``Mesh.from_yaml()`` or ``Mesh.seed()``; ``apply()``
-    returns a changed copy (what-if). Pickling a mesh pickles its inputs and rebuilds it.
+    returns a changed copy (what-if). Pickling a mesh pickles the text of its inputs (files are
+    not read again) and rebuilds it.
     """
 
     __slots__ = ("_inner", "_recipe", "_diagnostics", "_settings", "__weakref__")
