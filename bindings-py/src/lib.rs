@@ -1,16 +1,16 @@
 //! `meshlock._meshlock`: the compiled half of the Python package `meshlock`.
 //!
-//! Thin by design (style.md R3–R5): each method runs one core operation inside
-//! [`meshlock::api::guard`] with the GIL released, serialises the answer to JSON while still
-//! detached, and maps [`ApiError`] to `meshlock.MeshlockError`. Structured inputs (sources,
-//! settings) arrive as JSON and are read by the core's own serde types, so the binding never
-//! re-implements validation. The pure-Python package (`python/meshlock/`) turns the JSON into
-//! frozen result classes.
+//! Thin by design (style.md R3–R5): every operation on a mesh is one core request
+//! ([`meshlock::api::MeshRequest`], JSON with the core's snake_case keys) answered by
+//! [`api::MeshHandle::answer`] inside [`api::guard`] with the GIL released; the answer is
+//! serialised to JSON while still detached, and an [`ApiError`] becomes `meshlock.MeshlockError`.
+//! What a source, a step, metrics, intents or a setting mean is decided by the core's serde types.
+//! The pure-Python package (`python/meshlock/`) composes the requests and turns the JSON answers
+//! into frozen result classes.
 //!
-//! Exposing a new core operation is one method built on [`run`] (or [`detached`] when it returns
-//! a new `Mesh`), its line in `_meshlock.pyi`, and its result class in Python. Rendered text (the
-//! CLI's output) travels beside the result under extra keys (`text`, `table`, `sarif`, …), which
-//! the result classes keep out of `to_dict()`.
+//! Beside `Mesh.call` there are typed entries only where a request cannot say it: building a mesh
+//! (`load`, `apply`), the operations on sources or on two meshes (`check`, `diff`, `tour`), and the
+//! seed's built-ins.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -19,13 +19,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use meshlock::api::{self, ApiError, SourceSpec};
-use meshlock::check::CheckReport;
-use meshlock::migrate::StepInput;
+use meshlock::api::{self, Answer, ApiError, Both, Placement, Render, Rendering, SourceReader, SourceSpec};
 use meshlock::render::{self, Style};
 use meshlock::settings::Limits;
-use meshlock::telemetry::Observations;
-use meshlock::{Matrix, MeshSettings, Outcome, seed};
+use meshlock::{Source, seed};
 
 /// Runs `f` without the GIL and behind the panic guard; a failure becomes `MeshlockError`.
 fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, ApiError> + Send) -> PyResult<T> {
@@ -50,23 +47,16 @@ fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
     serde_json::from_str(json).map_err(|e| ApiError::bad_request(what, e))
 }
 
-fn sources(json: &str, limits: &Limits) -> Result<Vec<meshlock::Source>, ApiError> {
-    api::read_specs(parse::<Vec<SourceSpec>>("sources", json)?, limits)
-}
-
-/// Metrics (Prometheus text exposition or API JSON), given as a JSON `Source`; malformed metrics
-/// are `invalid-metrics`, with a diagnostic per problem.
-/// The JSON `{"edges"?, "intents"?, "metrics"?}` of an operation that weighs edges.
-fn weighing_of(json: Option<&str>, limits: &Limits) -> Result<api::Weighing, ApiError> {
-    match json {
-        None => Ok(api::Weighing::default()),
-        Some(json) => parse::<api::WeighRequest>("weighing", json)?.resolve(limits),
-    }
-}
-
-fn observations(json: &str) -> Result<Observations, ApiError> {
-    let source: meshlock::Source = parse("metrics", json)?;
-    Ok(Observations::parse(&source.name, &source.text)?)
+/// Reads `sources` (JSON `SourceSpec`s: a string is a path) as `load` reads them, text placed by
+/// `placement`. The binding reads them itself, rather than through `MeshHandle::load`, to keep
+/// what was read: a pickled mesh is rebuilt from it, not from files that may have changed.
+fn read(sources: &str, placement: Placement, limits: &Limits) -> Result<Vec<Source>, ApiError> {
+    let mut reader = SourceReader::new(limits);
+    reader.place(placement);
+    parse::<Vec<SourceSpec>>("sources", sources)?
+        .into_iter()
+        .try_for_each(|spec| reader.read_spec(spec))?;
+    Ok(reader.into_sources())
 }
 
 /// A serialised struct (always a JSON object) with extra fields.
@@ -79,36 +69,58 @@ fn with_fields(mut value: Value, fields: impl IntoIterator<Item = (&'static str,
     value
 }
 
-/// `value` serialised, with its rendering under `text`.
-fn rendered<T: Serialize>(value: &T, text: String) -> Result<Value, ApiError> {
-    Ok(with_fields(to_value(value)?, [("text", Value::String(text))]))
-}
+/// Renderings the core has no request for (its `Answer::rendered` lacks them): a simulated
+/// step's stages (`text`) and matrix (`table`, `csv`), a tour row's explanation (`text`), a
+/// diff's report (`text`). They go once the core renders nested answers and diffs.
+mod renderings {
+    use super::*;
 
-/// An outcome with its rendered explanation (`meshlock explain`) under `text`.
-fn explained(outcome: &Outcome) -> Result<Value, ApiError> {
-    rendered(outcome, render::explain(outcome, Style::PLAIN))
-}
+    pub fn steps(steps: &[meshlock::migrate::SimulatedStep]) -> Result<Value, ApiError> {
+        let rendered = steps
+            .iter()
+            .map(|step| {
+                let stages = with_fields(
+                    to_value(&step.stages)?,
+                    [("text", Value::String(render::stages(&step.stages)))],
+                );
+                let matrix = with_fields(
+                    to_value(&step.matrix)?,
+                    [
+                        ("table", Value::String(render::matrix_table(&step.matrix, Style::PLAIN))),
+                        ("csv", Value::String(render::matrix_csv(&step.matrix))),
+                    ],
+                );
+                Ok(with_fields(to_value(step)?, [("stages", stages), ("matrix", matrix)]))
+            })
+            .collect::<Result<Vec<Value>, ApiError>>()?;
+        Ok(Value::Array(rendered))
+    }
 
-/// A matrix with its renderings under `table` and `csv`.
-fn tabled(matrix: &Matrix) -> Result<Value, ApiError> {
-    Ok(with_fields(
-        to_value(matrix)?,
-        [
-            ("table", Value::String(render::matrix_table(matrix, Style::PLAIN))),
-            ("csv", Value::String(render::matrix_csv(matrix))),
-        ],
-    ))
-}
+    pub fn tour(tour: &meshlock::seed::Tour, mut value: Value) -> Result<Value, ApiError> {
+        let steps = value
+            .get_mut("steps")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten();
+        for (step, step_value) in tour.steps.iter().zip(steps) {
+            let rows = step_value
+                .get_mut("rows")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten();
+            for (row, row_value) in step.rows.iter().zip(rows) {
+                if let Some(outcome) = row_value.get_mut("outcome") {
+                    let text = render::explain(&row.outcome, Style::PLAIN);
+                    *outcome = with_fields(outcome.take(), [("text", Value::String(text))]);
+                }
+            }
+        }
+        Ok(value)
+    }
 
-/// A check report with `meshlock check`'s text under `text` and its SARIF 2.1.0 log under `sarif`.
-fn checked(report: &CheckReport) -> Result<Value, ApiError> {
-    Ok(with_fields(
-        to_value(report)?,
-        [
-            ("text", Value::String(render::check(report, Style::PLAIN))),
-            ("sarif", render::sarif(report)),
-        ],
-    ))
+    pub fn diff(diff: &meshlock::migrate::Diff, value: Value) -> Value {
+        with_fields(value, [("text", Value::String(render::diff(diff)))])
+    }
 }
 
 /// Builds `meshlock.MeshlockError(message, code, diagnostics)`, the class the Python package defines.
@@ -137,160 +149,67 @@ struct PyMesh {
 
 #[pymethods]
 impl PyMesh {
-    /// `sources`: JSON list of `{"name", "text", "namespace"?}` or `{"builtin": "seed"}`;
-    /// `settings`: JSON object of `MeshSettings`.
+    /// `sources`: JSON list of the core's `SourceSpec`; `options`: JSON `LoadOptions` (placement
+    /// and settings). Answers the mesh and the JSON of the sources read (to rebuild it from).
     #[staticmethod]
-    fn load(py: Python<'_>, sources: &str, settings: &str) -> PyResult<Self> {
+    fn load(py: Python<'_>, sources: &str, options: &str) -> PyResult<(Self, String)> {
         detached(py, || {
-            let settings: MeshSettings = parse("settings", settings)?;
-            Ok(Self {
-                inner: api::MeshHandle::new(
-                    meshlock::Mesh::load(&self::sources(sources, &settings.limits)?, &settings)?.mesh,
-                ),
-            })
+            let Both(placement, settings): api::LoadOptions = parse("options", options)?;
+            let read = read(sources, placement, &settings.limits)?;
+            let mesh = meshlock::Mesh::load(&read, &settings)?.mesh;
+            Ok((
+                Self {
+                    inner: api::MeshHandle::new(mesh),
+                },
+                to_json(&read)?,
+            ))
         })
     }
 
-    /// What-if: a new mesh with `sources` applied (same kind/namespace/name replaces).
-    fn apply(&self, py: Python<'_>, sources: &str) -> PyResult<Self> {
+    /// What-if: a new mesh with `sources` (as in `load`) applied, a resource with the kind,
+    /// namespace and name of an existing one replacing it; `options`: JSON `Placement`. Answers
+    /// the mesh and the JSON of the sources read.
+    fn apply(&self, py: Python<'_>, sources: &str, options: &str) -> PyResult<(Self, String)> {
         detached(py, || {
-            Ok(Self {
-                inner: api::MeshHandle::new(
-                    self.inner
-                        .mesh()
-                        .apply(&self::sources(sources, self.inner.mesh().limits())?)?
-                        .mesh,
-                ),
-            })
+            let mesh = self.inner.mesh();
+            let read = read(sources, parse("options", options)?, mesh.limits())?;
+            Ok((
+                Self {
+                    inner: api::MeshHandle::new(mesh.apply(&read)?.mesh),
+                },
+                to_json(&read)?,
+            ))
         })
     }
 
-    /// JSON: the outcome of one probe, with its rendered explanation under `text`.
-    #[pyo3(signature = (from_, to))]
-    fn probe(&self, py: Python<'_>, from_: &str, to: &str) -> PyResult<String> {
-        run(py, || explained(&self.inner.mesh().probe(from_, to)?))
-    }
-
-    /// JSON: the core's `Matrix`, its two renderings under `table` and `csv`. `weighing`: JSON
-    /// `{"edges"?, "intents"?, "metrics"?}`: only the edges in the scope, each with its evidence.
-    #[pyo3(signature = (weighing=None))]
-    fn matrix(&self, py: Python<'_>, weighing: Option<&str>) -> PyResult<String> {
+    /// JSON: the sources (`{"name", "text", "namespace"}`) that `apply` would read from `sources`
+    /// under this mesh's limits: the steps of `simulate` hold sources, not paths.
+    fn read(&self, py: Python<'_>, sources: &str, options: &str) -> PyResult<String> {
         run(py, || {
-            tabled(&api::matrix_weighed(
-                self.inner.mesh(),
-                weighing_of(weighing, self.inner.mesh().limits())?,
-            )?)
+            read(sources, parse("options", options)?, self.inner.mesh().limits())
         })
     }
 
-    /// JSON: the core's `Stages` (per service port, namespace, mesh), rendered under `text`.
-    fn stages(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || {
-            let stages = self.inner.mesh().stages();
-            rendered(&stages, render::stages(&stages))
-        })
-    }
-
-    /// JSON: the core's `Plan` towards `goal` (`strict`, `mesh-strict`, `namespace=NS[,NS]`),
-    /// allowing the `ns/workload` clients of `allow_break` to break, with observed traffic
-    /// (`metrics`: a JSON `Source`) as extra evidence; the runbook under `text`.
-    /// `weighing`: JSON `{"edges"?, "intents"?}`: the edges the plan protects, declared traffic.
-    #[pyo3(signature = (goal, allow_break, metrics=None, weighing=None))]
-    fn plan(
-        &self,
-        py: Python<'_>,
-        goal: &str,
-        allow_break: Vec<String>,
-        metrics: Option<&str>,
-        weighing: Option<&str>,
-    ) -> PyResult<String> {
-        run(py, || {
-            let (goal, allow) = api::plan_request(goal, &allow_break)?;
-            let mut weighing = weighing_of(weighing, self.inner.mesh().limits())?;
-            weighing.observations = metrics.map(observations).transpose()?;
-            let plan = api::plan_weighed(self.inner.mesh(), &goal, &allow, weighing)?;
-            rendered(&plan, render::plan(&plan))
-        })
-    }
-
-    /// JSON: the core's `CheckReport`, rendered under `text`, its SARIF log under `sarif`.
-    /// `weighing`: JSON `{"edges"?, "intents"?, "metrics"?}` (`CheckReport.scope`).
-    #[pyo3(signature = (weighing=None))]
-    fn check(&self, py: Python<'_>, weighing: Option<&str>) -> PyResult<String> {
-        run(py, || {
-            checked(&api::check_weighed(
-                self.inner.mesh(),
-                weighing_of(weighing, self.inner.mesh().limits())?,
-            )?)
-        })
-    }
-
-    /// JSON: a list of the core's `SimulatedStep`, one per step of `steps` (JSON: a list of source
-    /// lists, each applied on the result of the previous one); each step's stages rendered under
-    /// `stages.text`, its matrix under `matrix.table` and `matrix.csv`.
-    fn simulate(&self, py: Python<'_>, steps: &str) -> PyResult<String> {
-        run(py, || {
-            let inputs = parse::<Vec<Vec<SourceSpec>>>("steps", steps)?
-                .into_iter()
-                .enumerate()
-                .map(|(i, step)| {
-                    Ok(StepInput {
-                        name: format!("step {}", i + 1),
-                        apply: api::read_specs(step, self.inner.mesh().limits())?,
-                        ..StepInput::default()
-                    })
-                })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            self.inner
-                .mesh()
-                .simulate(&inputs)?
-                .iter()
-                .map(|step| {
-                    Ok(with_fields(
-                        to_value(step)?,
-                        [
-                            ("stages", rendered(&step.stages, render::stages(&step.stages))?),
-                            ("matrix", tabled(&step.matrix)?),
-                        ],
-                    ))
-                })
-                .collect::<Result<Vec<Value>, ApiError>>()
-        })
-    }
-
-    /// JSON: the core's `Reconciliation` of this mesh with observed traffic (`metrics`: a JSON
-    /// `Source`), rendered under `text`. Malformed metrics raise `invalid-metrics`.
-    fn ready(&self, py: Python<'_>, metrics: &str) -> PyResult<String> {
-        run(py, || {
-            let reconciliation = self.inner.mesh().ready(&observations(metrics)?);
-            rendered(&reconciliation, render::ready(&reconciliation))
-        })
-    }
-
-    /// JSON: the answer of any operation on this mesh, `request` being the core's JSON request
-    /// (`{"op": "namespace-map", ...}`, `meshlock::api::MeshCall`).
+    /// JSON: the answer of the core request `request` (`{"op": "probe", ...}`,
+    /// `meshlock::api::MeshRequest`), with the renderings it asks for.
     fn call(&self, py: Python<'_>, request: &str) -> PyResult<String> {
-        run(py, || self.inner.answer(parse("request", request)?))
-    }
-
-    /// JSON: the diagnostics of the input this mesh was built from.
-    fn diagnostics(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || Ok(self.inner.mesh().diagnostics()))
-    }
-
-    /// JSON: the resolved settings in force.
-    fn settings(&self, py: Python<'_>) -> PyResult<String> {
-        run(py, || Ok(self.inner.mesh().settings()))
+        run(py, || {
+            let reply = self.inner.answer(parse("request", request)?)?;
+            match &reply.answer {
+                Answer::Steps(steps) => renderings::steps(steps),
+                _ => reply.to_value(),
+            }
+        })
     }
 
     fn __repr__(&self) -> String {
-        let settings = self.inner.mesh().settings();
+        let mesh = self.inner.mesh();
         format!(
             "<meshlock.Mesh: {} workloads, {} services, Istio {}, {} diagnostics>",
-            self.inner.mesh().workloads().len(),
-            self.inner.mesh().services().len(),
-            settings.istio_version,
-            self.inner.mesh().diagnostics().len()
+            mesh.workloads().len(),
+            mesh.services().len(),
+            mesh.settings().istio_version,
+            mesh.diagnostics().len()
         )
     }
 }
@@ -300,90 +219,40 @@ impl PyMesh {
 #[pyfunction]
 fn tour(py: Python<'_>) -> PyResult<String> {
     run(py, || {
-        let tour = seed::tour()?;
-        let mut value = to_value(&tour)?;
-        let steps = value
-            .get_mut("steps")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten();
-        for (step, step_value) in tour.steps.iter().zip(steps) {
-            let rows = step_value
-                .get_mut("rows")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten();
-            for (row, row_value) in step.rows.iter().zip(rows) {
-                if let Some(slot) = row_value.get_mut("outcome") {
-                    *slot = explained(&row.outcome)?;
-                }
-            }
+        let reply = api::tour(Some(Render::With(vec![Rendering::Text])))?;
+        match &reply.answer {
+            Answer::Tour(tour) => renderings::tour(tour, reply.to_value()?),
+            _ => reply.to_value(),
         }
-        if let Some(object) = value.as_object_mut() {
-            object.insert("text".to_owned(), Value::String(render::tour(&tour, Style::PLAIN)));
+    })
+}
+
+/// JSON: the core's `Diff` from `before` to `after`, rendered under `text`; `options`: JSON
+/// `WeighRequest`.
+#[pyfunction]
+fn diff(py: Python<'_>, before: PyRef<'_, PyMesh>, after: PyRef<'_, PyMesh>, options: &str) -> PyResult<String> {
+    let (before, after) = (&before.inner, &after.inner);
+    run(py, || {
+        let reply = api::diff(before, after, parse("options", options)?)?;
+        match &reply.answer {
+            Answer::Diff(diff) => Ok(renderings::diff(diff, reply.to_value()?)),
+            _ => reply.to_value(),
         }
-        Ok(value)
     })
 }
 
-/// JSON: the core's `Diff` from `before` to `after` (changed edges grouped, with their causes;
-/// `diagnostics`: transitions the migration refuses, ML402), rendered under `text`.
+/// JSON: `check` of `sources` (as in `Mesh.load`) under `options` (JSON `CheckOptions`): the
+/// core's `CheckReport` with `text` and `sarif`. Input that does not load is reported, not raised.
 #[pyfunction]
-#[pyo3(signature = (before, after, weighing=None))]
-fn diff(
-    py: Python<'_>,
-    before: PyRef<'_, PyMesh>,
-    after: PyRef<'_, PyMesh>,
-    weighing: Option<&str>,
-) -> PyResult<String> {
-    let (before, after) = (before.inner.mesh(), after.inner.mesh());
+fn check(py: Python<'_>, sources: &str, options: &str) -> PyResult<String> {
     run(py, || {
-        let diff = api::diff_weighed(before, after, weighing_of(weighing, before.limits())?)?;
-        rendered(&diff, render::diff(&diff))
-    })
-}
-
-/// JSON: `check` of `sources` (as in `Mesh.load`) under `settings`: the core's `CheckReport`, as
-/// `Mesh.check`. An input that does not load is reported (its diagnostics), not raised.
-/// `counts_only`: no per-edge lists.
-#[pyfunction]
-#[pyo3(signature = (sources, settings, counts_only=false))]
-fn check(py: Python<'_>, sources: &str, settings: &str, counts_only: bool) -> PyResult<String> {
-    run(py, || {
-        let settings: MeshSettings = parse("settings", settings)?;
-        let weighing = api::Weighing {
-            counts_only,
-            ..api::Weighing::default()
-        };
-        checked(&api::check_sources(
-            self::sources(sources, &settings.limits),
-            &settings,
-            weighing,
-        )?)
-    })
-}
-
-/// JSON: the `CheckReport` of input that does not load, from its diagnostics (a JSON list, as
-/// `MeshlockError.diagnostics` holds them): what `check` answers for a file that is not text.
-/// `settings` are checked as `check` checks them.
-#[pyfunction]
-fn check_diagnostics(py: Python<'_>, diagnostics: &str, settings: &str) -> PyResult<String> {
-    run(py, || {
-        parse::<MeshSettings>("settings", settings)?;
-        checked(&CheckReport::from_diagnostics(parse("diagnostics", diagnostics)?))
-    })
-}
-
-/// JSON: the sources of `path` (a file, or a directory's manifests in name order), read as the
-/// CLI reads `-f` under the limits of `settings` (JSON `MeshSettings`): past the input limit,
-/// refused before a file is read; bytes that are not text, `invalid-input` with the located ML101.
-#[pyfunction]
-fn read_path(py: Python<'_>, path: &str, settings: &str) -> PyResult<String> {
-    run(py, || {
-        let settings: MeshSettings = parse("settings", settings)?;
-        let mut reader = api::SourceReader::new(&settings.limits);
-        reader.read_path(std::path::Path::new(path))?;
-        Ok(reader.into_sources())
+        let options: api::CheckOptions = parse("options", options)?;
+        let read = api::read_for_check(parse("sources", sources)?, &options);
+        api::check(
+            read,
+            options,
+            Some(Render::With(vec![Rendering::Text, Rendering::Sarif])),
+        )
     })
 }
 
@@ -435,8 +304,6 @@ fn _meshlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tour, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
-    m.add_function(wrap_pyfunction!(check_diagnostics, m)?)?;
-    m.add_function(wrap_pyfunction!(read_path, m)?)?;
     m.add_function(wrap_pyfunction!(seed_source, m)?)?;
     m.add_function(wrap_pyfunction!(seed_settings, m)?)?;
     m.add_function(wrap_pyfunction!(call_json, m)?)?;

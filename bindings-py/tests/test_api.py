@@ -129,6 +129,51 @@ def test_matrix(seed: meshlock.Mesh) -> None:
     assert str(m) == m.table and m.table.rstrip().endswith("25 edges, 0 failing")
 
 
+def test_namespace_map(seed: meshlock.Mesh) -> None:
+    m = seed.namespace_map()
+    assert (m.clients, m.service_ports, m.edges) == (5, 5, 25)
+    assert [(n.name, n.clients, n.service_ports) for n in m.namespaces] == [("bar", 2, 2), ("foo", 2, 2), ("legacy", 1, 1)]
+    assert m.totals == meshlock.ClassCounts(ok_mtls=0, ok_plaintext=25, denied=0, other_failure=0, mtls_broken=0)
+    assert m.worst is meshlock.OutcomeClass.OK_PLAINTEXT and len(m.pairs) == 9
+    assert sum(p.edges for p in m.pairs) == m.edges
+    pair = m.pair("legacy", "foo")
+    assert pair is not None and (pair.edges, pair.worst) == (2, meshlock.OutcomeClass.OK_PLAINTEXT)
+    assert m.pair("legacy", "nowhere") is None
+    assert repr(m) == "<NamespaceMap: 3 namespaces, 9 pairs, 25 edges, worst ok-plaintext>"
+    # Locking foo without the clients' DestinationRule breaks every client of httpbin.foo.
+    strict = seed.apply(STRICT_FOO).namespace_map()
+    assert strict.worst is meshlock.OutcomeClass.MTLS_BROKEN and strict.totals.mtls_broken == 5
+    broken = strict.pair("legacy", "foo")
+    assert broken is not None and (broken.counts.mtls_broken, broken.worst) == (1, meshlock.OutcomeClass.MTLS_BROKEN)
+    # Under a scope: nothing is declared, so no edge is in it.
+    assert seed.namespace_map(edges="declared").edges == 0 and seed.namespace_map(edges="declared").worst is None
+    answer = json.loads(
+        meshlock.call_json(json.dumps({"op": "namespace-map", "sources": [{"builtin": "seed"}], "settings": {"istio_version": "1.1"}}))
+    )
+    assert (answer.pop("type"), answer.pop("diagnostics")) == ("success", [])
+    assert m.to_dict() == answer and answer["pairs"][0]["from"] == "bar"
+    assert pickle.loads(pickle.dumps(m)) == m and hash(m) == hash(seed.namespace_map())
+
+
+def test_matrix_between(seed: meshlock.Mesh) -> None:
+    whole = seed.matrix()
+    pair = seed.matrix_between("legacy", "foo")
+    assert {e.from_ for e in pair} == {"legacy/sleep"} and len(pair) == 2
+    assert all(e == whole.edge(e.from_, e.to) for e in pair)
+    assert [c.id for c in pair.clients] == ["legacy/sleep"] and {s.namespace for s in pair.services} == {"foo"}
+    assert pair.csv.splitlines()[0] == "from,to,status,curl_exit,transport,verdict,reason" and len(pair.csv.splitlines()) == 3
+    assert str(pair) == pair.table
+    # A side left out is every namespace.
+    assert seed.matrix_between() == whole
+    assert len(seed.matrix_between(service_ns="foo")) == 10 and len(seed.matrix_between("bar")) == 10
+    # Weighed: the edges in the scope, each with its evidence.
+    possible = seed.matrix_between("legacy", "foo", edges="possible")
+    assert len(possible) == 2 and all(e.evidence == ("possible",) for e in possible)
+    with pytest.raises(meshlock.MeshlockError) as info:
+        seed.matrix_between("legacy", "foo", edges="everything")
+    assert info.value.code == "bad-request"
+
+
 def test_settings_and_diagnostics() -> None:
     mesh = meshlock.Mesh.from_yaml(STRICT_FOO)
     assert mesh.settings.istio_version == "1.1"
@@ -335,6 +380,19 @@ def test_pickling(seed: meshlock.Mesh) -> None:
     assert out.text and out.reason is Reason.PLAINTEXT_TO_STRICT
     with pytest.raises(TypeError):
         pickle.dumps(seed._inner)
+
+
+def test_a_pickled_mesh_keeps_what_its_files_held(tmp_path: Path) -> None:
+    cluster, policy = tmp_path / "cluster.yaml", tmp_path / "strict.yaml"
+    cluster.write_text(meshlock.Source.seed().text, encoding="utf-8")
+    policy.write_text(STRICT_FOO, encoding="utf-8")
+    mesh = meshlock.load(cluster, istio_version="1.1").apply(inputs=policy)
+    pickled = pickle.dumps(mesh)
+    cluster.unlink()
+    policy.unlink()
+    again = pickle.loads(pickled)
+    assert again.matrix() == mesh.matrix() and again.diagnostics == mesh.diagnostics
+    assert again.probe("legacy/sleep", "httpbin.foo:8000").reason is Reason.PLAINTEXT_TO_STRICT
 
 
 # --- threads ------------------------------------------------------------------------------------

@@ -8,11 +8,12 @@
 
 The migration to mutual TLS: ``mesh.stages()``, ``mesh.plan()``, ``mesh.check()`` (or
 ``meshlock.check(paths)`` for input that may not load), ``mesh.simulate(steps)``,
-``meshlock.diff(before, after)`` and ``mesh.ready(metrics)``.
+``meshlock.diff(before, after)`` and ``mesh.ready(metrics)``. For large meshes,
+``mesh.namespace_map()`` (namespace × namespace) and ``mesh.matrix_between(client_ns, service_ns)``.
 
-The Rust core does the work (``meshlock._meshlock``); this package converts its answers into
-frozen result classes. Errors are ``MeshlockError`` (a ``ValueError``) with ``.code`` and
-``.diagnostics``.
+The Rust core does the work (``meshlock._meshlock``): each operation is one request to it, and
+this package reads its answers into frozen result classes. Errors are ``MeshlockError`` (a
+``ValueError``) with ``.code`` and ``.diagnostics``.
 """
 
 from ._check import CheckReport, Exposure, MatrixSummary
@@ -45,12 +46,17 @@ from ._migrate import (
 from ._observe import Disagreement, DisagreementKind, ObservedEdge, Readiness, Reconciliation, Sender, ServiceReadiness
 from ._types import (
     Alternative,
+    ClassCounts,
     Client,
     Diagnostic,
     Edge,
     FrozenDict,
+    MapNamespace,
     Matrix,
+    NamespaceMap,
+    NamespacePair,
     Outcome,
+    OutcomeClass,
     Reason,
     ServicePort,
     SettingOrigin,
@@ -70,6 +76,7 @@ __all__ = [
     "Alternative",
     "Blocker",
     "CheckReport",
+    "ClassCounts",
     "Client",
     "ClientGroup",
     "Diagnostic",
@@ -87,14 +94,18 @@ __all__ = [
     "FrozenDict",
     "Goal",
     "Input",
+    "MapNamespace",
     "Matrix",
     "MatrixSummary",
     "Mesh",
     "MeshlockError",
     "Metrics",
     "MtlsMode",
+    "NamespaceMap",
+    "NamespacePair",
     "ObservedEdge",
     "Outcome",
+    "OutcomeClass",
     "Plan",
     "PlanStep",
     "PlanSummary",

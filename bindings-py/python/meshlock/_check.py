@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from ._migrate import EdgeGroup, MtlsMode
-from ._types import _TEXT, Diagnostic, Edge, FrozenDict, Severity, _opt_enum, _Result
+from ._types import _TEXT, Diagnostic, Edge, FrozenDict, Severity, _Result
 
 __all__ = ["CheckReport", "Exposure", "MatrixSummary"]
 
@@ -27,12 +27,6 @@ class MatrixSummary(_Result):
     mtls_broken: int
     """Failing edges that mTLS settings break."""
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> MatrixSummary:
-        return cls(
-            d["edges"], d["ok"], d["failing"], d["mtls"], d["plaintext"], FrozenDict(d["by_status"]), d["denied"], d["mtls_broken"]
-        )
-
 
 @dataclass(frozen=True)
 class Exposure(_Result):
@@ -46,18 +40,6 @@ class Exposure(_Result):
     plaintext_callers_text: str
     authorization: Tuple[str, ...]
     findings: Tuple[str, ...]
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Exposure:
-        return cls(
-            d["service"],
-            _opt_enum(MtlsMode, d.get("mode")),
-            d["plaintext_clients"],
-            tuple(d["plaintext_callers"]),
-            d["plaintext_callers_text"],
-            tuple(d["authorization"]),
-            tuple(d["findings"]),
-        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -81,7 +63,9 @@ class CheckReport(_Result):
     ``declared``, ``observed``, ``in_scope``, ``failing``, ``broken``, ``declared_failing`` (ML309)
     and ``undeclared_plaintext`` (ML310, exposure)."""
     text: str = field(default="", compare=False, metadata=_TEXT)
-    sarif_json: str = field(default="{}", compare=False, metadata=_TEXT)
+    sarif_json: str = field(
+        default="{}", compare=False, metadata={"key": "sarif", "dict": False, "read": lambda log: json.dumps(log, ensure_ascii=False)}
+    )
     """The SARIF 2.1.0 log as JSON text, ready to write to a ``.sarif`` file."""
 
     def sarif(self) -> Dict[str, Any]:
@@ -104,16 +88,3 @@ class CheckReport(_Result):
     def __repr__(self) -> str:
         counts = ", ".join(f"{self.count(s)} {s.value}" for s in Severity)
         return f"<CheckReport: {counts}; {self.summary.edges} edges, {self.summary.failing} failing>"
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> CheckReport:
-        return cls(
-            tuple(Diagnostic._from(x) for x in d["diagnostics"]),
-            MatrixSummary._from(d["summary"]),
-            tuple(Edge._from(e) for e in d["failing"]),
-            tuple(EdgeGroup._from(g) for g in d["groups"]),
-            tuple(Exposure._from(e) for e in d["exposure"]),
-            None if d.get("scope") is None else FrozenDict(d["scope"]),
-            d.get("text", ""),
-            json.dumps(d.get("sarif", {}), ensure_ascii=False),
-        )

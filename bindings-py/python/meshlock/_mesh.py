@@ -1,8 +1,10 @@
 """``Mesh``: an immutable loaded mesh, and the functions that build one.
 
-Everything here is conversion: gathering inputs into ``Source``s, JSON to and from the compiled
-module ``meshlock._meshlock`` (which runs the core with the GIL released), and wrapping answers
-in the result classes of ``_types``.
+Every operation is one request to the core (``meshlock._meshlock``, which runs it with the GIL
+released): the ``op`` and its options under the core's keys, answered in JSON that the result
+classes read. The core decides what the options mean (a string source is a path, what a step,
+metrics, intents and settings are); here are only the host's conversions: paths, Python
+documents, and the ``str`` forms of the Python API (YAML text, metrics text).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, NoReturn, Optional, Sequence, Tuple, Union
 
 from . import _meshlock
@@ -18,7 +19,7 @@ from ._check import CheckReport
 from ._errors import MeshlockError
 from ._migrate import Diff, Plan, SimulatedStep, Stages
 from ._observe import Reconciliation
-from ._types import Diagnostic, Matrix, Outcome, Settings, Source, Tour
+from ._types import Diagnostic, Matrix, NamespaceMap, Outcome, Settings, Source, Tour
 
 __all__ = ["Mesh", "StrPath", "Input", "Metrics", "StepItem", "SimulationStep", "call_json", "check", "diff", "load", "tour"]
 
@@ -36,39 +37,46 @@ StepItem = Union[str, Source, "os.PathLike[str]"]
 SimulationStep = Union[StepItem, Sequence[StepItem]]
 """One step of ``Mesh.simulate``: what to apply, one item or several."""
 
-def _read(path: StrPath, settings: str = "{}") -> List[Source]:
-    """Like the CLI: a file is one source named by its path, its bytes decoded as kubectl decodes
-    them (line ends kept as they are; bytes that are not text raise ``MeshlockError`` with code
-    ``invalid-input`` and the located diagnostic, and so does a file past the input limit, before
-    it is read; ``settings``: JSON, whose ``limits`` apply); a directory is its manifests, sorted."""
-    if isinstance(path, str) and "\n" in path:
-        raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
-    Path(path).stat()  # a missing path raises FileNotFoundError, as open() would
-    return [Source(s["name"], s["text"]) for s in json.loads(_meshlock.read_path(os.fspath(path), settings))]
+
+def _path(path: StrPath) -> str:
+    """A path for the core to read; a missing one raises ``FileNotFoundError`` here, as ``open()``
+    would (the core's ``io`` error does not say which ``OSError`` it was)."""
+    os.stat(path)
+    return os.fspath(path)
 
 
-def _gather(
+def _inline(source: Source, namespace: Optional[str]) -> Dict[str, Any]:
+    """A ``Source`` as the core's inline source, in ``namespace`` when it names none (the core
+    places the files it reads, not inline sources)."""
+    return Source(source.name, source.text, source.namespace or namespace).to_dict()
+
+
+def _sources(
     inputs: Union[Input, Iterable[Input]],
-    text: Optional[str],
-    docs: Optional[Iterable[Mapping[str, Any]]],
-    namespace: Optional[str],
-    text_name: str,
-    settings: str = "{}",
-) -> List[Source]:
+    namespace: Optional[str] = None,
+    text: Optional[str] = None,
+    docs: Optional[Iterable[Mapping[str, Any]]] = None,
+    name: str = "<text>",
+) -> List[Any]:
+    """The core's ``SourceSpec``s: ``inputs`` (a path as a string, which the core reads as
+    ``kubectl apply -f`` does; a ``Source`` inline), then ``text`` (named ``name``), then ``docs``."""
     if isinstance(inputs, (str, os.PathLike, Source)):
         inputs = [inputs]
-    sources: List[Source] = []
+    specs: List[Any] = []
     for item in inputs:
-        sources.extend([item] if isinstance(item, Source) else _read(item, settings))
+        if isinstance(item, Source):
+            specs.append(_inline(item, namespace))
+        elif isinstance(item, str) and "\n" in item:
+            raise MeshlockError("this looks like YAML, not a path: pass it as text=...", "bad-request")
+        else:
+            specs.append(_path(item))
     if text is not None:
-        sources.append(Source(text_name, text))
+        specs.append(_inline(Source(name, text), namespace))
     if docs is not None:
         # JSON is YAML: one document per mapping, indented so that lines in diagnostics mean something.
         joined = "".join(f"---\n{json.dumps(d, indent=2, default=_yaml_scalar)}\n" for d in docs)
-        sources.append(Source("<docs>", joined))
-    if namespace is not None:
-        sources = [s if s.namespace is not None else Source(s.name, s.text, namespace) for s in sources]
-    return sources
+        specs.append(_inline(Source("<docs>", joined), namespace))
+    return specs
 
 
 def _yaml_scalar(value: object) -> str:
@@ -83,72 +91,63 @@ def _yaml_scalar(value: object) -> str:
     raise TypeError(f"documents must hold YAML/JSON values, not {type(value).__name__}: {value!r}")
 
 
-def _metrics_json(metrics: Metrics) -> str:
+def _metrics(metrics: Metrics) -> Any:
+    """The core's ``MetricsSpec``: a path, or ``{name, text}``. A ``str`` holding a newline or a
+    ``{`` (or nothing) is the text itself (see ``Metrics``)."""
     if isinstance(metrics, Source):
-        source = metrics
-    elif isinstance(metrics, str) and ("\n" in metrics or "{" in metrics or not metrics.strip()):
-        source = Source("<metrics>", metrics)
-    else:
-        source = Source(os.fspath(metrics), Path(metrics).read_text(encoding="utf-8"))
-    return json.dumps(source.to_dict(), ensure_ascii=False)
+        return {"name": metrics.name, "text": metrics.text}
+    if isinstance(metrics, str) and ("\n" in metrics or "{" in metrics or not metrics.strip()):
+        return {"name": "<metrics>", "text": metrics}
+    return _path(metrics)
 
 
-def _step_sources(index: int, step: SimulationStep, namespace: Optional[str]) -> List[Source]:
-    items: Sequence[StepItem] = [step] if isinstance(step, (str, Source, os.PathLike)) else step
-    sources: List[Source] = []
-    for j, item in enumerate(items, 1):
-        if isinstance(item, Source):
-            sources.append(item)
-        elif isinstance(item, str):
-            sources.append(Source(f"<step {index}>" if len(items) == 1 else f"<step {index}.{j}>", item))
-        else:
-            sources.extend(_read(item))
-    return [s if s.namespace is not None or namespace is None else Source(s.name, s.text, namespace) for s in sources]
-
-
-def _weighing_json(
+def _weigh(
     edges: Optional[str],
     intents: Optional[Union[Input, Iterable[Input]]],
     metrics: Optional[Metrics],
     counts_only: bool = False,
-) -> Optional[str]:
-    """The ``{"edges", "intents", "metrics", "counts_only"}`` of an operation that weighs edges;
-    ``None``: nothing given."""
-    if edges is None and intents is None and metrics is None and not counts_only:
-        return None
-    weighing: Dict[str, Any] = {"counts_only": True} if counts_only else {}
-    if edges is not None:
-        weighing["edges"] = edges
-    if intents is not None:
-        weighing["intents"] = [s.to_dict() for s in _gather(intents, None, None, None, "<intents>")]
-    if metrics is not None:
-        weighing["metrics"] = json.loads(_metrics_json(metrics))
-    return json.dumps(weighing, ensure_ascii=False)
+) -> Dict[str, Any]:
+    """The core's ``WeighRequest``: how an operation weighs edges (``None``: not given)."""
+    return {
+        "edges": edges,
+        "intents": None if intents is None else _sources(intents),
+        "metrics": None if metrics is None else _metrics(metrics),
+        "counts_only": counts_only,
+    }
 
 
-def _sources_json(sources: Iterable[Source]) -> str:
-    return json.dumps([s.to_dict() for s in sources], ensure_ascii=False)
+def _options(**options: Any) -> Dict[str, Any]:
+    """The options given (``None``: not given) under the core's keys, ``limits`` as a plain dict."""
+    if options.get("limits") is not None:
+        options["limits"] = dict(options["limits"])
+    return {key: value for key, value in options.items() if value is not None}
 
 
-def _settings_json(
+def _load_options(
+    namespace: Optional[str],
     istio_version: Optional[str],
     auto_mtls: Optional[bool],
     root_namespace: Optional[str],
     trust_domain: Optional[str],
-    limits: Optional[Mapping[str, int]] = None,
-) -> str:
-    settings: Dict[str, Any] = {
-        "istio_version": istio_version,
-        "auto_mtls": auto_mtls,
-        "root_namespace": root_namespace,
-        "trust_domain": trust_domain,
-    }
-    if limits is not None:
-        settings["limits"] = dict(limits)
-    return json.dumps(settings)
+    limits: Optional[Mapping[str, int]],
+) -> Dict[str, Any]:
+    """The core's ``LoadOptions``: the placement of the files read and the settings."""
+    return _options(
+        namespace=namespace,
+        istio_version=istio_version,
+        auto_mtls=auto_mtls,
+        root_namespace=root_namespace,
+        trust_domain=trust_domain,
+        limits=limits,
+    )
 
 
-# How to rebuild a mesh (for pickling): sources JSON, settings JSON, then each apply's sources JSON.
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# How to rebuild a mesh (for pickling): the sources read and the options of `load`, then the
+# sources read by each `apply` (JSON, all inline: files are not read again).
 _Recipe = Tuple[str, str, Tuple[str, ...]]
 
 
@@ -157,7 +156,8 @@ class Mesh:
     share between threads; every analysis releases the GIL.
 
     Build one with ``meshlock.load()``, ``Mesh.from_yaml()`` or ``Mesh.seed()``; ``apply()``
-    returns a changed copy (what-if). Pickling a mesh pickles its inputs and rebuilds it.
+    returns a changed copy (what-if). Pickling a mesh pickles the text of its inputs (files are
+    not read again) and rebuilds it.
     """
 
     __slots__ = ("_inner", "_recipe", "_diagnostics", "_settings", "__weakref__")
@@ -175,15 +175,21 @@ class Mesh:
         for name, value in (
             ("_inner", inner),
             ("_recipe", recipe),
-            ("_diagnostics", tuple(Diagnostic._from(d) for d in json.loads(inner.diagnostics()))),
-            ("_settings", Settings._from(json.loads(inner.settings()))),
+            ("_diagnostics", tuple(Diagnostic._from(d) for d in _answer(inner, {"op": "diagnostics"}))),
+            ("_settings", Settings._from(_answer(inner, {"op": "settings"}))),
         ):
             object.__setattr__(mesh, name, value)
         return mesh
 
     @classmethod
-    def _load(cls, sources: str, settings: str) -> Mesh:
-        return cls._wrap(_meshlock.Mesh.load(sources, settings), (sources, settings, ()))
+    def _load(cls, sources: str, options: str) -> Mesh:
+        inner, read = _meshlock.Mesh.load(sources, options)
+        return cls._wrap(inner, (read, options, ()))
+
+    def _ask(self, op: str, render: Sequence[str] = (), **options: Any) -> Any:
+        """The answer of ``op`` on this mesh with ``options`` (the core's keys) and the renderings
+        the result class keeps beside it."""
+        return _answer(self._inner, {"op": op, "render": list(render), **options})
 
     @classmethod
     def load(
@@ -213,9 +219,8 @@ class Mesh:
         Raises ``MeshlockError`` (code ``invalid-input``, with ``diagnostics``) when the input holds
         errors, or code ``bad-request`` for a bad setting.
         """
-        settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain, limits)
-        sources = _gather(inputs, text, docs, namespace, "<text>", settings)
-        return cls._load(_sources_json(sources), settings)
+        options = _load_options(namespace, istio_version, auto_mtls, root_namespace, trust_domain, limits)
+        return cls._load(_json(_sources(inputs, namespace, text, docs)), _json(options))
 
     @classmethod
     def from_yaml(
@@ -248,10 +253,11 @@ class Mesh:
         trust_domain: Optional[str] = None,
     ) -> Mesh:
         """The built-in seed cluster under the guide's settings (Istio 1.1), each overridable."""
-        given = {"istio_version": istio_version, "auto_mtls": auto_mtls, "root_namespace": root_namespace, "trust_domain": trust_domain}
         settings: Dict[str, Any] = json.loads(_meshlock.seed_settings())
-        settings.update({k: v for k, v in given.items() if v is not None})
-        return cls._load(_sources_json([Source.seed()]), json.dumps(settings))
+        settings.update(
+            _options(istio_version=istio_version, auto_mtls=auto_mtls, root_namespace=root_namespace, trust_domain=trust_domain)
+        )
+        return cls._load(_json([{"builtin": "seed"}]), _json(settings))
 
     def apply(
         self,
@@ -266,11 +272,12 @@ class Mesh:
         resource with the kind, namespace and name of an existing one replaces it (``kubectl
         apply``). This mesh does not change. ``diagnostics`` of the result are about what was applied.
         """
-        return self._apply(_sources_json(_gather(inputs, text, docs, namespace, name)))
+        return self._apply(_json(_sources(inputs, namespace, text, docs, name)), _json(_options(namespace=namespace)))
 
-    def _apply(self, sources: str) -> Mesh:
-        sources_json, settings_json, applied = self._recipe
-        return self._wrap(self._inner.apply(sources), (sources_json, settings_json, (*applied, sources)))
+    def _apply(self, sources: str, options: str = "{}") -> Mesh:
+        inner, read = self._inner.apply(sources, options)
+        loaded, load_options, applied = self._recipe
+        return self._wrap(inner, (loaded, load_options, (*applied, read)))
 
     @property
     def diagnostics(self) -> Tuple[Diagnostic, ...]:
@@ -285,7 +292,7 @@ class Mesh:
     def probe(self, from_: str, to: str) -> Outcome:
         """What ``curl http://TO`` in client workload ``from_`` (``namespace/name``) sees; ``to`` is
         ``HOST:PORT[/PATH]``, resolved from the client's namespace (``httpbin.foo:8000``)."""
-        return Outcome._from(json.loads(self._inner.probe(from_, to)))
+        return Outcome._from(self._ask("probe", ["text"], **{"from": from_, "to": to}))
 
     def explain(self, from_: str, to: str) -> str:
         """The decision chain of ``probe(from_, to)`` in prose, as ``meshlock explain`` prints it."""
@@ -302,11 +309,39 @@ class Mesh:
         ``"possible"``, ``"declared,observed"``…), ``intents`` (TrafficIntent YAML or intents CSV,
         as inputs) or ``metrics`` (observed traffic), only the edges in the scope, each with its
         ``evidence``."""
-        return Matrix._from(json.loads(self._inner.matrix(_weighing_json(edges, intents, metrics))))
+        return Matrix._from(self._ask("matrix", ["table", "csv"], **_weigh(edges, intents, metrics)))
+
+    def namespace_map(
+        self,
+        *,
+        edges: Optional[str] = None,
+        intents: Optional[Union[Input, Iterable[Input]]] = None,
+        metrics: Optional[Metrics] = None,
+    ) -> NamespaceMap:
+        """Namespace × namespace (``meshlock matrix --by namespace``): per (client namespace,
+        service namespace) pair, the edges per outcome class and the worst; its memory does not
+        grow with the edges. ``edges``, ``intents``, ``metrics``: as in ``matrix``, the edges in
+        that scope only."""
+        return NamespaceMap._from(self._ask("namespace-map", **_weigh(edges, intents, metrics)))
+
+    def matrix_between(
+        self,
+        client_ns: Optional[str] = None,
+        service_ns: Optional[str] = None,
+        *,
+        edges: Optional[str] = None,
+        intents: Optional[Union[Input, Iterable[Input]]] = None,
+        metrics: Optional[Metrics] = None,
+    ) -> Matrix:
+        """The matrix of the clients in namespace ``client_ns`` × the service ports in namespace
+        ``service_ns`` (``None``: every namespace on that side), a pair of ``namespace_map()``.
+        ``edges``, ``intents``, ``metrics``: as in ``matrix``."""
+        pair = {"client_namespace": client_ns, "service_namespace": service_ns}
+        return Matrix._from(self._ask("matrix-between", ["table", "csv"], **pair, **_weigh(edges, intents, metrics)))
 
     def stages(self) -> Stages:
         """The migration stage of every service port, namespace and of the mesh (``meshlock stages``)."""
-        return Stages._from(json.loads(self._inner.stages()))
+        return Stages._from(self._ask("stages", ["text"]))
 
     def plan(
         self,
@@ -332,11 +367,9 @@ class Mesh:
         Raises ``MeshlockError``: ``bad-request`` (unknown goal), ``bad-client`` (a malformed
         ``allow_break`` entry), ``unknown-namespace``, ``invalid-metrics``.
         """
-        if isinstance(allow_break, str):
-            allow_break = [allow_break]
-        metrics_json = None if metrics is None else _metrics_json(metrics)
-        weighing = _weighing_json(edges, intents, None, counts_only)
-        return Plan._from(json.loads(self._inner.plan(goal, list(allow_break), metrics_json, weighing)))
+        allow = [allow_break] if isinstance(allow_break, str) else list(allow_break)
+        weigh = _weigh(edges, intents, metrics, counts_only)
+        return Plan._from(self._ask("plan", ["text"], goal=goal, allow_break=allow, **weigh))
 
     def check(
         self,
@@ -352,8 +385,7 @@ class Mesh:
         and the undeclared plaintext callers are under ``scope``. ``counts_only``: no per-edge
         lists (``failing``, ``plaintext_callers``), what a large cluster needs; past
         ``limits.max_listed_edges`` listed edges they are left out with an ML106 error."""
-        weighing = _weighing_json(edges, intents, metrics, counts_only)
-        return CheckReport._from(json.loads(self._inner.check(weighing)))
+        return CheckReport._from(self._ask("check", ["text", "sarif"], **_weigh(edges, intents, metrics, counts_only)))
 
     def simulate(self, steps: Iterable[SimulationStep], *, namespace: Optional[str] = None) -> Tuple[SimulatedStep, ...]:
         """Applies ``steps`` in order, each on the result of the previous one, and reports the mesh
@@ -362,9 +394,20 @@ class Mesh:
         A step is YAML text, a ``Source`` or a path, or a list of them; ``namespace`` is the default
         namespace of their documents without one. This mesh does not change.
         """
-        specs = [[s.to_dict() for s in _step_sources(i, step, namespace)] for i, step in enumerate(steps, 1)]
-        answer = json.loads(self._inner.simulate(json.dumps(specs, ensure_ascii=False)))
-        return tuple(SimulatedStep._from(s) for s in answer)
+        placement = _json(_options(namespace=namespace))
+        read = [json.loads(self._inner.read(_json(self._step(i, step, namespace)), placement)) for i, step in enumerate(steps, 1)]
+        # Each step's stages and matrix come rendered (by the binding: the core's `simulate` has no renderings).
+        return tuple(SimulatedStep._from(s) for s in _answer(self._inner, {"op": "simulate", "steps": read}))
+
+    @staticmethod
+    def _step(index: int, step: SimulationStep, namespace: Optional[str]) -> List[Any]:
+        """The sources of one step: YAML text named ``<step N>`` (``<step N.M>`` in a list)."""
+        items: Sequence[StepItem] = [step] if isinstance(step, (str, Source, os.PathLike)) else step
+        named = [
+            Source(f"<step {index}>" if len(items) == 1 else f"<step {index}.{j}>", item) if isinstance(item, str) else item
+            for j, item in enumerate(items, 1)
+        ]
+        return [_inline(item, namespace) if isinstance(item, Source) else _path(item) for item in named]
 
     def ready(self, metrics: Metrics) -> Reconciliation:
         """Reconciles this mesh with observed traffic (``meshlock ready``): per service, whether
@@ -373,7 +416,7 @@ class Mesh:
         Raises ``MeshlockError`` with code ``invalid-metrics`` (a diagnostic per problem, with its
         line or JSON path) when the metrics are malformed; nothing is read from them then.
         """
-        return Reconciliation._from(json.loads(self._inner.ready(_metrics_json(metrics))))
+        return Reconciliation._from(self._ask("ready", ["text"], metrics=_metrics(metrics)))
 
     def __repr__(self) -> str:
         return repr(self._inner)
@@ -396,11 +439,16 @@ class Mesh:
 
 def _rebuild(recipe: _Recipe) -> Mesh:
     """Unpickles a ``Mesh``: loads its sources again and replays every ``apply``."""
-    sources_json, settings_json, applied = recipe
-    mesh = Mesh._load(sources_json, settings_json)
+    loaded, options, applied = recipe
+    mesh = Mesh._load(loaded, options)
     for sources in applied:
         mesh = mesh._apply(sources)
     return mesh
+
+
+def _answer(inner: _meshlock.Mesh, request: Mapping[str, Any]) -> Any:
+    """The answer of the core to ``request`` (``{"op": ..., ...}``) on ``inner``."""
+    return json.loads(inner.call(_json(request)))
 
 
 def load(
@@ -446,15 +494,9 @@ def check(
     mesh, or, when the input does not load, a report of its errors (never
     ``MeshlockError("invalid-input")``: for CI, where the errors are the findings). A bad setting
     still raises ``bad-request``. ``counts_only``: as in ``Mesh.check``."""
-    settings = _settings_json(istio_version, auto_mtls, root_namespace, trust_domain, limits)
-    try:
-        sources = _gather(inputs, text, docs, namespace, "<text>", settings)
-    except MeshlockError as error:
-        if error.code != "invalid-input":
-            raise
-        # A file whose bytes are not text does not load either: reported with its located error.
-        return CheckReport._from(json.loads(_meshlock.check_diagnostics(json.dumps(error.diagnostics), settings)))
-    return CheckReport._from(json.loads(_meshlock.check(_sources_json(sources), settings, counts_only)))
+    options = {**_load_options(namespace, istio_version, auto_mtls, root_namespace, trust_domain, limits), "counts_only": counts_only}
+    sources = _sources(inputs, namespace, text, docs)
+    return CheckReport._from(json.loads(_meshlock.check(_json(sources), _json(options))))
 
 
 def diff(
@@ -469,8 +511,8 @@ def diff(
     diff``), grouped, each with the changed resources that caused it; refused transitions (ML402)
     under ``diagnostics``. ``edges``, ``intents``, ``metrics``: the breaks that count are those in
     the scope (``scope``), each change with its ``evidence``."""
-    weighing = _weighing_json(edges, intents, metrics)
-    return Diff._from(json.loads(_meshlock.diff(before._inner, after._inner, weighing)))
+    weigh = _json(_weigh(edges, intents, metrics))
+    return Diff._from(json.loads(_meshlock.diff(before._inner, after._inner, weigh)))
 
 
 def tour() -> Tour:

@@ -1,10 +1,10 @@
 """Migration results: stages, plans, diffs and simulations, mirrors of the core's ``migrate``
-module (conversion only, as in ``_types``)."""
+module, declared by their fields (as in ``_types``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 from ._types import (
     _FROM,
@@ -15,7 +15,6 @@ from ._types import (
     Reason,
     Transport,
     Verdict,
-    _opt_enum,
     _Result,
     _StrEnum,
 )
@@ -113,10 +112,6 @@ class EdgeRef(_Result):
     from_: str = field(metadata=_FROM)
     to: str
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> EdgeRef:
-        return cls(d["from"], d["to"])
-
 
 @dataclass(frozen=True)
 class EdgeGroup(_Result):
@@ -140,21 +135,6 @@ class EdgeGroup(_Result):
     """The service ports in compact form: ``5 ports of 3 services in foo``."""
     examples: Tuple[EdgeRef, ...] = field(repr=False)
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> EdgeGroup:
-        return cls(
-            Effect(d["effect"]),
-            d["change"],
-            Reason(d["reason"]),
-            d.get("resource"),
-            d["edges"],
-            d["clients"],
-            d["clients_text"],
-            d["services"],
-            d["services_text"],
-            tuple(EdgeRef._from(e) for e in d["examples"]),
-        )
-
 
 @dataclass(frozen=True)
 class ClientGroup(_Result):
@@ -165,14 +145,6 @@ class ClientGroup(_Result):
     clients_text: str
     holds: Tuple[str, ...] = field(repr=False)
     holds_text: str
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> ClientGroup:
-        return cls(tuple(d["clients"]), d["clients_text"], tuple(d["holds"]), d["holds_text"])
-
-
-def _stage_map(d: Mapping[str, str]) -> FrozenDict[str, Stage]:
-    return FrozenDict((k, Stage(v)) for k, v in d.items())
 
 
 @dataclass(frozen=True)
@@ -190,19 +162,6 @@ class ServiceStage(_Result):
     """Clients that fail because of mTLS settings."""
     blockers: Tuple[str, ...]
     """Clients without a sidecar that still send plaintext: they break when the port is locked."""
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> ServiceStage:
-        return cls(
-            d["service"],
-            d["namespace"],
-            Stage(d["stage"]),
-            _opt_enum(MtlsMode, d.get("mode")),
-            d["mtls_clients"],
-            d["plaintext_clients"],
-            tuple(d["failing"]),
-            tuple(d["blockers"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -227,17 +186,6 @@ class Stages(_Result):
     def __str__(self) -> str:
         return self.text
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Stages:
-        return cls(
-            tuple(ServiceStage._from(s) for s in d["services"]),
-            _stage_map(d["namespaces"]),
-            Stage(d["mesh"]),
-            tuple(ClientGroup._from(g) for g in d["blocker_groups"]),
-            tuple(ClientGroup._from(g) for g in d["failing_groups"]),
-            d.get("text", ""),
-        )
-
 
 @dataclass(frozen=True)
 class EdgeState(_Result):
@@ -252,10 +200,6 @@ class EdgeState(_Result):
     @property
     def ok(self) -> bool:
         return self.verdict is Verdict.OK
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> EdgeState:
-        return cls(d["status"], d["curl_exit"], _opt_enum(Transport, d["transport"]), Verdict(d["verdict"]), Reason(d["reason"]))
 
 
 @dataclass(frozen=True)
@@ -278,19 +222,6 @@ class EdgeChange(_Result):
     def breaks(self) -> bool:
         """A working edge that stops working."""
         return self.before is not None and self.after is not None and self.before.ok and not self.after.ok
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> EdgeChange:
-        before, after = d.get("before"), d.get("after")
-        return cls(
-            d["from"],
-            d["to"],
-            None if before is None else EdgeState._from(before),
-            None if after is None else EdgeState._from(after),
-            d["change"],
-            tuple(d["cause"]),
-            None if d.get("evidence") is None else tuple(d["evidence"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -324,18 +255,6 @@ class Diff(_Result):
     def __str__(self) -> str:
         return self.text
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Diff:
-        return cls(
-            tuple(EdgeChange._from(c) for c in d["changes"]),
-            FrozenDict(d["groups"]),
-            tuple(EdgeGroup._from(g) for g in d["by_cause"]),
-            d["broken"],
-            tuple(Diagnostic._from(x) for x in d["diagnostics"]),
-            None if d.get("scope") is None else FrozenDict(d["scope"]),
-            d.get("text", ""),
-        )
-
 
 @dataclass(frozen=True)
 class Goal(_Result):
@@ -349,19 +268,11 @@ class Goal(_Result):
     def __str__(self) -> str:
         return f"namespace={','.join(self.namespaces)}" if self.type == "namespaces" else self.type
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Goal:
-        return cls(d["type"], tuple(d.get("namespaces", ())))
-
 
 @dataclass(frozen=True)
 class StageChange(_Result):
     before: Stage
     after: Stage
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> StageChange:
-        return cls(Stage(d["before"]), Stage(d["after"]))
 
 
 @dataclass(frozen=True)
@@ -384,21 +295,6 @@ class PlanStep(_Result):
     """Service ports and namespaces whose stage changes."""
     prechecks: Tuple[str, ...] = field(repr=False)
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> PlanStep:
-        return cls(
-            d["name"],
-            d["description"],
-            tuple(d["apply"]),
-            tuple(d["delete"]),
-            tuple(d["rollback"]),
-            tuple(d["rollback_delete"]),
-            tuple(EdgeChange._from(c) for c in d["delta"]),
-            tuple(EdgeGroup._from(g) for g in d["groups"]),
-            FrozenDict((k, StageChange._from(v)) for k, v in d["stages"].items()),
-            tuple(d["prechecks"]),
-        )
-
 
 @dataclass(frozen=True)
 class Remedy(_Result):
@@ -410,10 +306,6 @@ class Remedy(_Result):
     target: str
     description: str
     action: Optional[str]
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Remedy:
-        return cls(RemedyKind(d["kind"]), d["target"], d["description"], d.get("action"))
 
 
 @dataclass(frozen=True)
@@ -429,18 +321,6 @@ class RemedyChoice(_Result):
     edges: int
     released: int
     alternatives: Tuple[str, ...] = field(repr=False)
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> RemedyChoice:
-        return cls(
-            RemedyKind(d["kind"]),
-            d["target"],
-            d["description"],
-            d.get("action"),
-            d["edges"],
-            d["released"],
-            tuple(d["alternatives"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -459,19 +339,6 @@ class Blocker(_Result):
     evidence_text: str = ""
     """The strongest evidence in words (``observed 35 requests in plaintext``)."""
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Blocker:
-        return cls(
-            d["client"],
-            d["service"],
-            d["would_get"],
-            Reason(d["reason"]),
-            d["step"],
-            tuple(Remedy._from(r) for r in d["remedies"]),
-            tuple(d.get("evidence", ())),
-            d.get("evidence_text", ""),
-        )
-
 
 @dataclass(frozen=True)
 class PlanSummary(_Result):
@@ -484,10 +351,6 @@ class PlanSummary(_Result):
     plaintext: int
     namespaces: FrozenDict[str, Stage]
     mesh: Stage
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> PlanSummary:
-        return cls(d["edges"], d["ok"], d["failing"], d["mtls"], d["plaintext"], _stage_map(d["namespaces"]), Stage(d["mesh"]))
 
 
 @dataclass(frozen=True, repr=False)
@@ -538,25 +401,6 @@ class Plan(_Result):
             f"mesh {self.final.mesh.value} after, {self.final.failing} failing>"
         )
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Plan:
-        return cls(
-            Goal._from(d["goal"]),
-            tuple(d["notes"]),
-            tuple(PlanStep._from(s) for s in d["steps"]),
-            d["blocked_edges"],
-            tuple(Blocker._from(b) for b in d["blockers"]),
-            tuple(d["held_back"]),
-            tuple(ClientGroup._from(g) for g in d["blocking_clients"]),
-            tuple(RemedyChoice._from(r) for r in d["remedy_set"]),
-            PlanSummary._from(d["final"]),
-            d.get("edges"),
-            d.get("breaks_outside_scope", 0),
-            FrozenDict(d.get("blocked_by_evidence", {})),
-            tuple(Blocker._from(b) for b in d.get("strongest_blockers", ())),
-            d.get("text", ""),
-        )
-
 
 @dataclass(frozen=True)
 class SimulatedStep(_Result):
@@ -567,12 +411,3 @@ class SimulatedStep(_Result):
     delta: Tuple[EdgeChange, ...] = field(repr=False)
     stages: Stages = field(repr=False)
     matrix: Matrix
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> SimulatedStep:
-        return cls(
-            d["name"],
-            tuple(EdgeChange._from(c) for c in d["delta"]),
-            Stages._from(d["stages"]),
-            Matrix._from(d["matrix"]),
-        )

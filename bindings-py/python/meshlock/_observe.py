@@ -4,10 +4,10 @@ module."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Tuple
+from typing import Optional, Tuple
 
 from ._migrate import Stage
-from ._types import _FROM, _TEXT, _opt_enum, _Result, _StrEnum
+from ._types import _FROM, _TEXT, _Result, _StrEnum
 
 __all__ = ["Disagreement", "DisagreementKind", "ObservedEdge", "Readiness", "Reconciliation", "Sender", "ServiceReadiness"]
 
@@ -41,10 +41,6 @@ class Sender(_Result):
     requests: float
     in_model: bool
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Sender:
-        return cls(d["client"], d["requests"], d["in_model"])
-
 
 @dataclass(frozen=True)
 class ServiceReadiness(_Result):
@@ -57,17 +53,6 @@ class ServiceReadiness(_Result):
     plaintext_requests: float
     plaintext_senders: Tuple[Sender, ...]
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> ServiceReadiness:
-        return cls(
-            d["service"],
-            Readiness(d["readiness"]),
-            _opt_enum(Stage, d.get("stage")),
-            d["mtls_requests"],
-            d["plaintext_requests"],
-            tuple(Sender._from(s) for s in d["plaintext_senders"]),
-        )
-
 
 @dataclass(frozen=True)
 class ObservedEdge(_Result):
@@ -78,10 +63,6 @@ class ObservedEdge(_Result):
     mtls: float
     plaintext: float
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> ObservedEdge:
-        return cls(d["from"], d["to"], d["mtls"], d["plaintext"])
-
 
 @dataclass(frozen=True)
 class Disagreement(_Result):
@@ -91,10 +72,6 @@ class Disagreement(_Result):
     from_: str = field(metadata=_FROM)
     to: str
     detail: str
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Disagreement:
-        return cls(DisagreementKind(d["kind"]), d["from"], d["to"], d["detail"])
 
 
 @dataclass(frozen=True)
@@ -115,13 +92,3 @@ class Reconciliation(_Result):
 
     def __str__(self) -> str:
         return self.text
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Reconciliation:
-        return cls(
-            tuple(ServiceReadiness._from(s) for s in d["services"]),
-            tuple(ObservedEdge._from(e) for e in d["observed"]),
-            tuple(Disagreement._from(x) for x in d["disagreements"]),
-            d["unobserved_model_edges"],
-            d.get("text", ""),
-        )

@@ -1,27 +1,51 @@
 """Result classes: frozen, comparable, picklable mirrors of the core's serialised results.
 
-Each class reads the core's JSON shape in ``_from`` (conversion only: every value is computed by
-the core) and gives it back with ``to_dict()`` / ``to_json()``. Fields named ``from`` in the core
-are ``from_`` here; ``to_dict()`` uses the core's key.
+A class is declared by its fields only: one converter (``_Result._from``) reads the core's JSON
+as the field annotations say (conversion only: every value is computed by the core), and
+``to_dict()`` / ``to_json()`` give it back. Fields named ``from`` in the core are ``from_`` here;
+``to_dict()`` uses the core's key. ``tests/test_schema.py`` holds the fields to the core's
+generated schema (``schema/meshlock.schema.json``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from enum import Enum
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union, cast
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from . import _meshlock
+from ._errors import MeshlockError
 
 __all__ = [
     "Alternative",
+    "ClassCounts",
     "Client",
     "Diagnostic",
     "Edge",
     "FrozenDict",
+    "MapNamespace",
     "Matrix",
+    "NamespaceMap",
+    "NamespacePair",
     "Outcome",
+    "OutcomeClass",
     "Reason",
     "ServicePort",
     "SettingOrigin",
@@ -150,18 +174,72 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _opt_enum(kind: Any, value: Optional[str]) -> Any:
-    return None if value is None else kind(value)
+R = TypeVar("R", bound="_Result")
+
+# Per class: its fields with their resolved annotations (resolved once: `get_type_hints` is slow).
+_FIELDS: Dict[type, List[Tuple[Field[Any], Any]]] = {}
+
+
+def _fields_of(cls: type) -> List[Tuple[Field[Any], Any]]:
+    known = _FIELDS.get(cls)
+    if known is None:
+        hints = get_type_hints(cls)
+        known = _FIELDS[cls] = [(f, hints[f.name]) for f in fields(cls)]
+    return known
+
+
+def _value(kind: Any, value: Any) -> Any:
+    """``value`` of the core's JSON as the annotation ``kind`` says: result classes from objects,
+    enums from their strings, tuples from lists, ``FrozenDict``s from objects; ``null`` is ``None``
+    (the core writes it for ``Optional`` fields only)."""
+    if value is None:
+        return None
+    origin = get_origin(kind)
+    if origin is Union:
+        (inner,) = [a for a in get_args(kind) if a is not type(None)]
+        return _value(inner, value)
+    if origin is tuple:
+        return tuple(_value(get_args(kind)[0], v) for v in value)
+    if origin is FrozenDict:
+        return FrozenDict((k, _value(get_args(kind)[1], v)) for k, v in value.items())
+    if isinstance(kind, type):
+        if issubclass(kind, _Result):
+            return kind._from(value)
+        if issubclass(kind, Enum):
+            return kind(value)
+        if kind is float:
+            return float(value)  # JSON writes 35.0 as 35
+    # Under `Any` (a `scope` report): frozen all the way down, so that the result stays hashable.
+    if isinstance(value, dict):
+        return FrozenDict((k, _value(Any, v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_value(Any, v) for v in value)
+    return value
 
 
 class _Result:
-    """``to_dict()`` / ``to_json()`` for the dataclasses below.
+    """``_from`` (the core's JSON → the class) and ``to_dict()`` / ``to_json()`` (back) for the
+    dataclasses below, driven by their fields.
 
-    Field metadata: ``key`` renames a field in the dict, ``dict=False`` leaves it out (rendered
-    text), ``omit_empty`` leaves it out when empty (as the core's ``skip_serializing_if``).
+    Field metadata: ``key`` is the core's name of a field, ``dict=False`` leaves it out of the dict
+    (a rendering beside the result: ``text``, ``table``…), ``omit_empty`` leaves it out when empty
+    (as the core's ``skip_serializing_if``), ``read`` converts the core's value instead of the
+    annotation. A key the core leaves out takes the field's default.
     """
 
     __slots__ = ()
+
+    @classmethod
+    def _from(cls: Type[R], d: Mapping[str, Any]) -> R:
+        values: Dict[str, Any] = {}
+        for f, kind in _fields_of(cls):
+            key = f.metadata.get("key", f.name)
+            if key in d:
+                read = f.metadata.get("read")
+                values[f.name] = read(d[key]) if read is not None else _value(kind, d[key])
+            elif f.default is MISSING and f.default_factory is MISSING:
+                raise MeshlockError(f"the core's answer has no `{key}` for {cls.__name__}: please report it", "internal")
+        return cls(**values)
 
     def to_dict(self) -> Dict[str, Any]:
         """The core's JSON shape as plain Python values (enums as strings, tuples as lists)."""
@@ -196,10 +274,6 @@ class Source(_Result):
         """The built-in seed cluster: the "Mutual TLS Migration" guide's, Istio 1.1 samples."""
         return cls._from(json.loads(_meshlock.seed_source()))
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Source:
-        return cls(d["name"], d["text"], d.get("namespace"))
-
 
 @dataclass(frozen=True)
 class Diagnostic(_Result):
@@ -216,21 +290,6 @@ class Diagnostic(_Result):
     line: Optional[int] = None
     column: Optional[int] = None
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Diagnostic:
-        return cls(
-            d["code"],
-            d["name"],
-            Severity(d["severity"]),
-            d["message"],
-            d.get("help"),
-            d.get("source", ""),
-            d.get("document"),
-            d.get("path"),
-            d.get("line"),
-            d.get("column"),
-        )
-
 
 @dataclass(frozen=True)
 class Step(_Result):
@@ -239,10 +298,6 @@ class Step(_Result):
     side: Side
     resource: Optional[str]
     text: str
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Step:
-        return cls(Side(d["side"]), d.get("resource"), d["text"])
 
 
 @dataclass(frozen=True)
@@ -254,12 +309,6 @@ class Alternative(_Result):
     transport: Optional[Transport]
     reason: Reason
     endpoints: Tuple[str, ...]
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Alternative:
-        return cls(
-            d["status"], d["curl_exit"], _opt_enum(Transport, d["transport"]), Reason(d["reason"]), tuple(d["endpoints"])
-        )
 
 
 @dataclass(frozen=True)
@@ -286,21 +335,6 @@ class Outcome(_Result):
     def __str__(self) -> str:
         return self.text
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Outcome:
-        return cls(
-            d["from"],
-            d["to"],
-            d["status"],
-            d["curl_exit"],
-            _opt_enum(Transport, d["transport"]),
-            Verdict(d["verdict"]),
-            Reason(d["reason"]),
-            tuple(Step._from(s) for s in d["explain"]),
-            tuple(Alternative._from(a) for a in d.get("alternatives", ())),
-            d.get("text", ""),
-        )
-
 
 @dataclass(frozen=True)
 class Edge(_Result):
@@ -321,19 +355,6 @@ class Edge(_Result):
     def ok(self) -> bool:
         return self.verdict is Verdict.OK
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Edge:
-        return cls(
-            d["from"],
-            d["to"],
-            d["status"],
-            d["curl_exit"],
-            _opt_enum(Transport, d["transport"]),
-            Verdict(d["verdict"]),
-            Reason(d["reason"]),
-            None if d.get("evidence") is None else tuple(d["evidence"]),
-        )
-
 
 @dataclass(frozen=True)
 class Client(_Result):
@@ -343,10 +364,6 @@ class Client(_Result):
     kind: str
     sidecar: bool
     sidecar_reason: str
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Client:
-        return cls(d["id"], d["kind"], d["sidecar"], d["sidecar_reason"])
 
 
 @dataclass(frozen=True)
@@ -360,10 +377,6 @@ class ServicePort(_Result):
     port_name: Optional[str]
     endpoints: Tuple[str, ...]
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> ServicePort:
-        return cls(d["id"], d["namespace"], d["name"], d["port"], d.get("port_name"), tuple(d["endpoints"]))
-
 
 @dataclass(frozen=True)
 class Settings(_Result):
@@ -375,17 +388,6 @@ class Settings(_Result):
     auto_mtls_origin: SettingOrigin
     root_namespace: str
     trust_domain: str
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Settings:
-        return cls(
-            d["istio_version"],
-            SettingOrigin(d["istio_version_origin"]),
-            d["auto_mtls"],
-            SettingOrigin(d["auto_mtls_origin"]),
-            d["root_namespace"],
-            d["trust_domain"],
-        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -429,15 +431,76 @@ class Matrix(_Result):
             f"{len(self.edges)} edges, {len(self.failing)} failing; Istio {self.settings.istio_version}>"
         )
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Matrix:
-        return cls(
-            Settings._from(d["settings"]),
-            tuple(Client._from(c) for c in d["clients"]),
-            tuple(ServicePort._from(s) for s in d["services"]),
-            tuple(Edge._from(e) for e in d["edges"]),
-            d.get("table", ""),
-            d.get("csv", ""),
+
+class OutcomeClass(_StrEnum):
+    """What an edge means at a glance, best to worst (a pair of the namespace map takes its worst)."""
+
+    OK_MTLS = "ok-mtls"
+    OK_PLAINTEXT = "ok-plaintext"
+    DENIED = "denied"
+    """Denied by the cluster's own authorization (403, or closed on TCP): intended."""
+    OTHER_FAILURE = "other-failure"
+    """Fails for another reason (no endpoints, unknown port or host)."""
+    MTLS_BROKEN = "mtls-broken"
+    """Broken by the mTLS configuration: what a migration must not cause."""
+
+
+@dataclass(frozen=True)
+class ClassCounts(_Result):
+    """Edges per outcome class."""
+
+    ok_mtls: int
+    ok_plaintext: int
+    denied: int
+    other_failure: int
+    mtls_broken: int
+
+
+@dataclass(frozen=True)
+class MapNamespace(_Result):
+    """A namespace of the map: its client workloads and service ports."""
+
+    name: str
+    clients: int
+    service_ports: int
+
+
+@dataclass(frozen=True)
+class NamespacePair(_Result):
+    """The edges from the clients of namespace ``from_`` to the service ports of namespace ``to``."""
+
+    from_: str = field(metadata=_FROM)
+    to: str
+    edges: int
+    counts: ClassCounts
+    worst: OutcomeClass
+
+
+@dataclass(frozen=True, repr=False)
+class NamespaceMap(_Result):
+    """Namespace × namespace (``meshlock matrix --by namespace``): the pairs with edges, each with
+    its edges per outcome class and the worst; the pairs' counts add up to ``totals``.
+    ``Mesh.matrix_between`` gives the edges of one pair."""
+
+    clients: int
+    service_ports: int
+    edges: int
+    totals: ClassCounts
+    worst: Optional[OutcomeClass]
+    """``None``: no edges."""
+    namespaces: Tuple[MapNamespace, ...]
+    """Every namespace with a client or a service port, in name order."""
+    pairs: Tuple[NamespacePair, ...]
+
+    def pair(self, from_: str, to: str) -> Optional[NamespacePair]:
+        """The pair of client namespace ``from_`` and service namespace ``to``, if it has edges."""
+        return next((p for p in self.pairs if p.from_ == from_ and p.to == to), None)
+
+    def __repr__(self) -> str:
+        worst = "none" if self.worst is None else self.worst.value
+        return (
+            f"<NamespaceMap: {len(self.namespaces)} namespaces, {len(self.pairs)} pairs, "
+            f"{self.edges} edges, worst {worst}>"
         )
 
 
@@ -447,10 +510,6 @@ class TourRow(_Result):
 
     outcome: Outcome
     guide_prints: Optional[str]
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> TourRow:
-        return cls(Outcome._from(d["outcome"]), d.get("guide_prints"))
 
 
 @dataclass(frozen=True)
@@ -468,19 +527,6 @@ class TourStep(_Result):
     note: Optional[str]
     rows: Tuple[TourRow, ...] = field(repr=False)
 
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> TourStep:
-        return cls(
-            d["id"],
-            d["title"],
-            d.get("base"),
-            d.get("command"),
-            tuple(Source._from(s) for s in d["applied"]),
-            tuple(Diagnostic._from(x) for x in d["published_diagnostics"]),
-            d.get("note"),
-            tuple(TourRow._from(r) for r in d["rows"]),
-        )
-
 
 @dataclass(frozen=True)
 class Tour(_Result):
@@ -493,7 +539,3 @@ class Tour(_Result):
 
     def __str__(self) -> str:
         return self.text
-
-    @classmethod
-    def _from(cls, d: Mapping[str, Any]) -> Tour:
-        return cls(d["title"], d["istio_version"], tuple(TourStep._from(s) for s in d["steps"]), d.get("text", ""))
