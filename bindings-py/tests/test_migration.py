@@ -420,8 +420,8 @@ def test_simulate_the_guide(seed: meshlock.Mesh) -> None:
             )
         )
     )
-    # The twin answers a list under `value` (without the loading diagnostics it gives an object).
-    assert answer == {"type": "success", "value": [s.to_dict() for s in steps]}
+    # The twin answers a list under `value`, beside the loading diagnostics.
+    assert answer == {"type": "success", "diagnostics": [], "value": [s.to_dict() for s in steps]}
 
 
 # --- results ------------------------------------------------------------------------------------
