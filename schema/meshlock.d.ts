@@ -3,6 +3,34 @@
  * Property names are camelCase, as the Node and WASM results have them; map keys are data. */
 
 /**
+ * A source to load (`sources`, `intents`, `against`). A string is a path, read as `kubectl
+ * apply -f` reads it ([`SourceReader::read_path`]): inputs are usually files and dumps. Hosts
+ * without a file system (the browser) give text, or a file's bytes converted by the host
+ * ([`source_from_file`]).
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "SourceSpec".
+ */
+export type SourceSpec =
+  | string
+  | {
+      builtin: string;
+    }
+  | InlineSource;
+/**
+ * Observed traffic (Prometheus text exposition or the JSON of its HTTP API): a path, or the
+ * text with the name its diagnostics give.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "MetricsSpec".
+ */
+export type MetricsSpec =
+  | string
+  | {
+      name: string;
+      text: string;
+    };
+/**
  * A diagnostic code of the catalogue (`docs/diagnostics.md`): ML1xx input, ML2xx policy, ML3xx traffic, ML4xx migration, ML5xx authorization.
  *
  * This interface was referenced by `Meshlock`'s JSON-Schema
@@ -141,6 +169,23 @@ export type Effect =
  */
 export type EdgeScope = string;
 /**
+ * The stable code of every failure, the same on every surface (`MeshlockError.code`, the JSON
+ * twin's `code`).
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "ErrorCode".
+ */
+export type ErrorCode =
+  | "invalid-input"
+  | "bad-request"
+  | "unknown-client"
+  | "bad-client"
+  | "bad-target"
+  | "unknown-namespace"
+  | "invalid-metrics"
+  | "io"
+  | "internal";
+/**
  * A TCP port number, 1..=65535.
  *
  * This interface was referenced by `Meshlock`'s JSON-Schema
@@ -154,6 +199,126 @@ export type Port = number;
  * via the `definition` "SettingOrigin".
  */
 export type SettingOrigin = "explicit" | "mesh-config" | "inferred" | "default";
+/**
+ * The keys of `RenderRequest` and of `MeshCall`, in one object.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "MeshRequest".
+ */
+export type MeshRequest =
+  | {
+      from: string;
+      op: "probe";
+      render?: Render | null;
+      to: string;
+    }
+  | {
+      from: string;
+      op: "explain";
+      render?: Render | null;
+      to: string;
+    }
+  | {
+      countsOnly?: boolean;
+      edges?: string | null;
+      intents?: (SourceSpec[] | SourceSpec) | null;
+      metrics?: MetricsSpec | null;
+      op: "matrix";
+      render?: Render | null;
+    }
+  | {
+      countsOnly?: boolean;
+      edges?: string | null;
+      intents?: (SourceSpec[] | SourceSpec) | null;
+      metrics?: MetricsSpec | null;
+      op: "namespace-map";
+      render?: Render | null;
+    }
+  | {
+      clientNamespace?: string | null;
+      countsOnly?: boolean;
+      edges?: string | null;
+      intents?: (SourceSpec[] | SourceSpec) | null;
+      metrics?: MetricsSpec | null;
+      op: "matrix-between";
+      render?: Render | null;
+      serviceNamespace?: string | null;
+    }
+  | {
+      countsOnly?: boolean;
+      edges?: string | null;
+      intents?: (SourceSpec[] | SourceSpec) | null;
+      metrics?: MetricsSpec | null;
+      op: "check";
+      render?: Render | null;
+    }
+  | {
+      op: "stages";
+      render?: Render | null;
+    }
+  | {
+      allowBreak?: (string[] | string) | null;
+      countsOnly?: boolean;
+      edges?: string | null;
+      goal?: string | null;
+      intents?: (SourceSpec[] | SourceSpec) | null;
+      metrics?: MetricsSpec | null;
+      op: "plan";
+      render?: Render | null;
+    }
+  | {
+      op: "simulate";
+      render?: Render | null;
+      steps: StepSpec[];
+    }
+  | {
+      metrics: MetricsSpec;
+      op: "ready";
+      render?: Render | null;
+    }
+  | {
+      op: "diagnostics";
+      render?: Render | null;
+    }
+  | {
+      op: "settings";
+      render?: Render | null;
+    };
+/**
+ * `render`: one rendering (the answer is that rendering alone) or a list (the answer carries
+ * each under its name: `text`, `table`, `csv`, `sarif`).
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "Render".
+ */
+export type Render = Rendering | Rendering[];
+/**
+ * A rendering of an answer, as the CLI prints it.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "Rendering".
+ */
+export type Rendering = "text" | "table" | "csv" | "sarif";
+/**
+ * One step of `simulate`: sources to apply, or a named step (`{name?, apply?, delete?}`: deletes, then applies; unnamed steps are `step N`).
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "StepSpec".
+ */
+export type StepSpec = string | OverlaySpec[] | NamedStep;
+/**
+ * A source applied to a loaded mesh (`apply`, the steps of `simulate`). A string is YAML text
+ * named `input.yaml`: what-ifs are short and written by hand (as a Python `apply("…")`).
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "OverlaySpec".
+ */
+export type OverlaySpec =
+  | string
+  | {
+      builtin: string;
+    }
+  | InlineSource;
 /**
  * What an edge means at a glance, ordered from best to worst (the map colours a pair by its worst).
  *
@@ -206,24 +371,112 @@ export type DisagreementKind =
 export type Readiness = "ready" | "blocked" | "no-traffic";
 
 /**
- * meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `SourceInput`) as serde reads them.
+ * meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its requests (`LoadOptions`, `MeshRequest`, `SourceSpec`, …) as serde reads them (snake_case keys; JavaScript writes them camelCase).
  */
 export interface Meshlock {
+  checkOptions?: CheckOptions;
   checkReport?: CheckReport;
   diagnostic?: Diagnostic;
   diff?: Diff;
+  error?: ApiError;
+  inlineSource?: InlineSource;
+  loadOptions?: LoadOptions;
   matrix?: Matrix;
+  meshRequest?: MeshRequest;
   meshSettings?: MeshSettings;
+  metricsSpec?: MetricsSpec;
   namespaceMap?: NamespaceMap;
   outcome?: Outcome;
+  overlaySpec?: OverlaySpec;
+  placement?: Placement;
   plan?: Plan;
+  planOptions?: PlanGoalAndWeighRequest;
   reconciliation?: Reconciliation;
   resolvedSettings?: ResolvedSettings;
   simulatedStep?: SimulatedStep;
   source?: Source;
-  sourceInput?: SourceInput;
+  sourceSpec?: SourceSpec;
   stages?: Stages;
+  stepSpec?: StepSpec;
   tour?: Tour;
+  weighRequest?: WeighRequest;
+}
+/**
+ * The keys of `Placement` and of `WeighRequestAndMeshSettings`, in one object.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "CheckOptions".
+ */
+export interface CheckOptions {
+  autoMtls?: boolean | null;
+  countsOnly?: boolean;
+  edges?: string | null;
+  intents?: (SourceSpec[] | SourceSpec) | null;
+  /**
+   * An Istio release: `1.0` … `1.28` (a `v` prefix and a patch number are accepted and ignored), or `current`.
+   */
+  istioVersion?: string | null;
+  /**
+   * How much input meshlock reads before refusing it (safe defaults).
+   */
+  limits?: Limits;
+  metrics?: MetricsSpec | null;
+  name?: string | null;
+  namespace?: string | null;
+  rootNamespace?: string | null;
+  trustDomain?: string | null;
+}
+/**
+ * One input file (or stdin, or a string): a name for diagnostics and its text.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "InlineSource".
+ */
+export interface InlineSource {
+  name: string;
+  /**
+   * Namespace for namespaced documents without one (`kubectl apply -n`).
+   */
+  namespace?: string | null;
+  text: string;
+}
+/**
+ * Limits on the input, enforced before it is parsed: a hostile or mistaken input is refused with
+ * `ML106 input-limit`, naming the limit and how to raise it, instead of exhausting time or memory.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "Limits".
+ */
+export interface Limits {
+  /**
+   * Nodes that aliases (`*name`) expand to in one document, the YAML "billion laughs"
+   * (`--max-alias-nodes`).
+   */
+  maxAliasNodes?: number;
+  /**
+   * Nesting of collections (maps and lists) in one document, its own map included
+   * (`--max-depth`). YAML decoding stops at 128 levels whatever this says.
+   */
+  maxDepth?: number;
+  /**
+   * Documents of all sources, the items of `kind: List` documents included (`--max-documents`).
+   */
+  maxDocuments?: number;
+  /**
+   * Bytes of all sources read together (CLI `--max-input-bytes`).
+   */
+  maxInputBytes?: number;
+  /**
+   * Edges (workload × service port pairs) that one answer may list one by one: the failing
+   * edges and plaintext callers of `check`, the edges of `matrix`, the blockers of `plan`
+   * (`--max-listed-edges`). Counts and groups are never limited; the lists are what grows
+   * with the cluster (22.9M edges at 10,000 pods), past what a host string or a tab can hold.
+   */
+  maxListedEdges?: number;
+  /**
+   * Bytes of one scalar (a string, a key) (`--max-string-bytes`).
+   */
+  maxStringBytes?: number;
 }
 /**
  * This interface was referenced by `Meshlock`'s JSON-Schema
@@ -585,6 +838,38 @@ export interface DiffScope {
   edges: EdgeScope;
 }
 /**
+ * The one error shape of every binding: a stable code, a message, and the input diagnostics.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "ApiError".
+ */
+export interface ApiError {
+  code: ErrorCode;
+  diagnostics: Diagnostic[];
+  message: string;
+}
+/**
+ * The keys of `Placement` and of `MeshSettings`, in one object.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "LoadOptions".
+ */
+export interface LoadOptions {
+  autoMtls?: boolean | null;
+  /**
+   * An Istio release: `1.0` … `1.28` (a `v` prefix and a patch number are accepted and ignored), or `current`.
+   */
+  istioVersion?: string | null;
+  /**
+   * How much input meshlock reads before refusing it (safe defaults).
+   */
+  limits?: Limits;
+  name?: string | null;
+  namespace?: string | null;
+  rootNamespace?: string | null;
+  trustDomain?: string | null;
+}
+/**
  * This interface was referenced by `Meshlock`'s JSON-Schema
  * via the `definition` "Matrix".
  */
@@ -637,6 +922,15 @@ export interface ResolvedSettings {
   trustDomain: string;
 }
 /**
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "NamedStep".
+ */
+export interface NamedStep {
+  apply?: (OverlaySpec[] | OverlaySpec) | null;
+  delete?: (OverlaySpec[] | OverlaySpec) | null;
+  name?: string | null;
+}
+/**
  * What the caller asks for. Every field is optional: the rest comes from the input
  * (the `istio` ConfigMap) and from the version defaults.
  *
@@ -655,44 +949,6 @@ export interface MeshSettings {
   limits?: Limits;
   rootNamespace?: string | null;
   trustDomain?: string | null;
-}
-/**
- * Limits on the input, enforced before it is parsed: a hostile or mistaken input is refused with
- * `ML106 input-limit`, naming the limit and how to raise it, instead of exhausting time or memory.
- *
- * This interface was referenced by `Meshlock`'s JSON-Schema
- * via the `definition` "Limits".
- */
-export interface Limits {
-  /**
-   * Nodes that aliases (`*name`) expand to in one document, the YAML "billion laughs"
-   * (`--max-alias-nodes`).
-   */
-  maxAliasNodes?: number;
-  /**
-   * Nesting of collections (maps and lists) in one document, its own map included
-   * (`--max-depth`). YAML decoding stops at 128 levels whatever this says.
-   */
-  maxDepth?: number;
-  /**
-   * Documents of all sources, the items of `kind: List` documents included (`--max-documents`).
-   */
-  maxDocuments?: number;
-  /**
-   * Bytes of all sources read together (CLI `--max-input-bytes`).
-   */
-  maxInputBytes?: number;
-  /**
-   * Edges (workload × service port pairs) that one answer may list one by one: the failing
-   * edges and plaintext callers of `check`, the edges of `matrix`, the blockers of `plan`
-   * (`--max-listed-edges`). Counts and groups are never limited; the lists are what grows
-   * with the cluster (22.9M edges at 10,000 pods), past what a host string or a tab can hold.
-   */
-  maxListedEdges?: number;
-  /**
-   * Bytes of one scalar (a string, a key) (`--max-string-bytes`).
-   */
-  maxStringBytes?: number;
 }
 /**
  * Namespace × namespace: the pairs that have edges, client namespace by client namespace, the
@@ -800,6 +1056,17 @@ export interface Step {
   resource: string | null;
   side: Side;
   text: string;
+}
+/**
+ * Where sources given as text go: `name` names YAML text (default `input.yaml`); `namespace` is
+ * the namespace of documents without one (`kubectl apply -n`).
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "Placement".
+ */
+export interface Placement {
+  name?: string | null;
+  namespace?: string | null;
 }
 /**
  * This interface was referenced by `Meshlock`'s JSON-Schema
@@ -1011,6 +1278,20 @@ export interface StageChange {
   before: Stage;
 }
 /**
+ * The keys of `PlanGoal` and of `WeighRequest`, in one object.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "PlanGoalAndWeighRequest".
+ */
+export interface PlanGoalAndWeighRequest {
+  allowBreak?: (string[] | string) | null;
+  countsOnly?: boolean;
+  edges?: string | null;
+  goal?: string | null;
+  intents?: (SourceSpec[] | SourceSpec) | null;
+  metrics?: MetricsSpec | null;
+}
+/**
  * This interface was referenced by `Meshlock`'s JSON-Schema
  * via the `definition` "Reconciliation".
  */
@@ -1141,20 +1422,6 @@ export interface Source {
   text: string;
 }
 /**
- * One input file (or stdin, or a string): a name for diagnostics and its text.
- *
- * This interface was referenced by `Meshlock`'s JSON-Schema
- * via the `definition` "SourceInput".
- */
-export interface SourceInput {
-  name: string;
-  /**
-   * Namespace for namespaced documents without one (`kubectl apply -n`).
-   */
-  namespace?: string | null;
-  text: string;
-}
-/**
  * This interface was referenced by `Meshlock`'s JSON-Schema
  * via the `definition` "Tour".
  */
@@ -1202,4 +1469,19 @@ export interface TourRow {
    */
   guidePrints: Status | null;
   outcome: Outcome;
+}
+/**
+ * The options of every operation that weighs edges: `edges` (a scope: `all`, `possible`,
+ * `declared,observed`…), `intents` (sources of `TrafficIntent` YAML or intents CSV), `metrics`
+ * (observed traffic), `counts_only` (`check` and `plan`: counts and groups, no per-edge lists).
+ * Absent or `null`: not given.
+ *
+ * This interface was referenced by `Meshlock`'s JSON-Schema
+ * via the `definition` "WeighRequest".
+ */
+export interface WeighRequest {
+  countsOnly?: boolean;
+  edges?: string | null;
+  intents?: (SourceSpec[] | SourceSpec) | null;
+  metrics?: MetricsSpec | null;
 }

@@ -17,6 +17,7 @@ pub const DEFAULT_SOURCE_NAME: &str = "input.yaml";
 /// without a file system (the browser) give text, or a file's bytes converted by the host
 /// ([`source_from_file`]).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum SourceSpec {
     Path(String),
@@ -27,6 +28,7 @@ pub enum SourceSpec {
 /// A source applied to a loaded mesh (`apply`, the steps of `simulate`). A string is YAML text
 /// named `input.yaml`: what-ifs are short and written by hand (as a Python `apply("…")`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum OverlaySpec {
     Text(String),
@@ -37,6 +39,7 @@ pub enum OverlaySpec {
 /// Where sources given as text go: `name` names YAML text (default `input.yaml`); `namespace` is
 /// the namespace of documents without one (`kubectl apply -n`).
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     #[serde(default)]
@@ -47,6 +50,7 @@ pub struct Placement {
 
 /// One item or a list of them (`intents: "a.yaml"` or `intents: ["a.yaml", "b.csv"]`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(inline))]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
     Many(Vec<T>),
@@ -71,6 +75,7 @@ impl<T> OneOrMany<T> {
 /// Observed traffic (Prometheus text exposition or the JSON of its HTTP API): a path, or the
 /// text with the name its diagnostics give.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum MetricsSpec {
     Path(String),
