@@ -1,8 +1,9 @@
-//! The committed JSON Schema of the results (`schema/meshlock.schema.json`): (a) it is what
-//! `core/examples/schema.rs` generates from the serde types now, so a result type that changes
-//! without regenerating fails here; (b) real results validate against it: the seed cluster's, and
-//! those of every shared scenario (`tests/scenarios/`, with their intents and observed traffic),
-//! each validated as the root property of its type (`{"plan": …}`).
+//! The committed JSON Schema of the results and requests (`schema/meshlock.schema.json`): (a) it is
+//! what `core/examples/schema.rs` generates from the serde types now, so a result or request type
+//! that changes without regenerating fails here; (b) real results validate against it: the seed
+//! cluster's, and those of every shared scenario (`tests/scenarios/`, with their intents and
+//! observed traffic), each validated as the root property of its type (`{"plan": …}`); (c) it
+//! accepts the requests serde reads and refuses those it refuses.
 //! Runs with `--features schema` (`required-features` in core/Cargo.toml).
 #![allow(
     clippy::unwrap_used,
