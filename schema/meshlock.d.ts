@@ -14,7 +14,7 @@
 export type SourceSpec =
   | string
   | {
-      builtin: string;
+      builtin: "seed";
     }
   | InlineSource;
 /**
@@ -260,7 +260,7 @@ export type MeshRequest =
       allowBreak?: (string[] | string) | null;
       countsOnly?: boolean;
       edges?: string | null;
-      goal?: string | null;
+      goal?: "strict" | "mesh-strict" | `namespace=${string}` | null;
       intents?: (SourceSpec[] | SourceSpec) | null;
       metrics?: MetricsSpec | null;
       op: "plan";
@@ -316,7 +316,7 @@ export type StepSpec = string | OverlaySpec[] | NamedStep;
 export type OverlaySpec =
   | string
   | {
-      builtin: string;
+      builtin: "seed";
     }
   | InlineSource;
 /**
@@ -1287,7 +1287,7 @@ export interface PlanGoalAndWeighRequest {
   allowBreak?: (string[] | string) | null;
   countsOnly?: boolean;
   edges?: string | null;
-  goal?: string | null;
+  goal?: "strict" | "mesh-strict" | `namespace=${string}` | null;
   intents?: (SourceSpec[] | SourceSpec) | null;
   metrics?: MetricsSpec | null;
 }

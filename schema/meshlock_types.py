@@ -320,7 +320,7 @@ class OverlaySpec1(TypedDict):
     named `input.yaml`: what-ifs are short and written by hand (as a Python `apply("…")`).
     """
 
-    builtin: str
+    builtin: Literal['seed']
 
 
 OverlaySpec: TypeAlias = str | OverlaySpec1 | InlineSource
@@ -421,7 +421,7 @@ class SourceSpec1(TypedDict):
     ([`source_from_file`]).
     """
 
-    builtin: str
+    builtin: Literal['seed']
 
 
 SourceSpec: TypeAlias = str | SourceSpec1 | InlineSource

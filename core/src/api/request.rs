@@ -56,6 +56,15 @@ pub struct Pair {
 #[serde(deny_unknown_fields)]
 pub struct PlanGoal {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^\s*(strict|mesh-strict|(namespace|strict-namespaces)=.+)\s*$"))
+    )]
+    // TypeScript's type for the pattern (json-schema-to-typescript reads `tsType`).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(extend("tsType" = "\"strict\" | \"mesh-strict\" | `namespace=${string}` | null"))
+    )]
     pub goal: Option<String>,
     #[serde(default)]
     pub allow_break: Option<OneOrMany<String>>,

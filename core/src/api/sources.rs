@@ -21,7 +21,10 @@ pub const DEFAULT_SOURCE_NAME: &str = "input.yaml";
 #[serde(untagged)]
 pub enum SourceSpec {
     Path(String),
-    Builtin { builtin: String },
+    Builtin {
+        #[cfg_attr(feature = "schema", schemars(extend("enum" = ["seed"])))]
+        builtin: String,
+    },
     Inline(Source),
 }
 
@@ -32,7 +35,10 @@ pub enum SourceSpec {
 #[serde(untagged)]
 pub enum OverlaySpec {
     Text(String),
-    Builtin { builtin: String },
+    Builtin {
+        #[cfg_attr(feature = "schema", schemars(extend("enum" = ["seed"])))]
+        builtin: String,
+    },
     Inline(Source),
 }
 
