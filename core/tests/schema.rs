@@ -48,7 +48,7 @@ fn committed_schema_is_what_the_types_generate() {
             .position(|(a, b)| a != b)
             .unwrap_or_else(|| committed.lines().count().min(now.lines().count()));
         panic!(
-            "{} is out of date with the Rust result types (first difference at line {}: committed {:?}, generated {:?}).\n\
+            "{} is out of date with the Rust result and request types (first difference at line {}: committed {:?}, generated {:?}).\n\
              Regenerate it, and the TypeScript and Python types, with: {}\nthen commit the files under schema/.",
             generator::PATH,
             line + 1,
