@@ -517,8 +517,10 @@ fn requests_validate_as_serde_reads_them() {
     fn reads<T: DeserializeOwned>(value: &Value) -> bool {
         serde_json::from_value::<T>(value.clone()).is_ok()
     }
+    /// A request's root, whether serde reads it, the request.
+    type Case = (&'static str, fn(&Value) -> bool, Value);
     let validator = jsonschema::draft7::new(&committed()).unwrap();
-    let cases: Vec<(&str, fn(&Value) -> bool, Value)> = vec![
+    let cases: Vec<Case> = vec![
         ("load_options", reads::<LoadOptions>, json!({})),
         (
             "load_options",
