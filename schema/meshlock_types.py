@@ -99,6 +99,23 @@ What a group of edges means for the migration.
 """
 
 
+ErrorCode: TypeAlias = Literal[
+    'invalid-input',
+    'bad-request',
+    'unknown-client',
+    'bad-client',
+    'bad-target',
+    'unknown-namespace',
+    'invalid-metrics',
+    'io',
+    'internal',
+]
+"""
+The stable code of every failure, the same on every surface (`MeshlockError.code`, the JSON
+twin's `code`).
+"""
+
+
 Evidence: TypeAlias = Literal['observed', 'declared', 'possible', 'forbidden']
 """
 One kind of evidence, strongest first (the order in which blockers are weighed).
@@ -139,6 +156,19 @@ class Goal3(TypedDict):
 Goal: TypeAlias = Goal1 | Goal2 | Goal3
 
 
+class InlineSource(TypedDict):
+    """
+    One input file (or stdin, or a string): a name for diagnostics and its text.
+    """
+
+    name: str
+    namespace: NotRequired[str | None]
+    """
+    Namespace for namespaced documents without one (`kubectl apply -n`).
+    """
+    text: str
+
+
 class Limits(TypedDict):
     """
     Limits on the input, enforced before it is parsed: a hostile or mistaken input is refused with
@@ -174,6 +204,26 @@ class Limits(TypedDict):
     """
     Bytes of one scalar (a string, a key) (`--max-string-bytes`).
     """
+
+
+class LoadOptions(TypedDict):
+    """
+    The keys of `Placement` and of `MeshSettings`, in one object.
+    """
+
+    auto_mtls: NotRequired[bool | None]
+    istio_version: NotRequired[str | None]
+    """
+    An Istio release: `1.0` … `1.28` (a `v` prefix and a patch number are accepted and ignored), or `current`.
+    """
+    limits: NotRequired[Limits]
+    """
+    How much input meshlock reads before refusing it (safe defaults).
+    """
+    name: NotRequired[str | None]
+    namespace: NotRequired[str | None]
+    root_namespace: NotRequired[str | None]
+    trust_domain: NotRequired[str | None]
 
 
 class MapNamespace(TypedDict):
@@ -225,6 +275,23 @@ class MeshSettings(TypedDict):
     trust_domain: NotRequired[str | None]
 
 
+class MetricsSpec1(TypedDict):
+    """
+    Observed traffic (Prometheus text exposition or the JSON of its HTTP API): a path, or the
+    text with the name its diagnostics give.
+    """
+
+    name: str
+    text: str
+
+
+MetricsSpec: TypeAlias = str | MetricsSpec1
+"""
+Observed traffic (Prometheus text exposition or the JSON of its HTTP API): a path, or the
+text with the name its diagnostics give.
+"""
+
+
 MtlsMode: TypeAlias = Literal['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT']
 
 
@@ -245,6 +312,32 @@ OutcomeClass: TypeAlias = Literal[
 """
 What an edge means at a glance, ordered from best to worst (the map colours a pair by its worst).
 """
+
+
+class OverlaySpec1(TypedDict):
+    """
+    A source applied to a loaded mesh (`apply`, the steps of `simulate`). A string is YAML text
+    named `input.yaml`: what-ifs are short and written by hand (as a Python `apply("…")`).
+    """
+
+    builtin: Literal['seed']
+
+
+OverlaySpec: TypeAlias = str | OverlaySpec1 | InlineSource
+"""
+A source applied to a loaded mesh (`apply`, the steps of `simulate`). A string is YAML text
+named `input.yaml`: what-ifs are short and written by hand (as a Python `apply("…")`).
+"""
+
+
+class Placement(TypedDict):
+    """
+    Where sources given as text go: `name` names YAML text (default `input.yaml`); `namespace` is
+    the namespace of documents without one (`kubectl apply -n`).
+    """
+
+    name: NotRequired[str | None]
+    namespace: NotRequired[str | None]
 
 
 Port: TypeAlias = int
@@ -278,6 +371,12 @@ Stable reason codes (tests/scenarios/README.md), ordered from best to worst.
 RemedyKind: TypeAlias = Literal[
     'inject-client', 'keep-permissive', 'allow-break', 'fix-destination-rule'
 ]
+
+
+Rendering: TypeAlias = Literal['text', 'table', 'csv', 'sarif']
+"""
+A rendering of an answer, as the CLI prints it.
+"""
 
 
 class Sender(TypedDict):
@@ -314,17 +413,24 @@ class Source(TypedDict):
     text: str
 
 
-class SourceInput(TypedDict):
+class SourceSpec1(TypedDict):
     """
-    One input file (or stdin, or a string): a name for diagnostics and its text.
+    A source to load (`sources`, `intents`, `against`). A string is a path, read as `kubectl
+    apply -f` reads it ([`SourceReader::read_path`]): inputs are usually files and dumps. Hosts
+    without a file system (the browser) give text, or a file's bytes converted by the host
+    ([`source_from_file`]).
     """
 
-    name: str
-    namespace: NotRequired[str | None]
-    """
-    Namespace for namespaced documents without one (`kubectl apply -n`).
-    """
-    text: str
+    builtin: Literal['seed']
+
+
+SourceSpec: TypeAlias = str | SourceSpec1 | InlineSource
+"""
+A source to load (`sources`, `intents`, `against`). A string is a path, read as `kubectl
+apply -f` reads it ([`SourceReader::read_path`]): inputs are usually files and dumps. Hosts
+without a file system (the browser) give text, or a file's bytes converted by the host
+([`source_from_file`]).
+"""
 
 
 Stage: TypeAlias = Literal[
@@ -361,6 +467,20 @@ Transport: TypeAlias = Literal['mtls', 'plaintext']
 Verdict: TypeAlias = Literal['ok', 'fail']
 
 
+class WeighRequest(TypedDict):
+    """
+    The options of every operation that weighs edges: `edges` (a scope: `all`, `possible`,
+    `declared,observed`…), `intents` (sources of `TrafficIntent` YAML or intents CSV), `metrics`
+    (observed traffic), `counts_only` (`check` and `plan`: counts and groups, no per-edge lists).
+    Absent or `null`: not given.
+    """
+
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
+
+
 WorkloadId: TypeAlias = str
 """
 A workload: `namespace/name`, where name is the controller's name.
@@ -377,6 +497,30 @@ class Alternative(TypedDict):
     reason: Reason
     status: Status
     transport: Transport | None
+
+
+class CheckOptions(TypedDict):
+    """
+    The keys of `Placement` and of `WeighRequestAndMeshSettings`, in one object.
+    """
+
+    auto_mtls: NotRequired[bool | None]
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    istio_version: NotRequired[str | None]
+    """
+    An Istio release: `1.0` … `1.28` (a `v` prefix and a patch number are accepted and ignored), or `current`.
+    """
+    limits: NotRequired[Limits]
+    """
+    How much input meshlock reads before refusing it (safe defaults).
+    """
+    metrics: NotRequired[MetricsSpec | None]
+    name: NotRequired[str | None]
+    namespace: NotRequired[str | None]
+    root_namespace: NotRequired[str | None]
+    trust_domain: NotRequired[str | None]
 
 
 class ClientGroup(TypedDict):
@@ -574,6 +718,12 @@ class Exposure(TypedDict):
     service: str
 
 
+class NamedStep(TypedDict):
+    apply: NotRequired[list[OverlaySpec] | OverlaySpec | None]
+    delete: NotRequired[list[OverlaySpec] | OverlaySpec | None]
+    name: NotRequired[str | None]
+
+
 NamespacePair = TypedDict(
     'NamespacePair',
     {
@@ -600,6 +750,19 @@ Outcome = TypedDict(
         'verdict': Verdict,
     },
 )
+
+
+class PlanGoalAndWeighRequest(TypedDict):
+    """
+    The keys of `PlanGoal` and of `WeighRequest`, in one object.
+    """
+
+    allow_break: NotRequired[list[str] | str | None]
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    goal: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
 
 
 class PlanSummary(TypedDict):
@@ -651,6 +814,13 @@ class RemedyChoice(TypedDict):
     Lock-downs released once it and the remedies before it are applied.
     """
     target: str
+
+
+Render: TypeAlias = Rendering | list[Rendering]
+"""
+`render`: one rendering (the answer is that rendering alone) or a list (the answer carries
+each under its name: `text`, `table`, `csv`, `sarif`).
+"""
 
 
 class ResolvedSettings(TypedDict):
@@ -731,6 +901,12 @@ class Stages(TypedDict):
     """
 
 
+StepSpec: TypeAlias = str | list[OverlaySpec] | NamedStep
+"""
+One step of `simulate`: sources to apply, or a named step (`{name?, apply?, delete?}`: deletes, then applies; unnamed steps are `step N`).
+"""
+
+
 class TourRow(TypedDict):
     guide_prints: Status | None
     """
@@ -777,6 +953,16 @@ class UndeclaredExposure(TypedDict):
     """
     clients: int
     service: str
+
+
+class ApiError(TypedDict):
+    """
+    The one error shape of every binding: a stable code, a message, and the input diagnostics.
+    """
+
+    code: ErrorCode
+    diagnostics: list[Diagnostic]
+    message: str
 
 
 class Blocker(TypedDict):
@@ -865,6 +1051,163 @@ class Matrix(TypedDict):
     edges: list[Edge]
     services: list[ServicePortInfo]
     settings: ResolvedSettings
+
+
+MeshRequest1 = TypedDict(
+    'MeshRequest1',
+    {
+        'from': str,
+        'op': Literal['probe'],
+        'render': NotRequired[Render | None],
+        'to': str,
+    },
+)
+
+
+MeshRequest2 = TypedDict(
+    'MeshRequest2',
+    {
+        'from': str,
+        'op': Literal['explain'],
+        'render': NotRequired[Render | None],
+        'to': str,
+    },
+)
+
+
+class MeshRequest3(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
+    op: Literal['matrix']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest4(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
+    op: Literal['namespace-map']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest5(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    client_namespace: NotRequired[str | None]
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
+    op: Literal['matrix-between']
+    render: NotRequired[Render | None]
+    service_namespace: NotRequired[str | None]
+
+
+class MeshRequest6(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
+    op: Literal['check']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest7(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    op: Literal['stages']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest8(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    allow_break: NotRequired[list[str] | str | None]
+    counts_only: NotRequired[bool]
+    edges: NotRequired[str | None]
+    goal: NotRequired[str | None]
+    intents: NotRequired[list[SourceSpec] | SourceSpec | None]
+    metrics: NotRequired[MetricsSpec | None]
+    op: Literal['plan']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest9(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    op: Literal['simulate']
+    render: NotRequired[Render | None]
+    steps: list[StepSpec]
+
+
+class MeshRequest10(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    metrics: MetricsSpec
+    op: Literal['ready']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest11(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    op: Literal['diagnostics']
+    render: NotRequired[Render | None]
+
+
+class MeshRequest12(TypedDict):
+    """
+    The keys of `RenderRequest` and of `MeshCall`, in one object.
+    """
+
+    op: Literal['settings']
+    render: NotRequired[Render | None]
+
+
+MeshRequest: TypeAlias = (
+    MeshRequest1
+    | MeshRequest2
+    | MeshRequest3
+    | MeshRequest4
+    | MeshRequest5
+    | MeshRequest6
+    | MeshRequest7
+    | MeshRequest8
+    | MeshRequest9
+    | MeshRequest10
+    | MeshRequest11
+    | MeshRequest12
+)
+"""
+The keys of `RenderRequest` and of `MeshCall`, in one object.
+"""
 
 
 class NamespaceMap(TypedDict):
@@ -1072,21 +1415,32 @@ class Plan(TypedDict):
 
 class Meshlock(TypedDict):
     """
-    meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `SourceInput`) as serde reads them.
+    meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its requests (`LoadOptions`, `MeshRequest`, `SourceSpec`, …) as serde reads them (snake_case keys; JavaScript writes them camelCase).
     """
 
+    check_options: NotRequired[CheckOptions]
     check_report: NotRequired[CheckReport]
     diagnostic: NotRequired[Diagnostic]
     diff: NotRequired[Diff]
+    error: NotRequired[ApiError]
+    inline_source: NotRequired[InlineSource]
+    load_options: NotRequired[LoadOptions]
     matrix: NotRequired[Matrix]
+    mesh_request: NotRequired[MeshRequest]
     mesh_settings: NotRequired[MeshSettings]
+    metrics_spec: NotRequired[MetricsSpec]
     namespace_map: NotRequired[NamespaceMap]
     outcome: NotRequired[Outcome]
+    overlay_spec: NotRequired[OverlaySpec]
+    placement: NotRequired[Placement]
     plan: NotRequired[Plan]
+    plan_options: NotRequired[PlanGoalAndWeighRequest]
     reconciliation: NotRequired[Reconciliation]
     resolved_settings: NotRequired[ResolvedSettings]
     simulated_step: NotRequired[SimulatedStep]
     source: NotRequired[Source]
-    source_input: NotRequired[SourceInput]
+    source_spec: NotRequired[SourceSpec]
     stages: NotRequired[Stages]
+    step_spec: NotRequired[StepSpec]
     tour: NotRequired[Tour]
+    weigh_request: NotRequired[WeighRequest]

@@ -1,4 +1,4 @@
-//! The JSON Schema of meshlock's results, generated from the serde types (schemars).
+//! The JSON Schema of meshlock's results and requests, generated from the serde types (schemars).
 //!
 //! `cargo run -q -p meshlock-core --features schema --example schema > schema/meshlock.schema.json`
 //! (or `scripts/gen-types`, which also regenerates the TypeScript and Python types from it).
@@ -6,16 +6,21 @@
 //! validates real results against it.
 //!
 //! One draft-07 document (Node's ajv 6 reads it): `definitions` hold every type, and the root's
-//! properties name the roots, one per result type. Results are described as serde *writes* them
-//! (`Option` fields are required and may be `null`, `skip_serializing_if` fields are optional);
-//! the inputs (`MeshSettings`, `Limits`, `Source`) as serde *reads* them (defaulted fields are
-//! optional). A type that is both and whose two schemas differ is named `NameInput` as read
-//! (`Source` / `SourceInput`: `namespace` is always written, may be left out when read).
+//! properties name the roots, one per result and request type. Results are described as serde
+//! *writes* them (`Option` fields are required and may be `null`, `skip_serializing_if` fields are
+//! optional); the requests of `meshlock::api` (`LoadOptions`, `MeshRequest`, `SourceSpec`, …) as
+//! serde *reads* them (defaulted fields are optional). A type that is both and whose two schemas
+//! differ is named as read by `READ_NAMES` (`Source` / `InlineSource`: `namespace` is always
+//! written, may be left out when read).
 //! Every object lists its properties exhaustively (`additionalProperties: false`), and only
 //! draft-07 formats are kept (schemars' `uint8`, `double`… would stop ajv 6 compiling it).
 
 use std::process::ExitCode;
 
+use meshlock::api::{
+    ApiError, Both, CheckOptions, LoadOptions, MeshRequest, MetricsSpec, OverlaySpec, Placement, PlanGoal, SourceSpec,
+    StepSpec, WeighRequest,
+};
 use meshlock::check::CheckReport;
 use meshlock::heatmap::NamespaceMap;
 use meshlock::migrate::{Diff, Plan, SimulatedStep, Stages};
@@ -48,29 +53,52 @@ pub fn document() -> Result<Value, String> {
         ("diagnostic", results.subschema_for::<Diagnostic>()),
         ("resolved_settings", results.subschema_for::<ResolvedSettings>()),
         ("source", results.subschema_for::<Source>()),
+        ("error", results.subschema_for::<ApiError>()),
     ];
     let input_roots = [
         ("mesh_settings", inputs.subschema_for::<MeshSettings>()),
-        ("source_input", inputs.subschema_for::<Source>()),
+        ("inline_source", inputs.subschema_for::<Source>()),
+        ("source_spec", inputs.subschema_for::<SourceSpec>()),
+        ("overlay_spec", inputs.subschema_for::<OverlaySpec>()),
+        ("placement", inputs.subschema_for::<Placement>()),
+        ("load_options", inputs.subschema_for::<LoadOptions>()),
+        ("check_options", inputs.subschema_for::<CheckOptions>()),
+        ("weigh_request", inputs.subschema_for::<WeighRequest>()),
+        ("metrics_spec", inputs.subschema_for::<MetricsSpec>()),
+        ("step_spec", inputs.subschema_for::<StepSpec>()),
+        ("plan_options", inputs.subschema_for::<Both<PlanGoal, WeighRequest>>()),
+        ("mesh_request", inputs.subschema_for::<MeshRequest>()),
     ];
     let mut definitions = results.take_definitions(true);
     for schema in definitions.values_mut() {
         absent_not_null(schema);
     }
-    // A type both written and read whose two schemas differ (`Source`: `namespace` is always
-    // written, may be left out when read) is `NameInput` as read.
+    // A type both written and read whose two schemas differ is named as read by `READ_NAMES`;
+    // the requests that are Rust type aliases of `Both` by their alias.
     let mut read = inputs.take_definitions(true);
-    let renamed: Vec<String> = read
-        .iter()
-        .filter(|(name, schema)| definitions.get(*name).is_some_and(|written| written != *schema))
-        .map(|(name, _)| name.clone())
-        .collect();
-    let mut input_roots: Vec<(&str, Value)> = input_roots.into_iter().map(|(n, s)| (n, s.to_value())).collect();
-    for name in &renamed {
-        let (from, to) = (format!("#/definitions/{name}"), format!("#/definitions/{name}Input"));
-        if let Some(schema) = read.remove(name) {
-            read.insert(format!("{name}Input"), schema);
+    let mut renames: Vec<(String, String)> = Vec::new();
+    for (name, schema) in &read {
+        if definitions.get(name).is_some_and(|written| written != schema) {
+            let Some((_, as_read)) = READ_NAMES.iter().find(|(rust, _)| rust == name) else {
+                return Err(format!(
+                    "`{name}` is read with another schema than it is written: name its read form in READ_NAMES"
+                ));
+            };
+            renames.push((name.clone(), (*as_read).to_owned()));
         }
+    }
+    renames.extend(
+        ALIASES
+            .iter()
+            .map(|(both, alias)| ((*both).to_owned(), (*alias).to_owned())),
+    );
+    let mut input_roots: Vec<(&str, Value)> = input_roots.into_iter().map(|(n, s)| (n, s.to_value())).collect();
+    for (name, to_name) in &renames {
+        let (from, to) = (format!("#/definitions/{name}"), format!("#/definitions/{to_name}"));
+        let schema = read
+            .remove(name)
+            .ok_or_else(|| format!("no definition `{name}` to name `{to_name}`"))?;
+        read.insert(to_name.clone(), schema);
         read.values_mut().for_each(|schema| rename_ref(schema, &from, &to));
         input_roots
             .iter_mut()
@@ -89,13 +117,25 @@ pub fn document() -> Result<Value, String> {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$comment": format!("Generated from meshlock-core's serde types by core/examples/schema.rs; do not edit. Regenerate: {REGENERATE}"),
         "title": "Meshlock",
-        "description": "meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its inputs (`MeshSettings`, `SourceInput`) as serde reads them.",
+        "description": "meshlock's results as serde writes them (snake_case keys; Node and WASM turn property names into camelCase), one property per result type, and its requests (`LoadOptions`, `MeshRequest`, `SourceSpec`, …) as serde reads them (snake_case keys; JavaScript writes them camelCase).",
         "type": "object",
         "properties": properties,
         "additionalProperties": false,
         "definitions": definitions,
     }))
 }
+
+/// The name of a type's read form where it differs from the written one (`Source`: `namespace` is
+/// always written, may be left out when read: inline YAML as a request gives it).
+const READ_NAMES: &[(&str, &str)] = &[("Source", "InlineSource")];
+
+/// The requests `Both` reads, named by their Rust type alias (`LoadOptions = Both<Placement,
+/// MeshSettings>`): the schema name `Both` derives from its halves.
+const ALIASES: &[(&str, &str)] = &[
+    ("PlacementAndMeshSettings", "LoadOptions"),
+    ("PlacementAndWeighRequestAndMeshSettings", "CheckOptions"),
+    ("RenderRequestAndMeshCall", "MeshRequest"),
+];
 
 /// Points every `$ref` to `from` at `to`.
 fn rename_ref(value: &mut Value, from: &str, to: &str) {

@@ -1,8 +1,9 @@
-//! The committed JSON Schema of the results (`schema/meshlock.schema.json`): (a) it is what
-//! `core/examples/schema.rs` generates from the serde types now, so a result type that changes
-//! without regenerating fails here; (b) real results validate against it: the seed cluster's, and
-//! those of every shared scenario (`tests/scenarios/`, with their intents and observed traffic),
-//! each validated as the root property of its type (`{"plan": …}`).
+//! The committed JSON Schema of the results and requests (`schema/meshlock.schema.json`): (a) it is
+//! what `core/examples/schema.rs` generates from the serde types now, so a result or request type
+//! that changes without regenerating fails here; (b) real results validate against it: the seed
+//! cluster's, and those of every shared scenario (`tests/scenarios/`, with their intents and
+//! observed traffic), each validated as the root property of its type (`{"plan": …}`); (c) it
+//! accepts the requests serde reads and refuses those it refuses.
 //! Runs with `--features schema` (`required-features` in core/Cargo.toml).
 #![allow(
     clippy::unwrap_used,
@@ -47,7 +48,7 @@ fn committed_schema_is_what_the_types_generate() {
             .position(|(a, b)| a != b)
             .unwrap_or_else(|| committed.lines().count().min(now.lines().count()));
         panic!(
-            "{} is out of date with the Rust result types (first difference at line {}: committed {:?}, generated {:?}).\n\
+            "{} is out of date with the Rust result and request types (first difference at line {}: committed {:?}, generated {:?}).\n\
              Regenerate it, and the TypeScript and Python types, with: {}\nthen commit the files under schema/.",
             generator::PATH,
             line + 1,
@@ -79,7 +80,13 @@ fn schema_names_every_root_and_lists_every_property() {
         "MeshSettings",
         "Limits",
         "Source",
-        "SourceInput",
+        "InlineSource",
+        "LoadOptions",
+        "CheckOptions",
+        "MeshRequest",
+        "SourceSpec",
+        "StepSpec",
+        "ApiError",
         "PlanSummary",
     ] {
         assert!(definitions.contains_key(name), "no definition `{name}`");
@@ -318,11 +325,11 @@ fn seed_results_validate() {
         Source::new("a.yaml", "").in_namespace("foo"),
     ] {
         c.check("source", "source", &source);
-        c.check("source", "source_input", &source);
+        c.check("source", "inline_source", &source);
     }
     c.check(
         "source without namespace",
-        "source_input",
+        "inline_source",
         &json!({"name": "a.yaml", "text": ""}),
     );
     c.finish(&[
@@ -497,5 +504,122 @@ fn schema_refuses_what_serde_does_not_write() {
     assert!(!validator.is_valid(&json!({ "no_such_root": {} })));
     // Written, a source always has its namespace; read, it may be left out.
     assert!(!validator.is_valid(&json!({ "source": { "name": "a.yaml", "text": "" } })));
-    assert!(validator.is_valid(&json!({ "source_input": { "name": "a.yaml", "text": "" } })));
+    assert!(validator.is_valid(&json!({ "inline_source": { "name": "a.yaml", "text": "" } })));
+}
+
+/// Requests: the schema accepts what the core's serde types read and refuses what they refuse
+/// (each request as its root, snake_case keys as serde reads them after `from_js`).
+#[test]
+fn requests_validate_as_serde_reads_them() {
+    use meshlock::api::{CheckOptions, LoadOptions, MeshRequest, SourceSpec, StepSpec};
+    use serde::de::DeserializeOwned;
+
+    fn reads<T: DeserializeOwned>(value: &Value) -> bool {
+        serde_json::from_value::<T>(value.clone()).is_ok()
+    }
+    /// A request's root, whether serde reads it, the request.
+    type Case = (&'static str, fn(&Value) -> bool, Value);
+    let validator = jsonschema::draft7::new(&committed()).unwrap();
+    let cases: Vec<Case> = vec![
+        ("load_options", reads::<LoadOptions>, json!({})),
+        (
+            "load_options",
+            reads::<LoadOptions>,
+            json!({"namespace": "foo", "istio_version": "1.5", "limits": {"max_depth": 8}}),
+        ),
+        (
+            "load_options",
+            reads::<LoadOptions>,
+            json!({"namespace": "foo", "nope": 1}),
+        ),
+        ("load_options", reads::<LoadOptions>, json!({"edges": "all"})),
+        (
+            "check_options",
+            reads::<CheckOptions>,
+            json!({"edges": "declared", "intents": ["a.yaml", {"builtin": "seed"}], "counts_only": true, "auto_mtls": false}),
+        ),
+        (
+            "check_options",
+            reads::<CheckOptions>,
+            json!({"metrics": {"name": "m.prom"}}),
+        ),
+        ("source_spec", reads::<SourceSpec>, json!("a.yaml")),
+        ("source_spec", reads::<SourceSpec>, json!({"builtin": "seed"})),
+        (
+            "source_spec",
+            reads::<SourceSpec>,
+            json!({"name": "a.yaml", "text": ""}),
+        ),
+        ("source_spec", reads::<SourceSpec>, json!({"name": "a.yaml"})),
+        (
+            "step_spec",
+            reads::<StepSpec>,
+            json!(["kind: List", {"builtin": "seed"}]),
+        ),
+        (
+            "step_spec",
+            reads::<StepSpec>,
+            json!({"name": "undo", "delete": "kind: List"}),
+        ),
+        (
+            "step_spec",
+            reads::<StepSpec>,
+            json!({"name": "x", "text": "kind: List"}),
+        ),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "probe", "from": "a/b", "to": "c:80", "render": "text"}),
+        ),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "plan", "goal": "strict", "allow_break": "a/b", "counts_only": true, "render": ["text"]}),
+        ),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "matrix-between", "client_namespace": "foo", "edges": "all"}),
+        ),
+        ("mesh_request", reads::<MeshRequest>, json!({"op": "stages"})),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "simulate", "steps": [{"apply": "kind: List"}, "kind: List"]}),
+        ),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "ready", "metrics": "m.prom"}),
+        ),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "probe", "from": "a/b"}),
+        ),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "plan", "goal": "strict", "from": "a/b"}),
+        ),
+        ("mesh_request", reads::<MeshRequest>, json!({"op": "fly"})),
+        (
+            "mesh_request",
+            reads::<MeshRequest>,
+            json!({"op": "check", "render": "pdf"}),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (root, serde_reads, request) in &cases {
+        let schema_accepts = validator.is_valid(&json!({ *root: request }));
+        if schema_accepts != serde_reads(request) {
+            wrong.push(format!(
+                "{root} {request}: schema accepts {schema_accepts}, serde reads {}",
+                !schema_accepts
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "the schema and serde disagree:\n{}", wrong.join("\n"));
+    // Both verdicts are exercised.
+    assert!(cases.iter().any(|(_, reads, r)| reads(r)) && cases.iter().any(|(_, reads, r)| !reads(r)));
 }

@@ -1,5 +1,5 @@
 // Types of web-playground/node/index.cjs: the native package's API (bindings-node/index.d.ts), served
-// by the WASM build. The data shapes are the engine's (wasm/src/types.d.ts); checked against real
+// by the WASM build. The data shapes are the engine's (generated: schema/meshlock-bindings.d.ts); checked against real
 // results by tests/types (samples.mjs + tsc).
 import type {
   CheckReport,
@@ -18,7 +18,7 @@ import type {
   SourceInput,
   Stages,
   Tour,
-} from '../wasm/src/types'
+} from '../../schema/meshlock-bindings.js'
 
 export type {
   Alternative,
@@ -76,7 +76,7 @@ export type {
   NamespaceMap,
   NamespacePair,
   OutcomeClass,
-} from '../wasm/src/types'
+} from '../../schema/meshlock-bindings.js'
 
 /** `io`: a file could not be read; `unsupported`: not in this build (see `callJson`). */
 export type ErrorCode = EngineErrorCode | 'io' | 'unsupported'

@@ -54,3 +54,63 @@ impl<'de> Deserializer<'de> for FieldNames<'_> {
         unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
 }
+
+/// The keys of `A` and of `B` in one closed object, as [`Both`] reads them: `allOf` of the two
+/// would be right for TypeScript but no JSON could pass it, each side refusing the other's keys.
+/// A side that is several shapes (`MeshCall`'s operations) is merged into each shape.
+#[cfg(feature = "schema")]
+impl<A: schemars::JsonSchema, B: schemars::JsonSchema> schemars::JsonSchema for Both<A, B> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("{}And{}", A::schema_name(), B::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let a = A::json_schema(generator).to_value();
+        let b = B::json_schema(generator).to_value();
+        let mut merged = serde_json::Map::new();
+        merged.insert(
+            "description".to_owned(),
+            Value::String(format!(
+                "The keys of `{}` and of `{}`, in one object.",
+                A::schema_name(),
+                B::schema_name()
+            )),
+        );
+        if let Value::Object(map) = merge(a, b) {
+            merged.extend(map);
+        }
+        merged.into()
+    }
+}
+
+/// Two object schemas as one (properties and `required` joined), distributed over the branches
+/// of a `oneOf`/`anyOf` on either side.
+#[cfg(feature = "schema")]
+fn merge(a: Value, b: Value) -> Value {
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = b.get(key) {
+            let each = branches.iter().map(|branch| merge(a.clone(), branch.clone())).collect();
+            return serde_json::json!({ key: Value::Array(each) });
+        }
+        if let Some(Value::Array(branches)) = a.get(key) {
+            let each = branches.iter().map(|branch| merge(branch.clone(), b.clone())).collect();
+            return serde_json::json!({ key: Value::Array(each) });
+        }
+    }
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for side in [&a, &b] {
+        if let Some(Value::Object(own)) = side.get("properties") {
+            properties.extend(own.clone());
+        }
+        if let Some(Value::Array(own)) = side.get("required") {
+            required.extend(own.iter().cloned());
+        }
+    }
+    serde_json::json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}

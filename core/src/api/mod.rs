@@ -39,6 +39,7 @@ use crate::seed::TourError;
 /// The stable code of every failure, the same on every surface (`MeshlockError.code`, the JSON
 /// twin's `code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
     /// The input does not load (or is past a limit): its diagnostics say where and why.
@@ -85,6 +86,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The one error shape of every binding: a stable code, a message, and the input diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,

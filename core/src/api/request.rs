@@ -31,6 +31,7 @@ pub type CheckOptions = Both<Placement, Both<WeighRequest, MeshSettings>>;
 
 /// A probe's route: `curl http://TO` from a pod of workload `from` (`namespace/name`).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     pub from: String,
@@ -39,6 +40,7 @@ pub struct Route {
 
 /// One namespace pair of the map (a side absent or `null`: every namespace).
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Pair {
     #[serde(default)]
@@ -50,9 +52,19 @@ pub struct Pair {
 /// A plan's goal (`strict`, `mesh-strict`, `namespace=NS[,NS…]`; default `strict`) and the
 /// `namespace/workload` clients allowed to break.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanGoal {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^\s*(strict|mesh-strict|(namespace|strict-namespaces)=.+)\s*$"))
+    )]
+    // TypeScript's type for the pattern (json-schema-to-typescript reads `tsType`).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(extend("tsType" = "\"strict\" | \"mesh-strict\" | `namespace=${string}` | null"))
+    )]
     pub goal: Option<String>,
     #[serde(default)]
     pub allow_break: Option<OneOrMany<String>>,
@@ -67,6 +79,7 @@ pub enum StepSpec {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NamedStep {
     #[serde(default)]
@@ -90,13 +103,35 @@ impl<'de> Deserialize<'de> for StepSpec {
     }
 }
 
+/// What [`StepSpec`]'s `Deserialize` accepts: YAML text, a list of sources, or a named step (an
+/// object is always a named step, so a lone inline source is not a step).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for StepSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StepSpec".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "One step of `simulate`: sources to apply, or a named step (`{name?, apply?, delete?}`: deletes, then applies; unnamed steps are `step N`).",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": generator.subschema_for::<OverlaySpec>() },
+                generator.subschema_for::<NamedStep>(),
+            ]
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SimulateRequest {
     pub steps: Vec<StepSpec>,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReadyRequest {
     pub metrics: super::MetricsSpec,
@@ -105,6 +140,7 @@ pub struct ReadyRequest {
 /// Every operation on a loaded mesh, by its `op`. (Operations without keys are empty struct
 /// variants: serde lets a unit variant ignore unknown keys.)
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum MeshCall {
     /// What `curl` sees: an `Outcome`.
@@ -135,6 +171,7 @@ pub enum MeshCall {
 
 /// A rendering of an answer, as the CLI prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Rendering {
     /// Prose or a report: `explain`, `check`, `plan`, `stages`, `ready`, `tour`.
@@ -161,6 +198,7 @@ impl Rendering {
 /// `render`: one rendering (the answer is that rendering alone) or a list (the answer carries
 /// each under its name: `text`, `table`, `csv`, `sarif`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Render {
     Only(Rendering),
@@ -168,6 +206,7 @@ pub enum Render {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RenderRequest {
     #[serde(default)]

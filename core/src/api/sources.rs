@@ -17,26 +17,35 @@ pub const DEFAULT_SOURCE_NAME: &str = "input.yaml";
 /// without a file system (the browser) give text, or a file's bytes converted by the host
 /// ([`source_from_file`]).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum SourceSpec {
     Path(String),
-    Builtin { builtin: String },
+    Builtin {
+        #[cfg_attr(feature = "schema", schemars(extend("enum" = ["seed"])))]
+        builtin: String,
+    },
     Inline(Source),
 }
 
 /// A source applied to a loaded mesh (`apply`, the steps of `simulate`). A string is YAML text
 /// named `input.yaml`: what-ifs are short and written by hand (as a Python `apply("…")`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum OverlaySpec {
     Text(String),
-    Builtin { builtin: String },
+    Builtin {
+        #[cfg_attr(feature = "schema", schemars(extend("enum" = ["seed"])))]
+        builtin: String,
+    },
     Inline(Source),
 }
 
 /// Where sources given as text go: `name` names YAML text (default `input.yaml`); `namespace` is
 /// the namespace of documents without one (`kubectl apply -n`).
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     #[serde(default)]
@@ -47,6 +56,7 @@ pub struct Placement {
 
 /// One item or a list of them (`intents: "a.yaml"` or `intents: ["a.yaml", "b.csv"]`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(inline))]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
     Many(Vec<T>),
@@ -71,6 +81,7 @@ impl<T> OneOrMany<T> {
 /// Observed traffic (Prometheus text exposition or the JSON of its HTTP API): a path, or the
 /// text with the name its diagnostics give.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum MetricsSpec {
     Path(String),

@@ -17,6 +17,7 @@ use crate::settings::{Limits, MeshSettings};
 /// (observed traffic), `counts_only` (`check` and `plan`: counts and groups, no per-edge lists).
 /// Absent or `null`: not given.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WeighRequest {
     #[serde(default)]
