@@ -17,6 +17,8 @@
     reason = "test code: a failure should stop the test"
 )]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -284,23 +286,6 @@ struct ScenarioPlan {
     allow_break: Vec<String>,
 }
 
-fn scenario_files(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("scenario dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 fn load_scenario(scenario: &Scenario) -> Option<Mesh> {
     let sources: Vec<Source> = scenario
         .sources
@@ -420,8 +405,7 @@ fn scenario_plans(scenario: &Scenario) -> Vec<(Goal, Vec<WorkloadId>)> {
 /// Runs every emitter; the report counts the documents and lists the failures.
 fn emit_everything(schemas: &Schemas) -> Report {
     let mut report = Report::default();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
-    let files = scenario_files(&root);
+    let files = support::scenario_files();
     assert!(files.len() >= 20, "expected the scenario corpus, found {}", files.len());
     for file in &files {
         let text = std::fs::read_to_string(file).expect("read scenario");

@@ -8,7 +8,9 @@
     reason = "test code: a failure should stop the test"
 )]
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use meshlock::{IstioVersion, Mesh, MeshSettings, Source};
 use serde::Deserialize;
@@ -165,24 +167,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Ok(Some(Option::deserialize(d)?))
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
-    let mut files = Vec::new();
-    let mut dirs = vec![root];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("scenario dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 fn sources(scenario: &Scenario) -> Vec<Source> {
     scenario
         .sources
@@ -266,13 +250,20 @@ fn run(scenario: &Scenario) -> Vec<String> {
             }
         };
         let mut mismatches = Vec::new();
-        let transport = got.transport.map(|t| t.as_str().to_owned());
-        let verdict = serde_json::to_value(got.verdict).unwrap();
-        if want.status.as_ref().is_some_and(|s| *s != got.status.to_string()) {
-            mismatches.push(format!("status want {:?} got {}", want.status, got.status));
+        let transport = got.response.transport.map(|t| t.as_str().to_owned());
+        let verdict = serde_json::to_value(got.response.verdict()).unwrap();
+        if want
+            .status
+            .as_ref()
+            .is_some_and(|s| *s != got.response.status.to_string())
+        {
+            mismatches.push(format!("status want {:?} got {}", want.status, got.response.status));
         }
-        if want.curl_exit.is_some_and(|c| c != got.curl_exit) {
-            mismatches.push(format!("curl_exit want {:?} got {}", want.curl_exit, got.curl_exit));
+        if want.curl_exit.is_some_and(|c| c != got.response.curl_exit) {
+            mismatches.push(format!(
+                "curl_exit want {:?} got {}",
+                want.curl_exit, got.response.curl_exit
+            ));
         }
         if want.transport.as_ref().is_some_and(|t| *t != transport) {
             mismatches.push(format!("transport want {:?} got {transport:?}", want.transport));
@@ -280,8 +271,8 @@ fn run(scenario: &Scenario) -> Vec<String> {
         if want.verdict.as_ref().is_some_and(|v| verdict != v.as_str()) {
             mismatches.push(format!("verdict want {:?} got {verdict}", want.verdict));
         }
-        if want.reason.as_ref().is_some_and(|r| *r != got.reason.as_str()) {
-            mismatches.push(format!("reason want {:?} got {}", want.reason, got.reason));
+        if want.reason.as_ref().is_some_and(|r| *r != got.response.reason.as_str()) {
+            mismatches.push(format!("reason want {:?} got {}", want.reason, got.response.reason));
         }
         if !mismatches.is_empty() {
             let chain = meshlock::render::explain(&got, meshlock::render::Style::PLAIN);
@@ -472,7 +463,7 @@ fn run(scenario: &Scenario) -> Vec<String> {
 
 #[test]
 fn every_scenario_passes() {
-    let files = scenario_files();
+    let files = support::scenario_files();
     assert!(
         files.len() >= 20,
         "expected the scenario corpus, found {} files",
