@@ -10,7 +10,7 @@
 #[path = "../../core/tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn meshlock(args: &[&str]) -> Output {

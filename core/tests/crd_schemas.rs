@@ -17,6 +17,8 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "support/scenario_inputs.rs"]
+mod scenario_inputs;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -25,7 +27,7 @@ use std::path::{Path, PathBuf};
 use meshlock::generate::{GenSpec, cluster};
 use meshlock::migrate::Goal;
 use meshlock::model::WorkloadId;
-use meshlock::{IstioVersion, Mesh, MeshSettings, Source};
+use meshlock::{Mesh, MeshSettings, Source};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -251,26 +253,9 @@ fn validate(schemas: &Schemas, doc: &Value) -> Vec<String> {
 struct Scenario {
     name: String,
     #[serde(default)]
-    settings: ScenarioSettings,
-    sources: Vec<ScenarioSource>,
+    settings: scenario_inputs::Settings,
+    sources: Vec<scenario_inputs::SourceSpec>,
     expect: ScenarioExpect,
-}
-
-#[derive(Default, Deserialize)]
-struct ScenarioSettings {
-    istio_version: Option<String>,
-    auto_mtls: Option<bool>,
-    root_namespace: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ScenarioSource {
-    builtin: Option<String>,
-    name: Option<String>,
-    namespace: Option<String>,
-    yaml: Option<String>,
-    /// Declared traffic as CSV (read by ingest like YAML text).
-    csv: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -287,30 +272,9 @@ struct ScenarioPlan {
 }
 
 fn load_scenario(scenario: &Scenario) -> Option<Mesh> {
-    let sources: Vec<Source> = scenario
-        .sources
-        .iter()
-        .map(|s| match (&s.builtin, s.yaml.as_ref().or(s.csv.as_ref())) {
-            (Some(b), None) if b == "seed" => meshlock::seed::cluster_source(),
-            (None, Some(yaml)) if s.yaml.is_none() || s.csv.is_none() => Source {
-                name: s.name.clone().unwrap_or_else(|| "input.yaml".to_owned()),
-                text: yaml.clone(),
-                namespace: s.namespace.clone(),
-            },
-            other => panic!("{}: bad source {other:?}", scenario.name),
-        })
-        .collect();
-    let s = &scenario.settings;
-    let settings = MeshSettings {
-        istio_version: s
-            .istio_version
-            .as_deref()
-            .map(|v| v.parse::<IstioVersion>().expect("version")),
-        auto_mtls: s.auto_mtls,
-        root_namespace: s.root_namespace.clone(),
-        ..MeshSettings::default()
-    };
-    Mesh::load(&sources, &settings).ok().map(|l| l.mesh)
+    scenario_inputs::load(&scenario.name, &scenario.settings, &scenario.sources)
+        .ok()
+        .map(|l| l.mesh)
 }
 
 /// Every plan worth making on `mesh`: each goal (the scenario's own, `strict`, `mesh-strict`, one

@@ -8,11 +8,12 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "support/scenario_inputs.rs"]
+mod scenario_inputs;
 mod support;
 
 use std::path::Path;
 
-use meshlock::{IstioVersion, Mesh, MeshSettings, Source};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -24,30 +25,11 @@ struct Scenario {
     #[allow(dead_code, reason = "documentation for people")]
     rule: String,
     #[serde(default)]
-    settings: Settings,
-    sources: Vec<ScenarioSource>,
+    settings: scenario_inputs::Settings,
+    sources: Vec<scenario_inputs::SourceSpec>,
     /// Observed traffic: a file of `tests/telemetry/` (observed evidence for plans, `scope`, `evidence`).
     metrics: Option<String>,
     expect: Expect,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    istio_version: Option<String>,
-    auto_mtls: Option<bool>,
-    root_namespace: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScenarioSource {
-    builtin: Option<String>,
-    name: Option<String>,
-    namespace: Option<String>,
-    yaml: Option<String>,
-    /// An intents CSV (`from,to`), read like a YAML source.
-    csv: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,38 +149,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Ok(Some(Option::deserialize(d)?))
 }
 
-fn sources(scenario: &Scenario) -> Vec<Source> {
-    scenario
-        .sources
-        .iter()
-        .map(|s| match (&s.builtin, s.yaml.as_ref().or(s.csv.as_ref())) {
-            (Some(b), None) if b == "seed" => meshlock::seed::cluster_source(),
-            (None, Some(yaml)) if s.yaml.is_none() || s.csv.is_none() => Source {
-                name: s.name.clone().unwrap_or_else(|| "input.yaml".to_owned()),
-                text: yaml.clone(),
-                namespace: s.namespace.clone(),
-            },
-            other => panic!("{}: bad source {other:?}", scenario.name),
-        })
-        .collect()
-}
-
-fn settings(s: &Settings) -> MeshSettings {
-    MeshSettings {
-        istio_version: s
-            .istio_version
-            .as_deref()
-            .map(|v| v.parse::<IstioVersion>().expect("version")),
-        auto_mtls: s.auto_mtls,
-        root_namespace: s.root_namespace.clone(),
-        ..MeshSettings::default()
-    }
-}
-
 /// Checks one scenario; returns the mismatches.
 fn run(scenario: &Scenario) -> Vec<String> {
     let mut failures = Vec::new();
-    let result = Mesh::load(&sources(scenario), &settings(&scenario.settings));
+    let result = scenario_inputs::load(&scenario.name, &scenario.settings, &scenario.sources);
     // Loading diagnostics, plus what `check` finds on a mesh that loads.
     let diagnostics = match &result {
         Ok(loaded) => loaded.mesh.check().diagnostics,

@@ -15,7 +15,10 @@ fn outcomes(matrix: &Matrix) -> HashMap<(String, String), String> {
     matrix
         .edges
         .iter()
-        .map(|e| ((e.from.to_string(), e.to.clone()), format!("{} {:?} {:?}", e.response.status, e.response.transport, e.response.reason)))
+        .map(|e| {
+            let r = &e.response;
+            ((e.from.to_string(), e.to.clone()), format!("{} {:?} {:?}", r.status, r.transport, r.reason))
+        })
         .collect()
 }
 

@@ -514,11 +514,12 @@ fn resolve_settings(
         }
         None => (IstioVersion::CURRENT, SettingOrigin::Default),
     };
-    let (mut auto_mtls, auto_mtls_origin) = match (requested.auto_mtls, mesh_config.and_then(|m| m.enable_auto_mtls)) {
-        (Some(on), _) => (on, SettingOrigin::Explicit),
-        (None, Some(on)) => (on, SettingOrigin::MeshConfig),
-        (None, None) => (istio_version.auto_mtls_default(), SettingOrigin::Default),
-    };
+    let (mut auto_mtls, auto_mtls_origin) =
+        match (requested.auto_mtls, mesh_config.and_then(|m| m.config.enable_auto_mtls)) {
+            (Some(on), _) => (on, SettingOrigin::Explicit),
+            (None, Some(on)) => (on, SettingOrigin::MeshConfig),
+            (None, None) => (istio_version.auto_mtls_default(), SettingOrigin::Default),
+        };
     if auto_mtls && istio_version.minor() < 4 {
         diagnostics.push(
             Diagnostic::warning(
@@ -532,13 +533,13 @@ fn resolve_settings(
     let root_namespace = requested
         .root_namespace
         .clone()
-        .or_else(|| mesh_config.and_then(|m| m.root_namespace.clone()))
+        .or_else(|| mesh_config.and_then(|m| m.config.root_namespace.clone()))
         .or_else(|| mesh_config.map(|m| m.namespace.clone()))
         .unwrap_or_else(|| DEFAULT_ROOT_NAMESPACE.to_owned());
     let trust_domain = requested
         .trust_domain
         .clone()
-        .or_else(|| mesh_config.and_then(|m| m.trust_domain.clone()))
+        .or_else(|| mesh_config.and_then(|m| m.config.trust_domain.clone()))
         .unwrap_or_else(|| crate::settings::CLUSTER_DOMAIN.to_owned());
     ResolvedSettings {
         istio_version,
@@ -782,11 +783,11 @@ impl IngressGateway {
             config.and_then(get).cloned().unwrap_or_else(|| default.to_owned())
         };
         Self {
-            class: field(|m| m.ingress_class.as_ref(), "istio"),
-            mode: field(|m| m.ingress_controller_mode.as_ref(), "STRICT").to_ascii_uppercase(),
+            class: field(|m| m.config.ingress_class.as_ref(), "istio"),
+            mode: field(|m| m.config.ingress_controller_mode.as_ref(), "STRICT").to_ascii_uppercase(),
             id: WorkloadId::new(
                 root_namespace,
-                field(|m| m.ingress_service.as_ref(), "istio-ingressgateway"),
+                field(|m| m.config.ingress_service.as_ref(), "istio-ingressgateway"),
             ),
         }
     }
