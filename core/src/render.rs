@@ -442,16 +442,24 @@ fn effects(out: &mut String, groups: &[crate::migrate::EdgeGroup], detail: Detai
     }
 }
 
+/// One side of a changed edge: `503 fail`, or `-` where the edge does not exist.
+fn state_text(s: Option<crate::migrate::EdgeState>) -> String {
+    s.map_or("-".to_owned(), |s| format!("{} {}", s.response.status, s.label()))
+}
+
 fn change_line(c: &crate::migrate::EdgeChange) -> String {
-    let side = |s: Option<crate::migrate::EdgeState>| {
-        s.map_or("-".to_owned(), |s| format!("{} {}", s.response.status, s.label()))
-    };
     let cause = if c.cause.is_empty() {
         String::new()
     } else {
         format!("  (by {})", c.cause.join(", "))
     };
-    format!("{} → {}: {} ⇒ {}{cause}", c.from, c.to, side(c.before), side(c.after))
+    format!(
+        "{} → {}: {} ⇒ {}{cause}",
+        c.from,
+        c.to,
+        state_text(c.before),
+        state_text(c.after)
+    )
 }
 
 /// The plan as a Markdown runbook: readable in a terminal, and written as PLAN.md.
@@ -742,9 +750,6 @@ pub fn diff_with(diff: &crate::migrate::Diff, detail: Detail) -> String {
 
 pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
     let mut out = String::from("| change | from | to | before | after | cause |\n|---|---|---|---|---|---|\n");
-    let side = |s: Option<crate::migrate::EdgeState>| {
-        s.map_or("-".to_owned(), |s| format!("{} {}", s.response.status, s.label()))
-    };
     for c in &diff.changes {
         let _ = writeln!(
             out,
@@ -752,8 +757,8 @@ pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
             c.change,
             c.from,
             c.to,
-            side(c.before),
-            side(c.after),
+            state_text(c.before),
+            state_text(c.after),
             c.cause.join(", ")
         );
     }

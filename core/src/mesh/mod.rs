@@ -490,15 +490,20 @@ fn finish(
     Ok(Loaded { mesh, diagnostics })
 }
 
+/// The input's mesh config, if it holds one.
+fn mesh_config(resources: &[Arc<Stored>]) -> Option<&MeshConfigDoc> {
+    resources.iter().find_map(|s| match &s.resource {
+        Resource::MeshConfig(m) => Some(m),
+        _ => None,
+    })
+}
+
 fn resolve_settings(
     requested: &MeshSettings,
     resources: &[Arc<Stored>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResolvedSettings {
-    let mesh_config: Option<&MeshConfigDoc> = resources.iter().find_map(|s| match &s.resource {
-        Resource::MeshConfig(m) => Some(m),
-        _ => None,
-    });
+    let mesh_config = mesh_config(resources);
     let has_v1alpha1 = resources.iter().any(|s| matches!(s.resource, Resource::AuthnPolicy(_)));
     let (istio_version, istio_version_origin) = match requested.istio_version {
         Some(v) => (v, SettingOrigin::Explicit),
@@ -775,10 +780,7 @@ struct IngressGateway {
 
 impl IngressGateway {
     fn new(resources: &[Arc<Stored>], root_namespace: &str) -> Self {
-        let config = resources.iter().find_map(|s| match &s.resource {
-            Resource::MeshConfig(m) => Some(m),
-            _ => None,
-        });
+        let config = mesh_config(resources);
         let field = |get: fn(&MeshConfigDoc) -> Option<&String>, default: &str| {
             config.and_then(get).cloned().unwrap_or_else(|| default.to_owned())
         };
