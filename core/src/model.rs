@@ -594,7 +594,8 @@ pub struct AuthorizationPolicy {
     pub rules: Vec<AuthzRule>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where legacy RBAC is on, read and written as Istio spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RbacMode {
     Off,

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAcc
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::model::{AuthzAction, TlsMode};
+use crate::model::{AuthzAction, RbacMode, TlsMode};
 
 /// A field of a modelled schema that meshlock reads past: consumed node by node without keeping
 /// anything. Not `serde::de::IgnoredAny`, because `serde_ignored` reports whatever that skips as an
@@ -734,15 +734,6 @@ pub struct RbacConfigSpec {
     pub inclusion: Option<RbacTarget>,
     pub exclusion: Option<RbacTarget>,
     pub enforcement_mode: Option<ReadPast>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RbacMode {
-    Off,
-    On,
-    OnWithInclusion,
-    OnWithExclusion,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
