@@ -9,7 +9,7 @@ pub fn probe_hint(mesh: &Mesh, outcome: &Outcome, given: &str) -> Option<String>
     let target = given.split_once("://").map_or(given, |(_, rest)| rest);
     let target = target.split_once('/').map_or(target, |(authority, _)| authority);
     let (host, port) = target.rsplit_once(':').unwrap_or((target, ""));
-    let why = match outcome.reason {
+    let why = match outcome.response.reason {
         Reason::UnknownHost => {
             let similar = similar_services(mesh, host);
             let also = if similar.is_empty() {
@@ -37,7 +37,7 @@ pub fn probe_hint(mesh: &Mesh, outcome: &Outcome, given: &str) -> Option<String>
         Reason::NoEndpoints => format!("no endpoints: no pod matches the selector of the Service {host}"),
         _ => return None,
     };
-    Some(format!("{}  {why}", outcome.status))
+    Some(format!("{}  {why}", outcome.response.status))
 }
 
 /// Services whose `name.namespace` is a few edits away from `host`, or whose name is close to

@@ -409,11 +409,11 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                     if let Some(why) = hint::probe_hint(&mesh, &outcome, &args.to) {
                         eprintln!("meshlock: {why}");
                     }
-                    emit(&format!("{}\n", outcome.status))?;
+                    emit(&format!("{}\n", outcome.response.status))?;
                 }
                 ProbeFormat::Json => emit(&json(&outcome)?)?,
             }
-            Ok(gate(args.fail_on_broken, outcome.verdict == Verdict::Fail))
+            Ok(gate(args.fail_on_broken, outcome.response.verdict() == Verdict::Fail))
         }
         Command::Explain(args) => {
             let mesh = load(&args.input)?;
@@ -422,7 +422,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 ProbeFormat::Text => emit(&render::explain(&outcome, style))?,
                 ProbeFormat::Json => emit(&json(&outcome)?)?,
             }
-            Ok(gate(args.fail_on_broken, outcome.verdict == Verdict::Fail))
+            Ok(gate(args.fail_on_broken, outcome.response.verdict() == Verdict::Fail))
         }
         Command::Matrix(args) if args.by == MatrixBy::Namespace => {
             let mesh = load(&args.input)?;
@@ -444,7 +444,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                     let mut broken = false;
                     let rows = std::iter::once(render::CSV_HEADER_EVIDENCE.to_owned()).chain(
                         mesh.edges_in_scope(&evidence, scope).map(|edge| {
-                            broken |= edge.verdict == Verdict::Fail;
+                            broken |= edge.response.verdict() == Verdict::Fail;
                             render::csv_row(&edge)
                         }),
                     );
@@ -465,7 +465,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                         MatrixFormat::Md => render::matrix_markdown(&matrix),
                         _ => render::matrix_table(&matrix, style),
                     })?;
-                    matrix.edges.iter().any(|e| e.verdict == Verdict::Fail)
+                    matrix.edges.iter().any(|e| e.response.verdict() == Verdict::Fail)
                 }
             };
             Ok(gate(args.fail_on_broken, broken))
@@ -478,7 +478,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 MatrixFormat::Csv => {
                     let mut broken = false;
                     let rows = std::iter::once(render::CSV_HEADER.to_owned()).chain(mesh.edges().map(|edge| {
-                        broken |= edge.verdict == Verdict::Fail;
+                        broken |= edge.response.verdict() == Verdict::Fail;
                         render::csv_row(&edge)
                     }));
                     let mut written = Ok(());
@@ -493,7 +493,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                 MatrixFormat::Json => serde_json::to_writer_pretty(&mut out, &mesh.matrix_stream())
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"))
-                    .map(|()| args.fail_on_broken && mesh.edges().any(|e| e.verdict == Verdict::Fail)),
+                    .map(|()| args.fail_on_broken && mesh.edges().any(|e| e.response.verdict() == Verdict::Fail)),
                 MatrixFormat::Table | MatrixFormat::Md => {
                     let matrix = mesh.matrix();
                     let text = match args.format {
@@ -501,7 +501,7 @@ fn run(cli: Cli, style: Style) -> Result<u8, Failure> {
                         _ => render::matrix_markdown(&matrix),
                     };
                     out.write_all(text.as_bytes())
-                        .map(|()| matrix.edges.iter().any(|e| e.verdict == Verdict::Fail))
+                        .map(|()| matrix.edges.iter().any(|e| e.response.verdict() == Verdict::Fail))
                 }
             };
             match written.and_then(|broken| out.flush().map(|()| broken)) {

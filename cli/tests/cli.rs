@@ -7,7 +7,10 @@
     reason = "test code: a failure should stop the test"
 )]
 
-use std::path::{Path, PathBuf};
+#[path = "../../core/tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn meshlock(args: &[&str]) -> Output {
@@ -17,12 +20,8 @@ fn meshlock(args: &[&str]) -> Output {
         .expect("run meshlock")
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn seed_file(name: &str) -> String {
-    repo().join("core/seed").join(name).display().to_string()
+    support::repo().join("core/seed").join(name).display().to_string()
 }
 
 fn stdout(o: &Output) -> String {
@@ -174,7 +173,7 @@ fn matrix_formats() {
 #[test]
 fn no_input_in_tests_makes_the_cli_panic() {
     let mut files = Vec::new();
-    let mut dirs = vec![repo().join("tests"), repo().join("core/seed")];
+    let mut dirs = vec![support::repo().join("tests"), support::repo().join("core/seed")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -394,7 +393,7 @@ fn check_points_at_the_deciding_rule() {
 
 /// Writes a shared scenario's sources to files and returns the `-f` arguments.
 fn scenario_args(scenario: &str, dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(repo().join("tests/scenarios").join(scenario)).unwrap();
+    let text = std::fs::read_to_string(support::repo().join("tests/scenarios").join(scenario)).unwrap();
     let scenario: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let mut args = Vec::new();
@@ -487,19 +486,7 @@ fn diff_refuses_disable_straight_to_strict() {
 /// with one `-n` and are replayed by the library runner only; the count is printed.
 #[test]
 fn the_shared_scenarios_through_the_cli() {
-    let mut files = Vec::new();
-    let mut dirs = vec![repo().join("tests/scenarios")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = support::scenario_files();
     let scratch = std::env::temp_dir().join(format!("meshlock-scenarios-{}", std::process::id()));
     let (mut replayed, mut skipped, mut probes) = (0, 0, 0);
     let mut failures = Vec::new();
@@ -549,18 +536,14 @@ fn the_shared_scenarios_through_the_cli() {
                 .unwrap()
         };
         let expect = &scenario["expect"];
-        let name = file.strip_prefix(repo()).unwrap_or(file).display().to_string();
+        let listed = move |key: &str| expect.get(key).and_then(|l| l.as_sequence()).into_iter().flatten();
+        let name = file.strip_prefix(support::repo()).unwrap_or(file).display().to_string();
         if expect.get("load").and_then(|l| l.as_str()) == Some("error") {
             let out = run(&["matrix"]);
             if out.status.code() != Some(2) {
                 failures.push(format!("{name}: want exit 2, got {:?}", out.status.code()));
             }
-            for d in expect
-                .get("diagnostics")
-                .and_then(|d| d.as_sequence())
-                .into_iter()
-                .flatten()
-            {
+            for d in listed("diagnostics") {
                 let code = d["code"].as_str().unwrap();
                 if !stderr(&out).contains(code) {
                     failures.push(format!("{name}: {code} not on stderr"));
@@ -576,28 +559,18 @@ fn the_shared_scenarios_through_the_cli() {
             .iter()
             .filter_map(|d| d["code"].as_str())
             .collect();
-        for d in expect
-            .get("diagnostics")
-            .and_then(|d| d.as_sequence())
-            .into_iter()
-            .flatten()
-        {
+        for d in listed("diagnostics") {
             let code = d["code"].as_str().unwrap();
             if !codes.contains(&code) {
                 failures.push(format!("{name}: {code} not reported by check"));
             }
         }
-        for code in expect
-            .get("absent_diagnostics")
-            .and_then(|d| d.as_sequence())
-            .into_iter()
-            .flatten()
-        {
+        for code in listed("absent_diagnostics") {
             if codes.contains(&code.as_str().unwrap()) {
                 failures.push(format!("{name}: {} must be absent", code.as_str().unwrap()));
             }
         }
-        for probe in expect.get("probes").and_then(|p| p.as_sequence()).into_iter().flatten() {
+        for probe in listed("probes") {
             probes += 1;
             let (from, to) = (probe["from"].as_str().unwrap(), probe["to"].as_str().unwrap());
             let out = run(&["probe", "--format", "json", "--from", from, "--to", to]);

@@ -8,22 +8,21 @@
     reason = "test code: a failure should stop the test"
 )]
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant};
+#[path = "../../core/tests/support/hostile_cases.rs"]
+mod hostile_cases;
 
-const BOUND: Duration = Duration::from_secs(10);
+use std::process::Command;
+use std::time::Instant;
+
+use hostile_cases::{BOUND, cases, root};
 
 #[test]
 fn hostile_inputs_exit_2_with_one_located_line() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile");
-    let expect = std::fs::read_to_string(root.join("expect.txt")).unwrap();
     let mut failures = Vec::new();
     let mut report = String::new();
-    for line in expect.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (file, outcome, at) = (fields[0], fields[1], fields[2]);
-        let path = root.join(file);
+    for case in cases() {
+        let (file, outcome) = (case.file.as_str(), case.outcome.as_str());
+        let path = root().join(file);
         if !path.exists() {
             eprintln!("SKIPPED: {file} (run scripts/hostile-gen, or the core's hostile test, to generate it)");
             continue;
@@ -51,6 +50,7 @@ fn hostile_inputs_exit_2_with_one_located_line() {
             continue;
         }
         let first = stderr.lines().next().unwrap_or_default();
+        let at = case.line.map_or_else(|| "-".to_owned(), |l| l.to_string());
         let want = format!("{}:{at}:", path.display());
         if code != Some(2) || !first.starts_with(&want) || !first.contains(&format!("error[{outcome} ")) {
             failures.push(format!(
@@ -67,10 +67,9 @@ fn hostile_inputs_exit_2_with_one_located_line() {
 
 #[test]
 fn the_input_size_limit_is_checked_before_reading_and_names_its_flag() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile/cases/crlf.yaml");
     let out = Command::new(env!("CARGO_BIN_EXE_meshlock"))
         .args(["matrix", "--max-input-bytes", "100", "-f"])
-        .arg(&root)
+        .arg(root().join("cases/crlf.yaml"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -618,8 +618,8 @@ fn traffic(mesh: &Mesh, table: &ClassTable, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// ML506 (Part A decision 17): authentication by end-user JWT, which meshlock does not evaluate,
-/// is reported with the service ports whose outcomes assume something about the token.
+/// ML506: authentication by end-user JWT, which meshlock does not evaluate, is reported, never
+/// dropped: the diagnostic names the service ports whose outcomes assume a valid token.
 fn authentication(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     if mesh.settings.istio_version.has_v1alpha1_authn() {
         // Istio 1.0–1.4 apply one Policy per service port, `peers` and `origins` together: the

@@ -3,7 +3,9 @@
 //!
 //! What an outcome reads of the client (`evaluate_port`):
 //! - its sidecar;
-//! - its namespace, for the DestinationRule lookup (Part B §3). A namespace matters for a port only
+//! - its namespace, for the DestinationRule lookup: a client sidecar takes the rules of its own
+//!   namespace, then those of the service's namespace exported to it, then the root namespace's,
+//!   and the first namespace with any host match wins. A namespace matters for a port only
 //!   when it holds a rule matching the port's host, is named in such a rule's `exportTo`, or is the
 //!   service's or the root namespace: every other namespace finds the same rules in the same order,
 //!   so its clients behave alike (`resolve::client::destination_rules`);
@@ -215,7 +217,10 @@ fn build_column(
     let mut by_response: HashMap<Response, u16> = HashMap::new();
     let mut fill = |client: &Workload, slot: usize, column: &mut Column| {
         if column.outcome.get(slot).is_some_and(|&o| o == u16::MAX) {
-            let response = mesh.evaluate_port(client, service, port, "/", false).response();
+            let response = mesh
+                .evaluate_port(client, service, port, "/", false)
+                .response
+                .without_verdict();
             let next = column.responses.len() as u16;
             let at = *by_response.entry(response).or_insert_with(|| {
                 column.responses.push(response);

@@ -599,11 +599,7 @@ fn outcome(
     Outcome {
         from,
         to,
-        status: result.status,
-        curl_exit: result.curl_exit,
-        transport: result.transport,
-        verdict: result.reason.verdict(),
-        reason: result.reason,
+        response: result.with_verdict(),
         explain,
         alternatives,
     }

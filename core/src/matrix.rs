@@ -6,7 +6,7 @@ use crate::classes::{Cell, ClassTable};
 use crate::evidence::{EdgeEvidence, EdgeScope, EvidenceSet, Resolved};
 use crate::mesh::Mesh;
 use crate::model::{Port, WorkloadId};
-use crate::outcome::{Outcome, Reason, Status, Transport, Verdict};
+use crate::outcome::{Outcome, Response, WithVerdict};
 use crate::settings::ResolvedSettings;
 
 /// One cell: a client and a service port.
@@ -15,11 +15,9 @@ use crate::settings::ResolvedSettings;
 pub struct Edge {
     pub from: WorkloadId,
     pub to: String,
-    pub status: Status,
-    pub curl_exit: u8,
-    pub transport: Option<Transport>,
-    pub verdict: Verdict,
-    pub reason: Reason,
+    /// Serialized in its place: `status`, `curl_exit`, `transport`, `verdict`, `reason`.
+    #[serde(flatten)]
+    pub response: Response<WithVerdict>,
     /// Its evidence (`observed`, `declared`, `possible`, `forbidden`), when the matrix weighs
     /// evidence (`Mesh::edges_in_scope`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,11 +29,7 @@ impl From<Outcome> for Edge {
         Edge {
             from: o.from,
             to: o.to,
-            status: o.status,
-            curl_exit: o.curl_exit,
-            transport: o.transport,
-            verdict: o.verdict,
-            reason: o.reason,
+            response: o.response,
             evidence: None,
         }
     }
@@ -172,15 +166,10 @@ impl Mesh {
 
 impl From<Cell<'_>> for Edge {
     fn from(cell: Cell<'_>) -> Self {
-        let r = cell.response;
         Edge {
             from: cell.client.id.clone(),
             to: cell.column.to.clone(),
-            status: r.status,
-            curl_exit: r.curl_exit,
-            transport: r.transport,
-            verdict: r.reason.verdict(),
-            reason: r.reason,
+            response: cell.response.with_verdict(),
             evidence: None,
         }
     }

@@ -1,6 +1,6 @@
 //! The domain model: what meshlock knows about a cluster after ingest, independent of YAML.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -176,7 +176,8 @@ impl fmt::Display for MtlsMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// A DestinationRule's client TLS mode, read and written as Istio spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TlsMode {
     Disable,
@@ -523,7 +524,8 @@ pub struct NetworkPolicy {
     pub egress: Option<Vec<NetRule>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// An AuthorizationPolicy's action, read and written as Istio spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthzAction {
     Allow,
@@ -592,7 +594,8 @@ pub struct AuthorizationPolicy {
     pub rules: Vec<AuthzRule>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where legacy RBAC is on, read and written as Istio spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RbacMode {
     Off,

@@ -148,8 +148,8 @@ impl Mesh {
                 .ports
                 .iter()
                 .filter_map(|p| self.probe(from, &format!("{}:{}", service.fqdn, p.port)).ok())
-                .filter(|o| o.verdict == Verdict::Ok)
-                .map(|o| o.transport)
+                .filter(|o| o.response.verdict() == Verdict::Ok)
+                .map(|o| o.response.transport)
                 .collect();
             if *plaintext > 0.0
                 && !predicted.contains(&Some(Transport::Plaintext))

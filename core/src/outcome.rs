@@ -65,6 +65,15 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
 /// Stable reason codes (tests/scenarios/README.md), ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -144,14 +153,55 @@ pub(crate) const CURL_EMPTY_REPLY: u8 = 52;
 /// curl's exit code when the connection is reset ("Failure when receiving data from the peer").
 pub(crate) const CURL_RESET: u8 = 56;
 
-/// What one request does: status as curl prints it, curl's exit code, the transport attempted.
+/// What one request does: status as curl prints it, curl's exit code, the transport attempted and
+/// why. The one declaration of these fields: a probe, an edge and a side of a diff embed
+/// `Response<WithVerdict>`, serialised `status, curl_exit, transport, verdict, reason`; an
+/// alternative embeds a bare `Response`, without the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Response {
+pub struct Response<V = NoVerdict> {
     pub status: Status,
     pub curl_exit: u8,
     pub transport: Option<Transport>,
+    // Flattened so that the verdict, when shown, comes between transport and reason.
+    #[serde(flatten)]
+    pub(crate) verdict_shown: V,
     pub reason: Reason,
+}
+
+/// The verdict of a [`Response`] is not serialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NoVerdict {}
+
+/// The verdict of a [`Response`] is serialised: the one its reason implies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WithVerdict {
+    verdict: Verdict,
+}
+
+impl<V> Response<V> {
+    pub fn verdict(&self) -> Verdict {
+        self.reason.verdict()
+    }
+
+    fn showing<W>(self, verdict: W) -> Response<W> {
+        Response {
+            status: self.status,
+            curl_exit: self.curl_exit,
+            transport: self.transport,
+            verdict_shown: verdict,
+            reason: self.reason,
+        }
+    }
+}
+
+impl Response<WithVerdict> {
+    /// The same response, without its verdict shown.
+    pub fn without_verdict(self) -> Response {
+        self.showing(NoVerdict {})
+    }
 }
 
 impl Response {
@@ -185,8 +235,15 @@ impl Response {
             status: Status(status),
             curl_exit,
             transport,
+            verdict_shown: NoVerdict {},
             reason,
         }
+    }
+
+    /// The same response, with its verdict shown.
+    pub(crate) fn with_verdict(self) -> Response<WithVerdict> {
+        let verdict = self.verdict();
+        self.showing(WithVerdict { verdict })
     }
 
     /// A failure that curl meets inside its own TLS handshake (`https://`): no proxy can answer in
@@ -214,18 +271,6 @@ impl Response {
     }
 }
 
-impl Outcome {
-    /// What curl saw, without who asked or why.
-    pub(crate) fn response(&self) -> Response {
-        Response {
-            status: self.status,
-            curl_exit: self.curl_exit,
-            transport: self.transport,
-            reason: self.reason,
-        }
-    }
-}
-
 /// Several endpoints that behave differently: each outcome with the endpoints behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -243,11 +288,9 @@ pub struct Outcome {
     pub from: WorkloadId,
     /// The resolved `fqdn:port`.
     pub to: String,
-    pub status: Status,
-    pub curl_exit: u8,
-    pub transport: Option<Transport>,
-    pub verdict: Verdict,
-    pub reason: Reason,
+    /// Serialized in its place: `status`, `curl_exit`, `transport`, `verdict`, `reason`.
+    #[serde(flatten)]
+    pub response: Response<WithVerdict>,
     pub explain: Vec<Step>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,

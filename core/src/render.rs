@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::matrix::{Edge, Matrix};
-use crate::outcome::{CURL_RESET, Outcome, Verdict};
+use crate::outcome::{CURL_RESET, Outcome, Response, Verdict};
 use crate::seed::Tour;
 
 /// ANSI colour, used only when the caller says the output is a terminal.
@@ -41,8 +41,8 @@ impl Style {
     }
 }
 
-fn transport_text(edge: &Edge) -> String {
-    match (edge.transport, edge.curl_exit) {
+fn transport_text<V>(response: &Response<V>) -> String {
+    match (response.transport, response.curl_exit) {
         (Some(t), 0) => t.as_str().to_owned(),
         (Some(t), exit) => format!("{}, curl exit {exit}", t.as_str()),
         (None, 0) => "-".to_owned(),
@@ -53,17 +53,17 @@ fn transport_text(edge: &Edge) -> String {
 /// `sleep.foo to httpbin.foo: 200`, the guide's loop line, then the transport.
 pub fn guide_line(outcome: &Outcome, host_label: &str, style: Style) -> String {
     let client = format!("{}.{}", outcome.from.name, outcome.from.namespace);
-    let edge = Edge::from(outcome.clone());
-    let detail = match outcome.verdict {
-        Verdict::Ok => transport_text(&edge),
-        Verdict::Fail if outcome.curl_exit == CURL_RESET => {
+    let response = &outcome.response;
+    let detail = match response.verdict() {
+        Verdict::Ok => transport_text(response),
+        Verdict::Fail if response.curl_exit == CURL_RESET => {
             "plaintext, connection reset by the server's sidecar, curl exit 56".to_owned()
         }
-        Verdict::Fail => format!("{}: {}", transport_text(&edge), outcome.reason),
+        Verdict::Fail => format!("{}: {}", transport_text(response), response.reason),
     };
     format!(
         "{client} to {host_label}: {}   {}",
-        style.verdict(outcome.verdict, &outcome.status.to_string()),
+        style.verdict(response.verdict(), &response.status.to_string()),
         style.dim(&format!("({detail})"))
     )
 }
@@ -136,20 +136,17 @@ fn indent(text: &str, prefix: &str) -> String {
 /// The decision chain in prose, resource by resource.
 pub fn explain(outcome: &Outcome, style: Style) -> String {
     let mut out = String::new();
-    let verdict = match outcome.verdict {
-        Verdict::Ok => "ok",
-        Verdict::Fail => "fail",
-    };
-    let edge = Edge::from(outcome.clone());
+    let response = &outcome.response;
+    let verdict = response.verdict();
     let _ = writeln!(
         out,
         "{} → {}: {} ({}) {} [{}]",
         outcome.from,
         outcome.to,
-        style.verdict(outcome.verdict, &outcome.status.to_string()),
-        transport_text(&edge),
-        style.verdict(outcome.verdict, verdict),
-        outcome.reason
+        style.verdict(verdict, &response.status.to_string()),
+        transport_text(response),
+        style.verdict(verdict, verdict.as_str()),
+        response.reason
     );
     for step in &outcome.explain {
         let who = step.resource.as_deref().map(|r| format!("{r}: ")).unwrap_or_default();
@@ -170,17 +167,18 @@ pub fn explain(outcome: &Outcome, style: Style) -> String {
 
 fn rows(matrix: &Matrix) -> impl Iterator<Item = [String; 6]> + '_ {
     matrix.edges.iter().map(|e| {
+        let r = &e.response;
         // Evidence, when the matrix weighs it, follows the reason: `plaintext (declared,possible)`.
         let reason = match e.evidence {
-            Some(evidence) => format!("{} ({evidence})", e.reason.as_str()),
-            None => e.reason.as_str().to_owned(),
+            Some(evidence) => format!("{} ({evidence})", r.reason.as_str()),
+            None => r.reason.as_str().to_owned(),
         };
         [
             e.from.to_string(),
             e.to.clone(),
-            e.status.to_string(),
-            e.transport.map_or("-", |t| t.as_str()).to_owned(),
-            if e.verdict == Verdict::Ok { "ok" } else { "fail" }.to_owned(),
+            r.status.to_string(),
+            r.transport.map_or("-", |t| t.as_str()).to_owned(),
+            r.verdict().as_str().to_owned(),
             reason,
         ]
     })
@@ -207,7 +205,11 @@ pub fn matrix_table(matrix: &Matrix, style: Style) -> String {
     for row in &all {
         line(row, &mut out, row[4] == "fail");
     }
-    let failing = matrix.edges.iter().filter(|e| e.verdict == Verdict::Fail).count();
+    let failing = matrix
+        .edges
+        .iter()
+        .filter(|e| e.response.verdict() == Verdict::Fail)
+        .count();
     let _ = writeln!(out, "{} edges, {failing} failing", matrix.edges.len());
     out
 }
@@ -224,15 +226,16 @@ pub fn csv_row(e: &Edge) -> String {
         let kinds: Vec<&str> = set.iter().map(crate::evidence::Evidence::as_str).collect();
         format!(",{}", kinds.join(";"))
     });
+    let r = &e.response;
     format!(
         "{},{},{},{},{},{},{}{evidence}\n",
         e.from,
         e.to,
-        e.status,
-        e.curl_exit,
-        e.transport.map_or("", |t| t.as_str()),
-        if e.verdict == Verdict::Ok { "ok" } else { "fail" },
-        e.reason
+        r.status,
+        r.curl_exit,
+        r.transport.map_or("", |t| t.as_str()),
+        r.verdict().as_str(),
+        r.reason
     )
 }
 
@@ -439,15 +442,24 @@ fn effects(out: &mut String, groups: &[crate::migrate::EdgeGroup], detail: Detai
     }
 }
 
+/// One side of a changed edge: `503 fail`, or `-` where the edge does not exist.
+fn state_text(s: Option<crate::migrate::EdgeState>) -> String {
+    s.map_or("-".to_owned(), |s| format!("{} {}", s.response.status, s.label()))
+}
+
 fn change_line(c: &crate::migrate::EdgeChange) -> String {
-    let side =
-        |s: Option<crate::migrate::EdgeState>| s.map_or("-".to_owned(), |s| format!("{} {}", s.status, s.label()));
     let cause = if c.cause.is_empty() {
         String::new()
     } else {
         format!("  (by {})", c.cause.join(", "))
     };
-    format!("{} → {}: {} ⇒ {}{cause}", c.from, c.to, side(c.before), side(c.after))
+    format!(
+        "{} → {}: {} ⇒ {}{cause}",
+        c.from,
+        c.to,
+        state_text(c.before),
+        state_text(c.after)
+    )
 }
 
 /// The plan as a Markdown runbook: readable in a terminal, and written as PLAN.md.
@@ -738,8 +750,6 @@ pub fn diff_with(diff: &crate::migrate::Diff, detail: Detail) -> String {
 
 pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
     let mut out = String::from("| change | from | to | before | after | cause |\n|---|---|---|---|---|---|\n");
-    let side =
-        |s: Option<crate::migrate::EdgeState>| s.map_or("-".to_owned(), |s| format!("{} {}", s.status, s.label()));
     for c in &diff.changes {
         let _ = writeln!(
             out,
@@ -747,8 +757,8 @@ pub fn diff_markdown(diff: &crate::migrate::Diff) -> String {
             c.change,
             c.from,
             c.to,
-            side(c.before),
-            side(c.after),
+            state_text(c.before),
+            state_text(c.after),
             c.cause.join(", ")
         );
     }
@@ -802,7 +812,10 @@ pub fn check_with(report: &crate::check::CheckReport, style: Style, detail: Deta
             let _ = writeln!(
                 out,
                 "  {}",
-                style.paint("31", &format!("{} → {}: {} [{}]", e.from, e.to, e.status, e.reason))
+                style.paint(
+                    "31",
+                    &format!("{} → {}: {} [{}]", e.from, e.to, e.response.status, e.response.reason)
+                )
             );
         }
     }

@@ -167,7 +167,7 @@ pub fn tour() -> Result<Tour, TourError> {
             } else {
                 None
             }
-            .filter(|printed| *printed != outcome.status);
+            .filter(|printed| *printed != outcome.response.status);
             rows.push(TourRow { outcome, guide_prints });
         }
         out.push(TourStep {

@@ -17,13 +17,17 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "support/scenario_inputs.rs"]
+mod scenario_inputs;
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use meshlock::generate::{GenSpec, cluster};
 use meshlock::migrate::Goal;
 use meshlock::model::WorkloadId;
-use meshlock::{IstioVersion, Mesh, MeshSettings, Source};
+use meshlock::{Mesh, MeshSettings, Source};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -249,26 +253,9 @@ fn validate(schemas: &Schemas, doc: &Value) -> Vec<String> {
 struct Scenario {
     name: String,
     #[serde(default)]
-    settings: ScenarioSettings,
-    sources: Vec<ScenarioSource>,
+    settings: scenario_inputs::Settings,
+    sources: Vec<scenario_inputs::SourceSpec>,
     expect: ScenarioExpect,
-}
-
-#[derive(Default, Deserialize)]
-struct ScenarioSettings {
-    istio_version: Option<String>,
-    auto_mtls: Option<bool>,
-    root_namespace: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ScenarioSource {
-    builtin: Option<String>,
-    name: Option<String>,
-    namespace: Option<String>,
-    yaml: Option<String>,
-    /// Declared traffic as CSV (read by ingest like YAML text).
-    csv: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -284,48 +271,10 @@ struct ScenarioPlan {
     allow_break: Vec<String>,
 }
 
-fn scenario_files(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("scenario dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 fn load_scenario(scenario: &Scenario) -> Option<Mesh> {
-    let sources: Vec<Source> = scenario
-        .sources
-        .iter()
-        .map(|s| match (&s.builtin, s.yaml.as_ref().or(s.csv.as_ref())) {
-            (Some(b), None) if b == "seed" => meshlock::seed::cluster_source(),
-            (None, Some(yaml)) if s.yaml.is_none() || s.csv.is_none() => Source {
-                name: s.name.clone().unwrap_or_else(|| "input.yaml".to_owned()),
-                text: yaml.clone(),
-                namespace: s.namespace.clone(),
-            },
-            other => panic!("{}: bad source {other:?}", scenario.name),
-        })
-        .collect();
-    let s = &scenario.settings;
-    let settings = MeshSettings {
-        istio_version: s
-            .istio_version
-            .as_deref()
-            .map(|v| v.parse::<IstioVersion>().expect("version")),
-        auto_mtls: s.auto_mtls,
-        root_namespace: s.root_namespace.clone(),
-        ..MeshSettings::default()
-    };
-    Mesh::load(&sources, &settings).ok().map(|l| l.mesh)
+    scenario_inputs::load(&scenario.name, &scenario.settings, &scenario.sources)
+        .ok()
+        .map(|l| l.mesh)
 }
 
 /// Every plan worth making on `mesh`: each goal (the scenario's own, `strict`, `mesh-strict`, one
@@ -420,8 +369,7 @@ fn scenario_plans(scenario: &Scenario) -> Vec<(Goal, Vec<WorkloadId>)> {
 /// Runs every emitter; the report counts the documents and lists the failures.
 fn emit_everything(schemas: &Schemas) -> Report {
     let mut report = Report::default();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
-    let files = scenario_files(&root);
+    let files = support::scenario_files();
     assert!(files.len() >= 20, "expected the scenario corpus, found {}", files.len());
     for file in &files {
         let text = std::fs::read_to_string(file).expect("read scenario");

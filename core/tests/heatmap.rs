@@ -40,8 +40,8 @@ fn meshes() -> Vec<Mesh> {
 
 fn class_of(edge: &meshlock::Edge) -> OutcomeClass {
     use meshlock::{Reason, Transport, Verdict};
-    match (edge.verdict, edge.reason) {
-        (Verdict::Ok, _) if edge.transport == Some(Transport::Mtls) => OutcomeClass::OkMtls,
+    match (edge.response.verdict(), edge.response.reason) {
+        (Verdict::Ok, _) if edge.response.transport == Some(Transport::Mtls) => OutcomeClass::OkMtls,
         (Verdict::Ok, _) => OutcomeClass::OkPlaintext,
         (_, Reason::RbacDenied) => OutcomeClass::Denied,
         (

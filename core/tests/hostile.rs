@@ -9,41 +9,15 @@
     reason = "test code: a failure should stop the test"
 )]
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+#[path = "support/hostile_cases.rs"]
+mod hostile_cases;
+
+use std::path::Path;
+use std::time::Instant;
 
 use meshlock::{Diagnostic, Limits, Mesh, MeshSettings, Severity, Source};
 
-/// Generous: the point is "not minutes", not a benchmark (debug builds, a shared machine).
-const BOUND: Duration = Duration::from_secs(10);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
-}
-
-struct Case {
-    file: String,
-    outcome: String,
-    line: Option<usize>,
-}
-
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(root().join("expect.txt")).unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut fields = l.split_whitespace();
-            let file = fields.next().unwrap().to_owned();
-            let outcome = fields.next().unwrap().to_owned();
-            let line = fields.next().unwrap();
-            Case {
-                file,
-                outcome,
-                line: (line != "-").then(|| line.parse().unwrap()),
-            }
-        })
-        .collect()
-}
+use hostile_cases::{BOUND, cases, root};
 
 /// The first error of reading `path` as the CLI reads it (bytes → text → load).
 fn first_error(path: &Path, name: &str) -> Option<Diagnostic> {

@@ -26,7 +26,11 @@ fn outcomes(matrix: &Matrix) -> HashMap<(String, String), (String, Option<&'stat
         .map(|e| {
             (
                 (e.from.to_string(), e.to.clone()),
-                (e.status.to_string(), e.transport.map(|t| t.as_str()), e.verdict),
+                (
+                    e.response.status.to_string(),
+                    e.response.transport.map(|t| t.as_str()),
+                    e.response.verdict(),
+                ),
             )
         })
         .collect()
@@ -212,7 +216,7 @@ fn fix_unblocks(seed: u64, version: &str) {
                 .edge(&blocker.client.to_string(), &blocker.service)
                 .expect("the blocked edge");
             assert_eq!(
-                edge.verdict,
+                edge.response.verdict(),
                 Verdict::Ok,
                 "{} → {} still fails with the fix:\n{fix}",
                 blocker.client,

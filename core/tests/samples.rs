@@ -86,7 +86,7 @@ fn the_seed_samples_of_istio_1_1_load() {
     );
     let outcome = loaded.mesh.probe("foo/sleep", "httpbin:8000").unwrap();
     assert_eq!(
-        (outcome.status.to_string(), outcome.reason.as_str()),
+        (outcome.response.status.to_string(), outcome.response.reason.as_str()),
         ("200".to_owned(), "plaintext")
     );
 }
@@ -138,7 +138,7 @@ fn bookinfo_behind_istios_ingress_under_strict() {
         .probe("istio-system/istio-ingressgateway", "productpage.default:9080")
         .unwrap();
     assert_eq!(
-        (outcome.status.to_string(), outcome.reason.as_str()),
+        (outcome.response.status.to_string(), outcome.response.reason.as_str()),
         ("200".to_owned(), "mtls")
     );
     assert!(

@@ -8,9 +8,12 @@
     reason = "test code: a failure should stop the test"
 )]
 
-use std::path::{Path, PathBuf};
+#[path = "support/scenario_inputs.rs"]
+mod scenario_inputs;
+mod support;
 
-use meshlock::{IstioVersion, Mesh, MeshSettings, Source};
+use std::path::Path;
+
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -22,30 +25,11 @@ struct Scenario {
     #[allow(dead_code, reason = "documentation for people")]
     rule: String,
     #[serde(default)]
-    settings: Settings,
-    sources: Vec<ScenarioSource>,
+    settings: scenario_inputs::Settings,
+    sources: Vec<scenario_inputs::SourceSpec>,
     /// Observed traffic: a file of `tests/telemetry/` (observed evidence for plans, `scope`, `evidence`).
     metrics: Option<String>,
     expect: Expect,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    istio_version: Option<String>,
-    auto_mtls: Option<bool>,
-    root_namespace: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScenarioSource {
-    builtin: Option<String>,
-    name: Option<String>,
-    namespace: Option<String>,
-    yaml: Option<String>,
-    /// An intents CSV (`from,to`), read like a YAML source.
-    csv: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,56 +149,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Ok(Some(Option::deserialize(d)?))
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
-    let mut files = Vec::new();
-    let mut dirs = vec![root];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("scenario dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-fn sources(scenario: &Scenario) -> Vec<Source> {
-    scenario
-        .sources
-        .iter()
-        .map(|s| match (&s.builtin, s.yaml.as_ref().or(s.csv.as_ref())) {
-            (Some(b), None) if b == "seed" => meshlock::seed::cluster_source(),
-            (None, Some(yaml)) if s.yaml.is_none() || s.csv.is_none() => Source {
-                name: s.name.clone().unwrap_or_else(|| "input.yaml".to_owned()),
-                text: yaml.clone(),
-                namespace: s.namespace.clone(),
-            },
-            other => panic!("{}: bad source {other:?}", scenario.name),
-        })
-        .collect()
-}
-
-fn settings(s: &Settings) -> MeshSettings {
-    MeshSettings {
-        istio_version: s
-            .istio_version
-            .as_deref()
-            .map(|v| v.parse::<IstioVersion>().expect("version")),
-        auto_mtls: s.auto_mtls,
-        root_namespace: s.root_namespace.clone(),
-        ..MeshSettings::default()
-    }
-}
-
 /// Checks one scenario; returns the mismatches.
 fn run(scenario: &Scenario) -> Vec<String> {
     let mut failures = Vec::new();
-    let result = Mesh::load(&sources(scenario), &settings(&scenario.settings));
+    let result = scenario_inputs::load(&scenario.name, &scenario.settings, &scenario.sources);
     // Loading diagnostics, plus what `check` finds on a mesh that loads.
     let diagnostics = match &result {
         Ok(loaded) => loaded.mesh.check().diagnostics,
@@ -266,13 +204,20 @@ fn run(scenario: &Scenario) -> Vec<String> {
             }
         };
         let mut mismatches = Vec::new();
-        let transport = got.transport.map(|t| t.as_str().to_owned());
-        let verdict = serde_json::to_value(got.verdict).unwrap();
-        if want.status.as_ref().is_some_and(|s| *s != got.status.to_string()) {
-            mismatches.push(format!("status want {:?} got {}", want.status, got.status));
+        let transport = got.response.transport.map(|t| t.as_str().to_owned());
+        let verdict = serde_json::to_value(got.response.verdict()).unwrap();
+        if want
+            .status
+            .as_ref()
+            .is_some_and(|s| *s != got.response.status.to_string())
+        {
+            mismatches.push(format!("status want {:?} got {}", want.status, got.response.status));
         }
-        if want.curl_exit.is_some_and(|c| c != got.curl_exit) {
-            mismatches.push(format!("curl_exit want {:?} got {}", want.curl_exit, got.curl_exit));
+        if want.curl_exit.is_some_and(|c| c != got.response.curl_exit) {
+            mismatches.push(format!(
+                "curl_exit want {:?} got {}",
+                want.curl_exit, got.response.curl_exit
+            ));
         }
         if want.transport.as_ref().is_some_and(|t| *t != transport) {
             mismatches.push(format!("transport want {:?} got {transport:?}", want.transport));
@@ -280,8 +225,8 @@ fn run(scenario: &Scenario) -> Vec<String> {
         if want.verdict.as_ref().is_some_and(|v| verdict != v.as_str()) {
             mismatches.push(format!("verdict want {:?} got {verdict}", want.verdict));
         }
-        if want.reason.as_ref().is_some_and(|r| *r != got.reason.as_str()) {
-            mismatches.push(format!("reason want {:?} got {}", want.reason, got.reason));
+        if want.reason.as_ref().is_some_and(|r| *r != got.response.reason.as_str()) {
+            mismatches.push(format!("reason want {:?} got {}", want.reason, got.response.reason));
         }
         if !mismatches.is_empty() {
             let chain = meshlock::render::explain(&got, meshlock::render::Style::PLAIN);
@@ -472,7 +417,7 @@ fn run(scenario: &Scenario) -> Vec<String> {
 
 #[test]
 fn every_scenario_passes() {
-    let files = scenario_files();
+    let files = support::scenario_files();
     assert!(
         files.len() >= 20,
         "expected the scenario corpus, found {} files",

@@ -15,9 +15,9 @@
 
 #[path = "../examples/schema.rs"]
 mod generator;
+mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use meshlock::evidence::{EdgeEvidence, EdgeScope};
 use meshlock::migrate::{Goal, StepInput};
@@ -26,12 +26,8 @@ use meshlock::{IstioVersion, Mesh, MeshSettings, Source};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn committed() -> Value {
-    let path = repo().join(generator::PATH);
+    let path = support::repo().join(generator::PATH);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}: generate it with {}", generator::PATH, generator::REGENERATE));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", generator::PATH))
@@ -40,7 +36,7 @@ fn committed() -> Value {
 #[test]
 fn committed_schema_is_what_the_types_generate() {
     let now = generator::text().unwrap();
-    let committed = std::fs::read_to_string(repo().join(generator::PATH)).unwrap_or_default();
+    let committed = std::fs::read_to_string(support::repo().join(generator::PATH)).unwrap_or_default();
     if committed != now {
         let line = committed
             .lines()
@@ -179,14 +175,14 @@ impl Checker {
 fn seed_with(files: &[(&str, &str)]) -> Mesh {
     let mut sources = vec![meshlock::seed::cluster_source()];
     for (name, path) in files {
-        let text = std::fs::read_to_string(repo().join("core/seed").join(path)).unwrap();
+        let text = std::fs::read_to_string(support::repo().join("core/seed").join(path)).unwrap();
         sources.push(Source::new(*name, text).in_namespace("foo"));
     }
     Mesh::load(&sources, &meshlock::seed::settings()).unwrap().mesh
 }
 
 fn observations(file: &str) -> Observations {
-    let text = std::fs::read_to_string(repo().join("tests/telemetry").join(file)).unwrap();
+    let text = std::fs::read_to_string(support::repo().join("tests/telemetry").join(file)).unwrap();
     Observations::parse(file, &text).unwrap()
 }
 
@@ -239,7 +235,7 @@ fn seed_results_validate() {
         apply: vec![
             Source::new(
                 file,
-                std::fs::read_to_string(repo().join("core/seed").join(file)).unwrap(),
+                std::fs::read_to_string(support::repo().join("core/seed").join(file)).unwrap(),
             )
             .in_namespace("foo"),
         ],
@@ -257,7 +253,7 @@ fn seed_results_validate() {
     let tour = meshlock::seed::tour().unwrap();
     c.check("tour", "tour", &tour);
     // The guide's mis-indented policy: located errors.
-    let published = std::fs::read_to_string(repo().join("core/seed/step1-policy.published.yaml")).unwrap();
+    let published = std::fs::read_to_string(support::repo().join("core/seed/step1-policy.published.yaml")).unwrap();
     let bad = mesh.apply(&[Source::new("guide:step1-policy.yaml", published)]);
     let diagnostics = match bad {
         Ok(loaded) => loaded.diagnostics,
@@ -345,22 +341,10 @@ fn seed_results_validate() {
 #[test]
 fn scenario_results_validate() {
     let mut c = Checker::new();
-    let mut files = Vec::new();
-    let mut dirs = vec![repo().join("tests/scenarios")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = support::scenario_files();
     assert!(files.len() > 100, "scenarios: {}", files.len());
     for file in &files {
-        let name = file.strip_prefix(repo()).unwrap().display().to_string();
+        let name = file.strip_prefix(support::repo()).unwrap().display().to_string();
         let scenario: Value = yaml_serde::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
         let sources: Vec<Source> = scenario["sources"]
             .as_array()

@@ -1,11 +1,18 @@
-//! Shared by the targets: the settings an input asks for in its first line, as the seed corpus
-//! writes them from a scenario's `settings` (`# meshlock: istio=1.4 auto-mtls=off root=istio-system`),
-//! so that the fuzzer reaches every release's rules, not only the one meshlock infers.
+//! Shared by the targets: the mesh of an input, loaded under the settings it asks for in its first
+//! line, as the seed corpus writes them from a scenario's `settings`
+//! (`# meshlock: istio=1.4 auto-mtls=off root=istio-system`), so that the fuzzer reaches every
+//! release's rules, not only the one meshlock infers.
 
-use meshlock::{IstioVersion, MeshSettings};
+use meshlock::{IstioVersion, Mesh, MeshSettings};
 
-#[allow(dead_code, reason = "not every target reads settings")]
-pub fn settings(text: &str) -> MeshSettings {
+/// The mesh the bytes describe, read as the CLI reads a file; `None` when they do not load.
+pub fn mesh(data: &[u8]) -> Option<Mesh> {
+    let source = meshlock::ingest::source_from_bytes("fuzz.yaml", data).ok()?;
+    let settings = settings(&source.text);
+    Mesh::load(&[source], &settings).ok().map(|loaded| loaded.mesh)
+}
+
+fn settings(text: &str) -> MeshSettings {
     let mut settings = MeshSettings::default();
     let Some(header) = text.lines().next().and_then(|l| l.strip_prefix("# meshlock:")) else {
         return settings;

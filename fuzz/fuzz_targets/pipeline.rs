@@ -3,20 +3,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use meshlock::Mesh;
 use meshlock::render::{self, Style};
 
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(source) = meshlock::ingest::source_from_bytes("fuzz.yaml", data) else {
+    let Some(mesh) = common::mesh(data) else {
         return;
     };
-    let settings = common::settings(&source.text);
-    let Ok(loaded) = Mesh::load(&[source], &settings) else {
-        return;
-    };
-    let mesh = loaded.mesh;
     let report = mesh.check();
     let _ = render::check(&report, Style::PLAIN);
     let _ = render::sarif(&report);
@@ -30,8 +24,8 @@ fuzz_target!(|data: &[u8]| {
             .unwrap_or_else(|e| panic!("the matrix's edge {} → {} does not probe: {e}", edge.from, edge.to));
         let _ = render::explain(&outcome, Style::PLAIN);
         assert_eq!(
-            (outcome.status, outcome.reason),
-            (edge.status, edge.reason),
+            (outcome.response.status, outcome.response.reason),
+            (edge.response.status, edge.response.reason),
             "probe and matrix disagree on {} → {}",
             edge.from,
             edge.to

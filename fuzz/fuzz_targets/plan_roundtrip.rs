@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use libfuzzer_sys::fuzz_target;
 use meshlock::migrate::{Goal, PlanError, diff::delta, simulate::references};
-use meshlock::{Matrix, Mesh, Source};
+use meshlock::{Matrix, Source};
 
 mod common;
 
@@ -15,7 +15,10 @@ fn outcomes(matrix: &Matrix) -> HashMap<(String, String), String> {
     matrix
         .edges
         .iter()
-        .map(|e| ((e.from.to_string(), e.to.clone()), format!("{} {:?} {:?}", e.status, e.transport, e.reason)))
+        .map(|e| {
+            let r = &e.response;
+            ((e.from.to_string(), e.to.clone()), format!("{} {:?} {:?}", r.status, r.transport, r.reason))
+        })
         .collect()
 }
 
@@ -24,14 +27,9 @@ fn sources(texts: &[String]) -> Vec<Source> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(source) = meshlock::ingest::source_from_bytes("fuzz.yaml", data) else {
+    let Some(mesh) = common::mesh(data) else {
         return;
     };
-    let settings = common::settings(&source.text);
-    let Ok(loaded) = Mesh::load(&[source], &settings) else {
-        return;
-    };
-    let mesh = loaded.mesh;
     let allowed: Vec<_> = mesh
         .workloads()
         .iter()

@@ -17,12 +17,8 @@ impl ObjectReader<'_> {
             return out;
         };
         let spec_path = YamlPath::default().key("spec");
-        let action = match ap.spec.action {
-            None | Some(wire::AuthzAction::Allow) => AuthzAction::Allow,
-            Some(wire::AuthzAction::Deny) => AuthzAction::Deny,
-            Some(wire::AuthzAction::Audit) => AuthzAction::Audit,
-            Some(wire::AuthzAction::Custom) => AuthzAction::Custom,
-        };
+        // An AuthorizationPolicy without an action allows.
+        let action = ap.spec.action.unwrap_or(AuthzAction::Allow);
         if action == AuthzAction::Custom {
             out.push(self.note(
                 Code::AuthzCustomSkipped,

@@ -3,7 +3,7 @@
 use super::locate::YamlPath;
 use super::{ObjectReader, Read, Resource, wire};
 use crate::diagnostic::Code;
-use crate::model::{DestinationRule, PortTls, TlsMode};
+use crate::model::{DestinationRule, PortTls};
 
 impl ObjectReader<'_> {
     pub(super) fn destination_rule(&self) -> Vec<Read> {
@@ -43,7 +43,7 @@ impl ObjectReader<'_> {
             if let Some(port) = refs.pop() {
                 port_level.push(PortTls {
                     port,
-                    tls: level.tls.as_ref().and_then(|t| t.mode).map(tls_mode),
+                    tls: level.tls.as_ref().and_then(|t| t.mode),
                 });
             }
         }
@@ -58,18 +58,9 @@ impl ObjectReader<'_> {
                 .map(|s| s.match_labels)
                 .filter(|s| !s.is_empty()),
             has_traffic_policy: policy.is_some(),
-            tls: policy.and_then(|p| p.tls.as_ref()).and_then(|t| t.mode).map(tls_mode),
+            tls: policy.and_then(|p| p.tls.as_ref()).and_then(|t| t.mode),
             port_level,
         })));
         out
-    }
-}
-
-fn tls_mode(mode: wire::TlsMode) -> TlsMode {
-    match mode {
-        wire::TlsMode::Disable => TlsMode::Disable,
-        wire::TlsMode::Simple => TlsMode::Simple,
-        wire::TlsMode::Mutual => TlsMode::Mutual,
-        wire::TlsMode::IstioMutual => TlsMode::IstioMutual,
     }
 }

@@ -36,12 +36,7 @@ impl ObjectReader<'_> {
                 }
                 out.push(Read::Modelled(Resource::MeshConfig(MeshConfigDoc {
                     namespace,
-                    enable_auto_mtls: config.enable_auto_mtls,
-                    root_namespace: config.root_namespace,
-                    trust_domain: config.trust_domain,
-                    ingress_class: config.ingress_class,
-                    ingress_service: config.ingress_service,
-                    ingress_controller_mode: config.ingress_controller_mode,
+                    config,
                 })));
             }
             Err(e) => out.push(self.error(

@@ -40,6 +40,7 @@ pub use limits::listed_edges as listed_edges_exceeded;
 use locate::YamlPath;
 pub use resource::{CallerDoc, MeshConfigDoc, Resource, ResourceKey, Stored, WorkloadDoc};
 pub use text::source_from_bytes;
+pub use wire::MeshConfig;
 
 /// One input file (or stdin, or a string): a name for diagnostics and its text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

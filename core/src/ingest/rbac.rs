@@ -16,12 +16,8 @@ impl ObjectReader<'_> {
         let Some(name) = self.name(&config.metadata, &mut out) else {
             return out;
         };
-        let mode = match config.spec.mode {
-            None | Some(wire::RbacMode::Off) => RbacMode::Off,
-            Some(wire::RbacMode::On) => RbacMode::On,
-            Some(wire::RbacMode::OnWithInclusion) => RbacMode::OnWithInclusion,
-            Some(wire::RbacMode::OnWithExclusion) => RbacMode::OnWithExclusion,
-        };
+        // An RbacConfig without a mode leaves RBAC off.
+        let mode = config.spec.mode.unwrap_or(RbacMode::Off);
         let inclusion = config.spec.inclusion.unwrap_or_default();
         let exclusion = config.spec.exclusion.unwrap_or_default();
         let mut meta = self.meta(kind, &config.metadata, name);

@@ -26,15 +26,11 @@ pub struct WorkloadDoc {
     pub origin: Origin,
 }
 
+/// The mesh config, with the namespace of the ConfigMap that holds it.
 #[derive(Debug, Clone)]
 pub struct MeshConfigDoc {
     pub namespace: String,
-    pub enable_auto_mtls: Option<bool>,
-    pub root_namespace: Option<String>,
-    pub trust_domain: Option<String>,
-    pub ingress_class: Option<String>,
-    pub ingress_service: Option<String>,
-    pub ingress_controller_mode: Option<String>,
+    pub config: wire::MeshConfig,
 }
 
 /// A caller outside the mesh: declared (`ExternalCaller`) or inferred (Ingress backends, admission

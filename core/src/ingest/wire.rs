@@ -10,6 +10,8 @@ use serde::de::{self, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAcc
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::model::{AuthzAction, RbacMode, TlsMode};
+
 /// A field of a modelled schema that meshlock reads past: consumed node by node without keeping
 /// anything. Not `serde::de::IgnoredAny`, because `serde_ignored` reports whatever that skips as an
 /// unknown field; yaml_serde bounds the depth.
@@ -127,7 +129,7 @@ pub struct ConfigMap {
 }
 
 /// The `mesh` key of the `istio` ConfigMap (MeshConfig): only the fields that change mTLS.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MeshConfig {
     pub enable_auto_mtls: Option<bool>,
@@ -465,15 +467,6 @@ pub struct ClientTls {
     pub insecure_skip_verify: Option<ReadPast>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TlsMode {
-    Disable,
-    Simple,
-    Mutual,
-    IstioMutual,
-}
-
 // ---------------------------------------------------------------- security.istio.io AuthorizationPolicy
 
 #[derive(Debug, Default, Deserialize)]
@@ -514,15 +507,6 @@ pub struct RequestAuthenticationSpec {
     pub target_ref: Option<ReadPast>,
     pub target_refs: Option<ReadPast>,
     pub jwt_rules: Option<ReadPast>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AuthzAction {
-    Allow,
-    Deny,
-    Audit,
-    Custom,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -750,15 +734,6 @@ pub struct RbacConfigSpec {
     pub inclusion: Option<RbacTarget>,
     pub exclusion: Option<RbacTarget>,
     pub enforcement_mode: Option<ReadPast>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RbacMode {
-    Off,
-    On,
-    OnWithInclusion,
-    OnWithExclusion,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

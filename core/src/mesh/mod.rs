@@ -490,15 +490,20 @@ fn finish(
     Ok(Loaded { mesh, diagnostics })
 }
 
+/// The input's mesh config, if it holds one.
+fn mesh_config(resources: &[Arc<Stored>]) -> Option<&MeshConfigDoc> {
+    resources.iter().find_map(|s| match &s.resource {
+        Resource::MeshConfig(m) => Some(m),
+        _ => None,
+    })
+}
+
 fn resolve_settings(
     requested: &MeshSettings,
     resources: &[Arc<Stored>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResolvedSettings {
-    let mesh_config: Option<&MeshConfigDoc> = resources.iter().find_map(|s| match &s.resource {
-        Resource::MeshConfig(m) => Some(m),
-        _ => None,
-    });
+    let mesh_config = mesh_config(resources);
     let has_v1alpha1 = resources.iter().any(|s| matches!(s.resource, Resource::AuthnPolicy(_)));
     let (istio_version, istio_version_origin) = match requested.istio_version {
         Some(v) => (v, SettingOrigin::Explicit),
@@ -514,11 +519,12 @@ fn resolve_settings(
         }
         None => (IstioVersion::CURRENT, SettingOrigin::Default),
     };
-    let (mut auto_mtls, auto_mtls_origin) = match (requested.auto_mtls, mesh_config.and_then(|m| m.enable_auto_mtls)) {
-        (Some(on), _) => (on, SettingOrigin::Explicit),
-        (None, Some(on)) => (on, SettingOrigin::MeshConfig),
-        (None, None) => (istio_version.auto_mtls_default(), SettingOrigin::Default),
-    };
+    let (mut auto_mtls, auto_mtls_origin) =
+        match (requested.auto_mtls, mesh_config.and_then(|m| m.config.enable_auto_mtls)) {
+            (Some(on), _) => (on, SettingOrigin::Explicit),
+            (None, Some(on)) => (on, SettingOrigin::MeshConfig),
+            (None, None) => (istio_version.auto_mtls_default(), SettingOrigin::Default),
+        };
     if auto_mtls && istio_version.minor() < 4 {
         diagnostics.push(
             Diagnostic::warning(
@@ -532,13 +538,13 @@ fn resolve_settings(
     let root_namespace = requested
         .root_namespace
         .clone()
-        .or_else(|| mesh_config.and_then(|m| m.root_namespace.clone()))
+        .or_else(|| mesh_config.and_then(|m| m.config.root_namespace.clone()))
         .or_else(|| mesh_config.map(|m| m.namespace.clone()))
         .unwrap_or_else(|| DEFAULT_ROOT_NAMESPACE.to_owned());
     let trust_domain = requested
         .trust_domain
         .clone()
-        .or_else(|| mesh_config.and_then(|m| m.trust_domain.clone()))
+        .or_else(|| mesh_config.and_then(|m| m.config.trust_domain.clone()))
         .unwrap_or_else(|| crate::settings::CLUSTER_DOMAIN.to_owned());
     ResolvedSettings {
         istio_version,
@@ -774,19 +780,16 @@ struct IngressGateway {
 
 impl IngressGateway {
     fn new(resources: &[Arc<Stored>], root_namespace: &str) -> Self {
-        let config = resources.iter().find_map(|s| match &s.resource {
-            Resource::MeshConfig(m) => Some(m),
-            _ => None,
-        });
+        let config = mesh_config(resources);
         let field = |get: fn(&MeshConfigDoc) -> Option<&String>, default: &str| {
             config.and_then(get).cloned().unwrap_or_else(|| default.to_owned())
         };
         Self {
-            class: field(|m| m.ingress_class.as_ref(), "istio"),
-            mode: field(|m| m.ingress_controller_mode.as_ref(), "STRICT").to_ascii_uppercase(),
+            class: field(|m| m.config.ingress_class.as_ref(), "istio"),
+            mode: field(|m| m.config.ingress_controller_mode.as_ref(), "STRICT").to_ascii_uppercase(),
             id: WorkloadId::new(
                 root_namespace,
-                field(|m| m.ingress_service.as_ref(), "istio-ingressgateway"),
+                field(|m| m.config.ingress_service.as_ref(), "istio-ingressgateway"),
             ),
         }
     }

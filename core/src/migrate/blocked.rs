@@ -239,7 +239,7 @@ impl<'m> Blocked<'m> {
             }
         };
         let mut fixes = Vec::new();
-        if broken.after.reason == Reason::PlaintextToStrict
+        if broken.after.response.reason == Reason::PlaintextToStrict
             && let Some((service, _)) = service_port(mesh, &to)
         {
             // The rule that decides depends on the client's namespace and labels only: alike
@@ -488,8 +488,8 @@ impl<'m> Blocked<'m> {
                 Some(Blocker {
                     client: client.id.clone(),
                     service: service.to_owned(),
-                    would_get: held.broken.after.status.to_string(),
-                    reason: held.broken.after.reason,
+                    would_get: held.broken.after.response.status.to_string(),
+                    reason: held.broken.after.response.reason,
                     step: self.step_name(held.step).to_owned(),
                     remedies: self.remedies_of(held, at, client),
                     evidence,

@@ -10,27 +10,21 @@ use crate::mesh::Mesh;
 use crate::migrate::group::{EdgeGroup, change_groups, namespace_sizes};
 use crate::migrate::stage::{Stage, Stages};
 use crate::model::WorkloadId;
-use crate::outcome::{Reason, Response, Status, Transport, Verdict};
+use crate::outcome::{Reason, Response, Transport, Verdict, WithVerdict};
 
 /// One side of a changed edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EdgeState {
-    pub status: Status,
-    pub curl_exit: u8,
-    pub transport: Option<Transport>,
-    pub verdict: Verdict,
-    pub reason: Reason,
+    /// Serialized in its place: `status`, `curl_exit`, `transport`, `verdict`, `reason`.
+    #[serde(flatten)]
+    pub response: Response<WithVerdict>,
 }
 
 impl From<&Response> for EdgeState {
     fn from(r: &Response) -> Self {
         Self {
-            status: r.status,
-            curl_exit: r.curl_exit,
-            transport: r.transport,
-            verdict: r.reason.verdict(),
-            reason: r.reason,
+            response: r.with_verdict(),
         }
     }
 }
@@ -38,7 +32,7 @@ impl From<&Response> for EdgeState {
 impl EdgeState {
     /// `mtls`, `plaintext` or `fail`: the words of a change group.
     pub fn label(&self) -> &'static str {
-        match (self.verdict, self.transport) {
+        match (self.response.verdict(), self.response.transport) {
             (Verdict::Fail, _) => "fail",
             (Verdict::Ok, Some(Transport::Mtls)) => "mtls",
             (Verdict::Ok, _) => "plaintext",
@@ -66,7 +60,7 @@ pub struct EdgeChange {
 impl EdgeChange {
     /// A working edge that stops working.
     pub fn breaks(&self) -> bool {
-        matches!((self.before, self.after), (Some(b), Some(a)) if b.verdict == Verdict::Ok && a.verdict == Verdict::Fail)
+        matches!((self.before, self.after), (Some(b), Some(a)) if b.response.verdict() == Verdict::Ok && a.response.verdict() == Verdict::Fail)
     }
 }
 
@@ -181,7 +175,7 @@ pub(crate) struct ChangeSet {
 
 impl ChangeSet {
     pub fn breaks(&self) -> bool {
-        self.before.verdict == Verdict::Ok && self.after.verdict == Verdict::Fail
+        self.before.response.verdict() == Verdict::Ok && self.after.response.verdict() == Verdict::Fail
     }
 
     /// `mtls → fail`.
@@ -327,7 +321,7 @@ impl Mesh {
         let (mut broken, mut broken_outside) = (0, 0);
         let mut by_evidence = BTreeMap::new();
         for c in &mut diff.changes {
-            let reason = c.before.or(c.after).map_or(Reason::Plaintext, |s| s.reason);
+            let reason = c.before.or(c.after).map_or(Reason::Plaintext, |s| s.response.reason);
             let set = all.of_edge(&c.from, &c.to, reason);
             c.evidence = Some(set);
             if c.breaks() {

@@ -58,11 +58,11 @@ impl Effect {
     /// The effect of a change between two states of one edge.
     pub fn of_change(before: Option<EdgeState>, after: Option<EdgeState>) -> Self {
         match (before, after) {
-            (Some(b), Some(a)) => match (b.verdict, a.verdict) {
+            (Some(b), Some(a)) => match (b.response.verdict(), a.response.verdict()) {
                 (Verdict::Ok, Verdict::Fail) => Effect::Breaks,
                 (Verdict::Fail, Verdict::Ok) => Effect::Repaired,
                 (Verdict::Ok, Verdict::Ok) => Effect::Changed,
-                (Verdict::Fail, Verdict::Fail) if b.reason == Reason::RbacDenied => Effect::StillDenied,
+                (Verdict::Fail, Verdict::Fail) if b.response.reason == Reason::RbacDenied => Effect::StillDenied,
                 (Verdict::Fail, Verdict::Fail) => Effect::StillFailing,
             },
             _ => Effect::AddedOrRemoved,
@@ -400,7 +400,7 @@ impl<'a> Deciders<'a> {
         // Which side decides a reason: the server for its mode and authorization; the client (its
         // DestinationRule) for what it sends, which is also what a working edge's transport says;
         // the Service for missing endpoints or ports.
-        let side = match outcome.reason {
+        let side = match outcome.response.reason {
             Reason::PlaintextToStrict | Reason::MtlsToDisabled | Reason::RbacDenied => Side::Server,
             Reason::Mtls
             | Reason::Plaintext
@@ -435,7 +435,7 @@ pub fn change_groups<'c>(
         examples_in_edge_order: false,
     };
     for c in changes {
-        let reason = c.after.or(c.before).map_or(Reason::NoEndpoints, |s| s.reason);
+        let reason = c.after.or(c.before).map_or(Reason::NoEndpoints, |s| s.response.reason);
         grouper.add(
             Effect::of_change(c.before, c.after),
             c.change.clone(),

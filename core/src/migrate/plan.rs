@@ -491,7 +491,7 @@ impl Planner<'_> {
         for set in sets.iter().filter(|set| set.breaks()) {
             let column = set.column as u32;
             let to = self.table.columns.get(set.column).map_or("", |c| c.to.as_str());
-            let evidence = crate::evidence::of_response(set.before.reason);
+            let evidence = crate::evidence::of_response(set.before.response.reason);
             let mut held = BrokenClients {
                 column,
                 after: set.after,
@@ -562,7 +562,7 @@ impl Planner<'_> {
             let key = (
                 Effect::of_change(Some(set.before), Some(set.after)),
                 set.label(),
-                set.after.reason,
+                set.after.response.reason,
                 resource,
             );
             groups.add_clients(key, &set.clients, &column.to);

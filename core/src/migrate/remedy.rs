@@ -77,7 +77,7 @@ impl RuleFix {
     /// The rule to fix for the edge from `client` to `service` when it would get `after`.
     pub(crate) fn of(mesh: &Mesh, client: &Workload, service: &Service, after: EdgeState) -> Option<Self> {
         // A sidecar client still sending plaintext: a DestinationRule decides it.
-        if after.reason != Reason::PlaintextToStrict || !client.sidecar.present {
+        if after.response.reason != Reason::PlaintextToStrict || !client.sidecar.present {
             return None;
         }
         let choice = crate::resolve::client::destination_rules(mesh, client, service)?;
