@@ -1,6 +1,6 @@
-// API tests: shapes, errors, what-if, async variants and module loading. They use the implementation
-// chosen by MESHLOCK_IMPL (impl.mjs); the tests that only make sense for the native addon (file
-// paths, the thread pool, ESM entry, worker threads, the JSON twin) are skipped under wasm.
+// API tests: shapes, errors, what-if, async variants and module loading. They use the engine chosen
+// by MESHLOCK_IMPL (impl.mjs) behind the one JS API; the one test that only makes sense for the
+// native addon (the thread pool) is skipped under wasm.
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -788,8 +788,8 @@ describe(`[${IMPL}] errors`, () => {
   })
 })
 
-describe(`[${IMPL}] native addon`, () => {
-  test('load: file paths, named by their path in diagnostics', nativeOnly, () => {
+describe(`[${IMPL}] files, async variants, renderings and module loading`, () => {
+  test('load: file paths, named by their path in diagnostics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshlock-node-'))
     try {
       const app = join(dir, 'app.yaml')
@@ -818,12 +818,12 @@ describe(`[${IMPL}] native addon`, () => {
     for (const matrix of all) assert.deepEqual(matrix, mesh.matrix())
   })
 
-  test('checkAsync: a promise of the same report', nativeOnly, async () => {
+  test('checkAsync: a promise of the same report', async () => {
     const mesh = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' })
     assert.deepEqual(await mesh.checkAsync(), mesh.check())
   })
 
-  test('loadAsync: resolves to a Mesh, rejects with MeshlockError', nativeOnly, async () => {
+  test('loadAsync: resolves to a Mesh, rejects with MeshlockError', async () => {
     const mesh = await meshlock.loadAsync([{ builtin: 'seed' }], { istioVersion: '1.1' })
     assert.ok(mesh instanceof Mesh)
     assert.equal(mesh.probe('foo/sleep', 'httpbin.foo:8000').status, '200')
@@ -836,7 +836,7 @@ describe(`[${IMPL}] native addon`, () => {
     await assert.rejects(meshlock.loadAsync(['/nonexistent/meshlock.yaml']), { name: 'MeshlockError', code: 'io' })
   })
 
-  test('text renderings: explain, matrix table and CSV, tour', nativeOnly, () => {
+  test('text renderings: explain, matrix table and CSV, tour', () => {
     const mesh = Mesh.seed()
     assert.match(mesh.explain('legacy/sleep', 'httpbin.foo:8000'), /200/)
     assert.match(mesh.matrixTable(), /legacy\/sleep/)
@@ -844,7 +844,7 @@ describe(`[${IMPL}] native addon`, () => {
     assert.match(meshlock.tourText(), /Mutual TLS Migration/)
   })
 
-  test('callJson: the JSON twin answers JSON, errors as data', nativeOnly, () => {
+  test('callJson: the JSON twin answers JSON, errors as data', () => {
     const ok = JSON.parse(
       meshlock.callJson(JSON.stringify({ op: 'probe', sources: [{ builtin: 'seed' }], from: 'legacy/sleep', to: 'httpbin.foo:8000' })),
     )
@@ -855,7 +855,7 @@ describe(`[${IMPL}] native addon`, () => {
     assert.equal(bad.code, 'bad-request')
   })
 
-  test('the ESM entry exports exactly the CommonJS names', nativeOnly, async () => {
+  test('the ESM entry exports exactly the CommonJS names', async () => {
     const esm = await import('meshlock')
     const cjsNames = Object.keys(meshlock).filter((n) => !n.startsWith('__'))
     const esmNames = Object.keys(esm).filter((n) => n !== 'default')
@@ -865,7 +865,7 @@ describe(`[${IMPL}] native addon`, () => {
     assert.equal(esm.MeshlockError, MeshlockError)
   })
 
-  test('worker threads: each has its own MeshlockError class', nativeOnly, async () => {
+  test('worker threads: each has its own MeshlockError class', async () => {
     const code = `
       const { parentPort } = require('node:worker_threads')
       const { Mesh, MeshlockError } = require(${JSON.stringify(ENTRY)})

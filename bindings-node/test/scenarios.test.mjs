@@ -2,8 +2,8 @@
 // through the JS API, with exactly the checks of core/tests/scenarios.rs.
 //
 // The implementation comes from MESHLOCK_IMPL (see impl.mjs):
-//   MESHLOCK_IMPL=native  this package (default)
-//   MESHLOCK_IMPL=wasm    require('../../web-playground/node/index.cjs'), relative to this folder
+//   MESHLOCK_IMPL=native  this package on its native addon (default)
+//   MESHLOCK_IMPL=wasm    this package on its WebAssembly engine (loader.cjs → wasm.cjs)
 //
 // Contract for every implementation: this runner uses only these names and shapes.
 // - `load(sources, options)` → `Mesh`. `sources` is an array of `{ builtin: 'seed' }` and

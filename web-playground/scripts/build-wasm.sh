@@ -48,9 +48,9 @@ wasm-bindgen --target web --out-dir "$here/pkg" "$raw"
   "$here/pkg/meshlock_wasm_bg.wasm" -o "$here/pkg/meshlock_wasm_bg.opt.wasm"
 mv "$here/pkg/meshlock_wasm_bg.opt.wasm" "$here/pkg/meshlock_wasm_bg.wasm"
 
-# The Node adapter's module (pkg-node/): every operation (feature `full`), for the shared test
-# corpus and the native package's API on WASM. Not downloaded by browsers, so not run through
-# wasm-opt (the cargo build is already opt-level z).
+# The Node package's WASM engine (pkg-node/, wrapped by bindings-node/wasm.cjs): every operation of
+# the native addon (feature `full`). Not downloaded by browsers, so not run through wasm-opt (the
+# cargo build is already opt-level z).
 build "--features full" wasm-full
 wasm-bindgen --target nodejs --out-dir "$here/pkg-node" "$target_dir/wasm-full/meshlock_wasm.wasm"
 # The nodejs output is CommonJS: keep any "type": "module" above it from applying.

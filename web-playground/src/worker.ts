@@ -2,7 +2,7 @@
 // 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain`, `csv`,
 // `check` and `plan`, and the last plan with the meshes after its steps (built on demand, for
 // explaining a cell after a step).
-import init, { type Plan, type PlanInput, Mesh, type WeighInput, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
+import init, { type Plan, type PlanInput, Mesh, type WeighInput, checkInputSize, checkSarif, seedSource, tour } from 'meshlock-wasm'
 import { type MatrixData, compactMatrix } from './matrix'
 import type { Answers, EngineError, FileSources, Reply, Request, Scoped, Weigh } from './protocol'
 import { encodeState } from './state'
@@ -115,7 +115,7 @@ function handle(request: Request): Answers[keyof Answers] {
     case 'check':
       return loaded().check(null)
     case 'sarif':
-      return checkSourcesSarif(request.sources, request.settings)
+      return checkSarif(request.sources, request.settings)
     case 'plan': {
       const next = loaded().plan({ goal: request.goal as PlanInput['goal'], allowBreak: request.allowBreak })
       forgetPlan()

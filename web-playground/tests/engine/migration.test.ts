@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import YAML from 'yaml'
-import type * as Adapter from '../../node/index.cjs'
+import type * as Adapter from '../../../bindings-node/wasm.cjs'
 import { type MatrixData, compactMatrix, expandMatrix } from '../../src/matrix'
 import { planYaml, stepMatrices } from '../../src/plan'
 
-const meshlock = createRequire(import.meta.url)('../../node/index.cjs') as typeof Adapter
+const meshlock = createRequire(import.meta.url)('../../../bindings-node/wasm.cjs') as typeof Adapter
 const { Mesh, MeshlockError, load, diff, check, checkSarif } = meshlock
 
 const ROOT = new URL('../../../tests/scenarios/', import.meta.url)
