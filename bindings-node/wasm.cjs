@@ -76,6 +76,9 @@ function convert(err, caller) {
     converted = err
   } else if (err && err.name === 'MeshlockError') {
     converted = new MeshlockError(err.message, { code: err.code, diagnostics: err.diagnostics })
+  } else if (err instanceof Error && /^expected instance of \w+$/.test(err.message)) {
+    // wasm-bindgen's check of a class argument (`diff` takes meshes).
+    converted = new MeshlockError(`bad argument: ${err.message}`, { code: 'bad-request' })
   } else if (err instanceof WebAssembly.RuntimeError) {
     engine = null // the instance is in an unknown state
     converted = new MeshlockError(`internal error in meshlock (please report it): ${err.message}`)

@@ -51,7 +51,7 @@ function meshAfter(steps: number): Mesh {
     const step = plan.steps[after.length]
     if (!step) break
     if (step.delete.length > 0) throw new Failure('unsupported', `step ${step.name} deletes resources: its cells can be shown, not explained`)
-    after.push((after.at(-1) ?? base).apply(stepSources(step.apply, step.name)))
+    after.push((after.at(-1) ?? base).apply(stepSources(step.apply, step.name), null))
   }
   return after[steps - 1] ?? base
 }

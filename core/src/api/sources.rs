@@ -87,9 +87,10 @@ impl MetricsSpec {
         let (name, text) = match self {
             MetricsSpec::Inline { name, text } => (name, text),
             MetricsSpec::Path(path) => {
-                let file = std::path::Path::new(&path);
+                let file = Path::new(&path);
                 let bytes = with_host_files(|files| files.read(file)).map_err(|e| cannot_read(file, e))?;
-                let text = String::from_utf8(bytes).map_err(|e| cannot_read(file, io::Error::new(io::ErrorKind::InvalidData, e)))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|e| cannot_read(file, io::Error::new(io::ErrorKind::InvalidData, e)))?;
                 (path, text)
             }
         };
@@ -254,7 +255,10 @@ impl<'a> SourceReader<'a> {
             let mut entries: Vec<(PathBuf, u64)> = Vec::new();
             for name in files.read_dir(path).map_err(|e| cannot_read(path, e))? {
                 let entry = path.join(name);
-                if !entry.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") {
+                if !entry
+                    .extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                {
                     continue;
                 }
                 // An entry that vanished or cannot be examined is skipped, as `Path::is_file` does.
@@ -265,7 +269,9 @@ impl<'a> SourceReader<'a> {
                 }
             }
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            entries.iter().try_for_each(|(entry, len)| self.read_file(files, entry, *len))
+            entries
+                .iter()
+                .try_for_each(|(entry, len)| self.read_file(files, entry, *len))
         })
     }
 

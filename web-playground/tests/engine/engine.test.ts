@@ -68,7 +68,7 @@ describe('the boundary', () => {
     expect(Object.keys(settings)).toEqual(['istioVersion', 'istioVersionOrigin', 'autoMtls', 'autoMtlsOrigin', 'rootNamespace', 'trustDomain'])
   })
 
-  test('a path is read through the host (node:fs), with the native package's io error', () => {
+  test('a path is read through the host (node:fs), with the native package’s io error', () => {
     expect(() => load(['/nonexistent/meshlock.yaml'])).toThrowError(/cannot read `\/nonexistent\/meshlock\.yaml`/)
     try {
       load(['/nonexistent/meshlock.yaml'])

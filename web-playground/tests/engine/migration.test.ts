@@ -67,7 +67,7 @@ describe('the plan view: the matrix after each step', () => {
     // The download: every step's manifests, applied over the input, give the plan's final summary.
     if (plan.steps.every((s) => s.delete.length === 0)) {
       const after = mesh.apply({ name: 'plan.yaml', text: planYaml(plan, want.allow_break ?? []) })
-      const summary = after.check(null).summary
+      const summary = after.check().summary
       expect({ edges: summary.edges, ok: summary.ok, failing: summary.failing, mtls: summary.mtls, plaintext: summary.plaintext }).toEqual({
         edges: plan.final.edges,
         ok: plan.final.ok,
@@ -173,6 +173,6 @@ describe('the migration API of the adapter', () => {
     const result = sarif.runs[0]?.results.find((r) => r.ruleId === 'ML105')
     expect(result?.locations?.[0]?.physicalLocation.region?.startLine).toBe(report.diagnostics.find((d) => d.code === 'ML105')?.line)
     expect(sarif.runs[0]?.tool.driver.rules.length).toBeGreaterThan(20)
-    expect(seed.checkSarif().runs[0]?.results.length).toBe(seed.check(null).diagnostics.length)
+    expect(seed.checkSarif().runs[0]?.results.length).toBe(seed.check().diagnostics.length)
   })
 })

@@ -48,8 +48,6 @@ mesh.plan({ goal: 'lockdown' })
 mesh.plan({ allow_break: [] })
 void [planned, stage, simulated, changed, changedDeclared, readiness, sarif, level, failing]
 
-// @ts-expect-error: Mesh is made by its factories only
-new Mesh()
 // @ts-expect-error: unknown option
 Mesh.fromYaml('x', { istioVersio: '1.1' })
 // @ts-expect-error: curlExit is a number

@@ -77,7 +77,7 @@ impl Mesh {
     /// `invalid-input`, with diagnostics) when the input has errors.
     pub fn load(
         #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput | FileSourceInput>")] sources: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "MeshOptions | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| load_mesh(sources, options))
     }
@@ -87,7 +87,7 @@ impl Mesh {
     pub fn apply(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | SourceInput | Array<string | SourceInput>")] sources: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SourceOptions | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "SourceOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| {
             let overlays: Vec<api::OverlaySpec> = from_js(list(sources), "sources")?;
@@ -126,7 +126,7 @@ impl Mesh {
     #[wasm_bindgen(js_name = namespaceMap, unchecked_return_type = "NamespaceMap")]
     pub fn namespace_map(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("namespace-map", options, []))
     }
@@ -139,7 +139,7 @@ impl Mesh {
         &self,
         client_ns: Option<String>,
         service_ns: Option<String>,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let pair = [
             ("clientNamespace", json!(client_ns)),
@@ -155,7 +155,7 @@ impl Mesh {
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("check", options, []))
     }
@@ -166,7 +166,7 @@ impl Mesh {
     #[wasm_bindgen(unchecked_return_type = "Plan")]
     pub fn plan(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "PlanInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("plan", options, []))
     }
@@ -206,7 +206,7 @@ impl Mesh {
     #[wasm_bindgen(js_name = fromYaml)]
     pub fn from_yaml(
         text: String,
-        #[wasm_bindgen(unchecked_param_type = "MeshOptions | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| {
             let api::Both(placement, settings): api::LoadOptions = options_from(options)?;
@@ -229,7 +229,7 @@ impl Mesh {
     #[wasm_bindgen(unchecked_return_type = "Matrix")]
     pub fn matrix(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighInput | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("matrix", options, []))
     }
@@ -256,7 +256,7 @@ impl Mesh {
     #[wasm_bindgen(js_name = planAsync, unchecked_return_type = "Promise<Plan>")]
     pub fn plan_async(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "PlanInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanInput | null")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         promise(self.ask(with_op("plan", options, [])))
     }
@@ -283,7 +283,7 @@ impl Mesh {
 #[wasm_bindgen(js_name = load)]
 pub fn load_sources(
     #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshOptions | null")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
 ) -> Result<Mesh, JsValue> {
     run(|| load_mesh(sources, options))
 }
@@ -293,7 +293,7 @@ pub fn load_sources(
 #[wasm_bindgen(js_name = loadAsync, unchecked_return_type = "Promise<Mesh>")]
 pub fn load_async(
     #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshOptions | null")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
 ) -> js_sys::Promise {
     promise(run(|| load_mesh(sources, options)).map(JsValue::from))
 }
@@ -307,7 +307,7 @@ pub fn load_async(
 pub fn diff(
     before: &Mesh,
     after: &Mesh,
-    #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "WeighInput | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     run_js(|| api::diff(&before.handle, &after.handle, options_from(options)?))
 }
@@ -318,7 +318,7 @@ pub fn diff(
 #[wasm_bindgen(js_name = check, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshOptions & WeighInput | null")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions & WeighInput | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     run_js(|| checked(sources, options, None))
 }
@@ -327,7 +327,7 @@ pub fn check_sources(
 #[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
 pub fn check_sarif(
     #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput | FileSourceInput>")] sources: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshOptions | null")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     run_js(|| checked(sources, options, Some(api::Render::Only(api::Rendering::Sarif))))
 }
@@ -361,7 +361,7 @@ pub fn tour_text() -> Result<JsValue, JsValue> {
 pub fn check_input_size(
     name: &str,
     size: f64,
-    #[wasm_bindgen(unchecked_param_type = "MeshOptions | null")] settings: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] settings: Option<JsValue>,
 ) -> Result<(), JsValue> {
     run(|| {
         let api::Both(_, settings): api::LoadOptions = options_from(settings)?;
