@@ -387,7 +387,9 @@ pub fn call_json(request: &str) -> String {
     api::call_json(request)
 }
 
-/// Test hook: panics inside the engine, to prove the boundary turns it into an `internal` error.
+/// Test hook: panics inside the engine, to prove the boundary turns it into an `internal` error
+/// (bindings-node's tests; the browser's module leaves it out).
+#[cfg(feature = "full")]
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __panicForTests)]
 pub fn panic_for_tests() -> Result<(), JsValue> {
