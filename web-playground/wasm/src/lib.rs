@@ -90,7 +90,7 @@ impl Mesh {
         #[wasm_bindgen(unchecked_optional_param_type = "SourceOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| {
-            let overlays: Vec<api::OverlaySpec> = from_js(list(sources), "sources")?;
+            let overlays = sources_from(sources)?.into_iter().map(overlay).collect();
             Ok(Mesh::new(self.handle.apply(overlays, options_from(options)?)?))
         })
     }
@@ -320,7 +320,7 @@ pub fn check_sources(
     #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions & WeighInput | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(sources, options, None))
+    run_js(|| checked(sources, options_from(options)?, None))
 }
 
 /// `check(sources, options)` as SARIF 2.1.0.
@@ -329,14 +329,18 @@ pub fn check_sarif(
     #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput | FileSourceInput>")] sources: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(sources, options, Some(api::Render::Only(api::Rendering::Sarif))))
+    run_js(|| {
+        // `load`'s options, as the signature says: read by the reader `load` links already (each
+        // options type read costs the browser's module ~1 KB gzipped).
+        let api::Both(placement, settings): api::LoadOptions = options_from(options)?;
+        let options = api::Both(placement, api::Both(api::WeighRequest::default(), settings));
+        checked(sources, options, Some(api::Render::Only(api::Rendering::Sarif)))
+    })
 }
 
 /// `check` of sources: what reading refuses (a file past the size limit) is reported, not thrown.
-fn checked(sources: JsValue, options: Option<JsValue>, render: Option<api::Render>) -> Result<api::Reply, ApiError> {
-    let sources = sources_from(sources)?;
-    let options: api::CheckOptions = options_from(options)?;
-    api::check(api::read_for_check(sources, &options), options, render)
+fn checked(sources: JsValue, options: api::CheckOptions, render: Option<api::Render>) -> Result<api::Reply, ApiError> {
+    api::check(api::read_for_check(sources_from(sources)?, &options), options, render)
 }
 
 /// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
@@ -550,6 +554,16 @@ fn sources_from(value: JsValue) -> Result<Vec<SourceSpec>, ApiError> {
             }
         })
         .collect()
+}
+
+/// A source read as [`sources_from`] reads it, as `apply` means it: the two have one shape, and a
+/// string is YAML text here, not a path (one reader: the browser's module has a size budget).
+fn overlay(spec: SourceSpec) -> api::OverlaySpec {
+    match spec {
+        SourceSpec::Path(text) => api::OverlaySpec::Text(text),
+        SourceSpec::Builtin { builtin } => api::OverlaySpec::Builtin { builtin },
+        SourceSpec::Inline(source) => api::OverlaySpec::Inline(source),
+    }
 }
 
 /// `{name, bytes, namespace?}`: the bytes decoded as the CLI decodes a file argument.
