@@ -1,6 +1,7 @@
 // The WASM engine itself (through the Node package's adapter, bindings-node/wasm.cjs): what the
 // playground relies on beyond the shared scenario corpus (which bindings-node/test replays with
 // MESHLOCK_IMPL=wasm). Needs the build: scripts/build-wasm.sh.
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { describe, expect, test, vi } from 'vitest'
 import type * as Adapter from '../../../bindings-node/wasm.cjs'
@@ -74,6 +75,18 @@ describe('the boundary', () => {
       load(['/nonexistent/meshlock.yaml'])
     } catch (err) {
       expect((err as InstanceType<typeof MeshlockError>).code).toBe('io')
+    }
+  })
+
+  test('the browser’s module has no file system: a path is an io error that says to pass the text', async () => {
+    const browser = await import('../../pkg/meshlock_wasm.js')
+    browser.initSync({ module: readFileSync(new URL('../../pkg/meshlock_wasm_bg.wasm', import.meta.url)) })
+    try {
+      browser.Mesh.load(['cluster.yaml'], null)
+      expect.unreachable('a path loaded without a file system')
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('io')
+      expect((err as Error).message).toMatch(/^cannot read `cluster\.yaml`: .*no file system; pass the file's content as `\{name, text\}`/)
     }
   })
 
