@@ -3,11 +3,36 @@
  * into meshlock.d.ts (scripts/gen-types) and re-exported from here. The bindings' own headers
  * (bindings-node/types.d.ts, web-playground/wasm/src/types.d.ts) import from this file. */
 export * from "./meshlock.js";
-import type { ApiError, SourceSpec } from "./meshlock.js";
+import type {
+  ApiError,
+  LoadOptions,
+  MetricsSpec,
+  Placement,
+  PlanGoalAndWeighRequest,
+  SourceSpec,
+  StepSpec,
+  WeighRequest,
+} from "./meshlock.js";
 
 /** A source given as an object: inline YAML (`{name, text, namespace?}`) or a built-in source
  * (`{builtin: 'seed'}`); a string is a path or YAML text, as the operation says. */
 export type SourceInput = Exclude<SourceSpec, string>;
+
+/** `load()`, `check()`, `checkSarif()` options: the mesh settings and the namespace of documents
+ * without one. Unknown keys are rejected (`bad-request`). */
+export type MeshOptions = LoadOptions;
+/** `Mesh.fromYaml()` options: the settings, and the name of the text. */
+export type YamlOptions = LoadOptions;
+/** `apply()` options: where YAML text given as a string goes. */
+export type SourceOptions = Placement;
+/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options. */
+export type WeighOptions = WeighRequest;
+/** `plan()` options. */
+export type PlanOptions = PlanGoalAndWeighRequest;
+/** `ready()`'s observed traffic: a file path, or inline text named for diagnostics. */
+export type MetricsInput = MetricsSpec;
+/** A `simulate()` step. */
+export type StepInput = StepSpec;
 
 /** What every error meshlock throws (or rejects with) carries: an `Error` named `MeshlockError`
  * with the core's error shape. */

@@ -241,7 +241,7 @@ def binding_runs(root: Path, path: Path) -> list[tuple[str, list[str] | None, st
     wasm_ok = bool(node) and (root / "web-playground/pkg-node/meshlock_wasm.js").exists()
     for impl, module, ok, how in (
         ("Node", str(native), native_ok, "cd bindings-node && npm ci && npm run build (or ./scripts/test-node)"),
-        ("WASM (Node)", str(root / "web-playground/node/index.cjs"), wasm_ok, "./scripts/test-wasm (or web-playground/scripts/build-wasm.sh)"),
+        ("WASM (Node)", str(root / "bindings-node/wasm.cjs"), wasm_ok, "./scripts/test-wasm (or web-playground/scripts/build-wasm.sh)"),
     ):
         for op, cli in (("load", "probe"), ("check", "check json")):
             js = f"const m = require(process.argv[1]).Mesh.load([process.argv[2]]);" + (" m.check();" if op == "check" else "")

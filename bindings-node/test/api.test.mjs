@@ -1,6 +1,6 @@
-// API tests: shapes, errors, what-if, async variants and module loading. They use the implementation
-// chosen by MESHLOCK_IMPL (impl.mjs); the tests that only make sense for the native addon (file
-// paths, the thread pool, ESM entry, worker threads, the JSON twin) are skipped under wasm.
+// API tests: shapes, errors, what-if, async variants and module loading. They use the engine chosen
+// by MESHLOCK_IMPL (impl.mjs) behind the one JS API; the one test that only makes sense for the
+// native addon (the thread pool) is skipped under wasm.
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,14 +14,6 @@ import { ENTRY, IMPL, meshlock, native } from './impl.mjs'
 const { Mesh, MeshlockError, load, tour } = meshlock
 const nativeOnly = { skip: native ? false : `native addon only (MESHLOCK_IMPL=${IMPL})` }
 
-/** Skips a test under an implementation that lacks one of these operations, naming them. */
-function needs(...names) {
-  const missing = names.filter((name) => {
-    const [owner, key] = name.startsWith('mesh.') ? [Mesh.prototype, name.slice('mesh.'.length)] : [meshlock, name]
-    return typeof owner[key] !== 'function'
-  })
-  return { skip: missing.length === 0 ? false : `the ${IMPL} implementation has no ${missing.join(', ')} yet` }
-}
 
 /** The seed after the guide's steps 1 and 2 (PERMISSIVE Policy, ISTIO_MUTUAL DestinationRule in foo). */
 const seedAtStep2 = () =>
@@ -219,7 +211,7 @@ describe(`[${IMPL}] probe and matrix`, () => {
     }
   })
 
-  test('namespaceMap: edges per outcome class for each namespace pair, adding up; matrixBetween: one pair', needs('mesh.namespaceMap', 'mesh.matrixBetween'), () => {
+  test('namespaceMap: edges per outcome class for each namespace pair, adding up; matrixBetween: one pair', () => {
     const mesh = Mesh.seed()
     const map = mesh.namespaceMap()
     assertKeys(map, ['clients', 'servicePorts', 'edges', 'totals', 'worst', 'namespaces', 'pairs'])
@@ -313,7 +305,7 @@ spec:
 })
 
 describe(`[${IMPL}] SARIF`, () => {
-  test('mesh.checkSarif: SARIF 2.1.0, a result per diagnostic of check(), a rule per code', needs('mesh.checkSarif'), () => {
+  test('mesh.checkSarif: SARIF 2.1.0, a result per diagnostic of check(), a rule per code', () => {
     const mesh = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' })
     const sarif = mesh.checkSarif()
     assert.equal(sarif.version, '2.1.0')
@@ -338,7 +330,7 @@ describe(`[${IMPL}] SARIF`, () => {
     }
   })
 
-  test('check(sources): an input that does not load is reported, not thrown, in SARIF too', needs('check', 'checkSarif'), () => {
+  test('check(sources): an input that does not load is reported, not thrown, in SARIF too', () => {
     const sources = [{ builtin: 'seed' }, { name: 'step1-published.yaml', text: PUBLISHED_POLICY }]
     const report = meshlock.check(sources, { istioVersion: '1.1' })
     assertKeys(report, REPORT_KEYS)
@@ -364,7 +356,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
   const HTTPBIN_FOO = 'httpbin.foo.svc.cluster.local:8000'
   const LOCK_STEPS = ['httpbin.bar.svc.cluster.local:8000', 'sleep.bar.svc.cluster.local:80', HTTPBIN_FOO, 'sleep.foo.svc.cluster.local:80']
 
-  test('stages: per service port, per namespace and for the mesh', needs('mesh.stages'), () => {
+  test('stages: per service port, per namespace and for the mesh', () => {
     const stages = Mesh.seed().stages()
     assertKeys(stages, ['services', 'namespaces', 'mesh', 'blockerGroups', 'failingGroups'])
     assert.equal(stages.mesh, 'permissive')
@@ -405,7 +397,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     )
   })
 
-  test('plan: on the seed, legacy/sleep blocks every lock step', needs('mesh.plan'), () => {
+  test('plan: on the seed, legacy/sleep blocks every lock step', () => {
     const plan = Mesh.seed().plan({ goal: 'strict' })
     assertKeys(plan, ['goal', 'notes', 'steps', 'blockedEdges', 'blockers', 'heldBack', 'blockingClients', 'remedySet', 'final'])
     assert.deepEqual(plan.goal, { type: 'strict' })
@@ -465,7 +457,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     assert.deepEqual(Mesh.seed().plan({ goal: null, allowBreak: null, metrics: null }), plan)
   })
 
-  test('plan: allowBreak lets the lock steps through, named 06-lock-httpbin-foo', needs('mesh.plan'), () => {
+  test('plan: allowBreak lets the lock steps through, named 06-lock-httpbin-foo', () => {
     const plan = Mesh.seed().plan({ goal: 'strict', allowBreak: ['legacy/sleep'] })
     assert.deepEqual(plan.blockers, [])
     const lock = plan.steps.find((s) => s.name === '06-lock-httpbin-foo')
@@ -495,7 +487,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     assert.deepEqual([plan.final.failing, plan.final.namespaces.foo], [4, 'broken'])
   })
 
-  test('plan: goals and errors', needs('mesh.plan'), () => {
+  test('plan: goals and errors', () => {
     const mesh = Mesh.seed()
     const foo = mesh.plan({ goal: 'namespace=foo' })
     assert.deepEqual(foo.goal, { type: 'namespaces', namespaces: ['foo'] })
@@ -510,7 +502,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     throwsMeshlock(() => mesh.plan({ allowBreak: ['sleep'] }), 'bad-client')
   })
 
-  test('plan: observed plaintext in metrics holds a lock-down back', needs('mesh.plan'), () => {
+  test('plan: observed plaintext in metrics holds a lock-down back', () => {
     const mesh = seedAtStep2()
     const options = { goal: 'namespace=foo', allowBreak: ['legacy/sleep'] }
     assert.ok(mesh.plan(options).steps.some((s) => s.name.endsWith('lock-httpbin-foo')))
@@ -522,7 +514,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     throwsMeshlock(() => mesh.plan({ metrics: { name: 'm.prom', text: 'istio_requests_total{' } }), 'invalid-metrics')
   })
 
-  test('planAsync: a promise of the same plan; errors reject', needs('mesh.plan', 'mesh.planAsync'), async () => {
+  test('planAsync: a promise of the same plan; errors reject', async () => {
     const mesh = Mesh.seed()
     const pending = mesh.planAsync({ allowBreak: ['legacy/sleep'] })
     assert.ok(pending instanceof Promise)
@@ -535,7 +527,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     })
   })
 
-  test('simulate: replaying a plan gives its deltas and its final state; the mesh is unchanged', needs('mesh.plan', 'mesh.simulate'), () => {
+  test('simulate: replaying a plan gives its deltas and its final state; the mesh is unchanged', () => {
     const mesh = Mesh.seed()
     const plan = mesh.plan({ allowBreak: ['legacy/sleep'] })
     const steps = mesh.simulate(plan.steps.map((s) => ({ name: s.name, apply: s.apply, delete: s.delete })))
@@ -566,7 +558,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     throwsMeshlock(() => mesh.simulate([[{ name: 'bad.yaml', text: PUBLISHED_POLICY }]]), 'invalid-input')
   })
 
-  test('diff: a break, grouped, with its cause; DISABLE → STRICT is refused (ML402)', needs('diff'), () => {
+  test('diff: a break, grouped, with its cause; DISABLE → STRICT is refused (ML402)', () => {
     const before = Mesh.seed()
     const after = before.apply(STEP3_POLICY, { namespace: 'foo' })
     const diff = meshlock.diff(before, after)
@@ -603,7 +595,7 @@ describe(`[${IMPL}] migration: stages, plan, simulate, diff, ready`, () => {
     assert.deepEqual(meshlock.diff(base.apply(mode('PERMISSIVE')), base.apply(STRICT_FOO)).diagnostics, [])
   })
 
-  test('ready: observed traffic from a file or inline text, reconciled with the model', needs('mesh.ready', 'mesh.stages'), () => {
+  test('ready: observed traffic from a file or inline text, reconciled with the model', () => {
     const mesh = seedAtStep2()
     const ready = mesh.ready(TELEMETRY('seed-step2.json'))
     assertKeys(ready, ['services', 'observed', 'disagreements', 'unobservedModelEdges'])
@@ -788,8 +780,8 @@ describe(`[${IMPL}] errors`, () => {
   })
 })
 
-describe(`[${IMPL}] native addon`, () => {
-  test('load: file paths, named by their path in diagnostics', nativeOnly, () => {
+describe(`[${IMPL}] files, async variants, renderings and module loading`, () => {
+  test('load: file paths, named by their path in diagnostics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshlock-node-'))
     try {
       const app = join(dir, 'app.yaml')
@@ -818,12 +810,12 @@ describe(`[${IMPL}] native addon`, () => {
     for (const matrix of all) assert.deepEqual(matrix, mesh.matrix())
   })
 
-  test('checkAsync: a promise of the same report', nativeOnly, async () => {
+  test('checkAsync: a promise of the same report', async () => {
     const mesh = Mesh.seed().apply(STEP3_POLICY, { namespace: 'foo' })
     assert.deepEqual(await mesh.checkAsync(), mesh.check())
   })
 
-  test('loadAsync: resolves to a Mesh, rejects with MeshlockError', nativeOnly, async () => {
+  test('loadAsync: resolves to a Mesh, rejects with MeshlockError', async () => {
     const mesh = await meshlock.loadAsync([{ builtin: 'seed' }], { istioVersion: '1.1' })
     assert.ok(mesh instanceof Mesh)
     assert.equal(mesh.probe('foo/sleep', 'httpbin.foo:8000').status, '200')
@@ -836,7 +828,7 @@ describe(`[${IMPL}] native addon`, () => {
     await assert.rejects(meshlock.loadAsync(['/nonexistent/meshlock.yaml']), { name: 'MeshlockError', code: 'io' })
   })
 
-  test('text renderings: explain, matrix table and CSV, tour', nativeOnly, () => {
+  test('text renderings: explain, matrix table and CSV, tour', () => {
     const mesh = Mesh.seed()
     assert.match(mesh.explain('legacy/sleep', 'httpbin.foo:8000'), /200/)
     assert.match(mesh.matrixTable(), /legacy\/sleep/)
@@ -844,7 +836,7 @@ describe(`[${IMPL}] native addon`, () => {
     assert.match(meshlock.tourText(), /Mutual TLS Migration/)
   })
 
-  test('callJson: the JSON twin answers JSON, errors as data', nativeOnly, () => {
+  test('callJson: the JSON twin answers JSON, errors as data', () => {
     const ok = JSON.parse(
       meshlock.callJson(JSON.stringify({ op: 'probe', sources: [{ builtin: 'seed' }], from: 'legacy/sleep', to: 'httpbin.foo:8000' })),
     )
@@ -855,7 +847,7 @@ describe(`[${IMPL}] native addon`, () => {
     assert.equal(bad.code, 'bad-request')
   })
 
-  test('the ESM entry exports exactly the CommonJS names', nativeOnly, async () => {
+  test('the ESM entry exports exactly the CommonJS names', async () => {
     const esm = await import('meshlock')
     const cjsNames = Object.keys(meshlock).filter((n) => !n.startsWith('__'))
     const esmNames = Object.keys(esm).filter((n) => n !== 'default')
@@ -865,7 +857,7 @@ describe(`[${IMPL}] native addon`, () => {
     assert.equal(esm.MeshlockError, MeshlockError)
   })
 
-  test('worker threads: each has its own MeshlockError class', nativeOnly, async () => {
+  test('worker threads: each has its own MeshlockError class', async () => {
     const code = `
       const { parentPort } = require('node:worker_threads')
       const { Mesh, MeshlockError } = require(${JSON.stringify(ENTRY)})

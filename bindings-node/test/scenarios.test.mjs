@@ -2,8 +2,8 @@
 // through the JS API, with exactly the checks of core/tests/scenarios.rs.
 //
 // The implementation comes from MESHLOCK_IMPL (see impl.mjs):
-//   MESHLOCK_IMPL=native  this package (default)
-//   MESHLOCK_IMPL=wasm    require('../../web-playground/node/index.cjs'), relative to this folder
+//   MESHLOCK_IMPL=native  this package on its native addon (default)
+//   MESHLOCK_IMPL=wasm    this package on its WebAssembly engine (loader.cjs → wasm.cjs)
 //
 // Contract for every implementation: this runner uses only these names and shapes.
 // - `load(sources, options)` → `Mesh`. `sources` is an array of `{ builtin: 'seed' }` and
@@ -26,8 +26,6 @@
 //   remedies: [{ kind, ... }], ... }], final: { mesh, failing, namespaces, ... }, ... }` (`expect.plans`).
 // Mirrors the Rust runner: unknown keys in a scenario fail, `transport: null` means "must be null"
 // while a missing key means "not checked", the corpus holds at least 20 files with unique names.
-// An implementation without `stages()` and `plan()` has its migration expectations skipped, with the
-// reason, in one test per scenario that has them (visible in the summary); the rest still runs.
 // Every scenario's `checkSarif(sources, options)` is also validated against the SARIF 2.1.0 JSON
 // schema (draft-04, as Microsoft ships it in @microsoft/jest-sarif), what code-scanning uploads need.
 // And every scenario's grouped results must account for the lists they group (check's `groups` and
@@ -45,10 +43,8 @@ import YAML from 'yaml'
 
 import { IMPL, meshlock } from './impl.mjs'
 
-const { load, Mesh, MeshlockError } = meshlock
+const { load, MeshlockError } = meshlock
 const ROOT = fileURLToPath(new URL('../../tests/scenarios/', import.meta.url))
-const MIGRATION = typeof Mesh.prototype.stages === 'function' && typeof Mesh.prototype.plan === 'function'
-const NO_MIGRATION = `the ${IMPL} implementation has no mesh.stages() / mesh.plan() yet`
 
 function scenarioFiles(dir) {
   return readdirSync(dir, { withFileTypes: true })
@@ -203,7 +199,7 @@ function run(scenario) {
       failures.push(`probe ${want.from} -> ${want.to}: ${mismatches.join('; ')}\n${chain}`)
     }
   }
-  if (MIGRATION) failures.push(...migration(mesh, expect, metrics(scenario)))
+  failures.push(...migration(mesh, expect, metrics(scenario)))
   failures.push(...evidence(mesh, expect, metrics(scenario)))
   return failures
 }
@@ -338,10 +334,6 @@ for (const file of files) {
     const failures = run(scenario)
     assert.ok(failures.length === 0, `${scenario.name} (${label}): ${failures.length} failure(s):\n\n${failures.join('\n\n')}`)
   })
-  const { stages = {}, plans = [] } = parse(file).expect
-  if (!MIGRATION && (Object.keys(stages).length > 0 || plans.length > 0)) {
-    test(`[${IMPL}] scenario ${label}: ${Object.keys(stages).length} stage(s), ${plans.length} plan(s)`, { skip: NO_MIGRATION }, () => {})
-  }
 }
 
 test(`[${IMPL}] every scenario's SARIF is valid against the SARIF 2.1.0 schema`, () => {
@@ -379,7 +371,6 @@ test(`[${IMPL}] every scenario's grouped results add up to the lists they group`
     assert.equal(summary.denied, failing.filter((e) => e.reason === 'rbac-denied').length, label)
     assert.equal(sum(groups.filter((g) => g.effect === 'denied')), summary.denied, label)
     assert.equal(sum(groups.filter((g) => g.effect === 'mtls-broken')), summary.mtlsBroken, label)
-    if (!MIGRATION) continue
     const stages = mesh.stages()
     for (const [grouped, list] of [
       [stages.blockerGroups, 'blockers'],

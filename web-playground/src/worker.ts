@@ -2,7 +2,7 @@
 // 10,000-pod paste never freezes the page. It keeps the last loaded mesh for `explain`, `csv`,
 // `check` and `plan`, and the last plan with the meshes after its steps (built on demand, for
 // explaining a cell after a step).
-import init, { type Plan, type PlanInput, Mesh, type WeighInput, checkInputSize, checkSourcesSarif, seedSource, tour } from 'meshlock-wasm'
+import init, { type Plan, type PlanOptions, Mesh, type WeighOptions, checkInputSize, checkSarif, seedSource, tour } from 'meshlock-wasm'
 import { type MatrixData, compactMatrix } from './matrix'
 import type { Answers, EngineError, FileSources, Reply, Request, Scoped, Weigh } from './protocol'
 import { encodeState } from './state'
@@ -51,7 +51,7 @@ function meshAfter(steps: number): Mesh {
     const step = plan.steps[after.length]
     if (!step) break
     if (step.delete.length > 0) throw new Failure('unsupported', `step ${step.name} deletes resources: its cells can be shown, not explained`)
-    after.push((after.at(-1) ?? base).apply(stepSources(step.apply, step.name)))
+    after.push((after.at(-1) ?? base).apply(stepSources(step.apply, step.name), null))
   }
   return after[steps - 1] ?? base
 }
@@ -63,7 +63,7 @@ function grid(matrix: Parameters<typeof compactMatrix>[0]): MatrixData {
 }
 
 /** The engine's weighing options: the scope, and the metrics box's text when there is one. */
-function weighInput(weigh: Weigh): WeighInput {
+function weighInput(weigh: Weigh): WeighOptions {
   return weigh.metrics ? { edges: weigh.edges, metrics: { name: 'metrics', text: weigh.metrics } } : { edges: weigh.edges }
 }
 
@@ -115,9 +115,9 @@ function handle(request: Request): Answers[keyof Answers] {
     case 'check':
       return loaded().check(null)
     case 'sarif':
-      return checkSourcesSarif(request.sources, request.settings)
+      return checkSarif(request.sources, request.settings)
     case 'plan': {
-      const next = loaded().plan({ goal: request.goal as PlanInput['goal'], allowBreak: request.allowBreak })
+      const next = loaded().plan({ goal: request.goal as PlanOptions['goal'], allowBreak: request.allowBreak })
       forgetPlan()
       plan = next
       return next

@@ -45,10 +45,10 @@ spec:
 
 /**
  * Writes `out` (a file URL) with the samples of `api` (the Node API: `Mesh`, `load`, …), its types
- * imported from `types`. `files`: the engine reads paths (the native addon), so the samples that
- * read intents or metrics from files are taken too.
+ * imported from `types`. Both engines read paths (the WASM one through node:fs), so samples read
+ * intents and metrics from files too.
  */
-export function writeSamples({ api, types, out, files }) {
+export function writeSamples({ api, types, out }) {
   const { Mesh, MeshlockError, check, checkSarif, diff, load, tour } = api
   const errorOf = (fn) => {
     try {
@@ -108,19 +108,17 @@ export function writeSamples({ api, types, out, files }) {
     invalidMetrics: ['ErrorShape', errorOf(() => seed.ready({ name: 'bad.prom', text: 'istio_requests_total{ 1\n' }))],
     badRequest: ['ErrorShape', errorOf(() => Mesh.fromYaml('a: b', { istioVersion: '2.0' }))],
   }
-  if (files) {
-    const coreSeed = (name) => ({ name, text: readFileSync(repo(`core/seed/${name}`), 'utf8'), namespace: 'foo' })
-    const telemetry = (name) => repo(`tests/telemetry/${name}`).pathname
-    const step2 = seed.apply([coreSeed('step1-policy.yaml'), coreSeed('step2-destinationrule.yaml')])
-    Object.assign(samples, {
-      planObserved: ['Plan', step2.plan({ goal: 'namespace=foo', allowBreak: ['legacy/sleep'], metrics: telemetry('contradiction.prom') })],
-      readyFile: ['Reconciliation', step2.ready(telemetry('seed-step2.json'))],
-      readyDisagreements: ['Reconciliation', step2.ready(telemetry('contradiction.prom'))],
-      invalidMetricsFile: ['ErrorShape', errorOf(() => seed.ready(telemetry('malformed.prom')))],
-    })
-    if (!samples.planObserved[1].blockers.some((b) => b.wouldGet === 'observed plaintext')) throw new Error('the observed plan must be held back')
-    if (!samples.readyDisagreements[1].disagreements.length) throw new Error('the contradiction sample must disagree')
-  }
+  const coreSeed = (name) => ({ name, text: readFileSync(repo(`core/seed/${name}`), 'utf8'), namespace: 'foo' })
+  const telemetry = (name) => repo(`tests/telemetry/${name}`).pathname
+  const step2 = seed.apply([coreSeed('step1-policy.yaml'), coreSeed('step2-destinationrule.yaml')])
+  Object.assign(samples, {
+    planObserved: ['Plan', step2.plan({ goal: 'namespace=foo', allowBreak: ['legacy/sleep'], metrics: telemetry('contradiction.prom') })],
+    readyFile: ['Reconciliation', step2.ready(telemetry('seed-step2.json'))],
+    readyDisagreements: ['Reconciliation', step2.ready(telemetry('contradiction.prom'))],
+    invalidMetricsFile: ['ErrorShape', errorOf(() => seed.ready(telemetry('malformed.prom')))],
+  })
+  if (!samples.planObserved[1].blockers.some((b) => b.wouldGet === 'observed plaintext')) throw new Error('the observed plan must be held back')
+  if (!samples.readyDisagreements[1].disagreements.length) throw new Error('the contradiction sample must disagree')
   // Each optional or nullable branch of the types is exercised by some sample.
   if (!samples.probeAlternatives[1].alternatives) throw new Error('the headless sample must carry alternatives')
   if (!samples.check[1].failing.length || !samples.check[1].exposure.length) throw new Error('the check sample must fail edges')
@@ -155,6 +153,5 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     api: createRequire(import.meta.url)('meshlock'),
     types: 'meshlock',
     out: new URL('./samples.generated.ts', import.meta.url),
-    files: true,
   })
 }

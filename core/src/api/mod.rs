@@ -21,8 +21,8 @@ pub use request::{
     text_source, tour,
 };
 pub use sources::{
-    DEFAULT_SOURCE_NAME, MetricsSpec, OneOrMany, OverlaySpec, Placement, SourceReader, SourceSpec, check_input_size,
-    read_overlays, read_specs, source_from_file,
+    DEFAULT_SOURCE_NAME, FileStat, HostFiles, MetricsSpec, OneOrMany, OverlaySpec, Placement, SourceReader, SourceSpec,
+    check_input_size, read_overlays, read_specs, set_host_files, source_from_file,
 };
 pub use twin::call_json;
 pub use weigh::{
@@ -377,6 +377,62 @@ mod tests {
             (err.code, err.diagnostics[0].code.id()),
             (ErrorCode::InvalidInput, "ML106")
         );
+    }
+
+    /// A host's file system: two files and a directory, in memory.
+    struct MemoryFiles;
+
+    impl HostFiles for MemoryFiles {
+        fn stat(&self, path: &std::path::Path) -> std::io::Result<FileStat> {
+            let file = |len: usize| FileStat {
+                is_dir: false,
+                is_file: true,
+                len: len as u64,
+            };
+            match path.to_str() {
+                Some("/m") => Ok(FileStat {
+                    is_dir: true,
+                    is_file: false,
+                    len: 0,
+                }),
+                Some(p) => self.read(std::path::Path::new(p)).map(|b| file(b.len())),
+                None => Err(std::io::ErrorKind::NotFound.into()),
+            }
+        }
+
+        fn read_dir(&self, _: &std::path::Path) -> std::io::Result<Vec<String>> {
+            Ok(["z.yaml", "notes.txt", "a.yml"].map(String::from).to_vec())
+        }
+
+        fn read(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+            match path.to_str() {
+                Some("/m/a.yml") => Ok(b"a: 1\n".to_vec()),
+                Some("/m/z.yaml") => Ok(b"\xEF\xBB\xBFz: 2\n".to_vec()),
+                Some("/m/notes.txt") => Ok(vec![0]),
+                _ => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory")),
+            }
+        }
+    }
+
+    #[test]
+    fn paths_are_read_through_the_installed_host_files() {
+        set_host_files(Some(std::rc::Rc::new(MemoryFiles)));
+        let read = read_path("/m", &Limits::default());
+        let missing = read_path("/m/gone.yaml", &Limits::default()).unwrap_err();
+        let big = read_path("/m", &Limits::default().with_max_input_bytes(8)).unwrap_err();
+        set_host_files(None);
+        let names: Vec<(String, String)> = read.unwrap().into_iter().map(|s| (s.name, s.text)).collect();
+        assert_eq!(
+            names,
+            [("/m/a.yml", "a: 1\n"), ("/m/z.yaml", "z: 2\n")].map(|(n, t)| (n.to_owned(), t.to_owned()))
+        );
+        assert_eq!(
+            (missing.code, missing.message.as_str()),
+            (ErrorCode::Io, "cannot read `/m/gone.yaml`: not in memory")
+        );
+        assert_eq!(big.diagnostics[0].location.source, "/m/z.yaml");
+        // Back to std::fs.
+        assert!(read_path("/m", &Limits::default()).is_err());
     }
 
     fn ask(handle: &MeshHandle, request: Value) -> Result<Value, ApiError> {

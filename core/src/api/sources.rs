@@ -1,6 +1,11 @@
 //! Sources as requests name them, and how they are read: the one place that decides what a
 //! string source means and how files and directories become sources.
 
+use std::cell::RefCell;
+use std::io;
+use std::path::Path;
+use std::rc::Rc;
+
 use serde::Deserialize;
 
 use super::{ApiError, ErrorCode};
@@ -93,7 +98,10 @@ impl MetricsSpec {
         let (name, text) = match self {
             MetricsSpec::Inline { name, text } => (name, text),
             MetricsSpec::Path(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| cannot_read(std::path::Path::new(&path), e))?;
+                let file = Path::new(&path);
+                let bytes = with_host_files(|files| files.read(file)).map_err(|e| cannot_read(file, e))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|e| cannot_read(file, io::Error::new(io::ErrorKind::InvalidData, e)))?;
                 (path, text)
             }
         };
@@ -146,6 +154,70 @@ pub fn check_input_size(name: &str, size: u64, limits: &Limits) -> Result<(), Ap
     }
 }
 
+/// What the host tells of a path ([`HostFiles::stat`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    pub is_dir: bool,
+    pub is_file: bool,
+    /// The size in bytes (files).
+    pub len: u64,
+}
+
+/// The file system as the host gives it: what "a string source is a path" reads through, so that
+/// a path means the same on every surface. [`std::fs`] by default; a host without one (WebAssembly:
+/// Node's `node:fs` through JavaScript) installs its own with [`set_host_files`] on its thread.
+pub trait HostFiles {
+    /// The kind and size of `path` (following symbolic links, as `std::fs::metadata`).
+    fn stat(&self, path: &Path) -> io::Result<FileStat>;
+    /// The names of the entries of the directory `path` (any order).
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>>;
+    /// The bytes of the file `path`.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+}
+
+/// [`std::fs`]: the default (on wasm32-unknown-unknown each call fails as `Unsupported`).
+struct StdFiles;
+
+impl HostFiles for StdFiles {
+    fn stat(&self, path: &Path) -> io::Result<FileStat> {
+        let meta = std::fs::metadata(path)?;
+        Ok(FileStat {
+            is_dir: meta.is_dir(),
+            is_file: meta.is_file(),
+            len: meta.len(),
+        })
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        std::fs::read_dir(path)?
+            .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+            .collect()
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+thread_local! {
+    // Per thread: a host's file functions (JavaScript values) belong to the thread that gave them.
+    static HOST_FILES: RefCell<Option<Rc<dyn HostFiles>>> = const { RefCell::new(None) };
+}
+
+/// Installs the host's file system for the paths read on this thread from now on (`None`: back to
+/// [`std::fs`]).
+pub fn set_host_files(files: Option<Rc<dyn HostFiles>>) {
+    HOST_FILES.with(|host| *host.borrow_mut() = files);
+}
+
+fn with_host_files<T>(f: impl FnOnce(&dyn HostFiles) -> T) -> T {
+    // Cloned out of the cell: a host's function may call back into meshlock without a borrow held.
+    match HOST_FILES.with(|host| host.borrow().clone()) {
+        Some(files) => f(files.as_ref()),
+        None => f(&StdFiles),
+    }
+}
+
 /// Reads paths as every surface with a file system reads them (the CLI's `-f`, Python's and Node's
 /// paths): a file is one source named by its path, decoded by [`source_from_file`]; a directory is
 /// its `*.yaml`, `*.yml` and `*.json` files in name order (not recursive, as `kubectl apply -f
@@ -185,25 +257,39 @@ impl<'a> SourceReader<'a> {
     }
 
     /// Reads a file or a directory.
-    pub fn read_path(&mut self, path: &std::path::Path) -> Result<(), ApiError> {
-        if !path.is_dir() {
-            return self.read_file(path);
-        }
-        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| cannot_read(path, e))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
-            .collect();
-        entries.sort();
-        entries.iter().try_for_each(|entry| self.read_file(entry))
+    pub fn read_path(&mut self, path: &Path) -> Result<(), ApiError> {
+        with_host_files(|files| {
+            let stat = files.stat(path).map_err(|e| cannot_read(path, e))?;
+            if !stat.is_dir {
+                return self.read_file(files, path, stat.len);
+            }
+            // Names in order (the same order as their paths: one directory); sorting the strings
+            // shares the code of every other string sort (the browser's module has a size budget).
+            let mut names = files.read_dir(path).map_err(|e| cannot_read(path, e))?;
+            names.sort();
+            for name in names {
+                let entry = path.join(name);
+                if !entry
+                    .extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                {
+                    continue;
+                }
+                // An entry that vanished or cannot be examined is skipped, as `Path::is_file` does.
+                if let Ok(stat) = files.stat(&entry)
+                    && stat.is_file
+                {
+                    self.read_file(files, &entry, stat.len)?;
+                }
+            }
+            Ok(())
+        })
     }
 
-    fn read_file(&mut self, path: &std::path::Path) -> Result<(), ApiError> {
+    fn read_file(&mut self, files: &dyn HostFiles, path: &Path, size: u64) -> Result<(), ApiError> {
         let name = path.display().to_string();
-        let size = std::fs::metadata(path).map_err(|e| cannot_read(path, e))?.len();
         check_input_size(&name, self.total.saturating_add(size), self.limits)?;
-        let bytes = std::fs::read(path).map_err(|e| cannot_read(path, e))?;
+        let bytes = files.read(path).map_err(|e| cannot_read(path, e))?;
         self.read_bytes(&name, bytes)
     }
 
@@ -232,14 +318,20 @@ impl<'a> SourceReader<'a> {
     }
 }
 
-fn cannot_read(path: &std::path::Path, e: std::io::Error) -> ApiError {
-    ApiError::new(ErrorCode::Io, format!("cannot read `{}`: {e}", path.display()))
+fn cannot_read(path: &Path, e: io::Error) -> ApiError {
+    let how = if e.kind() == io::ErrorKind::Unsupported {
+        // The browser: no file system, and none installed.
+        ": this host has no file system; pass the file's content as `{name, text}` instead"
+    } else {
+        ""
+    };
+    ApiError::new(ErrorCode::Io, format!("cannot read `{}`: {e}{how}", path.display()))
 }
 impl SourceReader<'_> {
     /// Reads a source as a request names it.
     pub fn read_spec(&mut self, spec: SourceSpec) -> Result<(), ApiError> {
         match spec {
-            SourceSpec::Path(path) => self.read_path(std::path::Path::new(&path)),
+            SourceSpec::Path(path) => self.read_path(Path::new(&path)),
             SourceSpec::Builtin { builtin: name } => self.push(builtin(&name)?),
             SourceSpec::Inline(source) => self.push(source),
         }

@@ -30,7 +30,7 @@ const FOO_SLEEP = 'foo/sleep'
 const HTTPBIN_FOO = 'httpbin.foo.svc.cluster.local:8000'
 const HTTPBIN_BAR = 'httpbin.bar.svc.cluster.local:8000'
 // The engine through Node (the same WASM build), for what the page must show.
-const engine = createRequire(import.meta.url)('../../node/index.cjs')
+const engine = createRequire(import.meta.url)('../../../bindings-node/wasm.cjs')
 
 /** The guide's table, step by step: status of each client calling httpbin.foo (core's tour rows). */
 const GUIDE = {

@@ -1,13 +1,14 @@
-// The WASM engine itself (through the Node adapter, web-playground/node/index.cjs): what the
+// The WASM engine itself (through the Node package's adapter, bindings-node/wasm.cjs): what the
 // playground relies on beyond the shared scenario corpus (which bindings-node/test replays with
 // MESHLOCK_IMPL=wasm). Needs the build: scripts/build-wasm.sh.
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { describe, expect, test, vi } from 'vitest'
-import type * as Adapter from '../../node/index.cjs'
+import type * as Adapter from '../../../bindings-node/wasm.cjs'
 import { SEED_NAME, engineSources } from '../../src/state'
 import { stepSources } from '../../src/tour'
 
-const meshlock = createRequire(import.meta.url)('../../node/index.cjs') as typeof Adapter
+const meshlock = createRequire(import.meta.url)('../../../bindings-node/wasm.cjs') as typeof Adapter
 const { Mesh, MeshlockError, load, tour } = meshlock
 
 describe('the tour, as the playground rebuilds it', () => {
@@ -68,12 +69,24 @@ describe('the boundary', () => {
     expect(Object.keys(settings)).toEqual(['istioVersion', 'istioVersionOrigin', 'autoMtls', 'autoMtlsOrigin', 'rootNamespace', 'trustDomain'])
   })
 
-  test('the JSON twin is left out of this build, with a clear error', () => {
-    expect(() => meshlock.callJson('{"op":"tour"}')).toThrowError(/json-twin/)
+  test('a path is read through the host (node:fs), with the native package’s io error', () => {
+    expect(() => load(['/nonexistent/meshlock.yaml'])).toThrowError(/cannot read `\/nonexistent\/meshlock\.yaml`/)
     try {
-      meshlock.callJson('{}')
+      load(['/nonexistent/meshlock.yaml'])
     } catch (err) {
-      expect((err as InstanceType<typeof MeshlockError>).code).toBe('unsupported')
+      expect((err as InstanceType<typeof MeshlockError>).code).toBe('io')
+    }
+  })
+
+  test('the browser’s module has no file system: a path is an io error that says to pass the text', async () => {
+    const browser = await import('../../pkg/meshlock_wasm.js')
+    browser.initSync({ module: readFileSync(new URL('../../pkg/meshlock_wasm_bg.wasm', import.meta.url)) })
+    try {
+      browser.Mesh.load(['cluster.yaml'], null)
+      expect.unreachable('a path loaded without a file system')
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('io')
+      expect((err as Error).message).toMatch(/^cannot read `cluster\.yaml`: .*no file system; pass the file's content as `\{name, text\}`/)
     }
   })
 
@@ -102,6 +115,5 @@ describe('the boundary', () => {
     expect(mesh.matrixCsv().split('\n')[0]).toBe('from,to,status,curl_exit,transport,verdict,reason')
     expect(mesh.matrixTable()).toMatch(/25 edges, 0 failing/)
     expect(meshlock.tourText()).toMatch(/Mutual TLS Migration/)
-    expect(meshlock.version()).toMatch(/^\d+\.\d+\.\d+/)
   })
 })

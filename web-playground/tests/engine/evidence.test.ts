@@ -8,11 +8,11 @@ import { createRequire } from 'node:module'
 import type { Edge, Matrix } from 'meshlock-wasm'
 import { describe, expect, test } from 'vitest'
 import YAML from 'yaml'
-import type * as Adapter from '../../node/index.cjs'
+import type * as Adapter from '../../../bindings-node/wasm.cjs'
 import { EVIDENCE } from '../../src/evidence'
 import { compactMatrix, expandMatrix, filterMatrix } from '../../src/matrix'
 
-const meshlock = createRequire(import.meta.url)('../../node/index.cjs') as typeof Adapter
+const meshlock = createRequire(import.meta.url)('../../../bindings-node/wasm.cjs') as typeof Adapter
 
 interface Scenario {
   settings: { istio_version: string }

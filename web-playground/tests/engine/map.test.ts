@@ -6,10 +6,10 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
-import type * as Adapter from '../../node/index.cjs'
+import type * as Adapter from '../../../bindings-node/wasm.cjs'
 import { abbreviate, describePair, mapAxes } from '../../src/heatmap'
 
-const meshlock = createRequire(import.meta.url)('../../node/index.cjs') as typeof Adapter
+const meshlock = createRequire(import.meta.url)('../../../bindings-node/wasm.cjs') as typeof Adapter
 const SEED = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'core', 'seed')
 const read = (name: string) => ({ name, text: readFileSync(join(SEED, name), 'utf8') })
 

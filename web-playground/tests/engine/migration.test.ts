@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import YAML from 'yaml'
-import type * as Adapter from '../../node/index.cjs'
+import type * as Adapter from '../../../bindings-node/wasm.cjs'
 import { type MatrixData, compactMatrix, expandMatrix } from '../../src/matrix'
 import { planYaml, stepMatrices } from '../../src/plan'
 
-const meshlock = createRequire(import.meta.url)('../../node/index.cjs') as typeof Adapter
+const meshlock = createRequire(import.meta.url)('../../../bindings-node/wasm.cjs') as typeof Adapter
 const { Mesh, MeshlockError, load, diff, check, checkSarif } = meshlock
 
 const ROOT = new URL('../../../tests/scenarios/', import.meta.url)
@@ -67,7 +67,7 @@ describe('the plan view: the matrix after each step', () => {
     // The download: every step's manifests, applied over the input, give the plan's final summary.
     if (plan.steps.every((s) => s.delete.length === 0)) {
       const after = mesh.apply({ name: 'plan.yaml', text: planYaml(plan, want.allow_break ?? []) })
-      const summary = after.check(null).summary
+      const summary = after.check().summary
       expect({ edges: summary.edges, ok: summary.ok, failing: summary.failing, mtls: summary.mtls, plaintext: summary.plaintext }).toEqual({
         edges: plan.final.edges,
         ok: plan.final.ok,
@@ -173,6 +173,6 @@ describe('the migration API of the adapter', () => {
     const result = sarif.runs[0]?.results.find((r) => r.ruleId === 'ML105')
     expect(result?.locations?.[0]?.physicalLocation.region?.startLine).toBe(report.diagnostics.find((d) => d.code === 'ML105')?.line)
     expect(sarif.runs[0]?.tool.driver.rules.length).toBeGreaterThan(20)
-    expect(seed.checkSarif().runs[0]?.results.length).toBe(seed.check(null).diagnostics.length)
+    expect(seed.checkSarif().runs[0]?.results.length).toBe(seed.check().diagnostics.length)
   })
 })

@@ -1,10 +1,10 @@
-// A consumer of the WASM Node adapter's types (node/index.d.cts), of the browser engine's generated
-// types (pkg/meshlock_wasm.d.ts: the operations the playground calls) and of the full engine's
-// (pkg-node/meshlock_wasm.d.ts): compiles only if each says what the code relies on.
-import * as adapter from '../../node/index.cjs'
-import { Mesh, MeshlockError, check, checkSarif, diff, load, tour } from '../../node/index.cjs'
-import type { Diagnostic, Diff, Edge, Matrix, NamespaceMap, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../node/index.cjs'
-import init, { Mesh as EngineMesh, checkInputSize, checkSourcesSarif, seedSource, tour as engineTour, version } from '../../pkg/meshlock_wasm.js'
+// A consumer of the Node package on the WASM engine (bindings-node/wasm.cjs, typed as the package),
+// of the browser engine's generated types (pkg/meshlock_wasm.d.ts: the operations the playground
+// calls) and of the full engine's (pkg-node/meshlock_wasm.d.ts): compiles only if each says what the
+// code relies on.
+import { Mesh, MeshlockError, check, checkSarif, diff, load, tour } from '../../../bindings-node/wasm.cjs'
+import type { Diagnostic, Diff, Edge, Matrix, NamespaceMap, Outcome, Plan, Reconciliation, SarifLog, SimulatedStep, Stage } from '../../pkg-node/meshlock_wasm.js'
+import init, { Mesh as EngineMesh, checkInputSize, checkSarif as engineCheckSarif, seedSource, tour as engineTour } from '../../pkg/meshlock_wasm.js'
 import type { Evidence, MeshlockErrorShape, Plan as EnginePlan, Tour as EngineTour } from '../../pkg/meshlock_wasm.js'
 import * as full from '../../pkg-node/meshlock_wasm.js'
 
@@ -19,7 +19,6 @@ const line: number | null | undefined = diagnostics[0]?.line
 const next: Mesh = mesh.apply('kind: List', { namespace: 'foo' })
 const steps: string[] = tour().steps.map((s) => s.id)
 const pending: Promise<Matrix> = next.matrixAsync()
-const target: 'wasm' = adapter.__bindingTarget
 
 try {
   Mesh.fromYaml('x', { name: 'x.yaml', istioVersion: 'current', autoMtls: false, rootNamespace: 'istio-system' })
@@ -49,8 +48,6 @@ mesh.plan({ goal: 'lockdown' })
 mesh.plan({ allow_break: [] })
 void [planned, stage, simulated, changed, changedDeclared, readiness, sarif, level, failing]
 
-// @ts-expect-error: Mesh is made by its factories only
-new Mesh()
 // @ts-expect-error: unknown option
 Mesh.fromYaml('x', { istioVersio: '1.1' })
 // @ts-expect-error: curlExit is a number
@@ -70,13 +67,13 @@ async function browser(): Promise<void> {
   session.namespaceMap({ edges: ['declared'] })
   void [declared, inScope]
   const d: Diagnostic[] = session.diagnostics
-  const text: string = session.explain('legacy/sleep', 'httpbin.foo:8000') + session.matrixCsv() + version()
+  const text: string = session.explain('legacy/sleep', 'httpbin.foo:8000') + session.matrixCsv()
   const t: EngineTour = engineTour()
   const name: string = seedSource().name
   const next: EngineMesh = session.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
   const p: EnginePlan = session.plan({ goal: 'mesh-strict', allowBreak: ['legacy/sleep'] })
   const after: Matrix | undefined = session.simulate([{ name: 'a', apply: p.steps[0]?.apply.map((text) => ({ name: 'a.yaml', text })) ?? [] }])[0]?.matrix
-  const report: number = checkSourcesSarif('x: 1', null).runs.length + session.check(null).diagnostics.length
+  const report: number = engineCheckSarif([{ name: 'x.yaml', text: 'x: 1' }], null).runs.length + session.check(null).diagnostics.length
   // A file's bytes, decoded by the engine; its size checked before it is read.
   checkInputSize('a.yaml', 120, { istioVersion: '1.1' })
   const opened: EngineMesh = EngineMesh.load([{ builtin: 'seed' }, { name: 'a.yaml', bytes: new Uint8Array([120, 58, 32, 49]), namespace: null }], null)
@@ -88,21 +85,21 @@ async function browser(): Promise<void> {
   void [after, report, pair]
   // @ts-expect-error: the browser build reads matrixBetween (the full build keeps matrix())
   session.matrix()
-  const s: full.Mesh = full.Mesh.load([{ builtin: 'seed' }], full.seedSettings())
+  const s: full.Mesh = full.Mesh.seed()
   const n: full.Mesh = s.apply([{ name: 'p.yaml', text: 'x: 1', namespace: 'foo' }])
-  const sarif: string = full.Mesh.diff(s, n, null).changes[0]?.change ?? s.checkSarif().version
-  const weighed: number | undefined = full.Mesh.diff(s, n, { edges: 'declared', intents: { name: 'intents.csv', text: 'from,to\nfoo/sleep,httpbin.foo:8000\n' } }).scope?.brokenOutside
-  const all = full.checkSources([{ name: 'a.yaml', text: 'x: 1' }], null).diagnostics.length + s.matrixTable().length + full.tourText().length
+  const sarif: string = full.diff(s, n, null).changes[0]?.change ?? s.checkSarif().version
+  const weighed: number | undefined = full.diff(s, n, { edges: 'declared', intents: { name: 'intents.csv', text: 'from,to\nfoo/sleep,httpbin.foo:8000\n' } }).scope?.brokenOutside
+  const all = full.check([{ name: 'a.yaml', text: 'x: 1' }], null).diagnostics.length + s.matrixTable().length + full.tourText().length
   const ready: number = s.ready({ name: 'metrics', text: 'istio_requests_total 1' }).unobservedModelEdges + s.stages().services.length
   const observed: full.Plan = s.plan({ metrics: { name: 'm.prom', text: 'istio_requests_total 1' } })
   void [sarif, all, ready, observed, weighed]
   let error: MeshlockErrorShape | null = null
   try {
-    EngineMesh.load('bad', null)
+    EngineMesh.load([{ name: 'bad.yaml', text: 'bad' }], null)
   } catch (err) {
     error = err as MeshlockErrorShape
   }
   void [o, m, d, text, t, name, next, error]
 }
 
-void [exit, transport, edge, line, steps, pending, target, wrong, browser]
+void [exit, transport, edge, line, steps, pending, wrong, browser]

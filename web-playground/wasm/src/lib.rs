@@ -1,4 +1,8 @@
-//! meshlock for WebAssembly: a thin, class-shaped API over `meshlock-core` (style.md R10).
+//! meshlock for WebAssembly: a thin, class-shaped API over `meshlock-core` (style.md R10), with the
+//! names and signatures of the native Node package (bindings-node/src/lib.rs): with `--features
+//! full` it is that package's second engine (bindings-node/wasm.cjs wraps it), without it the
+//! playground's (the operations the page calls, under a size budget). Browser-only extras are
+//! marked as such.
 //!
 //! Conversion and error mapping only; every decision is in the core. Inputs cross through
 //! `serde-wasm-bindgen` (keys camelCase → snake_case, then the core's serde types, so a misspelt
@@ -7,16 +11,17 @@
 //! as JS `Error`s named `MeshlockError` carrying `.code` and `.diagnostics` (data, never a bare
 //! string). Every entry point runs inside [`meshlock::api::guard`]; on wasm32 a panic aborts (there
 //! is no unwinding), so the JS side maps the resulting `WebAssembly.RuntimeError` to the error code
-//! `internal` (`web-playground/node/index.cjs`, `web-playground/src/worker.ts`), and
+//! `internal` (`bindings-node/wasm.cjs`, `web-playground/src/worker.ts`), and
 //! `console_error_panic_hook` logs the panic message first.
 //!
 //! Every operation on a mesh is a core request (`meshlock::api::MeshCall`): exposing a new one is
 //! one method below, `self.ask(with_op("op-name", options))`, and its type in `types.d.ts`; in the
 //! `full` block unless the playground calls it (the browser's module has a size budget; the Node
-//! adapter's build has every operation).
+//! package's build has every operation). A string source is a path, read through the host's files
+//! ([`api::HostFiles`]): Node's `node:fs`, installed by `setHostFiles`; the browser has none, so a
+//! path is an `io` error there.
 
 use meshlock::api::{self, ApiError, ErrorCode, SourceSpec};
-use meshlock::{MeshSettings, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -24,16 +29,23 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
+/// The host's file functions, which only the Node engine installs (the other parameter types are
+/// the native package's, from types.d.ts).
+#[cfg(feature = "full")]
+#[wasm_bindgen(typescript_custom_section)]
+const HOST_FILES_TYPE: &str = r#"
+/** The host's file functions (`setHostFiles`); each throws an `Error` when it cannot read. */
+export interface HostFiles {
+  stat(path: string): { isDir: boolean; isFile: boolean; size: number };
+  readDir(path: string): string[];
+  read(path: string): Uint8Array;
+}
+"#;
+
 #[wasm_bindgen(start)]
 fn start() {
     #[cfg(feature = "console_error_panic_hook")]
     console_error_panic_hook::set_once();
-}
-
-/// The version of meshlock this module was built from.
-#[wasm_bindgen]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
 }
 
 /// A loaded mesh: the model of one cluster under one set of settings (`Mesh`, as on every surface).
@@ -43,10 +55,8 @@ pub struct Mesh {
 }
 
 impl Mesh {
-    fn new(mesh: meshlock::Mesh) -> Self {
-        Mesh {
-            handle: api::MeshHandle::new(mesh),
-        }
+    fn new(handle: api::MeshHandle) -> Self {
+        Mesh { handle }
     }
 
     /// Answers the core request `request` (`{op, ...}`, JavaScript names) on this mesh.
@@ -57,29 +67,27 @@ impl Mesh {
 
 #[wasm_bindgen]
 impl Mesh {
-    /// Loads YAML (`text`, one source named `input.yaml`) or a list of sources (a file's bytes are
-    /// decoded as the CLI decodes a file), under `settings`. Throws a `MeshlockError` (code
+    /// Loads files (paths, read through the host's files) and inline sources, in order, like
+    /// several `-f` flags. Browser extra: an item may be a file's content as `{name, bytes:
+    /// Uint8Array, namespace?}`, decoded as the CLI decodes a file. Throws a `MeshlockError` (code
     /// `invalid-input`, with diagnostics) when the input has errors.
     pub fn load(
-        #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput | FileSourceInput>")] sources: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
-        run(|| {
-            let settings = settings_from(settings)?;
-            Ok(Mesh::new(
-                meshlock::Mesh::load(&sources_from(sources, &settings.limits)?, &settings)?.mesh,
-            ))
-        })
+        run(|| load_mesh(sources, options))
     }
 
-    /// What-if: a new mesh with `sources` applied (same kind/namespace/name replaces).
+    /// What-if: a new mesh with these resources added; one with the kind, namespace and name of an
+    /// existing resource replaces it. A string is YAML text.
     pub fn apply(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | SourceInput | Array<string | SourceInput>")] sources: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SourceOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| {
-            let mesh = self.handle.mesh();
-            Ok(Mesh::new(mesh.apply(&sources_from(sources, mesh.limits())?)?.mesh))
+            let overlays = sources_from(sources)?.into_iter().map(overlay).collect();
+            Ok(Mesh::new(self.handle.apply(overlays, options_from(options)?)?))
         })
     }
 
@@ -114,7 +122,7 @@ impl Mesh {
     #[wasm_bindgen(js_name = namespaceMap, unchecked_return_type = "NamespaceMap")]
     pub fn namespace_map(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("namespace-map", options, []))
     }
@@ -127,7 +135,7 @@ impl Mesh {
         &self,
         client_ns: Option<String>,
         service_ns: Option<String>,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let pair = [
             ("clientNamespace", json!(client_ns)),
@@ -143,7 +151,7 @@ impl Mesh {
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("check", options, []))
     }
@@ -154,7 +162,7 @@ impl Mesh {
     #[wasm_bindgen(unchecked_return_type = "Plan")]
     pub fn plan(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "PlanInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("plan", options, []))
     }
@@ -182,19 +190,56 @@ impl Mesh {
     }
 }
 
-/// The operations the playground does not call: in the `full` build (the Node adapter's), left out
+/// The operations the playground does not call: in the `full` build (the Node package's), left out
 /// of the browser's module to keep its download within budget (web-playground/README.md, "Size").
+/// The `…Async` variants are promises computed on the calling thread: WebAssembly here has no
+/// threads (use a worker to keep an event loop free).
 #[cfg(feature = "full")]
 #[wasm_bindgen]
 impl Mesh {
+    /// Loads YAML text (one or more documents). `options.name` names it in diagnostics
+    /// (default `input.yaml`); `options.namespace` is the namespace of documents without one.
+    #[wasm_bindgen(js_name = fromYaml)]
+    pub fn from_yaml(
+        text: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
+    ) -> Result<Mesh, JsValue> {
+        run(|| {
+            let api::Both(placement, settings): api::LoadOptions = options_from(options)?;
+            let source = api::text_source(text, &placement);
+            let options = api::Both(api::Placement::default(), settings);
+            Ok(Mesh::new(api::MeshHandle::load(
+                vec![SourceSpec::Inline(source)],
+                options,
+            )?))
+        })
+    }
+
+    /// The guide's built-in cluster (`foo`, `bar`, `legacy`) under Istio 1.1 rules.
+    pub fn seed() -> Result<Mesh, JsValue> {
+        run(|| Ok(Mesh::new(api::MeshHandle::new(meshlock::seed::mesh()?))))
+    }
+
     /// Every client workload × every service port (the playground reads `matrixBetween(null,
     /// null)`, which shares the map's class table).
     #[wasm_bindgen(unchecked_return_type = "Matrix")]
     pub fn matrix(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WeighOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         self.ask(with_op("matrix", options, []))
+    }
+
+    /// `matrix()` as a promise.
+    #[wasm_bindgen(js_name = matrixAsync, unchecked_return_type = "Promise<Matrix>")]
+    pub fn matrix_async(&self) -> js_sys::Promise {
+        promise(self.ask(Ok(json!({"op": "matrix"}))))
+    }
+
+    /// `check()` as a promise.
+    #[wasm_bindgen(js_name = checkAsync, unchecked_return_type = "Promise<CheckReport>")]
+    pub fn check_async(&self) -> js_sys::Promise {
+        promise(self.ask(Ok(json!({"op": "check"}))))
     }
 
     /// `check()` as SARIF 2.1.0, for code-scanning uploads.
@@ -203,30 +248,23 @@ impl Mesh {
         self.ask(Ok(json!({"op": "check", "render": "sarif"})))
     }
 
-    /// Readiness per service from observed traffic (`{name, text}`: Prometheus text exposition or
-    /// the JSON of its HTTP API), reconciled with the model.
+    /// `plan()` as a promise.
+    #[wasm_bindgen(js_name = planAsync, unchecked_return_type = "Promise<Plan>")]
+    pub fn plan_async(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions | null")] options: Option<JsValue>,
+    ) -> js_sys::Promise {
+        promise(self.ask(with_op("plan", options, [])))
+    }
+
+    /// Readiness per service from observed traffic (a path, or `{name, text}`: Prometheus text
+    /// exposition or the JSON of its HTTP API), reconciled with the model.
     #[wasm_bindgen(unchecked_return_type = "Reconciliation")]
     pub fn ready(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "MetricsText")] metrics: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "MetricsInput")] metrics: JsValue,
     ) -> Result<JsValue, JsValue> {
         self.ask(js_value(metrics).map(|metrics| json!({"op": "ready", "metrics": metrics})))
-    }
-
-    /// Every edge whose status or transport changes from `before` to `after`, grouped, each with
-    /// the resources that caused it; `diagnostics` holds the transitions the migration refuses.
-    /// With `edges`, `intents` or `metrics` (as `check`'s), the changes in the scope, each with its
-    /// evidence, and `scope` (the intents join both sides).
-    #[wasm_bindgen(unchecked_return_type = "Diff")]
-    pub fn diff(
-        before: &Mesh,
-        after: &Mesh,
-        #[wasm_bindgen(unchecked_param_type = "WeighInput | null")] options: Option<JsValue>,
-    ) -> Result<JsValue, JsValue> {
-        run_js(|| {
-            let options = js_value(options.unwrap_or(JsValue::NULL))?;
-            api::diff(&before.handle, &after.handle, api::from_js("options", options)?)
-        })
     }
 
     /// The matrix as a fixed-width text table.
@@ -236,84 +274,69 @@ impl Mesh {
     }
 }
 
-/// The static checker on sources, as `meshlock check`: an input that does not load is reported
-/// (its diagnostics, nothing else), not thrown. `countsOnly`: no per-edge lists.
+/// Loads files (paths) and inline sources, in order, like several `-f` flags.
 #[cfg(feature = "full")]
-#[wasm_bindgen(js_name = checkSources, unchecked_return_type = "CheckReport")]
+#[wasm_bindgen(js_name = load)]
+pub fn load_sources(
+    #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
+) -> Result<Mesh, JsValue> {
+    run(|| load_mesh(sources, options))
+}
+
+/// `load()` as a promise (computed on the calling thread).
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = loadAsync, unchecked_return_type = "Promise<Mesh>")]
+pub fn load_async(
+    #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
+) -> js_sys::Promise {
+    promise(run(|| load_mesh(sources, options)).map(JsValue::from))
+}
+
+/// Every edge whose status or transport changes from `before` to `after`, grouped, each with
+/// the resources that caused it; `diagnostics` holds the transitions the migration refuses.
+/// With `edges`, `intents` or `metrics` (as `check`'s), the changes in the scope, each with its
+/// evidence, and `scope` (the intents join both sides).
+#[cfg(feature = "full")]
+#[wasm_bindgen(unchecked_return_type = "Diff")]
+pub fn diff(
+    before: &Mesh,
+    after: &Mesh,
+    #[wasm_bindgen(unchecked_optional_param_type = "WeighOptions | null")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    run_js(|| api::diff(&before.handle, &after.handle, options_from(options)?))
+}
+
+/// The static checker on files and inline sources, as `meshlock check`: an input that does not
+/// load is reported (its diagnostics, nothing else), not thrown.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = check, unchecked_return_type = "CheckReport")]
 pub fn check_sources(
-    #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
-    #[wasm_bindgen(js_name = countsOnly)] counts_only: Option<bool>,
+    #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput>")] sources: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions & WeighOptions | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(Ok(sources), settings, counts_only.unwrap_or(false), None))
+    run_js(|| checked(sources, options_from(options)?, None))
 }
 
-/// `checkSources` as SARIF 2.1.0.
-#[wasm_bindgen(js_name = checkSourcesSarif, unchecked_return_type = "SarifLog")]
-pub fn check_sources_sarif(
-    #[wasm_bindgen(unchecked_param_type = "string | Array<SourceInput | FileSourceInput>")] sources: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
+/// `check(sources, options)` as SARIF 2.1.0.
+#[wasm_bindgen(js_name = checkSarif, unchecked_return_type = "SarifLog")]
+pub fn check_sarif(
+    #[wasm_bindgen(unchecked_param_type = "Array<string | SourceInput | FileSourceInput>")] sources: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    run_js(|| checked(Ok(sources), settings, false, Some(api::Rendering::Sarif)))
+    run_js(|| {
+        // `load`'s options, as the signature says: read by the reader `load` links already (each
+        // options type read costs the browser's module ~1 KB gzipped).
+        let api::Both(placement, settings): api::LoadOptions = options_from(options)?;
+        let options = api::Both(placement, api::Both(api::WeighRequest::default(), settings));
+        checked(sources, options, Some(api::Render::Only(api::Rendering::Sarif)))
+    })
 }
 
-/// The report `checkSources` gives for input that could not be read (a file past the size limit),
-/// from the diagnostics of the error it threw (`MeshlockError.diagnostics`): how the Node adapter's
-/// `check` reports what it refused before reading.
-#[cfg(feature = "full")]
-#[wasm_bindgen(js_name = checkDiagnostics, unchecked_return_type = "CheckReport")]
-pub fn check_diagnostics(
-    #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    run_js(|| checked(Err(diagnostics), settings, false, None))
-}
-
-/// `checkDiagnostics` as SARIF 2.1.0.
-#[cfg(feature = "full")]
-#[wasm_bindgen(js_name = checkDiagnosticsSarif, unchecked_return_type = "SarifLog")]
-pub fn check_diagnostics_sarif(
-    #[wasm_bindgen(unchecked_param_type = "Diagnostic[]")] diagnostics: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    run_js(|| checked(Err(diagnostics), settings, false, Some(api::Rendering::Sarif)))
-}
-
-/// `check` of sources (`Ok`) or of input the host refused to read (`Err`: its diagnostics).
-fn checked(
-    input: Result<JsValue, JsValue>,
-    settings: Option<JsValue>,
-    counts_only: bool,
-    render: Option<api::Rendering>,
-) -> Result<api::Reply, ApiError> {
-    let settings = settings_from(settings)?;
-    let read = match input {
-        Ok(sources) => sources_from(sources, &settings.limits),
-        Err(diagnostics) => Err(ApiError {
-            code: ErrorCode::InvalidInput,
-            message: "input refused before it was read".to_owned(),
-            diagnostics: from_js(diagnostics, "diagnostics")?,
-        }),
-    };
-    let weigh = api::WeighRequest {
-        counts_only,
-        ..api::WeighRequest::default()
-    };
-    let options = api::Both(api::Placement::default(), api::Both(weigh, settings));
-    api::check(read, options, render.map(api::Render::Only))
-}
-
-/// Throws a `MeshlockError` (code `invalid-input`, ML106) when `size` bytes of input (the file
-/// `name` and what was read before it) are more than `settings.limits.maxInputBytes` (default
-/// 256 MiB): called before a file is read, so that an oversized file is refused without reading it.
-#[wasm_bindgen(js_name = checkInputSize)]
-pub fn check_input_size(
-    name: &str,
-    size: f64,
-    #[wasm_bindgen(unchecked_param_type = "MeshSettingsInput | null")] settings: Option<JsValue>,
-) -> Result<(), JsValue> {
-    // A JS number counts bytes exactly up to 2^53; `as` saturates anything stranger.
-    run(|| api::check_input_size(name, size as u64, &settings_from(settings)?.limits))
+/// `check` of sources: what reading refuses (a file past the size limit) is reported, not thrown.
+fn checked(sources: JsValue, options: api::CheckOptions, render: Option<api::Render>) -> Result<api::Reply, ApiError> {
+    api::check(api::read_for_check(sources_from(sources)?, &options), options, render)
 }
 
 /// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
@@ -329,29 +352,44 @@ pub fn tour_text() -> Result<JsValue, JsValue> {
     run_js(|| api::tour(Some(api::Render::Only(api::Rendering::Text))))
 }
 
-/// The built-in seed cluster (what `{builtin: "seed"}` stands for).
+/// Browser extra: throws a `MeshlockError` (code `invalid-input`, ML106) when `size` bytes of
+/// input (the file `name` and what was read before it) are more than
+/// `settings.limits.maxInputBytes` (default 256 MiB): called before a file is read, so that an
+/// oversized file is refused without reading it. (Where the engine reads paths itself, it checks.)
+#[cfg(not(feature = "full"))]
+#[wasm_bindgen(js_name = checkInputSize)]
+pub fn check_input_size(
+    name: &str,
+    size: f64,
+    #[wasm_bindgen(unchecked_optional_param_type = "MeshOptions | null")] settings: Option<JsValue>,
+) -> Result<(), JsValue> {
+    run(|| {
+        let api::Both(_, settings): api::LoadOptions = options_from(settings)?;
+        // A JS number counts bytes exactly up to 2^53; `as` saturates anything stranger.
+        api::check_input_size(name, size as u64, &settings.limits)
+    })
+}
+
+/// Browser extra: the built-in seed cluster's source (what `{builtin: "seed"}` stands for), for
+/// the editor.
+#[cfg(not(feature = "full"))]
 #[wasm_bindgen(js_name = seedSource, unchecked_return_type = "Source")]
 pub fn seed_source() -> Result<JsValue, JsValue> {
     run_js(|| Ok(meshlock::seed::cluster_source()))
 }
 
-/// The settings of the seed guide (Istio 1.1).
-#[cfg(feature = "full")]
-#[wasm_bindgen(js_name = seedSettings, unchecked_return_type = "MeshSettingsInput")]
-pub fn seed_settings() -> Result<JsValue, JsValue> {
-    run_js(|| Ok(meshlock::seed::settings()))
-}
-
 /// The JSON twin of every operation (`meshlock::api::call_json`): JSON in, JSON out, never throws.
-/// Behind the `json-twin` feature: it costs about 27 KB gzipped, which the playground's size
-/// budget cannot spare (the native package always has it).
+/// Behind the `json-twin` feature (part of `full`): it costs about 27 KB gzipped, which the
+/// playground's size budget cannot spare.
 #[cfg(feature = "json-twin")]
 #[wasm_bindgen(js_name = callJson)]
 pub fn call_json(request: &str) -> String {
     api::call_json(request)
 }
 
-/// Test hook: panics inside the engine, to prove the boundary turns it into an `internal` error.
+/// Test hook: panics inside the engine, to prove the boundary turns it into an `internal` error
+/// (bindings-node's tests; the browser's module leaves it out).
+#[cfg(feature = "full")]
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __panicForTests)]
 pub fn panic_for_tests() -> Result<(), JsValue> {
@@ -361,6 +399,67 @@ pub fn panic_for_tests() -> Result<(), JsValue> {
             panic!("meshlock-wasm test hook")
         }
     })
+}
+
+// ---- the host's files -------------------------------------------------------------------------
+
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+extern "C" {
+    /// The host's file functions (`HostFiles`, declared above): Node's `node:fs`, given by
+    /// bindings-node/wasm.cjs. Each throws (an `Error` with a message) when the path cannot be read.
+    #[wasm_bindgen(typescript_type = "HostFiles")]
+    pub type JsHostFiles;
+    #[wasm_bindgen(method, catch)]
+    fn stat(this: &JsHostFiles, path: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = readDir)]
+    fn read_dir(this: &JsHostFiles, path: &str) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &JsHostFiles, path: &str) -> Result<js_sys::Uint8Array, JsValue>;
+}
+
+/// Installs the host's files: from now on a string source (a path) is read through them, as the
+/// native package reads it with `std::fs`. Without them (the browser) a path is an `io` error.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = setHostFiles)]
+pub fn set_host_files(files: JsHostFiles) {
+    api::set_host_files(Some(std::rc::Rc::new(HostFilesFromJs(files))));
+}
+
+#[cfg(feature = "full")]
+struct HostFilesFromJs(JsHostFiles);
+
+#[cfg(feature = "full")]
+impl api::HostFiles for HostFilesFromJs {
+    fn stat(&self, path: &std::path::Path) -> std::io::Result<api::FileStat> {
+        let stat = self.0.stat(&path.to_string_lossy()).map_err(io_error)?;
+        let get = |key: &str| js_sys::Reflect::get(&stat, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+        Ok(api::FileStat {
+            is_dir: get("isDir").is_truthy(),
+            is_file: get("isFile").is_truthy(),
+            // A JS number counts bytes exactly up to 2^53; `as` saturates anything stranger.
+            len: get("size").as_f64().unwrap_or(0.0) as u64,
+        })
+    }
+
+    fn read_dir(&self, path: &std::path::Path) -> std::io::Result<Vec<String>> {
+        let names = self.0.read_dir(&path.to_string_lossy()).map_err(io_error)?;
+        Ok(names.iter().filter_map(|name| name.as_string()).collect())
+    }
+
+    fn read(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        Ok(self.0.read(&path.to_string_lossy()).map_err(io_error)?.to_vec())
+    }
+}
+
+/// What a host's file function threw, as an I/O error with its message (Node's names the errno).
+#[cfg(feature = "full")]
+fn io_error(thrown: JsValue) -> std::io::Error {
+    let message = js_sys::Reflect::get(&thrown, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("{thrown:?}"));
+    std::io::Error::other(message)
 }
 
 // ---- conversion and error mapping -------------------------------------------------------------
@@ -406,81 +505,82 @@ fn with_op(
     api::js_request(op, js_value(options.unwrap_or(JsValue::NULL))?, keys)
 }
 
-/// One YAML text, or a list of `{name, text, namespace?}` / `{builtin: "seed"}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum SourcesInput {
-    Text(String),
-    List(Vec<SourceSpec>),
+fn load_mesh(sources: JsValue, options: Option<JsValue>) -> Result<Mesh, ApiError> {
+    Ok(Mesh::new(api::MeshHandle::load(
+        sources_from(sources)?,
+        options_from(options)?,
+    )?))
 }
 
-impl Default for SourcesInput {
-    fn default() -> Self {
-        SourcesInput::List(Vec::new())
+/// A settled promise of a result (its error: the rejection).
+#[cfg(feature = "full")]
+fn promise(result: Result<JsValue, JsValue>) -> js_sys::Promise {
+    match result {
+        Ok(value) => js_sys::Promise::resolve(&value),
+        Err(error) => js_sys::Promise::reject(&error),
     }
 }
 
-impl SourcesInput {
-    fn resolve(self, limits: &meshlock::settings::Limits) -> Result<Vec<Source>, ApiError> {
-        match self {
-            SourcesInput::Text(text) => Ok(vec![Source::new("input.yaml", text)]),
-            SourcesInput::List(specs) => api::read_specs(specs, limits),
-        }
+/// One item or a list of them, as a list.
+fn list(value: JsValue) -> JsValue {
+    if js_sys::Array::is_array(&value) {
+        value
+    } else {
+        js_sys::Array::of1(&value).into()
     }
 }
 
-const BAD_SOURCES: &str = "bad sources (a YAML string or a list of {name, text, namespace?} | {name, bytes, namespace?} | {builtin: \"seed\"})";
+const BAD_SOURCES: &str =
+    "bad sources (a list of paths, {name, text, namespace?}, {name, bytes, namespace?} or {builtin: \"seed\"})";
 
-/// Sources to load: a YAML string, or a list whose items are `{name, text, namespace?}`,
-/// `{builtin: "seed"}`, or a file's content as `{name, bytes: Uint8Array, namespace?}`, decoded as
-/// the CLI decodes a file (bytes that are not text: `invalid-input`, with the located ML101).
-fn sources_from(value: JsValue, limits: &meshlock::settings::Limits) -> Result<Vec<Source>, ApiError> {
-    let Some(items) = value.dyn_ref::<js_sys::Array>() else {
-        return from_js::<SourcesInput>(value, BAD_SOURCES)?.resolve(limits);
-    };
-    let mut sources = Vec::new();
-    for item in items.iter() {
-        let bytes = js_sys::Reflect::get(&item, &JsValue::from_str("bytes"))
-            .ok()
-            .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok());
-        match bytes {
-            Some(bytes) => sources.push(file_source(&item, bytes.to_vec())?),
-            None => sources.extend(api::read_specs(
-                vec![from_js::<SourceSpec>(item, BAD_SOURCES)?],
-                limits,
-            )?),
-        }
+/// Sources to load: one or a list of paths, `{name, text, namespace?}`, `{builtin: "seed"}`, or
+/// (browser extra) a file's content as `{name, bytes: Uint8Array, namespace?}`, decoded as the CLI
+/// decodes a file (bytes that are not text: `invalid-input`, with the located ML101).
+fn sources_from(value: JsValue) -> Result<Vec<SourceSpec>, ApiError> {
+    let items: js_sys::Array = list(value).unchecked_into();
+    items
+        .iter()
+        .map(|item| {
+            let bytes = js_sys::Reflect::get(&item, &JsValue::from_str("bytes"))
+                .ok()
+                .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok());
+            match bytes {
+                Some(bytes) => Ok(SourceSpec::Inline(file_source(&item, bytes.to_vec())?)),
+                None => from_js(item, BAD_SOURCES),
+            }
+        })
+        .collect()
+}
+
+/// A source read as [`sources_from`] reads it, as `apply` means it: the two have one shape, and a
+/// string is YAML text here, not a path (one reader: the browser's module has a size budget).
+fn overlay(spec: SourceSpec) -> api::OverlaySpec {
+    match spec {
+        SourceSpec::Path(text) => api::OverlaySpec::Text(text),
+        SourceSpec::Builtin { builtin } => api::OverlaySpec::Builtin { builtin },
+        SourceSpec::Inline(source) => api::OverlaySpec::Inline(source),
     }
-    Ok(sources)
 }
 
 /// `{name, bytes, namespace?}`: the bytes decoded as the CLI decodes a file argument.
-fn file_source(item: &JsValue, bytes: Vec<u8>) -> Result<Source, ApiError> {
+fn file_source(item: &JsValue, bytes: Vec<u8>) -> Result<meshlock::Source, ApiError> {
     let text = |key: &str| {
         js_sys::Reflect::get(item, &JsValue::from_str(key))
             .ok()
             .and_then(|v| v.as_string())
     };
     let name = text("name").ok_or_else(|| ApiError::bad_request(BAD_SOURCES, "`name` must be a string"))?;
-    Ok(Source {
+    Ok(meshlock::Source {
         namespace: text("namespace"),
         ..api::source_from_file(&name, bytes)?
     })
 }
 
-/// `None` for an absent argument (`undefined` or `null`).
-fn present(value: Option<JsValue>) -> Option<JsValue> {
-    value.filter(|v| !v.is_null() && !v.is_undefined())
+/// Options (`undefined` or `null`: every option absent) as the core's request type `T`.
+fn options_from<T: for<'de> Deserialize<'de>>(value: Option<JsValue>) -> Result<T, ApiError> {
+    api::from_js("options", js_value(value.unwrap_or(JsValue::NULL))?)
 }
 
-fn settings_from(value: Option<JsValue>) -> Result<MeshSettings, ApiError> {
-    match present(value) {
-        Some(v) => from_js(v, "bad settings"),
-        None => Ok(MeshSettings::default()),
-    }
-}
-
-/// Renames every object key of an input (JS names are camelCase, the core's serde names snake_case).
 /// `ApiError` → `Error { name: "MeshlockError", message, code, diagnostics }`.
 fn js_error(e: ApiError) -> JsValue {
     let error = js_sys::Error::new(&e.message);

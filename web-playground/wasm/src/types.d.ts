@@ -5,41 +5,8 @@
 // (web-playground/pkg, pkg-node). tests/types checks real results against them. ----
 
 export * from "../../schema/meshlock-bindings.js";
-import type {
-  CheckReport,
-  Diagnostic,
-  Diff,
-  Matrix,
-  MeshSettings,
-  MetricsSpec,
-  NamespaceMap,
-  Outcome,
-  Plan,
-  PlanGoalAndWeighRequest,
-  Reconciliation,
-  ResolvedSettings,
-  SarifLog,
-  SimulatedStep,
-  Source,
-  SourceInput,
-  Stages,
-  StepSpec,
-  Tour,
-  WeighRequest,
-} from "../../schema/meshlock-bindings.js";
 
 /** A file's content, decoded by the engine as the CLI decodes a file (a UTF-8 byte order mark
  * dropped, UTF-16 with a byte order mark decoded; bytes that are not text are refused with ML101,
  * not replaced as `Blob.text()` would). */
 export type FileSourceInput = { name: string; bytes: Uint8Array; namespace?: string | null };
-
-/** `load()` and `check()` settings. */
-export type MeshSettingsInput = MeshSettings;
-/** Observed traffic as the browser gives it: inline text, named for diagnostics (no files). */
-export type MetricsText = Exclude<MetricsSpec, string>;
-/** `plan()` options. */
-export type PlanInput = PlanGoalAndWeighRequest;
-/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options. */
-export type WeighInput = WeighRequest;
-/** A `simulate()` step. */
-export type StepInput = StepSpec;
