@@ -13,41 +13,26 @@ import type {
   Diagnostic,
   Diff,
   ErrorCode,
-  LoadOptions,
   Matrix,
+  MeshOptions,
   MeshlockErrorShape,
-  MetricsSpec,
+  MetricsInput,
   NamespaceMap,
   Outcome,
-  Placement,
   Plan,
-  PlanGoalAndWeighRequest,
+  PlanOptions,
   Reconciliation,
   ResolvedSettings,
   SarifLog,
   SimulatedStep,
   SourceInput,
+  SourceOptions,
   Stages,
-  StepSpec,
+  StepInput,
   Tour,
-  WeighRequest,
+  WeighOptions,
+  YamlOptions,
 } from './meshlock-bindings.js'
-
-/** `load()`, `check()`, `checkSarif()` options: the mesh settings and the namespace of documents
- * without one. Unknown keys are rejected (`bad-request`). */
-export type MeshOptions = LoadOptions
-/** `Mesh.fromYaml()` options: the settings, and the name of the text. */
-export type YamlOptions = LoadOptions
-/** `apply()` options: where YAML text given as a string goes. */
-export type SourceOptions = Placement
-/** `check()`, `matrix()`, `namespaceMap()`, `matrixBetween()` and `diff()` options. */
-export type WeighOptions = WeighRequest
-/** `plan()` options. */
-export type PlanOptions = PlanGoalAndWeighRequest
-/** `ready()`'s observed traffic: a file path, or inline text named for diagnostics. */
-export type MetricsInput = MetricsSpec
-/** A `simulate()` step. */
-export type StepInput = StepSpec
 
 /** Every error meshlock throws (or rejects with). */
 export declare class MeshlockError extends Error implements MeshlockErrorShape {
