@@ -15,9 +15,10 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
-// `npm pack` copies the build into wasm/ (scripts/vendor-wasm.cjs); in a clone of meshlock it is
-// where web-playground/scripts/build-wasm.sh writes it.
-const ENGINE = [path.join(__dirname, 'wasm', 'pkg-node'), path.join(__dirname, '..', 'web-playground', 'pkg-node')]
+// In a clone of meshlock, where web-playground/scripts/build-wasm.sh writes it (first: a copy that an
+// earlier `npm pack` left in wasm/ may be stale); in the package, where `npm pack` copied it
+// (scripts/vendor-wasm.cjs).
+const ENGINE = [path.join(__dirname, '..', 'web-playground', 'pkg-node'), path.join(__dirname, 'wasm', 'pkg-node')]
   .map((dir) => path.join(dir, 'meshlock_wasm.js'))
   .find((file) => fs.existsSync(file))
 

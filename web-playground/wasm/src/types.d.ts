@@ -5,6 +5,29 @@
 // (web-playground/pkg, pkg-node). tests/types checks real results against them. ----
 
 export * from "../../schema/meshlock-bindings.js";
+import type {
+  CheckReport,
+  Diagnostic,
+  Diff,
+  Matrix,
+  MeshOptions,
+  MetricsInput,
+  NamespaceMap,
+  Outcome,
+  Plan,
+  PlanOptions,
+  Reconciliation,
+  ResolvedSettings,
+  SarifLog,
+  SimulatedStep,
+  Source,
+  SourceInput,
+  SourceOptions,
+  Stages,
+  StepInput,
+  Tour,
+  WeighOptions,
+} from "../../schema/meshlock-bindings.js";
 
 /** A file's content, decoded by the engine as the CLI decodes a file (a UTF-8 byte order mark
  * dropped, UTF-16 with a byte order mark decoded; bytes that are not text are refused with ML101,
