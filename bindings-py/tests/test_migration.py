@@ -424,6 +424,21 @@ def test_simulate_the_guide(seed: meshlock.Mesh) -> None:
     assert answer == {"type": "success", "diagnostics": [], "value": [s.to_dict() for s in steps]}
 
 
+def test_a_named_step_applies_and_deletes(seed: meshlock.Mesh) -> None:
+    lock, undo = seed.simulate(
+        [{"name": "lock foo", "apply": STRICT_FOO}, {"name": "undo", "delete": [SEED / "step3-policy.yaml"]}],
+        namespace="foo",
+    )
+    assert (lock.name, undo.name) == ("lock foo", "undo")
+    # STRICT before the clients are told to use mTLS (the guide's step 2): every client breaks.
+    assert {c.from_ for c in lock.delta if c.breaks} == {"legacy/sleep", "foo/sleep", "bar/sleep", "foo/httpbin", "bar/httpbin"}
+    assert {(c.from_, c.to, c.after, c.before) for c in undo.delta} == {(c.from_, c.to, c.before, c.after) for c in lock.delta}
+    assert undo.matrix == seed.matrix()
+    with pytest.raises(meshlock.MeshlockError) as info:
+        seed.simulate([{"name": "typo", "aply": STRICT_FOO}])
+    assert info.value.code == "bad-request" and "aply" in str(info.value)
+
+
 # --- results ------------------------------------------------------------------------------------
 
 

@@ -34,8 +34,10 @@ metrics text itself (named ``<metrics>``); any other ``str`` or path names a fil
 gives the text and its name."""
 StepItem = Union[str, Source, "os.PathLike[str]"]
 """In a simulation step: YAML text (a ``str``), a ``Source``, or a path (file or directory)."""
-SimulationStep = Union[StepItem, Sequence[StepItem]]
-"""One step of ``Mesh.simulate``: what to apply, one item or several."""
+SimulationStep = Union[StepItem, Sequence[StepItem], Mapping[str, Any]]
+"""One step of ``Mesh.simulate``, as every surface takes it: what to apply (one item or several),
+or a named step ``{"name": ..., "apply": items, "delete": items}`` whose ``delete`` removes the
+resources its documents name (``apply`` and ``delete`` each one item or several)."""
 
 
 def _path(path: StrPath) -> str:
@@ -391,16 +393,27 @@ class Mesh:
         """Applies ``steps`` in order, each on the result of the previous one, and reports the mesh
         after each (named ``step 1``, ``step 2``, …): the edges that changed, the stages, the matrix.
 
-        A step is YAML text, a ``Source`` or a path, or a list of them; ``namespace`` is the default
-        namespace of their documents without one. This mesh does not change.
+        A step is YAML text, a ``Source`` or a path, or a list of them, or a named step (see
+        ``SimulationStep``); ``namespace`` is the default namespace of their documents without one.
+        This mesh does not change.
         """
         placement = _json(_options(namespace=namespace))
-        read = [json.loads(self._inner.read(_json(self._step(i, step, namespace)), placement)) for i, step in enumerate(steps, 1)]
+
+        def read(index: int, items: Union[StepItem, Sequence[StepItem]]) -> Any:
+            return json.loads(self._inner.read(_json(self._step(index, items, namespace)), placement))
+
+        # Paths are read here (the core's steps take sources, not paths); the core reads the rest.
+        requested = [
+            {**step, **{key: read(i, step[key]) for key in ("apply", "delete") if key in step}}
+            if isinstance(step, Mapping)
+            else read(i, step)
+            for i, step in enumerate(steps, 1)
+        ]
         # Each step's stages and matrix come rendered (by the binding: the core's `simulate` has no renderings).
-        return tuple(SimulatedStep._from(s) for s in _answer(self._inner, {"op": "simulate", "steps": read}))
+        return tuple(SimulatedStep._from(s) for s in _answer(self._inner, {"op": "simulate", "steps": requested}))
 
     @staticmethod
-    def _step(index: int, step: SimulationStep, namespace: Optional[str]) -> List[Any]:
+    def _step(index: int, step: Union[StepItem, Sequence[StepItem]], namespace: Optional[str]) -> List[Any]:
         """The sources of one step: YAML text named ``<step N>`` (``<step N.M>`` in a list)."""
         items: Sequence[StepItem] = [step] if isinstance(step, (str, Source, os.PathLike)) else step
         named = [
