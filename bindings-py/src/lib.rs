@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use meshlock::api::{self, Answer, ApiError, Both, Placement, Render, Rendering, SourceReader, SourceSpec};
+use meshlock::api::{self, Answer, ApiError, Both, Placement, Render, Rendering, SourceSpec};
 use meshlock::render::{self, Style};
 use meshlock::settings::Limits;
 use meshlock::{Source, seed};
@@ -51,12 +51,7 @@ fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
 /// `placement`. The binding reads them itself, rather than through `MeshHandle::load`, to keep
 /// what was read: a pickled mesh is rebuilt from it, not from files that may have changed.
 fn read(sources: &str, placement: Placement, limits: &Limits) -> Result<Vec<Source>, ApiError> {
-    let mut reader = SourceReader::new(limits);
-    reader.place(placement);
-    parse::<Vec<SourceSpec>>("sources", sources)?
-        .into_iter()
-        .try_for_each(|spec| reader.read_spec(spec))?;
-    Ok(reader.into_sources())
+    api::read_specs(parse::<Vec<SourceSpec>>("sources", sources)?, placement, limits)
 }
 
 /// A serialised struct (always a JSON object) with extra fields.

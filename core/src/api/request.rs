@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::ApiError;
 use super::both::Both;
-use super::sources::{DEFAULT_SOURCE_NAME, OneOrMany, OverlaySpec, Placement, SourceReader, SourceSpec};
+use super::sources::{DEFAULT_SOURCE_NAME, OneOrMany, OverlaySpec, Placement, SourceSpec, read_overlays, read_specs};
 use super::weigh::{self, WeighRequest};
 use crate::check::CheckReport;
 use crate::classes::ClassTable;
@@ -337,19 +337,15 @@ impl MeshHandle {
     /// Loads sources in order (paths read as `kubectl apply -f` reads them) under the settings.
     pub fn load(sources: Vec<SourceSpec>, options: LoadOptions) -> Result<Self, ApiError> {
         let Both(placement, settings) = options;
-        let mut reader = SourceReader::new(&settings.limits);
-        reader.place(placement);
-        sources.into_iter().try_for_each(|spec| reader.read_spec(spec))?;
-        Ok(Self::new(Mesh::load(reader.sources(), &settings)?.mesh))
+        let sources = read_specs(sources, placement, &settings.limits)?;
+        Ok(Self::new(Mesh::load(&sources, &settings)?.mesh))
     }
 
     /// What-if: a new mesh with `overlays` applied (a resource with the kind, namespace and name
     /// of an existing one replaces it).
     pub fn apply(&self, overlays: Vec<OverlaySpec>, placement: Placement) -> Result<Self, ApiError> {
-        let mut reader = SourceReader::new(self.mesh.limits());
-        reader.place(placement);
-        overlays.into_iter().try_for_each(|spec| reader.read_overlay(spec))?;
-        Ok(Self::new(self.mesh.apply(reader.sources())?.mesh))
+        let overlays = read_overlays(overlays, placement, self.mesh.limits())?;
+        Ok(Self::new(self.mesh.apply(&overlays)?.mesh))
     }
 
     /// Answers one operation on this mesh.
@@ -396,7 +392,11 @@ impl MeshHandle {
 
     fn steps(&self, specs: Vec<StepSpec>) -> Result<Vec<StepInput>, ApiError> {
         let overlays = |specs: Option<OneOrMany<OverlaySpec>>| {
-            super::sources::read_overlays(specs.map(OneOrMany::into_vec).unwrap_or_default(), self.mesh.limits())
+            read_overlays(
+                specs.map(OneOrMany::into_vec).unwrap_or_default(),
+                Placement::default(),
+                self.mesh.limits(),
+            )
         };
         specs
             .into_iter()
@@ -436,13 +436,7 @@ pub fn check(
 /// Reads `sources` for [`check`]: what reading refuses is reported by `check`, not thrown.
 pub fn read_for_check(sources: Vec<SourceSpec>, options: &CheckOptions) -> Result<Vec<Source>, ApiError> {
     let Both(placement, Both(_, settings)) = options;
-    let mut reader = SourceReader::new(&settings.limits);
-    reader.place(Placement {
-        name: placement.name.clone(),
-        namespace: placement.namespace.clone(),
-    });
-    sources.into_iter().try_for_each(|spec| reader.read_spec(spec))?;
-    Ok(reader.into_sources())
+    read_specs(sources, placement.clone(), &settings.limits)
 }
 
 /// Every edge whose status or transport changes from `before` to `after`, grouped, each with the

@@ -47,9 +47,21 @@ pub enum OverlaySpec {
     Inline(Source),
 }
 
+/// A source as `apply` reads it: the same objects, and a string is YAML text, not a path (for a
+/// host that reads both with one reader).
+impl From<SourceSpec> for OverlaySpec {
+    fn from(spec: SourceSpec) -> Self {
+        match spec {
+            SourceSpec::Path(text) => OverlaySpec::Text(text),
+            SourceSpec::Builtin { builtin } => OverlaySpec::Builtin { builtin },
+            SourceSpec::Inline(source) => OverlaySpec::Inline(source),
+        }
+    }
+}
+
 /// Where sources given as text go: `name` names YAML text (default `input.yaml`); `namespace` is
 /// the namespace of documents without one (`kubectl apply -n`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
@@ -357,16 +369,19 @@ impl SourceReader<'_> {
     }
 }
 
-/// Reads `specs` in order under `limits` (no default namespace).
-pub fn read_specs(specs: Vec<SourceSpec>, limits: &Limits) -> Result<Vec<Source>, ApiError> {
+/// Reads `specs` in order under `limits`, placed by `placement` (`Placement::default()`: as named,
+/// no default namespace).
+pub fn read_specs(specs: Vec<SourceSpec>, placement: Placement, limits: &Limits) -> Result<Vec<Source>, ApiError> {
     let mut reader = SourceReader::new(limits);
+    reader.place(placement);
     specs.into_iter().try_for_each(|spec| reader.read_spec(spec))?;
     Ok(reader.into_sources())
 }
 
-/// Reads overlays in order under `limits`.
-pub fn read_overlays(specs: Vec<OverlaySpec>, limits: &Limits) -> Result<Vec<Source>, ApiError> {
+/// Reads overlays in order under `limits`, placed by `placement`.
+pub fn read_overlays(specs: Vec<OverlaySpec>, placement: Placement, limits: &Limits) -> Result<Vec<Source>, ApiError> {
     let mut reader = SourceReader::new(limits);
+    reader.place(placement);
     specs.into_iter().try_for_each(|spec| reader.read_overlay(spec))?;
     Ok(reader.into_sources())
 }

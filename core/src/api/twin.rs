@@ -34,12 +34,12 @@ struct Input {
 
 impl Input {
     fn load(self) -> Result<(MeshHandle, Vec<Diagnostic>), ApiError> {
-        let sources = read_specs(self.sources, &self.settings.limits)?;
+        let sources = read_specs(self.sources, Placement::default(), &self.settings.limits)?;
         let loaded = Mesh::load(&sources, &self.settings)?;
         let mut diagnostics = loaded.diagnostics;
         let mut handle = MeshHandle::new(loaded.mesh);
         if !self.apply.is_empty() {
-            let overlays = super::sources::read_overlays(self.apply, handle.mesh().limits())?;
+            let overlays = super::sources::read_overlays(self.apply, Placement::default(), handle.mesh().limits())?;
             let applied = handle.mesh().apply(&overlays)?;
             diagnostics.extend(applied.diagnostics);
             handle = MeshHandle::new(applied.mesh);
@@ -90,7 +90,7 @@ fn dispatch(request: Value) -> Result<Value, ApiError> {
         "check" => {
             let Both(input, Both(RenderRequest { render }, weigh)) =
                 parse::<Both<Input, Both<RenderRequest, WeighRequest>>>(Value::Object(rest))?;
-            let read = read_specs(input.sources, &input.settings.limits);
+            let read = read_specs(input.sources, Placement::default(), &input.settings.limits);
             let options = Both(Placement::default(), Both(weigh, input.settings));
             request::check(read, options, default(render, Rendering::Sarif))?.to_value()
         }

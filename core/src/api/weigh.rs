@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::sources::{MetricsSpec, OneOrMany, SourceSpec, read_specs};
+use super::sources::{MetricsSpec, OneOrMany, Placement, SourceSpec, read_specs};
 use super::{ApiError, ErrorCode};
 use crate::classes::ClassTable;
 use crate::evidence::{EdgeEvidence, EdgeScope};
@@ -35,7 +35,11 @@ impl WeighRequest {
     pub fn resolve(self, limits: &Limits) -> Result<Weighing, ApiError> {
         Ok(Weighing {
             edges: scope_request(self.edges.as_deref())?,
-            intents: read_specs(self.intents.map(OneOrMany::into_vec).unwrap_or_default(), limits)?,
+            intents: read_specs(
+                self.intents.map(OneOrMany::into_vec).unwrap_or_default(),
+                Placement::default(),
+                limits,
+            )?,
             observations: self.metrics.map(MetricsSpec::parse).transpose()?,
             counts_only: self.counts_only,
         })

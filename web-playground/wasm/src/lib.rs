@@ -86,7 +86,7 @@ impl Mesh {
         #[wasm_bindgen(unchecked_optional_param_type = "SourceOptions | null")] options: Option<JsValue>,
     ) -> Result<Mesh, JsValue> {
         run(|| {
-            let overlays = sources_from(sources)?.into_iter().map(overlay).collect();
+            let overlays = sources_from(sources)?.into_iter().map(api::OverlaySpec::from).collect();
             Ok(Mesh::new(self.handle.apply(overlays, options_from(options)?)?))
         })
     }
@@ -550,16 +550,6 @@ fn sources_from(value: JsValue) -> Result<Vec<SourceSpec>, ApiError> {
             }
         })
         .collect()
-}
-
-/// A source read as [`sources_from`] reads it, as `apply` means it: the two have one shape, and a
-/// string is YAML text here, not a path (one reader: the browser's module has a size budget).
-fn overlay(spec: SourceSpec) -> api::OverlaySpec {
-    match spec {
-        SourceSpec::Path(text) => api::OverlaySpec::Text(text),
-        SourceSpec::Builtin { builtin } => api::OverlaySpec::Builtin { builtin },
-        SourceSpec::Inline(source) => api::OverlaySpec::Inline(source),
-    }
 }
 
 /// `{name, bytes, namespace?}`: the bytes decoded as the CLI decodes a file argument.
