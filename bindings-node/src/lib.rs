@@ -132,8 +132,7 @@ fn load_mesh(sources: Value, options: Option<Value>) -> Result<Mesh, ApiError> {
 
 fn check_sources(sources: Value, options: Option<Value>, render: Option<api::Render>) -> Result<api::Reply, ApiError> {
     let sources: Vec<api::SourceSpec> = request("sources", Some(list(sources)))?;
-    let options: api::CheckOptions = request("options", options)?;
-    api::check(api::read_for_check(sources, &options), options, render)
+    api::check(sources, request("options", options)?, render)
 }
 
 /// A result that becomes a JS value on the main thread, after a [`Job`] computed it.

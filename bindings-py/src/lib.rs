@@ -241,11 +241,9 @@ fn diff(py: Python<'_>, before: PyRef<'_, PyMesh>, after: PyRef<'_, PyMesh>, opt
 #[pyfunction]
 fn check(py: Python<'_>, sources: &str, options: &str) -> PyResult<String> {
     run(py, || {
-        let options: api::CheckOptions = parse("options", options)?;
-        let read = api::read_for_check(parse("sources", sources)?, &options);
         api::check(
-            read,
-            options,
+            parse("sources", sources)?,
+            parse("options", options)?,
             Some(Render::With(vec![Rendering::Text, Rendering::Sarif])),
         )
     })

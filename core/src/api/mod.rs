@@ -17,8 +17,7 @@ pub use both::{Both, field_names};
 pub use js::{from_js, js_request, keys_to_snake, to_camel_json};
 pub use request::{
     Answer, CheckOptions, LoadOptions, MeshCall, MeshHandle, MeshRequest, NamedStep, Pair, PlanGoal, ReadyRequest,
-    Render, RenderRequest, Rendering, Reply, Route, SimulateRequest, StepSpec, check, diff, read_for_check,
-    text_source, tour,
+    Render, RenderRequest, Rendering, Reply, Route, SimulateRequest, StepSpec, check, diff, text_source, tour,
 };
 pub use sources::{
     DEFAULT_SOURCE_NAME, FileStat, HostFiles, MetricsSpec, OneOrMany, OverlaySpec, Placement, SourceReader, SourceSpec,

@@ -420,23 +420,14 @@ impl MeshHandle {
     }
 }
 
-/// `check` of sources as `meshlock check` runs it: input that does not load (or that reading
-/// refused) is the report's findings, not an error. `read` is what the host read.
-pub fn check(
-    read: Result<Vec<Source>, ApiError>,
-    options: CheckOptions,
-    render: Option<Render>,
-) -> Result<Reply, ApiError> {
-    let Both(_, Both(weigh, settings)) = options;
+/// `check` of sources as `meshlock check` runs it: input that does not load, or that reading
+/// refused (not text, past a limit), is the report's findings, not an error.
+pub fn check(sources: Vec<SourceSpec>, options: CheckOptions, render: Option<Render>) -> Result<Reply, ApiError> {
+    let Both(placement, Both(weigh, settings)) = options;
+    let read = read_specs(sources, placement, &settings.limits);
     let weighing = weigh.resolve(&settings.limits)?;
     let report = weigh::check_sources(read, &settings, weighing)?;
     Reply::new(Answer::Check(report), render, &[])
-}
-
-/// Reads `sources` for [`check`]: what reading refuses is reported by `check`, not thrown.
-pub fn read_for_check(sources: Vec<SourceSpec>, options: &CheckOptions) -> Result<Vec<Source>, ApiError> {
-    let Both(placement, Both(_, settings)) = options;
-    read_specs(sources, placement.clone(), &settings.limits)
 }
 
 /// Every edge whose status or transport changes from `before` to `after`, grouped, each with the

@@ -90,9 +90,8 @@ fn dispatch(request: Value) -> Result<Value, ApiError> {
         "check" => {
             let Both(input, Both(RenderRequest { render }, weigh)) =
                 parse::<Both<Input, Both<RenderRequest, WeighRequest>>>(Value::Object(rest))?;
-            let read = read_specs(input.sources, Placement::default(), &input.settings.limits);
             let options = Both(Placement::default(), Both(weigh, input.settings));
-            request::check(read, options, default(render, Rendering::Sarif))?.to_value()
+            request::check(input.sources, options, default(render, Rendering::Sarif))?.to_value()
         }
         "load" => {
             let (handle, diagnostics) = parse::<Input>(Value::Object(rest))?.load()?;

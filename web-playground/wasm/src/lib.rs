@@ -336,7 +336,7 @@ pub fn check_sarif(
 
 /// `check` of sources: what reading refuses (a file past the size limit) is reported, not thrown.
 fn checked(sources: JsValue, options: api::CheckOptions, render: Option<api::Render>) -> Result<api::Reply, ApiError> {
-    api::check(api::read_for_check(sources_from(sources)?, &options), options, render)
+    api::check(sources_from(sources)?, options, render)
 }
 
 /// The seed guide replayed on the built-in cluster: steps, applied YAML and outcomes.
